@@ -1,0 +1,160 @@
+# machlab — build the kernel variants, user programs, host tools and tests.
+#
+#   make            build the default variant, user programs and the harness
+#   make test       host unit tests + the in-guest suite on every named variant
+#   make bench      benchmarks on every target -> results/, plots/, REPORT.md
+#   make qemu       boot the default kernel with the guest test suite by hand
+#   make variants   list the named variants
+#
+# A variant is one value per axis (DESIGN.md section 2). Each axis value is a
+# folder variants/<axis>-<value>/ whose .c files implement the axis header in
+# kernel/include/; the knobs below pick the folders. Named variants are listed
+# in mk/variants.mk (one line each) and build in build/<variant>/.
+
+include mk/variants.mk
+
+VARIANT ?= default
+$(foreach axis,$(AXES),$(eval $(axis) ?= $(call variant_axis,$(VARIANT),$(axis))))
+# Knobs given without VARIANT name the build after its values.
+VARIANT_NAME := $(if $(filter command line,$(foreach a,$(AXES),$(origin $(a)))),$(call axes_name),$(VARIANT))
+
+BUILD      := build
+KBUILD     := $(BUILD)/$(VARIANT_NAME)
+UBUILD     := $(BUILD)/user
+HBUILD     := $(BUILD)/host
+CC         := gcc
+HOSTCC     := gcc
+JOBS       ?= $(shell nproc)
+TEST_TIMEOUT_S ?= 240
+
+WARN       := -Wall -Wextra -Werror
+GCC_INC    := $(shell $(CC) -print-file-name=include)
+FREESTANDING := -std=c11 -ffreestanding -nostdinc -isystem $(GCC_INC) -fno-stack-protector \
+	-fno-pic -fno-pie -fno-asynchronous-unwind-tables -fno-builtin -O2 -g $(WARN)
+
+# ---- kernel -------------------------------------------------------------
+VARIANT_DIRS  := $(foreach axis,$(AXES),variants/$(call axis_folder,$(axis))-$($(axis)))
+KERNEL_CFLAGS := $(FREESTANDING) -mno-red-zone -mgeneral-regs-only -mcmodel=kernel \
+	-Iinclude -Ikernel/include $(addprefix -I,$(VARIANT_DIRS))
+KERNEL_SRCS   := $(wildcard kernel/boot/*.S kernel/arch/x86_64/*.S kernel/arch/x86_64/*.c \
+	kernel/kern/*.c kernel/vm/*.c kernel/lib/*.c) $(foreach d,$(VARIANT_DIRS),$(wildcard $(d)/*.c))
+KERNEL_OBJS   := $(patsubst %,$(KBUILD)/obj/%.o,$(KERNEL_SRCS))
+KERNEL_HDRS   := $(shell find include kernel/include -name '*.h') $(foreach d,$(VARIANT_DIRS),$(wildcard $(d)/*.h))
+
+.PHONY: all kernel user harness test bench qemu variants deps clean plots
+all: kernel user harness
+
+kernel: $(KBUILD)/kernel.elf
+
+$(KBUILD)/obj/%.c.o: %.c $(KERNEL_HDRS)
+	@mkdir -p $(@D)
+	$(CC) $(KERNEL_CFLAGS) -c $< -o $@
+
+$(KBUILD)/obj/%.S.o: %.S $(KERNEL_HDRS)
+	@mkdir -p $(@D)
+	$(CC) $(KERNEL_CFLAGS) -c $< -o $@
+
+$(KBUILD)/kernel64.elf: $(KERNEL_OBJS) kernel/boot/kernel.ld
+	ld -n -nostdlib -z max-page-size=4096 --no-warn-rwx-segments -T kernel/boot/kernel.ld -o $@ $(KERNEL_OBJS)
+
+# QEMU's Multiboot loader takes only ELF32 images (see kernel/boot/kernel.ld).
+$(KBUILD)/kernel.elf: $(KBUILD)/kernel64.elf
+	objcopy -O elf32-i386 $< $@
+
+# ---- user programs ------------------------------------------------------
+USER_CFLAGS := $(FREESTANDING) -mno-red-zone -Iinclude -Ikernel/include -Iuser/libmk -I$(UBUILD)
+USER_LDFLAGS := -nostdlib -static --strip-debug -z max-page-size=4096 -T user/libmk/user.ld
+LIBMK_SRCS  := $(wildcard user/libmk/*.c user/libmk/*.S) kernel/lib/string.c kernel/lib/fmt.c
+LIBMK_OBJS  := $(patsubst %,$(UBUILD)/obj/%.o,$(LIBMK_SRCS))
+USER_HDRS   := $(shell find include kernel/include/lib user -name '*.h')
+GUEST_TEST_SRCS := $(wildcard tests/guest/*.c)
+GUEST_TEST_OBJS := $(patsubst %,$(UBUILD)/obj/%.o,$(GUEST_TEST_SRCS))
+GUEST_TESTS := $(UBUILD)/guest-tests.elf
+MANIFEST    := tests/guest/MANIFEST
+
+user: $(GUEST_TESTS)
+
+$(UBUILD)/obj/%.c.o: %.c $(USER_HDRS) $(UBUILD)/tests.def
+	@mkdir -p $(@D)
+	$(CC) $(USER_CFLAGS) -c $< -o $@
+
+$(UBUILD)/obj/%.S.o: %.S
+	@mkdir -p $(@D)
+	$(CC) $(USER_CFLAGS) -c $< -o $@
+
+# The manifest is the one list of guest tests: the runner's table is made from it.
+$(UBUILD)/tests.def: $(MANIFEST)
+	@mkdir -p $(@D)
+	sed -e '/^#/d' -e '/^[[:space:]]*$$/d' -e 's/.*/GUEST_TEST(&)/' $< > $@
+
+$(UBUILD)/libmk.a: $(LIBMK_OBJS)
+	rm -f $@ && ar rcs $@ $^
+
+$(GUEST_TESTS): $(GUEST_TEST_OBJS) $(UBUILD)/libmk.a user/libmk/user.ld
+	ld $(USER_LDFLAGS) -o $@ $(UBUILD)/obj/user/libmk/crt0.S.o $(GUEST_TEST_OBJS) $(UBUILD)/libmk.a
+
+# ---- host tools and tests -----------------------------------------------
+HARNESS_CFLAGS := -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE $(WARN) -O2 -g -pthread
+HARNESS_LIB    := $(filter-out harness/main.c,$(wildcard harness/*.c))
+HARNESS        := $(HBUILD)/machlab
+
+harness: $(HARNESS)
+
+$(HARNESS): harness/main.c $(HARNESS_LIB) $(wildcard harness/*.h)
+	@mkdir -p $(@D)
+	$(HOSTCC) $(HARNESS_CFLAGS) -o $@ harness/main.c $(HARNESS_LIB)
+
+$(HBUILD)/test_harness: tests/host/test_harness.c $(HARNESS_LIB) $(wildcard harness/*.h)
+	@mkdir -p $(@D)
+	$(HOSTCC) $(HARNESS_CFLAGS) -Iharness -o $@ tests/host/test_harness.c $(HARNESS_LIB)
+
+# Kernel logic that runs anywhere, tested on the host. tests/host/include
+# shadows the few hardware headers (interrupt flag, port I/O) with no-ops.
+UNIT_KERNEL_SRCS := kernel/vm/page_pool.c kernel/kern/elf.c kernel/kern/zalloc.c \
+	kernel/vm/vm_map.c kernel/lib/fmt.c
+UNIT_SRCS   := $(filter-out tests/host/test_harness.c,$(wildcard tests/host/*.c))
+UNIT_CFLAGS := -std=c11 -D_DEFAULT_SOURCE $(WARN) -O1 -g -fno-builtin-snprintf -fno-builtin-vsnprintf \
+	-Itests/host/include -Iinclude -Ikernel/include -Itests/host
+
+$(HBUILD)/unit-tests: $(UNIT_SRCS) $(UNIT_KERNEL_SRCS) $(KERNEL_HDRS) $(wildcard tests/host/*.h tests/host/include/*/*.h)
+	@mkdir -p $(@D)
+	$(HOSTCC) $(UNIT_CFLAGS) -o $@ $(UNIT_SRCS) $(UNIT_KERNEL_SRCS)
+
+# ---- running ------------------------------------------------------------
+DEBIAN_PACKAGES := gcc make binutils qemu-system-x86 gnuplot-nox
+
+# Install missing Debian packages (only when something is missing).
+deps:
+	@missing=""; for p in $(DEBIAN_PACKAGES); do \
+	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "install ok installed" || missing="$$missing $$p"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+	  echo "machlab: installing$$missing"; \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing; \
+	fi
+
+# Every named variant's kernel, built by recursive make into build/<variant>/.
+variant-kernels:
+	@for v in $(VARIANTS); do $(MAKE) --no-print-directory VARIANT=$$v kernel || exit 1; done
+
+test: deps
+	@$(MAKE) --no-print-directory variant-kernels user harness $(HBUILD)/unit-tests $(HBUILD)/test_harness
+	$(HARNESS) test --unit $(HBUILD)/unit-tests --unit $(HBUILD)/test_harness \
+	  --manifest $(MANIFEST) --tests $(GUEST_TESTS) --timeout $(TEST_TIMEOUT_S) --jobs $(JOBS) \
+	  $(addprefix $(BUILD)/,$(VARIANTS))
+
+bench: deps
+	@$(MAKE) --no-print-directory variant-kernels user harness
+	@echo "machlab: no benchmarks exist yet (the harness and IPC benchmarks are issue 5)."
+
+# Boot by hand in the harness's one QEMU configuration; TESTS="name ..." picks tests.
+qemu: kernel user harness
+	@$(HARNESS) boot $(KBUILD)/kernel.elf $(GUEST_TESTS) $(TESTS); \
+	  status=$$?; [ $$status -eq 1 ] || { echo "machlab: QEMU exit $$status (1 is a clean shutdown)"; exit 1; }
+
+variants:
+	@$(foreach v,$(VARIANTS),printf '%-14s %s\n' '$(v)' '$(call variant_desc,$(v))';)
+
+clean:
+	rm -rf $(BUILD)

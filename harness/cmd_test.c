@@ -1,0 +1,242 @@
+/* cmd_test.c: "machlab test [options] TARGET_DIR...": checks its inputs, runs
+ * the host unit tests, then the guest suite on every target (up to --jobs at
+ * once), and ends with a summary whose last line is "N passed, N failed". */
+#include "cmd_test.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "host_unit.h"
+#include "jobs.h"
+#include "manifest.h"
+#include "qemu.h"
+#include "report.h"
+#include "target.h"
+
+#define TEST_TIMEOUT_DEFAULT_S 120
+#define TEST_TIMEOUT_MAX_S (INT_MAX / 1000)
+#define TEST_JOBS_MAX 1024
+#define TEST_ERR_MAX_BYTES 512
+#define TEST_UNIT_MAX 8 /* --unit binaries one run takes */
+
+struct test_options {
+	const char *unit_paths[TEST_UNIT_MAX];
+	size_t unit_count;
+	const char *manifest_path;
+	const char *tests_path;
+	const char *qemu_path;
+	const char *log_dir; /* NULL: each target's own directory */
+	long timeout_s;
+	long jobs;
+	char **target_dirs;
+	size_t target_count;
+};
+
+/* Everything one run holds, shared with the target threads. */
+struct test_run {
+	struct test_options opt;
+	struct strlist manifest;
+	struct target_suite suite;
+	struct target *targets;
+	struct host_unit_result units[TEST_UNIT_MAX];
+};
+
+static const char test_usage[] =
+	"usage: machlab test [--unit PATH]... [--manifest PATH --tests PATH] [--timeout SECONDS]\n"
+	"                    [--jobs N] [--qemu PATH] [--log-dir DIR] TARGET_DIR...\n";
+
+/* Parses a whole decimal number in [1, max] into *out. */
+static bool test_number_parse(const char *s, long max, long *out)
+{
+	char *end;
+	errno = 0;
+	*out = strtol(s, &end, 10);
+	return errno == 0 && end != s && *end == '\0' && *out >= 1 && *out <= max;
+}
+
+/* Fills opt from the command line. Returns 0, or -EINVAL after printing why. */
+static int test_options_parse(int argc, char **argv, struct test_options *opt)
+{
+	static const struct option longopts[] = {
+		{ "unit", required_argument, NULL, 'u' }, { "manifest", required_argument, NULL, 'm' },
+		{ "tests", required_argument, NULL, 't' }, { "timeout", required_argument, NULL, 'T' },
+		{ "jobs", required_argument, NULL, 'j' }, { "qemu", required_argument, NULL, 'q' },
+		{ "log-dir", required_argument, NULL, 'l' }, { "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+	*opt = (struct test_options){ .qemu_path = QEMU_DEFAULT_BINARY, .jobs = cpus > 0 ? cpus : 1,
+				      .timeout_s = TEST_TIMEOUT_DEFAULT_S };
+	optind = 1;
+	for (int c; (c = getopt_long(argc, argv, "", longopts, NULL)) != -1;) {
+		bool ok = true;
+		switch (c) {
+		case 'u':
+			ok = opt->unit_count < TEST_UNIT_MAX;
+			if (ok)
+				opt->unit_paths[opt->unit_count++] = optarg;
+			break;
+		case 'm': opt->manifest_path = optarg; break;
+		case 't': opt->tests_path = optarg; break;
+		case 'q': opt->qemu_path = optarg; break;
+		case 'l': opt->log_dir = optarg; break;
+		case 'T': ok = test_number_parse(optarg, TEST_TIMEOUT_MAX_S, &opt->timeout_s); break;
+		case 'j': ok = test_number_parse(optarg, TEST_JOBS_MAX, &opt->jobs); break;
+		default: ok = false; break;
+		}
+		if (!ok) {
+			if (c == 'T' || c == 'j')
+				fprintf(stderr, "machlab test: bad number \"%s\"\n", optarg);
+			fputs(test_usage, stderr);
+			return -EINVAL;
+		}
+	}
+	opt->target_dirs = argv + optind;
+	opt->target_count = (size_t)(argc - optind);
+	bool guest_inputs = opt->manifest_path && opt->tests_path;
+	if ((opt->target_count == 0 && !opt->unit_count) || (opt->target_count > 0 && !guest_inputs)) {
+		fprintf(stderr, "machlab test: give --unit or TARGET_DIRs (which need --manifest"
+			" and --tests)\n%s", test_usage);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/* Checks an executable exists. Returns 0, or -errno with err set. */
+static int test_check_program(const char *name, char *err)
+{
+	char path[PATH_MAX];
+	int rc = proc_path_resolve(name, path, sizeof path);
+	if (rc < 0)
+		snprintf(err, TEST_ERR_MAX_BYTES, "%s: %s", name, strerror(-rc));
+	return rc;
+}
+
+/* Reads the manifest and opens every target, so that a bad input stops the
+ * run before anything boots. Returns 0, or -errno with err set. */
+static int test_run_prepare(struct test_run *run, char *err)
+{
+	struct test_options *opt = &run->opt;
+	int rc = 0;
+	for (size_t i = 0; i < opt->unit_count && rc == 0; i++)
+		rc = test_check_program(opt->unit_paths[i], err);
+	if (rc < 0 || opt->target_count == 0)
+		return rc;
+	if ((rc = manifest_read(opt->manifest_path, &run->manifest, err, TEST_ERR_MAX_BYTES)) < 0)
+		return rc;
+	if (access(opt->tests_path, R_OK) < 0 || strchr(opt->tests_path, ' ')) {
+		rc = strchr(opt->tests_path, ' ') ? -EINVAL : -errno;
+		snprintf(err, TEST_ERR_MAX_BYTES, "%s: %s", opt->tests_path,
+			 rc == -EINVAL ? "a boot module path cannot hold a space" : strerror(-rc));
+		return rc;
+	}
+	if ((rc = test_check_program(opt->qemu_path, err)) < 0)
+		return rc;
+	for (size_t i = 0; i < opt->target_count && rc == 0; i++) {
+		rc = target_open(&run->targets[i], opt->target_dirs[i], opt->log_dir, err,
+				 TEST_ERR_MAX_BYTES);
+		run->targets[i].index = i;
+		run->targets[i].total = opt->target_count;
+		for (size_t j = 0; j < i && rc == 0; j++)
+			if (strcmp(run->targets[j].name, run->targets[i].name) == 0) {
+				snprintf(err, TEST_ERR_MAX_BYTES, "two targets are named %s",
+					 run->targets[i].name);
+				rc = -EINVAL;
+			}
+	}
+	return rc;
+}
+
+/* Job body: runs the guest suite on target index. */
+static void test_run_target(void *ctx, size_t index)
+{
+	struct test_run *run = ctx;
+	target_test(&run->targets[index], &run->suite);
+}
+
+/* Prints every target's failures again, so they are found without scrolling. */
+static void test_print_failures(const struct test_run *run)
+{
+	for (size_t i = 0; i < run->opt.unit_count; i++)
+		if (run->units[i].reason[0])
+			report_line("  FAIL %s (%s): %s", HOST_UNIT_NAME, run->opt.unit_paths[i],
+				    run->units[i].reason);
+	for (size_t i = 0; i < run->opt.target_count; i++) {
+		const struct target *t = &run->targets[i];
+		for (size_t k = 0; k < t->results.count + t->results.extra_count; k++) {
+			const struct test_result *r = k < t->results.count
+				? &t->results.tests[k] : &t->results.extras[k - t->results.count];
+			if (r->state == TEST_FAILED)
+				report_line("  FAIL %s/%s: %s", t->name, r->name, r->reason);
+		}
+	}
+}
+
+/* Prints the per-target summary and the final totals line; returns the exit
+ * status. */
+static int test_run_summarize(const struct test_run *run)
+{
+	unsigned passed = 0, failed = 0;
+	report_line("summary:");
+	for (size_t i = 0; i < run->opt.unit_count; i++) {
+		const struct unit_counts *c = &run->units[i].counts;
+		report_line("  %s: %u passed, %u failed, %u skipped", run->opt.unit_paths[i],
+			    c->passed, c->failed, c->skipped);
+		passed += c->passed;
+		failed += c->failed;
+	}
+	for (size_t i = 0; i < run->opt.target_count; i++) {
+		const struct target *t = &run->targets[i];
+		unsigned p, f;
+		results_count(&t->results, &p, &f);
+		f += (unsigned)(run->manifest.count - t->results.count); /* never set up */
+		report_line("  %s: %u passed, %u failed (%u boots, %.1f s, log %s)", t->name, p, f,
+			    t->boots, t->elapsed_s, t->log_path);
+		passed += p;
+		failed += f;
+	}
+	if (failed > 0)
+		report_line("failures:");
+	test_print_failures(run);
+	report_line("%u passed, %u failed", passed, failed);
+	return failed == 0 && passed > 0 ? CMD_EXIT_OK : CMD_EXIT_FAILED;
+}
+
+/* Frees everything the run holds. */
+static void test_run_free(struct test_run *run)
+{
+	for (size_t i = 0; run->targets && i < run->opt.target_count; i++)
+		target_close(&run->targets[i]);
+	free(run->targets);
+	strlist_free(&run->manifest);
+}
+
+/* Entry point of "machlab test"; argv[0] is "test". Returns the exit status. */
+int cmd_test_main(int argc, char **argv)
+{
+	struct test_run run = { 0 };
+	char err[TEST_ERR_MAX_BYTES] = "out of memory";
+	if (test_options_parse(argc, argv, &run.opt) < 0)
+		return CMD_EXIT_USAGE;
+	run.targets = calloc(run.opt.target_count + 1, sizeof *run.targets);
+	if (!run.targets || test_run_prepare(&run, err) < 0) {
+		fprintf(stderr, "machlab test: %s\n", err);
+		test_run_free(&run);
+		return CMD_EXIT_USAGE;
+	}
+	run.suite = (struct target_suite){
+		.qemu_path = run.opt.qemu_path, .tests_path = run.opt.tests_path,
+		.manifest = &run.manifest, .timeout_ms = (int)run.opt.timeout_s * 1000,
+	};
+	for (size_t i = 0; i < run.opt.unit_count; i++)
+		host_unit_run(run.opt.unit_paths[i], run.suite.timeout_ms, &run.units[i]);
+	jobs_run(run.opt.target_count, (unsigned)run.opt.jobs, test_run_target, &run);
+	int status = test_run_summarize(&run);
+	test_run_free(&run);
+	return status;
+}

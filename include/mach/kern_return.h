@@ -1,0 +1,28 @@
+/*
+ * kern_return.h — the result codes every kernel trap returns.
+ *
+ * Shared by the kernel and user code. KERN_SUCCESS is 0; every failure has its
+ * own code so that a test can check exactly which check refused a call.
+ */
+#ifndef MACH_KERN_RETURN_H
+#define MACH_KERN_RETURN_H
+
+typedef int kern_return_t;
+
+#define KERN_SUCCESS            0
+#define KERN_INVALID_ADDRESS    1   /* address outside the user range or unmapped */
+#define KERN_PROTECTION_FAILURE 2   /* access the region's protection forbids */
+#define KERN_NO_SPACE           3   /* no free range of the requested size */
+#define KERN_INVALID_ARGUMENT   4   /* a bad size, flag, alignment or value */
+#define KERN_FAILURE            5   /* the operation could not be done */
+#define KERN_RESOURCE_SHORTAGE  6   /* out of kernel or physical memory */
+#define KERN_INVALID_NAME       7   /* a handle or name the task does not hold */
+#define KERN_INVALID_RIGHT      8   /* the name denotes the wrong kind of object */
+#define KERN_INVALID_TRAP       9   /* no kernel trap with this number */
+#define KERN_TERMINATED         10  /* the object is dead (or dying) */
+#define KERN_OPERATION_TIMED_OUT 11 /* a timed wait ran out */
+#define KERN_ABORTED            12  /* a blocked call was interrupted */
+#define KERN_BAD_IMAGE          13  /* task_spawn: the ELF image is malformed */
+#define KERN_NOT_FOUND          14  /* no such item (boot module, ...) */
+
+#endif

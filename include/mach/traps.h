@@ -1,0 +1,44 @@
+/*
+ * traps.h — kernel trap numbers.
+ *
+ * A trap is `syscall` with the number in rax. Kernel traps are NEGATIVE (as
+ * in GNU Mach and XNU); every number >= 0 belongs to a foreign system-call ABI
+ * (Linux numbers from 0) and is redirected to the task's emulation vector, or
+ * ends the task (TASK_END_BAD_TRAP) while it has none. Arguments go in rdi,
+ * rsi, rdx, r10, r8, r9 (rcx and r11 are clobbered by `syscall`); the result
+ * (a kern_return_t unless stated) comes back in rax.
+ */
+#ifndef MACH_TRAPS_H
+#define MACH_TRAPS_H
+
+#define MK_TRAP_CONSOLE_WRITE     (-1)  /* (const char *buf, size_t len) */
+#define MK_TRAP_TASK_EXIT         (-2)  /* (int code): does not return */
+#define MK_TRAP_VM_ALLOCATE       (-3)  /* (task, vm_address_t *addr, size, flags) */
+#define MK_TRAP_VM_DEALLOCATE     (-4)  /* (task, addr, size) */
+#define MK_TRAP_VM_PROTECT        (-5)  /* (task, addr, size, prot) */
+#define MK_TRAP_THREAD_CREATE     (-6)  /* (task, entry, stack_top, arg, mk_handle_t *out) */
+#define MK_TRAP_THREAD_SUSPEND    (-7)  /* (thread) */
+#define MK_TRAP_THREAD_RESUME     (-8)  /* (thread) */
+#define MK_TRAP_THREAD_TERMINATE  (-9)  /* (thread) */
+#define MK_TRAP_THREAD_YIELD      (-10) /* () */
+#define MK_TRAP_TASK_SPAWN        (-11) /* (image, size, args, args_len, mk_handle_t *out) */
+#define MK_TRAP_TASK_WAIT         (-12) /* (task, struct task_status *, timeout_ms; -1 = forever) */
+#define MK_TRAP_TASK_TERMINATE    (-13) /* (task) */
+#define MK_TRAP_BOOT_MODULE       (-14) /* (index, vm_address_t *addr, size_t *size) */
+#define MK_TRAP_KERNEL_STAT       (-15) /* (which, uint64_t *value) */
+#define MK_TRAP_TASK_SELF         (-16) /* () -> handle of the caller's task (always 0) */
+#define MK_TRAP_THREAD_SELF       (-17) /* (mk_handle_t *out): a new handle for the calling thread */
+#define MK_TRAP_HANDLE_CLOSE      (-18) /* (handle) */
+#define MK_TRAP_THREAD_SET_PRIORITY (-19) /* (thread, priority) */
+#define MK_TRAP_THREAD_SLEEP      (-20) /* (ms) */
+#define MK_TRAP_THREAD_INFO       (-21) /* (thread, uint32_t *state) */
+#define MK_TRAP_THREAD_EXIT       (-22) /* (): the calling thread ends; does not return */
+#define MK_TRAP_COUNT             22    /* traps are -1 .. -MK_TRAP_COUNT */
+
+#define MK_THREAD_PRIORITY_MIN     0
+#define MK_THREAD_PRIORITY_DEFAULT 16
+#define MK_THREAD_PRIORITY_MAX     31
+
+#define MK_TASK_SELF 0  /* every task's handle 0 names itself */
+
+#endif

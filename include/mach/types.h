@@ -1,0 +1,71 @@
+/*
+ * types.h — fixed-width types and small structures of the kernel/user ABI.
+ *
+ * Everything here crosses the trap boundary, so every field has a fixed
+ * size and the layout is the same for the kernel and user code.
+ */
+#ifndef MACH_TYPES_H
+#define MACH_TYPES_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+typedef unsigned long      vm_address_t;
+typedef unsigned long      vm_size_t;
+typedef unsigned int       vm_prot_t;
+typedef unsigned int       vm_inherit_t;
+typedef int                mk_handle_t;   /* a task's name for a task or thread */
+
+/* Protections (vm_prot_t): any combination. */
+#define VM_PROT_NONE    0x0
+#define VM_PROT_READ    0x1
+#define VM_PROT_WRITE   0x2
+#define VM_PROT_EXECUTE 0x4
+#define VM_PROT_ALL     0x7
+
+/* Inheritance of a region by a child task (used from the VM issue on). */
+#define VM_INHERIT_NONE   0
+#define VM_INHERIT_SHARE  1
+#define VM_INHERIT_COPY   2
+
+/* vm_allocate flags */
+#define VM_ALLOC_FIXED    0x0   /* at exactly *addr */
+#define VM_ALLOC_ANYWHERE 0x1   /* wherever there is room; *addr is set */
+
+#define MK_PAGE_SIZE 4096UL
+
+/* How a task ended, as task_wait reports it. */
+#define TASK_END_RUNNING    0   /* not ended (only with a zero timeout) */
+#define TASK_END_EXITED     1   /* called task_exit(code) */
+#define TASK_END_FAULTED    2   /* an exception nothing handled */
+#define TASK_END_KILLED     3   /* task_terminate from another task */
+#define TASK_END_BAD_TRAP   4   /* a system call with no emulation vector */
+
+struct task_status {
+	uint32_t how;        /* TASK_END_* */
+	int32_t  code;       /* exit code (EXITED); exception vector (FAULTED); syscall number (BAD_TRAP) */
+	uint64_t fault_addr; /* FAULTED: faulting address (cr2 for page faults) */
+	uint64_t fault_rip;  /* FAULTED: instruction pointer */
+	uint64_t error_code; /* FAULTED: the CPU's error code */
+};
+
+/* Thread states reported by thread_info. */
+#define THREAD_STATE_RUNNABLE  1
+#define THREAD_STATE_WAITING   2
+#define THREAD_STATE_SUSPENDED 3
+#define THREAD_STATE_DEAD      4
+
+/* Kernel statistics readable with mk_kernel_stat(). */
+#define KSTAT_FREE_PAGES     0   /* physical pages free */
+#define KSTAT_TOTAL_PAGES    1   /* physical pages managed */
+#define KSTAT_TICKS          2   /* timer ticks since boot */
+#define KSTAT_CONTEXT_SWITCHES 3
+#define KSTAT_TASKS          4   /* tasks alive (including zombies) */
+#define KSTAT_THREADS        5   /* threads alive */
+#define KSTAT_PAGE_FAULTS    6   /* user page faults resolved */
+#define KSTAT_ZERO_FILLS     7   /* pages zero-filled on first touch */
+#define KSTAT_TICK_NS        8   /* nominal length of one tick, ns */
+#define KSTAT_COUNT          9
+
+#endif

@@ -1,0 +1,174 @@
+/*
+ * entry.S — every way into and out of the kernel, and the context switch.
+ *
+ *  - isr_N: one stub per interrupt vector; pushes a zero error code where
+ *    the CPU pushes none, then the vector, then jumps to trap_common.
+ *  - trap_common / trap_return: save and restore a struct trapframe
+ *    (arch/trapframe.h), swapgs when coming from or going to user mode,
+ *    and call trap_dispatch(frame).
+ *  - syscall_entry / syscall_return: the `syscall` instruction's path. It
+ *    builds the same trapframe (so every C path sees one layout), calls
+ *    syscall_dispatch(frame) and returns with sysretq, or through
+ *    trap_return's iretq when syscall_dispatch asks for it.
+ *  - switch_context: save callee-saved registers, switch kernel stacks.
+ *  - thread_trampoline: where a new thread's first switch lands.
+ */
+#define GDT_USER_DATA 0x18
+#define GDT_USER_CODE 0x20
+#define TF_CS_OFFSET  (18 * 8)      /* offsetof(struct trapframe, cs) */
+
+	.text
+
+.macro PUSH_GPRS
+	pushq %rax
+	pushq %rbx
+	pushq %rcx
+	pushq %rdx
+	pushq %rsi
+	pushq %rdi
+	pushq %rbp
+	pushq %r8
+	pushq %r9
+	pushq %r10
+	pushq %r11
+	pushq %r12
+	pushq %r13
+	pushq %r14
+	pushq %r15
+.endm
+
+.macro POP_GPRS
+	popq %r15
+	popq %r14
+	popq %r13
+	popq %r12
+	popq %r11
+	popq %r10
+	popq %r9
+	popq %r8
+	popq %rbp
+	popq %rdi
+	popq %rsi
+	popq %rdx
+	popq %rcx
+	popq %rbx
+	popq %rax
+.endm
+
+.macro ISR num
+	.align 16
+isr_\num:
+	.if (\num == 8) || (\num == 10) || (\num == 11) || (\num == 12) || (\num == 13) || (\num == 14) || (\num == 17) || (\num == 21) || (\num == 29) || (\num == 30)
+	.else
+	pushq $0
+	.endif
+	pushq $\num
+	jmp trap_common
+.endm
+
+.altmacro
+.macro ISR_AT i
+	ISR %i
+.endm
+.macro ISR_ADDR i
+	.quad isr_\i
+.endm
+
+	.set vec, 0
+	.rept 256
+	ISR_AT %vec
+	.set vec, vec + 1
+	.endr
+
+	.section .rodata
+	.align 8
+	.globl isr_table
+isr_table:
+	.set vec, 0
+	.rept 256
+	ISR_ADDR %vec
+	.set vec, vec + 1
+	.endr
+.noaltmacro
+
+	.text
+trap_common:
+	PUSH_GPRS
+	testb $3, TF_CS_OFFSET(%rsp)
+	jz 1f
+	swapgs
+1:	cld
+	movq %rsp, %rdi
+	call trap_dispatch
+	.globl trap_return
+trap_return:
+	cli
+	testb $3, TF_CS_OFFSET(%rsp)
+	jz 2f
+	swapgs
+2:	POP_GPRS
+	addq $16, %rsp                 /* vector, error code */
+	iretq
+
+	.globl syscall_entry
+syscall_entry:
+	swapgs
+	movq %rsp, %gs:16
+	movq %gs:8, %rsp
+	pushq $(GDT_USER_DATA | 3)     /* ss */
+	pushq %gs:16                   /* rsp */
+	pushq %r11                     /* rflags */
+	pushq $(GDT_USER_CODE | 3)     /* cs */
+	pushq %rcx                     /* rip */
+	pushq $0                       /* error code */
+	pushq $0x100                   /* TRAP_VECTOR_SYSCALL */
+	PUSH_GPRS
+	cld
+	movq %rsp, %rdi
+	call syscall_dispatch
+	testl %eax, %eax
+	jnz trap_return                /* the frame needs a full iretq */
+	cli
+	POP_GPRS
+	addq $16, %rsp                 /* vector, error code */
+	popq %rcx                      /* rip */
+	addq $8, %rsp                  /* cs */
+	popq %r11                      /* rflags */
+	swapgs
+	popq %rsp                      /* user rsp */
+	sysretq
+
+/* void switch_context(uint64_t *save_rsp, uint64_t new_rsp) */
+	.globl switch_context
+switch_context:
+	pushq %rbp
+	pushq %rbx
+	pushq %r12
+	pushq %r13
+	pushq %r14
+	pushq %r15
+	movq %rsp, (%rdi)
+	movq %rsi, %rsp
+	popq %r15
+	popq %r14
+	popq %r13
+	popq %r12
+	popq %rbx
+	popq %rbp
+	ret
+
+/*
+ * A new thread's first switch returns here. r12 = kernel function to run
+ * (kernel threads) or 0 (user threads: rsp points at their trapframe);
+ * r13 = its argument.
+ */
+	.globl thread_trampoline
+thread_trampoline:
+	call sched_thread_first_run
+	testq %r12, %r12
+	jz trap_return
+	movq %r13, %rdi
+	call *%r12
+	ud2
+
+	.section .note.GNU-stack, "", @progbits

@@ -1,0 +1,157 @@
+/*
+ * trap.c — the IDT and the C side of interrupts and exceptions.
+ *
+ * A user-mode exception goes to the task's handler: a page fault first asks
+ * the VM system (zero fill, later pagers); anything still unresolved ends
+ * the task with a console message naming the task, the exception, the
+ * address and the registers, and task_wait reports the same facts. A
+ * kernel-mode exception is a kernel bug: it panics with the registers.
+ */
+#include "arch/trap.h"
+#include "arch/x86.h"
+#include "arch/lapic.h"
+#include "kern/cpu.h"
+#include "kern/kprintf.h"
+#include "kern/sched.h"
+#include "kern/task.h"
+#include "kern/thread.h"
+#include "vm/vm_fault.h"
+#include <mach/types.h>
+
+#define PF_PRESENT (1u << 0)
+#define PF_WRITE   (1u << 1)
+#define PF_USER    (1u << 2)
+#define PF_FETCH   (1u << 4)
+
+struct idt_entry {
+	uint16_t off_lo, selector;
+	uint8_t ist, type;
+	uint16_t off_mid;
+	uint32_t off_hi, zero;
+} __attribute__((packed));
+
+static struct idt_entry idt[256];
+extern const uint64_t isr_table[256];
+
+static const char *const exception_names[32] = {
+	"divide error", "debug", "NMI", "breakpoint", "overflow", "bound range",
+	"invalid opcode", "device not available", "double fault", "coprocessor overrun",
+	"invalid TSS", "segment not present", "stack fault", "general protection",
+	"page fault", "reserved", "x87 FP error", "alignment check", "machine check",
+	"SIMD FP error", "virtualization", "control protection",
+};
+
+const char *trap_name(uint64_t vector)
+{
+	if (vector < 32 && exception_names[vector])
+		return exception_names[vector];
+	return "interrupt";
+}
+
+void idt_init(void)
+{
+	struct { uint16_t limit; uint64_t base; } __attribute__((packed)) p;
+
+	for (int v = 0; v < 256; v++) {
+		uint64_t a = isr_table[v];
+
+		idt[v].off_lo = a & 0xFFFF;
+		idt[v].selector = GDT_KERNEL_CODE;
+		idt[v].ist = v == 8 ? 1 : 0;      /* double fault on its own stack */
+		idt[v].type = v == 3 ? 0xEE : 0x8E; /* int3 callable from user mode */
+		idt[v].off_mid = (a >> 16) & 0xFFFF;
+		idt[v].off_hi = a >> 32;
+		idt[v].zero = 0;
+	}
+	p.limit = sizeof(idt) - 1;
+	p.base = (uint64_t)idt;
+	__asm__ volatile("lidt %0" : : "m"(p));
+}
+
+void trapframe_print(const struct trapframe *tf)
+{
+	kprintf("  rip %016lx  rsp %016lx  rflags %016lx  cs %lx ss %lx\n",
+		tf->rip, tf->rsp, tf->rflags, tf->cs, tf->ss);
+	kprintf("  rax %016lx  rbx %016lx  rcx %016lx  rdx %016lx\n",
+		tf->rax, tf->rbx, tf->rcx, tf->rdx);
+	kprintf("  rsi %016lx  rdi %016lx  rbp %016lx  r8  %016lx\n",
+		tf->rsi, tf->rdi, tf->rbp, tf->r8);
+	kprintf("  r9  %016lx  r10 %016lx  r11 %016lx  r12 %016lx\n",
+		tf->r9, tf->r10, tf->r11, tf->r12);
+	kprintf("  r13 %016lx  r14 %016lx  r15 %016lx  err %lx\n",
+		tf->r13, tf->r14, tf->r15, tf->error_code);
+}
+
+/* A kernel-mode exception: print everything and stop the machine. */
+static void trap_kernel_fatal(const struct trapframe *tf, uint64_t addr)
+{
+	struct thread *t = current_thread();
+
+	kprintf("\nkernel %s (vector %lu) at rip 0x%lx, address 0x%lx, thread %u of task '%s'\n",
+		trap_name(tf->vector), tf->vector, tf->rip, addr,
+		t ? t->id : 0, t && t->task ? t->task->name : "kernel");
+	trapframe_print(tf);
+	panic("unhandled kernel exception");
+}
+
+/* A user-mode exception nothing handled: end the task, say why. */
+static void trap_user_fatal(const struct trapframe *tf, uint64_t addr)
+{
+	struct thread *t = current_thread();
+	struct task_status st = {
+		.how = TASK_END_FAULTED, .code = (int32_t)tf->vector,
+		.fault_addr = addr, .fault_rip = tf->rip, .error_code = tf->error_code,
+	};
+
+	if (tf->vector == VECTOR_PAGE_FAULT)
+		kprintf("machlab: task '%s' (thread %u) killed: page fault at 0x%lx (%s, %s) rip 0x%lx\n",
+			t->task->name, t->id, addr,
+			(tf->error_code & PF_FETCH) ? "execute" :
+			(tf->error_code & PF_WRITE) ? "write" : "read",
+			(tf->error_code & PF_PRESENT) ? "protection" : "not mapped", tf->rip);
+	else
+		kprintf("machlab: task '%s' (thread %u) killed: %s (vector %lu) at rip 0x%lx\n",
+			t->task->name, t->id, trap_name(tf->vector), tf->vector, tf->rip);
+	trapframe_print(tf);
+	task_terminate(t->task, &st);
+}
+
+static void trap_page_fault(struct trapframe *tf)
+{
+	uint64_t addr = read_cr2();
+	vm_prot_t access = (tf->error_code & PF_FETCH) ? VM_PROT_EXECUTE :
+			   (tf->error_code & PF_WRITE) ? VM_PROT_WRITE : VM_PROT_READ;
+	struct thread *t = current_thread();
+
+	if (!trapframe_from_user(tf))
+		trap_kernel_fatal(tf, addr);
+	irq_enable();
+	if (vm_fault(t->task->map, addr, access) == KERN_SUCCESS)
+		return;
+	trap_user_fatal(tf, addr);
+}
+
+/* Entry from trap_common for every vector. */
+void trap_dispatch(struct trapframe *tf)
+{
+	switch (tf->vector) {
+	case VECTOR_PAGE_FAULT:
+		trap_page_fault(tf);
+		break;
+	case VECTOR_TIMER:
+		lapic_eoi();
+		sched_tick();
+		break;
+	case VECTOR_SPURIOUS:
+		break;
+	default:
+		if (tf->vector >= 32 && tf->vector < 48)
+			break;                   /* a masked 8259 line that fired anyway */
+		if (!trapframe_from_user(tf))
+			trap_kernel_fatal(tf, tf->vector == VECTOR_PAGE_FAULT ? read_cr2() : 0);
+		trap_user_fatal(tf, 0);
+		break;
+	}
+	if (trapframe_from_user(tf))
+		return_to_user_check();
+}

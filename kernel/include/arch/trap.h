@@ -1,0 +1,21 @@
+/*
+ * trap.h — interrupt vectors and the trap entry points in C.
+ */
+#ifndef ARCH_TRAP_H
+#define ARCH_TRAP_H
+
+#include "arch/trapframe.h"
+
+#define VECTOR_PAGE_FAULT   14
+#define VECTOR_TIMER        64
+#define VECTOR_PIC_BASE     32     /* the 8259s are remapped here, then masked */
+#define VECTOR_SPURIOUS     255
+
+void idt_init(void);
+void trap_dispatch(struct trapframe *tf);
+int syscall_dispatch(struct trapframe *tf);
+const char *trap_name(uint64_t vector);
+void trapframe_print(const struct trapframe *tf);
+void return_to_user_check(void);
+
+#endif

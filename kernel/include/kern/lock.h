@@ -1,0 +1,43 @@
+/*
+ * lock.h — spin locks.
+ *
+ * Every piece of shared kernel state has an owner and a lock, even while
+ * only one CPU runs. A lock is taken with interrupts disabled; the caller
+ * keeps the previous interrupt state and gives it back on release, so a
+ * lock may be released by another thread after a context switch (the
+ * scheduler lock is).
+ */
+#ifndef KERN_LOCK_H
+#define KERN_LOCK_H
+
+#include <stdint.h>
+#include "arch/x86.h"
+
+typedef struct {
+	volatile uint32_t locked;
+} spinlock_t;
+
+#define SPINLOCK_INIT { 0 }
+
+/* Disable interrupts, take the lock; return the interrupt state to restore. */
+static inline uint64_t spin_lock(spinlock_t *l)
+{
+	uint64_t flags = irq_save();
+
+	while (__atomic_exchange_n(&l->locked, 1, __ATOMIC_ACQUIRE))
+		cpu_pause();
+	return flags;
+}
+
+static inline void spin_unlock(spinlock_t *l, uint64_t flags)
+{
+	__atomic_store_n(&l->locked, 0, __ATOMIC_RELEASE);
+	irq_restore(flags);
+}
+
+static inline int spin_is_locked(const spinlock_t *l)
+{
+	return __atomic_load_n(&l->locked, __ATOMIC_RELAXED);
+}
+
+#endif

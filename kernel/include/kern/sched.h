@@ -1,0 +1,53 @@
+/*
+ * sched.h — the scheduler: per-CPU run queues with priorities and
+ * round-robin time slices, wait queues with timeouts, and the switch.
+ *
+ * One lock, sched_lock, protects thread states, run queues, wait queues and
+ * the timeout list (lock order: task lock, then sched_lock). A thread blocks
+ * by calling sched_wait_locked with sched_lock held; the switch happens with
+ * the lock held and the thread that runs next releases it.
+ *
+ * Preemption happens on the way back to user mode (the kernel itself is not
+ * preempted): the timer sets need_resched when a time slice ends, and a
+ * wakeup sets it when the woken thread has a higher priority.
+ */
+#ifndef KERN_SCHED_H
+#define KERN_SCHED_H
+
+#include <stdint.h>
+#include "kern/lock.h"
+#include "lib/list.h"
+
+struct thread;
+
+#define WAIT_AWAKENED  0
+#define WAIT_TIMED_OUT 1
+#define WAIT_ABORTED   2
+
+#define SCHED_NO_TIMEOUT 0
+
+struct waitq {
+	struct list threads;
+};
+
+extern spinlock_t sched_lock;
+
+void sched_init(void);
+void sched_run_idle(void) __attribute__((noreturn));   /* boot thread becomes idle */
+void sched_tick(void);
+uint64_t sched_ticks(void);
+uint64_t sched_ms_to_ticks(uint64_t ms);
+
+/* All of these need sched_lock held. */
+void sched_make_runnable_locked(struct thread *t);
+void sched_switch_locked(void);
+int sched_wait_locked(struct waitq *wq, uint64_t timeout_ticks);
+void sched_wakeup_locked(struct thread *t, int result);
+void waitq_wakeup_all_locked(struct waitq *wq, int result);
+
+void waitq_init(struct waitq *wq);
+void sched_yield(void);          /* round-robin: to the back of the queue */
+void sched_thread_first_run(void);
+void sched_reap(void);
+
+#endif

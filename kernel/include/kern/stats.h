@@ -1,0 +1,24 @@
+/*
+ * stats.h — kernel event counters, readable from user space with the
+ * kernel_stat trap (tests read them; benchmarks report them).
+ */
+#ifndef KERN_STATS_H
+#define KERN_STATS_H
+
+#include <stdint.h>
+
+enum stat_counter {
+	STAT_PAGE_FAULTS,       /* user faults resolved */
+	STAT_ZERO_FILLS,        /* pages zero-filled on first touch */
+	STAT_CONTEXT_SWITCHES,
+	STAT_COUNTERS
+};
+
+extern uint64_t stats_counters[STAT_COUNTERS];
+
+static inline void stats_inc(enum stat_counter c)
+{
+	__atomic_fetch_add(&stats_counters[c], 1, __ATOMIC_RELAXED);
+}
+
+#endif

@@ -1,0 +1,66 @@
+/*
+ * task.h — tasks: an address space, the threads running in it and (until
+ * the IPC issue) a handle table.
+ *
+ * A task lives while it has threads; when the last one ends (or the task is
+ * terminated), its memory and handles are released at once and it becomes
+ * a zombie holding only its end status, which task_wait reports. The struct
+ * itself is freed when the last reference (handles, its threads) goes.
+ */
+#ifndef KERN_TASK_H
+#define KERN_TASK_H
+
+#include <stdint.h>
+#include <mach/kern_return.h>
+#include <mach/types.h>
+#include "kern/handle.h"
+#include "kern/lock.h"
+#include "kern/sched.h"
+#include "lib/list.h"
+#include "param.h"
+
+struct vm_map;
+
+enum task_state {
+	TASK_ALIVE,
+	TASK_DYING,      /* terminated; threads are leaving */
+	TASK_ZOMBIE,     /* resources released; status kept for task_wait */
+};
+
+struct task {
+	char name[TASK_NAME_LEN];
+	uint32_t id;
+	spinlock_t lock;               /* threads, handles, state */
+	uint32_t refs;
+	enum task_state state;
+	struct vm_map *map;
+	struct list threads;
+	uint32_t nthreads;
+	struct handle_table handles;
+	struct task_status status;     /* valid once state != TASK_ALIVE */
+	struct waitq waiters;          /* task_wait callers (sched_lock) */
+};
+
+struct image_source;
+
+void task_init(void);
+struct task *task_create(const char *name);
+kern_return_t task_spawn(const struct image_source *img, const char *args, size_t args_len,
+			 struct task **out);
+void task_terminate(struct task *task, const struct task_status *why);
+kern_return_t task_wait(struct task *task, struct task_status *st, uint64_t timeout_ms);
+void task_thread_gone(struct task *task);
+void task_ref(struct task *task);
+void task_release(struct task *task);
+uint32_t task_count(void);
+void task_set_bootstrap(struct task *task);
+
+#endif
+
+/* Where task_spawn reads an ELF image from: a user task's memory or the kernel's. */
+struct image_source {
+	struct vm_map *map;       /* the caller's map, or NULL for kaddr */
+	vm_address_t uaddr;
+	const void *kaddr;        /* a boot module, through the direct map */
+	size_t size;
+};

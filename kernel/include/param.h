@@ -1,0 +1,26 @@
+/*
+ * param.h — the kernel's tunables, one per line, each with its unit.
+ */
+#ifndef PARAM_H
+#define PARAM_H
+
+#define MAX_CPUS                 8          /* per-CPU structures allocated */
+#define PAGE_SIZE                4096UL     /* bytes in a page */
+#define PAGE_SHIFT               12
+#define KERNEL_STACK_PAGES       4          /* pages per thread kernel stack (16 KiB) */
+#define TIMER_HZ                 1000       /* timer interrupts per second (1 ms tick) */
+#define SCHED_QUANTUM_TICKS      10         /* round-robin time slice, in ticks */
+#define SCHED_PRIORITIES         32         /* priority levels 0 (low) .. 31 (high) */
+#define TASK_NAME_LEN            32         /* bytes in a task's name, with NUL */
+#define TASK_HANDLES_MAX         4096       /* handles one task may hold */
+#define SPAWN_ARGS_MAX_BYTES     4096       /* task_spawn argument string limit */
+#define SPAWN_IMAGE_MAX_BYTES    (64UL << 20) /* largest ELF image task_spawn reads */
+#define USER_STACK_BYTES         (256UL << 10) /* main thread stack of a spawned task */
+#define USER_SPACE_START         0x1000UL   /* lowest mappable user address */
+#define USER_SPACE_END           0x00007FFFFFFFF000UL /* first address above user space */
+#define USER_STACK_TOP           0x00007FFFFFF00000UL /* top of the main thread's stack */
+#define USER_ANYWHERE_START      0x0000100000000000UL /* where ANYWHERE allocation starts */
+#define CONSOLE_WRITE_MAX_BYTES  4096       /* longest console_write */
+#define BOOT_MODULES_MAX         16         /* boot modules the kernel keeps */
+
+#endif

@@ -1,0 +1,36 @@
+/*
+ * pmap.h — the physical map: the hardware translation layer under the VM
+ * system (one variant axis: PMAP=radix|hashed, see DESIGN.md section 2).
+ *
+ * The VM layer's maps are the truth; a pmap only caches translations of
+ * them. Implementations live in variants/pmap-<value>/pmap.c.
+ */
+#ifndef PMAP_H
+#define PMAP_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <mach/kern_return.h>
+#include <mach/types.h>
+
+struct pmap;
+
+/* Called by pmap_remove for every translation it drops. */
+typedef void (*pmap_unmap_fn)(void *ctx, vm_address_t va, uint64_t pa);
+
+void pmap_bootstrap(void);                 /* adopt the boot tables, drop the identity map */
+struct pmap *pmap_kernel(void);
+struct pmap *pmap_create(void);            /* NULL when out of memory */
+void pmap_destroy(struct pmap *p);         /* every translation must be removed first */
+
+/* Map the page at va to frame pa. VM_PROT_NONE keeps the frame but denies user access. */
+kern_return_t pmap_enter(struct pmap *p, vm_address_t va, uint64_t pa, vm_prot_t prot);
+void pmap_remove(struct pmap *p, vm_address_t start, vm_address_t end,
+		 pmap_unmap_fn fn, void *ctx);
+void pmap_protect(struct pmap *p, vm_address_t start, vm_address_t end, vm_prot_t prot);
+bool pmap_extract(struct pmap *p, vm_address_t va, uint64_t *pa, vm_prot_t *prot);
+void pmap_activate(struct pmap *p);        /* load on this CPU */
+size_t pmap_footprint(struct pmap *p);     /* bytes of translation structures held */
+
+#endif

@@ -1,0 +1,253 @@
+/*
+ * sched.c — run queues, the context switch, wait queues and timeouts.
+ *
+ * Each CPU has SCHED_PRIORITIES FIFO run queues and a bitmap of the
+ * non-empty ones; the highest non-empty queue runs, round-robin within it,
+ * SCHED_QUANTUM_TICKS per slice. A CPU with nothing to run runs its idle
+ * thread (`hlt`; under icount with sleep=off that jumps the clock to the
+ * next timer interrupt, so idle time is not counted as instructions).
+ */
+#include "kern/sched.h"
+#include "kern/cpu.h"
+#include "kern/kprintf.h"
+#include "kern/stats.h"
+#include "kern/task.h"
+#include "kern/thread.h"
+#include "arch/lapic.h"
+#include "vm/vm_map.h"
+#include "pmap.h"
+#include "param.h"
+
+spinlock_t sched_lock = SPINLOCK_INIT;
+
+struct run_queue {
+	struct list queues[SCHED_PRIORITIES];
+	uint32_t nonempty;               /* bit p set: queues[p] has threads */
+};
+
+static struct run_queue run_queues[MAX_CPUS];
+static struct list timeouts = LIST_INIT(timeouts);   /* sorted by deadline */
+static volatile uint64_t ticks;
+
+extern void switch_context(uint64_t *save_rsp, uint64_t new_rsp);
+
+void sched_init(void)
+{
+	for (int c = 0; c < MAX_CPUS; c++)
+		for (int p = 0; p < SCHED_PRIORITIES; p++)
+			list_init(&run_queues[c].queues[p]);
+}
+
+uint64_t sched_ticks(void)
+{
+	return ticks;
+}
+
+uint64_t sched_ms_to_ticks(uint64_t ms)
+{
+	uint64_t t = ms * TIMER_HZ / 1000;
+
+	return t ? t : 1;
+}
+
+void waitq_init(struct waitq *wq)
+{
+	list_init(&wq->threads);
+}
+
+static struct run_queue *run_queue_mine(void)
+{
+	return &run_queues[cpu_current()->id];
+}
+
+static struct thread *run_queue_pop(struct run_queue *rq)
+{
+	int p;
+	struct list *l;
+
+	if (!rq->nonempty)
+		return NULL;
+	p = 31 - __builtin_clz(rq->nonempty);
+	l = list_pop_front(&rq->queues[p]);
+	if (list_empty(&rq->queues[p]))
+		rq->nonempty &= ~(1u << p);
+	return list_entry(l, struct thread, sched_link);
+}
+
+/* Put t at the back of its priority's queue; preempt a lower-priority current. */
+void sched_make_runnable_locked(struct thread *t)
+{
+	struct run_queue *rq = run_queue_mine();
+	struct cpu *c = cpu_current();
+
+	t->state = TH_RUNNABLE;
+	list_push_back(&rq->queues[t->priority], &t->sched_link);
+	rq->nonempty |= 1u << t->priority;
+	if (c->current == c->idle || t->priority > c->current->priority)
+		c->need_resched = true;
+}
+
+/* Load what the next thread needs: its address space, kernel stack, FPU state. */
+static void sched_load_context(struct cpu *c, struct thread *next)
+{
+	if (!next->task)
+		return;
+	pmap_activate(next->task->map->pmap);
+	cpu_set_kernel_stack(c, next->kstack_top);
+	if (c->fpu_owner != next) {
+		if (c->fpu_owner)
+			fpu_save(&c->fpu_owner->fpu);
+		fpu_restore(&next->fpu);
+		c->fpu_owner = next;
+	}
+}
+
+/*
+ * Switch to the best runnable thread. The caller has already put current
+ * where it belongs (a run queue, a wait queue, or nowhere if it is dead).
+ */
+void sched_switch_locked(void)
+{
+	struct cpu *c = cpu_current();
+	struct thread *prev = c->current;
+	struct thread *next = run_queue_pop(run_queue_mine());
+
+	if (!next)
+		next = c->idle;
+	c->need_resched = false;
+	if (next == prev) {
+		prev->state = TH_RUNNING;
+		return;
+	}
+	next->state = TH_RUNNING;
+	next->quantum = SCHED_QUANTUM_TICKS;
+	c->current = next;
+	c->context_switches++;
+	stats_inc(STAT_CONTEXT_SWITCHES);
+	sched_load_context(c, next);
+	switch_context(&prev->ctx_rsp, next->ctx_rsp);
+	sched_reap();
+}
+
+/* Free the thread that died on this CPU, now that we are off its stack. */
+void sched_reap(void)
+{
+	struct cpu *c = cpu_current();
+	struct thread *dead = c->reap;
+
+	if (!dead)
+		return;
+	c->reap = NULL;
+	if (c->fpu_owner == dead)
+		c->fpu_owner = NULL;
+	thread_free_stack(dead);
+	thread_release(dead);
+}
+
+/* First code a new thread runs (from thread_trampoline): finish the switch. */
+void sched_thread_first_run(void)
+{
+	sched_reap();
+	spin_unlock(&sched_lock, 0);
+}
+
+void sched_yield(void)
+{
+	uint64_t f = spin_lock(&sched_lock);
+	struct thread *t = cpu_current()->current;
+
+	sched_make_runnable_locked(t);
+	sched_switch_locked();
+	spin_unlock(&sched_lock, f);
+}
+
+static void timeout_insert(struct thread *t)
+{
+	struct list *after = &timeouts;
+
+	list_for_each(l, &timeouts) {
+		if (list_entry(l, struct thread, timeout_link)->deadline > t->deadline)
+			break;
+		after = l;
+	}
+	list_insert_after(after, &t->timeout_link);
+}
+
+/*
+ * Block the current thread on wq (NULL: just sleep) for at most
+ * timeout_ticks (SCHED_NO_TIMEOUT: forever). Returns WAIT_*. A thread with
+ * termination pending does not block.
+ */
+int sched_wait_locked(struct waitq *wq, uint64_t timeout_ticks)
+{
+	struct thread *t = cpu_current()->current;
+
+	if (t->terminate_pending)
+		return WAIT_ABORTED;
+	t->state = TH_WAITING;
+	t->wait_queue = wq;
+	t->wait_result = WAIT_AWAKENED;
+	if (wq)
+		list_push_back(&wq->threads, &t->sched_link);
+	t->deadline = 0;
+	if (timeout_ticks != SCHED_NO_TIMEOUT) {
+		t->deadline = ticks + timeout_ticks;
+		timeout_insert(t);
+	}
+	sched_switch_locked();
+	return t->wait_result;
+}
+
+/* End t's wait with result and make it runnable. */
+void sched_wakeup_locked(struct thread *t, int result)
+{
+	if (t->state != TH_WAITING)
+		return;
+	list_unlink(&t->sched_link);
+	list_unlink(&t->timeout_link);
+	t->wait_queue = NULL;
+	t->wait_result = result;
+	sched_make_runnable_locked(t);
+}
+
+void waitq_wakeup_all_locked(struct waitq *wq, int result)
+{
+	list_for_each_safe(l, &wq->threads)
+		sched_wakeup_locked(list_entry(l, struct thread, sched_link), result);
+}
+
+/* The timer interrupt: time slices and timeouts. */
+void sched_tick(void)
+{
+	struct cpu *c = cpu_current();
+	uint64_t f = spin_lock(&sched_lock);
+
+	ticks++;
+	c->ticks++;
+	while (!list_empty(&timeouts)) {
+		struct thread *t = list_entry(timeouts.next, struct thread, timeout_link);
+
+		if (t->deadline > ticks)
+			break;
+		sched_wakeup_locked(t, WAIT_TIMED_OUT);
+	}
+	if (c->current != c->idle && --c->current->quantum <= 0)
+		c->need_resched = true;
+	spin_unlock(&sched_lock, f);
+}
+
+/* The boot thread becomes this CPU's idle thread and never leaves. */
+void sched_run_idle(void)
+{
+	for (;;) {
+		uint64_t f = spin_lock(&sched_lock);
+
+		if (run_queue_mine()->nonempty)
+			sched_switch_locked();
+		spin_unlock(&sched_lock, f);
+		irq_disable();
+		if (!run_queue_mine()->nonempty)
+			__asm__ volatile("sti; hlt" : : : "memory");
+		irq_enable();
+	}
+}

@@ -1,0 +1,464 @@
+/*
+ * syscall.c — the kernel trap table and its handlers.
+ *
+ * Each handler decodes its arguments (handles, user pointers, sizes) and
+ * fails with a specific kern_return_t before changing anything; user
+ * memory is reached only through vm_copyin/vm_copyout. Numbers >= 0 are
+ * foreign system calls: with no emulation vector (a later issue) the task
+ * ends with TASK_END_BAD_TRAP and a console message.
+ */
+#include "arch/trap.h"
+#include "arch/x86.h"
+#include "kern/boot_info.h"
+#include "kern/cpu.h"
+#include "kern/handle.h"
+#include "kern/kprintf.h"
+#include "kern/sched.h"
+#include "kern/stats.h"
+#include "kern/task.h"
+#include "kern/thread.h"
+#include "kern/zalloc.h"
+#include "arch/lapic.h"
+#include "vm/page_alloc.h"
+#include "vm/phys.h"
+#include "vm/vm_fault.h"
+#include "vm/vm_map.h"
+#include <mach/traps.h>
+
+struct trap_args {
+	uint64_t a[6];
+};
+
+typedef kern_return_t (*trap_fn)(const struct trap_args *args);
+
+static struct task *self_task(void)
+{
+	return current_thread()->task;
+}
+
+static struct vm_map *self_map(void)
+{
+	return self_task()->map;
+}
+
+static kern_return_t put_user_u64(vm_address_t uaddr, uint64_t v)
+{
+	return vm_copyout(self_map(), &v, uaddr, sizeof(v));
+}
+
+static kern_return_t put_user_handle(vm_address_t uaddr, mk_handle_t h)
+{
+	return vm_copyout(self_map(), &h, uaddr, sizeof(h));
+}
+
+static kern_return_t lookup_task(uint64_t h, struct task **task)
+{
+	if (h > INT32_MAX)
+		return KERN_INVALID_NAME;
+	return handle_lookup(self_task(), (mk_handle_t)h, HANDLE_TASK, (void **)task);
+}
+
+static kern_return_t lookup_thread(uint64_t h, struct thread **t)
+{
+	if (h > INT32_MAX)
+		return KERN_INVALID_NAME;
+	return handle_lookup(self_task(), (mk_handle_t)h, HANDLE_THREAD, (void **)t);
+}
+
+static kern_return_t sys_console_write(const struct trap_args *a)
+{
+	size_t len = a->a[1];
+	char *buf;
+	kern_return_t kr;
+
+	if (len > CONSOLE_WRITE_MAX_BYTES)
+		return KERN_INVALID_ARGUMENT;
+	if (len == 0)
+		return KERN_SUCCESS;
+	buf = kmem_alloc(len);
+	if (!buf)
+		return KERN_RESOURCE_SHORTAGE;
+	kr = vm_copyin(self_map(), a->a[0], buf, len);
+	if (kr == KERN_SUCCESS)
+		console_write(buf, len);
+	kmem_free(buf, len);
+	return kr;
+}
+
+static kern_return_t sys_task_exit(const struct trap_args *a)
+{
+	struct task_status st = { .how = TASK_END_EXITED, .code = (int32_t)a->a[0] };
+
+	task_terminate(self_task(), &st);
+	return KERN_SUCCESS;          /* the thread ends on its way out */
+}
+
+static kern_return_t sys_vm_allocate(const struct trap_args *a)
+{
+	struct task *task;
+	vm_address_t addr;
+	kern_return_t kr = vm_copyin(self_map(), a->a[1], &addr, sizeof(addr));
+
+	if (kr != KERN_SUCCESS)
+		return kr;
+	kr = lookup_task(a->a[0], &task);
+	if (kr != KERN_SUCCESS)
+		return kr;
+	kr = vm_map_allocate(task->map, &addr, a->a[2], (int)a->a[3],
+			     VM_PROT_READ | VM_PROT_WRITE);
+	if (kr == KERN_SUCCESS && put_user_u64(a->a[1], addr) != KERN_SUCCESS) {
+		vm_map_deallocate(task->map, addr, a->a[2]);
+		kr = KERN_INVALID_ADDRESS;
+	}
+	task_release(task);
+	return kr;
+}
+
+static kern_return_t sys_vm_deallocate(const struct trap_args *a)
+{
+	struct task *task;
+	kern_return_t kr = lookup_task(a->a[0], &task);
+
+	if (kr != KERN_SUCCESS)
+		return kr;
+	kr = vm_map_deallocate(task->map, a->a[1], a->a[2]);
+	task_release(task);
+	return kr;
+}
+
+static kern_return_t sys_vm_protect(const struct trap_args *a)
+{
+	struct task *task;
+	kern_return_t kr = lookup_task(a->a[0], &task);
+
+	if (kr != KERN_SUCCESS)
+		return kr;
+	kr = vm_map_protect(task->map, a->a[1], a->a[2], (vm_prot_t)a->a[3]);
+	task_release(task);
+	return kr;
+}
+
+/* Give the caller a handle to t (consuming the reference) and write it to uaddr. */
+static kern_return_t give_handle(enum handle_type type, void *obj, vm_address_t uaddr)
+{
+	mk_handle_t h;
+	kern_return_t kr = handle_insert(self_task(), type, obj, &h);
+
+	if (kr != KERN_SUCCESS)
+		return kr;
+	kr = put_user_handle(uaddr, h);
+	if (kr != KERN_SUCCESS)
+		handle_close(self_task(), h);
+	return kr;
+}
+
+static kern_return_t sys_thread_create(const struct trap_args *a)
+{
+	struct task *task;
+	struct thread *t;
+	kern_return_t kr = put_user_handle(a->a[4], -1);
+
+	if (kr == KERN_SUCCESS)
+		kr = lookup_task(a->a[0], &task);
+	if (kr != KERN_SUCCESS)
+		return kr;
+	t = thread_create_user(task, a->a[1], a->a[2], a->a[3], 0, &kr);
+	task_release(task);
+	if (!t)
+		return kr;
+	thread_ref(t);                /* the handle's reference */
+	kr = give_handle(HANDLE_THREAD, t, a->a[4]);
+	if (kr != KERN_SUCCESS)
+		thread_release(t);
+	return kr;
+}
+
+typedef kern_return_t (*thread_op)(struct thread *t);
+
+static kern_return_t thread_op_terminate(struct thread *t)
+{
+	thread_terminate(t);
+	return KERN_SUCCESS;
+}
+
+static kern_return_t with_thread(uint64_t h, thread_op op)
+{
+	struct thread *t;
+	kern_return_t kr = lookup_thread(h, &t);
+
+	if (kr != KERN_SUCCESS)
+		return kr;
+	kr = op(t);
+	thread_release(t);
+	return kr;
+}
+
+static kern_return_t sys_thread_suspend(const struct trap_args *a)
+{
+	return with_thread(a->a[0], thread_suspend);
+}
+
+static kern_return_t sys_thread_resume(const struct trap_args *a)
+{
+	return with_thread(a->a[0], thread_resume);
+}
+
+static kern_return_t sys_thread_terminate(const struct trap_args *a)
+{
+	return with_thread(a->a[0], thread_op_terminate);
+}
+
+static kern_return_t sys_thread_exit(const struct trap_args *a)
+{
+	(void)a;
+	thread_terminate(current_thread());
+	return KERN_SUCCESS;          /* the thread ends on its way out */
+}
+
+static kern_return_t sys_thread_yield(const struct trap_args *a)
+{
+	(void)a;
+	sched_yield();
+	return KERN_SUCCESS;
+}
+
+static kern_return_t sys_task_spawn(const struct trap_args *a)
+{
+	struct image_source img = { .map = self_map(), .uaddr = a->a[0], .size = a->a[1] };
+	size_t args_len = a->a[3];
+	struct task *child;
+	char *args;
+	kern_return_t kr = put_user_handle(a->a[4], -1);
+
+	if (kr != KERN_SUCCESS)
+		return kr;
+	if (args_len == 0 || args_len > SPAWN_ARGS_MAX_BYTES)
+		return KERN_INVALID_ARGUMENT;
+	args = kmem_alloc(args_len);
+	if (!args)
+		return KERN_RESOURCE_SHORTAGE;
+	kr = vm_copyin(self_map(), a->a[2], args, args_len);
+	if (kr == KERN_SUCCESS)
+		kr = task_spawn(&img, args, args_len, &child);
+	kmem_free(args, args_len);
+	if (kr != KERN_SUCCESS)
+		return kr;
+	task_ref(child);
+	kr = give_handle(HANDLE_TASK, child, a->a[4]);
+	if (kr != KERN_SUCCESS) {
+		struct task_status st = { .how = TASK_END_KILLED };
+
+		task_terminate(child, &st);
+		task_release(child);
+	}
+	task_release(child);
+	return kr;
+}
+
+static kern_return_t sys_task_wait(const struct trap_args *a)
+{
+	struct task_status st;
+	struct task *task;
+	kern_return_t kr = lookup_task(a->a[0], &task);
+
+	if (kr != KERN_SUCCESS)
+		return kr;
+	if (task == self_task())
+		kr = KERN_INVALID_ARGUMENT;
+	else
+		kr = task_wait(task, &st, a->a[2]);
+	task_release(task);
+	if (kr == KERN_SUCCESS)
+		kr = vm_copyout(self_map(), &st, a->a[1], sizeof(st));
+	return kr;
+}
+
+static kern_return_t sys_task_terminate(const struct trap_args *a)
+{
+	struct task_status st = { .how = TASK_END_KILLED };
+	struct task *task;
+	kern_return_t kr = lookup_task(a->a[0], &task);
+
+	if (kr != KERN_SUCCESS)
+		return kr;
+	task_terminate(task, &st);
+	task_release(task);
+	return KERN_SUCCESS;
+}
+
+static kern_return_t sys_boot_module(const struct trap_args *a)
+{
+	const struct boot_module *m;
+	vm_address_t addr = 0;
+	size_t size;
+	kern_return_t kr;
+
+	if (a->a[0] >= boot_info.nmodules)
+		return KERN_NOT_FOUND;
+	m = &boot_info.modules[a->a[0]];
+	size = m->end - m->start;
+	kr = vm_map_allocate(self_map(), &addr, size ? size : 1, VM_ALLOC_ANYWHERE,
+			     VM_PROT_READ | VM_PROT_WRITE);
+	if (kr != KERN_SUCCESS)
+		return kr;
+	kr = vm_copyout(self_map(), phys_to_virt(m->start), addr, size);
+	if (kr == KERN_SUCCESS)
+		kr = put_user_u64(a->a[1], addr);
+	if (kr == KERN_SUCCESS)
+		kr = put_user_u64(a->a[2], size);
+	if (kr != KERN_SUCCESS)
+		vm_map_deallocate(self_map(), addr, size ? size : 1);
+	return kr;
+}
+
+static kern_return_t sys_kernel_stat(const struct trap_args *a)
+{
+	uint64_t v;
+
+	switch (a->a[0]) {
+	case KSTAT_FREE_PAGES:       v = page_free_count(); break;
+	case KSTAT_TOTAL_PAGES:      v = page_total_count(); break;
+	case KSTAT_TICKS:            v = sched_ticks(); break;
+	case KSTAT_CONTEXT_SWITCHES: v = stats_counters[STAT_CONTEXT_SWITCHES]; break;
+	case KSTAT_TASKS:            v = task_count(); break;
+	case KSTAT_THREADS:          v = thread_count(); break;
+	case KSTAT_PAGE_FAULTS:      v = stats_counters[STAT_PAGE_FAULTS]; break;
+	case KSTAT_ZERO_FILLS:       v = stats_counters[STAT_ZERO_FILLS]; break;
+	case KSTAT_TICK_NS:          v = lapic_tick_ns(); break;
+	default:                     return KERN_INVALID_ARGUMENT;
+	}
+	return put_user_u64(a->a[1], v);
+}
+
+static kern_return_t sys_task_self(const struct trap_args *a)
+{
+	(void)a;
+	return MK_TASK_SELF;
+}
+
+static kern_return_t sys_thread_self(const struct trap_args *a)
+{
+	struct thread *t = current_thread();
+
+	thread_ref(t);
+	kern_return_t kr = give_handle(HANDLE_THREAD, t, a->a[0]);
+
+	if (kr != KERN_SUCCESS)
+		thread_release(t);
+	return kr;
+}
+
+static kern_return_t sys_handle_close(const struct trap_args *a)
+{
+	if (a->a[0] > INT32_MAX)
+		return KERN_INVALID_NAME;
+	return handle_close(self_task(), (mk_handle_t)a->a[0]);
+}
+
+static kern_return_t sys_thread_set_priority(const struct trap_args *a)
+{
+	struct thread *t;
+	kern_return_t kr;
+	uint64_t f;
+
+	if (a->a[1] > MK_THREAD_PRIORITY_MAX)
+		return KERN_INVALID_ARGUMENT;
+	kr = lookup_thread(a->a[0], &t);
+	if (kr != KERN_SUCCESS)
+		return kr;
+	f = spin_lock(&sched_lock);
+	if (t->state == TH_RUNNABLE) {
+		list_unlink(&t->sched_link);
+		t->priority = (int)a->a[1];
+		sched_make_runnable_locked(t);
+	} else {
+		t->priority = (int)a->a[1];
+	}
+	spin_unlock(&sched_lock, f);
+	thread_release(t);
+	return KERN_SUCCESS;
+}
+
+static kern_return_t sys_thread_sleep(const struct trap_args *a)
+{
+	uint64_t f = spin_lock(&sched_lock);
+	int r = sched_wait_locked(NULL, sched_ms_to_ticks(a->a[0]));
+
+	spin_unlock(&sched_lock, f);
+	return r == WAIT_ABORTED ? KERN_ABORTED : KERN_SUCCESS;
+}
+
+static kern_return_t sys_thread_info(const struct trap_args *a)
+{
+	static const uint32_t states[] = {
+		[TH_RUNNING] = THREAD_STATE_RUNNABLE, [TH_RUNNABLE] = THREAD_STATE_RUNNABLE,
+		[TH_WAITING] = THREAD_STATE_WAITING, [TH_SUSPENDED] = THREAD_STATE_SUSPENDED,
+		[TH_DEAD] = THREAD_STATE_DEAD,
+	};
+	struct thread *t;
+	uint32_t state;
+	kern_return_t kr = lookup_thread(a->a[0], &t);
+
+	if (kr != KERN_SUCCESS)
+		return kr;
+	state = states[t->state];
+	thread_release(t);
+	return vm_copyout(self_map(), &state, a->a[1], sizeof(state));
+}
+
+static const trap_fn trap_table[MK_TRAP_COUNT + 1] = {
+	[-MK_TRAP_CONSOLE_WRITE]      = sys_console_write,
+	[-MK_TRAP_TASK_EXIT]          = sys_task_exit,
+	[-MK_TRAP_VM_ALLOCATE]        = sys_vm_allocate,
+	[-MK_TRAP_VM_DEALLOCATE]      = sys_vm_deallocate,
+	[-MK_TRAP_VM_PROTECT]         = sys_vm_protect,
+	[-MK_TRAP_THREAD_CREATE]      = sys_thread_create,
+	[-MK_TRAP_THREAD_SUSPEND]     = sys_thread_suspend,
+	[-MK_TRAP_THREAD_RESUME]      = sys_thread_resume,
+	[-MK_TRAP_THREAD_TERMINATE]   = sys_thread_terminate,
+	[-MK_TRAP_THREAD_YIELD]       = sys_thread_yield,
+	[-MK_TRAP_TASK_SPAWN]         = sys_task_spawn,
+	[-MK_TRAP_TASK_WAIT]          = sys_task_wait,
+	[-MK_TRAP_TASK_TERMINATE]     = sys_task_terminate,
+	[-MK_TRAP_BOOT_MODULE]        = sys_boot_module,
+	[-MK_TRAP_KERNEL_STAT]        = sys_kernel_stat,
+	[-MK_TRAP_TASK_SELF]          = sys_task_self,
+	[-MK_TRAP_THREAD_SELF]        = sys_thread_self,
+	[-MK_TRAP_HANDLE_CLOSE]       = sys_handle_close,
+	[-MK_TRAP_THREAD_SET_PRIORITY] = sys_thread_set_priority,
+	[-MK_TRAP_THREAD_SLEEP]       = sys_thread_sleep,
+	[-MK_TRAP_THREAD_INFO]        = sys_thread_info,
+	[-MK_TRAP_THREAD_EXIT]        = sys_thread_exit,
+};
+
+/* A system call of a foreign ABI from a task with no emulation vector. */
+static void syscall_foreign(struct trapframe *tf)
+{
+	struct thread *t = current_thread();
+	struct task_status st = { .how = TASK_END_BAD_TRAP, .code = (int32_t)tf->rax,
+				  .fault_rip = tf->rip };
+
+	kprintf("machlab: task '%s' (thread %u) killed: system call %ld at rip 0x%lx "
+		"and no emulation vector\n", t->task->name, t->id, (long)tf->rax, tf->rip);
+	task_terminate(t->task, &st);
+}
+
+/* The C side of syscall_entry. Returns nonzero when the frame must leave by iretq. */
+int syscall_dispatch(struct trapframe *tf)
+{
+	int64_t nr = (int64_t)tf->rax;
+
+	irq_enable();
+	if (nr >= 0) {
+		syscall_foreign(tf);
+	} else if (nr < -MK_TRAP_COUNT) {
+		tf->rax = KERN_INVALID_TRAP;
+	} else {
+		struct trap_args a = { { tf->rdi, tf->rsi, tf->rdx, tf->r10, tf->r8, tf->r9 } };
+
+		tf->rax = (uint64_t)(int64_t)trap_table[-nr](&a);
+	}
+	return_to_user_check();
+	/* sysret faults in kernel mode on a non-canonical rip: use iretq then */
+	return tf->rip >= USER_SPACE_END;
+}

@@ -1,0 +1,156 @@
+/*
+ * zalloc.c — zones: fixed-size kernel objects in self-describing pages.
+ *
+ * No hardware dependence: the host unit tests link this file with their
+ * own kmem_page_alloc.
+ */
+#include "kern/zalloc.h"
+#include "lib/string.h"
+#include "param.h"
+
+struct zone_page {
+	struct zone *zone;
+	struct list link;        /* in zone->partial or zone->full */
+	void *free;              /* singly-linked free elements */
+	size_t used;
+};
+
+#define ZONE_HEADER_BYTES ((sizeof(struct zone_page) + 15) & ~15UL)
+
+void zone_init(struct zone *z, const char *name, size_t elem_size)
+{
+	z->name = name;
+	z->elem_size = (elem_size + 15) & ~15UL;
+	z->per_page = (PAGE_SIZE - ZONE_HEADER_BYTES) / z->elem_size;
+	z->lock = (spinlock_t)SPINLOCK_INIT;
+	list_init(&z->partial);
+	list_init(&z->full);
+	z->in_use = 0;
+	z->pages = 0;
+}
+
+/* A fresh page with every element on its free list. */
+static struct zone_page *zone_page_new(struct zone *z)
+{
+	struct zone_page *pg = kmem_page_alloc();
+
+	if (!pg)
+		return NULL;
+	pg->zone = z;
+	pg->free = NULL;
+	pg->used = 0;
+	for (size_t i = z->per_page; i-- > 0;) {
+		void **e = (void **)((char *)pg + ZONE_HEADER_BYTES + i * z->elem_size);
+
+		*e = pg->free;
+		pg->free = e;
+	}
+	list_push_front(&z->partial, &pg->link);
+	z->pages++;
+	return pg;
+}
+
+void *zalloc(struct zone *z)
+{
+	uint64_t f = spin_lock(&z->lock);
+	struct zone_page *pg;
+	void **e;
+
+	if (list_empty(&z->partial) && !zone_page_new(z)) {
+		spin_unlock(&z->lock, f);
+		return NULL;
+	}
+	pg = list_entry(z->partial.next, struct zone_page, link);
+	e = pg->free;
+	pg->free = *e;
+	pg->used++;
+	z->in_use++;
+	if (!pg->free) {
+		list_unlink(&pg->link);
+		list_push_front(&z->full, &pg->link);
+	}
+	spin_unlock(&z->lock, f);
+	memset(e, 0, z->elem_size);
+	return e;
+}
+
+void zfree(struct zone *z, void *elem)
+{
+	struct zone_page *pg = (struct zone_page *)((uintptr_t)elem & ~(PAGE_SIZE - 1));
+	uint64_t f = spin_lock(&z->lock);
+
+	*(void **)elem = pg->free;
+	if (!pg->free) {
+		list_unlink(&pg->link);
+		list_push_front(&z->partial, &pg->link);
+	}
+	pg->free = elem;
+	pg->used--;
+	z->in_use--;
+	if (pg->used == 0) {
+		list_unlink(&pg->link);
+		z->pages--;
+		spin_unlock(&z->lock, f);
+		kmem_page_free(pg);
+		return;
+	}
+	spin_unlock(&z->lock, f);
+}
+
+/* Power-of-two zones behind kmem_alloc: 16 .. ZONE_ELEM_MAX bytes. */
+#define KMEM_ZONES 8
+static struct zone kmem_zones[KMEM_ZONES];
+static const char *const kmem_zone_names[KMEM_ZONES] = {
+	"kmem.16", "kmem.32", "kmem.64", "kmem.128",
+	"kmem.256", "kmem.512", "kmem.1024", "kmem.2048",
+};
+
+/* Set up the kmem zones (once, at boot, before any kmem_alloc). */
+void kmem_init(void)
+{
+	size_t size = 16;
+
+	for (int i = 0; i < KMEM_ZONES; i++, size <<= 1)
+		zone_init(&kmem_zones[i], kmem_zone_names[i], size);
+}
+
+/* The smallest kmem zone that fits, or NULL above ZONE_ELEM_MAX. */
+static struct zone *kmem_zone_for(size_t bytes)
+{
+	size_t size = 16;
+
+	for (int i = 0; i < KMEM_ZONES; i++, size <<= 1)
+		if (bytes <= size)
+			return &kmem_zones[i];
+	return NULL;
+}
+
+static size_t kmem_pages_for(size_t bytes)
+{
+	return (bytes + PAGE_SIZE - 1) / PAGE_SIZE;
+}
+
+void *kmem_alloc(size_t bytes)
+{
+	struct zone *z = kmem_zone_for(bytes);
+	void *p;
+
+	if (z)
+		return zalloc(z);
+	p = kmem_pages_alloc(kmem_pages_for(bytes));
+	if (p)
+		memset(p, 0, kmem_pages_for(bytes) * PAGE_SIZE);
+	return p;
+}
+
+void kmem_free(void *p, size_t bytes)
+{
+	struct zone *z = kmem_zone_for(bytes);
+
+	if (!p)
+		return;
+	if (z)
+		zfree(z, p);
+	else
+		kmem_pages_free(p, kmem_pages_for(bytes));
+}

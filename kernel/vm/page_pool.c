@@ -1,0 +1,124 @@
+/*
+ * page_pool.c — bitmap page-pool logic (no hardware dependence).
+ *
+ * Compiled into the kernel and into the host unit tests. Callers hold
+ * p->lock (the kernel wrappers in page_alloc.c do).
+ */
+#include "vm/page_alloc.h"
+
+#define BITS_PER_WORD 64
+
+static bool bit_get(const uint64_t *bits, size_t i)
+{
+	return (bits[i / BITS_PER_WORD] >> (i % BITS_PER_WORD)) & 1;
+}
+
+static void bit_set(uint64_t *bits, size_t i, bool v)
+{
+	uint64_t m = 1UL << (i % BITS_PER_WORD);
+
+	if (v)
+		bits[i / BITS_PER_WORD] |= m;
+	else
+		bits[i / BITS_PER_WORD] &= ~m;
+}
+
+/* Start with every frame in use; release the usable ranges afterwards. */
+void page_pool_init(struct page_pool *p, uint64_t *bits, size_t nframes)
+{
+	size_t words = (nframes + BITS_PER_WORD - 1) / BITS_PER_WORD;
+
+	for (size_t i = 0; i < words; i++)
+		bits[i] = ~0UL;
+	p->bits = bits;
+	p->nframes = nframes;
+	p->free = 0;
+	p->managed = 0;
+	p->hint = 0;
+	p->lock = (spinlock_t)SPINLOCK_INIT;
+}
+
+/* Make frames [first, first+count) available (boot: usable RAM). */
+void page_pool_release_range(struct page_pool *p, size_t first, size_t count)
+{
+	for (size_t i = first; i < first + count && i < p->nframes; i++) {
+		if (bit_get(p->bits, i)) {
+			bit_set(p->bits, i, false);
+			p->free++;
+			p->managed++;
+		}
+	}
+}
+
+/* Take frames out of the pool for good (boot: kernel image, modules). */
+void page_pool_reserve_range(struct page_pool *p, size_t first, size_t count)
+{
+	for (size_t i = first; i < first + count && i < p->nframes; i++) {
+		if (!bit_get(p->bits, i)) {
+			bit_set(p->bits, i, true);
+			p->free--;
+			p->managed--;
+		}
+	}
+}
+
+/* Length of the run of free frames starting at i, up to want. */
+static size_t free_run(const struct page_pool *p, size_t i, size_t want)
+{
+	size_t n = 0;
+
+	while (n < want && i + n < p->nframes && !bit_get(p->bits, i + n))
+		n++;
+	return n;
+}
+
+/* Find and mark count contiguous free frames; first-fit from the hint. */
+bool page_pool_take(struct page_pool *p, size_t count, size_t *first)
+{
+	if (count == 0 || count > p->free)
+		return false;
+	for (size_t pass = 0; pass < 2; pass++) {
+		size_t i = pass ? 0 : p->hint;
+		size_t end = pass ? p->hint : p->nframes;
+
+		while (i < end) {
+			if (p->bits[i / BITS_PER_WORD] == ~0UL) {
+				i = (i / BITS_PER_WORD + 1) * BITS_PER_WORD;
+				continue;
+			}
+			size_t run = free_run(p, i, count);
+
+			if (run == count) {
+				for (size_t k = 0; k < count; k++)
+					bit_set(p->bits, i + k, true);
+				p->free -= count;
+				p->hint = i + count;
+				*first = i;
+				return true;
+			}
+			i += run + 1;
+		}
+	}
+	return false;
+}
+
+/* Return frames; false (and no change) if any of them was not in use. */
+bool page_pool_give(struct page_pool *p, size_t first, size_t count)
+{
+	if (first + count > p->nframes || first + count < first)
+		return false;
+	for (size_t k = 0; k < count; k++)
+		if (!bit_get(p->bits, first + k))
+			return false;
+	for (size_t k = 0; k < count; k++)
+		bit_set(p->bits, first + k, false);
+	p->free += count;
+	if (first < p->hint)
+		p->hint = first;
+	return true;
+}
+
+bool page_pool_frame_in_use(const struct page_pool *p, size_t frame)
+{
+	return frame >= p->nframes || bit_get(p->bits, frame);
+}

@@ -1,0 +1,300 @@
+/*
+ * vm_map.c — address maps: entry arithmetic (find space, clip, insert,
+ * remove, protect) over a sorted list of page-aligned ranges.
+ *
+ * Every operation validates its arguments and reserves the entries it may
+ * need before it changes anything (check, then act), so a refused call
+ * leaves the map as it was. No hardware dependence: the host unit tests
+ * link this file with a fake pmap.
+ */
+#include "vm/vm_map.h"
+#include "vm/page_alloc.h"
+#include "kern/zalloc.h"
+#include "pmap.h"
+#include "param.h"
+
+static struct zone vm_map_zone;
+static struct zone vm_entry_zone;
+
+void vm_map_init(void)
+{
+	zone_init(&vm_map_zone, "vm_map", sizeof(struct vm_map));
+	zone_init(&vm_entry_zone, "vm_map_entry", sizeof(struct vm_map_entry));
+}
+
+static vm_address_t page_round(vm_address_t a)
+{
+	return (a + PAGE_SIZE - 1) & ~(PAGE_SIZE - 1);
+}
+
+struct vm_map *vm_map_create(struct pmap *pmap, vm_address_t min, vm_address_t max)
+{
+	struct vm_map *map = zalloc(&vm_map_zone);
+
+	if (!map)
+		return NULL;
+	map->lock = (spinlock_t)SPINLOCK_INIT;
+	list_init(&map->entries);
+	map->nentries = 0;
+	map->min = min;
+	map->max = max;
+	map->pmap = pmap;
+	return map;
+}
+
+/* pmap_remove callback: anonymous memory's frames die with their mapping. */
+static void vm_map_free_frame(void *ctx, vm_address_t va, uint64_t pa)
+{
+	(void)ctx;
+	(void)va;
+	page_free(pa);
+}
+
+static void vm_map_entry_free(struct vm_map *map, struct vm_map_entry *e)
+{
+	list_unlink(&e->link);
+	map->nentries--;
+	zfree(&vm_entry_zone, e);
+}
+
+void vm_map_destroy(struct vm_map *map)
+{
+	uint64_t f = spin_lock(&map->lock);
+
+	pmap_remove(map->pmap, map->min, map->max, vm_map_free_frame, NULL);
+	list_for_each_safe(l, &map->entries)
+		vm_map_entry_free(map, list_entry(l, struct vm_map_entry, link));
+	spin_unlock(&map->lock, f);
+	pmap_destroy(map->pmap);
+	zfree(&vm_map_zone, map);
+}
+
+/* Validate [addr, addr+size): aligned start, non-empty, inside the map. */
+kern_return_t vm_map_check_range(const struct vm_map *map, vm_address_t addr,
+				 vm_size_t size, vm_address_t *end)
+{
+	vm_address_t e;
+
+	if (size == 0 || (addr & (PAGE_SIZE - 1)))
+		return KERN_INVALID_ARGUMENT;
+	e = page_round(addr + size);
+	if (e <= addr || addr < map->min || e > map->max)
+		return KERN_INVALID_ADDRESS;
+	*end = e;
+	return KERN_SUCCESS;
+}
+
+struct vm_map_entry *vm_map_lookup_locked(struct vm_map *map, vm_address_t addr)
+{
+	list_for_each(l, &map->entries) {
+		struct vm_map_entry *e = list_entry(l, struct vm_map_entry, link);
+
+		if (addr < e->start)
+			return NULL;
+		if (addr < e->end)
+			return e;
+	}
+	return NULL;
+}
+
+/* The entry after which [start, end) would go, or NULL if it overlaps one. */
+static struct list *vm_map_insert_point(struct vm_map *map, vm_address_t start,
+					vm_address_t end)
+{
+	struct list *after = &map->entries;
+
+	list_for_each(l, &map->entries) {
+		struct vm_map_entry *e = list_entry(l, struct vm_map_entry, link);
+
+		if (e->end <= start) {
+			after = l;
+			continue;
+		}
+		return e->start >= end ? after : NULL;
+	}
+	return after;
+}
+
+/* First fit at or above the map's anywhere start. */
+static kern_return_t vm_map_find_space(struct vm_map *map, vm_size_t size,
+				       vm_address_t *addr)
+{
+	vm_address_t cur = map->min > USER_ANYWHERE_START ? map->min :
+			   (USER_ANYWHERE_START < map->max ? USER_ANYWHERE_START : map->min);
+
+	list_for_each(l, &map->entries) {
+		struct vm_map_entry *e = list_entry(l, struct vm_map_entry, link);
+
+		if (e->end <= cur)
+			continue;
+		if (e->start >= cur && e->start - cur >= size)
+			break;
+		cur = e->end;
+	}
+	if (cur + size < cur || cur + size > map->max)
+		return KERN_NO_SPACE;
+	*addr = cur;
+	return KERN_SUCCESS;
+}
+
+kern_return_t vm_map_allocate(struct vm_map *map, vm_address_t *addr, vm_size_t size,
+			      int flags, vm_prot_t prot)
+{
+	struct vm_map_entry *e;
+	struct list *after;
+	vm_address_t start = *addr, end;
+	kern_return_t kr;
+	uint64_t f;
+
+	if (flags & ~VM_ALLOC_ANYWHERE || prot & ~VM_PROT_ALL || size == 0 ||
+	    page_round(size) < size)
+		return KERN_INVALID_ARGUMENT;
+	size = page_round(size);
+	e = zalloc(&vm_entry_zone);
+	if (!e)
+		return KERN_RESOURCE_SHORTAGE;
+	f = spin_lock(&map->lock);
+	kr = (flags & VM_ALLOC_ANYWHERE) ? vm_map_find_space(map, size, &start) :
+	     vm_map_check_range(map, start, size, &end);
+	end = start + size;
+	after = kr == KERN_SUCCESS ? vm_map_insert_point(map, start, end) : NULL;
+	if (kr == KERN_SUCCESS && !after)
+		kr = KERN_NO_SPACE;
+	if (kr != KERN_SUCCESS) {
+		spin_unlock(&map->lock, f);
+		zfree(&vm_entry_zone, e);
+		return kr;
+	}
+	e->start = start;
+	e->end = end;
+	e->prot = prot;
+	e->max_prot = VM_PROT_ALL;
+	e->inherit = VM_INHERIT_COPY;
+	list_insert_after(after, &e->link);
+	map->nentries++;
+	spin_unlock(&map->lock, f);
+	*addr = start;
+	return KERN_SUCCESS;
+}
+
+/* Split e at addr (strictly inside it) using the spare entry; e keeps the low part. */
+static void vm_map_clip(struct vm_map *map, struct vm_map_entry *e, vm_address_t addr,
+			struct vm_map_entry **spare)
+{
+	struct vm_map_entry *hi = *spare;
+
+	*spare = NULL;
+	*hi = *e;
+	hi->start = addr;
+	e->end = addr;
+	list_insert_after(&e->link, &hi->link);
+	map->nentries++;
+}
+
+/* Clip entries so that start and end fall on entry boundaries. */
+static void vm_map_clip_range(struct vm_map *map, vm_address_t start, vm_address_t end,
+			      struct vm_map_entry **spare)
+{
+	struct vm_map_entry *e = vm_map_lookup_locked(map, start);
+
+	if (e && e->start < start)
+		vm_map_clip(map, e, start, &spare[0]);
+	e = vm_map_lookup_locked(map, end - 1);
+	if (e && e->end > end)
+		vm_map_clip(map, e, end, &spare[1]);
+}
+
+static kern_return_t vm_map_spares_get(struct vm_map_entry **spare)
+{
+	spare[0] = zalloc(&vm_entry_zone);
+	spare[1] = zalloc(&vm_entry_zone);
+	return spare[0] && spare[1] ? KERN_SUCCESS : KERN_RESOURCE_SHORTAGE;
+}
+
+static void vm_map_spares_put(struct vm_map_entry **spare)
+{
+	for (int i = 0; i < 2; i++)
+		if (spare[i])
+			zfree(&vm_entry_zone, spare[i]);
+}
+
+kern_return_t vm_map_deallocate(struct vm_map *map, vm_address_t addr, vm_size_t size)
+{
+	struct vm_map_entry *spare[2];
+	vm_address_t end;
+	kern_return_t kr = vm_map_check_range(map, addr, size, &end);
+	uint64_t f;
+
+	if (kr == KERN_SUCCESS)
+		kr = vm_map_spares_get(spare);
+	else
+		spare[0] = spare[1] = NULL;
+	if (kr != KERN_SUCCESS) {
+		vm_map_spares_put(spare);
+		return kr;
+	}
+	f = spin_lock(&map->lock);
+	vm_map_clip_range(map, addr, end, spare);
+	list_for_each_safe(l, &map->entries) {
+		struct vm_map_entry *e = list_entry(l, struct vm_map_entry, link);
+
+		if (e->start >= addr && e->end <= end)
+			vm_map_entry_free(map, e);
+	}
+	pmap_remove(map->pmap, addr, end, vm_map_free_frame, NULL);
+	spin_unlock(&map->lock, f);
+	vm_map_spares_put(spare);
+	return KERN_SUCCESS;
+}
+
+/* Is [addr, end) covered by entries with no hole, each allowing prot? */
+static kern_return_t vm_map_check_covered(struct vm_map *map, vm_address_t addr,
+					  vm_address_t end, vm_prot_t prot)
+{
+	vm_address_t cur = addr;
+
+	while (cur < end) {
+		struct vm_map_entry *e = vm_map_lookup_locked(map, cur);
+
+		if (!e)
+			return KERN_INVALID_ADDRESS;
+		if (prot & ~e->max_prot)
+			return KERN_PROTECTION_FAILURE;
+		cur = e->end;
+	}
+	return KERN_SUCCESS;
+}
+
+kern_return_t vm_map_protect(struct vm_map *map, vm_address_t addr, vm_size_t size,
+			     vm_prot_t prot)
+{
+	struct vm_map_entry *spare[2] = { NULL, NULL };
+	vm_address_t end;
+	kern_return_t kr;
+	uint64_t f;
+
+	if (prot & ~VM_PROT_ALL)
+		return KERN_INVALID_ARGUMENT;
+	kr = vm_map_check_range(map, addr, size, &end);
+	if (kr == KERN_SUCCESS)
+		kr = vm_map_spares_get(spare);
+	if (kr != KERN_SUCCESS) {
+		vm_map_spares_put(spare);
+		return kr;
+	}
+	f = spin_lock(&map->lock);
+	kr = vm_map_check_covered(map, addr, end, prot);
+	if (kr == KERN_SUCCESS) {
+		vm_map_clip_range(map, addr, end, spare);
+		list_for_each(l, &map->entries) {
+			struct vm_map_entry *e = list_entry(l, struct vm_map_entry, link);
+
+			if (e->start >= addr && e->end <= end)
+				e->prot = prot;
+		}
+		pmap_protect(map->pmap, addr, end, prot);
+	}
+	spin_unlock(&map->lock, f);
+	vm_map_spares_put(spare);
+	return kr;
+}

@@ -1,0 +1,162 @@
+/*
+ * test_vm.c — address spaces: zero fill, allocate/deallocate/protect and
+ * their error codes, protection faults (and the TLB flush they need), and
+ * kernel access to bad user pointers.
+ */
+#include "guest.h"
+
+#define PAGE 4096UL
+#define FIXED_TEST_ADDR    0x200000000UL
+#define FIXED_HELPER_ADDR  0x300000000UL
+#define KERNEL_ADDR        0xFFFF800000100000UL
+
+void test_zero_fill_on_first_touch(void)
+{
+	vm_address_t addr = 0;
+	uint64_t fills, free_before;
+	const size_t pages = 16;
+
+	EXPECT_KR(KERN_SUCCESS, mk_vm_allocate(MK_TASK_SELF, &addr, pages * PAGE, VM_ALLOC_ANYWHERE));
+	EXPECT(addr != 0 && addr % PAGE == 0);
+	free_before = mk_kernel_stat(KSTAT_FREE_PAGES);
+	fills = mk_kernel_stat(KSTAT_ZERO_FILLS);
+	for (size_t i = 0; i < pages * PAGE; i += 8)
+		EXPECT_EQ(0, *(volatile uint64_t *)(addr + i));
+	EXPECT_EQ(pages, mk_kernel_stat(KSTAT_ZERO_FILLS) - fills);
+	EXPECT(free_before - mk_kernel_stat(KSTAT_FREE_PAGES) >= pages);
+	/* a second touch finds the pages resident */
+	fills = mk_kernel_stat(KSTAT_ZERO_FILLS);
+	for (size_t i = 0; i < pages * PAGE; i += PAGE)
+		*(volatile uint64_t *)(addr + i) = i;
+	EXPECT_EQ(fills, mk_kernel_stat(KSTAT_ZERO_FILLS));
+	for (size_t i = 0; i < pages * PAGE; i += PAGE)
+		EXPECT_EQ(i, *(volatile uint64_t *)(addr + i));
+}
+
+void test_allocate_deallocate_protect(void)
+{
+	vm_address_t a = FIXED_TEST_ADDR, b;
+	uint64_t free_touched;
+
+	EXPECT_KR(KERN_SUCCESS, mk_vm_allocate(MK_TASK_SELF, &a, 4 * PAGE, VM_ALLOC_FIXED));
+	EXPECT_EQ(FIXED_TEST_ADDR, a);
+	b = FIXED_TEST_ADDR + PAGE;
+	EXPECT_KR(KERN_NO_SPACE, mk_vm_allocate(MK_TASK_SELF, &b, PAGE, VM_ALLOC_FIXED));
+	b = FIXED_TEST_ADDR + 5 * PAGE + 1;
+	EXPECT_KR(KERN_INVALID_ARGUMENT, mk_vm_allocate(MK_TASK_SELF, &b, PAGE, VM_ALLOC_FIXED));
+	b = FIXED_TEST_ADDR + 8 * PAGE;
+	EXPECT_KR(KERN_INVALID_ARGUMENT, mk_vm_allocate(MK_TASK_SELF, &b, 0, VM_ALLOC_FIXED));
+	EXPECT_KR(KERN_INVALID_ARGUMENT, mk_vm_allocate(MK_TASK_SELF, &b, PAGE, 0x80));
+	b = KERNEL_ADDR;
+	EXPECT_KR(KERN_INVALID_ADDRESS, mk_vm_allocate(MK_TASK_SELF, &b, PAGE, VM_ALLOC_FIXED));
+	b = 0;
+	EXPECT_KR(KERN_INVALID_ADDRESS, mk_vm_allocate(MK_TASK_SELF, &b, PAGE, VM_ALLOC_FIXED));
+
+	for (size_t i = 0; i < 4; i++)
+		*(volatile uint64_t *)(a + i * PAGE) = 0x5A5A0000 + i;
+	free_touched = mk_kernel_stat(KSTAT_FREE_PAGES);
+
+	EXPECT_KR(KERN_SUCCESS, mk_vm_protect(MK_TASK_SELF, a + PAGE, PAGE, VM_PROT_READ));
+	EXPECT_EQ(0x5A5A0001, *(volatile uint64_t *)(a + PAGE));
+	EXPECT_KR(KERN_INVALID_ARGUMENT, mk_vm_protect(MK_TASK_SELF, a, PAGE, 0x100));
+	EXPECT_KR(KERN_SUCCESS, mk_vm_deallocate(MK_TASK_SELF, a + 2 * PAGE, PAGE));
+	/* protect across the hole: refused, and nothing changed */
+	EXPECT_KR(KERN_INVALID_ADDRESS, mk_vm_protect(MK_TASK_SELF, a, 4 * PAGE, VM_PROT_READ));
+	*(volatile uint64_t *)a = 1;                 /* still writable */
+	/* the hole can be allocated again, zero-filled */
+	b = a + 2 * PAGE;
+	EXPECT_KR(KERN_SUCCESS, mk_vm_allocate(MK_TASK_SELF, &b, PAGE, VM_ALLOC_FIXED));
+	EXPECT_EQ(0, *(volatile uint64_t *)b);
+	EXPECT_KR(KERN_SUCCESS, mk_vm_deallocate(MK_TASK_SELF, a, 4 * PAGE));
+	EXPECT(mk_kernel_stat(KSTAT_FREE_PAGES) >= free_touched + 3);
+	EXPECT_KR(KERN_INVALID_ARGUMENT, mk_vm_deallocate(MK_TASK_SELF, a + 1, PAGE));
+	EXPECT_KR(KERN_INVALID_ADDRESS, mk_vm_deallocate(MK_TASK_SELF, KERNEL_ADDR, PAGE));
+}
+
+/* Write a page (its writable translation is now cached), protect it, write again. */
+int helper_write_after_protect(int argc, char **argv)
+{
+	vm_address_t a = FIXED_HELPER_ADDR;
+
+	(void)argc;
+	(void)argv;
+	if (mk_vm_allocate(MK_TASK_SELF, &a, PAGE, VM_ALLOC_FIXED) != KERN_SUCCESS)
+		return 3;
+	*(volatile uint64_t *)a = 1;
+	if (mk_vm_protect(MK_TASK_SELF, a, PAGE, VM_PROT_READ) != KERN_SUCCESS)
+		return 4;
+	if (*(volatile uint64_t *)a != 1)
+		return 5;
+	*(volatile uint64_t *)a = 2;                 /* must fault */
+	return 0;
+}
+
+int helper_read_after_deallocate(int argc, char **argv)
+{
+	vm_address_t a = FIXED_HELPER_ADDR;
+
+	(void)argc;
+	(void)argv;
+	if (mk_vm_allocate(MK_TASK_SELF, &a, 2 * PAGE, VM_ALLOC_FIXED) != KERN_SUCCESS)
+		return 3;
+	*(volatile uint64_t *)(a + PAGE) = 1;
+	if (mk_vm_deallocate(MK_TASK_SELF, a, 2 * PAGE) != KERN_SUCCESS)
+		return 4;
+	return (int)*(volatile uint64_t *)(a + PAGE);  /* must fault */
+}
+
+void test_write_to_read_only_page_faults_after_protect(void)
+{
+	struct task_status st = guest_run_helper("write_after_protect", NULL);
+
+	EXPECT_EQ(TASK_END_FAULTED, st.how);
+	EXPECT_EQ(14, st.code);
+	EXPECT_EQ(FIXED_HELPER_ADDR, st.fault_addr);
+	EXPECT_EQ(0x7, st.error_code & 0x7);         /* present, write, user */
+}
+
+void test_deallocated_memory_faults(void)
+{
+	struct task_status st = guest_run_helper("read_after_deallocate", NULL);
+
+	EXPECT_EQ(TASK_END_FAULTED, st.how);
+	EXPECT_EQ(14, st.code);
+	EXPECT_EQ(FIXED_HELPER_ADDR + PAGE, st.fault_addr);
+	EXPECT_EQ(0x4, st.error_code & 0x7);         /* not present, read, user */
+}
+
+void test_bad_user_pointers_get_error_codes(void)
+{
+	vm_address_t ro = 0;
+	struct task_status st;
+	uint64_t v;
+	mk_handle_t task;
+	static const char args[] = "x";
+
+	EXPECT_KR(KERN_INVALID_ADDRESS, mk_console_write((const char *)KERNEL_ADDR, 8));
+	EXPECT_KR(KERN_INVALID_ADDRESS, mk_console_write((const char *)0x10, 8));
+	EXPECT_KR(KERN_INVALID_ADDRESS, mk_console_write((const char *)~0UL - 4, 8));
+	EXPECT_KR(KERN_INVALID_ARGUMENT, mk_console_write("x", 1 << 20));
+	EXPECT_KR(KERN_INVALID_ADDRESS, mk_vm_allocate(MK_TASK_SELF, NULL, PAGE, VM_ALLOC_ANYWHERE));
+	EXPECT_KR(KERN_INVALID_ADDRESS, mk_vm_allocate(MK_TASK_SELF, (vm_address_t *)KERNEL_ADDR,
+						     PAGE, VM_ALLOC_ANYWHERE));
+	EXPECT_KR(KERN_INVALID_ADDRESS, (kern_return_t)mk_trap(MK_TRAP_KERNEL_STAT,
+							      KSTAT_FREE_PAGES, KERNEL_ADDR));
+	EXPECT_KR(KERN_INVALID_ARGUMENT, (kern_return_t)mk_trap(MK_TRAP_KERNEL_STAT, 999, &v));
+	EXPECT_KR(KERN_INVALID_ADDRESS, mk_task_spawn((const void *)KERNEL_ADDR, 4096, args,
+						    sizeof(args), &task));
+	EXPECT_KR(KERN_INVALID_ADDRESS, mk_task_spawn((const void *)0x10000, 4096, args,
+						    sizeof(args), &task));
+	EXPECT_KR(KERN_INVALID_ADDRESS, mk_task_spawn((const void *)0x400000, 4096, args,
+						    sizeof(args), (mk_handle_t *)KERNEL_ADDR));
+
+	/* a status written into a read-only page: protection failure */
+	EXPECT_KR(KERN_SUCCESS, mk_vm_allocate(MK_TASK_SELF, &ro, PAGE, VM_ALLOC_ANYWHERE));
+	EXPECT_KR(KERN_SUCCESS, mk_vm_protect(MK_TASK_SELF, ro, PAGE, VM_PROT_READ));
+	task = guest_spawn_helper("exit_after_sleep", NULL);
+	EXPECT_KR(KERN_PROTECTION_FAILURE, mk_task_wait(task, (struct task_status *)ro,
+						      GUEST_TEST_TIMEOUT_MS));
+	EXPECT_KR(KERN_SUCCESS, mk_task_wait(task, &st, GUEST_TEST_TIMEOUT_MS));
+	EXPECT_EQ(7, st.code);
+	mk_handle_close(task);
+}

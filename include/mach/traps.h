@@ -16,29 +16,40 @@
 #define MK_TRAP_VM_ALLOCATE       (-3)  /* (task, vm_address_t *addr, size, flags) */
 #define MK_TRAP_VM_DEALLOCATE     (-4)  /* (task, addr, size) */
 #define MK_TRAP_VM_PROTECT        (-5)  /* (task, addr, size, prot) */
-#define MK_TRAP_THREAD_CREATE     (-6)  /* (task, entry, stack_top, arg, mk_handle_t *out) */
+#define MK_TRAP_THREAD_CREATE     (-6)  /* (task, entry, stack_top, arg, mach_port_name_t *out) */
 #define MK_TRAP_THREAD_SUSPEND    (-7)  /* (thread) */
 #define MK_TRAP_THREAD_RESUME     (-8)  /* (thread) */
 #define MK_TRAP_THREAD_TERMINATE  (-9)  /* (thread) */
 #define MK_TRAP_THREAD_YIELD      (-10) /* () */
-#define MK_TRAP_TASK_SPAWN        (-11) /* (image, size, args, args_len, mk_handle_t *out) */
+#define MK_TRAP_TASK_SPAWN        (-11) /* (image, size, args, args_len, mach_port_name_t *out): out = task port send right */
 #define MK_TRAP_TASK_WAIT         (-12) /* (task, struct task_status *, timeout_ms; -1 = forever) */
 #define MK_TRAP_TASK_TERMINATE    (-13) /* (task) */
 #define MK_TRAP_BOOT_MODULE       (-14) /* (index, vm_address_t *addr, size_t *size) */
 #define MK_TRAP_KERNEL_STAT       (-15) /* (which, uint64_t *value) */
-#define MK_TRAP_TASK_SELF         (-16) /* () -> handle of the caller's task (always 0) */
-#define MK_TRAP_THREAD_SELF       (-17) /* (mk_handle_t *out): a new handle for the calling thread */
-#define MK_TRAP_HANDLE_CLOSE      (-18) /* (handle) */
+#define MK_TRAP_TASK_SELF         (-16) /* () -> MACH_PORT_TASK_SELF, the name of the caller's task port */
+#define MK_TRAP_THREAD_SELF       (-17) /* (mach_port_name_t *out): a new handle for the calling thread */
+#define MK_TRAP_PORT_DEALLOCATE   (-18) /* (task, name): drop one user reference (send, send-once, dead name) */
 #define MK_TRAP_THREAD_SET_PRIORITY (-19) /* (thread, priority) */
 #define MK_TRAP_THREAD_SLEEP      (-20) /* (ms) */
 #define MK_TRAP_THREAD_INFO       (-21) /* (thread, uint32_t *state) */
 #define MK_TRAP_THREAD_EXIT       (-22) /* (): the calling thread ends; does not return */
-#define MK_TRAP_COUNT             22    /* traps are -1 .. -MK_TRAP_COUNT */
+#define MK_TRAP_MACH_MSG          (-23) /* (msg, option, send_size, rcv_size, rcv_name, timeout_ms) */
+#define MK_TRAP_PORT_ALLOCATE     (-24) /* (task, right, mach_port_name_t *name) */
+#define MK_TRAP_PORT_DESTROY      (-25) /* (task, name): every right at name */
+#define MK_TRAP_PORT_MOD_REFS     (-26) /* (task, name, right, delta) */
+#define MK_TRAP_PORT_TYPE         (-27) /* (task, name, mach_port_type_t *type) */
+#define MK_TRAP_PORT_INSERT_RIGHT (-28) /* (task, name, poly, disposition): caller's poly into task as name */
+#define MK_TRAP_PORT_EXTRACT_RIGHT (-29) /* (task, name, disposition, mach_port_name_t *out): into the caller */
+#define MK_TRAP_PORT_SET_QLIMIT   (-30) /* (task, name, qlimit) */
+#define MK_TRAP_PORT_MOVE_MEMBER  (-31) /* (task, member, set): set MACH_PORT_NULL removes */
+#define MK_TRAP_PORT_REQUEST_NOTIFICATION (-32) /* (task, name, variant, notify): notify is a receive right */
+#define MK_TRAP_PORT_GET_ATTRIBUTES (-33) /* (task, name, struct mach_port_status *) */
+#define MK_TRAP_COUNT             33    /* traps are -1 .. -MK_TRAP_COUNT */
 
 #define MK_THREAD_PRIORITY_MIN     0
 #define MK_THREAD_PRIORITY_DEFAULT 16
 #define MK_THREAD_PRIORITY_MAX     31
 
-#define MK_TASK_SELF 0  /* every task's handle 0 names itself */
+#define MK_TASK_SELF 1  /* = MACH_PORT_TASK_SELF: every task's name for its own task port */
 
 #endif

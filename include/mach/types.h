@@ -15,7 +15,6 @@ typedef unsigned long      vm_address_t;
 typedef unsigned long      vm_size_t;
 typedef unsigned int       vm_prot_t;
 typedef unsigned int       vm_inherit_t;
-typedef int                mk_handle_t;   /* a task's name for a task or thread */
 
 /* Protections (vm_prot_t): any combination. */
 #define VM_PROT_NONE    0x0
@@ -66,6 +65,9 @@ struct task_status {
 #define KSTAT_PAGE_FAULTS    6   /* user page faults resolved */
 #define KSTAT_ZERO_FILLS     7   /* pages zero-filled on first touch */
 #define KSTAT_TICK_NS        8   /* nominal length of one tick, ns */
-#define KSTAT_COUNT          9
+#define KSTAT_IPC_FASTPATH_HITS   9   /* RPCs handed straight to a waiting receiver */
+#define KSTAT_IPC_FASTPATH_MISSES 10  /* send+receive calls that took the general path */
+#define KSTAT_PORTS          11  /* ports alive */
+#define KSTAT_COUNT          12
 
 #endif

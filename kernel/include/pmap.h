@@ -31,6 +31,7 @@ void pmap_remove(struct pmap *p, vm_address_t start, vm_address_t end,
 void pmap_protect(struct pmap *p, vm_address_t start, vm_address_t end, vm_prot_t prot);
 bool pmap_extract(struct pmap *p, vm_address_t va, uint64_t *pa, vm_prot_t *prot);
 void pmap_activate(struct pmap *p);        /* load on this CPU */
+bool pmap_is_active(struct pmap *p);       /* loaded on this CPU? */
 size_t pmap_footprint(struct pmap *p);     /* bytes of translation structures held */
 
 #endif

@@ -6,6 +6,10 @@
 #include "arch/lapic.h"
 #include "arch/trap.h"
 #include "kern/boot_info.h"
+#include "kern/bootstrap.h"
+#include "kern/ipc_space.h"
+#include "kern/msg.h"
+#include "kern/port.h"
 #include "kern/cpu.h"
 #include "kern/kprintf.h"
 #include "kern/sched.h"
@@ -79,6 +83,10 @@ void kmain(uint32_t mbi_phys, uint32_t magic)
 	sched_init();
 	c = cpu_current();
 	c->idle = c->current = thread_create_idle();
+	port_init();
+	ipc_space_init();
+	msg_init();
+	bootstrap_init();
 	lapic_init();
 	lapic_timer_start(TIMER_HZ);
 	bootstrap_start();

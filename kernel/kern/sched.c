@@ -129,6 +129,45 @@ void sched_switch_locked(void)
 	sched_reap();
 }
 
+/* The highest priority among runnable threads on this CPU, or -1. */
+int sched_highest_runnable(void)
+{
+	uint32_t ne = run_queue_mine()->nonempty;
+
+	return ne ? 31 - __builtin_clz(ne) : -1;
+}
+
+/*
+ * Hand the CPU straight to `to`, which is blocked in a wait queue, while
+ * the current thread blocks on wq (no timeout). `to` runs on the rest of
+ * the current time slice. Returns the current thread's wait result once it
+ * is woken.
+ */
+int sched_handoff_locked(struct thread *to, struct waitq *wq)
+{
+	struct cpu *c = cpu_current();
+	struct thread *self = c->current;
+
+	self->state = TH_WAITING;
+	self->wait_queue = wq;
+	self->wait_result = WAIT_AWAKENED;
+	self->deadline = 0;
+	list_push_back(&wq->threads, &self->sched_link);
+	list_unlink(&to->sched_link);
+	list_unlink(&to->timeout_link);
+	to->wait_queue = NULL;
+	to->wait_result = WAIT_AWAKENED;
+	to->state = TH_RUNNING;
+	to->quantum = self->quantum;
+	c->current = to;
+	c->context_switches++;
+	stats_inc(STAT_CONTEXT_SWITCHES);
+	sched_load_context(c, to);
+	switch_context(&self->ctx_rsp, to->ctx_rsp);
+	sched_reap();
+	return self->wait_result;
+}
+
 /* Free the thread that died on this CPU, now that we are off its stack. */
 void sched_reap(void)
 {
@@ -208,6 +247,13 @@ void sched_wakeup_locked(struct thread *t, int result)
 	t->wait_queue = NULL;
 	t->wait_result = result;
 	sched_make_runnable_locked(t);
+}
+
+/* Wake the thread that has waited longest on wq, if any. */
+void waitq_wakeup_one_locked(struct waitq *wq, int result)
+{
+	if (!list_empty(&wq->threads))
+		sched_wakeup_locked(list_entry(wq->threads.next, struct thread, sched_link), result);
 }
 
 void waitq_wakeup_all_locked(struct waitq *wq, int result)

@@ -1,7 +1,7 @@
 /*
  * syscall.c — the kernel trap table and its handlers.
  *
- * Each handler decodes its arguments (handles, user pointers, sizes) and
+ * Each handler decodes its arguments (port names, user pointers, sizes) and
  * fails with a specific kern_return_t before changing anything; user
  * memory is reached only through vm_copyin/vm_copyout. Numbers >= 0 are
  * foreign system calls: with no emulation vector (a later issue) the task
@@ -11,7 +11,10 @@
 #include "arch/x86.h"
 #include "kern/boot_info.h"
 #include "kern/cpu.h"
-#include "kern/handle.h"
+#include "kern/ipc_space.h"
+#include "kern/kobject.h"
+#include "kern/mach_msg.h"
+#include "kern/port_traps.h"
 #include "kern/kprintf.h"
 #include "kern/sched.h"
 #include "kern/stats.h"
@@ -46,23 +49,23 @@ static kern_return_t put_user_u64(vm_address_t uaddr, uint64_t v)
 	return vm_copyout(self_map(), &v, uaddr, sizeof(v));
 }
 
-static kern_return_t put_user_handle(vm_address_t uaddr, mk_handle_t h)
+static kern_return_t put_user_name(vm_address_t uaddr, mach_port_name_t name)
 {
-	return vm_copyout(self_map(), &h, uaddr, sizeof(h));
+	return vm_copyout(self_map(), &name, uaddr, sizeof(name));
 }
 
-static kern_return_t lookup_task(uint64_t h, struct task **task)
+static kern_return_t lookup_task(uint64_t name, struct task **task)
 {
-	if (h > INT32_MAX)
+	if (name > UINT32_MAX)
 		return KERN_INVALID_NAME;
-	return handle_lookup(self_task(), (mk_handle_t)h, HANDLE_TASK, (void **)task);
+	return kobject_lookup(self_task()->space, (mach_port_name_t)name, KOT_TASK, (void **)task);
 }
 
-static kern_return_t lookup_thread(uint64_t h, struct thread **t)
+static kern_return_t lookup_thread(uint64_t name, struct thread **t)
 {
-	if (h > INT32_MAX)
+	if (name > UINT32_MAX)
 		return KERN_INVALID_NAME;
-	return handle_lookup(self_task(), (mk_handle_t)h, HANDLE_THREAD, (void **)t);
+	return kobject_lookup(self_task()->space, (mach_port_name_t)name, KOT_THREAD, (void **)t);
 }
 
 static kern_return_t sys_console_write(const struct trap_args *a)
@@ -138,25 +141,37 @@ static kern_return_t sys_vm_protect(const struct trap_args *a)
 	return kr;
 }
 
-/* Give the caller a handle to t (consuming the reference) and write it to uaddr. */
-static kern_return_t give_handle(enum handle_type type, void *obj, vm_address_t uaddr)
+/* Give the caller a send right to a kernel object's port and write its name to uaddr. */
+static kern_return_t give_port(enum kobject_type type, void *obj, vm_address_t uaddr)
 {
-	mk_handle_t h;
-	kern_return_t kr = handle_insert(self_task(), type, obj, &h);
+	struct ipc_space *space = self_task()->space;
+	uint64_t f = spin_lock(&ipc_lock);
+	struct port **slot = type == KOT_TASK ? &((struct task *)obj)->self_port :
+			     &((struct thread *)obj)->self_port;
+	mach_port_name_t name = MACH_PORT_NULL;
 
-	if (kr != KERN_SUCCESS)
-		return kr;
-	kr = put_user_handle(uaddr, h);
-	if (kr != KERN_SUCCESS)
-		handle_close(self_task(), h);
-	return kr;
+	if (!*slot && type == KOT_THREAD) {
+		*slot = kobject_port_create(KOT_THREAD, obj);
+		if (*slot && ((struct thread *)obj)->state == TH_DEAD)
+			kobject_object_dead(*slot);
+	}
+	if (*slot)
+		name = kobject_give_send(space, *slot);
+	spin_unlock(&ipc_lock, f);
+	if (!name)
+		return KERN_RESOURCE_SHORTAGE;
+	if (put_user_name(uaddr, name) != KERN_SUCCESS) {
+		port_deallocate(space, name);
+		return KERN_INVALID_ADDRESS;
+	}
+	return KERN_SUCCESS;
 }
 
 static kern_return_t sys_thread_create(const struct trap_args *a)
 {
 	struct task *task;
 	struct thread *t;
-	kern_return_t kr = put_user_handle(a->a[4], -1);
+	kern_return_t kr = put_user_name(a->a[4], MACH_PORT_NULL);
 
 	if (kr == KERN_SUCCESS)
 		kr = lookup_task(a->a[0], &task);
@@ -164,13 +179,7 @@ static kern_return_t sys_thread_create(const struct trap_args *a)
 		return kr;
 	t = thread_create_user(task, a->a[1], a->a[2], a->a[3], 0, &kr);
 	task_release(task);
-	if (!t)
-		return kr;
-	thread_ref(t);                /* the handle's reference */
-	kr = give_handle(HANDLE_THREAD, t, a->a[4]);
-	if (kr != KERN_SUCCESS)
-		thread_release(t);
-	return kr;
+	return t ? give_port(KOT_THREAD, t, a->a[4]) : kr;
 }
 
 typedef kern_return_t (*thread_op)(struct thread *t);
@@ -228,7 +237,7 @@ static kern_return_t sys_task_spawn(const struct trap_args *a)
 	size_t args_len = a->a[3];
 	struct task *child;
 	char *args;
-	kern_return_t kr = put_user_handle(a->a[4], -1);
+	kern_return_t kr = put_user_name(a->a[4], MACH_PORT_NULL);
 
 	if (kr != KERN_SUCCESS)
 		return kr;
@@ -243,13 +252,11 @@ static kern_return_t sys_task_spawn(const struct trap_args *a)
 	kmem_free(args, args_len);
 	if (kr != KERN_SUCCESS)
 		return kr;
-	task_ref(child);
-	kr = give_handle(HANDLE_TASK, child, a->a[4]);
+	kr = give_port(KOT_TASK, child, a->a[4]);
 	if (kr != KERN_SUCCESS) {
 		struct task_status st = { .how = TASK_END_KILLED };
 
 		task_terminate(child, &st);
-		task_release(child);
 	}
 	task_release(child);
 	return kr;
@@ -325,6 +332,9 @@ static kern_return_t sys_kernel_stat(const struct trap_args *a)
 	case KSTAT_PAGE_FAULTS:      v = stats_counters[STAT_PAGE_FAULTS]; break;
 	case KSTAT_ZERO_FILLS:       v = stats_counters[STAT_ZERO_FILLS]; break;
 	case KSTAT_TICK_NS:          v = lapic_tick_ns(); break;
+	case KSTAT_IPC_FASTPATH_HITS: v = stats_counters[STAT_IPC_FASTPATH_HITS]; break;
+	case KSTAT_IPC_FASTPATH_MISSES: v = stats_counters[STAT_IPC_FASTPATH_MISSES]; break;
+	case KSTAT_PORTS:            v = port_count(); break;
 	default:                     return KERN_INVALID_ARGUMENT;
 	}
 	return put_user_u64(a->a[1], v);
@@ -333,26 +343,12 @@ static kern_return_t sys_kernel_stat(const struct trap_args *a)
 static kern_return_t sys_task_self(const struct trap_args *a)
 {
 	(void)a;
-	return MK_TASK_SELF;
+	return MACH_PORT_TASK_SELF;
 }
 
 static kern_return_t sys_thread_self(const struct trap_args *a)
 {
-	struct thread *t = current_thread();
-
-	thread_ref(t);
-	kern_return_t kr = give_handle(HANDLE_THREAD, t, a->a[0]);
-
-	if (kr != KERN_SUCCESS)
-		thread_release(t);
-	return kr;
-}
-
-static kern_return_t sys_handle_close(const struct trap_args *a)
-{
-	if (a->a[0] > INT32_MAX)
-		return KERN_INVALID_NAME;
-	return handle_close(self_task(), (mk_handle_t)a->a[0]);
+	return give_port(KOT_THREAD, current_thread(), a->a[0]);
 }
 
 static kern_return_t sys_thread_set_priority(const struct trap_args *a)
@@ -390,21 +386,144 @@ static kern_return_t sys_thread_sleep(const struct trap_args *a)
 
 static kern_return_t sys_thread_info(const struct trap_args *a)
 {
-	static const uint32_t states[] = {
-		[TH_RUNNING] = THREAD_STATE_RUNNABLE, [TH_RUNNABLE] = THREAD_STATE_RUNNABLE,
-		[TH_WAITING] = THREAD_STATE_WAITING, [TH_SUSPENDED] = THREAD_STATE_SUSPENDED,
-		[TH_DEAD] = THREAD_STATE_DEAD,
-	};
 	struct thread *t;
 	uint32_t state;
 	kern_return_t kr = lookup_thread(a->a[0], &t);
 
 	if (kr != KERN_SUCCESS)
 		return kr;
-	state = states[t->state];
+	state = thread_state_public(t);
 	thread_release(t);
 	return vm_copyout(self_map(), &state, a->a[1], sizeof(state));
 }
+
+static kern_return_t sys_mach_msg(const struct trap_args *a)
+{
+	struct mach_msg_args m = {
+		.msg = a->a[0], .option = (uint32_t)a->a[1], .send_size = (uint32_t)a->a[2],
+		.rcv_size = (uint32_t)a->a[3], .rcv_name = (mach_port_name_t)a->a[4],
+		.timeout_ms = a->a[5],
+	};
+
+	if (a->a[1] > UINT32_MAX || a->a[2] > UINT32_MAX || a->a[3] > UINT32_MAX ||
+	    a->a[4] > UINT32_MAX)
+		return KERN_INVALID_ARGUMENT;
+	return mach_msg_trap(&m);
+}
+
+/* The IPC space of the task whose port name is the trap's first argument. */
+typedef kern_return_t (*space_op)(struct ipc_space *space, const struct trap_args *a);
+
+static kern_return_t with_space(const struct trap_args *a, space_op op)
+{
+	struct task *task;
+	kern_return_t kr = lookup_task(a->a[0], &task);
+
+	if (kr != KERN_SUCCESS)
+		return kr;
+	kr = op(task->space, a);
+	task_release(task);
+	return kr;
+}
+
+static kern_return_t op_port_allocate(struct ipc_space *space, const struct trap_args *a)
+{
+	mach_port_name_t name;
+	kern_return_t kr = put_user_name(a->a[2], MACH_PORT_NULL);
+
+	if (kr == KERN_SUCCESS)
+		kr = port_allocate(space, (mach_port_right_t)a->a[1], &name);
+	if (kr == KERN_SUCCESS && put_user_name(a->a[2], name) != KERN_SUCCESS) {
+		port_destroy_name(space, name);
+		kr = KERN_INVALID_ADDRESS;
+	}
+	return kr;
+}
+
+static kern_return_t op_port_destroy(struct ipc_space *space, const struct trap_args *a)
+{
+	return port_destroy_name(space, (mach_port_name_t)a->a[1]);
+}
+
+static kern_return_t op_port_deallocate(struct ipc_space *space, const struct trap_args *a)
+{
+	return port_deallocate(space, (mach_port_name_t)a->a[1]);
+}
+
+static kern_return_t op_port_mod_refs(struct ipc_space *space, const struct trap_args *a)
+{
+	return port_mod_refs(space, (mach_port_name_t)a->a[1], (mach_port_right_t)a->a[2],
+			     (int)a->a[3]);
+}
+
+static kern_return_t op_port_type(struct ipc_space *space, const struct trap_args *a)
+{
+	mach_port_type_t type;
+	kern_return_t kr = port_type(space, (mach_port_name_t)a->a[1], &type);
+
+	return kr == KERN_SUCCESS ? vm_copyout(self_map(), &type, a->a[2], sizeof(type)) : kr;
+}
+
+static kern_return_t op_port_insert_right(struct ipc_space *space, const struct trap_args *a)
+{
+	mach_port_name_t out;
+
+	if (a->a[1] == MACH_PORT_NULL || a->a[1] == MACH_PORT_DEAD)
+		return KERN_INVALID_VALUE;
+	return port_transfer(self_task()->space, (mach_port_name_t)a->a[2], (int)a->a[3],
+			     space, (mach_port_name_t)a->a[1], &out);
+}
+
+static kern_return_t op_port_extract_right(struct ipc_space *space, const struct trap_args *a)
+{
+	mach_port_name_t out;
+	kern_return_t kr = put_user_name(a->a[3], MACH_PORT_NULL);
+
+	if (kr == KERN_SUCCESS)
+		kr = port_transfer(space, (mach_port_name_t)a->a[1], (int)a->a[2],
+				   self_task()->space, MACH_PORT_NULL, &out);
+	return kr == KERN_SUCCESS ? put_user_name(a->a[3], out) : kr;
+}
+
+static kern_return_t op_port_set_qlimit(struct ipc_space *space, const struct trap_args *a)
+{
+	return a->a[2] > UINT32_MAX ? KERN_INVALID_VALUE :
+	       port_set_qlimit(space, (mach_port_name_t)a->a[1], (uint32_t)a->a[2]);
+}
+
+static kern_return_t op_port_move_member(struct ipc_space *space, const struct trap_args *a)
+{
+	return port_move_member(space, (mach_port_name_t)a->a[1], (mach_port_name_t)a->a[2]);
+}
+
+static kern_return_t op_port_request_notification(struct ipc_space *space,
+						  const struct trap_args *a)
+{
+	return port_request_notification(space, (mach_port_name_t)a->a[1], (int)a->a[2],
+					 (mach_port_name_t)a->a[3]);
+}
+
+static kern_return_t op_port_get_attributes(struct ipc_space *space, const struct trap_args *a)
+{
+	struct mach_port_status st;
+	kern_return_t kr = port_get_attributes(space, (mach_port_name_t)a->a[1], &st);
+
+	return kr == KERN_SUCCESS ? vm_copyout(self_map(), &st, a->a[2], sizeof(st)) : kr;
+}
+
+#define SPACE_TRAP(op) \
+	static kern_return_t sys_##op(const struct trap_args *a) { return with_space(a, op_##op); }
+SPACE_TRAP(port_allocate)
+SPACE_TRAP(port_destroy)
+SPACE_TRAP(port_deallocate)
+SPACE_TRAP(port_mod_refs)
+SPACE_TRAP(port_type)
+SPACE_TRAP(port_insert_right)
+SPACE_TRAP(port_extract_right)
+SPACE_TRAP(port_set_qlimit)
+SPACE_TRAP(port_move_member)
+SPACE_TRAP(port_request_notification)
+SPACE_TRAP(port_get_attributes)
 
 static const trap_fn trap_table[MK_TRAP_COUNT + 1] = {
 	[-MK_TRAP_CONSOLE_WRITE]      = sys_console_write,
@@ -424,11 +543,22 @@ static const trap_fn trap_table[MK_TRAP_COUNT + 1] = {
 	[-MK_TRAP_KERNEL_STAT]        = sys_kernel_stat,
 	[-MK_TRAP_TASK_SELF]          = sys_task_self,
 	[-MK_TRAP_THREAD_SELF]        = sys_thread_self,
-	[-MK_TRAP_HANDLE_CLOSE]       = sys_handle_close,
+	[-MK_TRAP_PORT_DEALLOCATE]    = sys_port_deallocate,
 	[-MK_TRAP_THREAD_SET_PRIORITY] = sys_thread_set_priority,
 	[-MK_TRAP_THREAD_SLEEP]       = sys_thread_sleep,
 	[-MK_TRAP_THREAD_INFO]        = sys_thread_info,
 	[-MK_TRAP_THREAD_EXIT]        = sys_thread_exit,
+	[-MK_TRAP_MACH_MSG]           = sys_mach_msg,
+	[-MK_TRAP_PORT_ALLOCATE]      = sys_port_allocate,
+	[-MK_TRAP_PORT_DESTROY]       = sys_port_destroy,
+	[-MK_TRAP_PORT_MOD_REFS]      = sys_port_mod_refs,
+	[-MK_TRAP_PORT_TYPE]          = sys_port_type,
+	[-MK_TRAP_PORT_INSERT_RIGHT]  = sys_port_insert_right,
+	[-MK_TRAP_PORT_EXTRACT_RIGHT] = sys_port_extract_right,
+	[-MK_TRAP_PORT_SET_QLIMIT]    = sys_port_set_qlimit,
+	[-MK_TRAP_PORT_MOVE_MEMBER]   = sys_port_move_member,
+	[-MK_TRAP_PORT_REQUEST_NOTIFICATION] = sys_port_request_notification,
+	[-MK_TRAP_PORT_GET_ATTRIBUTES] = sys_port_get_attributes,
 };
 
 /* A system call of a foreign ABI from a task with no emulation vector. */

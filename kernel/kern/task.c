@@ -8,7 +8,11 @@
  */
 #include "kern/task.h"
 #include "kern/cpu.h"
+#include "kern/bootstrap.h"
 #include "kern/elf.h"
+#include "kern/ipc_space.h"
+#include "kern/kobject.h"
+#include "kern/msg.h"
 #include "kern/kprintf.h"
 #include "kern/thread.h"
 #include "kern/zalloc.h"
@@ -40,6 +44,26 @@ void task_set_bootstrap(struct task *task)
 	bootstrap_task = task;
 }
 
+/* Give the new task its task port, a send right to it and one to the name service. */
+static bool task_ports_init(struct task *task)
+{
+	uint64_t f = spin_lock(&ipc_lock);
+	struct port *bp = bootstrap_port_get();
+	bool ok;
+
+	task->self_port = kobject_port_create(KOT_TASK, task);
+	ok = task->self_port &&
+	     kobject_give_send(task->space, task->self_port) == MACH_PORT_TASK_SELF;
+	if (ok && bp) {
+		port_ref(bp);
+		port_send_right_add(bp);
+		ok = ipc_right_insert(task->space, bp, MSG_RIGHT_SEND, MACH_PORT_BOOTSTRAP) ==
+		     MACH_PORT_BOOTSTRAP;
+	}
+	spin_unlock(&ipc_lock, f);
+	return ok;
+}
+
 /* An empty task (no threads, empty address space) holding one reference for the caller. */
 struct task *task_create(const char *name)
 {
@@ -50,8 +74,11 @@ struct task *task_create(const char *name)
 		return NULL;
 	pmap = pmap_create();
 	task->map = pmap ? vm_map_create(pmap, USER_SPACE_START, USER_SPACE_END) : NULL;
-	if (!task->map) {
-		if (pmap)
+	task->space = task->map ? ipc_space_create(task) : NULL;
+	if (!task->space) {
+		if (task->map)
+			vm_map_destroy(task->map);
+		else if (pmap)
 			pmap_destroy(pmap);
 		zfree(&task_zone, task);
 		return NULL;
@@ -64,6 +91,13 @@ struct task *task_create(const char *name)
 	list_init(&task->threads);
 	waitq_init(&task->waiters);
 	__atomic_fetch_add(&tasks_alive, 1, __ATOMIC_RELAXED);
+	if (!task_ports_init(task)) {
+		struct task_status st = { .how = TASK_END_KILLED };
+
+		task_terminate(task, &st);
+		task_release(task);
+		return NULL;
+	}
 	return task;
 }
 
@@ -78,6 +112,7 @@ void task_release(struct task *task)
 		return;
 	assert(task->state == TASK_ZOMBIE);
 	__atomic_fetch_sub(&tasks_alive, 1, __ATOMIC_RELAXED);
+	ipc_space_free(task->space);
 	zfree(&task_zone, task);
 }
 
@@ -97,11 +132,15 @@ static void task_zombify(struct task *task)
 
 	vm_map_destroy(task->map);
 	task->map = NULL;
-	handle_table_destroy(task);
+	ipc_space_destroy(task->space);
 	f = spin_lock(&sched_lock);
 	task->state = TASK_ZOMBIE;
 	waitq_wakeup_all_locked(&task->waiters, WAIT_AWAKENED);
 	spin_unlock(&sched_lock, f);
+	f = spin_lock(&ipc_lock);
+	if (task->self_port)
+		kobject_object_dead(task->self_port);
+	spin_unlock(&ipc_lock, f);
 	if (task == bootstrap_task)
 		task_bootstrap_ended(task);
 }

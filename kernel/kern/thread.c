@@ -7,6 +7,7 @@
  */
 #include "kern/thread.h"
 #include "kern/cpu.h"
+#include "kern/kobject.h"
 #include "kern/kprintf.h"
 #include "kern/sched.h"
 #include "kern/task.h"
@@ -15,11 +16,14 @@
 #include "lib/string.h"
 #include "param.h"
 #include <mach/traps.h>
+#include <mach/types.h>
 
 struct switch_frame {
 	uint64_t r15, r14, r13, r12, rbx, rbp;
 	uint64_t rip;
 };
+
+_Static_assert(offsetof(struct thread, recover) == 0, "entry.S user_copy expects recover at 0");
 
 static struct zone thread_zone;
 static uint32_t next_thread_id = 1;
@@ -109,6 +113,40 @@ struct thread *thread_create_user(struct task *task, uint64_t entry, uint64_t st
 	spin_unlock(&task->lock, f);
 	*kr = KERN_SUCCESS;
 	return t;
+}
+
+/* A kernel thread running fn(arg) (it must never return), runnable at once. */
+struct thread *thread_create_kernel(void (*fn)(void *), void *arg, int priority)
+{
+	struct thread *t = thread_alloc();
+	struct switch_frame *sf;
+	uint64_t f;
+
+	if (!t)
+		return NULL;
+	sf = (struct switch_frame *)(t->kstack_top - 16) - 1;
+	memset(sf, 0, sizeof(*sf));
+	sf->r12 = (uint64_t)fn;
+	sf->r13 = (uint64_t)arg;
+	sf->rip = (uint64_t)thread_trampoline;
+	t->ctx_rsp = (uint64_t)sf;
+	t->priority = priority;
+	f = spin_lock(&sched_lock);
+	sched_make_runnable_locked(t);
+	spin_unlock(&sched_lock, f);
+	return t;
+}
+
+/* The THREAD_STATE_* a thread is in, as user space sees it. */
+uint32_t thread_state_public(const struct thread *t)
+{
+	static const uint32_t states[] = {
+		[TH_RUNNING] = THREAD_STATE_RUNNABLE, [TH_RUNNABLE] = THREAD_STATE_RUNNABLE,
+		[TH_WAITING] = THREAD_STATE_WAITING, [TH_SUSPENDED] = THREAD_STATE_SUSPENDED,
+		[TH_DEAD] = THREAD_STATE_DEAD,
+	};
+
+	return states[t->state];
 }
 
 /* The boot CPU's idle thread: the boot context itself, never queued. */
@@ -201,7 +239,12 @@ void thread_terminate(struct thread *t)
 void thread_exit_self(void)
 {
 	struct thread *t = cpu_current()->current;
+	uint64_t f;
 
+	f = spin_lock(&ipc_lock);
+	if (t->self_port)
+		kobject_object_dead(t->self_port);
+	spin_unlock(&ipc_lock, f);
 	task_thread_gone(t->task);
 	spin_lock(&sched_lock);
 	t->state = TH_DEAD;

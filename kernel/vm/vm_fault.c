@@ -97,13 +97,30 @@ static void vm_chunk_copy_out(void *ctx, void *kva, size_t off, size_t n)
 	memcpy(kva, (const char *)ctx + off, n);
 }
 
+/* Is [uaddr, uaddr+len) user memory of the address space loaded on this CPU? */
+static bool vm_direct_ok(struct vm_map *map, vm_address_t uaddr, size_t len)
+{
+	return pmap_is_active(map->pmap) && uaddr + len >= uaddr && uaddr >= map->min &&
+	       uaddr + len <= map->max;
+}
+
+/*
+ * Copy from user memory. When map is the loaded address space the kernel
+ * copies directly (user_copy: faults are resolved like user faults); on any
+ * failure, or for another map, it walks the map page by page, which also
+ * finds the precise error.
+ */
 kern_return_t vm_copyin(struct vm_map *map, vm_address_t uaddr, void *kbuf, size_t len)
 {
+	if (vm_direct_ok(map, uaddr, len) && user_copy(kbuf, (const void *)uaddr, len) == 0)
+		return KERN_SUCCESS;
 	return vm_map_visit(map, uaddr, len, VM_PROT_READ, false, vm_chunk_copy_in, kbuf);
 }
 
 kern_return_t vm_copyout(struct vm_map *map, const void *kbuf, vm_address_t uaddr, size_t len)
 {
+	if (vm_direct_ok(map, uaddr, len) && user_copy((void *)uaddr, kbuf, len) == 0)
+		return KERN_SUCCESS;
 	return vm_map_visit(map, uaddr, len, VM_PROT_WRITE, false, vm_chunk_copy_out,
 			    (void *)kbuf);
 }

@@ -45,7 +45,7 @@ struct guest_helper {
 /* This program's own ELF image (boot module 0), mapped once per task. */
 void guest_image(const void **image, size_t *size);
 /* Spawn this program as "--helper NAME [extra]"; returns its task handle. */
-mk_handle_t guest_spawn_helper(const char *name, const char *extra);
+mach_port_name_t guest_spawn_helper(const char *name, const char *extra);
 /* Spawn a helper and wait for its end (with the test timeout). */
 struct task_status guest_run_helper(const char *name, const char *extra);
 

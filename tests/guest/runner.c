@@ -57,7 +57,7 @@ void guest_image(const void **image, size_t *size)
 
 /* Build "guest-tests\0mode\0name\0[extra\0]" and spawn it. */
 static kern_return_t guest_spawn(const char *mode, const char *name, const char *extra,
-				 mk_handle_t *task)
+				 mach_port_name_t *task)
 {
 	char args[256];
 	size_t n = 0;
@@ -77,9 +77,9 @@ static kern_return_t guest_spawn(const char *mode, const char *name, const char 
 	return mk_task_spawn(image, size, args, n, task);
 }
 
-mk_handle_t guest_spawn_helper(const char *name, const char *extra)
+mach_port_name_t guest_spawn_helper(const char *name, const char *extra)
 {
-	mk_handle_t task;
+	mach_port_name_t task;
 	kern_return_t kr = guest_spawn("--helper", name, extra, &task);
 
 	if (kr != KERN_SUCCESS)
@@ -90,14 +90,14 @@ mk_handle_t guest_spawn_helper(const char *name, const char *extra)
 struct task_status guest_run_helper(const char *name, const char *extra)
 {
 	struct task_status st;
-	mk_handle_t task = guest_spawn_helper(name, extra);
+	mach_port_name_t task = guest_spawn_helper(name, extra);
 	kern_return_t kr = mk_task_wait(task, &st, GUEST_TEST_TIMEOUT_MS);
 
 	if (kr != KERN_SUCCESS) {
 		mk_task_terminate(task);
 		guest_fail(__FILE__, __LINE__, "helper %s: task_wait: %s", name, mk_strerror(kr));
 	}
-	mk_handle_close(task);
+	mk_port_deallocate(MACH_PORT_TASK_SELF, task);
 	return st;
 }
 
@@ -133,7 +133,7 @@ static void guest_describe_end(const struct task_status *st, char *buf, size_t s
 static int guest_run_one(const char *name)
 {
 	struct task_status st;
-	mk_handle_t task;
+	mach_port_name_t task;
 	char why[160];
 	kern_return_t kr;
 
@@ -150,11 +150,11 @@ static int guest_run_one(const char *name)
 	if (kr == KERN_OPERATION_TIMED_OUT) {
 		mk_task_terminate(task);
 		mk_task_wait(task, &st, MK_WAIT_FOREVER);
-		mk_handle_close(task);
+		mk_port_deallocate(MACH_PORT_TASK_SELF, task);
 		mk_printf("TEST %s FAIL timed out after %d ms\n", name, GUEST_TEST_TIMEOUT_MS);
 		return 0;
 	}
-	mk_handle_close(task);
+	mk_port_deallocate(MACH_PORT_TASK_SELF, task);
 	if (kr != KERN_SUCCESS) {
 		mk_printf("TEST %s FAIL task_wait: %s\n", name, mk_strerror(kr));
 		return 0;

@@ -58,7 +58,7 @@ int helper_linux_getpid(int argc, char **argv)
 
 void test_null_pointer_write_kills_only_its_task(void)
 {
-	mk_handle_t bystander = guest_spawn_helper("exit_after_sleep", NULL);
+	mach_port_name_t bystander = guest_spawn_helper("exit_after_sleep", NULL);
 	struct task_status st = guest_run_helper("null_write", NULL);
 
 	EXPECT_EQ(TASK_END_FAULTED, st.how);
@@ -69,7 +69,7 @@ void test_null_pointer_write_kills_only_its_task(void)
 	EXPECT_KR(KERN_SUCCESS, mk_task_wait(bystander, &st, GUEST_TEST_TIMEOUT_MS));
 	EXPECT_EQ(TASK_END_EXITED, st.how);
 	EXPECT_EQ(7, st.code);
-	mk_handle_close(bystander);
+	mk_port_deallocate(MACH_PORT_TASK_SELF, bystander);
 }
 
 void test_exceptions_kill_only_their_task(void)

@@ -19,16 +19,16 @@ static void spinner_run(void *p)
 		s->count++;
 }
 
-static mk_handle_t start_thread(void (*fn)(void *), void *arg)
+static mach_port_name_t start_thread(void (*fn)(void *), void *arg)
 {
-	mk_handle_t t;
+	mach_port_name_t t;
 
 	EXPECT_KR(KERN_SUCCESS, mk_thread_start(fn, arg, THREAD_STACK_BYTES, &t));
 	return t;
 }
 
 /* Wait (sleeping) until the thread behind t is dead. */
-static void wait_thread_dead(mk_handle_t t)
+static void wait_thread_dead(mach_port_name_t t)
 {
 	uint32_t state = 0;
 
@@ -44,8 +44,8 @@ static void wait_thread_dead(mk_handle_t t)
 void test_preemption_lets_two_cpu_bound_threads_progress(void)
 {
 	static struct spinner a, b;
-	mk_handle_t ta = start_thread(spinner_run, &a);
-	mk_handle_t tb = start_thread(spinner_run, &b);
+	mach_port_name_t ta = start_thread(spinner_run, &a);
+	mach_port_name_t tb = start_thread(spinner_run, &b);
 	uint64_t a1, b1;
 
 	/* Neither spinner ever yields: only the timer can take the CPU away. */
@@ -108,7 +108,7 @@ void test_thread_create_and_terminate(void)
 {
 	static struct spinner s;
 	uint64_t threads = mk_kernel_stat(KSTAT_THREADS);
-	mk_handle_t t = start_thread(spinner_run, &s);
+	mach_port_name_t t = start_thread(spinner_run, &s);
 	uint64_t c1;
 
 	EXPECT_EQ(threads + 1, mk_kernel_stat(KSTAT_THREADS));
@@ -120,21 +120,21 @@ void test_thread_create_and_terminate(void)
 	mk_thread_sleep(30);
 	EXPECT_EQ(c1, s.count);
 	EXPECT_KR(KERN_TERMINATED, mk_thread_suspend(t));
-	EXPECT_KR(KERN_SUCCESS, mk_handle_close(t));
+	EXPECT_KR(KERN_SUCCESS, mk_port_deallocate(MACH_PORT_TASK_SELF, t));
 	EXPECT_EQ(threads, mk_kernel_stat(KSTAT_THREADS));
 
 	/* A thread whose function returns ends itself. */
 	static struct spinner quick = { .stop = 1 };
 	t = start_thread(spinner_run, &quick);
 	wait_thread_dead(t);
-	EXPECT_KR(KERN_SUCCESS, mk_handle_close(t));
+	EXPECT_KR(KERN_SUCCESS, mk_port_deallocate(MACH_PORT_TASK_SELF, t));
 	EXPECT_EQ(threads, mk_kernel_stat(KSTAT_THREADS));
 }
 
 void test_thread_suspend_stops_and_resume_restarts(void)
 {
 	static struct spinner s;
-	mk_handle_t t = start_thread(spinner_run, &s);
+	mach_port_name_t t = start_thread(spinner_run, &s);
 	uint32_t state;
 	uint64_t c1;
 

@@ -28,25 +28,25 @@ int helper_spin(int argc, char **argv)
 void test_invalid_handles_are_refused(void)
 {
 	struct task_status st;
-	mk_handle_t t, self;
+	mach_port_name_t t, self;
 
 	EXPECT_KR(KERN_INVALID_NAME, mk_thread_suspend(12345));
 	EXPECT_KR(KERN_INVALID_NAME, mk_thread_suspend(-3));
 	EXPECT_KR(KERN_INVALID_RIGHT, mk_thread_suspend(MK_TASK_SELF));
-	EXPECT_KR(KERN_INVALID_NAME, mk_handle_close(MK_TASK_SELF));
-	EXPECT_KR(KERN_INVALID_NAME, mk_handle_close(999));
+	EXPECT_KR(KERN_INVALID_NAME, mk_port_deallocate(MACH_PORT_TASK_SELF, MACH_PORT_NULL));
+	EXPECT_KR(KERN_INVALID_NAME, mk_port_deallocate(MACH_PORT_TASK_SELF, 999));
 	EXPECT_KR(KERN_INVALID_NAME, mk_task_terminate(4242));
 	EXPECT_KR(KERN_INVALID_ARGUMENT, mk_task_wait(MK_TASK_SELF, &st, 0));
 	EXPECT_KR(KERN_INVALID_NAME, mk_vm_deallocate(77, 0x200000000UL, 4096));
 	EXPECT_KR(KERN_SUCCESS, mk_thread_self(&self));
 	EXPECT_KR(KERN_INVALID_RIGHT, mk_task_wait(self, &st, 0));
 	EXPECT_KR(KERN_INVALID_ARGUMENT, mk_thread_set_priority(self, 32));
-	EXPECT_KR(KERN_SUCCESS, mk_handle_close(self));
-	EXPECT_KR(KERN_INVALID_NAME, mk_handle_close(self));
+	EXPECT_KR(KERN_SUCCESS, mk_port_deallocate(MACH_PORT_TASK_SELF, self));
+	EXPECT_KR(KERN_INVALID_NAME, mk_port_deallocate(MACH_PORT_TASK_SELF, self));
 	t = guest_spawn_helper("exit0", NULL);
 	EXPECT_KR(KERN_INVALID_RIGHT, mk_thread_resume(t));
 	EXPECT_KR(KERN_SUCCESS, mk_task_wait(t, &st, GUEST_TEST_TIMEOUT_MS));
-	EXPECT_KR(KERN_SUCCESS, mk_handle_close(t));
+	EXPECT_KR(KERN_SUCCESS, mk_port_deallocate(MACH_PORT_TASK_SELF, t));
 	EXPECT_KR(KERN_INVALID_NAME, mk_task_wait(t, &st, 0));
 }
 
@@ -95,7 +95,7 @@ void test_corrupted_elf_images_are_rejected(void)
 	const void *image;
 	size_t size;
 	vm_address_t buf = 0;
-	mk_handle_t t;
+	mach_port_name_t t;
 	uint64_t free_pages, tasks;
 
 	guest_image(&image, &size);
@@ -108,12 +108,12 @@ void test_corrupted_elf_images_are_rejected(void)
 
 		memcpy((void *)buf, image, size);
 		len = corrupt((uint8_t *)buf, size, (enum corruption)c);
-		t = -1;
+		t = 12345;
 		kern_return_t kr = mk_task_spawn((const void *)buf, len, args, sizeof(args), &t);
 		if (kr != KERN_BAD_IMAGE)
 			guest_fail(__FILE__, __LINE__, "corruption %d: expected bad image got %s",
 				   c, mk_strerror(kr));
-		EXPECT_EQ(-1, t);
+		EXPECT_EQ(MACH_PORT_NULL, t);
 	}
 	EXPECT_KR(KERN_BAD_IMAGE, mk_task_spawn((const void *)buf, 0, args, sizeof(args), &t));
 	EXPECT_KR(KERN_INVALID_ARGUMENT, mk_task_spawn(image, size, "no-nul", 6, &t));
@@ -126,7 +126,7 @@ void test_corrupted_elf_images_are_rejected(void)
 void test_task_wait_times_out_and_terminate_ends_task(void)
 {
 	struct task_status st;
-	mk_handle_t t = guest_spawn_helper("spin", NULL);
+	mach_port_name_t t = guest_spawn_helper("spin", NULL);
 	uint64_t t0 = mk_kernel_stat(KSTAT_TICKS);
 
 	EXPECT_KR(KERN_OPERATION_TIMED_OUT, mk_task_wait(t, &st, 0));
@@ -136,7 +136,7 @@ void test_task_wait_times_out_and_terminate_ends_task(void)
 	EXPECT_KR(KERN_SUCCESS, mk_task_wait(t, &st, GUEST_TEST_TIMEOUT_MS));
 	EXPECT_EQ(TASK_END_KILLED, st.how);
 	EXPECT_KR(KERN_SUCCESS, mk_task_terminate(t));     /* already dead: harmless */
-	EXPECT_KR(KERN_SUCCESS, mk_handle_close(t));
+	EXPECT_KR(KERN_SUCCESS, mk_port_deallocate(MACH_PORT_TASK_SELF, t));
 	st = guest_run_helper("exit_after_sleep", NULL);
 	EXPECT_EQ(TASK_END_EXITED, st.how);
 	EXPECT_EQ(7, st.code);

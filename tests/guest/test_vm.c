@@ -130,7 +130,7 @@ void test_bad_user_pointers_get_error_codes(void)
 	vm_address_t ro = 0;
 	struct task_status st;
 	uint64_t v;
-	mk_handle_t task;
+	mach_port_name_t task;
 	static const char args[] = "x";
 
 	EXPECT_KR(KERN_INVALID_ADDRESS, mk_console_write((const char *)KERNEL_ADDR, 8));
@@ -148,7 +148,7 @@ void test_bad_user_pointers_get_error_codes(void)
 	EXPECT_KR(KERN_INVALID_ADDRESS, mk_task_spawn((const void *)0x10000, 4096, args,
 						    sizeof(args), &task));
 	EXPECT_KR(KERN_INVALID_ADDRESS, mk_task_spawn((const void *)0x400000, 4096, args,
-						    sizeof(args), (mk_handle_t *)KERNEL_ADDR));
+						    sizeof(args), (mach_port_name_t *)KERNEL_ADDR));
 
 	/* a status written into a read-only page: protection failure */
 	EXPECT_KR(KERN_SUCCESS, mk_vm_allocate(MK_TASK_SELF, &ro, PAGE, VM_ALLOC_ANYWHERE));
@@ -158,5 +158,5 @@ void test_bad_user_pointers_get_error_codes(void)
 						      GUEST_TEST_TIMEOUT_MS));
 	EXPECT_KR(KERN_SUCCESS, mk_task_wait(task, &st, GUEST_TEST_TIMEOUT_MS));
 	EXPECT_EQ(7, st.code);
-	mk_handle_close(task);
+	mk_port_deallocate(MACH_PORT_TASK_SELF, task);
 }

@@ -7,6 +7,9 @@
 
 #include <stdarg.h>
 #include <mach/kern_return.h>
+#include <mach/kobject.h>
+#include <mach/message.h>
+#include <mach/port.h>
 #include <mach/traps.h>
 #include <mach/types.h>
 #include "lib/fmt.h"
@@ -38,30 +41,56 @@ static inline long mk_trap6(long nr, unsigned long a0, unsigned long a1, unsigne
 kern_return_t mk_console_write(const char *buf, size_t len);
 void mk_task_exit(int code) __attribute__((noreturn));
 void mk_thread_exit(void) __attribute__((noreturn));
-kern_return_t mk_vm_allocate(mk_handle_t task, vm_address_t *addr, vm_size_t size, int flags);
-kern_return_t mk_vm_deallocate(mk_handle_t task, vm_address_t addr, vm_size_t size);
-kern_return_t mk_vm_protect(mk_handle_t task, vm_address_t addr, vm_size_t size, vm_prot_t prot);
-kern_return_t mk_thread_create(mk_handle_t task, void (*entry)(void *), void *stack_top,
-			       void *arg, mk_handle_t *out);
-kern_return_t mk_thread_suspend(mk_handle_t t);
-kern_return_t mk_thread_resume(mk_handle_t t);
-kern_return_t mk_thread_terminate(mk_handle_t t);
+kern_return_t mk_vm_allocate(mach_port_name_t task, vm_address_t *addr, vm_size_t size, int flags);
+kern_return_t mk_vm_deallocate(mach_port_name_t task, vm_address_t addr, vm_size_t size);
+kern_return_t mk_vm_protect(mach_port_name_t task, vm_address_t addr, vm_size_t size, vm_prot_t prot);
+kern_return_t mk_thread_create(mach_port_name_t task, void (*entry)(void *), void *stack_top,
+			       void *arg, mach_port_name_t *out);
+kern_return_t mk_thread_suspend(mach_port_name_t t);
+kern_return_t mk_thread_resume(mach_port_name_t t);
+kern_return_t mk_thread_terminate(mach_port_name_t t);
 kern_return_t mk_thread_yield(void);
 kern_return_t mk_thread_sleep(unsigned long ms);
-kern_return_t mk_thread_info(mk_handle_t t, uint32_t *state);
-kern_return_t mk_thread_self(mk_handle_t *out);
-kern_return_t mk_thread_set_priority(mk_handle_t t, int priority);
+kern_return_t mk_thread_info(mach_port_name_t t, uint32_t *state);
+kern_return_t mk_thread_self(mach_port_name_t *out);
+kern_return_t mk_thread_set_priority(mach_port_name_t t, int priority);
 kern_return_t mk_task_spawn(const void *image, size_t size, const char *args, size_t args_len,
-			    mk_handle_t *out);
-kern_return_t mk_task_wait(mk_handle_t task, struct task_status *st, unsigned long timeout_ms);
-kern_return_t mk_task_terminate(mk_handle_t task);
+			    mach_port_name_t *out);
+kern_return_t mk_task_wait(mach_port_name_t task, struct task_status *st, unsigned long timeout_ms);
+kern_return_t mk_task_terminate(mach_port_name_t task);
 kern_return_t mk_boot_module(unsigned index, vm_address_t *addr, size_t *size);
-kern_return_t mk_handle_close(mk_handle_t h);
+
 uint64_t mk_kernel_stat(int which);
+
+/* Ports (include/mach/port.h). task is a task port name (MACH_PORT_TASK_SELF for the caller). */
+mach_msg_return_t mk_mach_msg(struct mach_msg_header *msg, int option, uint32_t send_size,
+			      uint32_t rcv_size, mach_port_name_t rcv_name, uint64_t timeout_ms);
+kern_return_t mk_port_allocate(mach_port_name_t task, mach_port_right_t right,
+			       mach_port_name_t *name);
+kern_return_t mk_port_destroy(mach_port_name_t task, mach_port_name_t name);
+kern_return_t mk_port_deallocate(mach_port_name_t task, mach_port_name_t name);
+kern_return_t mk_port_mod_refs(mach_port_name_t task, mach_port_name_t name,
+			       mach_port_right_t right, int delta);
+kern_return_t mk_port_type(mach_port_name_t task, mach_port_name_t name, mach_port_type_t *type);
+kern_return_t mk_port_insert_right(mach_port_name_t task, mach_port_name_t name,
+				   mach_port_name_t poly, int disposition);
+kern_return_t mk_port_extract_right(mach_port_name_t task, mach_port_name_t name,
+				    int disposition, mach_port_name_t *out);
+kern_return_t mk_port_set_qlimit(mach_port_name_t task, mach_port_name_t name, uint32_t qlimit);
+kern_return_t mk_port_move_member(mach_port_name_t task, mach_port_name_t member,
+				  mach_port_name_t set);
+kern_return_t mk_port_request_notification(mach_port_name_t task, mach_port_name_t name,
+					   int variant, mach_port_name_t notify);
+kern_return_t mk_port_get_attributes(mach_port_name_t task, mach_port_name_t name,
+				     struct mach_port_status *status);
+
+/* The bootstrap name service (kobject.h): register a send right under a name, look one up. */
+kern_return_t mk_bootstrap_register(const char *name, mach_port_name_t port);
+kern_return_t mk_bootstrap_lookup(const char *name, mach_port_name_t *port);
 
 /* Start a thread running fn(arg) on a fresh stack of stack_bytes; it exits when fn returns. */
 kern_return_t mk_thread_start(void (*fn)(void *), void *arg, size_t stack_bytes,
-			      mk_handle_t *out);
+			      mach_port_name_t *out);
 
 int mk_printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 int mk_vprintf(const char *fmt, va_list ap);

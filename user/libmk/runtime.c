@@ -88,7 +88,7 @@ static void mk_thread_entry(void *p)
 }
 
 kern_return_t mk_thread_start(void (*fn)(void *), void *arg, size_t stack_bytes,
-			      mk_handle_t *out)
+			      mach_port_name_t *out)
 {
 	vm_address_t stack = 0;
 	struct thread_start *ts;

@@ -22,38 +22,38 @@ void mk_thread_exit(void)
 		;
 }
 
-kern_return_t mk_vm_allocate(mk_handle_t task, vm_address_t *addr, vm_size_t size, int flags)
+kern_return_t mk_vm_allocate(mach_port_name_t task, vm_address_t *addr, vm_size_t size, int flags)
 {
 	return (kern_return_t)mk_trap(MK_TRAP_VM_ALLOCATE, task, addr, size, flags);
 }
 
-kern_return_t mk_vm_deallocate(mk_handle_t task, vm_address_t addr, vm_size_t size)
+kern_return_t mk_vm_deallocate(mach_port_name_t task, vm_address_t addr, vm_size_t size)
 {
 	return (kern_return_t)mk_trap(MK_TRAP_VM_DEALLOCATE, task, addr, size);
 }
 
-kern_return_t mk_vm_protect(mk_handle_t task, vm_address_t addr, vm_size_t size, vm_prot_t prot)
+kern_return_t mk_vm_protect(mach_port_name_t task, vm_address_t addr, vm_size_t size, vm_prot_t prot)
 {
 	return (kern_return_t)mk_trap(MK_TRAP_VM_PROTECT, task, addr, size, prot);
 }
 
-kern_return_t mk_thread_create(mk_handle_t task, void (*entry)(void *), void *stack_top,
-			       void *arg, mk_handle_t *out)
+kern_return_t mk_thread_create(mach_port_name_t task, void (*entry)(void *), void *stack_top,
+			       void *arg, mach_port_name_t *out)
 {
 	return (kern_return_t)mk_trap(MK_TRAP_THREAD_CREATE, task, entry, stack_top, arg, out);
 }
 
-kern_return_t mk_thread_suspend(mk_handle_t t)
+kern_return_t mk_thread_suspend(mach_port_name_t t)
 {
 	return (kern_return_t)mk_trap(MK_TRAP_THREAD_SUSPEND, t);
 }
 
-kern_return_t mk_thread_resume(mk_handle_t t)
+kern_return_t mk_thread_resume(mach_port_name_t t)
 {
 	return (kern_return_t)mk_trap(MK_TRAP_THREAD_RESUME, t);
 }
 
-kern_return_t mk_thread_terminate(mk_handle_t t)
+kern_return_t mk_thread_terminate(mach_port_name_t t)
 {
 	return (kern_return_t)mk_trap(MK_TRAP_THREAD_TERMINATE, t);
 }
@@ -68,33 +68,33 @@ kern_return_t mk_thread_sleep(unsigned long ms)
 	return (kern_return_t)mk_trap(MK_TRAP_THREAD_SLEEP, ms);
 }
 
-kern_return_t mk_thread_info(mk_handle_t t, uint32_t *state)
+kern_return_t mk_thread_info(mach_port_name_t t, uint32_t *state)
 {
 	return (kern_return_t)mk_trap(MK_TRAP_THREAD_INFO, t, state);
 }
 
-kern_return_t mk_thread_self(mk_handle_t *out)
+kern_return_t mk_thread_self(mach_port_name_t *out)
 {
 	return (kern_return_t)mk_trap(MK_TRAP_THREAD_SELF, out);
 }
 
-kern_return_t mk_thread_set_priority(mk_handle_t t, int priority)
+kern_return_t mk_thread_set_priority(mach_port_name_t t, int priority)
 {
 	return (kern_return_t)mk_trap(MK_TRAP_THREAD_SET_PRIORITY, t, priority);
 }
 
 kern_return_t mk_task_spawn(const void *image, size_t size, const char *args, size_t args_len,
-			    mk_handle_t *out)
+			    mach_port_name_t *out)
 {
 	return (kern_return_t)mk_trap(MK_TRAP_TASK_SPAWN, image, size, args, args_len, out);
 }
 
-kern_return_t mk_task_wait(mk_handle_t task, struct task_status *st, unsigned long timeout_ms)
+kern_return_t mk_task_wait(mach_port_name_t task, struct task_status *st, unsigned long timeout_ms)
 {
 	return (kern_return_t)mk_trap(MK_TRAP_TASK_WAIT, task, st, timeout_ms);
 }
 
-kern_return_t mk_task_terminate(mk_handle_t task)
+kern_return_t mk_task_terminate(mach_port_name_t task)
 {
 	return (kern_return_t)mk_trap(MK_TRAP_TASK_TERMINATE, task);
 }
@@ -102,11 +102,6 @@ kern_return_t mk_task_terminate(mk_handle_t task)
 kern_return_t mk_boot_module(unsigned index, vm_address_t *addr, size_t *size)
 {
 	return (kern_return_t)mk_trap(MK_TRAP_BOOT_MODULE, index, addr, size);
-}
-
-kern_return_t mk_handle_close(mk_handle_t h)
-{
-	return (kern_return_t)mk_trap(MK_TRAP_HANDLE_CLOSE, h);
 }
 
 /* A kernel counter (KSTAT_*), or ~0 if the kernel refused. */
@@ -117,4 +112,74 @@ uint64_t mk_kernel_stat(int which)
 	if (mk_trap(MK_TRAP_KERNEL_STAT, which, &v) != KERN_SUCCESS)
 		return ~0UL;
 	return v;
+}
+
+mach_msg_return_t mk_mach_msg(struct mach_msg_header *msg, int option, uint32_t send_size,
+			      uint32_t rcv_size, mach_port_name_t rcv_name, uint64_t timeout_ms)
+{
+	return (mach_msg_return_t)mk_trap(MK_TRAP_MACH_MSG, msg, option, send_size, rcv_size,
+					 rcv_name, timeout_ms);
+}
+
+kern_return_t mk_port_allocate(mach_port_name_t task, mach_port_right_t right,
+			       mach_port_name_t *name)
+{
+	return (kern_return_t)mk_trap(MK_TRAP_PORT_ALLOCATE, task, right, name);
+}
+
+kern_return_t mk_port_destroy(mach_port_name_t task, mach_port_name_t name)
+{
+	return (kern_return_t)mk_trap(MK_TRAP_PORT_DESTROY, task, name);
+}
+
+kern_return_t mk_port_deallocate(mach_port_name_t task, mach_port_name_t name)
+{
+	return (kern_return_t)mk_trap(MK_TRAP_PORT_DEALLOCATE, task, name);
+}
+
+kern_return_t mk_port_mod_refs(mach_port_name_t task, mach_port_name_t name,
+			       mach_port_right_t right, int delta)
+{
+	return (kern_return_t)mk_trap(MK_TRAP_PORT_MOD_REFS, task, name, right, (long)delta);
+}
+
+kern_return_t mk_port_type(mach_port_name_t task, mach_port_name_t name, mach_port_type_t *type)
+{
+	return (kern_return_t)mk_trap(MK_TRAP_PORT_TYPE, task, name, type);
+}
+
+kern_return_t mk_port_insert_right(mach_port_name_t task, mach_port_name_t name,
+				   mach_port_name_t poly, int disposition)
+{
+	return (kern_return_t)mk_trap(MK_TRAP_PORT_INSERT_RIGHT, task, name, poly, disposition);
+}
+
+kern_return_t mk_port_extract_right(mach_port_name_t task, mach_port_name_t name,
+				    int disposition, mach_port_name_t *out)
+{
+	return (kern_return_t)mk_trap(MK_TRAP_PORT_EXTRACT_RIGHT, task, name, disposition, out);
+}
+
+kern_return_t mk_port_set_qlimit(mach_port_name_t task, mach_port_name_t name, uint32_t qlimit)
+{
+	return (kern_return_t)mk_trap(MK_TRAP_PORT_SET_QLIMIT, task, name, qlimit);
+}
+
+kern_return_t mk_port_move_member(mach_port_name_t task, mach_port_name_t member,
+				  mach_port_name_t set)
+{
+	return (kern_return_t)mk_trap(MK_TRAP_PORT_MOVE_MEMBER, task, member, set);
+}
+
+kern_return_t mk_port_request_notification(mach_port_name_t task, mach_port_name_t name,
+					   int variant, mach_port_name_t notify)
+{
+	return (kern_return_t)mk_trap(MK_TRAP_PORT_REQUEST_NOTIFICATION, task, name, variant,
+				     notify);
+}
+
+kern_return_t mk_port_get_attributes(mach_port_name_t task, mach_port_name_t name,
+				     struct mach_port_status *status)
+{
+	return (kern_return_t)mk_trap(MK_TRAP_PORT_GET_ATTRIBUTES, task, name, status);
 }

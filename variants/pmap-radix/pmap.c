@@ -135,7 +135,7 @@ static uint64_t *pmap_walk(struct pmap *p, vm_address_t va, bool create)
 	return &table[pt_index(va, 0)];
 }
 
-static bool pmap_is_active(struct pmap *p)
+bool pmap_is_active(struct pmap *p)
 {
 	return active_pmap[cpu_current()->id] == p;
 }

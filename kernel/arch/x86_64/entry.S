@@ -138,6 +138,31 @@ syscall_entry:
 	popq %rsp                      /* user rsp */
 	sysretq
 
+/*
+ * int user_copy(void *dst, const void *src, size_t n): copy to or from the
+ * user half of the loaded address space; 0, or -1 if a fault could not be
+ * resolved (the page fault handler resumes at the recovery label, whose
+ * address sits in the current thread's `recover`, at offset 0).
+ */
+	.globl user_copy
+user_copy:
+	movq %gs:24, %rax
+	leaq 1f(%rip), %r8
+	movq %r8, (%rax)
+	movq %rdx, %rcx
+	shrq $3, %rcx
+	rep movsq
+	movq %rdx, %rcx
+	andq $7, %rcx
+	rep movsb
+	movq $0, (%rax)
+	xorl %eax, %eax
+	ret
+1:	movq %gs:24, %rax
+	movq $0, (%rax)
+	movl $-1, %eax
+	ret
+
 /* void switch_context(uint64_t *save_rsp, uint64_t new_rsp) */
 	.globl switch_context
 switch_context:

@@ -16,7 +16,11 @@
 #include "kern/task.h"
 #include "kern/thread.h"
 #include "vm/vm_fault.h"
+#include "param.h"
 #include <mach/types.h>
+#include "vm/phys.h"
+
+#define KERNEL_STACKS_MIN PHYS_MAP_BASE   /* frames live in the direct map or the image */
 
 #define PF_PRESENT (1u << 0)
 #define PF_WRITE   (1u << 1)
@@ -82,6 +86,19 @@ void trapframe_print(const struct trapframe *tf)
 		tf->r13, tf->r14, tf->r15, tf->error_code);
 }
 
+/* Print the return addresses on the kernel stack (the kernel keeps frame pointers). */
+static void trap_backtrace(uint64_t rbp)
+{
+	kprintf("  backtrace:");
+	for (int i = 0; i < 16 && rbp >= KERNEL_STACKS_MIN && (rbp & 7) == 0; i++) {
+		const uint64_t *frame = (const uint64_t *)rbp;
+
+		kprintf(" 0x%lx", frame[1]);
+		rbp = frame[0];
+	}
+	kprintf("\n");
+}
+
 /* A kernel-mode exception: print everything and stop the machine. */
 static void trap_kernel_fatal(const struct trapframe *tf, uint64_t addr)
 {
@@ -91,6 +108,7 @@ static void trap_kernel_fatal(const struct trapframe *tf, uint64_t addr)
 		trap_name(tf->vector), tf->vector, tf->rip, addr,
 		t ? t->id : 0, t && t->task ? t->task->name : "kernel");
 	trapframe_print(tf);
+	trap_backtrace(tf->rbp);
 	panic("unhandled kernel exception");
 }
 
@@ -123,8 +141,15 @@ static void trap_page_fault(struct trapframe *tf)
 			   (tf->error_code & PF_WRITE) ? VM_PROT_WRITE : VM_PROT_READ;
 	struct thread *t = current_thread();
 
-	if (!trapframe_from_user(tf))
-		trap_kernel_fatal(tf, addr);
+	if (!trapframe_from_user(tf)) {
+		/* user_copy touching user memory: resolve it like a user fault, or bail out */
+		if (!t || !t->recover || !t->task || addr >= USER_SPACE_END)
+			trap_kernel_fatal(tf, addr);
+		irq_enable();
+		if (vm_fault(t->task->map, addr, access) != KERN_SUCCESS)
+			tf->rip = t->recover;
+		return;
+	}
 	irq_enable();
 	if (vm_fault(t->task->map, addr, access) == KERN_SUCCESS)
 		return;

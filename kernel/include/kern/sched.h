@@ -43,7 +43,11 @@ void sched_make_runnable_locked(struct thread *t);
 void sched_switch_locked(void);
 int sched_wait_locked(struct waitq *wq, uint64_t timeout_ticks);
 void sched_wakeup_locked(struct thread *t, int result);
+void waitq_wakeup_one_locked(struct waitq *wq, int result);
 void waitq_wakeup_all_locked(struct waitq *wq, int result);
+
+int sched_handoff_locked(struct thread *to, struct waitq *wq);
+int sched_highest_runnable(void);
 
 void waitq_init(struct waitq *wq);
 void sched_yield(void);          /* round-robin: to the back of the queue */

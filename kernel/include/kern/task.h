@@ -1,11 +1,12 @@
 /*
- * task.h — tasks: an address space, the threads running in it and (until
- * the IPC issue) a handle table.
+ * task.h — tasks: an address space, an IPC space (the task's port rights)
+ * and the threads running in them.
  *
  * A task lives while it has threads; when the last one ends (or the task is
  * terminated), its memory and handles are released at once and it becomes
- * a zombie holding only its end status, which task_wait reports. The struct
- * itself is freed when the last reference (handles, its threads) goes.
+ * a zombie holding only its end status, which task_wait reports through its
+ * task port. The struct is freed when the last reference goes (its threads,
+ * and its task port, which lives while anyone holds a send right to it).
  */
 #ifndef KERN_TASK_H
 #define KERN_TASK_H
@@ -13,13 +14,14 @@
 #include <stdint.h>
 #include <mach/kern_return.h>
 #include <mach/types.h>
-#include "kern/handle.h"
 #include "kern/lock.h"
 #include "kern/sched.h"
 #include "lib/list.h"
 #include "param.h"
 
 struct vm_map;
+struct ipc_space;
+struct port;
 
 enum task_state {
 	TASK_ALIVE,
@@ -36,7 +38,8 @@ struct task {
 	struct vm_map *map;
 	struct list threads;
 	uint32_t nthreads;
-	struct handle_table handles;
+	struct ipc_space *space;
+	struct port *self_port;        /* its task port (kernel-served), ipc_lock */
 	struct task_status status;     /* valid once state != TASK_ALIVE */
 	struct waitq waiters;          /* task_wait callers (sched_lock) */
 };

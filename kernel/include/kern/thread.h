@@ -18,6 +18,21 @@
 
 struct task;
 struct waitq;
+struct port;
+struct ipc_space;
+struct vm_map;
+
+#define IPC_FAST_MSG_MAX_BYTES 256   /* largest message the RPC fast path carries */
+
+/* A receiver blocked in mach_msg, as the fast path sees it. */
+struct ipc_wait_state {
+	struct port *port;            /* the port or set it waits on (NULL: not receiving) */
+	uint64_t buf;                 /* its receive buffer */
+	uint32_t size;
+	bool delivered;               /* the fast path left a message in msg */
+	uint32_t msg_size;
+	uint64_t msg[IPC_FAST_MSG_MAX_BYTES / 8];   /* that message, as the receiver sees it */
+};
 
 enum thread_state {
 	TH_RUNNING,      /* on a CPU */
@@ -28,6 +43,7 @@ enum thread_state {
 };
 
 struct thread {
+	uint64_t recover;             /* user_copy's fault exit while it runs (entry.S: offset 0) */
 	struct list sched_link;       /* run queue or wait queue */
 	struct list timeout_link;     /* the timeout list while a timed wait lasts */
 	struct list task_link;        /* task->threads */
@@ -45,6 +61,8 @@ struct thread {
 	void *kstack;
 	uint64_t kstack_top;
 	uint64_t ctx_rsp;             /* saved by switch_context */
+	struct port *self_port;       /* its thread port, made on first need (ipc_lock) */
+	struct ipc_wait_state ipc;    /* while blocked in mach_msg receive */
 	struct fpu_state fpu;
 };
 
@@ -52,6 +70,8 @@ void thread_init(void);
 struct thread *thread_create_user(struct task *task, uint64_t entry, uint64_t stack_top,
 				  uint64_t arg0, uint64_t arg1, kern_return_t *kr);
 struct thread *thread_create_idle(void);
+struct thread *thread_create_kernel(void (*fn)(void *), void *arg, int priority);
+uint32_t thread_state_public(const struct thread *t);
 void thread_ref(struct thread *t);
 void thread_release(struct thread *t);
 void thread_free_stack(struct thread *t);

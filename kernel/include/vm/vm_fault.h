@@ -1,11 +1,13 @@
 /*
  * vm_fault.h — resolving faults and touching user memory from the kernel.
  *
- * The kernel never dereferences a user pointer. It resolves each page of a
- * user range through the task's map (the same path a user fault takes:
- * look up the entry, check protection, zero-fill on first touch, enter the
- * translation) and copies through the direct map. A bad pointer therefore
- * yields an error code, never a kernel fault.
+ * The kernel touches user memory only through these. For the address space
+ * loaded on this CPU it copies directly with user_copy, whose faults go
+ * through the same path as user faults and, when unresolvable, end the copy
+ * with an error instead of a kernel fault. For any other task it resolves
+ * each page through the task's map (look up the entry, check protection,
+ * zero-fill on first touch, enter the translation) and copies through the
+ * direct map. Either way a bad pointer yields an error code.
  */
 #ifndef VM_VM_FAULT_H
 #define VM_VM_FAULT_H
@@ -29,6 +31,7 @@ typedef void (*vm_chunk_fn)(void *ctx, void *kva, size_t off, size_t n);
 kern_return_t vm_map_visit(struct vm_map *map, vm_address_t uaddr, size_t len,
 			   vm_prot_t access, bool force, vm_chunk_fn fn, void *ctx);
 
+int user_copy(void *dst, const void *src, size_t n);   /* entry.S: 0 or -1 */
 kern_return_t vm_copyin(struct vm_map *map, vm_address_t uaddr, void *kbuf, size_t len);
 kern_return_t vm_copyout(struct vm_map *map, const void *kbuf, vm_address_t uaddr, size_t len);
 

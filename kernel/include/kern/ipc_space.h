@@ -1,0 +1,55 @@
+/*
+ * ipc_space.h — a task's IPC space: the table from port names to rights.
+ *
+ * Names index a table that grows by doubling; free names are kept on a
+ * free list, so allocating and freeing a name is O(1), and the smallest
+ * recently freed names come back first. A space holds at most one entry
+ * per port (its receive and send rights share the name); each send-once
+ * right has a name of its own. Everything here needs ipc_lock.
+ */
+#ifndef KERN_IPC_SPACE_H
+#define KERN_IPC_SPACE_H
+
+#include <stdint.h>
+#include <mach/kern_return.h>
+#include <mach/port.h>
+#include "kern/port.h"
+
+struct task;
+
+struct ipc_slot {
+	struct ipc_entry *entry;   /* NULL: free */
+	uint32_t next_free;        /* free list link (0 ends it) */
+};
+
+struct ipc_space {
+	struct task *task;         /* NULL for the kernel's space */
+	bool active;
+	struct ipc_slot *slots;
+	uint32_t capacity;
+	uint32_t free_head;        /* first free name, 0 if none */
+	uint32_t entries;          /* names in use */
+};
+
+#define IPC_SPACE_NAMES_MAX (1u << 20)   /* names one space may hold */
+
+void ipc_space_init(void);
+struct ipc_space *ipc_space_create(struct task *task);
+void ipc_space_destroy(struct ipc_space *space);     /* releases every right (takes ipc_lock) */
+void ipc_space_free(struct ipc_space *space);
+extern struct ipc_space *ipc_space_kernel;
+
+struct ipc_entry *ipc_entry_lookup(struct ipc_space *space, mach_port_name_t name);
+struct ipc_entry *ipc_entry_for_port(struct ipc_space *space, struct port *p);
+kern_return_t ipc_entry_alloc(struct ipc_space *space, mach_port_name_t want,
+			      struct ipc_entry **out);
+void ipc_entry_free(struct ipc_entry *e);
+void ipc_entry_set_port(struct ipc_entry *e, struct port *p);
+
+/* Give space a right (ipc_lock held); returns the name, 0 when out of memory. */
+mach_port_name_t ipc_right_insert(struct ipc_space *space, struct port *p, int type,
+				  mach_port_name_t want);
+void ipc_right_drop_entry(struct ipc_entry *e);       /* all rights at this name */
+void ipc_entry_make_dead(struct ipc_entry *e);
+
+#endif

@@ -1,0 +1,158 @@
+/*
+ * fastpath.c — the RPC fast path of mach_msg (send, then receive).
+ *
+ * Taken when the message is short and carries nothing but in-line data,
+ * its destination (a send or send-once right) has an empty queue and a
+ * thread already blocked receiving on it, and the caller will wait on a
+ * plain port of its own with an empty queue. The message then goes
+ * straight from the sender's buffer into the receiver's, the reply right is
+ * made in the receiver's space, and the CPU is handed to the receiver
+ * without a pass through the scheduler.
+ *
+ * Priorities and time slices on handoff: the receiver runs at its own
+ * priority on the remainder of the sender's time slice (the slice is
+ * donated, not renewed), so an RPC chain cannot stretch one slice or get a
+ * fresh one for free. The handoff is refused (general path) when a runnable
+ * thread has a higher priority than the receiver, so a high-priority client
+ * cannot run a low-priority server ahead of medium-priority work, and a
+ * low-priority client gives a high-priority server nothing it would not
+ * get from the scheduler anyway. Anything unusual (port or OOL items,
+ * timeouts, a full or non-empty queue, no waiting receiver, a port set on
+ * the receive side, pending suspension or termination) takes the general
+ * path.
+ */
+#include "kern/cpu.h"
+#include "kern/ipc_space.h"
+#include "kern/kprintf.h"
+#include "kern/mach_msg.h"
+#include "kern/msg.h"
+#include "kern/port.h"
+#include "kern/sched.h"
+#include "kern/task.h"
+#include "kern/thread.h"
+#include "vm/vm_fault.h"
+#include "lib/string.h"
+
+
+/* Only in-line items in a complex message; a simple one has no body. */
+static bool fastpath_body_ok(const struct mach_msg_header *h, uint32_t size)
+{
+	uint32_t off = sizeof(*h);
+
+	if (!(h->bits & MACH_MSGH_BITS_COMPLEX))
+		return size == sizeof(*h);
+	while (off < size) {
+		const struct mach_msg_type *t = (const void *)((const char *)h + off);
+		uint64_t bytes = ((uint64_t)t->count * t->elem_size + 7) & ~7UL;
+
+		if (size - off < sizeof(*t) || t->kind != MACH_MSG_TYPE_INLINE ||
+		    (t->elem_size != 1 && t->elem_size != 2 && t->elem_size != 4 &&
+		     t->elem_size != 8) || bytes > size - off - sizeof(*t))
+			return false;
+		off += sizeof(*t) + (uint32_t)bytes;
+	}
+	return true;
+}
+
+/* A thread blocked receiving on p (directly or through its set) that can take size bytes. */
+static struct thread *fastpath_receiver(struct port *p, uint32_t size)
+{
+	struct waitq *wq = !list_empty(&p->receivers.threads) ? &p->receivers :
+			   p->set ? &p->set->receivers : NULL;
+	struct thread *t;
+
+	if (!wq || list_empty(&wq->threads))
+		return NULL;
+	t = list_entry(wq->threads.next, struct thread, sched_link);
+	if (!t->task || t->ipc.size < size || t->suspend_count || t->terminate_pending ||
+	    t->deadline)
+		return NULL;
+	return t;
+}
+
+/* Copy a message the fast path left in t's ipc state out to its buffer (in its own space). */
+mach_msg_return_t ipc_fast_copyout(struct thread *t, uint64_t buf)
+{
+	t->ipc.delivered = false;
+	return vm_copyout(t->task->map, t->ipc.msg, buf, t->ipc.msg_size) == KERN_SUCCESS ?
+	       MACH_MSG_SUCCESS : MACH_RCV_INVALID_DATA;
+}
+
+bool ipc_fastpath(const struct mach_msg_args *a, mach_msg_return_t *mr)
+{
+	uint64_t buf[IPC_FAST_MSG_MAX_BYTES / 8];
+	struct mach_msg_header *h = (struct mach_msg_header *)buf;
+	struct thread *self = current_thread(), *to;
+	struct ipc_space *space = self->task->space;
+	int rd, ld;
+	struct ipc_entry *de, *le, *re;
+	struct port *dest, *rcv, *reply = NULL;
+	mach_port_name_t reply_name = MACH_PORT_NULL;
+	uint64_t f;
+
+	if (a->option & (MACH_SEND_TIMEOUT | MACH_RCV_TIMEOUT) ||
+	    a->send_size < sizeof(*h) || a->send_size > sizeof(buf) || a->send_size % 8 ||
+	    self->suspend_count || self->terminate_pending)
+		return false;
+	if (vm_copyin(self->task->map, a->msg, buf, a->send_size) != KERN_SUCCESS)
+		return false;
+	rd = MACH_MSGH_BITS_REMOTE(h->bits);
+	ld = h->local_port ? MACH_MSGH_BITS_LOCAL(h->bits) : 0;
+	if (h->reserved || (h->bits & ~MACH_MSGH_BITS_USED) ||
+	    (rd != MACH_MSG_TYPE_COPY_SEND && rd != MACH_MSG_TYPE_MOVE_SEND_ONCE) ||
+	    (ld != 0 && ld != MACH_MSG_TYPE_MAKE_SEND_ONCE) || !fastpath_body_ok(h, a->send_size))
+		return false;
+
+	f = spin_lock(&ipc_lock);
+	de = ipc_entry_lookup(space, h->remote_port);
+	le = ld ? ipc_entry_lookup(space, h->local_port) : NULL;
+	re = ipc_entry_lookup(space, a->rcv_name);
+	dest = de ? de->port : NULL;
+	rcv = re && (re->type & MACH_PORT_TYPE_RECEIVE) ? re->port : NULL;
+	if (!dest || !dest->active || dest->kotype != KOT_NONE || dest->msgcount ||
+	    !(de->type & (rd == MACH_MSG_TYPE_COPY_SEND ? MACH_PORT_TYPE_SEND :
+			  MACH_PORT_TYPE_SEND_ONCE)) ||
+	    (ld && (!le || !(le->type & MACH_PORT_TYPE_RECEIVE))) ||
+	    !rcv || rcv->msgcount || rcv == dest ||
+	    !(to = fastpath_receiver(dest, a->send_size)) ||
+	    sched_highest_runnable() > to->priority) {
+		spin_unlock(&ipc_lock, f);
+		return false;
+	}
+
+	/* Commit: nothing below can fail back to the general path. */
+	if (ld) {
+		reply = le->port;
+		port_ref(reply);
+		port_sonce_right_add(reply);
+		reply_name = ipc_right_insert(to->task->space, reply, MSG_RIGHT_SEND_ONCE,
+					      MACH_PORT_NULL);
+	}
+	if (rd == MACH_MSG_TYPE_MOVE_SEND_ONCE)
+		port_sonce_right_drop(ipc_right_take(space, h->remote_port, rd, NULL), true);
+	h->bits = MACH_MSGH_BITS(reply_name ? MACH_MSG_TYPE_PORT_SEND_ONCE : 0, 0) |
+		  (h->bits & MACH_MSGH_BITS_COMPLEX);
+	h->size = a->send_size;
+	h->remote_port = reply_name;
+	h->local_port = dest->receiver_name;
+	memcpy(to->ipc.msg, h, a->send_size);      /* the receiver copies it out itself */
+	to->ipc.msg_size = a->send_size;
+	to->ipc.delivered = true;
+
+	/* The caller now waits on its own port; the receiver gets the CPU. */
+	port_ref(rcv);
+	self->ipc = (struct ipc_wait_state){ .port = rcv, .buf = a->msg, .size = a->rcv_size };
+	spin_lock(&sched_lock);
+	spin_unlock(&ipc_lock, 0);
+	sched_handoff_locked(to, &rcv->receivers);
+	spin_unlock(&sched_lock, f);
+
+	/* Woken: by a fast-path reply, or by a message queued the general way. */
+	f = spin_lock(&ipc_lock);
+	self->ipc.port = NULL;
+	port_release(rcv);
+	spin_unlock(&ipc_lock, f);
+	*mr = self->ipc.delivered ? ipc_fast_copyout(self, a->msg) :
+	      mach_msg_receive(space, self->task->map, a);
+	return true;
+}

@@ -1,0 +1,258 @@
+/*
+ * ipc_space.c — IPC spaces: names, entries and the rights they hold.
+ *
+ * Name 0 (MACH_PORT_NULL) is never used. A freed name goes to the front of
+ * the free list, so names stay small. The kernel's own space holds the
+ * receive rights of kernel-served ports and of ports kernel threads receive
+ * on.
+ */
+#include "kern/ipc_space.h"
+#include "kern/kprintf.h"
+#include "kern/msg.h"
+#include "kern/zalloc.h"
+#include "lib/string.h"
+
+#define IPC_SPACE_INITIAL_NAMES 32
+
+static struct zone space_zone;
+static struct zone entry_zone;
+struct ipc_space *ipc_space_kernel;
+
+void ipc_space_init(void)
+{
+	zone_init(&space_zone, "ipc_space", sizeof(struct ipc_space));
+	zone_init(&entry_zone, "ipc_entry", sizeof(struct ipc_entry));
+	ipc_space_kernel = ipc_space_create(NULL);
+	if (!ipc_space_kernel)
+		panic("no memory for the kernel's IPC space");
+}
+
+/* Double the table and chain the new names onto the free list. */
+static kern_return_t ipc_space_grow(struct ipc_space *space)
+{
+	uint32_t cap = space->capacity ? space->capacity * 2 : IPC_SPACE_INITIAL_NAMES;
+	struct ipc_slot *slots;
+
+	if (cap > IPC_SPACE_NAMES_MAX)
+		return KERN_NO_SPACE;
+	slots = kmem_alloc(cap * sizeof(*slots));
+	if (!slots)
+		return KERN_RESOURCE_SHORTAGE;
+	if (space->slots) {
+		memcpy(slots, space->slots, space->capacity * sizeof(*slots));
+		kmem_free(space->slots, space->capacity * sizeof(*slots));
+	}
+	for (uint32_t n = cap - 1; n >= (space->capacity ? space->capacity : 1); n--) {
+		slots[n].next_free = space->free_head;
+		space->free_head = n;
+	}
+	space->slots = slots;
+	space->capacity = cap;
+	return KERN_SUCCESS;
+}
+
+struct ipc_space *ipc_space_create(struct task *task)
+{
+	struct ipc_space *space = zalloc(&space_zone);
+
+	if (!space)
+		return NULL;
+	space->task = task;
+	space->active = true;
+	if (ipc_space_grow(space) != KERN_SUCCESS) {
+		zfree(&space_zone, space);
+		return NULL;
+	}
+	return space;
+}
+
+struct ipc_entry *ipc_entry_lookup(struct ipc_space *space, mach_port_name_t name)
+{
+	if (!space->active || name == MACH_PORT_NULL || name >= space->capacity)
+		return NULL;
+	return space->slots[name].entry;
+}
+
+/* The entry through which space holds p (receive or send rights), if any. */
+struct ipc_entry *ipc_entry_for_port(struct ipc_space *space, struct port *p)
+{
+	list_for_each(l, &p->holders) {
+		struct ipc_entry *e = list_entry(l, struct ipc_entry, port_link);
+
+		if (e->space == space && !(e->type & MACH_PORT_TYPE_SEND_ONCE))
+			return e;
+	}
+	return NULL;
+}
+
+/* Take the name want (0: any free name) for a new, empty entry. */
+kern_return_t ipc_entry_alloc(struct ipc_space *space, mach_port_name_t want,
+			      struct ipc_entry **out)
+{
+	struct ipc_entry *e;
+	kern_return_t kr;
+
+	if (!space->active)
+		return KERN_TERMINATED;
+	while (space->free_head == 0 || (want && want >= space->capacity))
+		if ((kr = ipc_space_grow(space)) != KERN_SUCCESS)
+			return kr;
+	if (want && space->slots[want].entry)
+		return KERN_NAME_EXISTS;
+	e = zalloc(&entry_zone);
+	if (!e)
+		return KERN_RESOURCE_SHORTAGE;
+	if (!want) {
+		want = space->free_head;
+	} else {                                   /* unlink want from the free list */
+		uint32_t *link = &space->free_head;
+
+		while (*link != want)
+			link = &space->slots[*link].next_free;
+		*link = space->slots[want].next_free;
+	}
+	if (want == space->free_head)
+		space->free_head = space->slots[want].next_free;
+	space->slots[want].entry = e;
+	space->entries++;
+	e->space = space;
+	e->name = want;
+	list_init(&e->port_link);
+	*out = e;
+	return KERN_SUCCESS;
+}
+
+void ipc_entry_set_port(struct ipc_entry *e, struct port *p)
+{
+	e->port = p;
+	list_push_back(&p->holders, &e->port_link);
+}
+
+/* Free the name (the rights' counts are the caller's business); drops its port reference. */
+void ipc_entry_free(struct ipc_entry *e)
+{
+	struct ipc_space *space = e->space;
+	struct port *p = e->port;
+
+	list_unlink(&e->port_link);
+	space->slots[e->name].entry = NULL;
+	space->slots[e->name].next_free = space->free_head;
+	space->free_head = e->name;
+	space->entries--;
+	if (e->dnrequest)
+		port_sonce_right_drop(e->dnrequest, false);
+	zfree(&entry_zone, e);
+	if (p)
+		port_release(p);
+}
+
+/* The port died: keep the name as a dead name with the send urefs it had. */
+void ipc_entry_make_dead(struct ipc_entry *e)
+{
+	struct port *p = e->port;
+
+	e->urefs = (e->type & MACH_PORT_TYPE_SEND) ? e->urefs : 1;
+	e->type = MACH_PORT_TYPE_DEAD_NAME;
+	e->dnrequest = NULL;
+	list_unlink(&e->port_link);
+	e->port = NULL;
+	port_release(p);
+}
+
+/*
+ * Give space a right to p of type (MSG_RIGHT_*), consuming the caller's
+ * reference and right count; send and receive rights merge into the name
+ * space already uses for p. Returns the name, or 0 if out of names/memory
+ * (then the right is destroyed).
+ */
+mach_port_name_t ipc_right_insert(struct ipc_space *space, struct port *p, int type,
+				  mach_port_name_t want)
+{
+	struct ipc_entry *e = type == MSG_RIGHT_SEND_ONCE ? NULL : ipc_entry_for_port(space, p);
+
+	if (e) {
+		port_release(p);                   /* the entry already holds one */
+	} else if (ipc_entry_alloc(space, want, &e) == KERN_SUCCESS) {
+		ipc_entry_set_port(e, p);
+	} else {
+		struct msg_right r = { .port = p, .type = type };
+
+		msg_right_destroy(&r);
+		return MACH_PORT_NULL;
+	}
+	switch (type) {
+	case MSG_RIGHT_SEND:
+		e->type |= MACH_PORT_TYPE_SEND;
+		e->urefs++;
+		break;
+	case MSG_RIGHT_SEND_ONCE:
+		e->type |= MACH_PORT_TYPE_SEND_ONCE;
+		e->urefs = 1;
+		break;
+	case MSG_RIGHT_RECEIVE:
+		e->type |= MACH_PORT_TYPE_RECEIVE;
+		p->receiver = space;
+		p->receiver_name = e->name;
+		p->transit_dest = NULL;
+		break;
+	default:
+		break;
+	}
+	return e->name;
+}
+
+/*
+ * Destroy every right at e's name. The receive right kills the port (send
+ * rights at the same name go quietly with it); otherwise the name is freed
+ * first, and only then may dropping the right notify anyone.
+ */
+void ipc_right_drop_entry(struct ipc_entry *e)
+{
+	struct port *p = e->port;
+	uint32_t type = e->type, urefs = e->urefs;
+
+	if (!p) {                                  /* a dead name */
+		ipc_entry_free(e);
+		return;
+	}
+	if (type & (MACH_PORT_TYPE_RECEIVE | MACH_PORT_TYPE_PORT_SET)) {
+		if (type & MACH_PORT_TYPE_SEND) {
+			p->srights -= urefs;
+			e->type &= ~MACH_PORT_TYPE_SEND;
+		}
+		port_destroy(p);                       /* frees e */
+		return;
+	}
+	port_ref(p);
+	ipc_entry_free(e);
+	if (type & MACH_PORT_TYPE_SEND) {
+		p->srights -= urefs - 1;
+		port_send_right_drop(p);
+		port_release(p);
+	} else if (type & MACH_PORT_TYPE_SEND_ONCE) {
+		port_sonce_right_drop(p, false);       /* takes the reference */
+	} else {
+		port_release(p);
+	}
+}
+
+/* Release every right the space holds; it refuses new ones from now on. */
+void ipc_space_destroy(struct ipc_space *space)
+{
+	uint64_t f = spin_lock(&ipc_lock);
+
+	space->active = false;
+	for (uint32_t n = 1; n < space->capacity; n++) {
+		struct ipc_entry *e = space->slots[n].entry;
+
+		if (e)
+			ipc_right_drop_entry(e);
+	}
+	spin_unlock(&ipc_lock, f);
+}
+
+void ipc_space_free(struct ipc_space *space)
+{
+	kmem_free(space->slots, space->capacity * sizeof(*space->slots));
+	zfree(&space_zone, space);
+}

@@ -1,0 +1,199 @@
+/*
+ * kobject.c — task and thread ports, and the kernel's message server for
+ * them (MACH_TASK_INFO_ID, MACH_THREAD_INFO_ID; see include/mach/kobject.h).
+ */
+#include "kern/kobject.h"
+#include "kern/ipc_space.h"
+#include "kern/kprintf.h"
+#include "kern/msg.h"
+#include "kern/task.h"
+#include "kern/thread.h"
+#include "kern/zalloc.h"
+#include "lib/string.h"
+#include <mach/kobject.h>
+
+static void kobject_obj_ref(enum kobject_type type, void *obj)
+{
+	if (type == KOT_TASK)
+		task_ref(obj);
+	else if (type == KOT_THREAD)
+		thread_ref(obj);
+}
+
+static void kobject_obj_release(enum kobject_type type, void *obj)
+{
+	if (type == KOT_TASK)
+		task_release(obj);
+	else if (type == KOT_THREAD)
+		thread_release(obj);
+}
+
+/* A kernel-served port for obj; the port's one reference stands for its receive right. */
+struct port *kobject_port_create(enum kobject_type type, void *obj)
+{
+	struct port *p = port_alloc(false);
+
+	if (!p)
+		return NULL;
+	p->kotype = type;
+	p->kobject = obj;
+	p->receiver = ipc_space_kernel;
+	kobject_obj_ref(type, obj);
+	return p;
+}
+
+/* The object is gone: without senders, the port goes too. */
+void kobject_object_dead(struct port *p)
+{
+	p->kobject_dead = true;
+	if (p->srights == 0) {
+		port_destroy(p);
+		port_release(p);
+	}
+}
+
+void kobject_no_senders(struct port *p)
+{
+	if (p->kobject_dead) {
+		port_destroy(p);
+		port_release(p);
+	}
+}
+
+/* The port is destroyed: let go of the object and its pointer to us. */
+void kobject_port_destroyed(struct port *p)
+{
+	enum kobject_type type = p->kotype;
+	void *obj = p->kobject;
+
+	if (type == KOT_NONE)
+		return;
+	p->kotype = KOT_NONE;
+	p->kobject = NULL;
+	if (type == KOT_TASK)
+		((struct task *)obj)->self_port = NULL;
+	else
+		((struct thread *)obj)->self_port = NULL;
+	kobject_obj_release(type, obj);
+}
+
+/* Insert a new send right to p into space; returns the name (0 if none could be made). */
+mach_port_name_t kobject_give_send(struct ipc_space *space, struct port *p)
+{
+	port_ref(p);
+	port_send_right_add(p);
+	return ipc_right_insert(space, p, MSG_RIGHT_SEND, MACH_PORT_NULL);
+}
+
+kern_return_t kobject_lookup(struct ipc_space *space, mach_port_name_t name,
+			     enum kobject_type type, void **obj)
+{
+	uint64_t f = spin_lock(&ipc_lock);
+	struct ipc_entry *e = ipc_entry_lookup(space, name);
+	kern_return_t kr = KERN_SUCCESS;
+
+	if (!e)
+		kr = KERN_INVALID_NAME;
+	else if (!(e->type & MACH_PORT_TYPE_SEND) || !e->port || e->port->kotype != type)
+		kr = KERN_INVALID_RIGHT;
+	else {
+		*obj = e->port->kobject;
+		kobject_obj_ref(type, *obj);
+	}
+	spin_unlock(&ipc_lock, f);
+	return kr;
+}
+
+/*
+ * A reply to req (which gives up its reply right): header + one INLINE item
+ * of words, and one PORTS item if send_right (referenced, counted) is given.
+ */
+struct kmsg *kobject_reply_alloc(struct kmsg *req, const uint32_t *words, uint32_t nwords,
+				 struct port *send_right)
+{
+	uint32_t inline_bytes = (nwords * 4 + 7) & ~7u;
+	uint32_t size = sizeof(struct mach_msg_header) + sizeof(struct mach_msg_type) +
+			inline_bytes + (send_right ? sizeof(struct mach_msg_type) + 8 : 0);
+	struct kmsg *m = kmsg_alloc(size);
+	struct mach_msg_type *t;
+
+	if (!m)
+		return NULL;
+	m->dest = req->reply;
+	m->dest_type = req->reply_type;
+	req->reply = NULL;
+	m->hdr->bits = MACH_MSGH_BITS(MACH_MSG_TYPE_MOVE_SEND_ONCE, 0) | MACH_MSGH_BITS_COMPLEX;
+	m->hdr->size = size;
+	m->hdr->id = req->hdr->id + 100;
+	t = (struct mach_msg_type *)(m->hdr + 1);
+	*t = (struct mach_msg_type){ .kind = MACH_MSG_TYPE_INLINE, .elem_size = 4, .count = nwords };
+	memcpy(t + 1, words, nwords * 4);
+	if (send_right) {
+		t = (struct mach_msg_type *)((char *)(t + 1) + inline_bytes);
+		*t = (struct mach_msg_type){ .kind = MACH_MSG_TYPE_PORTS,
+					     .disposition = MACH_MSG_TYPE_MOVE_SEND, .count = 1 };
+		m->rights = kmem_alloc(sizeof(*m->rights));
+		if (!m->rights) {
+			struct msg_right r = { .port = send_right, .type = MSG_RIGHT_SEND };
+
+			msg_right_destroy(&r);
+			kmsg_destroy(m);
+			return NULL;
+		}
+		m->nrights = 1;
+		m->rights[0] = (struct msg_right){ .port = send_right, .type = MSG_RIGHT_SEND,
+			.disposition = MACH_MSG_TYPE_MOVE_SEND,
+			.offset = (uint32_t)((char *)(t + 1) - (char *)m->hdr) };
+	}
+	return m;
+}
+
+/* Queue a kernel-made message; a dead destination destroys it (ipc_lock held). */
+void ipc_send_kernel(struct kmsg *m)
+{
+	if (m->dest && m->dest->active && m->dest->kotype == KOT_NONE)
+		port_enqueue(m->dest, m);
+	else
+		kmsg_destroy(m);
+}
+
+static uint32_t kobject_task_info(struct task *task, uint32_t *w)
+{
+	w[1] = task->nthreads;
+	w[2] = task->state;
+	w[3] = task->state == TASK_ALIVE ? 0 : task->status.how;
+	w[4] = (uint32_t)task->status.code;
+	return 5;
+}
+
+static uint32_t kobject_thread_info(struct thread *t, uint32_t *w)
+{
+	w[1] = thread_state_public(t);
+	w[2] = (uint32_t)t->priority;
+	return 3;
+}
+
+/* Serve one request: answer it on its reply right, then destroy it. */
+void kobject_server(struct kmsg *m)
+{
+	uint64_t f = spin_lock(&ipc_lock);
+	struct port *p = m->dest;
+	uint32_t w[8] = { KERN_INVALID_ARGUMENT };
+	uint32_t n = 1;
+
+	if (p->kotype == KOT_TASK && m->hdr->id == MACH_TASK_INFO_ID) {
+		w[0] = KERN_SUCCESS;
+		n = kobject_task_info(p->kobject, w);
+	} else if (p->kotype == KOT_THREAD && m->hdr->id == MACH_THREAD_INFO_ID) {
+		w[0] = KERN_SUCCESS;
+		n = kobject_thread_info(p->kobject, w);
+	}
+	if (m->reply) {
+		struct kmsg *r = kobject_reply_alloc(m, w, n, NULL);
+
+		if (r)
+			ipc_send_kernel(r);
+	}
+	kmsg_destroy(m);
+	spin_unlock(&ipc_lock, f);
+}

@@ -1,0 +1,532 @@
+/*
+ * msg.c — messages: format checks, moving rights and out-of-line data in
+ * (send) and out (receive), and destroying undelivered messages.
+ *
+ * Sending is check, then act: msg_check validates the format, then
+ * msg_check_rights validates every right against the sender's space, and
+ * only then does msg_copyin_rights move anything — so a refused message
+ * changes nothing. Out-of-line regions are physically copied into kernel
+ * memory at send and into fresh memory of the receiver at receive (the VM
+ * issue replaces this with copy-on-write).
+ */
+#include "kern/msg.h"
+#include "kern/ipc_space.h"
+#include "kern/kprintf.h"
+#include "kern/port.h"
+#include "kern/zalloc.h"
+#include "lib/string.h"
+#include "vm/vm_fault.h"
+#include "vm/vm_map.h"
+#include "param.h"
+
+#define HDR_BYTES ((uint32_t)sizeof(struct mach_msg_header))
+
+static struct zone kmsg_zone;
+
+void msg_init(void)
+{
+	zone_init(&kmsg_zone, "kmsg", sizeof(struct kmsg));
+}
+
+struct kmsg *kmsg_alloc(uint32_t size)
+{
+	struct kmsg *m = zalloc(&kmsg_zone);
+
+	if (!m)
+		return NULL;
+	m->hdr = kmem_alloc(size);
+	if (!m->hdr) {
+		zfree(&kmsg_zone, m);
+		return NULL;
+	}
+	m->size = m->alloc_bytes = size;
+	list_init(&m->link);
+	return m;
+}
+
+/* Free the message's memory (its rights must be gone or delivered). */
+void kmsg_free(struct kmsg *m)
+{
+	for (uint32_t i = 0; i < m->nool; i++)
+		if (m->ool[i].data)
+			kmem_free(m->ool[i].data, m->ool[i].size);
+	kmem_free(m->rights, m->nrights * sizeof(*m->rights));
+	kmem_free(m->ool, m->nool * sizeof(*m->ool));
+	kmem_free(m->hdr, m->alloc_bytes);
+	zfree(&kmsg_zone, m);
+}
+
+void msg_right_destroy(struct msg_right *r)
+{
+	struct port *p = r->port;
+
+	if (!p)
+		return;
+	r->port = NULL;
+	switch (r->type) {
+	case MSG_RIGHT_SEND:
+		port_send_right_drop(p);
+		port_release(p);
+		break;
+	case MSG_RIGHT_SEND_ONCE:
+		port_sonce_right_drop(p, false);
+		break;
+	case MSG_RIGHT_RECEIVE:
+		port_destroy(p);
+		port_release(p);
+		break;
+	default:
+		port_release(p);
+		break;
+	}
+}
+
+/* Release every right an undelivered message carries, then free it (ipc_lock held). */
+void kmsg_destroy(struct kmsg *m)
+{
+	if (m->dest) {
+		if (m->dest_type == MSG_RIGHT_SEND_ONCE) {
+			port_sonce_right_drop(m->dest, true);   /* no notice to a port about itself */
+		} else {
+			struct msg_right d = { .port = m->dest, .type = m->dest_type };
+
+			msg_right_destroy(&d);
+		}
+	}
+	struct msg_right reply = { .port = m->reply, .type = m->reply_type };
+
+	msg_right_destroy(&reply);
+	for (uint32_t i = 0; i < m->nrights; i++)
+		msg_right_destroy(&m->rights[i]);
+	kmsg_free(m);
+}
+
+/* What a disposition gives the receiver (MSG_RIGHT_*), or MSG_RIGHT_NONE if invalid. */
+int msg_disposition_type(int disposition)
+{
+	switch (disposition) {
+	case MACH_MSG_TYPE_MOVE_RECEIVE:   return MSG_RIGHT_RECEIVE;
+	case MACH_MSG_TYPE_MOVE_SEND:
+	case MACH_MSG_TYPE_COPY_SEND:
+	case MACH_MSG_TYPE_MAKE_SEND:      return MSG_RIGHT_SEND;
+	case MACH_MSG_TYPE_MOVE_SEND_ONCE:
+	case MACH_MSG_TYPE_MAKE_SEND_ONCE: return MSG_RIGHT_SEND_ONCE;
+	default:                           return MSG_RIGHT_NONE;
+	}
+}
+
+static uint64_t round8(uint64_t n)
+{
+	return (n + 7) & ~7UL;
+}
+
+/* Bytes an item's payload takes after its type word, or ~0 if the item is malformed. */
+static uint64_t msg_item_bytes(const struct mach_msg_type *t)
+{
+	switch (t->kind) {
+	case MACH_MSG_TYPE_INLINE:
+		if (t->elem_size != 1 && t->elem_size != 2 && t->elem_size != 4 && t->elem_size != 8)
+			return ~0UL;
+		return round8((uint64_t)t->count * t->elem_size);
+	case MACH_MSG_TYPE_PORTS:
+		if (msg_disposition_type(t->disposition) == MSG_RIGHT_NONE ||
+		    t->count > MACH_MSG_PORTS_MAX)
+			return ~0UL;
+		return round8((uint64_t)t->count * sizeof(mach_port_name_t));
+	case MACH_MSG_TYPE_OOL:
+		if (t->count != 1 || (t->flags & ~MACH_MSG_OOL_DEALLOCATE))
+			return ~0UL;
+		return sizeof(struct mach_msg_ool);
+	default:
+		return ~0UL;
+	}
+}
+
+/* Walk the body; count (and, with fill, record) the rights and OOL regions. */
+static mach_msg_return_t msg_walk_items(struct kmsg *m, bool fill)
+{
+	uint32_t off = HDR_BYTES, nr = 0, no = 0;
+	char *base = (char *)m->hdr;
+
+	while (off < m->size) {
+		const struct mach_msg_type *t = (const void *)(base + off);
+		uint64_t bytes;
+
+		if (m->size - off < sizeof(*t))
+			return MACH_SEND_INVALID_TYPE;
+		bytes = msg_item_bytes(t);
+		if (bytes == ~0UL || bytes > m->size - off - sizeof(*t))
+			return MACH_SEND_INVALID_TYPE;
+		off += sizeof(*t);
+		if (t->kind == MACH_MSG_TYPE_PORTS) {
+			for (uint32_t i = 0; fill && i < t->count; i++)
+				m->rights[nr + i] = (struct msg_right){
+					.type = msg_disposition_type(t->disposition),
+					.disposition = t->disposition,
+					.offset = off + i * (uint32_t)sizeof(mach_port_name_t) };
+			nr += t->count;
+			if (nr > MACH_MSG_PORTS_MAX)
+				return MACH_SEND_INVALID_TYPE;
+		} else if (t->kind == MACH_MSG_TYPE_OOL) {
+			const struct mach_msg_ool *o = (const void *)(base + off);
+
+			if (o->size > MACH_MSG_OOL_MAX_BYTES)
+				return MACH_SEND_INVALID_TYPE;
+			if (fill)
+				m->ool[no] = (struct msg_ool){
+					.size = o->size, .offset = off, .src_addr = o->address,
+					.deallocate = t->flags & MACH_MSG_OOL_DEALLOCATE };
+			no++;
+		}
+		off += (uint32_t)bytes;
+	}
+	m->nrights = nr;
+	m->nool = no;
+	return MACH_MSG_SUCCESS;
+}
+
+static bool msg_send_disposition_ok(int d)
+{
+	return d >= MACH_MSG_TYPE_MOVE_SEND && d <= MACH_MSG_TYPE_MAKE_SEND_ONCE;
+}
+
+/* Validate the format (no rights looked at yet); size the rights and OOL tables. */
+mach_msg_return_t msg_check(struct kmsg *m)
+{
+	struct mach_msg_header *h = m->hdr;
+	mach_msg_return_t mr;
+
+	h->size = m->size;
+	if (h->reserved || (h->bits & ~MACH_MSGH_BITS_USED) ||
+	    !msg_send_disposition_ok(MACH_MSGH_BITS_REMOTE(h->bits)))
+		return MACH_SEND_INVALID_HEADER;
+	if (h->local_port != MACH_PORT_NULL && !msg_send_disposition_ok(MACH_MSGH_BITS_LOCAL(h->bits)))
+		return MACH_SEND_INVALID_REPLY;
+	if (!(h->bits & MACH_MSGH_BITS_COMPLEX))
+		return m->size == HDR_BYTES ? MACH_MSG_SUCCESS : MACH_SEND_INVALID_HEADER;
+	mr = msg_walk_items(m, false);
+	if (mr != MACH_MSG_SUCCESS)
+		return mr;
+	m->rights = m->nrights ? kmem_alloc(m->nrights * sizeof(*m->rights)) : NULL;
+	m->ool = m->nool ? kmem_alloc(m->nool * sizeof(*m->ool)) : NULL;
+	if ((m->nrights && !m->rights) || (m->nool && !m->ool))
+		return MACH_SEND_NO_BUFFER;
+	return msg_walk_items(m, true);
+}
+
+/* Copy every OOL region from the sender's map into kernel memory. */
+mach_msg_return_t msg_copyin_ool(struct kmsg *m, struct vm_map *map)
+{
+	for (uint32_t i = 0; i < m->nool; i++) {
+		struct msg_ool *o = &m->ool[i];
+
+		if (o->size == 0)
+			continue;
+		o->data = kmem_alloc(o->size);
+		if (!o->data)
+			return MACH_SEND_NO_BUFFER;
+		if (vm_copyin(map, o->src_addr, o->data, o->size) != KERN_SUCCESS)
+			return MACH_SEND_INVALID_MEMORY;
+	}
+	return MACH_MSG_SUCCESS;
+}
+
+/* Remove the regions sent with MACH_MSG_OOL_DEALLOCATE from the sender. */
+void msg_deallocate_ool(struct kmsg *m, struct vm_map *map)
+{
+	for (uint32_t i = 0; i < m->nool; i++) {
+		struct msg_ool *o = &m->ool[i];
+		vm_address_t start = o->src_addr & ~(PAGE_SIZE - 1);
+
+		if (o->deallocate && o->size)
+			vm_map_deallocate(map, start, o->src_addr + o->size - start);
+	}
+}
+
+/* One use of a name by the message: which name, how it is given, what a bad one returns. */
+struct msg_use {
+	mach_port_name_t name;
+	int disposition;
+	mach_msg_return_t error;
+};
+
+static mach_port_name_t *msg_name_slot(struct kmsg *m, uint32_t offset)
+{
+	return (mach_port_name_t *)((char *)m->hdr + offset);
+}
+
+/* Use i: 0 the destination, 1 the reply (disposition 0 if none), then each item name. */
+static void msg_use(struct kmsg *m, uint32_t i, struct msg_use *u)
+{
+	struct mach_msg_header *h = m->hdr;
+
+	if (i == 0)
+		*u = (struct msg_use){ h->remote_port, MACH_MSGH_BITS_REMOTE(h->bits),
+				       MACH_SEND_INVALID_DEST };
+	else if (i == 1)
+		*u = (struct msg_use){ h->local_port, h->local_port ? MACH_MSGH_BITS_LOCAL(h->bits) : 0,
+				       MACH_SEND_INVALID_REPLY };
+	else
+		*u = (struct msg_use){ *msg_name_slot(m, m->rights[i - 2].offset),
+				       m->rights[i - 2].disposition, MACH_SEND_INVALID_RIGHT };
+}
+
+/* How many earlier uses move a right out of the same name. */
+static uint32_t msg_prior_moves(struct kmsg *m, uint32_t upto, mach_port_name_t name, int disp)
+{
+	uint32_t n = 0;
+	struct msg_use u;
+
+	for (uint32_t i = 0; i < upto; i++) {
+		msg_use(m, i, &u);
+		if (u.name == name && u.disposition == disp)
+			n++;
+	}
+	return n;
+}
+
+/* Would moving p's receive right into a message to dest put p in its own queue? */
+static bool msg_receive_cycle(struct port *p, struct port *dest)
+{
+	for (struct port *d = dest; d; d = d->receiver ? NULL : d->transit_dest)
+		if (d == p)
+			return true;
+	return false;
+}
+
+/*
+ * May space give the right at name with this disposition, given that
+ * `prior` earlier uses in the same message moved a right out of it? dest
+ * (may be NULL) is where a moved receive right would be queued.
+ */
+bool ipc_right_valid(struct ipc_space *space, mach_port_name_t name, int disposition,
+		     uint32_t prior, struct port *dest, bool allow_dead)
+{
+	struct ipc_entry *e = ipc_entry_lookup(space, name);
+	uint32_t type = e ? e->type : 0;
+
+	if (!e || (type & MACH_PORT_TYPE_PORT_SET))
+		return false;
+	if (type & MACH_PORT_TYPE_DEAD_NAME)           /* travels as MACH_PORT_DEAD */
+		return allow_dead && (disposition == MACH_MSG_TYPE_COPY_SEND ||
+				      disposition == MACH_MSG_TYPE_MOVE_SEND);
+	switch (disposition) {
+	case MACH_MSG_TYPE_COPY_SEND:
+		return type & MACH_PORT_TYPE_SEND;
+	case MACH_MSG_TYPE_MOVE_SEND:
+		return (type & MACH_PORT_TYPE_SEND) && e->urefs > prior;
+	case MACH_MSG_TYPE_MOVE_SEND_ONCE:
+		return (type & MACH_PORT_TYPE_SEND_ONCE) && !prior;
+	case MACH_MSG_TYPE_MAKE_SEND:
+	case MACH_MSG_TYPE_MAKE_SEND_ONCE:
+		return type & MACH_PORT_TYPE_RECEIVE;
+	case MACH_MSG_TYPE_MOVE_RECEIVE:
+		return (type & MACH_PORT_TYPE_RECEIVE) && !prior && !msg_receive_cycle(e->port, dest);
+	default:
+		return false;
+	}
+}
+
+static bool msg_use_valid(struct kmsg *m, struct ipc_space *space, uint32_t i,
+			  const struct msg_use *u, struct port *dest)
+{
+	return ipc_right_valid(space, u->name, u->disposition,
+			       msg_prior_moves(m, i, u->name, u->disposition), dest, i >= 2);
+}
+
+/* Check every right the message names against space (ipc_lock held); changes nothing. */
+mach_msg_return_t msg_check_rights(struct kmsg *m, struct ipc_space *space)
+{
+	struct ipc_entry *de = ipc_entry_lookup(space, m->hdr->remote_port);
+	struct port *dest = de ? de->port : NULL;
+	struct msg_use u;
+
+	if (!dest || !dest->active)
+		return MACH_SEND_INVALID_DEST;
+	for (uint32_t i = 0; i < 2 + m->nrights; i++) {
+		msg_use(m, i, &u);
+		if (i == 1 && u.disposition == 0)
+			continue;
+		if (!msg_use_valid(m, space, i, &u, dest)) {
+			struct ipc_entry *e = ipc_entry_lookup(space, u.name);
+
+			if (u.disposition == MACH_MSG_TYPE_MOVE_RECEIVE && e &&
+			    (e->type & MACH_PORT_TYPE_RECEIVE))
+				return MACH_SEND_RECEIVE_CYCLE;
+			return u.error;
+		}
+	}
+	return MACH_MSG_SUCCESS;
+}
+
+/*
+ * Take the (validated) right at name out of space; returns its port with a
+ * reference, or NULL for a dead name. dest: see ipc_right_valid.
+ */
+struct port *ipc_right_take(struct ipc_space *space, mach_port_name_t name, int disposition,
+			    struct port *dest)
+{
+	struct ipc_entry *e = ipc_entry_lookup(space, name);
+	struct port *p = e->port;
+
+	if (!p) {                                       /* a dead name */
+		if (disposition == MACH_MSG_TYPE_MOVE_SEND && --e->urefs == 0)
+			ipc_entry_free(e);
+		return NULL;
+	}
+	port_ref(p);
+	switch (disposition) {
+	case MACH_MSG_TYPE_COPY_SEND:
+	case MACH_MSG_TYPE_MAKE_SEND:
+		port_send_right_add(p);
+		break;
+	case MACH_MSG_TYPE_MAKE_SEND_ONCE:
+		port_sonce_right_add(p);
+		break;
+	case MACH_MSG_TYPE_MOVE_SEND:
+		if (--e->urefs == 0)
+			e->type &= ~MACH_PORT_TYPE_SEND;
+		break;
+	case MACH_MSG_TYPE_MOVE_SEND_ONCE:
+		e->type = 0;
+		break;
+	case MACH_MSG_TYPE_MOVE_RECEIVE:
+		e->type &= ~MACH_PORT_TYPE_RECEIVE;
+		if (p->set) {
+			list_unlink(&p->set_link);
+			p->set = NULL;
+		}
+		p->receiver = NULL;
+		p->receiver_name = MACH_PORT_NULL;
+		p->transit_dest = dest;
+		ipc_wakeup_all(&p->receivers);             /* they find the right gone */
+		break;
+	}
+	if (e->type == 0)
+		ipc_entry_free(e);
+	return p;
+}
+
+/* Move every right the message names out of space into it (after msg_check_rights). */
+void msg_copyin_rights(struct kmsg *m, struct ipc_space *space)
+{
+	struct msg_use u;
+	struct port *dest;
+
+	msg_use(m, 0, &u);
+	dest = ipc_entry_lookup(space, u.name)->port;
+	m->dest = ipc_right_take(space, u.name, u.disposition, dest);
+	m->dest_type = msg_disposition_type(u.disposition);
+	msg_use(m, 1, &u);
+	if (u.disposition) {
+		m->reply = ipc_right_take(space, u.name, u.disposition, dest);
+		m->reply_type = msg_disposition_type(u.disposition);
+	}
+	for (uint32_t i = 0; i < m->nrights; i++) {
+		msg_use(m, i + 2, &u);
+		m->rights[i].port = ipc_right_take(space, u.name, u.disposition, dest);
+	}
+}
+
+/* The disposition a receiver sees for a right of this type. */
+static int msg_received_disposition(enum msg_right_type t)
+{
+	switch (t) {
+	case MSG_RIGHT_SEND:      return MACH_MSG_TYPE_PORT_SEND;
+	case MSG_RIGHT_SEND_ONCE: return MACH_MSG_TYPE_PORT_SEND_ONCE;
+	case MSG_RIGHT_RECEIVE:   return MACH_MSG_TYPE_PORT_RECEIVE;
+	default:                  return 0;
+	}
+}
+
+static void msg_noop_chunk(void *ctx, void *kva, size_t off, size_t n)
+{
+	(void)ctx, (void)kva, (void)off, (void)n;
+}
+
+/* Place each OOL region in fresh memory of map and write its address into the body. */
+static mach_msg_return_t msg_copyout_ool(struct kmsg *m, struct vm_map *map)
+{
+	mach_msg_return_t mr = MACH_MSG_SUCCESS;
+
+	for (uint32_t i = 0; i < m->nool; i++) {
+		struct msg_ool *o = &m->ool[i];
+		struct mach_msg_ool *slot = (void *)((char *)m->hdr + o->offset);
+		vm_address_t addr = 0;
+
+		slot->address = 0;
+		if (o->size == 0)
+			continue;
+		if (vm_map_allocate(map, &addr, o->size, VM_ALLOC_ANYWHERE,
+				    VM_PROT_READ | VM_PROT_WRITE) != KERN_SUCCESS ||
+		    vm_copyout(map, o->data, addr, o->size) != KERN_SUCCESS) {
+			mr = MACH_RCV_BODY_ERROR;
+			continue;
+		}
+		slot->address = addr;
+	}
+	return mr;
+}
+
+/* Turn the message's rights into names of space and rewrite the header (ipc_lock held). */
+static void msg_copyout_rights(struct kmsg *m, struct ipc_space *space)
+{
+	struct mach_msg_header *h = m->hdr;
+	mach_port_name_t reply = MACH_PORT_NULL;
+
+	h->local_port = m->dest->receiver_name;
+	if (m->dest_type == MSG_RIGHT_SEND_ONCE)
+		port_sonce_right_drop(m->dest, true);
+	else {
+		port_send_right_drop(m->dest);
+		port_release(m->dest);
+	}
+	m->dest = NULL;
+	if (m->reply)
+		reply = ipc_right_insert(space, m->reply, m->reply_type, MACH_PORT_NULL);
+	h->remote_port = reply;
+	h->bits = MACH_MSGH_BITS(reply ? msg_received_disposition(m->reply_type) : 0, 0) |
+		  (h->bits & MACH_MSGH_BITS_COMPLEX);
+	m->reply = NULL;
+	for (uint32_t i = 0; i < m->nrights; i++) {
+		struct msg_right *r = &m->rights[i];
+
+		*msg_name_slot(m, r->offset) = r->port ?
+			ipc_right_insert(space, r->port, r->type, MACH_PORT_NULL) : MACH_PORT_DEAD;
+		r->port = NULL;
+	}
+	for (uint32_t off = HDR_BYTES; off < m->size;) {   /* dispositions as received */
+		struct mach_msg_type *t = (void *)((char *)h + off);
+
+		if (t->kind == MACH_MSG_TYPE_PORTS)
+			t->disposition = msg_received_disposition(msg_disposition_type(t->disposition));
+		off += sizeof(*t) + (uint32_t)msg_item_bytes(t);
+	}
+}
+
+/*
+ * Deliver m into space/map at uaddr (the caller holds no lock). A receive
+ * buffer that cannot be written destroys the message.
+ */
+mach_msg_return_t msg_copyout(struct kmsg *m, struct ipc_space *space, struct vm_map *map,
+			      uint64_t uaddr)
+{
+	mach_msg_return_t mr;
+	uint64_t f;
+
+	if (vm_map_visit(map, uaddr, m->size, VM_PROT_WRITE, false, msg_noop_chunk, NULL) !=
+	    KERN_SUCCESS) {
+		f = spin_lock(&ipc_lock);
+		kmsg_destroy(m);
+		spin_unlock(&ipc_lock, f);
+		return MACH_RCV_INVALID_DATA;
+	}
+	mr = msg_copyout_ool(m, map);
+	f = spin_lock(&ipc_lock);
+	msg_copyout_rights(m, space);
+	spin_unlock(&ipc_lock, f);
+	if (vm_copyout(map, m->hdr, uaddr, m->size) != KERN_SUCCESS)
+		mr = MACH_RCV_INVALID_DATA;
+	kmsg_free(m);
+	return mr;
+}

@@ -1,0 +1,252 @@
+/*
+ * port.c — port lifetime, message queues, right counts and port death.
+ *
+ * A port lives while anything references it (refs); its receive right can
+ * die earlier (port_destroy): then queued messages are destroyed, every
+ * send and send-once right in every space becomes a dead name (with a
+ * dead-name notification where one was requested), and blocked senders and
+ * receivers wake with an error.
+ */
+#include "kern/port.h"
+#include "kern/ipc_space.h"
+#include "kern/kobject.h"
+#include "kern/kprintf.h"
+#include "kern/msg.h"
+#include "kern/notify.h"
+#include "kern/zalloc.h"
+
+spinlock_t ipc_lock = SPINLOCK_INIT;
+
+static struct zone port_zone;
+static uint32_t ports_alive;
+
+void port_init(void)
+{
+	zone_init(&port_zone, "port", sizeof(struct port));
+}
+
+uint32_t port_count(void)
+{
+	return ports_alive;
+}
+
+struct port *port_alloc(bool is_set)
+{
+	struct port *p = zalloc(&port_zone);
+
+	if (!p)
+		return NULL;
+	p->active = true;
+	p->is_set = is_set;
+	p->refs = 1;
+	p->qlimit = MACH_PORT_QLIMIT_DEFAULT;
+	list_init(&p->holders);
+	list_init(&p->messages);
+	list_init(&p->set_link);
+	list_init(&p->members);
+	waitq_init(&p->senders);
+	waitq_init(&p->receivers);
+	ports_alive++;
+	return p;
+}
+
+void port_ref(struct port *p)
+{
+	p->refs++;
+}
+
+void port_release(struct port *p)
+{
+	assert(p->refs > 0);
+	if (--p->refs)
+		return;
+	assert(!p->active || !p->receiver);
+	assert(list_empty(&p->messages) && list_empty(&p->holders));
+	ports_alive--;
+	zfree(&port_zone, p);
+}
+
+bool port_queue_full(const struct port *p)
+{
+	return p->msgcount >= p->qlimit;
+}
+
+/* Queue m on p and wake a receiver waiting on p or on its set. */
+void port_enqueue(struct port *p, struct kmsg *m)
+{
+	list_push_back(&p->messages, &m->link);
+	p->msgcount++;
+	ipc_wakeup_one(&p->receivers);
+	if (p->set)
+		ipc_wakeup_one(&p->set->receivers);
+}
+
+/* Dequeue p's first message if it fits in max bytes (else leave it and say so). */
+struct kmsg *port_dequeue_fits(struct port *p, uint32_t max, bool *too_large)
+{
+	struct kmsg *m;
+
+	*too_large = false;
+	if (list_empty(&p->messages))
+		return NULL;
+	m = list_entry(p->messages.next, struct kmsg, link);
+	if (m->size > max) {
+		*too_large = true;
+		return NULL;
+	}
+	list_unlink(&m->link);
+	p->msgcount--;
+	ipc_wakeup_one(&p->senders);
+	return m;
+}
+
+/* A member of set with a message waiting, or NULL. */
+struct port *port_set_find_message(struct port *set)
+{
+	list_for_each(l, &set->members) {
+		struct port *p = list_entry(l, struct port, set_link);
+
+		if (p->msgcount)
+			return p;
+	}
+	return NULL;
+}
+
+void port_send_right_add(struct port *p)
+{
+	p->srights++;
+}
+
+/* The last send right gone: a no-senders notification, or a kernel object's end. */
+void port_send_right_drop(struct port *p)
+{
+	assert(p->srights > 0);
+	if (--p->srights || !p->active)
+		return;
+	if (p->nsrequest) {
+		struct port *ns = p->nsrequest;
+
+		p->nsrequest = NULL;
+		notify_send(ns, MACH_NOTIFY_NO_SENDERS, p->receiver_name);
+	}
+	if (p->kotype != KOT_NONE)
+		kobject_no_senders(p);
+}
+
+void port_sonce_right_add(struct port *p)
+{
+	p->sorights++;
+}
+
+/*
+ * A send-once right ends, with the reference that came with it: used, or
+ * destroyed unused, which sends MACH_NOTIFY_SEND_ONCE through the right.
+ */
+void port_sonce_right_drop(struct port *p, bool used)
+{
+	if (!used && p->active && !p->is_set && p->kotype == KOT_NONE) {
+		notify_send(p, MACH_NOTIFY_SEND_ONCE, 0);   /* the right travels on */
+		return;
+	}
+	assert(p->sorights > 0);
+	p->sorights--;
+	port_release(p);
+}
+
+/* Every entry naming p becomes a dead name (receive entries lose their right). */
+static void port_kill_names(struct port *p)
+{
+	list_for_each_safe(l, &p->holders) {
+		struct ipc_entry *e = list_entry(l, struct ipc_entry, port_link);
+
+		if (e->type & MACH_PORT_TYPE_SEND_ONCE)
+			p->sorights--;
+		if (e->type & MACH_PORT_TYPE_SEND)
+			p->srights -= e->urefs;
+		if (e->type & (MACH_PORT_TYPE_SEND | MACH_PORT_TYPE_SEND_ONCE)) {
+			struct port *dn = e->dnrequest;
+
+			ipc_entry_make_dead(e);
+			if (dn)
+				notify_send(dn, MACH_NOTIFY_DEAD_NAME, e->name);
+		} else {
+			ipc_entry_free(e);
+		}
+	}
+}
+
+/* Take p out of its set, or empty the set p. */
+static void port_unlink_sets(struct port *p)
+{
+	if (p->set) {
+		list_unlink(&p->set_link);
+		p->set = NULL;
+	}
+	list_for_each_safe(l, &p->members) {
+		struct port *m = list_entry(l, struct port, set_link);
+
+		list_unlink(&m->set_link);
+		m->set = NULL;
+	}
+}
+
+/* The receive right of p dies (ipc_lock held; the caller drops its entry's ref). */
+void port_destroy(struct port *p)
+{
+	if (!p->active)
+		return;
+	p->active = false;
+	port_ref(p);                       /* keep p while its pieces go */
+	port_unlink_sets(p);
+	list_for_each_safe(l, &p->messages) {
+		struct kmsg *m = list_entry(l, struct kmsg, link);
+
+		list_unlink(&m->link);
+		p->msgcount--;
+		kmsg_destroy(m);
+	}
+	port_kill_names(p);
+	if (p->nsrequest) {
+		struct port *ns = p->nsrequest;
+
+		p->nsrequest = NULL;
+		port_sonce_right_drop(ns, false);
+	}
+	p->receiver = NULL;
+	p->transit_dest = NULL;
+	ipc_wakeup_all(&p->senders);
+	ipc_wakeup_all(&p->receivers);
+	kobject_port_destroyed(p);
+	port_release(p);
+}
+
+/* ---- blocking under ipc_lock ---- */
+
+int ipc_wait(struct waitq *wq, uint64_t timeout_ticks, uint64_t f)
+{
+	int r;
+
+	spin_lock(&sched_lock);
+	spin_unlock(&ipc_lock, 0);
+	r = sched_wait_locked(wq, timeout_ticks);
+	spin_unlock(&sched_lock, f);
+	return r;
+}
+
+void ipc_wakeup_one(struct waitq *wq)
+{
+	if (list_empty(&wq->threads))
+		return;
+	spin_lock(&sched_lock);
+	waitq_wakeup_one_locked(wq, WAIT_AWAKENED);
+	spin_unlock(&sched_lock, 0);
+}
+
+void ipc_wakeup_all(struct waitq *wq)
+{
+	if (list_empty(&wq->threads))
+		return;
+	spin_lock(&sched_lock);
+	waitq_wakeup_all_locked(wq, WAIT_AWAKENED);
+	spin_unlock(&sched_lock, 0);
+}

@@ -25,7 +25,8 @@ typedef int kern_return_t;
 #define KERN_BAD_IMAGE          13  /* task_spawn: the ELF image is malformed */
 #define KERN_NOT_FOUND          14  /* no such item (boot module, name service) */
 #define KERN_NAME_EXISTS        15  /* the name is already in use */
-#define KERN_INVALID_VALUE      16  /* a count would go out of range (mod_refs below zero) */
+#define KERN_INVALID_VALUE      16  /* a value out of range for a port operation: a right,
+					 * disposition, variant or qlimit, or mod_refs below zero */
 #define KERN_UREFS_OVERFLOW     17  /* too many user references */
 
 #endif

@@ -28,6 +28,7 @@
 #include "kern/msg.h"
 #include "kern/port.h"
 #include "kern/sched.h"
+#include "kern/stats.h"
 #include "kern/task.h"
 #include "kern/thread.h"
 #include "vm/vm_fault.h"
@@ -121,6 +122,7 @@ bool ipc_fastpath(const struct mach_msg_args *a, mach_msg_return_t *mr)
 	}
 
 	/* Commit: nothing below can fail back to the general path. */
+	stats_inc(STAT_IPC_FASTPATH_HITS);
 	if (ld) {
 		reply = le->port;
 		port_ref(reply);
@@ -141,7 +143,7 @@ bool ipc_fastpath(const struct mach_msg_args *a, mach_msg_return_t *mr)
 
 	/* The caller now waits on its own port; the receiver gets the CPU. */
 	port_ref(rcv);
-	self->ipc = (struct ipc_wait_state){ .port = rcv, .buf = a->msg, .size = a->rcv_size };
+	ipc_wait_state_set(self, rcv, a->msg, a->rcv_size);
 	spin_lock(&sched_lock);
 	spin_unlock(&ipc_lock, 0);
 	sched_handoff_locked(to, &rcv->receivers);

@@ -167,7 +167,7 @@ mach_msg_return_t mach_msg_receive(struct ipc_space *space, struct vm_map *map,
 			break;
 		}
 		port_ref(p);
-		self->ipc = (struct ipc_wait_state){ .port = p, .buf = a->msg, .size = a->rcv_size };
+		ipc_wait_state_set(self, p, a->msg, a->rcv_size);
 		r = ipc_wait(&p->receivers, ticks_left(deadline), f);
 		f = spin_lock(&ipc_lock);
 		self->ipc.port = NULL;
@@ -196,10 +196,8 @@ mach_msg_return_t mach_msg_trap(const struct mach_msg_args *a)
 	if (a->option & ~MACH_MSG_OPTIONS)
 		return KERN_INVALID_ARGUMENT;
 	if ((a->option & (MACH_SEND_MSG | MACH_RCV_MSG)) == (MACH_SEND_MSG | MACH_RCV_MSG)) {
-		if (ipc_fastpath(a, &mr)) {
-			stats_inc(STAT_IPC_FASTPATH_HITS);
+		if (ipc_fastpath(a, &mr))
 			return mr;
-		}
 		stats_inc(STAT_IPC_FASTPATH_MISSES);
 	}
 	if (a->option & MACH_SEND_MSG)

@@ -285,48 +285,6 @@ static uint32_t msg_prior_moves(struct kmsg *m, uint32_t upto, mach_port_name_t 
 	return n;
 }
 
-/* Would moving p's receive right into a message to dest put p in its own queue? */
-static bool msg_receive_cycle(struct port *p, struct port *dest)
-{
-	for (struct port *d = dest; d; d = d->receiver ? NULL : d->transit_dest)
-		if (d == p)
-			return true;
-	return false;
-}
-
-/*
- * May space give the right at name with this disposition, given that
- * `prior` earlier uses in the same message moved a right out of it? dest
- * (may be NULL) is where a moved receive right would be queued.
- */
-bool ipc_right_valid(struct ipc_space *space, mach_port_name_t name, int disposition,
-		     uint32_t prior, struct port *dest, bool allow_dead)
-{
-	struct ipc_entry *e = ipc_entry_lookup(space, name);
-	uint32_t type = e ? e->type : 0;
-
-	if (!e || (type & MACH_PORT_TYPE_PORT_SET))
-		return false;
-	if (type & MACH_PORT_TYPE_DEAD_NAME)           /* travels as MACH_PORT_DEAD */
-		return allow_dead && (disposition == MACH_MSG_TYPE_COPY_SEND ||
-				      disposition == MACH_MSG_TYPE_MOVE_SEND);
-	switch (disposition) {
-	case MACH_MSG_TYPE_COPY_SEND:
-		return type & MACH_PORT_TYPE_SEND;
-	case MACH_MSG_TYPE_MOVE_SEND:
-		return (type & MACH_PORT_TYPE_SEND) && e->urefs > prior;
-	case MACH_MSG_TYPE_MOVE_SEND_ONCE:
-		return (type & MACH_PORT_TYPE_SEND_ONCE) && !prior;
-	case MACH_MSG_TYPE_MAKE_SEND:
-	case MACH_MSG_TYPE_MAKE_SEND_ONCE:
-		return type & MACH_PORT_TYPE_RECEIVE;
-	case MACH_MSG_TYPE_MOVE_RECEIVE:
-		return (type & MACH_PORT_TYPE_RECEIVE) && !prior && !msg_receive_cycle(e->port, dest);
-	default:
-		return false;
-	}
-}
-
 static bool msg_use_valid(struct kmsg *m, struct ipc_space *space, uint32_t i,
 			  const struct msg_use *u, struct port *dest)
 {
@@ -357,54 +315,6 @@ mach_msg_return_t msg_check_rights(struct kmsg *m, struct ipc_space *space)
 		}
 	}
 	return MACH_MSG_SUCCESS;
-}
-
-/*
- * Take the (validated) right at name out of space; returns its port with a
- * reference, or NULL for a dead name. dest: see ipc_right_valid.
- */
-struct port *ipc_right_take(struct ipc_space *space, mach_port_name_t name, int disposition,
-			    struct port *dest)
-{
-	struct ipc_entry *e = ipc_entry_lookup(space, name);
-	struct port *p = e->port;
-
-	if (!p) {                                       /* a dead name */
-		if (disposition == MACH_MSG_TYPE_MOVE_SEND && --e->urefs == 0)
-			ipc_entry_free(e);
-		return NULL;
-	}
-	port_ref(p);
-	switch (disposition) {
-	case MACH_MSG_TYPE_COPY_SEND:
-	case MACH_MSG_TYPE_MAKE_SEND:
-		port_send_right_add(p);
-		break;
-	case MACH_MSG_TYPE_MAKE_SEND_ONCE:
-		port_sonce_right_add(p);
-		break;
-	case MACH_MSG_TYPE_MOVE_SEND:
-		if (--e->urefs == 0)
-			e->type &= ~MACH_PORT_TYPE_SEND;
-		break;
-	case MACH_MSG_TYPE_MOVE_SEND_ONCE:
-		e->type = 0;
-		break;
-	case MACH_MSG_TYPE_MOVE_RECEIVE:
-		e->type &= ~MACH_PORT_TYPE_RECEIVE;
-		if (p->set) {
-			list_unlink(&p->set_link);
-			p->set = NULL;
-		}
-		p->receiver = NULL;
-		p->receiver_name = MACH_PORT_NULL;
-		p->transit_dest = dest;
-		ipc_wakeup_all(&p->receivers);             /* they find the right gone */
-		break;
-	}
-	if (e->type == 0)
-		ipc_entry_free(e);
-	return p;
 }
 
 /* Move every right the message names out of space into it (after msg_check_rights). */

@@ -100,18 +100,6 @@ struct kmsg *port_dequeue_fits(struct port *p, uint32_t max, bool *too_large)
 	return m;
 }
 
-/* A member of set with a message waiting, or NULL. */
-struct port *port_set_find_message(struct port *set)
-{
-	list_for_each(l, &set->members) {
-		struct port *p = list_entry(l, struct port, set_link);
-
-		if (p->msgcount)
-			return p;
-	}
-	return NULL;
-}
-
 void port_send_right_add(struct port *p)
 {
 	p->srights++;
@@ -175,21 +163,6 @@ static void port_kill_names(struct port *p)
 	}
 }
 
-/* Take p out of its set, or empty the set p. */
-static void port_unlink_sets(struct port *p)
-{
-	if (p->set) {
-		list_unlink(&p->set_link);
-		p->set = NULL;
-	}
-	list_for_each_safe(l, &p->members) {
-		struct port *m = list_entry(l, struct port, set_link);
-
-		list_unlink(&m->set_link);
-		m->set = NULL;
-	}
-}
-
 /* The receive right of p dies (ipc_lock held; the caller drops its entry's ref). */
 void port_destroy(struct port *p)
 {
@@ -197,7 +170,8 @@ void port_destroy(struct port *p)
 		return;
 	p->active = false;
 	port_ref(p);                       /* keep p while its pieces go */
-	port_unlink_sets(p);
+	port_set_remove(p);
+	port_set_empty(p);
 	list_for_each_safe(l, &p->messages) {
 		struct kmsg *m = list_entry(l, struct kmsg, link);
 

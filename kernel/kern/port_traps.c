@@ -208,33 +208,6 @@ kern_return_t port_set_qlimit(struct ipc_space *space, mach_port_name_t name, ui
 	return kr;
 }
 
-kern_return_t port_move_member(struct ipc_space *space, mach_port_name_t member,
-			       mach_port_name_t set)
-{
-	uint64_t f = spin_lock(&ipc_lock);
-	struct ipc_entry *me = ipc_entry_lookup(space, member);
-	struct ipc_entry *se = set ? ipc_entry_lookup(space, set) : NULL;
-	kern_return_t kr = !me || (set && !se) ? KERN_INVALID_NAME :
-			   !(me->type & MACH_PORT_TYPE_RECEIVE) ||
-			   (se && !(se->type & MACH_PORT_TYPE_PORT_SET)) ? KERN_INVALID_RIGHT :
-			   KERN_SUCCESS;
-
-	if (kr == KERN_SUCCESS) {
-		struct port *p = me->port;
-
-		if (p->set)
-			list_unlink(&p->set_link);
-		p->set = se ? se->port : NULL;
-		if (p->set) {
-			list_push_back(&p->set->members, &p->set_link);
-			if (p->msgcount)
-				ipc_wakeup_one(&p->set->receivers);
-		}
-	}
-	spin_unlock(&ipc_lock, f);
-	return kr;
-}
-
 /* Arrange a notification about name, sent to a send-once right made from notify. */
 kern_return_t port_request_notification(struct ipc_space *space, mach_port_name_t name,
 					int variant, mach_port_name_t notify)

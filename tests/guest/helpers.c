@@ -14,6 +14,13 @@ int helper_write_after_protect(int, char **);
 int helper_read_after_deallocate(int, char **);
 int helper_exit0(int, char **);
 int helper_spin(int, char **);
+int helper_ipc_idle(int, char **);
+int helper_ipc_echo_server(int, char **);
+int helper_ipc_report_type(int, char **);
+int helper_ipc_name_report(int, char **);
+int helper_ipc_drain(int, char **);
+int helper_ipc_bootstrap_client(int, char **);
+int helper_ipc_hold_rights(int, char **);
 
 const struct guest_helper guest_helpers[] = {
 	{ "null_write", helper_null_write },
@@ -26,5 +33,12 @@ const struct guest_helper guest_helpers[] = {
 	{ "read_after_deallocate", helper_read_after_deallocate },
 	{ "exit0", helper_exit0 },
 	{ "spin", helper_spin },
+	{ "ipc_idle", helper_ipc_idle },
+	{ "ipc_echo_server", helper_ipc_echo_server },
+	{ "ipc_report_type", helper_ipc_report_type },
+	{ "ipc_name_report", helper_ipc_name_report },
+	{ "ipc_drain", helper_ipc_drain },
+	{ "ipc_bootstrap_client", helper_ipc_bootstrap_client },
+	{ "ipc_hold_rights", helper_ipc_hold_rights },
 	{ NULL, NULL },
 };

@@ -33,8 +33,9 @@
 #define IPC_REPLY_ID(id)      ((id) + 100)
 
 /* Helper exit codes other than the count a helper reports. */
-#define IPC_HELPER_NO_PORT    90         /* nothing appeared at IPC_HELPER_PORT */
+#define IPC_HELPER_NO_PORT    90         /* no port to work on (IPC_HELPER_PORT, a lookup) */
 #define IPC_HELPER_FAILED     91         /* a trap the helper needs failed */
+#define IPC_HELPER_BAD_REPLY  92         /* an answer came back with the wrong id */
 #define IPC_HELPER_DISORDER   100        /* + n: message n + 1 arrived out of order */
 
 #define IPC_ROUND8(n)         (((n) + 7u) & ~7u)
@@ -128,6 +129,8 @@ struct ipc_waiter {
 /* Send a header-only message with id to name (no timeout), or receive on name. */
 void ipc_waiter_start(struct ipc_waiter *w, enum ipc_waiter_op op, mach_port_name_t name,
 		      int32_t id);
+/* A port (qlimit 1, message id 1 queued) with w blocked sending message id 2 to it. */
+mach_port_name_t ipc_blocked_sender_start(struct ipc_waiter *w);
 /* Wait up to ms for the waiter's mach_msg to return; returns whether it did. */
 int ipc_waiter_wait(struct ipc_waiter *w, unsigned long ms);
 

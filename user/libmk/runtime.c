@@ -66,6 +66,9 @@ const char *mk_strerror(kern_return_t kr)
 		[KERN_ABORTED] = "aborted",
 		[KERN_BAD_IMAGE] = "bad image",
 		[KERN_NOT_FOUND] = "not found",
+		[KERN_NAME_EXISTS] = "name exists",
+		[KERN_INVALID_VALUE] = "invalid value",
+		[KERN_UREFS_OVERFLOW] = "user references overflow",
 	};
 
 	if (kr < 0 || (size_t)kr >= sizeof(names) / sizeof(names[0]) || !names[kr])

@@ -46,10 +46,6 @@ kern_return_t ipc_entry_alloc(struct ipc_space *space, mach_port_name_t want,
 void ipc_entry_free(struct ipc_entry *e);
 void ipc_entry_set_port(struct ipc_entry *e, struct port *p);
 
-/* Give space a right (ipc_lock held); returns the name, 0 when out of memory. */
-mach_port_name_t ipc_right_insert(struct ipc_space *space, struct port *p, int type,
-				  mach_port_name_t want);
-void ipc_right_drop_entry(struct ipc_entry *e);       /* all rights at this name */
-void ipc_entry_make_dead(struct ipc_entry *e);
+#include "kern/ipc_right.h"
 
 #endif

@@ -72,10 +72,5 @@ int msg_disposition_type(int disposition);
 void msg_right_destroy(struct msg_right *r);
 void msg_init(void);
 
-/* One right given by a space (port traps and messages share these; ipc_lock held). */
-bool ipc_right_valid(struct ipc_space *space, mach_port_name_t name, int disposition,
-		     uint32_t prior, struct port *dest, bool allow_dead);
-struct port *ipc_right_take(struct ipc_space *space, mach_port_name_t name, int disposition,
-			    struct port *dest);
 
 #endif

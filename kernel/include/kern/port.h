@@ -75,7 +75,9 @@ void port_destroy(struct port *p);                    /* the receive right dies 
 bool port_queue_full(const struct port *p);
 void port_enqueue(struct port *p, struct kmsg *m);    /* ipc_lock held */
 struct kmsg *port_dequeue_fits(struct port *p, uint32_t max, bool *too_large);
-struct port *port_set_find_message(struct port *set);
+struct port *port_set_find_message(struct port *set);   /* port_set.c */
+void port_set_remove(struct port *p);
+void port_set_empty(struct port *set);
 uint32_t port_count(void);
 
 /*

@@ -69,6 +69,16 @@ struct thread {
 void thread_init(void);
 struct thread *thread_create_user(struct task *task, uint64_t entry, uint64_t stack_top,
 				  uint64_t arg0, uint64_t arg1, kern_return_t *kr);
+/* Record what a thread about to block in receive waits on (fields, not the message buffer). */
+static inline void ipc_wait_state_set(struct thread *t, struct port *p, uint64_t buf,
+				      uint32_t size)
+{
+	t->ipc.port = p;
+	t->ipc.buf = buf;
+	t->ipc.size = size;
+	t->ipc.delivered = false;
+}
+
 struct thread *thread_create_idle(void);
 struct thread *thread_create_kernel(void (*fn)(void *), void *arg, int priority);
 uint32_t thread_state_public(const struct thread *t);

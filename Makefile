@@ -62,19 +62,23 @@ $(KBUILD)/kernel.elf: $(KBUILD)/kernel64.elf
 	objcopy -O elf32-i386 $< $@
 
 # ---- user programs ------------------------------------------------------
-USER_CFLAGS := $(FREESTANDING) -mno-red-zone -Iinclude -Ikernel/include -Iuser/libmk -I$(UBUILD)
+USER_CFLAGS := $(FREESTANDING) -mno-red-zone -Iinclude -Ikernel/include -Iuser/libmk -Ibench/lib -I$(UBUILD)
 USER_LDFLAGS := -nostdlib -static --strip-debug -z max-page-size=4096 -T user/libmk/user.ld
 LIBMK_SRCS  := $(wildcard user/libmk/*.c user/libmk/*.S) kernel/lib/string.c kernel/lib/fmt.c
 LIBMK_OBJS  := $(patsubst %,$(UBUILD)/obj/%.o,$(LIBMK_SRCS))
-USER_HDRS   := $(shell find include kernel/include/lib user -name '*.h')
+USER_HDRS   := $(shell find include kernel/include/lib user bench -name '*.h')
 GUEST_TEST_SRCS := $(wildcard tests/guest/*.c)
 GUEST_TEST_OBJS := $(patsubst %,$(UBUILD)/obj/%.o,$(GUEST_TEST_SRCS))
 GUEST_TESTS := $(UBUILD)/guest-tests.elf
 MANIFEST    := tests/guest/MANIFEST
+BENCH_SRCS  := $(wildcard bench/lib/*.c bench/mk/*.c)
+BENCH_OBJS  := $(patsubst %,$(UBUILD)/obj/%.o,$(BENCH_SRCS))
+BENCH_ELF   := $(UBUILD)/bench-mk.elf
+BENCH_LIST  := bench/BENCHMARKS
 
-user: $(GUEST_TESTS)
+user: $(GUEST_TESTS) $(BENCH_ELF)
 
-$(UBUILD)/obj/%.c.o: %.c $(USER_HDRS) $(UBUILD)/tests.def
+$(UBUILD)/obj/%.c.o: %.c $(USER_HDRS) $(UBUILD)/tests.def $(UBUILD)/benchmarks.def
 	@mkdir -p $(@D)
 	$(CC) $(USER_CFLAGS) -c $< -o $@
 
@@ -87,11 +91,19 @@ $(UBUILD)/tests.def: $(MANIFEST)
 	@mkdir -p $(@D)
 	sed -e '/^#/d' -e '/^[[:space:]]*$$/d' -e 's/.*/GUEST_TEST(&)/' $< > $@
 
+# bench/BENCHMARKS is the one list of benchmarks: the guest table is made from it.
+$(UBUILD)/benchmarks.def: $(BENCH_LIST)
+	@mkdir -p $(@D)
+	sed -e '/^#/d' -e '/^[[:space:]]*$$/d' -e 's/^\([a-z0-9_]*\).*/BENCH(\1)/' $< > $@
+
 $(UBUILD)/libmk.a: $(LIBMK_OBJS)
 	rm -f $@ && ar rcs $@ $^
 
 $(GUEST_TESTS): $(GUEST_TEST_OBJS) $(UBUILD)/libmk.a user/libmk/user.ld
 	ld $(USER_LDFLAGS) -o $@ $(UBUILD)/obj/user/libmk/crt0.S.o $(GUEST_TEST_OBJS) $(UBUILD)/libmk.a
+
+$(BENCH_ELF): $(BENCH_OBJS) $(UBUILD)/libmk.a user/libmk/user.ld
+	ld $(USER_LDFLAGS) -o $@ $(UBUILD)/obj/user/libmk/crt0.S.o $(BENCH_OBJS) $(UBUILD)/libmk.a
 
 # ---- host tools and tests -----------------------------------------------
 HARNESS_CFLAGS := -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE $(WARN) -O2 -g -pthread

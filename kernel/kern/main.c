@@ -7,6 +7,7 @@
 #include "arch/trap.h"
 #include "kern/boot_info.h"
 #include "kern/bootstrap.h"
+#include "kern/comm_page.h"
 #include "kern/ipc_space.h"
 #include "kern/msg.h"
 #include "kern/port.h"
@@ -89,6 +90,7 @@ void kmain(uint32_t mbi_phys, uint32_t magic)
 	bootstrap_init();
 	lapic_init();
 	lapic_timer_start(TIMER_HZ);
+	comm_page_init();
 	bootstrap_start();
 	irq_enable();
 	sched_run_idle();

@@ -271,50 +271,64 @@ static void msg_use(struct kmsg *m, uint32_t i, struct msg_use *u)
 				       m->rights[i - 2].disposition, MACH_SEND_INVALID_RIGHT };
 }
 
-/* How many earlier uses move a right out of the same name. */
-static uint32_t msg_prior_moves(struct kmsg *m, uint32_t upto, mach_port_name_t name, int disp)
+/* Counter of the rights of one kind (MOVE_RECEIVE, _SEND, _SEND_ONCE) this message moves out of e. */
+static uint32_t *msg_moving(struct ipc_entry *e, int disposition)
 {
-	uint32_t n = 0;
+	if (!e || disposition < MACH_MSG_TYPE_MOVE_RECEIVE ||
+	    disposition > MACH_MSG_TYPE_MOVE_SEND_ONCE)
+		return NULL;
+	return &e->moving[disposition - MACH_MSG_TYPE_MOVE_RECEIVE];
+}
+
+/* Is use i valid, given the rights earlier uses already move out of the same name? */
+static mach_msg_return_t msg_check_use(struct kmsg *m, struct ipc_space *space, uint32_t i,
+				       struct port *dest)
+{
 	struct msg_use u;
+	struct ipc_entry *e;
+	uint32_t *moving, prior;
 
-	for (uint32_t i = 0; i < upto; i++) {
-		msg_use(m, i, &u);
-		if (u.name == name && u.disposition == disp)
-			n++;
-	}
-	return n;
+	msg_use(m, i, &u);
+	if (i == 1 && u.disposition == 0)
+		return MACH_MSG_SUCCESS;
+	e = ipc_entry_lookup(space, u.name);
+	moving = msg_moving(e, u.disposition);
+	prior = moving ? (*moving)++ : 0;
+	if (ipc_right_valid(space, u.name, u.disposition, prior, dest, i >= 2))
+		return MACH_MSG_SUCCESS;
+	if (u.disposition == MACH_MSG_TYPE_MOVE_RECEIVE && e && !prior &&
+	    (e->type & MACH_PORT_TYPE_RECEIVE))
+		return MACH_SEND_RECEIVE_CYCLE;
+	return u.error;
 }
 
-static bool msg_use_valid(struct kmsg *m, struct ipc_space *space, uint32_t i,
-			  const struct msg_use *u, struct port *dest)
-{
-	return ipc_right_valid(space, u->name, u->disposition,
-			       msg_prior_moves(m, i, u->name, u->disposition), dest, i >= 2);
-}
-
-/* Check every right the message names against space (ipc_lock held); changes nothing. */
+/*
+ * Check every right the message names against space (ipc_lock held); changes
+ * nothing. Moves out of one name are counted in the entry while checking
+ * (linear in the number of rights), and the counts are cleared after.
+ */
 mach_msg_return_t msg_check_rights(struct kmsg *m, struct ipc_space *space)
 {
 	struct ipc_entry *de = ipc_entry_lookup(space, m->hdr->remote_port);
 	struct port *dest = de ? de->port : NULL;
-	struct msg_use u;
+	mach_msg_return_t mr = MACH_MSG_SUCCESS;
+	uint32_t i, checked;
 
 	if (!dest || !dest->active)
 		return MACH_SEND_INVALID_DEST;
-	for (uint32_t i = 0; i < 2 + m->nrights; i++) {
-		msg_use(m, i, &u);
-		if (i == 1 && u.disposition == 0)
-			continue;
-		if (!msg_use_valid(m, space, i, &u, dest)) {
-			struct ipc_entry *e = ipc_entry_lookup(space, u.name);
+	for (i = 0; i < 2 + m->nrights && mr == MACH_MSG_SUCCESS; i++)
+		mr = msg_check_use(m, space, i, dest);
+	checked = i;
+	for (i = 0; i < checked; i++) {
+		struct msg_use u;
+		uint32_t *moving;
 
-			if (u.disposition == MACH_MSG_TYPE_MOVE_RECEIVE && e &&
-			    (e->type & MACH_PORT_TYPE_RECEIVE))
-				return MACH_SEND_RECEIVE_CYCLE;
-			return u.error;
-		}
+		msg_use(m, i, &u);
+		moving = msg_moving(ipc_entry_lookup(space, u.name), u.disposition);
+		if (moving)
+			*moving = 0;
 	}
-	return MACH_MSG_SUCCESS;
+	return mr;
 }
 
 /* Move every right the message names out of space into it (after msg_check_rights). */

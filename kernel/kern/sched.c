@@ -8,6 +8,7 @@
  * next timer interrupt, so idle time is not counted as instructions).
  */
 #include "kern/sched.h"
+#include "kern/comm_page.h"
 #include "kern/cpu.h"
 #include "kern/kprintf.h"
 #include "kern/stats.h"
@@ -270,6 +271,8 @@ void sched_tick(void)
 
 	ticks++;
 	c->ticks++;
+	comm_page->ticks = ticks;
+	comm_page->context_switches = stats_counters[STAT_CONTEXT_SWITCHES];
 	while (!list_empty(&timeouts)) {
 		struct thread *t = list_entry(timeouts.next, struct thread, timeout_link);
 
@@ -292,8 +295,10 @@ void sched_run_idle(void)
 			sched_switch_locked();
 		spin_unlock(&sched_lock, f);
 		irq_disable();
-		if (!run_queue_mine()->nonempty)
+		if (!run_queue_mine()->nonempty) {
+			comm_page->idle_entries++;
 			__asm__ volatile("sti; hlt" : : : "memory");
+		}
 		irq_enable();
 	}
 }

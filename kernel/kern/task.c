@@ -9,6 +9,7 @@
 #include "kern/task.h"
 #include "kern/cpu.h"
 #include "kern/bootstrap.h"
+#include "kern/comm_page.h"
 #include "kern/elf.h"
 #include "kern/ipc_space.h"
 #include "kern/kobject.h"
@@ -73,6 +74,10 @@ struct task *task_create(const char *name)
 	if (!task)
 		return NULL;
 	pmap = pmap_create();
+	if (pmap && comm_page_map(pmap) != KERN_SUCCESS) {
+		pmap_destroy(pmap);
+		pmap = NULL;
+	}
 	task->map = pmap ? vm_map_create(pmap, USER_SPACE_START, USER_SPACE_END) : NULL;
 	task->space = task->map ? ipc_space_create(task) : NULL;
 	if (!task->space) {

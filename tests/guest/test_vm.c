@@ -4,6 +4,7 @@
  * kernel access to bad user pointers.
  */
 #include "guest.h"
+#include <mach/comm_page.h>
 
 #define PAGE 4096UL
 #define FIXED_TEST_ADDR    0x200000000UL
@@ -123,6 +124,32 @@ void test_deallocated_memory_faults(void)
 	EXPECT_EQ(14, st.code);
 	EXPECT_EQ(FIXED_HELPER_ADDR + PAGE, st.fault_addr);
 	EXPECT_EQ(0x4, st.error_code & 0x7);         /* not present, read, user */
+}
+
+/* Write the read-only comm page: must fault. */
+int helper_write_comm_page(int argc, char **argv)
+{
+	(void)argc;
+	(void)argv;
+	*(volatile uint64_t *)MK_COMM_PAGE_ADDR = 1;
+	return 0;
+}
+
+void test_comm_page_is_readable_and_protected(void)
+{
+	uint64_t t0 = MK_COMM_PAGE->ticks, interrupts = MK_COMM_PAGE->interrupts;
+	vm_address_t a = MK_COMM_PAGE_ADDR;
+	struct task_status st;
+
+	mk_thread_sleep(5);
+	EXPECT(MK_COMM_PAGE->ticks > t0);
+	EXPECT(MK_COMM_PAGE->interrupts > interrupts);
+	EXPECT_EQ(mk_kernel_stat(KSTAT_TICK_NS), MK_COMM_PAGE->tick_ns);
+	EXPECT_KR(KERN_INVALID_ADDRESS, mk_vm_deallocate(MACH_PORT_TASK_SELF, a, PAGE));
+	EXPECT_KR(KERN_INVALID_ADDRESS, mk_vm_allocate(MACH_PORT_TASK_SELF, &a, PAGE, VM_ALLOC_FIXED));
+	st = guest_run_helper("write_comm_page", NULL);
+	EXPECT_EQ(TASK_END_FAULTED, st.how);
+	EXPECT_EQ(MK_COMM_PAGE_ADDR, st.fault_addr);
 }
 
 void test_bad_user_pointers_get_error_codes(void)

@@ -10,6 +10,7 @@
 #include "arch/trap.h"
 #include "arch/x86.h"
 #include "arch/lapic.h"
+#include "kern/comm_page.h"
 #include "kern/cpu.h"
 #include "kern/kprintf.h"
 #include "kern/sched.h"
@@ -164,10 +165,12 @@ void trap_dispatch(struct trapframe *tf)
 		trap_page_fault(tf);
 		break;
 	case VECTOR_TIMER:
+		comm_page->interrupts++;
 		lapic_eoi();
 		sched_tick();
 		break;
 	case VECTOR_SPURIOUS:
+		comm_page->interrupts++;
 		break;
 	default:
 		if (tf->vector >= 32 && tf->vector < 48)

@@ -63,6 +63,7 @@ struct ipc_entry {
 	struct port *port;             /* the port or set (NULL for a bare dead name) */
 	struct list port_link;         /* in port->holders */
 	struct port *dnrequest;        /* dead-name notification: send-once right to this */
+	uint32_t moving[3];            /* msg_check_rights scratch: rights being moved out */
 };
 
 extern spinlock_t ipc_lock;

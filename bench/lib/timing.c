@@ -1,0 +1,134 @@
+/*
+ * timing.c — the shared timing loop and the record format (timing.h).
+ *
+ * Record lines (read by harness/bench_records.c):
+ *   BENCH begin
+ *   BENCH samples <benchmark> <parameter|-> insn <v> [!<v> flagged] ...
+ *   BENCH end
+ */
+#include "timing.h"
+#include "mk.h"
+#include <mach/comm_page.h>
+
+#define VALUES_PER_LINE     16
+#define OVERHEAD_RUNS       64
+#define BUDGET_INSN         (300UL * 1000 * 1000)  /* timed instructions per measurement */
+#define QUICK_DIVISOR       10
+
+static uint64_t samples[BENCH_SAMPLES_MAX];
+static bool flagged[BENCH_SAMPLES_MAX];
+static bool quick_mode;
+
+void bench_set_quick(bool quick)
+{
+	quick_mode = quick;
+}
+
+bool bench_quick(void)
+{
+	return quick_mode;
+}
+
+void bench_begin(void)
+{
+	mk_printf("BENCH begin\n");
+}
+
+void bench_end(void)
+{
+	mk_printf("BENCH end\n");
+}
+
+void bench_fail(const char *name, const char *what, int code)
+{
+	mk_printf("bench %s: %s failed: %s (0x%x)\n", name, what, mk_strerror(code), code);
+	mk_task_exit(1);
+}
+
+/* Interrupts and idle periods so far: a change during a sample flags it. */
+static uint64_t bench_disturbances(void)
+{
+	return MK_COMM_PAGE->interrupts + MK_COMM_PAGE->idle_entries;
+}
+
+static void bench_nothing(void *ctx)
+{
+	(void)ctx;
+}
+
+/* One timed run of op: its cycles (timer overhead included) and whether it was disturbed. */
+static uint64_t bench_time_once(bench_op op, void *ctx, bool *disturbed)
+{
+	uint64_t d0 = bench_disturbances(), t0, t1;
+
+	t0 = mk_rdtsc();
+	op(ctx);
+	t1 = mk_rdtsc();
+	*disturbed = bench_disturbances() != d0;
+	return t1 - t0;
+}
+
+/* The timer's own cost: the least an empty operation measures. */
+static uint64_t bench_overhead(void)
+{
+	uint64_t best = ~0UL;
+	bool disturbed;
+
+	for (int i = 0; i < OVERHEAD_RUNS; i++) {
+		uint64_t t = bench_time_once(bench_nothing, NULL, &disturbed);
+
+		if (!disturbed && t < best)
+			best = t;
+	}
+	return best;
+}
+
+struct bench_plan bench_plan_for(uint64_t est_insn)
+{
+	uint64_t n = BUDGET_INSN / (est_insn ? est_insn : 1);
+	struct bench_plan p;
+
+	if (n > BENCH_SAMPLES_MAX)
+		n = BENCH_SAMPLES_MAX;
+	if (quick_mode)
+		n /= QUICK_DIVISOR;
+	if (n < 10)
+		n = 10;
+	p.samples = (int)n;
+	p.warmup = p.samples / 10 + 2;
+	return p;
+}
+
+static void bench_print(const char *name, long param, int n)
+{
+	char pbuf[24];
+
+	if (param == BENCH_NO_PARAM)
+		snprintf(pbuf, sizeof(pbuf), "-");
+	else
+		snprintf(pbuf, sizeof(pbuf), "%ld", param);
+	for (int i = 0; i < n; i += VALUES_PER_LINE) {
+		char line[VALUES_PER_LINE * 22 + 128];
+		int len = snprintf(line, sizeof(line), "BENCH samples %s %s insn", name, pbuf);
+
+		for (int k = i; k < n && k < i + VALUES_PER_LINE; k++)
+			len += snprintf(line + len, sizeof(line) - len, " %s%lu",
+					flagged[k] ? "!" : "", samples[k]);
+		mk_printf("%s\n", line);
+	}
+}
+
+void bench_measure(const char *name, long param, struct bench_plan plan, bench_op op, void *ctx)
+{
+	uint64_t overhead = bench_overhead();
+	int n = plan.samples > BENCH_SAMPLES_MAX ? BENCH_SAMPLES_MAX : plan.samples;
+
+	for (int i = 0; i < plan.warmup; i++)
+		op(ctx);
+	for (int i = 0; i < n; i++) {
+		uint64_t t = bench_time_once(op, ctx, &flagged[i]);
+
+		samples[i] = t > overhead ? t - overhead : 0;
+	}
+	bench_print(name, param, n);
+}

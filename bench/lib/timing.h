@@ -1,0 +1,38 @@
+/*
+ * timing.h — the one timing loop every benchmark uses (bench/lib).
+ *
+ * bench_measure warms up, takes N samples of one operation with the cycle
+ * counter (under TCG icount: executed instructions), subtracts the timer's
+ * own overhead, flags samples during which an interrupt arrived or the CPU
+ * idled (from the kernel's comm page), and prints the raw samples as
+ * `BENCH samples` records; statistics are the harness's job. The operation
+ * is called through a function pointer, so the compiler cannot fold it into
+ * the loop, and nothing is printed inside the timed region.
+ */
+#ifndef BENCH_TIMING_H
+#define BENCH_TIMING_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#define BENCH_SAMPLES_MAX 1000
+#define BENCH_NO_PARAM    (-1L)
+
+typedef void (*bench_op)(void *ctx);
+
+struct bench_plan {
+	int warmup;      /* untimed runs first (caches, lazily made rights, zero fill) */
+	int samples;     /* timed runs */
+};
+
+void bench_begin(void);
+void bench_end(void);
+bool bench_quick(void);
+void bench_set_quick(bool quick);
+/* Plan for an operation of about est_insn instructions (fewer samples for big ones). */
+struct bench_plan bench_plan_for(uint64_t est_insn);
+void bench_measure(const char *name, long param, struct bench_plan plan, bench_op op,
+		   void *ctx);
+void bench_fail(const char *name, const char *what, int code) __attribute__((noreturn));
+
+#endif

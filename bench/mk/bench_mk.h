@@ -1,0 +1,34 @@
+/*
+ * bench_mk.h — the native microkernel benchmarks (bench/mk): one function
+ * per line of bench/BENCHMARKS, `void bench_<name>(void)`, each measuring
+ * with bench_measure (bench/lib/timing.h). Server tasks are this same
+ * program started with --server.
+ */
+#ifndef BENCH_MK_H
+#define BENCH_MK_H
+
+#include "mk.h"
+#include "timing.h"
+
+#define BENCH(name) void bench_##name(void);
+#include "benchmarks.def"
+#undef BENCH
+
+#define BENCH_SERVICE_NAME "bench-server"
+#define BENCH_MSG_MAX_BYTES (MACH_MSG_SIZE_MAX)
+
+/* Request ids the server understands. */
+enum bench_request {
+	BENCH_REQ_NULL = 1,       /* reply at once */
+	BENCH_REQ_OOL = 2,        /* deallocate the received region, then reply */
+	BENCH_REQ_RIGHTS = 3,     /* drop the received send rights, then reply */
+	BENCH_REQ_QUIT = 99,
+};
+
+void bench_image(const void **image, size_t *size);
+mach_port_name_t bench_server_start_task(void);
+mach_port_name_t bench_server_start_thread(void);
+void bench_server_stop(mach_port_name_t service);
+int bench_server_main(const char *name);
+
+#endif

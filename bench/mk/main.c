@@ -1,0 +1,68 @@
+/*
+ * main.c — the benchmark program's entry: run the benchmarks named on the
+ * command line (all of them when none is named) between BENCH begin/end,
+ * or act as a helper (--server: the RPC server task; --exit: a task that
+ * exits at once, for task_spawn_wait).
+ *
+ *   bench-mk [--quick] [NAME...]
+ */
+#include "bench_mk.h"
+
+struct bench_entry {
+	const char *name;
+	void (*fn)(void);
+};
+
+static const struct bench_entry bench_table[] = {
+#define BENCH(name) { #name, bench_##name },
+#include "benchmarks.def"
+#undef BENCH
+};
+#define BENCH_COUNT (sizeof(bench_table) / sizeof(bench_table[0]))
+
+/* This program's ELF image (boot module 0), to spawn servers from. */
+void bench_image(const void **image, size_t *size)
+{
+	static vm_address_t addr;
+	static size_t len;
+	kern_return_t kr;
+
+	if (!addr && (kr = mk_boot_module(0, &addr, &len)) != KERN_SUCCESS)
+		bench_fail("image", "boot_module", kr);
+	*image = (const void *)addr;
+	*size = len;
+}
+
+static const struct bench_entry *bench_find(const char *name)
+{
+	for (size_t i = 0; i < BENCH_COUNT; i++)
+		if (strcmp(bench_table[i].name, name) == 0)
+			return &bench_table[i];
+	return NULL;
+}
+
+int main(int argc, char **argv)
+{
+	int first = 1;
+
+	if (argc >= 3 && strcmp(argv[1], "--server") == 0)
+		return bench_server_main(argv[2]);
+	if (argc >= 2 && strcmp(argv[1], "--exit") == 0)
+		return 0;
+	if (argc >= 2 && strcmp(argv[1], "--quick") == 0) {
+		bench_set_quick(true);
+		first = 2;
+	}
+	for (int i = first; i < argc; i++)
+		if (!bench_find(argv[i])) {
+			mk_printf("bench-mk: no benchmark '%s'\n", argv[i]);
+			return 2;
+		}
+	bench_begin();
+	for (size_t i = 0; first == argc && i < BENCH_COUNT; i++)
+		bench_table[i].fn();
+	for (int i = first; i < argc; i++)
+		bench_find(argv[i])->fn();
+	bench_end();
+	return 0;
+}

@@ -6,6 +6,17 @@
 
 #define YIELDER_STACK_BYTES (16 * 1024)
 
+static void null_trap_once(void *ctx)
+{
+	(void)ctx;
+	mk_trap(MK_TRAP_TASK_SELF, 0);
+}
+
+void bench_null_trap(void)
+{
+	bench_measure("null_trap", BENCH_NO_PARAM, bench_plan_for(200), null_trap_once, NULL);
+}
+
 static volatile int yielder_stop;
 
 /* The other thread: give the CPU straight back, until told to stop. */

@@ -32,6 +32,7 @@
 #include "kern/task.h"
 #include "kern/thread.h"
 #include "vm/vm_fault.h"
+#include "param.h"
 #include "lib/string.h"
 
 
@@ -71,12 +72,14 @@ static struct thread *fastpath_receiver(struct port *p, uint32_t size)
 	return t;
 }
 
-/* Copy a message the fast path left in t's ipc state out to its buffer (in its own space). */
+/* Copy a message the fast path left in t's ipc state out to its buffer (t is running). */
 mach_msg_return_t ipc_fast_copyout(struct thread *t, uint64_t buf)
 {
 	t->ipc.delivered = false;
-	return vm_copyout(t->task->map, t->ipc.msg, buf, t->ipc.msg_size) == KERN_SUCCESS ?
-	       MACH_MSG_SUCCESS : MACH_RCV_INVALID_DATA;
+	if (user_range_ok(buf, t->ipc.msg_size) &&
+	    user_copy((void *)buf, t->ipc.msg, t->ipc.msg_size) == 0)
+		return MACH_MSG_SUCCESS;
+	return MACH_RCV_INVALID_DATA;
 }
 
 bool ipc_fastpath(const struct mach_msg_args *a, mach_msg_return_t *mr)
@@ -95,7 +98,9 @@ bool ipc_fastpath(const struct mach_msg_args *a, mach_msg_return_t *mr)
 	    a->send_size < sizeof(*h) || a->send_size > sizeof(buf) || a->send_size % 8 ||
 	    self->suspend_count || self->terminate_pending)
 		return false;
-	if (vm_copyin(self->task->map, a->msg, buf, a->send_size) != KERN_SUCCESS)
+	/* The caller's own address space is loaded: copy directly (user_copy). */
+	if (!user_range_ok(a->msg, a->send_size) ||
+	    user_copy(buf, (const void *)a->msg, a->send_size) != 0)
 		return false;
 	rd = MACH_MSGH_BITS_REMOTE(h->bits);
 	ld = h->local_port ? MACH_MSGH_BITS_LOCAL(h->bits) : 0;

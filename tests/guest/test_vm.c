@@ -164,6 +164,10 @@ void test_bad_user_pointers_get_error_codes(void)
 	EXPECT_KR(KERN_INVALID_ADDRESS, mk_console_write((const char *)0x10, 8));
 	EXPECT_KR(KERN_INVALID_ADDRESS, mk_console_write((const char *)~0UL - 4, 8));
 	EXPECT_KR(KERN_INVALID_ARGUMENT, mk_console_write("x", 1 << 20));
+	/* a message pointer that wraps around the address space (fast-path sized) */
+	EXPECT_KR(MACH_SEND_INVALID_DATA, mk_mach_msg((struct mach_msg_header *)(~0UL - 15),
+						     MACH_SEND_MSG | MACH_RCV_MSG, 24, 24,
+						     MACH_PORT_TASK_SELF, 0));
 	EXPECT_KR(KERN_INVALID_ADDRESS, mk_vm_allocate(MK_TASK_SELF, NULL, PAGE, VM_ALLOC_ANYWHERE));
 	EXPECT_KR(KERN_INVALID_ADDRESS, mk_vm_allocate(MK_TASK_SELF, (vm_address_t *)KERNEL_ADDR,
 						     PAGE, VM_ALLOC_ANYWHERE));

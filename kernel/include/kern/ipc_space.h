@@ -29,6 +29,7 @@ struct ipc_space {
 	uint32_t capacity;
 	uint32_t free_head;        /* first free name, 0 if none */
 	uint32_t entries;          /* names in use */
+	struct ipc_entry *spare;   /* a freed entry kept for the next allocation */
 };
 
 #define IPC_SPACE_NAMES_MAX (1u << 20)   /* names one space may hold */
@@ -39,7 +40,14 @@ void ipc_space_destroy(struct ipc_space *space);     /* releases every right (ta
 void ipc_space_free(struct ipc_space *space);
 extern struct ipc_space *ipc_space_kernel;
 
-struct ipc_entry *ipc_entry_lookup(struct ipc_space *space, mach_port_name_t name);
+/* The entry named name, or NULL (also for a space that is being destroyed). */
+static inline struct ipc_entry *ipc_entry_lookup(struct ipc_space *space, mach_port_name_t name)
+{
+	if (!space->active || name == MACH_PORT_NULL || name >= space->capacity)
+		return NULL;
+	return space->slots[name].entry;
+}
+
 struct ipc_entry *ipc_entry_for_port(struct ipc_space *space, struct port *p);
 kern_return_t ipc_entry_alloc(struct ipc_space *space, mach_port_name_t want,
 			      struct ipc_entry **out);

@@ -16,6 +16,7 @@
 #include <stddef.h>
 #include <mach/kern_return.h>
 #include <mach/types.h>
+#include "param.h"
 
 struct vm_map;
 
@@ -32,6 +33,12 @@ kern_return_t vm_map_visit(struct vm_map *map, vm_address_t uaddr, size_t len,
 			   vm_prot_t access, bool force, vm_chunk_fn fn, void *ctx);
 
 int user_copy(void *dst, const void *src, size_t n);   /* entry.S: 0 or -1 */
+
+/* Does [addr, addr+len) lie inside the user half (no wrap-around)? */
+static inline bool user_range_ok(uint64_t addr, uint64_t len)
+{
+	return addr >= USER_SPACE_START && addr <= USER_SPACE_END && len <= USER_SPACE_END - addr;
+}
 kern_return_t vm_copyin(struct vm_map *map, vm_address_t uaddr, void *kbuf, size_t len);
 kern_return_t vm_copyout(struct vm_map *map, const void *kbuf, vm_address_t uaddr, size_t len);
 

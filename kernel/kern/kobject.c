@@ -114,7 +114,7 @@ struct kmsg *kobject_reply_alloc(struct kmsg *req, const uint32_t *words, uint32
 	uint32_t inline_bytes = (nwords * 4 + 7) & ~7u;
 	uint32_t size = sizeof(struct mach_msg_header) + sizeof(struct mach_msg_type) +
 			inline_bytes + (send_right ? sizeof(struct mach_msg_type) + 8 : 0);
-	struct kmsg *m = kmsg_alloc(size);
+	struct kmsg *m = kmsg_alloc(size, true);
 	struct mach_msg_type *t;
 
 	if (!m)

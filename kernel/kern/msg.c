@@ -28,13 +28,14 @@ void msg_init(void)
 	zone_init(&kmsg_zone, "kmsg", sizeof(struct kmsg));
 }
 
-struct kmsg *kmsg_alloc(uint32_t size)
+/* A message of size bytes; with `zeroed` false the caller must fill every byte. */
+struct kmsg *kmsg_alloc(uint32_t size, bool zeroed)
 {
 	struct kmsg *m = zalloc(&kmsg_zone);
 
 	if (!m)
 		return NULL;
-	m->hdr = kmem_alloc(size);
+	m->hdr = zeroed ? kmem_alloc(size) : kmem_alloc_uninit(size);
 	if (!m->hdr) {
 		zfree(&kmsg_zone, m);
 		return NULL;
@@ -222,7 +223,7 @@ mach_msg_return_t msg_copyin_ool(struct kmsg *m, struct vm_map *map)
 
 		if (o->size == 0)
 			continue;
-		o->data = kmem_alloc(o->size);
+		o->data = kmem_alloc_uninit(o->size);    /* vm_copyin fills it all */
 		if (!o->data)
 			return MACH_SEND_NO_BUFFER;
 		if (vm_copyin(map, o->src_addr, o->data, o->size) != KERN_SUCCESS)

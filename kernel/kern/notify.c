@@ -8,7 +8,7 @@
 
 void notify_send(struct port *notify, int id, mach_port_name_t name)
 {
-	struct kmsg *m = kmsg_alloc(sizeof(struct mach_notify_msg));
+	struct kmsg *m = kmsg_alloc(sizeof(struct mach_notify_msg), true);
 	struct mach_notify_msg *n;
 
 	if (!m) {                                   /* out of memory: the notice is lost */

@@ -132,15 +132,23 @@ static size_t kmem_pages_for(size_t bytes)
 
 void *kmem_alloc(size_t bytes)
 {
-	struct zone *z = kmem_zone_for(bytes);
-	void *p;
+	void *p = kmem_alloc_uninit(bytes);
 
-	if (z)
-		return zalloc(z);
-	p = kmem_pages_alloc(kmem_pages_for(bytes));
-	if (p)
+	if (p && !kmem_zone_for(bytes))          /* zone elements come zeroed */
 		memset(p, 0, kmem_pages_for(bytes) * PAGE_SIZE);
 	return p;
+}
+
+/*
+ * Like kmem_alloc, but whole-page allocations are not zeroed: for buffers
+ * the caller overwrites entirely at once (a message copied in from user
+ * memory), where zeroing 1 MiB would cost 131,072 counted instructions.
+ */
+void *kmem_alloc_uninit(size_t bytes)
+{
+	struct zone *z = kmem_zone_for(bytes);
+
+	return z ? zalloc(z) : kmem_pages_alloc(kmem_pages_for(bytes));
 }
 
 void kmem_free(void *p, size_t bytes)

@@ -58,7 +58,7 @@ struct kmsg {
 	struct mach_msg_header *hdr;  /* the message bytes */
 };
 
-struct kmsg *kmsg_alloc(uint32_t size);
+struct kmsg *kmsg_alloc(uint32_t size, bool zeroed);
 void kmsg_free(struct kmsg *m);
 void kmsg_destroy(struct kmsg *m);                    /* release everything it carries */
 mach_msg_return_t msg_check(struct kmsg *m);          /* format only: sizes, bits, items */

@@ -35,6 +35,7 @@ void zfree(struct zone *z, void *elem);
 
 void kmem_init(void);
 void *kmem_alloc(size_t bytes);      /* zeroed, or NULL */
+void *kmem_alloc_uninit(size_t bytes); /* not zeroed above ZONE_ELEM_MAX */
 void kmem_free(void *p, size_t bytes);
 
 /* Supplied by the page allocator (or, in host tests, by the test). */

@@ -116,15 +116,20 @@ $(HARNESS): harness/main.c $(HARNESS_LIB) $(wildcard harness/*.h)
 	@mkdir -p $(@D)
 	$(HOSTCC) $(HARNESS_CFLAGS) -o $@ harness/main.c $(HARNESS_LIB)
 
-$(HBUILD)/test_harness: tests/host/test_harness.c $(HARNESS_LIB) $(wildcard harness/*.h)
+# Host tests of the harness: one program per tests/host/test_<harness part>.c.
+HARNESS_TESTS := $(HBUILD)/test_harness $(HBUILD)/test_bench
+
+HARNESS_CHECK := tests/host/harness_check.c
+
+$(HBUILD)/test_%: tests/host/test_%.c $(HARNESS_CHECK) tests/host/harness_check.h $(HARNESS_LIB) $(wildcard harness/*.h)
 	@mkdir -p $(@D)
-	$(HOSTCC) $(HARNESS_CFLAGS) -Iharness -o $@ tests/host/test_harness.c $(HARNESS_LIB)
+	$(HOSTCC) $(HARNESS_CFLAGS) -Iharness -o $@ $< $(HARNESS_CHECK) $(HARNESS_LIB)
 
 # Kernel logic that runs anywhere, tested on the host. tests/host/include
 # shadows the few hardware headers (interrupt flag, port I/O) with no-ops.
 UNIT_KERNEL_SRCS := kernel/vm/page_pool.c kernel/kern/elf.c kernel/kern/zalloc.c \
 	kernel/vm/vm_map.c kernel/lib/fmt.c
-UNIT_SRCS   := $(filter-out tests/host/test_harness.c,$(wildcard tests/host/*.c))
+UNIT_SRCS   := $(filter-out $(patsubst $(HBUILD)/%,tests/host/%.c,$(HARNESS_TESTS)) $(HARNESS_CHECK),$(wildcard tests/host/*.c))
 UNIT_CFLAGS := -std=c11 -D_DEFAULT_SOURCE $(WARN) -O1 -g -fno-builtin-snprintf -fno-builtin-vsnprintf \
 	-Itests/host/include -Iinclude -Ikernel/include -Itests/host
 
@@ -151,14 +156,27 @@ variant-kernels:
 	@for v in $(VARIANTS); do $(MAKE) --no-print-directory VARIANT=$$v kernel || exit 1; done
 
 test: deps
-	@$(MAKE) --no-print-directory variant-kernels user harness $(HBUILD)/unit-tests $(HBUILD)/test_harness
-	$(HARNESS) test --unit $(HBUILD)/unit-tests --unit $(HBUILD)/test_harness \
+	@$(MAKE) --no-print-directory variant-kernels user harness $(HBUILD)/unit-tests $(HARNESS_TESTS)
+	$(HARNESS) test --unit $(HBUILD)/unit-tests $(addprefix --unit ,$(HARNESS_TESTS)) \
 	  --manifest $(MANIFEST) --tests $(GUEST_TESTS) --timeout $(TEST_TIMEOUT_S) --jobs $(JOBS) \
+	  --repeat-bench $(BENCH_ELF) --repeat-args "--quick null_rpc_tasks rpc_inline" \
 	  $(addprefix $(BUILD)/,$(VARIANTS))
+
+# ONLY=name,name picks benchmarks; QUICK=1 takes fewer samples (for iteration,
+# not for the committed reference run).
+BENCH_TIMEOUT_S ?= 300
+COMMIT := $(shell git rev-parse --short=12 HEAD 2>/dev/null || echo unknown)$(shell \
+	git diff --quiet HEAD -- 2>/dev/null || echo -dirty)
 
 bench: deps
 	@$(MAKE) --no-print-directory variant-kernels user harness
-	@echo "machlab: no benchmarks exist yet (the harness and IPC benchmarks are issue 5)."
+	$(HARNESS) bench --bench $(BENCH_ELF) --list $(BENCH_LIST) --timeout $(BENCH_TIMEOUT_S) \
+	  --jobs $(JOBS) --results-dir results --commit $(COMMIT) --report REPORT.md --plots-dir plots \
+	  $(if $(ONLY),--only $(ONLY)) $(if $(QUICK),--quick) $(addprefix $(BUILD)/,$(VARIANTS))
+
+# Re-render the figures from the newest CSV in results/ without running anything.
+plots: harness
+	$(HARNESS) plots --results-dir results --plots-dir plots
 
 # Boot by hand in the harness's one QEMU configuration; TESTS="name ..." picks tests.
 qemu: kernel user harness

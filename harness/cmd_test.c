@@ -15,6 +15,7 @@
 #include "jobs.h"
 #include "manifest.h"
 #include "qemu.h"
+#include "repeat_check.h"
 #include "report.h"
 #include "target.h"
 
@@ -31,6 +32,8 @@ struct test_options {
 	const char *tests_path;
 	const char *qemu_path;
 	const char *log_dir; /* NULL: each target's own directory */
+	const char *repeat_bench; /* benchmark program for the repeatability check, or NULL */
+	const char *repeat_args;  /* what it runs */
 	long timeout_s;
 	long jobs;
 	char **target_dirs;
@@ -44,11 +47,14 @@ struct test_run {
 	struct target_suite suite;
 	struct target *targets;
 	struct host_unit_result units[TEST_UNIT_MAX];
+	bool repeat_ok;
+	char repeat_reason[TEST_ERR_MAX_BYTES];
 };
 
 static const char test_usage[] =
 	"usage: machlab test [--unit PATH]... [--manifest PATH --tests PATH] [--timeout SECONDS]\n"
-	"                    [--jobs N] [--qemu PATH] [--log-dir DIR] TARGET_DIR...\n";
+	"                    [--jobs N] [--qemu PATH] [--log-dir DIR]\n"
+	"                    [--repeat-bench PATH --repeat-args ARGS] TARGET_DIR...\n";
 
 /* Parses a whole decimal number in [1, max] into *out. */
 static bool test_number_parse(const char *s, long max, long *out)
@@ -67,6 +73,8 @@ static int test_options_parse(int argc, char **argv, struct test_options *opt)
 		{ "tests", required_argument, NULL, 't' }, { "timeout", required_argument, NULL, 'T' },
 		{ "jobs", required_argument, NULL, 'j' }, { "qemu", required_argument, NULL, 'q' },
 		{ "log-dir", required_argument, NULL, 'l' }, { "help", no_argument, NULL, 'h' },
+		{ "repeat-bench", required_argument, NULL, 'r' },
+		{ "repeat-args", required_argument, NULL, 'a' },
 		{ NULL, 0, NULL, 0 },
 	};
 	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
@@ -85,6 +93,8 @@ static int test_options_parse(int argc, char **argv, struct test_options *opt)
 		case 't': opt->tests_path = optarg; break;
 		case 'q': opt->qemu_path = optarg; break;
 		case 'l': opt->log_dir = optarg; break;
+		case 'r': opt->repeat_bench = optarg; break;
+		case 'a': opt->repeat_args = optarg; break;
 		case 'T': ok = test_number_parse(optarg, TEST_TIMEOUT_MAX_S, &opt->timeout_s); break;
 		case 'j': ok = test_number_parse(optarg, TEST_JOBS_MAX, &opt->jobs); break;
 		default: ok = false; break;
@@ -159,9 +169,29 @@ static void test_run_target(void *ctx, size_t index)
 	target_test(&run->targets[index], &run->suite);
 }
 
+/* Boots the first target twice with a benchmark: the counts must be identical. */
+static void test_run_repeat_check(struct test_run *run)
+{
+	char kernel[PATH_MAX];
+	struct repeat_check rc = {
+		.qemu_path = run->opt.qemu_path, .kernel_path = kernel,
+		.bench_path = run->opt.repeat_bench, .bench_args = run->opt.repeat_args,
+		.timeout_ms = (int)run->opt.timeout_s * 1000,
+	};
+
+	snprintf(kernel, sizeof kernel, "%s/kernel.elf", run->opt.target_dirs[0]);
+	run->repeat_ok = repeat_check_run(&rc, run->repeat_reason, sizeof run->repeat_reason);
+	if (run->repeat_ok)
+		report_line("ok   %s", REPEAT_CHECK_NAME);
+	else
+		report_line("FAIL %s: %s", REPEAT_CHECK_NAME, run->repeat_reason);
+}
+
 /* Prints every target's failures again, so they are found without scrolling. */
 static void test_print_failures(const struct test_run *run)
 {
+	if (run->opt.repeat_bench && !run->repeat_ok)
+		report_line("  FAIL %s: %s", REPEAT_CHECK_NAME, run->repeat_reason);
 	for (size_t i = 0; i < run->opt.unit_count; i++)
 		if (run->units[i].reason[0])
 			report_line("  FAIL %s (%s): %s", HOST_UNIT_NAME, run->opt.unit_paths[i],
@@ -189,6 +219,11 @@ static int test_run_summarize(const struct test_run *run)
 			    c->passed, c->failed, c->skipped);
 		passed += c->passed;
 		failed += c->failed;
+	}
+	if (run->opt.repeat_bench) {
+		report_line("  %s: %s", REPEAT_CHECK_NAME, run->repeat_ok ? "ok" : "FAILED");
+		passed += run->repeat_ok;
+		failed += !run->repeat_ok;
 	}
 	for (size_t i = 0; i < run->opt.target_count; i++) {
 		const struct target *t = &run->targets[i];
@@ -236,6 +271,8 @@ int cmd_test_main(int argc, char **argv)
 	for (size_t i = 0; i < run.opt.unit_count; i++)
 		host_unit_run(run.opt.unit_paths[i], run.suite.timeout_ms, &run.units[i]);
 	jobs_run(run.opt.target_count, (unsigned)run.opt.jobs, test_run_target, &run);
+	if (run.opt.repeat_bench && run.opt.target_count > 0)
+		test_run_repeat_check(&run);
 	int status = test_run_summarize(&run);
 	test_run_free(&run);
 	return status;

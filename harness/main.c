@@ -2,7 +2,9 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "cmd_bench.h"
 #include "cmd_boot.h"
+#include "cmd_plots.h"
 #include "cmd_test.h"
 
 /* Runs "machlab SUBCOMMAND ...". */
@@ -10,9 +12,15 @@ int main(int argc, char **argv)
 {
 	if (argc >= 2 && strcmp(argv[1], "test") == 0)
 		return cmd_test_main(argc - 1, argv + 1);
+	if (argc >= 2 && strcmp(argv[1], "bench") == 0)
+		return cmd_bench_main(argc - 1, argv + 1);
+	if (argc >= 2 && strcmp(argv[1], "plots") == 0)
+		return cmd_plots_main(argc - 1, argv + 1);
 	if (argc >= 2 && strcmp(argv[1], "boot") == 0)
 		return cmd_boot_main(argc - 1, argv + 1);
 	fprintf(stderr, "usage: machlab test [options] TARGET_DIR...  (machlab test --help)\n"
+			"       machlab bench [options] TARGET_DIR...  (machlab bench --help)\n"
+			"       machlab plots [--results-dir DIR] [--plots-dir DIR] [--csv PATH]\n"
 			"       machlab boot KERNEL [MODULE [ARGS...]]\n");
 	return CMD_EXIT_USAGE;
 }

@@ -1,5 +1,7 @@
-/* manifest.c: reads the manifest: one test name per line; blank lines and
- * lines starting with '#' are ignored; surrounding blanks are trimmed. */
+/* manifest.c: reads name lists: the guest test manifest (one test name per
+ * line) and, through the same reader, bench/BENCHMARKS (a name and a
+ * description per line). Blank lines and lines starting with '#' are
+ * ignored; surrounding blanks are trimmed. */
 #include "manifest.h"
 
 #include <errno.h>
@@ -20,17 +22,18 @@ static char *manifest_trim(char *line)
 }
 
 /* Checks one name and appends it. Returns 0, or -EINVAL/-ENOMEM with err set. */
-static int manifest_add(struct strlist *names, const char *name, const char *path,
-			unsigned line_no, char *err, size_t err_bytes)
+static int name_list_add(struct strlist *names, const char *name,
+			 const struct name_list_format *fmt, const char *path, unsigned line_no,
+			 char *err, size_t err_bytes)
 {
-	if (!test_name_valid(name)) {
-		snprintf(err, err_bytes,
-			 "%s:%u: bad test name \"%s\" (names are [A-Za-z0-9_]+, at most %d characters)",
-			 path, line_no, name, TEST_NAME_MAX_BYTES - 1);
+	if (!fmt->valid(name)) {
+		snprintf(err, err_bytes, "%s:%u: bad %s name \"%s\" (%s)", path, line_no, fmt->what,
+			 name, fmt->rule);
 		return -EINVAL;
 	}
 	if (strlist_find(names, name) >= 0) {
-		snprintf(err, err_bytes, "%s:%u: test \"%s\" is listed twice", path, line_no, name);
+		snprintf(err, err_bytes, "%s:%u: %s \"%s\" is listed twice", path, line_no,
+			 fmt->what, name);
 		return -EINVAL;
 	}
 	if (strlist_push(names, name) < 0) {
@@ -40,10 +43,11 @@ static int manifest_add(struct strlist *names, const char *name, const char *pat
 	return 0;
 }
 
-/* Reads the manifest at path into names (which must start empty). Returns 0,
- * or a negative errno with a one-line explanation in err; an unreadable file,
- * a bad or repeated name and an empty manifest are all errors. */
-int manifest_read(const char *path, struct strlist *names, char *err, size_t err_bytes)
+/* Reads the list at path into names (which must start empty). Returns 0, or
+ * a negative errno with a one-line explanation in err; an unreadable file, a
+ * bad or repeated name and an empty list are all errors. */
+int name_list_read(const char *path, const struct name_list_format *fmt, struct strlist *names,
+		   char *err, size_t err_bytes)
 {
 	FILE *f = fopen(path, "re");
 	if (!f) {
@@ -56,14 +60,27 @@ int manifest_read(const char *path, struct strlist *names, char *err, size_t err
 	int rc = 0;
 	for (unsigned line_no = 1; rc == 0 && getline(&buf, &cap, f) >= 0; line_no++) {
 		char *line = manifest_trim(buf);
+		if (fmt->descriptions)                 /* "name description...": keep the name */
+			line[strcspn(line, " \t")] = '\0';
 		if (line[0] != '\0' && line[0] != '#')
-			rc = manifest_add(names, line, path, line_no, err, err_bytes);
+			rc = name_list_add(names, line, fmt, path, line_no, err, err_bytes);
 	}
 	free(buf);
 	fclose(f);
 	if (rc == 0 && names->count == 0) {
-		snprintf(err, err_bytes, "%s: lists no tests", path);
+		snprintf(err, err_bytes, "%s: lists no %ss", path, fmt->what);
 		rc = -EINVAL;
 	}
 	return rc;
+}
+
+static const struct name_list_format manifest_format = {
+	.what = "test", .valid = test_name_valid,
+	.rule = "names are [A-Za-z0-9_]+, at most 63 characters",
+};
+
+/* Reads the guest test manifest: one test name per line. */
+int manifest_read(const char *path, struct strlist *names, char *err, size_t err_bytes)
+{
+	return name_list_read(path, &manifest_format, names, err, err_bytes);
 }

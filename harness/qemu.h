@@ -12,6 +12,7 @@
 #define QEMU_RTC_BASE "2024-01-01T00:00:00"  /* guest wall clock never follows the host */
 #define QEMU_DEBUG_EXIT_IOBASE "0xf4"        /* isa-debug-exit: exit code is (v << 1) | 1 */
 #define QEMU_EXIT_CLEAN 1                    /* the kernel wrote 0 to the debug-exit port */
+#define QEMU_ACCELERATOR_NAME "tcg-icount"   /* what results say they were measured under */
 
 /* One multiboot module: "path args" on the kernel's module command line. */
 struct qemu_module {

@@ -37,7 +37,7 @@ static char *path_join(const char *a, const char *b)
 }
 
 /* Returns a malloc'd basename of dir, ignoring trailing slashes, or NULL. */
-static char *target_name_from_dir(const char *dir)
+char *target_name_from_dir(const char *dir)
 {
 	size_t end = strlen(dir);
 	while (end > 0 && dir[end - 1] == '/')

@@ -37,4 +37,6 @@ int target_open(struct target *t, const char *dir, const char *log_dir, char *er
 void target_test(struct target *t, const struct target_suite *suite);
 void target_close(struct target *t);
 
+char *target_name_from_dir(const char *dir);
+
 #endif

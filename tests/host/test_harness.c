@@ -2,19 +2,16 @@
  * linked in). Fake QEMUs are small shell scripts written to a temporary
  * directory at test time. Prints "ok name" or "FAIL name: expected X got Y"
  * per test and ends with exactly "N passed, N failed". */
-#include <dirent.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <limits.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include "cmd_test.h"
+#include "harness_check.h"
 #include "host_unit.h"
 #include "manifest.h"
 #include "proc.h"
@@ -26,77 +23,6 @@
 
 #define FAKE_TIMEOUT_MS 10000 /* for fakes that do not hang */
 #define HANG_TIMEOUT_MS 2000  /* for fakes that do */
-
-static char tmp_dir[] = "/tmp/machlab-test-XXXXXX";
-static bool test_failed;
-static char test_why[1024];
-static struct strlist tmp_paths; /* every path tmp_path returned */
-
-/* Records the first failed expectation of the running test. */
-static void expect_fail(int line, const char *expr, const char *fmt, ...)
-{
-	if (test_failed)
-		return;
-	test_failed = true;
-	va_list ap;
-	va_start(ap, fmt);
-	int n = vsnprintf(test_why, sizeof test_why, fmt, ap);
-	va_end(ap);
-	if (n >= 0 && (size_t)n < sizeof test_why)
-		snprintf(test_why + n, sizeof test_why - (size_t)n, " (line %d: %s)", line, expr);
-}
-
-/* Checks two integers are equal. */
-static void expect_int(int line, const char *expr, long long expected, long long got)
-{
-	if (expected != got)
-		expect_fail(line, expr, "expected %lld got %lld", expected, got);
-}
-
-/* Checks two strings are equal (got may be NULL). */
-static void expect_str(int line, const char *expr, const char *expected, const char *got)
-{
-	if (!got || strcmp(expected, got) != 0)
-		expect_fail(line, expr, "expected \"%s\" got \"%s\"", expected, got ? got : "(null)");
-}
-
-#define EXPECT_INT(expected, got) \
-	expect_int(__LINE__, #got, (long long)(expected), (long long)(got))
-#define EXPECT_STR(expected, got) expect_str(__LINE__, #got, (expected), (got))
-#define EXPECT_TRUE(cond) expect_int(__LINE__, #cond, 1, !!(cond))
-
-/* Returns tmp_dir/name; the string lives until the end of the run. */
-static const char *tmp_path(const char *name)
-{
-	char buf[PATH_MAX];
-	snprintf(buf, sizeof buf, "%s/%s", tmp_dir, name);
-	if (strlist_push(&tmp_paths, buf) < 0)
-		abort();
-	return tmp_paths.items[tmp_paths.count - 1];
-}
-
-/* Writes text to path with the given mode. */
-static void file_write(const char *path, const char *text, mode_t mode)
-{
-	FILE *f = fopen(path, "w");
-	if (!f || fputs(text, f) < 0 || fclose(f) != 0 || chmod(path, mode) < 0)
-		expect_fail(__LINE__, path, "cannot write %s: %s", path, strerror(errno));
-}
-
-/* Returns the malloc'd contents of path ("" if unreadable). */
-static char *file_read(const char *path)
-{
-	char *text = NULL;
-	size_t bytes = 0;
-	FILE *mem = open_memstream(&text, &bytes);
-	FILE *f = fopen(path, "r");
-	for (int c; f && (c = fgetc(f)) != EOF;)
-		fputc(c, mem);
-	if (f)
-		fclose(f);
-	fclose(mem);
-	return text;
-}
 
 /* Returns a pointer to the last line of text (ignoring a final newline). */
 static const char *text_last_line(char *text)
@@ -498,27 +424,11 @@ static void target_suite_that_never_starts_fails_all_without_reboots(void)
 
 /* ---- the whole command ---- */
 
-/* Runs cmd_test_main(args) in a child with stdout and stderr in a file;
- * returns its exit status and the output (malloc'd) in *out. */
+/* Runs cmd_test_main(args) in a child; returns its exit status and its output
+ * (malloc'd, also in tmp_dir/cmd-output.txt) in *out. */
 static int cmd_test_capture(char **args, char **out)
 {
-	const char *path = tmp_path("cmd-output.txt");
-	fflush(NULL);
-	pid_t pid = fork();
-	if (pid == 0) {
-		int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-		dup2(fd, 1);
-		dup2(fd, 2);
-		report_stream_set(NULL);
-		int argc = 0;
-		while (args[argc])
-			argc++;
-		_exit(cmd_test_main(argc, args));
-	}
-	int status = -1;
-	waitpid(pid, &status, 0);
-	*out = file_read(path);
-	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+	return main_capture(cmd_test_main, args, "cmd-output.txt", out);
 }
 
 static void cmd_test_runs_unit_and_targets_and_prints_totals_last(void)
@@ -564,28 +474,7 @@ static void cmd_test_fails_on_dead_kernel_and_bad_input(void)
 
 /* ---- driver ---- */
 
-/* Removes dir and everything in it. */
-static void tmp_remove(const char *dir)
-{
-	DIR *d = opendir(dir);
-	for (struct dirent *e; d && (e = readdir(d));) {
-		char path[PATH_MAX];
-		if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
-			continue;
-		snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
-		if (unlink(path) < 0 && errno == EISDIR)
-			tmp_remove(path);
-	}
-	if (d)
-		closedir(d);
-	rmdir(dir);
-}
-
-#define TEST(fn) { fn, #fn }
-static const struct {
-	void (*fn)(void);
-	const char *name;
-} tests[] = {
+static const struct check_test tests[] = {
 	TEST(guest_line_accepts_ok_and_fail_lines),
 	TEST(guest_line_treats_garbage_and_truncated_lines_as_other),
 	TEST(guest_line_parses_suite_lines),
@@ -607,37 +496,17 @@ static const struct {
 	TEST(cmd_test_fails_on_dead_kernel_and_bad_input),
 };
 
-/* Runs every test; the harness' own chatter goes to a file in tmp_dir. */
-int main(void)
+/* Makes what every target test boots: a target default/ and a tests ELF. */
+static void setup_boot_files(void)
 {
-	unsigned passed = 0, failed = 0;
-	if (!mkdtemp(tmp_dir)) {
-		printf("FAIL setup: mkdtemp: %s\n0 passed, 1 failed\n", strerror(errno));
-		return 1;
-	}
-	FILE *chatter = fopen(tmp_path("harness-output.txt"), "w");
-	report_stream_set(chatter);
 	mkdir(tmp_path("default"), 0755);
 	file_write(tmp_path("default/kernel.elf"), "", 0644);
 	file_write(tmp_path("te,sts.elf"), "", 0644);
-	for (size_t i = 0; i < sizeof tests / sizeof tests[0]; i++) {
-		test_failed = false;
-		tests[i].fn();
-		if (test_failed)
-			printf("FAIL %s: %s\n", tests[i].name, test_why);
-		else
-			printf("ok %s\n", tests[i].name);
-		fflush(stdout);
-		test_failed ? failed++ : passed++;
-	}
-	report_stream_set(NULL);
-	if (chatter)
-		fclose(chatter);
-	if (failed == 0)
-		tmp_remove(tmp_dir);
-	else
-		printf("(kept %s for inspection)\n", tmp_dir);
-	strlist_free(&tmp_paths);
-	printf("%u passed, %u failed\n", passed, failed);
-	return failed == 0 ? 0 : 1;
+}
+
+/* Runs every test; the harness' own chatter goes to a file in tmp_dir. */
+int main(void)
+{
+	return check_main(tests, sizeof tests / sizeof tests[0], "/tmp/machlab-test-",
+			  setup_boot_files, false);
 }

@@ -1,0 +1,115 @@
+/* bench_run.c: runs one benchmark job (see bench_run.h). The job succeeds
+ * when the guest printed BENCH begin, some samples and BENCH end, and QEMU
+ * then shut down cleanly; otherwise the samples that did arrive are kept
+ * and the job is failed with the reason. Log lines are written with one
+ * fprintf each (or under flockfile), which stdio serialises between the
+ * parallel jobs. */
+#include "bench_run.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "qemu.h"
+#include "report.h"
+
+#define BENCH_ARGS_MAX_BYTES (BENCH_NAME_MAX_BYTES + 16)
+#define BENCH_HOW_MAX_BYTES 160 /* how a boot ended; fits in a reason with words around it */
+
+/* The job's view from the line and tick callbacks. */
+struct bench_boot {
+	struct bench_job *job;
+	FILE *log;
+	int64_t start_ms;
+};
+
+/* Logs one serial line and feeds it to the record parser. */
+static void bench_on_line(void *ctx, const char *line)
+{
+	struct bench_boot *b = ctx;
+	struct bench_job *job = b->job;
+	char why[128];
+	fprintf(b->log, "%s/%s: %s\n", job->target, job->records.benchmark, line);
+	switch (bench_records_feed(&job->records, line, why, sizeof why)) {
+	case BENCH_LINE_MALFORMED:
+		report_line("warning: %s/%s: malformed record ignored (%s): %s", job->target,
+			    job->records.benchmark, why, line);
+		break;
+	case BENCH_LINE_NO_MEMORY:
+		report_line("warning: %s/%s: out of memory keeping samples", job->target,
+			    job->records.benchmark);
+		break;
+	default:
+		break;
+	}
+}
+
+/* Says the boot is still running, so a long benchmark is not taken for a hang. */
+static void bench_on_tick(void *ctx)
+{
+	struct bench_boot *b = ctx;
+	report_line("%s/%s: running, %.0f s", b->job->target, b->job->records.benchmark,
+		    (double)(proc_clock_ms() - b->start_ms) / 1000);
+}
+
+/* Writes the boot's QEMU command line to the log, quoted for a shell, as
+ * one line even while other jobs write theirs. */
+static void bench_log_command(struct bench_boot *b, const struct qemu_boot *boot)
+{
+	struct strlist argv = { 0 };
+	qemu_argv_build(boot, &argv);
+	flockfile(b->log);
+	fprintf(b->log, "=== machlab: %s/%s boot:", b->job->target, b->job->records.benchmark);
+	for (size_t i = 0; i < argv.count; i++)
+		fprintf(b->log, strpbrk(argv.items[i], " ,") ? " '%s'" : " %s", argv.items[i]);
+	fputc('\n', b->log);
+	funlockfile(b->log);
+	strlist_free(&argv);
+}
+
+/* Decides whether the job succeeded, once its boot ended as status says
+ * (NULL: QEMU never ran) and how describes. */
+static void bench_judge(struct bench_job *job, const struct proc_status *status, const char *how)
+{
+	const struct bench_records *r = &job->records;
+	size_t n = sizeof job->reason;
+	job->ok = false;
+	if (!status)
+		snprintf(job->reason, n, "%s", how);
+	else if (!r->begun)
+		snprintf(job->reason, n, "no BENCH begin (%s)", how);
+	else if (!r->ended)
+		snprintf(job->reason, n, "no BENCH end: records incomplete (%s)", how);
+	else if (!qemu_status_clean(status))
+		snprintf(job->reason, n, "%s after BENCH end", how);
+	else if (r->group_count == 0)
+		snprintf(job->reason, n, "no samples between BENCH begin and end");
+	else
+		job->ok = true;
+}
+
+/* Boots job's target running job's benchmark, and fills in the job. */
+void bench_job_run(struct bench_job *job, const struct bench_setup *setup)
+{
+	struct bench_boot b = { .job = job, .log = setup->log, .start_ms = proc_clock_ms() };
+	char args[BENCH_ARGS_MAX_BYTES], how[BENCH_HOW_MAX_BYTES];
+	snprintf(args, sizeof args, "%s%s", setup->quick ? "--quick " : "", job->records.benchmark);
+	struct qemu_module module = { .path = setup->bench_path, .args = args };
+	struct qemu_boot boot = {
+		.qemu_path = setup->qemu_path, .kernel_path = job->kernel_path, .modules = &module,
+		.module_count = 1, .timeout_ms = setup->timeout_ms, .on_line = bench_on_line,
+		.on_tick = bench_on_tick, .tick_interval_ms = BENCH_TICK_INTERVAL_MS, .ctx = &b,
+	};
+	struct qemu_result result;
+	bench_log_command(&b, &boot);
+	int rc = qemu_run(&boot, &result);
+	if (rc < 0)
+		snprintf(how, sizeof how, "cannot run %s: %s", setup->qemu_path, strerror(-rc));
+	else
+		qemu_status_describe(&result.status, setup->timeout_ms, how, sizeof how);
+	fprintf(setup->log, "=== machlab: %s/%s ended: %s\n", job->target, job->records.benchmark,
+		how);
+	fflush(setup->log);
+	bench_judge(job, rc == 0 ? &result.status : NULL, how);
+	qemu_result_free(&result);
+	job->elapsed_s = (double)(proc_clock_ms() - b.start_ms) / 1000;
+}

@@ -1,0 +1,36 @@
+/* bench_run.h: one benchmark job: one QEMU boot of one target running one
+ * benchmark, its records collected and its serial output logged. A crash
+ * or hang loses that one benchmark on that one target. */
+#ifndef MACHLAB_BENCH_RUN_H
+#define MACHLAB_BENCH_RUN_H
+
+#include <stdbool.h>
+#include <stdio.h>
+
+#include "bench_records.h"
+
+#define BENCH_REASON_MAX_BYTES 256
+#define BENCH_TICK_INTERVAL_MS 30000 /* "still running" line while a boot runs */
+
+/* What every job shares. */
+struct bench_setup {
+	const char *qemu_path;
+	const char *bench_path; /* the guest program, first boot module */
+	bool quick;             /* pass --quick to the guest */
+	int timeout_ms;         /* per boot */
+	FILE *log;              /* every boot's output, each line "target/benchmark: ..." */
+};
+
+struct bench_job {
+	const char *target;      /* borrowed: the target's name */
+	const char *kernel_path; /* borrowed */
+	size_t target_index, bench_index;
+	struct bench_records records; /* records.benchmark names the benchmark */
+	bool ok;
+	char reason[BENCH_REASON_MAX_BYTES]; /* why it failed, when !ok */
+	double elapsed_s;
+};
+
+void bench_job_run(struct bench_job *job, const struct bench_setup *setup);
+
+#endif

@@ -1,0 +1,443 @@
+/* cmd_bench.c: "machlab bench [options] TARGET_DIR...": boots every target
+ * once per benchmark (up to --jobs boots at once), turns the records into
+ * statistics, writes <results-dir>/<run-id>.csv (and .log as the run goes),
+ * and optionally updates REPORT.md's regions and renders the plots. A
+ * failed boot loses one benchmark on one target: the rest is still written,
+ * and the exit status says something failed. */
+#include "cmd_bench.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "atomic_file.h"
+#include "bench_list.h"
+#include "bench_run.h"
+#include "cmd_test.h"
+#include "csv.h"
+#include "jobs.h"
+#include "plots.h"
+#include "qemu.h"
+#include "report.h"
+#include "report_md.h"
+#include "report_tables.h"
+#include "target.h"
+
+#define BENCH_PROGRAM_DEFAULT "build/user/bench-mk.elf"
+#define BENCH_LIST_DEFAULT "bench/BENCHMARKS"
+#define BENCH_RESULTS_DIR_DEFAULT "results"
+#define BENCH_COMMIT_DEFAULT "unknown"
+#define BENCH_RUN_ID_FORMAT "%Y%m%dT%H%M%SZ" /* UTC: run ids sort by time */
+#define BENCH_TIMEOUT_DEFAULT_S 300
+#define BENCH_TIMEOUT_MAX_S (INT_MAX / 1000)
+#define BENCH_JOBS_MAX 1024
+#define BENCH_ERR_MAX_BYTES 512
+#define BENCH_RUN_ID_MAX_BYTES 64
+#define BENCH_RUN_ID_CHARS "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._-"
+#define BENCH_RESULTS_DIR_MODE 0755
+
+struct bench_options {
+	const char *bench_path, *list_path, *only, *qemu_path, *results_dir;
+	const char *commit, *run_id, *report_path, *plots_dir;
+	bool quick;
+	long timeout_s, jobs;
+	char **target_dirs;
+	size_t target_count;
+	char run_id_default[BENCH_RUN_ID_MAX_BYTES];
+};
+
+/* Everything one run holds, shared with the job threads. */
+struct bench_cmd {
+	struct bench_options opt;
+	struct strlist all, selected; /* BENCHMARKS, and the ones this run runs */
+	struct strlist targets, kernels; /* target names and their kernel.elf paths */
+	struct bench_job *jobs;
+	size_t job_count;
+	struct bench_setup setup;
+	char *csv_path, *log_path;
+	pthread_mutex_t lock; /* guards the progress counters below */
+	size_t done;
+	double busy_s;  /* sum of finished jobs' times */
+	int64_t start_ms;
+};
+
+static const char bench_usage[] =
+	"usage: machlab bench [--bench PATH] [--list PATH] [--only NAME[,NAME...]] [--quick]\n"
+	"                     [--timeout SECONDS] [--jobs N] [--results-dir DIR] [--commit STR]\n"
+	"                     [--run-id STR] [--report PATH] [--plots-dir DIR] [--qemu PATH]\n"
+	"                     TARGET_DIR...\n";
+
+/* Parses a whole decimal number in [1, max] into *out. */
+static bool bench_number_parse(const char *s, long max, long *out)
+{
+	char *end;
+	errno = 0;
+	*out = strtol(s, &end, 10);
+	return errno == 0 && end != s && *end == '\0' && *out >= 1 && *out <= max;
+}
+
+/* Applies one option to opt. Returns false when its value is bad. */
+static bool bench_option_apply(struct bench_options *opt, int c, const char *arg)
+{
+	switch (c) {
+	case 'b': opt->bench_path = arg; return true;
+	case 'l': opt->list_path = arg; return true;
+	case 'o': opt->only = arg; return true;
+	case 'Q': opt->quick = true; return true;
+	case 'q': opt->qemu_path = arg; return true;
+	case 'd': opt->results_dir = arg; return true;
+	case 'c': opt->commit = arg; return true;
+	case 'r': opt->run_id = arg; return true;
+	case 'R': opt->report_path = arg; return true;
+	case 'p': opt->plots_dir = arg; return true;
+	case 'T': return bench_number_parse(arg, BENCH_TIMEOUT_MAX_S, &opt->timeout_s);
+	case 'j': return bench_number_parse(arg, BENCH_JOBS_MAX, &opt->jobs);
+	default: return false;
+	}
+}
+
+/* Fills opt from the command line. Returns 0, or -EINVAL after printing why. */
+static int bench_options_parse(int argc, char **argv, struct bench_options *opt)
+{
+	static const struct option longopts[] = {
+		{ "bench", required_argument, NULL, 'b' }, { "list", required_argument, NULL, 'l' },
+		{ "only", required_argument, NULL, 'o' }, { "quick", no_argument, NULL, 'Q' },
+		{ "timeout", required_argument, NULL, 'T' }, { "jobs", required_argument, NULL, 'j' },
+		{ "results-dir", required_argument, NULL, 'd' }, { "commit", required_argument, NULL, 'c' },
+		{ "run-id", required_argument, NULL, 'r' }, { "report", required_argument, NULL, 'R' },
+		{ "plots-dir", required_argument, NULL, 'p' }, { "qemu", required_argument, NULL, 'q' },
+		{ "help", no_argument, NULL, 'h' }, { NULL, 0, NULL, 0 },
+	};
+	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+	struct tm tm;
+	time_t now = time(NULL);
+	*opt = (struct bench_options){
+		.bench_path = BENCH_PROGRAM_DEFAULT, .list_path = BENCH_LIST_DEFAULT,
+		.qemu_path = QEMU_DEFAULT_BINARY, .results_dir = BENCH_RESULTS_DIR_DEFAULT,
+		.commit = BENCH_COMMIT_DEFAULT,
+		.timeout_s = BENCH_TIMEOUT_DEFAULT_S, .jobs = cpus > 0 ? cpus : 1,
+	};
+	strftime(opt->run_id_default, sizeof opt->run_id_default, BENCH_RUN_ID_FORMAT,
+		 gmtime_r(&now, &tm));
+	opt->run_id = opt->run_id_default;
+	optind = 1;
+	for (int c; (c = getopt_long(argc, argv, "", longopts, NULL)) != -1;)
+		if (!bench_option_apply(opt, c, optarg)) {
+			if (c == 'T' || c == 'j')
+				fprintf(stderr, "machlab bench: bad number \"%s\"\n", optarg);
+			fputs(bench_usage, stderr);
+			return -EINVAL;
+		}
+	opt->target_dirs = argv + optind;
+	opt->target_count = (size_t)(argc - optind);
+	if (opt->target_count == 0) {
+		fprintf(stderr, "machlab bench: give at least one TARGET_DIR\n%s", bench_usage);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/* Names and checks the target in dir and adds it. Returns 0, or -errno
+ * with err set. */
+static int bench_target_add(struct bench_cmd *cmd, const char *dir, char *err)
+{
+	char *name = target_name_from_dir(dir), kernel[PATH_MAX];
+	int rc = -EINVAL, dir_len = (int)strlen(dir);
+	while (dir_len > 1 && dir[dir_len - 1] == '/')
+		dir_len--;
+	snprintf(kernel, sizeof kernel, "%.*s/%s", dir_len, dir, TARGET_KERNEL_FILE);
+	if (!name || !csv_field_valid(name)) {
+		snprintf(err, BENCH_ERR_MAX_BYTES, "%s: cannot name a target after this directory"
+			 " (names cannot hold blanks, commas or quotes)", dir);
+	} else if (strlist_find(&cmd->targets, name) >= 0) {
+		snprintf(err, BENCH_ERR_MAX_BYTES, "two targets are named %s", name);
+	} else if (access(kernel, R_OK) < 0) {
+		rc = -errno;
+		snprintf(err, BENCH_ERR_MAX_BYTES, "%.400s: %s", kernel, strerror(-rc));
+	} else if (strlist_push(&cmd->targets, name) < 0 || strlist_push(&cmd->kernels, kernel) < 0) {
+		rc = -ENOMEM;
+		snprintf(err, BENCH_ERR_MAX_BYTES, "out of memory");
+	} else {
+		rc = 0;
+	}
+	free(name);
+	return rc;
+}
+
+/* Checks the strings that go into file names, CSV rows and the boot module
+ * line. Returns 0, or -errno with err set. */
+static int bench_names_check(const struct bench_options *opt, char *err)
+{
+	size_t id_len = strlen(opt->run_id);
+	if (id_len == 0 || id_len >= BENCH_RUN_ID_MAX_BYTES || opt->run_id[0] == '.' ||
+	    strspn(opt->run_id, BENCH_RUN_ID_CHARS) != id_len) {
+		snprintf(err, BENCH_ERR_MAX_BYTES, "--run-id \"%s\": use [A-Za-z0-9._-], not first '.'",
+			 opt->run_id);
+		return -EINVAL;
+	}
+	if (!csv_field_valid(opt->commit)) {
+		snprintf(err, BENCH_ERR_MAX_BYTES, "--commit \"%s\": no blanks, commas or quotes",
+			 opt->commit);
+		return -EINVAL;
+	}
+	if (strchr(opt->bench_path, ' ')) {
+		snprintf(err, BENCH_ERR_MAX_BYTES, "%s: a boot module path cannot hold a space",
+			 opt->bench_path);
+		return -EINVAL;
+	}
+	if (access(opt->bench_path, R_OK) < 0) {
+		int rc = -errno;
+		snprintf(err, BENCH_ERR_MAX_BYTES, "%s: %s", opt->bench_path, strerror(-rc));
+		return rc;
+	}
+	return 0;
+}
+
+/* Sets up the results directory, the log and the CSV path. Returns 0, or
+ * -errno with err set. */
+static int bench_outputs_open(struct bench_cmd *cmd, char *err)
+{
+	const struct bench_options *opt = &cmd->opt;
+	size_t bytes = strlen(opt->results_dir) + strlen(opt->run_id) + sizeof "/.csv";
+	cmd->csv_path = malloc(bytes);
+	cmd->log_path = malloc(bytes);
+	if (!cmd->csv_path || !cmd->log_path) {
+		snprintf(err, BENCH_ERR_MAX_BYTES, "out of memory");
+		return -ENOMEM;
+	}
+	snprintf(cmd->csv_path, bytes, "%s/%s.csv", opt->results_dir, opt->run_id);
+	snprintf(cmd->log_path, bytes, "%s/%s.log", opt->results_dir, opt->run_id);
+	const char *bad = NULL;
+	if (mkdir(opt->results_dir, BENCH_RESULTS_DIR_MODE) < 0 && errno != EEXIST)
+		bad = opt->results_dir;
+	else if (!(cmd->setup.log = fopen(cmd->log_path, "we")))
+		bad = cmd->log_path;
+	if (bad) {
+		int rc = -errno;
+		snprintf(err, BENCH_ERR_MAX_BYTES, "%s: %s", bad, strerror(-rc));
+		return rc;
+	}
+	return 0;
+}
+
+/* Reads and checks every input, so that nothing boots on a bad one.
+ * Returns 0, or -errno with err set. */
+static int bench_prepare(struct bench_cmd *cmd, char *err)
+{
+	const struct bench_options *opt = &cmd->opt;
+	char qemu[PATH_MAX];
+	int rc = bench_list_read(opt->list_path, &cmd->all, err, BENCH_ERR_MAX_BYTES);
+	if (rc == 0)
+		rc = bench_list_select(&cmd->all, opt->only, &cmd->selected, err, BENCH_ERR_MAX_BYTES);
+	if (rc == 0)
+		rc = bench_names_check(opt, err);
+	if (rc == 0 && (rc = proc_path_resolve(opt->qemu_path, qemu, sizeof qemu)) < 0)
+		snprintf(err, BENCH_ERR_MAX_BYTES, "%s: %s", opt->qemu_path, strerror(-rc));
+	for (size_t i = 0; rc == 0 && i < opt->target_count; i++)
+		rc = bench_target_add(cmd, opt->target_dirs[i], err);
+	return rc == 0 ? bench_outputs_open(cmd, err) : rc;
+}
+
+/* Makes one job per (benchmark, target), benchmark-major, so that one
+ * benchmark finishes on every target before the next starts. Returns 0 or
+ * -ENOMEM. */
+static int bench_jobs_create(struct bench_cmd *cmd)
+{
+	size_t targets = cmd->targets.count;
+	cmd->job_count = cmd->selected.count * targets;
+	cmd->jobs = calloc(cmd->job_count, sizeof *cmd->jobs);
+	if (!cmd->jobs)
+		return -ENOMEM;
+	for (size_t i = 0; i < cmd->job_count; i++) {
+		const char *bench = cmd->selected.items[i / targets];
+		cmd->jobs[i] = (struct bench_job){
+			.target = cmd->targets.items[i % targets],
+			.kernel_path = cmd->kernels.items[i % targets],
+			.target_index = i % targets,
+			.bench_index = (size_t)strlist_find(&cmd->all, bench),
+			.records = { .benchmark = bench },
+		};
+	}
+	return 0;
+}
+
+/* Job body: runs job index, then prints the progress line. */
+static void bench_job_thread(void *ctx, size_t index)
+{
+	struct bench_cmd *cmd = ctx;
+	struct bench_job *job = &cmd->jobs[index];
+	report_line("%s/%s: started", job->target, job->records.benchmark);
+	bench_job_run(job, &cmd->setup);
+	pthread_mutex_lock(&cmd->lock);
+	size_t done = ++cmd->done;
+	cmd->busy_s += job->elapsed_s;
+	size_t parallel = (size_t)cmd->opt.jobs < cmd->job_count ? (size_t)cmd->opt.jobs
+								     : cmd->job_count;
+	double left_s = cmd->busy_s / (double)done * (double)(cmd->job_count - done) /
+			(double)parallel;
+	pthread_mutex_unlock(&cmd->lock);
+	report_line("[%zu/%zu] %s/%s: %s in %.1f s%s%s (elapsed %.1f s, about %.0f s left)", done,
+		    cmd->job_count, job->target, job->records.benchmark, job->ok ? "done" : "FAILED",
+		    job->elapsed_s, job->ok ? "" : ": ", job->ok ? "" : job->reason,
+		    (double)(proc_clock_ms() - cmd->start_ms) / 1000, left_s);
+}
+
+/* Fills t with one row per group of every job (failed ones included: they
+ * keep what arrived), sorted. Returns 0 or -ENOMEM. */
+static int bench_table_build(const struct bench_cmd *cmd, struct bench_table *t)
+{
+	size_t count = 0;
+	for (size_t i = 0; i < cmd->job_count; i++)
+		count += cmd->jobs[i].records.group_count;
+	t->rows = calloc(count + 1, sizeof *t->rows);
+	if (!t->rows)
+		return -ENOMEM;
+	for (size_t i = 0; i < cmd->job_count; i++) {
+		const struct bench_job *job = &cmd->jobs[i];
+		for (size_t g = 0; g < job->records.group_count; g++) {
+			const struct bench_group *group = &job->records.groups[g];
+			struct bench_row *row = &t->rows[t->count++];
+			*row = (struct bench_row){ .bench_index = job->bench_index,
+						   .target_index = job->target_index, .key = group->key };
+			if (stats_compute(group->values, group->count, group->flagged, &row->stats) < 0)
+				return -ENOMEM;
+		}
+	}
+	csv_rows_sort(t->rows, t->count);
+	return 0;
+}
+
+/* Rewrites REPORT.md's regions from t. Returns true on success. */
+static bool bench_report_update(const struct bench_cmd *cmd, const struct bench_table *t)
+{
+	struct report_region regions[] = {
+		{ "results", report_tables_results(t, cmd->csv_path) },
+		{ "ratios", report_tables_ratios(t) },
+		{ "headline", report_tables_headline(t) },
+	};
+	size_t count = sizeof regions / sizeof regions[0];
+	struct strlist notes = { 0 };
+	char err[BENCH_ERR_MAX_BYTES] = "out of memory";
+	int rc = 0;
+	for (size_t i = 0; i < count; i++)
+		rc = regions[i].text ? rc : -ENOMEM;
+	if (rc == 0)
+		rc = report_md_update(cmd->opt.report_path, regions, count, &notes, err, sizeof err);
+	for (size_t i = 0; i < notes.count; i++)
+		report_line("note: %s: %s", cmd->opt.report_path, notes.items[i]);
+	if (rc < 0)
+		report_line("FAIL report: %s (left untouched)", err);
+	else
+		report_line("report: %s: %zu of %zu regions rewritten", cmd->opt.report_path,
+			    count - notes.count, count);
+	for (size_t i = 0; i < count; i++)
+		free((char *)regions[i].text);
+	strlist_free(&notes);
+	return rc == 0;
+}
+
+/* Renders the plots from the CSV. Returns true when every script worked. */
+static bool bench_plots_render(const struct bench_cmd *cmd)
+{
+	struct plots_spec spec = { .gnuplot_path = PLOTS_GNUPLOT_BINARY, .csv_path = cmd->csv_path,
+				   .scripts_dir = cmd->opt.plots_dir, .out_dir = cmd->opt.plots_dir,
+				   .timeout_ms = PLOTS_TIMEOUT_MS };
+	struct plots_result result;
+	int rc = plots_render(&spec, &result);
+	if (rc < 0)
+		report_line("FAIL plots: %s/*.gp: %s", cmd->opt.plots_dir, strerror(-rc));
+	return rc == 0 && result.failed == 0;
+}
+
+/* Writes the CSV, then the report and the plots if asked. Returns true when
+ * all of it worked; *rows is the number of rows written. */
+static bool bench_outputs_write(const struct bench_cmd *cmd, size_t *rows)
+{
+	struct bench_table t = { .run_id = cmd->opt.run_id, .commit = cmd->opt.commit,
+				 .accelerator = QEMU_ACCELERATOR_NAME, .targets = cmd->targets.items,
+				 .target_count = cmd->targets.count };
+	int rc = bench_table_build(cmd, &t);
+	const char *why = rc < 0 ? "out of memory" : t.count == 0 ? "no samples arrived" : NULL;
+	if (!why && (rc = csv_write(cmd->csv_path, &t)) < 0)
+		why = strerror(-rc);
+	if (why)
+		report_line("FAIL csv: %s not written: %s", cmd->csv_path, why);
+	*rows = why ? 0 : t.count;
+	bool ok = !why;
+	if (!why && cmd->opt.report_path)
+		ok = bench_report_update(cmd, &t) && ok;
+	if (!why && cmd->opt.plots_dir)
+		ok = bench_plots_render(cmd) && ok;
+	free(t.rows);
+	return ok;
+}
+
+/* Prints the failed jobs and the summary line; returns the exit status. */
+static int bench_summarize(const struct bench_cmd *cmd, bool outputs_ok, size_t rows)
+{
+	size_t failed = 0;
+	for (size_t i = 0; i < cmd->job_count; i++) {
+		const struct bench_job *job = &cmd->jobs[i];
+		if (job->ok)
+			continue;
+		if (failed++ == 0)
+			report_line("failed:");
+		report_line("  %s/%s: %s", job->target, job->records.benchmark, job->reason);
+	}
+	report_line("log: %s", cmd->log_path);
+	report_line("summary: %zu units ok, %zu failed; %zu rows written to %s; %.1f s in all",
+		    cmd->job_count - failed, failed, rows, rows ? cmd->csv_path : "no CSV",
+		    (double)(proc_clock_ms() - cmd->start_ms) / 1000);
+	return failed == 0 && outputs_ok ? CMD_EXIT_OK : CMD_EXIT_FAILED;
+}
+
+/* Frees everything the run holds. */
+static void bench_cmd_free(struct bench_cmd *cmd)
+{
+	for (size_t i = 0; cmd->jobs && i < cmd->job_count; i++)
+		bench_records_free(&cmd->jobs[i].records);
+	free(cmd->jobs);
+	if (cmd->setup.log)
+		fclose(cmd->setup.log);
+	free(cmd->csv_path);
+	free(cmd->log_path);
+	strlist_free(&cmd->all);
+	strlist_free(&cmd->selected);
+	strlist_free(&cmd->targets);
+	strlist_free(&cmd->kernels);
+	pthread_mutex_destroy(&cmd->lock);
+}
+
+/* Entry point of "machlab bench"; argv[0] is "bench". Returns the exit status. */
+int cmd_bench_main(int argc, char **argv)
+{
+	struct bench_cmd cmd = { .lock = PTHREAD_MUTEX_INITIALIZER, .start_ms = proc_clock_ms() };
+	char err[BENCH_ERR_MAX_BYTES] = "out of memory";
+	if (bench_options_parse(argc, argv, &cmd.opt) < 0)
+		return CMD_EXIT_USAGE;
+	if (bench_prepare(&cmd, err) < 0 || bench_jobs_create(&cmd) < 0) {
+		fprintf(stderr, "machlab bench: %s\n", err);
+		bench_cmd_free(&cmd);
+		return CMD_EXIT_USAGE;
+	}
+	atomic_file_signals_install();
+	cmd.setup.qemu_path = cmd.opt.qemu_path;
+	cmd.setup.bench_path = cmd.opt.bench_path;
+	cmd.setup.quick = cmd.opt.quick;
+	cmd.setup.timeout_ms = (int)cmd.opt.timeout_s * 1000;
+	report_line("machlab bench: run %s, %zu benchmarks on %zu targets: %zu boots, %ld at once",
+		    cmd.opt.run_id, cmd.selected.count, cmd.targets.count, cmd.job_count, cmd.opt.jobs);
+	jobs_run(cmd.job_count, (unsigned)cmd.opt.jobs, bench_job_thread, &cmd);
+	size_t rows;
+	bool outputs_ok = bench_outputs_write(&cmd, &rows);
+	int status = bench_summarize(&cmd, outputs_ok, rows);
+	bench_cmd_free(&cmd);
+	return status;
+}

@@ -1,0 +1,59 @@
+/* repeat_check.c: boot one target twice with the same benchmark and require
+ * byte-identical sample records (see repeat_check.h). */
+#include "repeat_check.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "qemu.h"
+
+#define REPEAT_RECORD_PREFIX "BENCH samples "
+
+/* One boot; keeps the sample lines in samples. Returns false with reason set on failure. */
+static bool repeat_boot(const struct repeat_check *rc, struct strlist *samples, char *reason,
+			size_t reason_bytes)
+{
+	struct qemu_module module = { .path = rc->bench_path, .args = rc->bench_args };
+	struct qemu_boot boot = {
+		.qemu_path = rc->qemu_path, .kernel_path = rc->kernel_path,
+		.modules = &module, .module_count = 1, .timeout_ms = rc->timeout_ms,
+	};
+	struct qemu_result result;
+	bool ok = qemu_run(&boot, &result) == 0 && qemu_status_clean(&result.status);
+
+	if (!ok)
+		snprintf(reason, reason_bytes, "a boot of %s did not end cleanly", rc->kernel_path);
+	for (size_t i = 0; ok && i < result.lines.count; i++)
+		if (strncmp(result.lines.items[i], REPEAT_RECORD_PREFIX,
+			    strlen(REPEAT_RECORD_PREFIX)) == 0 &&
+		    strlist_push(samples, result.lines.items[i]) < 0)
+			ok = false;
+	if (ok && samples->count == 0) {
+		snprintf(reason, reason_bytes, "the boot printed no samples");
+		ok = false;
+	}
+	qemu_result_free(&result);
+	return ok;
+}
+
+bool repeat_check_run(const struct repeat_check *rc, char *reason, size_t reason_bytes)
+{
+	struct strlist first = { 0 }, second = { 0 };
+	bool ok = repeat_boot(rc, &first, reason, reason_bytes) &&
+		  repeat_boot(rc, &second, reason, reason_bytes);
+
+	if (ok && first.count != second.count) {
+		snprintf(reason, reason_bytes, "%zu sample lines, then %zu", first.count,
+			 second.count);
+		ok = false;
+	}
+	for (size_t i = 0; ok && i < first.count; i++)
+		if (strcmp(first.items[i], second.items[i]) != 0) {
+			snprintf(reason, reason_bytes, "sample line %zu differs: \"%.80s\" then \"%.80s\"",
+				 i + 1, first.items[i], second.items[i]);
+			ok = false;
+		}
+	strlist_free(&first);
+	strlist_free(&second);
+	return ok;
+}

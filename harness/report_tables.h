@@ -1,0 +1,13 @@
+/* report_tables.h: the Markdown that fills REPORT.md's generated regions
+ * (results, ratios, headline), made from one run's result table. Each
+ * function returns malloc'd text (whole lines), or NULL when out of memory. */
+#ifndef MACHLAB_REPORT_TABLES_H
+#define MACHLAB_REPORT_TABLES_H
+
+#include "csv.h"
+
+char *report_tables_results(const struct bench_table *t, const char *csv_path);
+char *report_tables_ratios(const struct bench_table *t);
+char *report_tables_headline(const struct bench_table *t);
+
+#endif

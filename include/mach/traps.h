@@ -44,7 +44,11 @@
 #define MK_TRAP_PORT_MOVE_MEMBER  (-31) /* (task, member, set): set MACH_PORT_NULL removes */
 #define MK_TRAP_PORT_REQUEST_NOTIFICATION (-32) /* (task, name, variant, notify): notify is a receive right */
 #define MK_TRAP_PORT_GET_ATTRIBUTES (-33) /* (task, name, struct mach_port_status *) */
-#define MK_TRAP_COUNT             33    /* traps are -1 .. -MK_TRAP_COUNT */
+#define MK_TRAP_VM_INHERIT        (-34) /* (task, addr, size, inheritance) */
+#define MK_TRAP_TASK_CREATE       (-35) /* (parent, inherit_memory, mach_port_name_t *child): no threads yet */
+#define MK_TRAP_VM_REGION         (-36) /* (task, vm_address_t *addr, struct vm_region_info *) */
+#define MK_TRAP_VM_DEBUG          (-37) /* (task, addr, struct vm_debug_info *): what backs addr */
+#define MK_TRAP_COUNT             37    /* traps are -1 .. -MK_TRAP_COUNT */
 
 #define MK_THREAD_PRIORITY_MIN     0
 #define MK_THREAD_PRIORITY_DEFAULT 16

@@ -34,6 +34,26 @@ typedef unsigned int       vm_inherit_t;
 
 #define MK_PAGE_SIZE 4096UL
 
+/* vm_region: the region containing (or first after) an address. */
+struct vm_region_info {
+	vm_address_t start;
+	vm_size_t size;
+	uint32_t prot, max_prot;
+	uint32_t inheritance;    /* VM_INHERIT_* */
+	uint32_t shared;         /* its object is mapped by other entries too */
+	uint64_t object_id;      /* an opaque name for the memory object behind it */
+	uint64_t offset;         /* of start in that object */
+};
+
+/* vm_debug: what backs one page of a task (tests use it to check sharing). */
+struct vm_debug_info {
+	uint64_t object_id;      /* the object whose page is mapped (0: none resident) */
+	uint64_t offset;         /* the page's offset in that object */
+	uint64_t frame;          /* its physical address */
+	uint32_t shadow_depth;   /* how far down the top object's shadow chain it was found */
+	uint32_t resident;       /* 1 if a page is mapped or resident for addr */
+};
+
 /* How a task ended, as task_wait reports it. */
 #define TASK_END_RUNNING    0   /* not ended (only with a zero timeout) */
 #define TASK_END_EXITED     1   /* called task_exit(code) */
@@ -68,6 +88,7 @@ struct task_status {
 #define KSTAT_IPC_FASTPATH_HITS   9   /* RPCs handed straight to a waiting receiver */
 #define KSTAT_IPC_FASTPATH_MISSES 10  /* send+receive calls that took the general path */
 #define KSTAT_PORTS          11  /* ports alive */
-#define KSTAT_COUNT          12
+#define KSTAT_COW_FAULTS     12  /* pages copied on a write to copy-on-write memory */
+#define KSTAT_COUNT          13
 
 #endif

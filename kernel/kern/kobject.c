@@ -52,6 +52,12 @@ void kobject_object_dead(struct port *p)
 	}
 }
 
+/*
+ * The last send right is gone: a dead object's port goes. (A task made by
+ * task_create that never got a thread and lost its last send right stays
+ * until the machine stops: ending it here would need a deferred-work
+ * thread, since termination takes locks held here.)
+ */
 void kobject_no_senders(struct port *p)
 {
 	if (p->kobject_dead) {

@@ -19,6 +19,7 @@
 #include "kern/zalloc.h"
 #include "vm/page_alloc.h"
 #include "vm/phys.h"
+#include "vm/vm_object.h"
 #include "pmap.h"
 #include "param.h"
 
@@ -78,6 +79,7 @@ void kmain(uint32_t mbi_phys, uint32_t magic)
 	page_alloc_init();
 	pmap_bootstrap();
 	kmem_init();
+	vm_page_init();
 	vm_map_init();
 	thread_init();
 	task_init();

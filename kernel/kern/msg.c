@@ -49,8 +49,8 @@ struct kmsg *kmsg_alloc(uint32_t size, bool zeroed)
 void kmsg_free(struct kmsg *m)
 {
 	for (uint32_t i = 0; i < m->nool; i++)
-		if (m->ool[i].data)
-			kmem_free(m->ool[i].data, m->ool[i].size);
+		if (m->ool[i].copy)
+			vm_map_copy_discard(m->ool[i].copy);
 	kmem_free(m->rights, m->nrights * sizeof(*m->rights));
 	kmem_free(m->ool, m->nool * sizeof(*m->ool));
 	kmem_free(m->hdr, m->alloc_bytes);
@@ -215,18 +215,19 @@ mach_msg_return_t msg_check(struct kmsg *m)
 	return msg_walk_items(m, true);
 }
 
-/* Copy every OOL region from the sender's map into kernel memory. */
+/* Take a copy-on-write copy of every OOL region of the sender (vm_map_copyin). */
 mach_msg_return_t msg_copyin_ool(struct kmsg *m, struct vm_map *map)
 {
 	for (uint32_t i = 0; i < m->nool; i++) {
 		struct msg_ool *o = &m->ool[i];
+		kern_return_t kr;
 
 		if (o->size == 0)
 			continue;
-		o->data = kmem_alloc_uninit(o->size);    /* vm_copyin fills it all */
-		if (!o->data)
+		kr = vm_map_copyin(map, o->src_addr, o->size, &o->copy);
+		if (kr == KERN_RESOURCE_SHORTAGE || kr == KERN_NO_SPACE)
 			return MACH_SEND_NO_BUFFER;
-		if (vm_copyin(map, o->src_addr, o->data, o->size) != KERN_SUCCESS)
+		if (kr != KERN_SUCCESS)
 			return MACH_SEND_INVALID_MEMORY;
 	}
 	return MACH_MSG_SUCCESS;
@@ -369,7 +370,7 @@ static void msg_noop_chunk(void *ctx, void *kva, size_t off, size_t n)
 	(void)ctx, (void)kva, (void)off, (void)n;
 }
 
-/* Place each OOL region in fresh memory of map and write its address into the body. */
+/* Map each OOL region into map (copy-on-write) and write its address into the body. */
 static mach_msg_return_t msg_copyout_ool(struct kmsg *m, struct vm_map *map)
 {
 	mach_msg_return_t mr = MACH_MSG_SUCCESS;
@@ -380,14 +381,11 @@ static mach_msg_return_t msg_copyout_ool(struct kmsg *m, struct vm_map *map)
 		vm_address_t addr = 0;
 
 		slot->address = 0;
-		if (o->size == 0)
+		if (!o->copy)
 			continue;
-		if (vm_map_allocate(map, &addr, o->size, VM_ALLOC_ANYWHERE,
-				    VM_PROT_READ | VM_PROT_WRITE) != KERN_SUCCESS ||
-		    vm_copyout(map, o->data, addr, o->size) != KERN_SUCCESS) {
+		if (vm_map_copyout(map, o->copy, &addr) != KERN_SUCCESS)
 			mr = MACH_RCV_BODY_ERROR;
-			continue;
-		}
+		o->copy = NULL;                        /* consumed either way */
 		slot->address = addr;
 	}
 	return mr;

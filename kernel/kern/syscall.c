@@ -335,6 +335,7 @@ static kern_return_t sys_kernel_stat(const struct trap_args *a)
 	case KSTAT_IPC_FASTPATH_HITS: v = stats_counters[STAT_IPC_FASTPATH_HITS]; break;
 	case KSTAT_IPC_FASTPATH_MISSES: v = stats_counters[STAT_IPC_FASTPATH_MISSES]; break;
 	case KSTAT_PORTS:            v = port_count(); break;
+	case KSTAT_COW_FAULTS:       v = stats_counters[STAT_COW_FAULTS]; break;
 	default:                     return KERN_INVALID_ARGUMENT;
 	}
 	return put_user_u64(a->a[1], v);
@@ -525,6 +526,82 @@ SPACE_TRAP(port_move_member)
 SPACE_TRAP(port_request_notification)
 SPACE_TRAP(port_get_attributes)
 
+static kern_return_t sys_vm_inherit(const struct trap_args *a)
+{
+	struct task *task;
+	kern_return_t kr = lookup_task(a->a[0], &task);
+
+	if (kr != KERN_SUCCESS)
+		return kr;
+	kr = a->a[3] > VM_INHERIT_COPY ? KERN_INVALID_ARGUMENT :
+	     vm_map_inherit(task->map, a->a[1], a->a[2], (vm_inherit_t)a->a[3]);
+	task_release(task);
+	return kr;
+}
+
+/* A task with no threads, its memory built from the parent's when asked. */
+static kern_return_t sys_task_create(const struct trap_args *a)
+{
+	struct task *parent, *child;
+	kern_return_t kr = put_user_name(a->a[2], MACH_PORT_NULL);
+
+	if (kr == KERN_SUCCESS)
+		kr = lookup_task(a->a[0], &parent);
+	if (kr != KERN_SUCCESS)
+		return kr;
+	child = task_create(parent->name);
+	if (!child)
+		kr = KERN_RESOURCE_SHORTAGE;
+	else if (a->a[1])
+		kr = vm_map_fork(parent->map, child->map);
+	task_release(parent);
+	if (kr == KERN_SUCCESS)
+		kr = give_port(KOT_TASK, child, a->a[2]);
+	if (child && kr != KERN_SUCCESS) {
+		struct task_status st = { .how = TASK_END_KILLED };
+
+		task_terminate(child, &st);
+	}
+	if (child)
+		task_release(child);
+	return kr;
+}
+
+static kern_return_t sys_vm_region(const struct trap_args *a)
+{
+	struct vm_region_info info;
+	vm_address_t addr;
+	struct task *task;
+	kern_return_t kr = vm_copyin(self_map(), a->a[1], &addr, sizeof(addr));
+
+	if (kr == KERN_SUCCESS)
+		kr = lookup_task(a->a[0], &task);
+	if (kr != KERN_SUCCESS)
+		return kr;
+	kr = vm_map_region(task->map, &addr, &info);
+	task_release(task);
+	if (kr == KERN_SUCCESS)
+		kr = put_user_u64(a->a[1], addr);
+	if (kr == KERN_SUCCESS)
+		kr = vm_copyout(self_map(), &info, a->a[2], sizeof(info));
+	return kr;
+}
+
+static kern_return_t sys_vm_debug(const struct trap_args *a)
+{
+	struct vm_debug_info info;
+	struct task *task;
+	kern_return_t kr = lookup_task(a->a[0], &task);
+
+	if (kr != KERN_SUCCESS)
+		return kr;
+	kr = vm_map_debug(task->map, a->a[1], &info);
+	task_release(task);
+	if (kr == KERN_SUCCESS)
+		kr = vm_copyout(self_map(), &info, a->a[2], sizeof(info));
+	return kr;
+}
+
 static const trap_fn trap_table[MK_TRAP_COUNT + 1] = {
 	[-MK_TRAP_CONSOLE_WRITE]      = sys_console_write,
 	[-MK_TRAP_TASK_EXIT]          = sys_task_exit,
@@ -559,6 +636,10 @@ static const trap_fn trap_table[MK_TRAP_COUNT + 1] = {
 	[-MK_TRAP_PORT_MOVE_MEMBER]   = sys_port_move_member,
 	[-MK_TRAP_PORT_REQUEST_NOTIFICATION] = sys_port_request_notification,
 	[-MK_TRAP_PORT_GET_ATTRIBUTES] = sys_port_get_attributes,
+	[-MK_TRAP_VM_INHERIT]         = sys_vm_inherit,
+	[-MK_TRAP_TASK_CREATE]        = sys_task_create,
+	[-MK_TRAP_VM_REGION]          = sys_vm_region,
+	[-MK_TRAP_VM_DEBUG]           = sys_vm_debug,
 };
 
 /* A system call of a foreign ABI from a task with no emulation vector. */

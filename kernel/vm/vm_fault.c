@@ -1,52 +1,123 @@
 /*
- * vm_fault.c — page faults on anonymous memory and kernel access to user
- * memory through the same path.
+ * vm_fault.c — page faults, and kernel access to user memory through the
+ * same path.
  *
- * A fault (1) finds the map entry and checks its protection, (2) finds the
- * resident page, or (3) zero-fills a fresh one on first touch, and (4)
- * enters the translation through the pmap. The VM issue extends step 2
- * with memory objects and pagers, and adds copy-on-write.
+ * A fault follows the four steps of the classic design, each a function
+ * below: (1) vm_fault_lookup finds the map entry and checks protection;
+ * (2) vm_fault_page finds the page by (object, offset) down the shadow
+ * chain, zero-filling a page nobody ever wrote; (3) vm_fault_cow copies a
+ * page up into the entry's own object on a write to a shared one; (4) the
+ * translation is entered through the pmap. Pagers for objects whose pages
+ * can be paged out are later work of the VM issue.
  */
 #include "vm/vm_fault.h"
 #include "vm/vm_map.h"
 #include "vm/page_alloc.h"
+#include "vm/vm_object.h"
 #include "vm/phys.h"
 #include "kern/stats.h"
 #include "pmap.h"
 #include "param.h"
 #include "lib/string.h"
 
-/* Resolve one page of map for access; map->lock is held. */
-static kern_return_t vm_fault_page_locked(struct vm_map *map, vm_address_t va,
-					  vm_prot_t access, bool force, uint64_t *pa)
+/*
+ * Step 1: the entry mapping va, if the access is allowed (force: the kernel
+ * writing a program image into read-only memory).
+ */
+static kern_return_t vm_fault_lookup(struct vm_map *map, vm_address_t va, vm_prot_t access,
+				     bool force, struct vm_map_entry **out)
 {
-	vm_address_t page = va & ~(PAGE_SIZE - 1);
-	struct vm_map_entry *e = vm_map_lookup_locked(map, page);
-	uint64_t frame;
-	vm_prot_t cur;
-	kern_return_t kr;
+	struct vm_map_entry *e = vm_map_lookup_locked(map, va);
 
 	if (!e)
 		return KERN_INVALID_ADDRESS;
 	if (!force && (access & ~e->prot))
 		return KERN_PROTECTION_FAILURE;
-	if (pmap_extract(map->pmap, page, &frame, &cur)) {
-		if (cur != e->prot)
-			pmap_enter(map->pmap, page, frame, e->prot);
-		*pa = frame + (va - page);
-		return KERN_SUCCESS;
-	}
-	frame = page_alloc_zeroed();
-	if (!frame)
+	*out = e;
+	return KERN_SUCCESS;
+}
+
+/*
+ * Step 2: the page for page_va in e's object, looked up through the object
+ * and its shadow chain (a write first gives a copy-on-write entry an object
+ * of its own in front of the shared one). A page found nowhere was never
+ * written: it is zero-filled in the top object, and no pager is asked.
+ */
+static kern_return_t vm_fault_page(struct vm_map_entry *e, vm_address_t page_va, bool write,
+				   struct vm_page **page, uint64_t *offset, uint32_t *depth)
+{
+	if (!e->object && !(e->object = vm_object_allocate(e->end - e->start)))
 		return KERN_RESOURCE_SHORTAGE;
-	kr = pmap_enter(map->pmap, page, frame, e->prot);
+	if (write && e->needs_copy) {
+		struct vm_object *shared = e->object;
+
+		vm_object_shadow(&e->object, &e->offset, e->end - e->start);
+		if (e->object == shared)
+			return KERN_RESOURCE_SHORTAGE;
+		e->needs_copy = false;
+	}
+	if (e->object->shadow && e->object->shadow->refs == 1)
+		vm_object_collapse(e->object);
+	*offset = e->offset + (page_va - e->start);
+	*page = vm_object_find_page(e->object, *offset, depth);
+	if (*page)
+		return KERN_SUCCESS;
+	*depth = 0;
+	*page = vm_page_alloc(e->object, *offset, true);
+	if (!*page)
+		return KERN_RESOURCE_SHORTAGE;
+	stats_inc(STAT_ZERO_FILLS);
+	return KERN_SUCCESS;
+}
+
+/* Step 3: a write to a page that belongs to a shadowed object copies it up. */
+static kern_return_t vm_fault_cow(struct vm_map_entry *e, uint64_t offset, struct vm_page **page)
+{
+	struct vm_page *copy = vm_page_alloc(e->object, offset, false);
+
+	if (!copy)
+		return KERN_RESOURCE_SHORTAGE;
+	page_copy(vm_page_pa(copy), vm_page_pa(*page));
+	*page = copy;
+	stats_inc(STAT_COW_FAULTS);
+	return KERN_SUCCESS;
+}
+
+/*
+ * Resolve one page of map for access, in the four steps of the classic
+ * design; map->lock is held. Returns the physical address of va.
+ */
+static kern_return_t vm_fault_page_locked(struct vm_map *map, vm_address_t va,
+					  vm_prot_t access, bool force, uint64_t *pa)
+{
+	vm_address_t page_va = va & ~(PAGE_SIZE - 1);
+	bool write = access & VM_PROT_WRITE;
+	struct vm_map_entry *e;
+	struct vm_page *page;
+	uint64_t offset;
+	uint32_t depth;
+	vm_prot_t prot;
+	kern_return_t kr = vm_fault_lookup(map, page_va, access, force, &e);
+	uint64_t f;
+
+	if (kr != KERN_SUCCESS)
+		return kr;
+	f = spin_lock(&vm_lock);
+	kr = vm_fault_page(e, page_va, write, &page, &offset, &depth);
+	if (kr == KERN_SUCCESS && write && depth > 0)
+		kr = vm_fault_cow(e, offset, &page);
 	if (kr != KERN_SUCCESS) {
-		page_free(frame);
+		spin_unlock(&vm_lock, f);
 		return kr;
 	}
-	stats_inc(STAT_ZERO_FILLS);
-	*pa = frame + (va - page);
-	return KERN_SUCCESS;
+	/* Step 4: enter the translation; shared copy-on-write pages read-only. */
+	prot = e->prot;
+	if (e->needs_copy || (depth > 0 && !write))
+		prot &= ~VM_PROT_WRITE;
+	kr = pmap_enter(map->pmap, page_va, vm_page_pa(page), prot);
+	spin_unlock(&vm_lock, f);
+	*pa = vm_page_pa(page) + (va - page_va);
+	return kr;
 }
 
 kern_return_t vm_fault(struct vm_map *map, vm_address_t va, vm_prot_t access)

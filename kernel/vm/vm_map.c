@@ -1,14 +1,16 @@
 /*
  * vm_map.c — address maps: entry arithmetic (find space, clip, insert,
- * remove, protect) over a sorted list of page-aligned ranges.
+ * remove, protect, inherit) over a sorted list of page-aligned ranges, each
+ * backed by (part of) a memory object.
  *
  * Every operation validates its arguments and reserves the entries it may
  * need before it changes anything (check, then act), so a refused call
  * leaves the map as it was. No hardware dependence: the host unit tests
- * link this file with a fake pmap.
+ * link this file with a fake pmap and fake objects. Copies of ranges
+ * (blueprint tasks, out-of-line messages) are in vm_copy.c.
  */
 #include "vm/vm_map.h"
-#include "vm/page_alloc.h"
+#include "vm/vm_object.h"
 #include "kern/zalloc.h"
 #include "pmap.h"
 #include "param.h"
@@ -42,26 +44,37 @@ struct vm_map *vm_map_create(struct pmap *pmap, vm_address_t min, vm_address_t m
 	return map;
 }
 
-/* pmap_remove callback: anonymous memory's frames die with their mapping. */
-static void vm_map_free_frame(void *ctx, vm_address_t va, uint64_t pa)
-{
-	(void)ctx;
-	(void)va;
-	page_free(pa);
-}
-
+/* Unlink and free an entry, dropping its object reference (map locked). */
 static void vm_map_entry_free(struct vm_map *map, struct vm_map_entry *e)
 {
 	list_unlink(&e->link);
 	map->nentries--;
+	if (e->object) {
+		uint64_t f = spin_lock(&vm_lock);
+
+		vm_object_deallocate(e->object);
+		spin_unlock(&vm_lock, f);
+	}
 	zfree(&vm_entry_zone, e);
+}
+
+struct vm_map_entry *vm_map_entry_alloc(void)
+{
+	return zalloc(&vm_entry_zone);
+}
+
+/* Insert a new entry for [start, end) after `after` (map locked). */
+void vm_map_entry_link(struct vm_map *map, struct list *after, struct vm_map_entry *e)
+{
+	list_insert_after(after, &e->link);
+	map->nentries++;
 }
 
 void vm_map_destroy(struct vm_map *map)
 {
 	uint64_t f = spin_lock(&map->lock);
 
-	pmap_remove(map->pmap, map->min, map->max, vm_map_free_frame, NULL);
+	pmap_remove(map->pmap, map->min, map->max, NULL, NULL);
 	list_for_each_safe(l, &map->entries)
 		vm_map_entry_free(map, list_entry(l, struct vm_map_entry, link));
 	spin_unlock(&map->lock, f);
@@ -170,25 +183,41 @@ kern_return_t vm_map_allocate(struct vm_map *map, vm_address_t *addr, vm_size_t 
 	e->prot = prot;
 	e->max_prot = VM_PROT_ALL;
 	e->inherit = VM_INHERIT_COPY;
-	list_insert_after(after, &e->link);
-	map->nentries++;
+	vm_map_entry_link(map, after, e);
 	spin_unlock(&map->lock, f);
 	*addr = start;
 	return KERN_SUCCESS;
 }
 
-/* Split e at addr (strictly inside it) using the spare entry; e keeps the low part. */
+/*
+ * Split e at addr (strictly inside it) using the spare entry; e keeps the
+ * low part. A private object (one reference) is split with it, so that
+ * deallocating either part frees its pages; a shared one stays shared.
+ */
 static void vm_map_clip(struct vm_map *map, struct vm_map_entry *e, vm_address_t addr,
 			struct vm_map_entry **spare)
 {
 	struct vm_map_entry *hi = *spare;
+	uint64_t f;
 
 	*spare = NULL;
 	*hi = *e;
 	hi->start = addr;
+	hi->offset = e->offset + (addr - e->start);
 	e->end = addr;
-	list_insert_after(&e->link, &hi->link);
-	map->nentries++;
+	if (e->object) {
+		f = spin_lock(&vm_lock);
+		hi->object = e->object->refs == 1 ?
+			vm_object_split(e->object, hi->offset) : NULL;
+		if (hi->object) {
+			hi->offset = 0;
+		} else {
+			hi->object = e->object;
+			vm_object_reference(e->object);
+		}
+		spin_unlock(&vm_lock, f);
+	}
+	vm_map_entry_link(map, &e->link, hi);
 }
 
 /* Clip entries so that start and end fall on entry boundaries. */
@@ -241,7 +270,7 @@ kern_return_t vm_map_deallocate(struct vm_map *map, vm_address_t addr, vm_size_t
 		if (e->start >= addr && e->end <= end)
 			vm_map_entry_free(map, e);
 	}
-	pmap_remove(map->pmap, addr, end, vm_map_free_frame, NULL);
+	pmap_remove(map->pmap, addr, end, NULL, NULL);
 	spin_unlock(&map->lock, f);
 	vm_map_spares_put(spare);
 	return KERN_SUCCESS;
@@ -292,7 +321,46 @@ kern_return_t vm_map_protect(struct vm_map *map, vm_address_t addr, vm_size_t si
 			if (e->start >= addr && e->end <= end)
 				e->prot = prot;
 		}
-		pmap_protect(map->pmap, addr, end, prot);
+		/* Taking rights away is done at once; granting write is left to the
+		 * next fault, which knows whether the page must be copied first. */
+		if (prot & VM_PROT_WRITE)
+			pmap_remove(map->pmap, addr, end, NULL, NULL);
+		else
+			pmap_protect(map->pmap, addr, end, prot);
+	}
+	spin_unlock(&map->lock, f);
+	vm_map_spares_put(spare);
+	return kr;
+}
+
+/* Set the inheritance of every entry in [addr, addr+size), which must be mapped. */
+kern_return_t vm_map_inherit(struct vm_map *map, vm_address_t addr, vm_size_t size,
+			     vm_inherit_t inherit)
+{
+	struct vm_map_entry *spare[2] = { NULL, NULL };
+	vm_address_t end;
+	kern_return_t kr;
+	uint64_t f;
+
+	if (inherit > VM_INHERIT_COPY)
+		return KERN_INVALID_ARGUMENT;
+	kr = vm_map_check_range(map, addr, size, &end);
+	if (kr == KERN_SUCCESS)
+		kr = vm_map_spares_get(spare);
+	if (kr != KERN_SUCCESS) {
+		vm_map_spares_put(spare);
+		return kr;
+	}
+	f = spin_lock(&map->lock);
+	kr = vm_map_check_covered(map, addr, end, VM_PROT_NONE);
+	if (kr == KERN_SUCCESS) {
+		vm_map_clip_range(map, addr, end, spare);
+		list_for_each(l, &map->entries) {
+			struct vm_map_entry *e = list_entry(l, struct vm_map_entry, link);
+
+			if (e->start >= addr && e->end <= end)
+				e->inherit = inherit;
+		}
 	}
 	spin_unlock(&map->lock, f);
 	vm_map_spares_put(spare);

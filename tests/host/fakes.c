@@ -3,6 +3,7 @@
  * the page allocator behind zalloc.c (malloc'd pages, counted) and the
  * pmap and page_free behind vm_map.c (which record every call).
  */
+#include "vm/vm_object.h"
 #include <stdlib.h>
 #include <string.h>
 #include "unit.h"
@@ -126,9 +127,10 @@ void pmap_remove(struct pmap *p, vm_address_t start, vm_address_t end,
 
 	fake_record(p->removes, &p->nremoves, start, end, 0);
 	for (size_t i = 0; i < p->npages; i++) {
-		if (p->pages[i].va >= start && p->pages[i].va < end)
-			fn(ctx, p->pages[i].va, p->pages[i].pa);
-		else
+		if (p->pages[i].va >= start && p->pages[i].va < end) {
+			if (fn)
+				fn(ctx, p->pages[i].va, p->pages[i].pa);
+		} else
 			p->pages[kept++] = p->pages[i];
 	}
 	p->npages = kept;
@@ -149,4 +151,37 @@ void page_free(uint64_t pa)
 	if (fake_nfreed < FAKE_FREED_MAX)
 		fake_freed[fake_nfreed] = pa;
 	fake_nfreed++;   /* counts past the log, so an overflow shows */
+}
+
+/* ---- memory objects: reference counts only (vm_map.c never faults here) ---- */
+
+spinlock_t vm_lock;
+int fake_objects_alive;
+
+struct vm_object *vm_object_allocate(uint64_t size)
+{
+	struct vm_object *obj = calloc(1, sizeof(*obj));
+
+	obj->refs = 1;
+	obj->size = size;
+	fake_objects_alive++;
+	return obj;
+}
+
+void vm_object_reference(struct vm_object *obj)
+{
+	obj->refs++;
+}
+
+void vm_object_deallocate(struct vm_object *obj)
+{
+	if (obj && --obj->refs == 0) {
+		fake_objects_alive--;
+		free(obj);
+	}
+}
+
+struct vm_object *vm_object_split(struct vm_object *obj, uint64_t at)
+{
+	return vm_object_allocate(obj->size > at ? obj->size - at : 4096);
 }

@@ -62,6 +62,15 @@ kern_return_t mk_boot_module(unsigned index, vm_address_t *addr, size_t *size);
 
 uint64_t mk_kernel_stat(int which);
 
+/* Virtual memory beyond allocate/deallocate/protect (from the VM issue). */
+kern_return_t mk_vm_inherit(mach_port_name_t task, vm_address_t addr, vm_size_t size,
+			    vm_inherit_t inheritance);
+/* A task built from parent's address space (per region inheritance) when inherit_memory,
+ * empty otherwise; it runs once a thread is created in it (mk_thread_create). */
+kern_return_t mk_task_create(mach_port_name_t parent, int inherit_memory, mach_port_name_t *child);
+kern_return_t mk_vm_region(mach_port_name_t task, vm_address_t *addr, struct vm_region_info *info);
+kern_return_t mk_vm_debug(mach_port_name_t task, vm_address_t addr, struct vm_debug_info *info);
+
 /* Ports (include/mach/port.h). task is a task port name (MACH_PORT_TASK_SELF for the caller). */
 mach_msg_return_t mk_mach_msg(struct mach_msg_header *msg, int option, uint32_t send_size,
 			      uint32_t rcv_size, mach_port_name_t rcv_name, uint64_t timeout_ms);

@@ -183,3 +183,24 @@ kern_return_t mk_port_get_attributes(mach_port_name_t task, mach_port_name_t nam
 {
 	return (kern_return_t)mk_trap(MK_TRAP_PORT_GET_ATTRIBUTES, task, name, status);
 }
+
+kern_return_t mk_vm_inherit(mach_port_name_t task, vm_address_t addr, vm_size_t size,
+			    vm_inherit_t inheritance)
+{
+	return (kern_return_t)mk_trap(MK_TRAP_VM_INHERIT, task, addr, size, inheritance);
+}
+
+kern_return_t mk_task_create(mach_port_name_t parent, int inherit_memory, mach_port_name_t *child)
+{
+	return (kern_return_t)mk_trap(MK_TRAP_TASK_CREATE, parent, inherit_memory, child);
+}
+
+kern_return_t mk_vm_region(mach_port_name_t task, vm_address_t *addr, struct vm_region_info *info)
+{
+	return (kern_return_t)mk_trap(MK_TRAP_VM_REGION, task, addr, info);
+}
+
+kern_return_t mk_vm_debug(mach_port_name_t task, vm_address_t addr, struct vm_debug_info *info)
+{
+	return (kern_return_t)mk_trap(MK_TRAP_VM_DEBUG, task, addr, info);
+}

@@ -20,6 +20,7 @@
 struct port;
 struct ipc_space;
 struct vm_map;
+struct vm_map_copy;
 
 /* The type of a right as it travels (what the receiver will get). */
 enum msg_right_type {
@@ -37,7 +38,7 @@ struct msg_right {
 };
 
 struct msg_ool {
-	void *data;                   /* kernel copy, kmem_pages_alloc'd */
+	struct vm_map_copy *copy;     /* the region, copy-on-write, until delivered */
 	uint64_t size;
 	uint32_t offset;              /* of its struct mach_msg_ool in the body */
 	uint64_t src_addr;            /* sender's region (for deallocate) */

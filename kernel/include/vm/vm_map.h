@@ -1,8 +1,10 @@
 /*
- * vm_map.h — a task's address space: a sorted list of entries, each a
- * page-aligned range with a protection, a maximum protection and an
- * inheritance. Memory is anonymous and zero-filled on first touch (see
- * vm_fault.h); the VM issue adds memory objects behind the entries.
+ * vm_map.h — a task's address space: a sorted list of entries, each
+ * mapping a page-aligned range onto (part of) a memory object at an
+ * offset, with a protection, a maximum protection and an inheritance. An
+ * entry's object is made at its first fault (never-touched memory costs
+ * nothing); needs_copy marks an entry that shares its object copy-on-write
+ * and must shadow it before its first write.
  */
 #ifndef VM_VM_MAP_H
 #define VM_VM_MAP_H
@@ -15,12 +17,17 @@
 #include "lib/list.h"
 
 struct pmap;
+struct vm_object;
 
 struct vm_map_entry {
 	struct list link;        /* in vm_map.entries, sorted by start */
 	vm_address_t start, end; /* [start, end), page-aligned */
 	vm_prot_t prot, max_prot;
 	vm_inherit_t inherit;
+	struct vm_object *object;  /* NULL until the first fault */
+	uint64_t offset;           /* of start in object */
+	bool needs_copy;           /* object is shared copy-on-write: shadow before writing */
+	bool shared;               /* object is mapped by other entries (SHARE inheritance) */
 };
 
 struct vm_map {
@@ -40,7 +47,25 @@ kern_return_t vm_map_deallocate(struct vm_map *map, vm_address_t addr, vm_size_t
 kern_return_t vm_map_protect(struct vm_map *map, vm_address_t addr, vm_size_t size,
 			     vm_prot_t prot);
 
+kern_return_t vm_map_inherit(struct vm_map *map, vm_address_t addr, vm_size_t size,
+			     vm_inherit_t inherit);
+kern_return_t vm_map_fork(struct vm_map *parent, struct vm_map *child);
+
+/* A copy of a range in transit (an out-of-line region in a message). */
+struct vm_map_copy;
+kern_return_t vm_map_copyin(struct vm_map *map, vm_address_t addr, vm_size_t size,
+			    struct vm_map_copy **out);
+kern_return_t vm_map_copyout(struct vm_map *map, struct vm_map_copy *copy, vm_address_t *addr);
+void vm_map_copy_discard(struct vm_map_copy *copy);
+
+struct vm_region_info;
+struct vm_debug_info;
+kern_return_t vm_map_region(struct vm_map *map, vm_address_t *addr, struct vm_region_info *info);
+kern_return_t vm_map_debug(struct vm_map *map, vm_address_t addr, struct vm_debug_info *info);
+
 /* Callers hold map->lock. */
+struct vm_map_entry *vm_map_entry_alloc(void);
+void vm_map_entry_link(struct vm_map *map, struct list *after, struct vm_map_entry *e);
 struct vm_map_entry *vm_map_lookup_locked(struct vm_map *map, vm_address_t addr);
 kern_return_t vm_map_check_range(const struct vm_map *map, vm_address_t addr,
 				 vm_size_t size, vm_address_t *end);

@@ -1,0 +1,61 @@
+/*
+ * vm_object.h — memory objects and their resident pages.
+ *
+ * Physical memory is a cache of memory objects: every resident page belongs
+ * to one (object, offset) and is found through a hash on that pair. An
+ * object may have a shadow — the object it is a copy-on-write copy of —
+ * at shadow_offset: a page the object does not hold is looked up down the
+ * chain. A page nobody ever wrote is not resident anywhere and reads as
+ * zeros (zero fill on demand, no pager asked). Pagers (issue "Virtual
+ * memory", later part) back objects whose pages can be paged out.
+ *
+ * Locking: vm_lock covers every object, the page hash and each page's
+ * identity (lock order: map lock, vm_lock, pmap lock).
+ */
+#ifndef VM_VM_OBJECT_H
+#define VM_VM_OBJECT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include "kern/lock.h"
+#include "lib/list.h"
+
+struct vm_object {
+	uint32_t refs;              /* map entries, shadowing objects, message copies */
+	uint64_t size;              /* bytes */
+	uint64_t id;                /* an opaque name for vm_region/vm_debug */
+	struct list pages;          /* resident struct vm_page, in no order */
+	uint32_t resident;
+	struct vm_object *shadow;   /* copy-on-write source (referenced), or NULL */
+	uint64_t shadow_offset;     /* where this object's offset 0 is in the shadow */
+};
+
+/* One per physical frame the kernel manages (vm_page_of). */
+struct vm_page {
+	struct vm_object *object;   /* NULL: not an object page */
+	uint64_t offset;
+	struct list hash_link;      /* bucket of the (object, offset) hash */
+	struct list object_link;    /* object->pages */
+};
+
+extern spinlock_t vm_lock;
+
+void vm_page_init(void);
+struct vm_page *vm_page_of(uint64_t pa);
+uint64_t vm_page_pa(const struct vm_page *page);
+
+/* All of these need vm_lock. */
+struct vm_object *vm_object_allocate(uint64_t size);
+void vm_object_reference(struct vm_object *obj);
+void vm_object_deallocate(struct vm_object *obj);
+struct vm_page *vm_page_lookup(struct vm_object *obj, uint64_t offset);
+struct vm_page *vm_page_alloc(struct vm_object *obj, uint64_t offset, bool zero);
+void vm_page_free(struct vm_page *page);
+struct vm_page *vm_object_find_page(struct vm_object *obj, uint64_t offset, uint32_t *depth);
+void vm_object_shadow(struct vm_object **obj, uint64_t *offset, uint64_t size);
+void vm_object_page_remove(struct vm_object *obj, uint64_t start, uint64_t end);
+void vm_object_collapse(struct vm_object *obj);
+struct vm_object *vm_object_split(struct vm_object *obj, uint64_t at);
+struct vm_object *vm_object_copy_now(struct vm_object *src, uint64_t offset, uint64_t size);
+
+#endif

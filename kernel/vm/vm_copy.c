@@ -1,0 +1,365 @@
+/*
+ * vm_copy.c — copies of address ranges: a child's map built from its
+ * parent's by inheritance (blueprint tasks), out-of-line message regions
+ * (vm_map_copy: copied in from the sender, copied out into the receiver),
+ * and the vm_region/vm_debug queries.
+ *
+ * Copies are copy-on-write (see vm_object.c for the strategy): the copy's
+ * entries reference the source's objects with needs_copy set on both
+ * sides, and the source's translations lose write permission at once.
+ * Memory shared by several entries (SHARE inheritance) is copied physically
+ * instead. Partial pages at the ends of an unaligned out-of-line region are
+ * copied, never shared, so the receiver sees none of the sender's bytes
+ * around the region.
+ */
+#include "vm/vm_map.h"
+#include "vm/vm_fault.h"
+#include "vm/vm_object.h"
+#include "vm/page_alloc.h"
+#include "vm/phys.h"
+#include "kern/zalloc.h"
+#include "lib/string.h"
+#include "pmap.h"
+#include "param.h"
+#include <mach/types.h>
+
+#define VM_COPY_PIECES_MAX 64   /* entries one out-of-line region may span */
+
+/* One piece of a copy: a range of an object, or (edge) a private page. */
+struct vm_copy_piece {
+	struct vm_object *object;  /* referenced */
+	uint64_t offset;
+	uint64_t size;
+	bool needs_copy;
+};
+
+struct vm_map_copy {
+	uint64_t size;             /* bytes of the region */
+	uint64_t page_offset;      /* where the region starts in its first page */
+	uint32_t npieces;
+	struct vm_copy_piece pieces[VM_COPY_PIECES_MAX];
+};
+
+static vm_address_t trunc_page(vm_address_t a)
+{
+	return a & ~(PAGE_SIZE - 1);
+}
+
+static vm_address_t round_page(vm_address_t a)
+{
+	return (a + PAGE_SIZE - 1) & ~(PAGE_SIZE - 1);
+}
+
+/*
+ * The object and offset a copy of [start, end) of e should reference
+ * (vm_lock and the map lock held): the shared object, now copy-on-write on
+ * both sides, or a physical copy when e's object is shared writable.
+ */
+static struct vm_object *vm_copy_source(struct vm_map *map, struct vm_map_entry *e,
+					vm_address_t start, vm_address_t end, uint64_t *offset,
+					bool *needs_copy)
+{
+	uint64_t off = e->offset + (start - e->start);
+
+	if (!e->object && !(e->object = vm_object_allocate(e->end - e->start)))
+		return NULL;
+	if (e->shared) {
+		*offset = 0;
+		*needs_copy = false;
+		return vm_object_copy_now(e->object, off, end - start);
+	}
+	if (!e->needs_copy) {
+		e->needs_copy = true;
+		pmap_protect(map->pmap, e->start, e->end, e->prot & ~VM_PROT_WRITE);
+	}
+	vm_object_reference(e->object);
+	*offset = off;
+	*needs_copy = true;
+	return e->object;
+}
+
+/* A new entry in child for [start, end) backed by obj at offset (child map locked). */
+static kern_return_t vm_copy_enter(struct vm_map *child, struct vm_map_entry *proto,
+				   vm_address_t start, vm_address_t end, struct vm_object *obj,
+				   uint64_t offset, bool needs_copy)
+{
+	struct vm_map_entry *e = vm_map_entry_alloc();
+
+	if (!e)
+		return KERN_RESOURCE_SHORTAGE;
+	*e = *proto;
+	e->start = start;
+	e->end = end;
+	e->object = obj;
+	e->offset = offset;
+	e->needs_copy = needs_copy;
+	vm_map_entry_link(child, child->entries.prev, e);
+	return KERN_SUCCESS;
+}
+
+/* Build child's map (empty) from parent's entries by their inheritance. */
+kern_return_t vm_map_fork(struct vm_map *parent, struct vm_map *child)
+{
+	kern_return_t kr = KERN_SUCCESS;
+	uint64_t f = spin_lock(&parent->lock);
+	uint64_t g = spin_lock(&child->lock);
+	uint64_t h = spin_lock(&vm_lock);
+
+	list_for_each(l, &parent->entries) {
+		struct vm_map_entry *e = list_entry(l, struct vm_map_entry, link);
+		struct vm_object *obj;
+		uint64_t offset = e->offset;
+		bool needs_copy = false;
+
+		if (e->inherit == VM_INHERIT_NONE)
+			continue;
+		if (e->inherit == VM_INHERIT_SHARE) {
+			if (!e->object && !(e->object = vm_object_allocate(e->end - e->start))) {
+				kr = KERN_RESOURCE_SHORTAGE;
+				break;
+			}
+			vm_object_reference(e->object);
+			e->shared = true;
+			obj = e->object;
+			needs_copy = e->needs_copy;
+		} else if (!e->object) {
+			obj = NULL;                      /* nothing was ever written */
+		} else if (!(obj = vm_copy_source(parent, e, e->start, e->end, &offset,
+						  &needs_copy))) {
+			kr = KERN_RESOURCE_SHORTAGE;
+			break;
+		}
+		kr = vm_copy_enter(child, e, e->start, e->end, obj, offset, needs_copy);
+		if (kr != KERN_SUCCESS) {
+			vm_object_deallocate(obj);
+			break;
+		}
+	}
+	spin_unlock(&vm_lock, h);
+	spin_unlock(&child->lock, g);
+	spin_unlock(&parent->lock, f);
+	return kr;
+}
+
+/* ---- out-of-line regions ---- */
+
+/* A private object holding the bytes of [addr, addr+n) of map at their page offset. */
+static kern_return_t vm_copy_edge(struct vm_map *map, vm_address_t addr, size_t n,
+				  struct vm_copy_piece *piece)
+{
+	uint64_t tmp_pa = page_alloc_zeroed();
+	struct vm_page *page;
+	kern_return_t kr;
+	uint64_t f;
+
+	if (!tmp_pa)
+		return KERN_RESOURCE_SHORTAGE;
+	kr = vm_copyin(map, addr, (char *)phys_to_virt(tmp_pa) + (addr & (PAGE_SIZE - 1)), n);
+	f = spin_lock(&vm_lock);
+	piece->object = kr == KERN_SUCCESS ? vm_object_allocate(PAGE_SIZE) : NULL;
+	page = piece->object ? vm_page_alloc(piece->object, 0, false) : NULL;
+	if (page)
+		page_copy(vm_page_pa(page), tmp_pa);
+	spin_unlock(&vm_lock, f);
+	page_free(tmp_pa);
+	if (kr != KERN_SUCCESS)
+		return kr;
+	if (!page)
+		return KERN_RESOURCE_SHORTAGE;
+	piece->offset = 0;
+	piece->size = PAGE_SIZE;
+	return KERN_SUCCESS;
+}
+
+/* Copy-on-write pieces for the whole pages [start, end) of map. */
+static kern_return_t vm_copy_middle(struct vm_map *map, vm_address_t start, vm_address_t end,
+				    struct vm_map_copy *copy)
+{
+	kern_return_t kr = KERN_SUCCESS;
+	vm_address_t cur = start;
+	uint64_t f = spin_lock(&map->lock);
+	uint64_t g = spin_lock(&vm_lock);
+
+	while (cur < end && kr == KERN_SUCCESS) {
+		struct vm_map_entry *e = vm_map_lookup_locked(map, cur);
+		vm_address_t stop = e && e->end < end ? e->end : end;
+		struct vm_copy_piece *p = &copy->pieces[copy->npieces];
+
+		if (!e || !(e->prot & VM_PROT_READ))
+			kr = e ? KERN_PROTECTION_FAILURE : KERN_INVALID_ADDRESS;
+		else if (copy->npieces == VM_COPY_PIECES_MAX - 2)
+			kr = KERN_NO_SPACE;
+		else if (!(p->object = vm_copy_source(map, e, cur, stop, &p->offset,
+						      &p->needs_copy)))
+			kr = KERN_RESOURCE_SHORTAGE;
+		else {
+			p->size = stop - cur;
+			copy->npieces++;
+			cur = stop;
+		}
+	}
+	spin_unlock(&vm_lock, g);
+	spin_unlock(&map->lock, f);
+	return kr;
+}
+
+/*
+ * Copy [addr, addr+size) of map for a message: whole pages copy-on-write,
+ * partial pages at the ends copied. Nothing in map changes but write
+ * permission on the shared pages.
+ */
+kern_return_t vm_map_copyin(struct vm_map *map, vm_address_t addr, vm_size_t size,
+			    struct vm_map_copy **out)
+{
+	struct vm_map_copy *copy;
+	vm_address_t first = trunc_page(addr), last = trunc_page(addr + size - 1);
+	vm_address_t mid_start = addr == first ? first : first + PAGE_SIZE;
+	vm_address_t mid_end = (addr + size) == round_page(addr + size) ? last + PAGE_SIZE : last;
+	kern_return_t kr = KERN_SUCCESS;
+
+	if (size == 0 || addr + size < addr || addr < map->min || addr + size > map->max)
+		return KERN_INVALID_ADDRESS;
+	copy = kmem_alloc(sizeof(*copy));
+	if (!copy)
+		return KERN_RESOURCE_SHORTAGE;
+	copy->size = size;
+	copy->page_offset = addr - first;
+	if (mid_start > first)                     /* a partial first page */
+		kr = vm_copy_edge(map, addr, (first == last ? size : mid_start - addr),
+				  &copy->pieces[copy->npieces++]);
+	if (kr == KERN_SUCCESS && mid_start < mid_end)
+		kr = vm_copy_middle(map, mid_start, mid_end, copy);
+	if (kr == KERN_SUCCESS && mid_end <= last && !(first == last && mid_start > first))
+		kr = vm_copy_edge(map, mid_end, addr + size - mid_end,
+				  &copy->pieces[copy->npieces++]);
+	if (kr != KERN_SUCCESS) {
+		vm_map_copy_discard(copy);
+		return kr;
+	}
+	*out = copy;
+	return KERN_SUCCESS;
+}
+
+void vm_map_copy_discard(struct vm_map_copy *copy)
+{
+	uint64_t f = spin_lock(&vm_lock);
+
+	for (uint32_t i = 0; i < copy->npieces; i++)
+		if (copy->pieces[i].object)
+			vm_object_deallocate(copy->pieces[i].object);
+	spin_unlock(&vm_lock, f);
+	kmem_free(copy, sizeof(*copy));
+}
+
+/*
+ * Map the copy anywhere in map (consuming it); *addr is where the region's
+ * first byte is (its page offset is the sender's).
+ */
+kern_return_t vm_map_copyout(struct vm_map *map, struct vm_map_copy *copy, vm_address_t *addr)
+{
+	vm_size_t span = round_page(copy->page_offset + copy->size);
+	uint64_t page_offset = copy->page_offset;
+	vm_address_t base = 0, cur;
+	kern_return_t kr = vm_map_allocate(map, &base, span, VM_ALLOC_ANYWHERE,
+					   VM_PROT_READ | VM_PROT_WRITE);
+	uint64_t f;
+
+	if (kr != KERN_SUCCESS) {
+		vm_map_copy_discard(copy);
+		return kr;
+	}
+	f = spin_lock(&map->lock);
+	cur = base;
+	for (uint32_t i = 0; i < copy->npieces; i++) {
+		struct vm_copy_piece *p = &copy->pieces[i];
+		struct vm_map_entry *e = vm_map_lookup_locked(map, cur);
+
+		/* the entry vm_map_allocate made is consumed piece by piece */
+		if (e->end > cur + p->size) {
+			struct vm_map_entry *rest = vm_map_entry_alloc();
+
+			if (!rest) {
+				kr = KERN_RESOURCE_SHORTAGE;
+				break;
+			}
+			*rest = *e;
+			rest->start = cur + p->size;
+			vm_map_entry_link(map, &e->link, rest);
+			e->end = rest->start;
+		}
+		e->object = p->object;
+		e->offset = p->offset;
+		e->needs_copy = p->needs_copy;
+		p->object = NULL;
+		cur += p->size;
+	}
+	spin_unlock(&map->lock, f);
+	copy->npieces = 0;
+	vm_map_copy_discard(copy);
+	if (kr != KERN_SUCCESS) {
+		vm_map_deallocate(map, base, span);
+		return kr;
+	}
+	*addr = base + page_offset;
+	return KERN_SUCCESS;
+}
+
+/* ---- queries ---- */
+
+/* The region containing *addr, or the first one after it. */
+kern_return_t vm_map_region(struct vm_map *map, vm_address_t *addr, struct vm_region_info *info)
+{
+	struct vm_map_entry *found = NULL;
+	uint64_t f = spin_lock(&map->lock);
+
+	list_for_each(l, &map->entries) {
+		struct vm_map_entry *e = list_entry(l, struct vm_map_entry, link);
+
+		if (e->end > *addr) {
+			found = e;
+			break;
+		}
+	}
+	if (found) {
+		uint64_t g = spin_lock(&vm_lock);
+
+		*info = (struct vm_region_info){
+			.start = found->start, .size = found->end - found->start,
+			.prot = found->prot, .max_prot = found->max_prot,
+			.inheritance = found->inherit, .shared = found->shared,
+			.object_id = found->object ? found->object->id : 0,
+			.offset = found->offset,
+		};
+		spin_unlock(&vm_lock, g);
+		*addr = found->start;
+	}
+	spin_unlock(&map->lock, f);
+	return found ? KERN_SUCCESS : KERN_NO_SPACE;
+}
+
+/* What backs the page at addr: the object and frame a read would find now. */
+kern_return_t vm_map_debug(struct vm_map *map, vm_address_t addr, struct vm_debug_info *info)
+{
+	uint64_t f = spin_lock(&map->lock);
+	struct vm_map_entry *e = vm_map_lookup_locked(map, trunc_page(addr));
+	kern_return_t kr = e ? KERN_SUCCESS : KERN_INVALID_ADDRESS;
+
+	*info = (struct vm_debug_info){ 0 };
+	if (e && e->object) {
+		uint64_t g = spin_lock(&vm_lock);
+		uint64_t offset = e->offset + (trunc_page(addr) - e->start);
+		struct vm_object *obj = e->object;
+		uint32_t depth;
+		struct vm_page *page = vm_object_find_page(obj, offset, &depth);
+
+		if (page) {
+			*info = (struct vm_debug_info){
+				.object_id = page->object->id, .offset = page->offset,
+				.frame = vm_page_pa(page), .shadow_depth = depth, .resident = 1,
+			};
+		}
+		spin_unlock(&vm_lock, g);
+	}
+	spin_unlock(&map->lock, f);
+	return kr;
+}

@@ -1,0 +1,277 @@
+/*
+ * vm_object.c — memory objects, the resident-page hash, shadow chains and
+ * their collapse (vm_object.h).
+ *
+ * Copy strategy: symmetric copy-on-write with shadow objects (Mach's
+ * "delayed copy" for internal memory). A copied region's entries (source and
+ * copy) both point at the same object with needs_copy set; the first write
+ * through either puts a fresh shadow object in front of it and copies the
+ * page up. An object whose only reference is its shadowing object is merged
+ * into it (collapse), so repeated copies do not grow chains without bound.
+ * Memory mapped by several entries at once (SHARE inheritance) is copied
+ * physically when a copy is asked for (vm_object_copy_now): the symmetric
+ * scheme cannot protect a sharer's writable mappings.
+ */
+#include "vm/vm_object.h"
+#include "vm/page_alloc.h"
+#include "vm/phys.h"
+#include "kern/kprintf.h"
+#include "kern/zalloc.h"
+#include "param.h"
+
+spinlock_t vm_lock = SPINLOCK_INIT;
+
+static struct zone object_zone;
+static struct vm_page *vm_pages;         /* indexed by frame number */
+static size_t vm_page_count;
+static struct list *page_hash;
+static size_t page_hash_mask;
+static uint64_t next_object_id = 1;
+
+/* One struct vm_page per frame of the page pool, and the page hash. */
+void vm_page_init(void)
+{
+	struct page_pool *pool = page_pool_kernel();
+	size_t frames = 0, buckets = 1;
+
+	for (size_t f = 0; f < pool->nframes; f++)
+		if (!page_pool_frame_in_use(pool, f))
+			frames = f + 1;
+	while (buckets < frames / 4)
+		buckets <<= 1;
+	vm_page_count = frames;
+	vm_pages = kmem_pages_alloc((frames * sizeof(*vm_pages) + PAGE_SIZE - 1) / PAGE_SIZE);
+	page_hash = kmem_pages_alloc((buckets * sizeof(*page_hash) + PAGE_SIZE - 1) / PAGE_SIZE);
+	if (!vm_pages || !page_hash)
+		panic("no memory for the page table of %zu frames", frames);
+	for (size_t i = 0; i < frames; i++) {
+		vm_pages[i] = (struct vm_page){ 0 };
+		list_init(&vm_pages[i].hash_link);
+		list_init(&vm_pages[i].object_link);
+	}
+	for (size_t i = 0; i < buckets; i++)
+		list_init(&page_hash[i]);
+	page_hash_mask = buckets - 1;
+	zone_init(&object_zone, "vm_object", sizeof(struct vm_object));
+}
+
+struct vm_page *vm_page_of(uint64_t pa)
+{
+	size_t f = pa / PAGE_SIZE;
+
+	return f < vm_page_count ? &vm_pages[f] : NULL;
+}
+
+uint64_t vm_page_pa(const struct vm_page *page)
+{
+	return (uint64_t)(page - vm_pages) * PAGE_SIZE;
+}
+
+static struct list *page_bucket(const struct vm_object *obj, uint64_t offset)
+{
+	uint64_t h = ((uintptr_t)obj >> 6) * 0x9E3779B97F4A7C15UL + offset / PAGE_SIZE;
+
+	return &page_hash[(h ^ (h >> 29)) & page_hash_mask];
+}
+
+struct vm_object *vm_object_allocate(uint64_t size)
+{
+	struct vm_object *obj = zalloc(&object_zone);
+
+	if (!obj)
+		return NULL;
+	obj->refs = 1;
+	obj->size = size;
+	obj->id = next_object_id++;
+	list_init(&obj->pages);
+	return obj;
+}
+
+void vm_object_reference(struct vm_object *obj)
+{
+	obj->refs++;
+}
+
+/* Drop a reference; the last one frees the pages and lets go of the shadow. */
+void vm_object_deallocate(struct vm_object *obj)
+{
+	while (obj && --obj->refs == 0) {
+		struct vm_object *shadow = obj->shadow;
+
+		list_for_each_safe(l, &obj->pages)
+			vm_page_free(list_entry(l, struct vm_page, object_link));
+		zfree(&object_zone, obj);
+		obj = shadow;
+	}
+}
+
+struct vm_page *vm_page_lookup(struct vm_object *obj, uint64_t offset)
+{
+	struct list *b = page_bucket(obj, offset);
+
+	list_for_each(l, b) {
+		struct vm_page *p = list_entry(l, struct vm_page, hash_link);
+
+		if (p->object == obj && p->offset == offset)
+			return p;
+	}
+	return NULL;
+}
+
+static void vm_page_insert(struct vm_page *page, struct vm_object *obj, uint64_t offset)
+{
+	page->object = obj;
+	page->offset = offset;
+	list_push_front(page_bucket(obj, offset), &page->hash_link);
+	list_push_back(&obj->pages, &page->object_link);
+	obj->resident++;
+}
+
+static void vm_page_remove(struct vm_page *page)
+{
+	list_unlink(&page->hash_link);
+	list_unlink(&page->object_link);
+	page->object->resident--;
+	page->object = NULL;
+}
+
+/* A fresh frame as page offset of obj (zeroed if asked), or NULL when memory is out. */
+struct vm_page *vm_page_alloc(struct vm_object *obj, uint64_t offset, bool zero)
+{
+	uint64_t pa = zero ? page_alloc_zeroed() : page_alloc();
+	struct vm_page *page;
+
+	if (!pa)
+		return NULL;
+	page = vm_page_of(pa);
+	vm_page_insert(page, obj, offset);
+	return page;
+}
+
+/* Free a resident page (nothing may still map it). */
+void vm_page_free(struct vm_page *page)
+{
+	vm_page_remove(page);
+	page_free(vm_page_pa(page));
+}
+
+/* The page for offset of obj, looked up down the shadow chain; depth 0 is obj itself. */
+struct vm_page *vm_object_find_page(struct vm_object *obj, uint64_t offset, uint32_t *depth)
+{
+	for (*depth = 0; obj; (*depth)++) {
+		struct vm_page *p = vm_page_lookup(obj, offset);
+
+		if (p)
+			return p;
+		offset += obj->shadow_offset;
+		obj = obj->shadow;
+	}
+	return NULL;
+}
+
+/*
+ * Put a new, empty object of size bytes in front of *obj (which it
+ * shadows, taking over the caller's reference), and make the caller use it.
+ */
+void vm_object_shadow(struct vm_object **obj, uint64_t *offset, uint64_t size)
+{
+	struct vm_object *s = vm_object_allocate(size);
+
+	if (!s)
+		return;                       /* out of memory: the fault will retry */
+	s->shadow = *obj;
+	s->shadow_offset = *offset;
+	*obj = s;
+	*offset = 0;
+	vm_object_collapse(s);
+}
+
+/* Free obj's resident pages in [start, end) (its only user has unmapped them). */
+void vm_object_page_remove(struct vm_object *obj, uint64_t start, uint64_t end)
+{
+	list_for_each_safe(l, &obj->pages) {
+		struct vm_page *p = list_entry(l, struct vm_page, object_link);
+
+		if (p->offset >= start && p->offset < end)
+			vm_page_free(p);
+	}
+}
+
+/*
+ * Merge shadows that only obj refers to into obj: their pages that obj
+ * does not hide move up (pages outside obj are freed), and obj takes over
+ * their shadow. Mapped frames stay where they are mapped.
+ */
+void vm_object_collapse(struct vm_object *obj)
+{
+	struct vm_object *backing;
+
+	while ((backing = obj->shadow) && backing->refs == 1) {
+		list_for_each_safe(l, &backing->pages) {
+			struct vm_page *p = list_entry(l, struct vm_page, object_link);
+			uint64_t off = p->offset - obj->shadow_offset;
+
+			if (p->offset < obj->shadow_offset || off >= obj->size ||
+			    vm_page_lookup(obj, off)) {
+				vm_page_free(p);
+				continue;
+			}
+			vm_page_remove(p);
+			vm_page_insert(p, obj, off);
+		}
+		obj->shadow = backing->shadow;
+		obj->shadow_offset += backing->shadow_offset;
+		backing->shadow = NULL;
+		backing->refs = 0;
+		zfree(&object_zone, backing);
+	}
+}
+
+/* A new object holding a copy of every page visible in [offset, offset+size) of src. */
+struct vm_object *vm_object_copy_now(struct vm_object *src, uint64_t offset, uint64_t size)
+{
+	struct vm_object *copy = vm_object_allocate(size);
+	uint32_t depth;
+
+	for (uint64_t o = 0; copy && src && o < size; o += PAGE_SIZE) {
+		struct vm_page *from = vm_object_find_page(src, offset + o, &depth), *to;
+
+		if (!from)
+			continue;
+		to = vm_page_alloc(copy, o, false);
+		if (!to) {
+			vm_object_deallocate(copy);
+			return NULL;
+		}
+		page_copy(vm_page_pa(to), vm_page_pa(from));
+	}
+	return copy;
+}
+
+/*
+ * Split a private object: a new object takes obj's offsets from `at` on
+ * (its pages move, it shadows what obj shadows). For clipping a map entry
+ * whose object nobody else uses. Returns NULL if memory is short (the
+ * caller then shares obj instead).
+ */
+struct vm_object *vm_object_split(struct vm_object *obj, uint64_t at)
+{
+	struct vm_object *hi = vm_object_allocate(obj->size > at ? obj->size - at : PAGE_SIZE);
+
+	if (!hi)
+		return NULL;
+	list_for_each_safe(l, &obj->pages) {
+		struct vm_page *p = list_entry(l, struct vm_page, object_link);
+
+		if (p->offset < at)
+			continue;
+		vm_page_remove(p);
+		vm_page_insert(p, hi, p->offset - at);
+	}
+	if (obj->shadow) {
+		hi->shadow = obj->shadow;
+		hi->shadow_offset = obj->shadow_offset + at;
+		vm_object_reference(obj->shadow);
+	}
+	return hi;
+}

@@ -20,6 +20,7 @@ struct pmap;
 typedef void (*pmap_unmap_fn)(void *ctx, vm_address_t va, uint64_t pa);
 
 void pmap_bootstrap(void);                 /* adopt the boot tables, drop the identity map */
+void pmap_init(void);                      /* reverse mappings (after the zone allocator) */
 struct pmap *pmap_kernel(void);
 struct pmap *pmap_create(void);            /* NULL when out of memory */
 void pmap_destroy(struct pmap *p);         /* every translation must be removed first */
@@ -33,5 +34,13 @@ bool pmap_extract(struct pmap *p, vm_address_t va, uint64_t *pa, vm_prot_t *prot
 void pmap_activate(struct pmap *p);        /* load on this CPU */
 bool pmap_is_active(struct pmap *p);       /* loaded on this CPU? */
 size_t pmap_footprint(struct pmap *p);     /* bytes of translation structures held */
+void pmap_collect(struct pmap *p);         /* drop translations the VM layer can rebuild */
+
+/* Every mapping of one frame, through the per-frame reverse mappings. */
+void pmap_page_protect(uint64_t pa, vm_prot_t prot);  /* VM_PROT_NONE removes them */
+bool pmap_is_referenced(uint64_t pa);
+bool pmap_is_modified(uint64_t pa);
+void pmap_clear_reference(uint64_t pa);
+void pmap_clear_modify(uint64_t pa);
 
 #endif

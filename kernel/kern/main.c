@@ -79,6 +79,7 @@ void kmain(uint32_t mbi_phys, uint32_t magic)
 	page_alloc_init();
 	pmap_bootstrap();
 	kmem_init();
+	pmap_init();
 	vm_page_init();
 	vm_map_init();
 	thread_init();

@@ -17,6 +17,7 @@
 #include "vm/phys.h"
 #include "kern/kprintf.h"
 #include "kern/zalloc.h"
+#include "pmap.h"
 #include "param.h"
 
 spinlock_t vm_lock = SPINLOCK_INIT;
@@ -148,9 +149,10 @@ struct vm_page *vm_page_alloc(struct vm_object *obj, uint64_t offset, bool zero)
 	return page;
 }
 
-/* Free a resident page (nothing may still map it). */
+/* Free a resident page, removing any translation still pointing at it. */
 void vm_page_free(struct vm_page *page)
 {
+	pmap_page_protect(vm_page_pa(page), VM_PROT_NONE);
 	vm_page_remove(page);
 	page_free(vm_page_pa(page));
 }

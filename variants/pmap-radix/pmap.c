@@ -4,9 +4,9 @@
  * Each pmap owns a PML4 whose upper half (entries 256..511: the direct map
  * and the kernel image) is copied from the kernel's, so the kernel is
  * mapped in every address space. Table pages are allocated on demand and
- * freed with the pmap. VM_PROT_NONE is a present, supervisor-only entry:
- * the frame stays attached (the VM layer keeps anonymous pages in the
- * pmap) but every user access faults. TLB entries are flushed with invlpg
+ * freed with the pmap. The pmap is only a cache of the VM layer's maps and
+ * objects: removing a translation never loses data. VM_PROT_NONE as a
+ * protection removes the translations. TLB entries are flushed with invlpg
  * when the pmap is loaded on this CPU (single CPU for now; shootdown comes
  * with SMP).
  */
@@ -23,6 +23,8 @@
 #define PTE_P     (1UL << 0)
 #define PTE_W     (1UL << 1)
 #define PTE_U     (1UL << 2)
+#define PTE_A     (1UL << 5)
+#define PTE_D     (1UL << 6)
 #define PTE_PS    (1UL << 7)
 #define PTE_NX    (1UL << 63)
 #define PTE_ADDR  0x000FFFFFFFFFF000UL
@@ -31,9 +33,25 @@
 
 struct pmap {
 	uint64_t pml4_pa;
-	spinlock_t lock;
 	size_t table_pages;      /* page-table pages below the PML4 */
 };
+
+/* A reverse mapping: frame -> (pmap, va), on the frame's pv list. */
+struct pv_entry {
+	struct list link;
+	struct pmap *pmap;
+	vm_address_t va;
+};
+
+/*
+ * One lock for every pmap and the reverse mappings (taken after vm_lock):
+ * page_protect goes from a frame to many pmaps, so per-pmap locks would need
+ * an ordering dance that one CPU does not need yet.
+ */
+static spinlock_t pmap_lock = SPINLOCK_INIT;
+static struct list *pv_heads;      /* per frame number */
+static size_t pv_frames;
+static struct zone pv_zone;
 
 extern uint64_t boot_pml4[PT_ENTRIES];
 extern bool cpu_has_nx;
@@ -56,10 +74,66 @@ void pmap_bootstrap(void)
 {
 	zone_init(&pmap_zone, "pmap", sizeof(struct pmap));
 	kernel_pmap.pml4_pa = virt_to_phys(boot_pml4);
-	kernel_pmap.lock = (spinlock_t)SPINLOCK_INIT;
 	boot_pml4[0] = 0;                 /* the boot stub's identity map */
 	write_cr3(kernel_pmap.pml4_pa);
 	active_pmap[0] = &kernel_pmap;
+}
+
+/* The reverse-mapping table: one list head per frame of the page pool (after kmem_init). */
+void pmap_init(void)
+{
+	struct page_pool *pool = page_pool_kernel();
+
+	pv_frames = pool->nframes;
+	while (pv_frames > 0 && page_pool_frame_in_use(pool, pv_frames - 1))
+		pv_frames--;
+	pv_heads = kmem_pages_alloc((pv_frames * sizeof(*pv_heads) + PAGE_SIZE - 1) / PAGE_SIZE);
+	if (!pv_heads)
+		panic("no memory for reverse mappings");
+	for (size_t i = 0; i < pv_frames; i++)
+		list_init(&pv_heads[i]);
+	zone_init(&pv_zone, "pv_entry", sizeof(struct pv_entry));
+}
+
+static struct list *pv_head(uint64_t pa)
+{
+	size_t f = pa / PAGE_SIZE;
+
+	return pv_heads && f < pv_frames ? &pv_heads[f] : NULL;
+}
+
+/* Record that p maps pa at va (pmap_lock held); false when out of memory. */
+static bool pv_add(struct pmap *p, vm_address_t va, uint64_t pa)
+{
+	struct list *head = pv_head(pa);
+	struct pv_entry *pv;
+
+	if (!head)
+		return true;                  /* not a pool frame (device memory) */
+	pv = zalloc(&pv_zone);
+	if (!pv)
+		return false;
+	pv->pmap = p;
+	pv->va = va;
+	list_push_front(head, &pv->link);
+	return true;
+}
+
+static void pv_remove(struct pmap *p, vm_address_t va, uint64_t pa)
+{
+	struct list *head = pv_head(pa);
+
+	if (!head)
+		return;
+	list_for_each(l, head) {
+		struct pv_entry *pv = list_entry(l, struct pv_entry, link);
+
+		if (pv->pmap == p && pv->va == va) {
+			list_unlink(&pv->link);
+			zfree(&pv_zone, pv);
+			return;
+		}
+	}
 }
 
 struct pmap *pmap_kernel(void)
@@ -82,7 +156,6 @@ struct pmap *pmap_create(void)
 	pml4 = phys_to_virt(p->pml4_pa);
 	for (int i = PT_ENTRIES / 2; i < PT_ENTRIES; i++)
 		pml4[i] = boot_pml4[i];
-	p->lock = (spinlock_t)SPINLOCK_INIT;
 	return p;
 }
 
@@ -108,6 +181,7 @@ void pmap_destroy(struct pmap *p)
 
 	if (active_pmap[cpu] == p)
 		pmap_activate(&kernel_pmap);
+	pmap_remove(p, 0, USER_SPACE_END + PAGE_SIZE, NULL, NULL);   /* the comm page too */
 	p->table_pages -= pmap_free_tables(phys_to_virt(p->pml4_pa), 3, PT_ENTRIES / 2);
 	assert(p->table_pages == 0);
 	page_free(p->pml4_pa);
@@ -169,19 +243,27 @@ static vm_prot_t pmap_pte_prot(uint64_t pte)
 
 kern_return_t pmap_enter(struct pmap *p, vm_address_t va, uint64_t pa, vm_prot_t prot)
 {
-	uint64_t f = spin_lock(&p->lock);
+	uint64_t f = spin_lock(&pmap_lock);
 	uint64_t *pte = pmap_walk(p, va, true);
 	bool was_present;
 
 	if (!pte) {
-		spin_unlock(&p->lock, f);
+		spin_unlock(&pmap_lock, f);
 		return KERN_RESOURCE_SHORTAGE;
 	}
 	was_present = *pte & PTE_P;
+	if (!was_present || (*pte & PTE_ADDR) != (pa & PTE_ADDR)) {
+		if (!pv_add(p, va, pa)) {
+			spin_unlock(&pmap_lock, f);
+			return KERN_RESOURCE_SHORTAGE;
+		}
+		if (was_present)
+			pv_remove(p, va, *pte & PTE_ADDR);
+	}
 	*pte = (pa & PTE_ADDR) | pmap_pte_bits(prot);
 	if (was_present && pmap_is_active(p))
 		invlpg(va);
-	spin_unlock(&p->lock, f);
+	spin_unlock(&pmap_lock, f);
 	return KERN_SUCCESS;
 }
 
@@ -234,6 +316,7 @@ static void pmap_for_each_pte(struct pmap *p, vm_address_t start, vm_address_t e
 }
 
 struct pmap_remove_ctx {
+	struct pmap *pmap;
 	pmap_unmap_fn fn;
 	void *ctx;
 };
@@ -244,6 +327,7 @@ static void pmap_remove_one(void *ctx, vm_address_t va, uint64_t *pte)
 	uint64_t pa = *pte & PTE_ADDR;
 
 	*pte = 0;
+	pv_remove(rc->pmap, va, pa);
 	if (rc->fn)
 		rc->fn(rc->ctx, va, pa);
 }
@@ -251,10 +335,10 @@ static void pmap_remove_one(void *ctx, vm_address_t va, uint64_t *pte)
 void pmap_remove(struct pmap *p, vm_address_t start, vm_address_t end,
 		 pmap_unmap_fn fn, void *ctx)
 {
-	struct pmap_remove_ctx rc = { fn, ctx };
-	uint64_t f = spin_lock(&p->lock);
+	struct pmap_remove_ctx rc = { p, fn, ctx };
+	uint64_t f = spin_lock(&pmap_lock);
 	pmap_for_each_pte(p, start, end, pmap_remove_one, &rc);
-	spin_unlock(&p->lock, f);
+	spin_unlock(&pmap_lock, f);
 }
 
 static void pmap_protect_one(void *ctx, vm_address_t va, uint64_t *pte)
@@ -265,14 +349,18 @@ static void pmap_protect_one(void *ctx, vm_address_t va, uint64_t *pte)
 
 void pmap_protect(struct pmap *p, vm_address_t start, vm_address_t end, vm_prot_t prot)
 {
-	uint64_t f = spin_lock(&p->lock);
+	if (prot == VM_PROT_NONE) {          /* nothing may be accessed: drop the translations */
+		pmap_remove(p, start, end, NULL, NULL);
+		return;
+	}
+	uint64_t f = spin_lock(&pmap_lock);
 	pmap_for_each_pte(p, start, end, pmap_protect_one, &prot);
-	spin_unlock(&p->lock, f);
+	spin_unlock(&pmap_lock, f);
 }
 
 bool pmap_extract(struct pmap *p, vm_address_t va, uint64_t *pa, vm_prot_t *prot)
 {
-	uint64_t f = spin_lock(&p->lock);
+	uint64_t f = spin_lock(&pmap_lock);
 	uint64_t *pte = pmap_walk(p, va, false);
 	bool present = pte && (*pte & PTE_P);
 
@@ -280,7 +368,7 @@ bool pmap_extract(struct pmap *p, vm_address_t va, uint64_t *pa, vm_prot_t *prot
 		*pa = *pte & PTE_ADDR;
 		*prot = pmap_pte_prot(*pte);
 	}
-	spin_unlock(&p->lock, f);
+	spin_unlock(&pmap_lock, f);
 	return present;
 }
 
@@ -297,4 +385,85 @@ void pmap_activate(struct pmap *p)
 size_t pmap_footprint(struct pmap *p)
 {
 	return (p->table_pages + 1) * PAGE_SIZE;
+}
+
+/* Limit every mapping of frame pa to prot (VM_PROT_NONE removes them), in every pmap. */
+void pmap_page_protect(uint64_t pa, vm_prot_t prot)
+{
+	uint64_t f = spin_lock(&pmap_lock);
+	struct list *head = pv_head(pa);
+
+	if (head) {
+		list_for_each_safe(l, head) {
+			struct pv_entry *pv = list_entry(l, struct pv_entry, link);
+			uint64_t *pte = pmap_walk(pv->pmap, pv->va, false);
+
+			if (!pte || !(*pte & PTE_P))
+				continue;
+			if (prot == VM_PROT_NONE) {
+				*pte = 0;
+				list_unlink(&pv->link);
+			} else {
+				*pte = (*pte & ~(PTE_W | PTE_NX)) |
+				       (pmap_pte_bits(pmap_pte_prot(*pte) & prot) & (PTE_W | PTE_NX));
+			}
+			if (pmap_is_active(pv->pmap))
+				invlpg(pv->va);
+			if (prot == VM_PROT_NONE)
+				zfree(&pv_zone, pv);
+		}
+	}
+	spin_unlock(&pmap_lock, f);
+}
+
+/* Accessed/dirty bits of every mapping of pa: report them, and clear them if asked. */
+static bool pmap_page_bits(uint64_t pa, uint64_t bit, bool clear)
+{
+	uint64_t f = spin_lock(&pmap_lock);
+	struct list *head = pv_head(pa);
+	bool any = false;
+
+	if (head) {
+		list_for_each(l, head) {
+			struct pv_entry *pv = list_entry(l, struct pv_entry, link);
+			uint64_t *pte = pmap_walk(pv->pmap, pv->va, false);
+
+			if (pte && (*pte & bit)) {
+				any = true;
+				if (clear) {
+					*pte &= ~bit;
+					if (pmap_is_active(pv->pmap))
+						invlpg(pv->va);
+				}
+			}
+		}
+	}
+	spin_unlock(&pmap_lock, f);
+	return any;
+}
+
+bool pmap_is_referenced(uint64_t pa)
+{
+	return pmap_page_bits(pa, PTE_A, false);
+}
+
+bool pmap_is_modified(uint64_t pa)
+{
+	return pmap_page_bits(pa, PTE_D, false);
+}
+
+void pmap_clear_reference(uint64_t pa)
+{
+	pmap_page_bits(pa, PTE_A, true);
+}
+
+void pmap_clear_modify(uint64_t pa)
+{
+	pmap_page_bits(pa, PTE_D, true);
+}
+
+/* Drop every user translation of p: the VM layer rebuilds them on demand. */
+void pmap_collect(struct pmap *p)
+{
+	pmap_remove(p, USER_SPACE_START, USER_SPACE_END, NULL, NULL);
 }

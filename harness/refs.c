@@ -9,6 +9,18 @@ const struct bench_ref bench_refs[] = {
 	{ .benchmark = "null_rpc_threads", .parameter = "-", .unit = BENCH_UNIT_INSN,
 	  .label = "null RPC round trip, threads in one task", .sel4 = "", .gnu_mach = "",
 	  .linux_figure = "", .goal = "≤ 475" },
+	{ .benchmark = "zero_fill_fault", .parameter = "-", .unit = BENCH_UNIT_INSN,
+	  .label = "zero-fill page fault", .sel4 = "", .gnu_mach = "~6,470",
+	  .linux_figure = "~2,750", .goal = "≤ 2,750" },
+	{ .benchmark = "ool_transfer", .parameter = "1048576", .unit = BENCH_UNIT_INSN,
+	  .label = "out-of-line 1 MiB round trip (copy-on-write)", .sel4 = "",
+	  .gnu_mach = "6,040", .linux_figure = "", .goal = "≥ 200× cheaper than in-line" },
+	{ .benchmark = "rpc_inline", .parameter = "1048576", .unit = BENCH_UNIT_INSN,
+	  .label = "in-line 1 MiB round trip", .sel4 = "", .gnu_mach = "986,780",
+	  .linux_figure = "", .goal = "" },
+	{ .benchmark = "task_spawn_wait", .parameter = "-", .unit = BENCH_UNIT_INSN,
+	  .label = "task spawn + exit + wait (Linux: fork + exit + wait)", .sel4 = "",
+	  .gnu_mach = "", .linux_figure = "~152,000", .goal = "≤ 2× Linux" },
 };
 
 const size_t bench_ref_count = sizeof bench_refs / sizeof bench_refs[0];

@@ -22,6 +22,7 @@ enum bench_request {
 	BENCH_REQ_NULL = 1,       /* reply at once */
 	BENCH_REQ_OOL = 2,        /* deallocate the received region, then reply */
 	BENCH_REQ_RIGHTS = 3,     /* drop the received send rights, then reply */
+	BENCH_REQ_OOL_WRITE = 4,  /* write every page of the received region, deallocate, reply */
 	BENCH_REQ_QUIT = 99,
 };
 

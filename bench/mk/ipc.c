@@ -118,7 +118,7 @@ void bench_rpc_inline(void)
 	bench_server_stop(service);
 }
 
-void bench_ool_transfer(void)
+static void bench_ool(const char *name, int request)
 {
 	mach_port_name_t service = bench_server_start_task();
 
@@ -129,16 +129,26 @@ void bench_ool_transfer(void)
 		vm_address_t region = bench_alloc((size_t)n);
 		struct rpc r;
 
-		rpc_init(&r, service, BENCH_REQ_OOL, size);
+		rpc_init(&r, service, request, size);
 		*rpc_item(&r) = (struct mach_msg_type){ .kind = MACH_MSG_TYPE_OOL, .count = 1 };
 		*(struct mach_msg_ool *)(rpc_item(&r) + 1) =
 			(struct mach_msg_ool){ .address = region, .size = (uint64_t)n };
 		memcpy(r.buf, r.msg, size);
-		bench_measure("ool_transfer", n, bench_plan_for(20000 + 3 * (uint64_t)n), rpc_call, &r);
+		bench_measure(name, n, bench_plan_for(20000 + 2 * (uint64_t)n), rpc_call, &r);
 		rpc_fini(&r);
 		mk_vm_deallocate(MACH_PORT_TASK_SELF, region, (vm_size_t)n);
 	}
 	bench_server_stop(service);
+}
+
+void bench_ool_transfer(void)
+{
+	bench_ool("ool_transfer", BENCH_REQ_OOL);
+}
+
+void bench_ool_write_all(void)
+{
+	bench_ool("ool_write_all", BENCH_REQ_OOL_WRITE);
 }
 
 void bench_port_rights(void)

@@ -14,9 +14,11 @@ static void bench_server_consume(struct mach_msg_header *h)
 {
 	struct mach_msg_type *t = (struct mach_msg_type *)(h + 1);
 
-	if (h->id == BENCH_REQ_OOL) {
+	if (h->id == BENCH_REQ_OOL || h->id == BENCH_REQ_OOL_WRITE) {
 		struct mach_msg_ool *o = (struct mach_msg_ool *)(t + 1);
 
+		for (uint64_t i = 0; h->id == BENCH_REQ_OOL_WRITE && i < o->size; i += 4096)
+			((volatile char *)o->address)[i] = 1;
 		if (o->size)
 			mk_vm_deallocate(MACH_PORT_TASK_SELF, o->address, o->size);
 	} else if (h->id == BENCH_REQ_RIGHTS) {

@@ -71,6 +71,9 @@ static void boot_info_parse_modules(const struct mb_info *mbi)
 		bm->end = m[i].mod_end;
 		strncpy_z(bm->cmdline, m[i].string ? phys_to_virt(m[i].string) : "",
 			  sizeof(bm->cmdline));
+		if (m[i].string && strlen(phys_to_virt(m[i].string)) >= sizeof(bm->cmdline))
+			kprintf("machlab: boot module %u: command line longer than %zu bytes, cut\n",
+				i, sizeof(bm->cmdline) - 1);
 		boot_info.reserved_end = max_u64(boot_info.reserved_end, m[i].mod_end);
 		if (m[i].string)
 			boot_info.reserved_end = max_u64(boot_info.reserved_end,

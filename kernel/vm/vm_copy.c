@@ -63,6 +63,8 @@ static struct vm_object *vm_copy_source(struct vm_map *map, struct vm_map_entry 
 
 	if (!e->object && !(e->object = vm_object_allocate(e->end - e->start)))
 		return NULL;
+	if (e->shared && e->object->refs == 1)
+		e->shared = false;                    /* the other sharers are gone */
 	if (e->shared) {
 		*offset = 0;
 		*needs_copy = false;
@@ -326,7 +328,8 @@ kern_return_t vm_map_region(struct vm_map *map, vm_address_t *addr, struct vm_re
 		*info = (struct vm_region_info){
 			.start = found->start, .size = found->end - found->start,
 			.prot = found->prot, .max_prot = found->max_prot,
-			.inheritance = found->inherit, .shared = found->shared,
+			.inheritance = found->inherit,
+			.shared = found->shared && found->object && found->object->refs > 1,
 			.object_id = found->object ? found->object->id : 0,
 			.offset = found->offset,
 		};

@@ -85,6 +85,8 @@ struct vm_object *vm_object_allocate(uint64_t size)
 	obj->size = size;
 	obj->id = next_object_id++;
 	list_init(&obj->pages);
+	list_init(&obj->shadowers);
+	list_init(&obj->shadow_link);
 	return obj;
 }
 
@@ -93,7 +95,22 @@ void vm_object_reference(struct vm_object *obj)
 	obj->refs++;
 }
 
-/* Drop a reference; the last one frees the pages and lets go of the shadow. */
+/* Make obj shadow `shadow` (whose reference the caller gives). */
+static void vm_object_set_shadow(struct vm_object *obj, struct vm_object *shadow, uint64_t offset)
+{
+	list_unlink(&obj->shadow_link);
+	obj->shadow = shadow;
+	obj->shadow_offset = offset;
+	if (shadow)
+		list_push_back(&shadow->shadowers, &obj->shadow_link);
+}
+
+/*
+ * Drop a reference; the last one frees the pages and lets go of the shadow.
+ * An object left with one reference, held by the one object shadowing it,
+ * is merged into that object at once (so a parent that keeps creating
+ * copy-on-write children does not keep their old pages in its chain).
+ */
 void vm_object_deallocate(struct vm_object *obj)
 {
 	while (obj && --obj->refs == 0) {
@@ -101,9 +118,13 @@ void vm_object_deallocate(struct vm_object *obj)
 
 		list_for_each_safe(l, &obj->pages)
 			vm_page_free(list_entry(l, struct vm_page, object_link));
+		vm_object_set_shadow(obj, NULL, 0);
 		zfree(&object_zone, obj);
 		obj = shadow;
 	}
+	if (obj && obj->refs == 1 && obj->shadowers.next != &obj->shadowers &&
+	    obj->shadowers.next->next == &obj->shadowers)
+		vm_object_collapse(list_entry(obj->shadowers.next, struct vm_object, shadow_link));
 }
 
 struct vm_page *vm_page_lookup(struct vm_object *obj, uint64_t offset)
@@ -181,8 +202,7 @@ void vm_object_shadow(struct vm_object **obj, uint64_t *offset, uint64_t size)
 
 	if (!s)
 		return;                       /* out of memory: the fault will retry */
-	s->shadow = *obj;
-	s->shadow_offset = *offset;
+	vm_object_set_shadow(s, *obj, *offset);
 	*obj = s;
 	*offset = 0;
 	vm_object_collapse(s);
@@ -221,8 +241,9 @@ void vm_object_collapse(struct vm_object *obj)
 			vm_page_remove(p);
 			vm_page_insert(p, obj, off);
 		}
-		obj->shadow = backing->shadow;
-		obj->shadow_offset += backing->shadow_offset;
+		vm_object_set_shadow(obj, backing->shadow, obj->shadow_offset + backing->shadow_offset);
+		if (backing->shadow)                   /* obj holds backing's reference now */
+			list_unlink(&backing->shadow_link);
 		backing->shadow = NULL;
 		backing->refs = 0;
 		zfree(&object_zone, backing);
@@ -271,9 +292,8 @@ struct vm_object *vm_object_split(struct vm_object *obj, uint64_t at)
 		vm_page_insert(p, hi, p->offset - at);
 	}
 	if (obj->shadow) {
-		hi->shadow = obj->shadow;
-		hi->shadow_offset = obj->shadow_offset + at;
 		vm_object_reference(obj->shadow);
+		vm_object_set_shadow(hi, obj->shadow, obj->shadow_offset + at);
 	}
 	return hi;
 }

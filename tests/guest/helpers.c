@@ -14,6 +14,7 @@ int helper_write_after_protect(int, char **);
 int helper_read_after_deallocate(int, char **);
 int helper_exit0(int, char **);
 int helper_write_comm_page(int, char **);
+int helper_vm_split_hole(int, char **);
 int helper_spin(int, char **);
 int helper_ipc_idle(int, char **);
 int helper_ipc_echo_server(int, char **);
@@ -34,6 +35,7 @@ const struct guest_helper guest_helpers[] = {
 	{ "read_after_deallocate", helper_read_after_deallocate },
 	{ "exit0", helper_exit0 },
 	{ "write_comm_page", helper_write_comm_page },
+	{ "vm_split_hole", helper_vm_split_hole },
 	{ "spin", helper_spin },
 	{ "ipc_idle", helper_ipc_idle },
 	{ "ipc_echo_server", helper_ipc_echo_server },

@@ -12,7 +12,7 @@
 #include "param.h"
 
 #define BOOT_MEM_RANGES_MAX 32
-#define BOOT_CMDLINE_MAX    256
+#define BOOT_CMDLINE_MAX    4096   /* bytes of a module command line kept (= SPAWN_ARGS_MAX_BYTES) */
 
 struct boot_range {
 	uint64_t start, end;     /* physical, [start, end) */

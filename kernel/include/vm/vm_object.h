@@ -28,6 +28,8 @@ struct vm_object {
 	uint32_t resident;
 	struct vm_object *shadow;   /* copy-on-write source (referenced), or NULL */
 	uint64_t shadow_offset;     /* where this object's offset 0 is in the shadow */
+	struct list shadowers;      /* objects whose shadow this is */
+	struct list shadow_link;    /* in shadow->shadowers */
 };
 
 /* One per physical frame the kernel manages (vm_page_of). */

@@ -28,5 +28,6 @@ typedef int kern_return_t;
 #define KERN_INVALID_VALUE      16  /* a value out of range for a port operation: a right,
 					 * disposition, variant or qlimit, or mod_refs below zero */
 #define KERN_UREFS_OVERFLOW     17  /* too many user references */
+#define KERN_MEMORY_ERROR       18  /* the pager failed, timed out or died */
 
 #endif

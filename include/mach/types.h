@@ -89,6 +89,8 @@ struct task_status {
 #define KSTAT_IPC_FASTPATH_MISSES 10  /* send+receive calls that took the general path */
 #define KSTAT_PORTS          11  /* ports alive */
 #define KSTAT_COW_FAULTS     12  /* pages copied on a write to copy-on-write memory */
-#define KSTAT_COUNT          13
+#define KSTAT_PAGER_MESSAGES 13  /* messages between the kernel and pagers (both ways) */
+#define KSTAT_PAGER_FAULTS   14  /* faults that had to ask a pager */
+#define KSTAT_COUNT          15
 
 #endif

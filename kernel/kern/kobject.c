@@ -11,7 +11,12 @@
 #include "kern/zalloc.h"
 #include "lib/string.h"
 #include <mach/kobject.h>
+#include <mach/memory_object.h>
+#include "pager.h"
+#include "vm/vm_object.h"
 
+/* Tasks and threads are referenced by their ports; a memory object's control port is not
+ * (the object tears the port down when it dies, see vm_pager.c). */
 static void kobject_obj_ref(enum kobject_type type, void *obj)
 {
 	if (type == KOT_TASK)
@@ -78,8 +83,10 @@ void kobject_port_destroyed(struct port *p)
 	p->kobject = NULL;
 	if (type == KOT_TASK)
 		((struct task *)obj)->self_port = NULL;
-	else
+	else if (type == KOT_THREAD)
 		((struct thread *)obj)->self_port = NULL;
+	else
+		((struct vm_object *)obj)->control = NULL;
 	kobject_obj_release(type, obj);
 }
 
@@ -111,47 +118,17 @@ kern_return_t kobject_lookup(struct ipc_space *space, mach_port_name_t name,
 }
 
 /*
- * A reply to req (which gives up its reply right): header + one INLINE item
- * of words, and one PORTS item if send_right (referenced, counted) is given.
+ * A reply to req (which gives up its reply right): one INLINE item of
+ * words, and one PORTS item if send_right (referenced, counted) is given.
  */
 struct kmsg *kobject_reply_alloc(struct kmsg *req, const uint32_t *words, uint32_t nwords,
 				 struct port *send_right)
 {
-	uint32_t inline_bytes = (nwords * 4 + 7) & ~7u;
-	uint32_t size = sizeof(struct mach_msg_header) + sizeof(struct mach_msg_type) +
-			inline_bytes + (send_right ? sizeof(struct mach_msg_type) + 8 : 0);
-	struct kmsg *m = kmsg_alloc(size, true);
-	struct mach_msg_type *t;
+	struct port *dest = req->reply;
 
-	if (!m)
-		return NULL;
-	m->dest = req->reply;
-	m->dest_type = req->reply_type;
 	req->reply = NULL;
-	m->hdr->bits = MACH_MSGH_BITS(MACH_MSG_TYPE_MOVE_SEND_ONCE, 0) | MACH_MSGH_BITS_COMPLEX;
-	m->hdr->size = size;
-	m->hdr->id = req->hdr->id + 100;
-	t = (struct mach_msg_type *)(m->hdr + 1);
-	*t = (struct mach_msg_type){ .kind = MACH_MSG_TYPE_INLINE, .elem_size = 4, .count = nwords };
-	memcpy(t + 1, words, nwords * 4);
-	if (send_right) {
-		t = (struct mach_msg_type *)((char *)(t + 1) + inline_bytes);
-		*t = (struct mach_msg_type){ .kind = MACH_MSG_TYPE_PORTS,
-					     .disposition = MACH_MSG_TYPE_MOVE_SEND, .count = 1 };
-		m->rights = kmem_alloc(sizeof(*m->rights));
-		if (!m->rights) {
-			struct msg_right r = { .port = send_right, .type = MSG_RIGHT_SEND };
-
-			msg_right_destroy(&r);
-			kmsg_destroy(m);
-			return NULL;
-		}
-		m->nrights = 1;
-		m->rights[0] = (struct msg_right){ .port = send_right, .type = MSG_RIGHT_SEND,
-			.disposition = MACH_MSG_TYPE_MOVE_SEND,
-			.offset = (uint32_t)((char *)(t + 1) - (char *)m->hdr) };
-	}
-	return m;
+	return kmsg_kernel_build(dest, req->reply_type, req->hdr->id + 100, words, nwords, 4,
+				 send_right);
 }
 
 /* Queue a kernel-made message; a dead destination destroys it (ipc_lock held). */
@@ -184,6 +161,15 @@ void kobject_server(struct kmsg *m)
 {
 	uint64_t f = spin_lock(&ipc_lock);
 	struct port *p = m->dest;
+
+	if (p->kotype == KOT_MEMORY_CONTROL || (!p->active && p->kotype == KOT_NONE &&
+						 m->hdr->id >= MEMORY_OBJECT_INIT_ID)) {
+		void *obj = p->kotype == KOT_MEMORY_CONTROL ? p->kobject : NULL;
+
+		spin_unlock(&ipc_lock, f);
+		pager_control_server(m, obj);          /* takes the VM locks itself */
+		return;
+	}
 	uint32_t w[8] = { KERN_INVALID_ARGUMENT };
 	uint32_t n = 1;
 

@@ -453,3 +453,54 @@ mach_msg_return_t msg_copyout(struct kmsg *m, struct ipc_space *space, struct vm
 	kmsg_free(m);
 	return mr;
 }
+
+/*
+ * A message the kernel makes (ipc_lock held): to dest, whose right of
+ * dest_type it takes over, with one INLINE item of n elements of elem_size
+ * bytes and, if send_right is given (referenced and counted), a PORTS item
+ * carrying it. On failure every right given is destroyed and NULL returned.
+ */
+struct kmsg *kmsg_kernel_build(struct port *dest, enum msg_right_type dest_type, int id,
+			       const void *data, uint32_t n, uint8_t elem_size,
+			       struct port *send_right)
+{
+	uint32_t inline_bytes = (uint32_t)round8((uint64_t)n * elem_size);
+	uint32_t size = HDR_BYTES + sizeof(struct mach_msg_type) + inline_bytes +
+			(send_right ? sizeof(struct mach_msg_type) + 8 : 0);
+	struct kmsg *m = kmsg_alloc(size, true);
+	struct msg_right dr = { .port = dest, .type = dest_type };
+	struct msg_right sr = { .port = send_right, .type = MSG_RIGHT_SEND };
+	struct mach_msg_type *t;
+
+	if (m && send_right && !(m->rights = kmem_alloc(sizeof(*m->rights)))) {
+		kmsg_free(m);
+		m = NULL;
+	}
+	if (!m) {
+		msg_right_destroy(&dr);
+		msg_right_destroy(&sr);
+		return NULL;
+	}
+	m->dest = dest;
+	m->dest_type = dest_type;
+	*m->hdr = (struct mach_msg_header){
+		.bits = MACH_MSGH_BITS(dest_type == MSG_RIGHT_SEND_ONCE ?
+				       MACH_MSG_TYPE_MOVE_SEND_ONCE : MACH_MSG_TYPE_MOVE_SEND, 0) |
+			MACH_MSGH_BITS_COMPLEX,
+		.size = size, .id = id,
+	};
+	t = (struct mach_msg_type *)(m->hdr + 1);
+	*t = (struct mach_msg_type){ .kind = MACH_MSG_TYPE_INLINE, .elem_size = elem_size,
+				     .count = n };
+	memcpy(t + 1, data, (size_t)n * elem_size);
+	if (send_right) {
+		t = (struct mach_msg_type *)((char *)(t + 1) + inline_bytes);
+		*t = (struct mach_msg_type){ .kind = MACH_MSG_TYPE_PORTS,
+					     .disposition = MACH_MSG_TYPE_MOVE_SEND, .count = 1 };
+		m->nrights = 1;
+		m->rights[0] = (struct msg_right){ .port = send_right, .type = MSG_RIGHT_SEND,
+			.disposition = MACH_MSG_TYPE_MOVE_SEND,
+			.offset = (uint32_t)((char *)(t + 1) - (char *)m->hdr) };
+	}
+	return m;
+}

@@ -8,21 +8,8 @@
 
 void notify_send(struct port *notify, int id, mach_port_name_t name)
 {
-	struct kmsg *m = kmsg_alloc(sizeof(struct mach_notify_msg), true);
-	struct mach_notify_msg *n;
+	struct kmsg *m = kmsg_kernel_build(notify, MSG_RIGHT_SEND_ONCE, id, &name, 1, 4, NULL);
 
-	if (!m) {                                   /* out of memory: the notice is lost */
-		port_sonce_right_drop(notify, true);
-		return;
-	}
-	n = (struct mach_notify_msg *)m->hdr;
-	n->header = (struct mach_msg_header){
-		.bits = MACH_MSGH_BITS(MACH_MSG_TYPE_MOVE_SEND_ONCE, 0) | MACH_MSGH_BITS_COMPLEX,
-		.size = sizeof(*n), .id = id,
-	};
-	n->type = (struct mach_msg_type){ .kind = MACH_MSG_TYPE_INLINE, .elem_size = 4, .count = 1 };
-	n->name = name;
-	m->dest = notify;
-	m->dest_type = MSG_RIGHT_SEND_ONCE;
-	ipc_send_kernel(m);
+	if (m)                                      /* else out of memory: the notice is lost */
+		ipc_send_kernel(m);
 }

@@ -26,6 +26,8 @@
 #include "vm/phys.h"
 #include "vm/vm_fault.h"
 #include "vm/vm_map.h"
+#include "vm/vm_object.h"
+#include "pager.h"
 #include <mach/traps.h>
 
 struct trap_args {
@@ -336,6 +338,8 @@ static kern_return_t sys_kernel_stat(const struct trap_args *a)
 	case KSTAT_IPC_FASTPATH_MISSES: v = stats_counters[STAT_IPC_FASTPATH_MISSES]; break;
 	case KSTAT_PORTS:            v = port_count(); break;
 	case KSTAT_COW_FAULTS:       v = stats_counters[STAT_COW_FAULTS]; break;
+	case KSTAT_PAGER_MESSAGES:   v = stats_counters[STAT_PAGER_MESSAGES]; break;
+	case KSTAT_PAGER_FAULTS:     v = stats_counters[STAT_PAGER_FAULTS]; break;
 	default:                     return KERN_INVALID_ARGUMENT;
 	}
 	return put_user_u64(a->a[1], v);
@@ -602,6 +606,58 @@ static kern_return_t sys_vm_debug(const struct trap_args *a)
 	return kr;
 }
 
+/* Take a send right (copied) to the caller's port at name. */
+static kern_return_t take_send_right(mach_port_name_t name, struct port **out)
+{
+	struct ipc_space *space = self_task()->space;
+	uint64_t f = spin_lock(&ipc_lock);
+	kern_return_t kr = !ipc_entry_lookup(space, name) ? KERN_INVALID_NAME :
+			   !ipc_right_valid(space, name, MACH_MSG_TYPE_COPY_SEND, 0, NULL, false) ?
+			   KERN_INVALID_RIGHT : KERN_SUCCESS;
+
+	if (kr == KERN_SUCCESS)
+		*out = ipc_right_take(space, name, MACH_MSG_TYPE_COPY_SEND, NULL);
+	spin_unlock(&ipc_lock, f);
+	return kr;
+}
+
+/* Map memory backed by the external pager behind the send right a->a[3]. */
+static kern_return_t sys_vm_map(const struct trap_args *a)
+{
+	uint64_t size = a->a[2], offset = a->a[4];
+	struct vm_object *obj = NULL;
+	struct port *pager;
+	vm_address_t addr;
+	struct task *task;
+	kern_return_t kr = vm_copyin(self_map(), a->a[1], &addr, sizeof(addr));
+
+	if (kr != KERN_SUCCESS)
+		return kr;
+	if (size == 0 || (offset & (PAGE_SIZE - 1)) || offset + size < offset ||
+	    a->a[3] > UINT32_MAX || (a->a[5] & ~(uint64_t)VM_ALLOC_ANYWHERE))
+		return KERN_INVALID_ARGUMENT;
+	kr = lookup_task(a->a[0], &task);
+	if (kr != KERN_SUCCESS)
+		return kr;
+	kr = take_send_right((mach_port_name_t)a->a[3], &pager);
+	if (kr == KERN_SUCCESS)
+		kr = pager_object_create(pager, offset + size, &obj);   /* consumes the right */
+	if (kr == KERN_SUCCESS) {
+		kr = vm_map_enter(task->map, &addr, size, (int)a->a[5],
+				  VM_PROT_READ | VM_PROT_WRITE, obj, offset);
+		if (kr != KERN_SUCCESS) {
+			uint64_t f = spin_lock(&vm_lock);
+
+			vm_object_deallocate(obj);
+			spin_unlock(&vm_lock, f);
+		}
+	}
+	task_release(task);
+	if (kr == KERN_SUCCESS && put_user_u64(a->a[1], addr) != KERN_SUCCESS)
+		kr = KERN_INVALID_ADDRESS;                /* the mapping stays; the caller lost it */
+	return kr;
+}
+
 static const trap_fn trap_table[MK_TRAP_COUNT + 1] = {
 	[-MK_TRAP_CONSOLE_WRITE]      = sys_console_write,
 	[-MK_TRAP_TASK_EXIT]          = sys_task_exit,
@@ -640,6 +696,7 @@ static const trap_fn trap_table[MK_TRAP_COUNT + 1] = {
 	[-MK_TRAP_TASK_CREATE]        = sys_task_create,
 	[-MK_TRAP_VM_REGION]          = sys_vm_region,
 	[-MK_TRAP_VM_DEBUG]           = sys_vm_debug,
+	[-MK_TRAP_VM_MAP]             = sys_vm_map,
 };
 
 /* A system call of a foreign ABI from a task with no emulation vector. */

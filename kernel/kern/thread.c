@@ -9,6 +9,7 @@
 #include "kern/cpu.h"
 #include "kern/kobject.h"
 #include "kern/kprintf.h"
+#include "pager.h"
 #include "kern/sched.h"
 #include "kern/task.h"
 #include "kern/zalloc.h"
@@ -262,6 +263,8 @@ void return_to_user_check(void)
 	struct cpu *c = cpu_current();
 	struct thread *t = c->current;
 
+	if (pager_reap_pending())
+		pager_reap();
 	for (;;) {
 		uint64_t f;
 

@@ -366,3 +366,28 @@ kern_return_t vm_map_debug(struct vm_map *map, vm_address_t addr, struct vm_debu
 	spin_unlock(&map->lock, f);
 	return kr;
 }
+
+/*
+ * The physical address of page index i of the copied region, as it reads
+ * now (0 for a page never written: zeros). For a pager's DATA_SUPPLY;
+ * vm_lock is held.
+ */
+uint64_t vm_map_copy_page(struct vm_map_copy *copy, uint64_t i)
+{
+	uint64_t pa = 0, at = i * PAGE_SIZE;
+
+	for (uint32_t k = 0; k < copy->npieces; k++) {
+		struct vm_copy_piece *p = &copy->pieces[k];
+		uint32_t depth;
+
+		if (at < p->size) {
+			struct vm_page *page = p->object ?
+				vm_object_find_page(p->object, p->offset + at, &depth) : NULL;
+
+			pa = page ? vm_page_pa(page) : 0;
+			break;
+		}
+		at -= p->size;
+	}
+	return pa;
+}

@@ -14,6 +14,7 @@
 #include "vm/vm_map.h"
 #include "vm/page_alloc.h"
 #include "vm/vm_object.h"
+#include "pager.h"
 #include "vm/phys.h"
 #include "kern/stats.h"
 #include "pmap.h"
@@ -44,7 +45,8 @@ static kern_return_t vm_fault_lookup(struct vm_map *map, vm_address_t va, vm_pro
  * written: it is zero-filled in the top object, and no pager is asked.
  */
 static kern_return_t vm_fault_page(struct vm_map_entry *e, vm_address_t page_va, bool write,
-				   struct vm_page **page, uint64_t *offset, uint32_t *depth)
+				   struct vm_page **page, uint64_t *offset, uint32_t *depth,
+				   struct pager_miss *miss)
 {
 	if (!e->object && !(e->object = vm_object_allocate(e->end - e->start)))
 		return KERN_RESOURCE_SHORTAGE;
@@ -62,6 +64,12 @@ static kern_return_t vm_fault_page(struct vm_map_entry *e, vm_address_t page_va,
 	*page = vm_object_find_page(e->object, *offset, depth);
 	if (*page)
 		return KERN_SUCCESS;
+	miss->offset = *offset;
+	miss->object = vm_object_pager_of(e->object, &miss->offset);
+	if (miss->object) {                       /* its pager must supply the page */
+		vm_object_reference(miss->object);
+		return KERN_PAGER_WAIT;
+	}
 	*depth = 0;
 	*page = vm_page_alloc(e->object, *offset, true);
 	if (!*page)
@@ -88,7 +96,8 @@ static kern_return_t vm_fault_cow(struct vm_map_entry *e, uint64_t offset, struc
  * design; map->lock is held. Returns the physical address of va.
  */
 static kern_return_t vm_fault_page_locked(struct vm_map *map, vm_address_t va,
-					  vm_prot_t access, bool force, uint64_t *pa)
+					  vm_prot_t access, bool force, uint64_t *pa,
+					  struct pager_miss *miss)
 {
 	vm_address_t page_va = va & ~(PAGE_SIZE - 1);
 	bool write = access & VM_PROT_WRITE;
@@ -103,7 +112,7 @@ static kern_return_t vm_fault_page_locked(struct vm_map *map, vm_address_t va,
 	if (kr != KERN_SUCCESS)
 		return kr;
 	f = spin_lock(&vm_lock);
-	kr = vm_fault_page(e, page_va, write, &page, &offset, &depth);
+	kr = vm_fault_page(e, page_va, write, &page, &offset, &depth, miss);
 	if (kr == KERN_SUCCESS && write && depth > 0)
 		kr = vm_fault_cow(e, offset, &page);
 	if (kr != KERN_SUCCESS) {
@@ -120,15 +129,37 @@ static kern_return_t vm_fault_page_locked(struct vm_map *map, vm_address_t va,
 	return kr;
 }
 
+/*
+ * A miss on a pager's page: with every lock dropped, ask the pager and wait
+ * for it; then the caller retries the fault from step 1 (the map may have
+ * changed meanwhile).
+ */
+static kern_return_t vm_fault_pager_wait(struct pager_miss *miss, vm_prot_t access)
+{
+	kern_return_t kr = pager_fault_wait(miss->object, miss->offset, access);
+	uint64_t f = spin_lock(&vm_lock);
+
+	vm_object_deallocate(miss->object);
+	spin_unlock(&vm_lock, f);
+	return kr;
+}
+
 kern_return_t vm_fault(struct vm_map *map, vm_address_t va, vm_prot_t access)
 {
-	uint64_t pa, f = spin_lock(&map->lock);
-	kern_return_t kr = vm_fault_page_locked(map, va, access, false, &pa);
+	for (;;) {
+		struct pager_miss miss;
+		uint64_t pa, f = spin_lock(&map->lock);
+		kern_return_t kr = vm_fault_page_locked(map, va, access, false, &pa, &miss);
 
-	spin_unlock(&map->lock, f);
-	if (kr == KERN_SUCCESS)
-		stats_inc(STAT_PAGE_FAULTS);
-	return kr;
+		spin_unlock(&map->lock, f);
+		if (kr == KERN_SUCCESS)
+			stats_inc(STAT_PAGE_FAULTS);
+		if (kr != KERN_PAGER_WAIT)
+			return kr;
+		kr = vm_fault_pager_wait(&miss, access);
+		if (kr != KERN_SUCCESS)
+			return kr;
+	}
 }
 
 kern_return_t vm_map_visit(struct vm_map *map, vm_address_t uaddr, size_t len,
@@ -141,16 +172,23 @@ kern_return_t vm_map_visit(struct vm_map *map, vm_address_t uaddr, size_t len,
 	while (done < len) {
 		vm_address_t va = uaddr + done;
 		size_t n = PAGE_SIZE - (va & (PAGE_SIZE - 1));
+		struct pager_miss miss;
 		uint64_t pa, f;
 		kern_return_t kr;
 
 		if (n > len - done)
 			n = len - done;
 		f = spin_lock(&map->lock);
-		kr = vm_fault_page_locked(map, va, access, force, &pa);
+		kr = vm_fault_page_locked(map, va, access, force, &pa, &miss);
 		if (kr == KERN_SUCCESS)
 			fn(ctx, phys_to_virt(pa), done, n);
 		spin_unlock(&map->lock, f);
+		if (kr == KERN_PAGER_WAIT) {              /* wait like a user access, then retry */
+			kr = vm_fault_pager_wait(&miss, access);
+			if (kr != KERN_SUCCESS)
+				return kr;
+			continue;
+		}
 		if (kr != KERN_SUCCESS)
 			return kr;
 		done += n;

@@ -153,6 +153,13 @@ static kern_return_t vm_map_find_space(struct vm_map *map, vm_size_t size,
 kern_return_t vm_map_allocate(struct vm_map *map, vm_address_t *addr, vm_size_t size,
 			      int flags, vm_prot_t prot)
 {
+	return vm_map_enter(map, addr, size, flags, prot, NULL, 0);
+}
+
+/* Map [offset, offset+size) of obj (whose reference the map takes; NULL: fresh memory). */
+kern_return_t vm_map_enter(struct vm_map *map, vm_address_t *addr, vm_size_t size, int flags,
+			   vm_prot_t prot, struct vm_object *obj, uint64_t offset)
+{
 	struct vm_map_entry *e;
 	struct list *after;
 	vm_address_t start = *addr, end;
@@ -183,6 +190,8 @@ kern_return_t vm_map_allocate(struct vm_map *map, vm_address_t *addr, vm_size_t 
 	e->prot = prot;
 	e->max_prot = VM_PROT_ALL;
 	e->inherit = VM_INHERIT_COPY;
+	e->object = obj;
+	e->offset = offset;
 	vm_map_entry_link(map, after, e);
 	spin_unlock(&map->lock, f);
 	*addr = start;

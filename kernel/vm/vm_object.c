@@ -17,6 +17,7 @@
 #include "vm/phys.h"
 #include "kern/kprintf.h"
 #include "kern/zalloc.h"
+#include "pager.h"
 #include "pmap.h"
 #include "param.h"
 
@@ -87,6 +88,8 @@ struct vm_object *vm_object_allocate(uint64_t size)
 	list_init(&obj->pages);
 	list_init(&obj->shadowers);
 	list_init(&obj->shadow_link);
+	list_init(&obj->dead_link);
+	waitq_init(&obj->waiters);
 	return obj;
 }
 
@@ -119,7 +122,10 @@ void vm_object_deallocate(struct vm_object *obj)
 		list_for_each_safe(l, &obj->pages)
 			vm_page_free(list_entry(l, struct vm_page, object_link));
 		vm_object_set_shadow(obj, NULL, 0);
-		zfree(&object_zone, obj);
+		if (obj->pager)
+			pager_object_dead(obj);        /* freed once its pager link is gone */
+		else
+			zfree(&object_zone, obj);
 		obj = shadow;
 	}
 	if (obj && obj->refs == 1 && obj->shadowers.next != &obj->shadowers &&
@@ -296,4 +302,21 @@ struct vm_object *vm_object_split(struct vm_object *obj, uint64_t at)
 		vm_object_set_shadow(hi, obj->shadow, obj->shadow_offset + at);
 	}
 	return hi;
+}
+
+/* Free an object struct whose pages and references are already gone. */
+void vm_object_free(struct vm_object *obj)
+{
+	zfree(&object_zone, obj);
+}
+
+/* The first object down obj's chain that has a pager, with offset translated. */
+struct vm_object *vm_object_pager_of(struct vm_object *obj, uint64_t *offset)
+{
+	for (; obj; obj = obj->shadow) {
+		if (obj->pager)
+			return obj;
+		*offset += obj->shadow_offset;
+	}
+	return NULL;
 }

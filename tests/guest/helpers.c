@@ -15,6 +15,7 @@ int helper_read_after_deallocate(int, char **);
 int helper_exit0(int, char **);
 int helper_write_comm_page(int, char **);
 int helper_vm_split_hole(int, char **);
+int helper_pager(int, char **);
 int helper_spin(int, char **);
 int helper_ipc_idle(int, char **);
 int helper_ipc_echo_server(int, char **);
@@ -36,6 +37,7 @@ const struct guest_helper guest_helpers[] = {
 	{ "exit0", helper_exit0 },
 	{ "write_comm_page", helper_write_comm_page },
 	{ "vm_split_hole", helper_vm_split_hole },
+	{ "pager", helper_pager },
 	{ "spin", helper_spin },
 	{ "ipc_idle", helper_ipc_idle },
 	{ "ipc_echo_server", helper_ipc_echo_server },

@@ -69,6 +69,9 @@ kern_return_t mk_vm_inherit(mach_port_name_t task, vm_address_t addr, vm_size_t 
  * empty otherwise; it runs once a thread is created in it (mk_thread_create). */
 kern_return_t mk_task_create(mach_port_name_t parent, int inherit_memory, mach_port_name_t *child);
 kern_return_t mk_vm_region(mach_port_name_t task, vm_address_t *addr, struct vm_region_info *info);
+/* Map size bytes of the memory object behind a send right, served by its (user) pager. */
+kern_return_t mk_vm_map(mach_port_name_t task, vm_address_t *addr, vm_size_t size,
+			mach_port_name_t memory_object, uint64_t offset, int flags);
 kern_return_t mk_vm_debug(mach_port_name_t task, vm_address_t addr, struct vm_debug_info *info);
 
 /* Ports (include/mach/port.h). task is a task port name (MACH_PORT_TASK_SELF for the caller). */

@@ -204,3 +204,9 @@ kern_return_t mk_vm_debug(mach_port_name_t task, vm_address_t addr, struct vm_de
 {
 	return (kern_return_t)mk_trap(MK_TRAP_VM_DEBUG, task, addr, info);
 }
+
+kern_return_t mk_vm_map(mach_port_name_t task, vm_address_t *addr, vm_size_t size,
+			mach_port_name_t memory_object, uint64_t offset, int flags)
+{
+	return (kern_return_t)mk_trap(MK_TRAP_VM_MAP, task, addr, size, memory_object, offset, flags);
+}

@@ -72,6 +72,9 @@ void msg_deallocate_ool(struct kmsg *m, struct vm_map *map);
 int msg_disposition_type(int disposition);
 void msg_right_destroy(struct msg_right *r);
 void msg_init(void);
+struct kmsg *kmsg_kernel_build(struct port *dest, enum msg_right_type dest_type, int id,
+			       const void *data, uint32_t n, uint8_t elem_size,
+			       struct port *send_right);
 
 
 #endif

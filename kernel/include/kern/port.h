@@ -30,6 +30,7 @@ enum kobject_type {
 	KOT_NONE,
 	KOT_TASK,
 	KOT_THREAD,
+	KOT_MEMORY_CONTROL,            /* a memory object's control port (pager replies) */
 };
 
 struct port {

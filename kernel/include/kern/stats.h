@@ -11,6 +11,8 @@ enum stat_counter {
 	STAT_PAGE_FAULTS,       /* user faults resolved */
 	STAT_ZERO_FILLS,        /* pages zero-filled on first touch */
 	STAT_COW_FAULTS,        /* pages copied on a write to shared memory */
+	STAT_PAGER_MESSAGES,    /* messages between the kernel and pagers */
+	STAT_PAGER_FAULTS,      /* faults that asked a pager */
 	STAT_CONTEXT_SWITCHES,
 	STAT_IPC_FASTPATH_HITS,     /* RPCs handed straight to a waiting receiver */
 	STAT_IPC_FASTPATH_MISSES,   /* send+receive calls that took the general path */

@@ -19,6 +19,15 @@
 #include "param.h"
 
 struct vm_map;
+struct vm_object;
+
+/* Kernel-internal: the fault needs a pager's page (never returned to users). */
+#define KERN_PAGER_WAIT 1000
+
+struct pager_miss {
+	struct vm_object *object;     /* referenced */
+	uint64_t offset;
+};
 
 /* Resolve a user-mode fault at va for the given access. */
 kern_return_t vm_fault(struct vm_map *map, vm_address_t va, vm_prot_t access);

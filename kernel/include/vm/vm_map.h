@@ -43,6 +43,8 @@ void vm_map_destroy(struct vm_map *map);   /* removes everything, then frees the
 
 kern_return_t vm_map_allocate(struct vm_map *map, vm_address_t *addr, vm_size_t size,
 			      int flags, vm_prot_t prot);
+kern_return_t vm_map_enter(struct vm_map *map, vm_address_t *addr, vm_size_t size, int flags,
+			   vm_prot_t prot, struct vm_object *obj, uint64_t offset);
 kern_return_t vm_map_deallocate(struct vm_map *map, vm_address_t addr, vm_size_t size);
 kern_return_t vm_map_protect(struct vm_map *map, vm_address_t addr, vm_size_t size,
 			     vm_prot_t prot);
@@ -57,6 +59,7 @@ kern_return_t vm_map_copyin(struct vm_map *map, vm_address_t addr, vm_size_t siz
 			    struct vm_map_copy **out);
 kern_return_t vm_map_copyout(struct vm_map *map, struct vm_map_copy *copy, vm_address_t *addr);
 void vm_map_copy_discard(struct vm_map_copy *copy);
+uint64_t vm_map_copy_page(struct vm_map_copy *copy, uint64_t i);
 
 struct vm_region_info;
 struct vm_debug_info;

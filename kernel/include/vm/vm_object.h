@@ -18,6 +18,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include "kern/lock.h"
+#include "kern/sched.h"
 #include "lib/list.h"
 
 struct vm_object {
@@ -30,6 +31,11 @@ struct vm_object {
 	uint64_t shadow_offset;     /* where this object's offset 0 is in the shadow */
 	struct list shadowers;      /* objects whose shadow this is */
 	struct list shadow_link;    /* in shadow->shadowers */
+	struct port *pager;         /* memory object port (a send right the kernel holds), or NULL */
+	struct port *control;       /* its control port (kernel-served) */
+	uint64_t error_start, error_end;   /* the last range the pager reported DATA_ERROR for */
+	struct waitq waiters;       /* faults waiting for the pager */
+	struct list dead_link;      /* on the pager reaper's list after the last reference */
 };
 
 /* One per physical frame the kernel manages (vm_page_of). */
@@ -57,6 +63,8 @@ struct vm_page *vm_object_find_page(struct vm_object *obj, uint64_t offset, uint
 void vm_object_shadow(struct vm_object **obj, uint64_t *offset, uint64_t size);
 void vm_object_page_remove(struct vm_object *obj, uint64_t start, uint64_t end);
 void vm_object_collapse(struct vm_object *obj);
+void vm_object_free(struct vm_object *obj);
+struct vm_object *vm_object_pager_of(struct vm_object *obj, uint64_t *offset);
 struct vm_object *vm_object_split(struct vm_object *obj, uint64_t at);
 struct vm_object *vm_object_copy_now(struct vm_object *src, uint64_t offset, uint64_t size);
 

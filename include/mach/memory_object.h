@@ -1,0 +1,34 @@
+/*
+ * memory_object.h — the external pager protocol.
+ *
+ * A user task can back memory with a memory object of its own: it holds
+ * the receive right of a port (the memory object port) and gives a send
+ * right to it to vm_map. The kernel then:
+ *   - sends MEMORY_OBJECT_INIT once, carrying a send right to the object's
+ *     control port (kernel-served; the kernel keeps its receive right);
+ *   - on a fault on a page it does not hold, sends DATA_REQUEST (offset,
+ *     length, access) to the memory object port, and the faulting thread
+ *     waits (no map or object lock held) until the pager answers on the
+ *     control port with DATA_SUPPLY (the data, out-of-line), DATA_UNAVAILABLE
+ *     (zero fill) or DATA_ERROR (the fault fails), or until
+ *     MEMORY_OBJECT_TIMEOUT_MS pass or the pager's port dies (both fail the
+ *     fault: the task gets the page-fault exception);
+ *   - sends TERMINATE when the object dies.
+ * A fault served this way costs exactly two messages (KSTAT_PAGER_MESSAGES).
+ *
+ * Every message body is INLINE items of uint64_t words (and, for INIT a
+ * PORTS item with the control right, for DATA_SUPPLY an OOL item).
+ */
+#ifndef MACH_MEMORY_OBJECT_H
+#define MACH_MEMORY_OBJECT_H
+
+#define MEMORY_OBJECT_INIT_ID             2200  /* words: size; ports: control (send) */
+#define MEMORY_OBJECT_DATA_REQUEST_ID     2201  /* words: offset, length, access */
+#define MEMORY_OBJECT_TERMINATE_ID        2202  /* words: (none) */
+#define MEMORY_OBJECT_DATA_SUPPLY_ID      2210  /* words: offset; ool: the data (whole pages) */
+#define MEMORY_OBJECT_DATA_UNAVAILABLE_ID 2211  /* words: offset, length */
+#define MEMORY_OBJECT_DATA_ERROR_ID       2212  /* words: offset, length, error */
+
+#define MEMORY_OBJECT_TIMEOUT_MS          2000  /* a fault waits this long for its pager */
+
+#endif

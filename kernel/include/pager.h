@@ -1,0 +1,39 @@
+/*
+ * pager.h — what the fault path needs from an object's pager.
+ *
+ * An object backed by a pager (object->pager) gets its pages from it: on a
+ * miss the fault path asks with pager_data_request and waits, with no map or
+ * object lock held, in pager_wait until the page is resident, the pager
+ * fails, or it times out. External (user-level) pagers are reached by
+ * messages on a memory object port (include/mach/memory_object.h); the
+ * kernel holds a send right to that port and the receive right of the
+ * object's control port, on which the pager answers with a send right the
+ * kernel gave it in MEMORY_OBJECT_INIT. The default pager for anonymous
+ * memory (PAGER=kernel|user) comes with paging later in the VM issue.
+ */
+#ifndef PAGER_H
+#define PAGER_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <mach/kern_return.h>
+#include <mach/types.h>
+
+struct vm_object;
+struct vm_map;
+struct port;
+struct kmsg;
+
+/* Back a new object of size bytes with the pager reached through pager_port (a send right). */
+kern_return_t pager_object_create(struct port *pager_port, uint64_t size, struct vm_object **out);
+/* Ask for the page at offset and wait for it (no locks held; obj referenced by the caller). */
+kern_return_t pager_fault_wait(struct vm_object *obj, uint64_t offset, vm_prot_t access);
+/* The object's last reference went (vm_lock held): tear down its pager link later. */
+void pager_object_dead(struct vm_object *obj);
+/* Finish teardowns queued by pager_object_dead (no locks held). */
+void pager_reap(void);
+bool pager_reap_pending(void);
+/* A message arrived on an object's control port (consumes it). */
+void pager_control_server(struct kmsg *m, struct vm_object *obj);
+
+#endif

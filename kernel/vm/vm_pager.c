@@ -1,0 +1,236 @@
+/*
+ * vm_pager.c — external (user-level) pagers, reached by messages
+ * (pager.h, include/mach/memory_object.h).
+ *
+ * The faulting thread sends DATA_REQUEST and sleeps on the object in short
+ * slices, holding no lock, until the page is resident, the pager reports an
+ * error for it, the pager's port dies, or MEMORY_OBJECT_TIMEOUT_MS pass.
+ * Replies arrive on the control port and are served here in the sending
+ * pager's context: supplied data is copied into fresh pages of the object
+ * (an approximation: Mach steals the frames of the out-of-line region; a
+ * copy costs 512 counted instructions per page more).
+ */
+#include "pager.h"
+#include "kern/cpu.h"
+#include "kern/ipc_right.h"
+#include "kern/kobject.h"
+#include "kern/kprintf.h"
+#include "kern/msg.h"
+#include "kern/port.h"
+#include "kern/sched.h"
+#include "kern/stats.h"
+#include "kern/thread.h"
+#include "kern/zalloc.h"
+#include "lib/string.h"
+#include "vm/page_alloc.h"
+#include "vm/phys.h"
+#include "vm/vm_fault.h"
+#include "vm/vm_map.h"
+#include "vm/vm_object.h"
+#include "param.h"
+#include <mach/memory_object.h>
+
+#define PAGER_WAIT_SLICE_MS 10   /* how often a waiting fault checks that its pager lives */
+
+static struct list pager_dead = LIST_INIT(pager_dead);   /* vm_lock */
+
+/* Send the pager a message of words (and a send right, if given); ipc_lock held. */
+static void pager_send(struct vm_object *obj, int id, const uint64_t *words, uint32_t n,
+		       struct port *right)
+{
+	struct kmsg *m;
+
+	if (!obj->pager->active) {
+		struct msg_right r = { .port = right, .type = MSG_RIGHT_SEND };
+
+		msg_right_destroy(&r);
+		return;
+	}
+	port_ref(obj->pager);
+	port_send_right_add(obj->pager);
+	m = kmsg_kernel_build(obj->pager, MSG_RIGHT_SEND, id, words, n, 8, right);
+	if (m) {
+		stats_inc(STAT_PAGER_MESSAGES);
+		ipc_send_kernel(m);
+	}
+}
+
+kern_return_t pager_object_create(struct port *pager_port, uint64_t size, struct vm_object **out)
+{
+	uint64_t f = spin_lock(&vm_lock);
+	struct vm_object *obj = vm_object_allocate(size);
+	uint64_t words[1] = { size };
+
+	spin_unlock(&vm_lock, f);
+	if (!obj)
+		return KERN_RESOURCE_SHORTAGE;
+	f = spin_lock(&ipc_lock);
+	obj->pager = pager_port;                   /* the caller's send right */
+	obj->control = kobject_port_create(KOT_MEMORY_CONTROL, obj);
+	if (obj->control) {
+		port_ref(obj->control);
+		port_send_right_add(obj->control);
+		pager_send(obj, MEMORY_OBJECT_INIT_ID, words, 1, obj->control);
+	}
+	spin_unlock(&ipc_lock, f);
+	if (!obj->control) {
+		f = spin_lock(&vm_lock);
+		vm_object_deallocate(obj);
+		spin_unlock(&vm_lock, f);
+		return KERN_RESOURCE_SHORTAGE;
+	}
+	*out = obj;
+	return KERN_SUCCESS;
+}
+
+/* Where a waiting fault stands (vm_lock held). */
+static kern_return_t pager_wait_state(struct vm_object *obj, uint64_t offset)
+{
+	if (vm_page_lookup(obj, offset))
+		return KERN_SUCCESS;
+	if (offset >= obj->error_start && offset < obj->error_end)
+		return KERN_MEMORY_ERROR;
+	if (!obj->pager->active)
+		return KERN_MEMORY_ERROR;
+	return KERN_PAGER_WAIT;
+}
+
+kern_return_t pager_fault_wait(struct vm_object *obj, uint64_t offset, vm_prot_t access)
+{
+	uint64_t words[3] = { offset, PAGE_SIZE, access };
+	uint64_t deadline = sched_ticks() + sched_ms_to_ticks(MEMORY_OBJECT_TIMEOUT_MS);
+	uint64_t f = spin_lock(&ipc_lock);
+	kern_return_t kr;
+
+	pager_send(obj, MEMORY_OBJECT_DATA_REQUEST_ID, words, 3, NULL);
+	spin_unlock(&ipc_lock, f);
+	stats_inc(STAT_PAGER_FAULTS);
+	for (;;) {
+		f = spin_lock(&vm_lock);
+		kr = pager_wait_state(obj, offset);
+		if (kr != KERN_PAGER_WAIT || sched_ticks() >= deadline) {
+			spin_unlock(&vm_lock, f);
+			return kr == KERN_PAGER_WAIT ? KERN_MEMORY_ERROR : kr;
+		}
+		spin_lock(&sched_lock);
+		spin_unlock(&vm_lock, 0);
+		sched_wait_locked(&obj->waiters, sched_ms_to_ticks(PAGER_WAIT_SLICE_MS));
+		spin_unlock(&sched_lock, f);
+		if (current_thread()->terminate_pending)
+			return KERN_ABORTED;
+	}
+}
+
+void pager_object_dead(struct vm_object *obj)
+{
+	list_push_back(&pager_dead, &obj->dead_link);
+}
+
+/* Tell dead objects' pagers, drop their rights, free them (no locks held). */
+void pager_reap(void)
+{
+	for (;;) {
+		uint64_t f = spin_lock(&vm_lock);
+		struct list *l = list_pop_front(&pager_dead);
+		struct vm_object *obj;
+
+		spin_unlock(&vm_lock, f);
+		if (!l)
+			return;
+		obj = list_entry(l, struct vm_object, dead_link);
+		f = spin_lock(&ipc_lock);
+		pager_send(obj, MEMORY_OBJECT_TERMINATE_ID, NULL, 0, NULL);
+		if (obj->control) {                    /* the kernel's receive right goes */
+			struct port *control = obj->control;
+
+			port_destroy(control);             /* clears obj->control */
+			port_release(control);
+		}
+		port_send_right_drop(obj->pager);
+		port_release(obj->pager);
+		spin_unlock(&ipc_lock, f);
+		vm_object_free(obj);
+	}
+}
+
+bool pager_reap_pending(void)
+{
+	return !list_empty(&pager_dead);
+}
+
+/* The page at index i of a supplied region, or 0 if it reads as zeros. */
+static uint64_t pager_supplied_page(struct vm_map_copy *copy, uint64_t i)
+{
+	return copy ? vm_map_copy_page(copy, i) : 0;
+}
+
+/* Put pages [offset, offset+len) into obj from copy (NULL: zeros), where absent. */
+static void pager_fill(struct vm_object *obj, uint64_t offset, uint64_t len,
+		       struct vm_map_copy *copy)
+{
+	uint64_t f = spin_lock(&vm_lock);
+
+	for (uint64_t i = 0; i * PAGE_SIZE < len; i++) {
+		uint64_t off = offset + i * PAGE_SIZE, src;
+		struct vm_page *page;
+
+		if (off >= obj->size || vm_page_lookup(obj, off))
+			continue;
+		src = pager_supplied_page(copy, i);
+		page = vm_page_alloc(obj, off, !src);
+		if (page && src)
+			page_copy(vm_page_pa(page), src);
+	}
+	spin_lock(&sched_lock);
+	waitq_wakeup_all_locked(&obj->waiters, WAIT_AWAKENED);
+	spin_unlock(&sched_lock, 0);
+	spin_unlock(&vm_lock, f);
+}
+
+/* The request's words (INLINE uint64_t as the first item), or NULL if malformed. */
+static const uint64_t *pager_words(struct kmsg *m, uint32_t want)
+{
+	const struct mach_msg_type *t = (const struct mach_msg_type *)(m->hdr + 1);
+
+	if (!(m->hdr->bits & MACH_MSGH_BITS_COMPLEX) ||
+	    m->size < sizeof(*m->hdr) + sizeof(*t) + want * 8 ||
+	    t->kind != MACH_MSG_TYPE_INLINE || t->elem_size != 8 || t->count < want)
+		return NULL;
+	return (const uint64_t *)(t + 1);
+}
+
+/* A pager's answer on obj's control port; anything malformed is ignored. */
+void pager_control_server(struct kmsg *m, struct vm_object *obj)
+{
+	const uint64_t *w;
+	uint64_t f;
+
+	stats_inc(STAT_PAGER_MESSAGES);
+	switch (obj ? m->hdr->id : 0) {
+	case MEMORY_OBJECT_DATA_SUPPLY_ID:
+		if ((w = pager_words(m, 1)) && m->nool == 1 && m->ool[0].copy &&
+		    !(w[0] & (PAGE_SIZE - 1)))
+			pager_fill(obj, w[0], m->ool[0].size, m->ool[0].copy);
+		break;
+	case MEMORY_OBJECT_DATA_UNAVAILABLE_ID:
+		if ((w = pager_words(m, 2)) && !(w[0] & (PAGE_SIZE - 1)))
+			pager_fill(obj, w[0], w[1], NULL);
+		break;
+	case MEMORY_OBJECT_DATA_ERROR_ID:
+		if ((w = pager_words(m, 2))) {
+			f = spin_lock(&vm_lock);
+			obj->error_start = w[0];
+			obj->error_end = w[0] + w[1];
+			spin_lock(&sched_lock);
+			waitq_wakeup_all_locked(&obj->waiters, WAIT_AWAKENED);
+			spin_unlock(&sched_lock, 0);
+			spin_unlock(&vm_lock, f);
+		}
+		break;
+	default:
+		break;
+	}
+	f = spin_lock(&ipc_lock);
+	kmsg_destroy(m);
+	spin_unlock(&ipc_lock, f);
+}

@@ -1,0 +1,170 @@
+/*
+ * test_pager.c — external (user-level) pagers: a helper task serves a
+ * memory object (page N starts with PAGER_PATTERN(N)); the test maps it with
+ * vm_map and checks the data, the two messages per fault, and that a pager
+ * that errs, replies garbage or dies fails the access instead of the kernel.
+ */
+#include "ipc_util.h"
+#include <mach/memory_object.h>
+
+#define PAGER_PAGES        4
+#define PAGE               4096UL
+#define PAGER_PATTERN(n)   (0xFEED0000UL + (n))
+
+/* The helper's answer to a data request, as its mode (argv[3]) says. */
+static void pager_answer(const char *mode, mach_port_name_t control, uint64_t offset)
+{
+	struct ipc_buf m;
+	vm_address_t page = 0;
+	uint64_t words[3] = { offset, PAGE, KERN_MEMORY_ERROR };
+
+	if (strcmp(mode, "die") == 0)
+		mk_task_exit(0);
+	if (strcmp(mode, "error") == 0) {
+		ipc_msg_init(&m.header, control, MACH_MSG_TYPE_COPY_SEND,
+			     MEMORY_OBJECT_DATA_ERROR_ID);
+		ipc_msg_add_inline(&m.header, 8, 3, words);
+	} else if (strcmp(mode, "unavailable") == 0) {
+		ipc_msg_init(&m.header, control, MACH_MSG_TYPE_COPY_SEND,
+			     MEMORY_OBJECT_DATA_UNAVAILABLE_ID);
+		ipc_msg_add_inline(&m.header, 8, 2, words);
+	} else if (strcmp(mode, "garbage") == 0) {
+		ipc_msg_init(&m.header, control, MACH_MSG_TYPE_COPY_SEND,
+			     MEMORY_OBJECT_DATA_SUPPLY_ID);   /* no offset, no data */
+	} else {
+		if (mk_vm_allocate(MACH_PORT_TASK_SELF, &page, PAGE, VM_ALLOC_ANYWHERE))
+			mk_task_exit(IPC_HELPER_FAILED);
+		*(uint64_t *)page = PAGER_PATTERN(offset / PAGE);
+		ipc_msg_init(&m.header, control, MACH_MSG_TYPE_COPY_SEND,
+			     MEMORY_OBJECT_DATA_SUPPLY_ID);
+		ipc_msg_add_inline(&m.header, 8, 1, words);
+		ipc_msg_add_ool(&m.header, page, PAGE, MACH_MSG_OOL_DEALLOCATE);
+	}
+	ipc_send(&m.header);
+}
+
+/* A pager: serve the memory object port at IPC_HELPER_PORT until TERMINATE. */
+int helper_pager(int argc, char **argv)
+{
+	mach_port_name_t object = ipc_helper_port(), control = MACH_PORT_NULL;
+	const char *mode = argc > 3 ? argv[3] : "good";
+	struct ipc_buf m;
+
+	for (;;) {
+		if (mk_mach_msg(&m.header, MACH_RCV_MSG, 0, sizeof(m), object, 0))
+			return IPC_HELPER_FAILED;
+		if (m.header.id == MEMORY_OBJECT_INIT_ID)
+			control = *(mach_port_name_t *)((char *)ipc_msg_item(&m.header, 1) + 8);
+		else if (m.header.id == MEMORY_OBJECT_DATA_REQUEST_ID)
+			pager_answer(mode, control,
+				     *(uint64_t *)(ipc_msg_item(&m.header, 0) + 1));
+		else if (m.header.id == MEMORY_OBJECT_TERMINATE_ID)
+			return 0;
+	}
+}
+
+struct pager_setup {
+	mach_port_name_t helper;
+	vm_address_t addr;
+};
+
+/* Start a pager in mode and map its object; our send right goes with the mapping. */
+static struct pager_setup pager_map(const char *mode)
+{
+	mach_port_name_t object = ipc_port_alloc_send();
+	struct pager_setup s = { .addr = 0 };
+
+	s.helper = ipc_spawn_with_right("pager", mode, object, MACH_MSG_TYPE_MOVE_RECEIVE);
+	EXPECT_KR(KERN_SUCCESS, mk_vm_map(MACH_PORT_TASK_SELF, &s.addr, PAGER_PAGES * PAGE,
+					  object, 0, VM_ALLOC_ANYWHERE));
+	EXPECT_KR(KERN_SUCCESS, mk_port_deallocate(MACH_PORT_TASK_SELF, object));
+	return s;
+}
+
+/* Unmap (the object dies, the pager gets TERMINATE) and wait for the helper. */
+static struct task_status pager_unmap(struct pager_setup *s)
+{
+	EXPECT_KR(KERN_SUCCESS, mk_vm_deallocate(MACH_PORT_TASK_SELF, s->addr, PAGER_PAGES * PAGE));
+	return ipc_task_wait(s->helper);
+}
+
+/* What the kernel gets reading page n for us (console_write copies it in). */
+static kern_return_t pager_kernel_read(struct pager_setup *s, int n)
+{
+	return mk_console_write((const char *)(s->addr + n * PAGE + 8), 0) == KERN_SUCCESS ?
+	       mk_console_write((const char *)(s->addr + n * PAGE + 16), 1) : KERN_FAILURE;
+}
+
+void test_external_pager_supplies_pages_with_two_messages_per_fault(void)
+{
+	struct pager_setup s = pager_map("good");
+	uint64_t msgs = mk_kernel_stat(KSTAT_PAGER_MESSAGES);
+	uint64_t faults = mk_kernel_stat(KSTAT_PAGER_FAULTS);
+	struct task_status st;
+
+	for (int n = 0; n < PAGER_PAGES; n++)
+		EXPECT_EQ(PAGER_PATTERN(n), *(volatile uint64_t *)(s.addr + n * PAGE));
+	EXPECT_EQ(PAGER_PAGES, mk_kernel_stat(KSTAT_PAGER_FAULTS) - faults);
+	EXPECT_EQ(2 * PAGER_PAGES, mk_kernel_stat(KSTAT_PAGER_MESSAGES) - msgs);
+	/* resident now: no more messages, and the memory is ours to write */
+	*(volatile uint64_t *)(s.addr + PAGE) = 7;
+	EXPECT_EQ(7, *(volatile uint64_t *)(s.addr + PAGE));
+	EXPECT_EQ(2 * PAGER_PAGES, mk_kernel_stat(KSTAT_PAGER_MESSAGES) - msgs);
+	st = pager_unmap(&s);
+	EXPECT_EQ(TASK_END_EXITED, st.how);
+	EXPECT_EQ(0, st.code);                         /* it got TERMINATE */
+}
+
+void test_pager_data_unavailable_gives_zeros(void)
+{
+	struct pager_setup s = pager_map("unavailable");
+
+	EXPECT_EQ(0, *(volatile uint64_t *)(s.addr + 2 * PAGE));
+	pager_unmap(&s);
+}
+
+void test_pager_data_error_fails_the_access(void)
+{
+	struct pager_setup s = pager_map("error");
+
+	EXPECT_KR(KERN_MEMORY_ERROR, pager_kernel_read(&s, 0));
+	pager_unmap(&s);
+}
+
+void test_pager_that_replies_garbage_times_out(void)
+{
+	struct pager_setup s = pager_map("garbage");
+	uint64_t t0 = mk_kernel_stat(KSTAT_TICKS);
+
+	EXPECT_KR(KERN_MEMORY_ERROR, pager_kernel_read(&s, 1));
+	EXPECT(mk_kernel_stat(KSTAT_TICKS) - t0 >= MEMORY_OBJECT_TIMEOUT_MS);
+	pager_unmap(&s);
+}
+
+void test_pager_that_dies_fails_the_fault_at_once(void)
+{
+	struct pager_setup s = pager_map("die");
+	uint64_t t0 = mk_kernel_stat(KSTAT_TICKS);
+
+	EXPECT_KR(KERN_MEMORY_ERROR, pager_kernel_read(&s, 0));
+	EXPECT(mk_kernel_stat(KSTAT_TICKS) - t0 < MEMORY_OBJECT_TIMEOUT_MS);
+	EXPECT_KR(KERN_SUCCESS, mk_vm_deallocate(MACH_PORT_TASK_SELF, s.addr, PAGER_PAGES * PAGE));
+	ipc_task_wait(s.helper);
+}
+
+void test_vm_map_refuses_bad_arguments(void)
+{
+	vm_address_t a = 0;
+	mach_port_name_t recv_only = ipc_port_alloc();
+
+	EXPECT_KR(KERN_INVALID_NAME, mk_vm_map(MACH_PORT_TASK_SELF, &a, PAGE, 999, 0,
+					       VM_ALLOC_ANYWHERE));
+	EXPECT_KR(KERN_INVALID_RIGHT, mk_vm_map(MACH_PORT_TASK_SELF, &a, PAGE, recv_only, 0,
+						VM_ALLOC_ANYWHERE));
+	EXPECT_KR(KERN_INVALID_ARGUMENT, mk_vm_map(MACH_PORT_TASK_SELF, &a, PAGE, recv_only, 100,
+						   VM_ALLOC_ANYWHERE));
+	EXPECT_KR(KERN_INVALID_ARGUMENT, mk_vm_map(MACH_PORT_TASK_SELF, &a, 0, recv_only, 0,
+						   VM_ALLOC_ANYWHERE));
+	EXPECT_KR(KERN_INVALID_ADDRESS, mk_vm_map(MACH_PORT_TASK_SELF, NULL, PAGE, recv_only, 0,
+						  VM_ALLOC_ANYWHERE));
+}

@@ -31,5 +31,8 @@ mach_port_name_t bench_server_start_task(void);
 mach_port_name_t bench_server_start_thread(void);
 void bench_server_stop(mach_port_name_t service);
 int bench_server_main(const char *name);
+int bench_pager_main(void);
+
+#define BENCH_PAGER_PORT 40u   /* where the pager task gets its memory object port */
 
 #endif

@@ -49,6 +49,8 @@ int main(int argc, char **argv)
 		return bench_server_main(argv[2]);
 	if (argc >= 2 && strcmp(argv[1], "--exit") == 0)
 		return 0;
+	if (argc >= 2 && strcmp(argv[1], "--pager") == 0)
+		return bench_pager_main();
 	if (argc >= 2 && strcmp(argv[1], "--quick") == 0) {
 		bench_set_quick(true);
 		first = 2;

@@ -3,6 +3,7 @@
  * and creating a task from this one by inheritance.
  */
 #include "bench_mk.h"
+#include <mach/memory_object.h>
 
 #define PAGE_BYTES        4096UL
 #define FAULT_PAGES       (BENCH_SAMPLES_MAX + BENCH_SAMPLES_MAX / 10 + 8)
@@ -96,4 +97,80 @@ void bench_blueprint_create(void)
 			      bench_plan_for(100000 + bytes / 8), blueprint_once, NULL);
 		mk_vm_deallocate(MACH_PORT_TASK_SELF, base, bytes);
 	}
+}
+
+/* --pager: a pager that supplies every page it is asked for, until TERMINATE. */
+int bench_pager_main(void)
+{
+	static uint64_t buf[128];
+	struct mach_msg_header *h = (struct mach_msg_header *)buf;
+	mach_port_name_t object = MACH_PORT_NULL, control = MACH_PORT_NULL;
+	vm_address_t page = 0;
+	kern_return_t kr;
+
+	while ((kr = mk_port_type(MACH_PORT_TASK_SELF, BENCH_PAGER_PORT, &(mach_port_type_t){ 0 })))
+		mk_thread_yield();                     /* until the client gives us the port */
+	object = BENCH_PAGER_PORT;
+	while (mk_mach_msg(h, MACH_RCV_MSG, 0, sizeof(buf), object, 0) == MACH_MSG_SUCCESS) {
+		struct mach_msg_type *t = (struct mach_msg_type *)(h + 1);
+		uint64_t offset = *(uint64_t *)(t + 1);
+
+		if (h->id == MEMORY_OBJECT_INIT_ID)
+			control = *(mach_port_name_t *)((char *)(t + 1) + 8 + sizeof(*t));
+		if (h->id == MEMORY_OBJECT_TERMINATE_ID)
+			return 0;
+		if (h->id != MEMORY_OBJECT_DATA_REQUEST_ID)
+			continue;
+		if (mk_vm_allocate(MACH_PORT_TASK_SELF, &page, PAGE_BYTES, VM_ALLOC_ANYWHERE))
+			return 1;
+		*(volatile uint64_t *)page = offset;
+		*h = (struct mach_msg_header){
+			.bits = MACH_MSGH_BITS(MACH_MSG_TYPE_COPY_SEND, 0) | MACH_MSGH_BITS_COMPLEX,
+			.size = sizeof(*h) + 2 * sizeof(*t) + 8 + sizeof(struct mach_msg_ool),
+			.remote_port = control, .id = MEMORY_OBJECT_DATA_SUPPLY_ID,
+		};
+		*t = (struct mach_msg_type){ .kind = MACH_MSG_TYPE_INLINE, .elem_size = 8, .count = 1 };
+		*(uint64_t *)(t + 1) = offset;
+		t = (struct mach_msg_type *)((char *)(t + 1) + 8);
+		*t = (struct mach_msg_type){ .kind = MACH_MSG_TYPE_OOL, .count = 1,
+					     .flags = MACH_MSG_OOL_DEALLOCATE };
+		*(struct mach_msg_ool *)(t + 1) = (struct mach_msg_ool){ page, PAGE_BYTES };
+		mk_mach_msg(h, MACH_SEND_MSG, h->size, 0, MACH_PORT_NULL, 0);
+		page = 0;
+	}
+	return 1;
+}
+
+static void read_next(void *p)
+{
+	struct fault_ctx *c = p;
+
+	(void)((volatile char *)c->base)[c->next++ * PAGE_BYTES];
+}
+
+void bench_pager_fault(void)
+{
+	static const char args[] = "bench-pager\0--pager";
+	struct fault_ctx c = { 0, 0 };
+	mach_port_name_t object, task;
+	const void *image;
+	size_t size;
+	kern_return_t kr = mk_port_allocate(MACH_PORT_TASK_SELF, MACH_PORT_RIGHT_RECEIVE, &object);
+
+	bench_image(&image, &size);
+	if (kr == KERN_SUCCESS)
+		kr = mk_port_insert_right(MACH_PORT_TASK_SELF, object, object, MACH_MSG_TYPE_MAKE_SEND);
+	if (kr == KERN_SUCCESS)
+		kr = mk_task_spawn(image, size, args, sizeof(args), &task);
+	if (kr == KERN_SUCCESS)
+		kr = mk_port_insert_right(task, BENCH_PAGER_PORT, object, MACH_MSG_TYPE_MOVE_RECEIVE);
+	if (kr == KERN_SUCCESS)
+		kr = mk_vm_map(MACH_PORT_TASK_SELF, &c.base, FAULT_PAGES * PAGE_BYTES, object, 0,
+			       VM_ALLOC_ANYWHERE);
+	if (kr != KERN_SUCCESS)
+		bench_fail("pager_fault", "pager setup", kr);
+	bench_measure("pager_fault", BENCH_NO_PARAM, bench_plan_for(20000), read_next, &c);
+	mk_vm_deallocate(MACH_PORT_TASK_SELF, c.base, FAULT_PAGES * PAGE_BYTES);
+	mk_port_deallocate(MACH_PORT_TASK_SELF, object);
+	mk_port_deallocate(MACH_PORT_TASK_SELF, task);
 }

@@ -159,16 +159,23 @@ struct pmap *pmap_create(void)
 	return p;
 }
 
-/* Free the user half's tables below level (3 = PDPTs under the PML4). */
-static size_t pmap_free_tables(uint64_t *table, int level, int entries)
+/* Free the tables below `table` (at level: 3 is the PML4, 0 a page table) that cover base
+ * onwards, and forget the translations still in them (the comm page). */
+static size_t pmap_free_tables(struct pmap *p, uint64_t *table, int level, int entries,
+			       vm_address_t base)
 {
+	vm_address_t span = 1UL << (PAGE_SHIFT + 9 * level);
 	size_t freed = 0;
 
 	for (int i = 0; i < entries; i++) {
 		if (!(table[i] & PTE_P))
 			continue;
-		if (level > 1)
-			freed += pmap_free_tables(pt_virt(table[i]), level - 1, PT_ENTRIES);
+		if (level == 0) {                 /* a translation left behind (the comm page) */
+			pv_remove(p, base + i * span, table[i] & PTE_ADDR);
+			continue;
+		}
+		freed += pmap_free_tables(p, pt_virt(table[i]), level - 1, PT_ENTRIES,
+					  base + i * span);
 		page_free(table[i] & PTE_ADDR);
 		freed++;
 	}
@@ -181,8 +188,7 @@ void pmap_destroy(struct pmap *p)
 
 	if (active_pmap[cpu] == p)
 		pmap_activate(&kernel_pmap);
-	pmap_remove(p, 0, USER_SPACE_END + PAGE_SIZE, NULL, NULL);   /* the comm page too */
-	p->table_pages -= pmap_free_tables(phys_to_virt(p->pml4_pa), 3, PT_ENTRIES / 2);
+	p->table_pages -= pmap_free_tables(p, phys_to_virt(p->pml4_pa), 3, PT_ENTRIES / 2, 0);
 	assert(p->table_pages == 0);
 	page_free(p->pml4_pa);
 	zfree(&pmap_zone, p);
@@ -275,43 +281,50 @@ kern_return_t pmap_enter(struct pmap *p, vm_address_t va, uint64_t pa, vm_prot_t
  */
 typedef void (*pte_fn)(void *ctx, vm_address_t va, uint64_t *pte);
 
+struct pte_walk {
+	pte_fn fn;
+	void *ctx;
+	bool active;              /* the pmap is loaded here: flush what changes */
+	size_t visited;
+};
+
+/* Visit the present entries of one table at level covering base, within [start, end). */
+static void pmap_walk_range(uint64_t *table, int level, vm_address_t base, vm_address_t start,
+			    vm_address_t end, struct pte_walk *w)
+{
+	vm_address_t span = 1UL << (PAGE_SHIFT + 9 * level);
+
+	for (unsigned i = pt_index(start > base ? start : base, level); i < PT_ENTRIES; i++) {
+		vm_address_t va = base + i * span;
+
+		if (va >= end)
+			return;
+		if (!(table[i] & PTE_P))
+			continue;
+		if (level > 0) {
+			pmap_walk_range(pt_virt(table[i]), level - 1, va, start, end, w);
+			continue;
+		}
+		w->fn(w->ctx, va, &table[i]);
+		if (w->active && ++w->visited <= PMAP_FLUSH_ALL_PAGES)
+			invlpg(va);
+	}
+}
+
+/*
+ * Visit every present level-1 entry in [start, end), descending only into
+ * tables that exist. fn may change the entry; when the pmap is loaded here,
+ * each changed translation is flushed from the TLB (or the whole TLB, past
+ * PMAP_FLUSH_ALL_PAGES).
+ */
 static void pmap_for_each_pte(struct pmap *p, vm_address_t start, vm_address_t end,
 			      pte_fn fn, void *ctx)
 {
-	bool active = pmap_is_active(p);
-	vm_address_t va = start;
-	size_t visited = 0;
+	struct pte_walk w = { fn, ctx, pmap_is_active(p), 0 };
 
-	while (va < end) {
-		uint64_t *table = phys_to_virt(p->pml4_pa);
-		int level;
-
-		for (level = 3; level > 0; level--) {
-			uint64_t e = table[pt_index(va, level)];
-
-			if (!(e & PTE_P))
-				break;
-			table = pt_virt(e);
-		}
-		if (level > 0) {              /* skip the absent subtree */
-			vm_address_t span = 1UL << (PAGE_SHIFT + 9 * level);
-			vm_address_t next = (va + span) & ~(span - 1);
-
-			if (next <= va)
-				break;
-			va = next;
-			continue;
-		}
-		uint64_t *pte = &table[pt_index(va, 0)];
-
-		if (*pte & PTE_P) {
-			fn(ctx, va, pte);
-			if (active && ++visited <= PMAP_FLUSH_ALL_PAGES)
-				invlpg(va);
-		}
-		va += PAGE_SIZE;
-	}
-	if (active && visited > PMAP_FLUSH_ALL_PAGES)
+	if (start < end)
+		pmap_walk_range(phys_to_virt(p->pml4_pa), 3, 0, start, end, &w);
+	if (w.active && w.visited > PMAP_FLUSH_ALL_PAGES)
 		write_cr3(p->pml4_pa);
 }
 

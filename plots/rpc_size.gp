@@ -1,5 +1,5 @@
 # rpc_size.gp: the RPC round trip (median, insn) against message size, on
-# log-log axes, one curve per (benchmark, target), for rpc_inline and
+# log-log axes, one curve per (benchmark, target), for rpc_inline, ool_write_all and
 # ool_transfer (unit `unit`, default insn). Reads the harness CSV named by `csv` and writes
 # outdir/rpc_size.svg and outdir/rpc_size.png:
 #   gnuplot -e "csv='results/RUN.csv'; outdir='plots'" plots/rpc_size.gp
@@ -9,7 +9,7 @@
 # The CSV interleaves targets, so each curve's rows are first copied into
 # its own data set of $curves (filtering with NaN would break the lines).
 
-benchmarks = 'rpc_inline ool_transfer'
+benchmarks = 'rpc_inline ool_transfer ool_write_all'
 if (!exists('unit')) unit = 'insn'
 set datafile separator ','
 # log axes: sizes and medians of 0 cannot be drawn, so they are left out

@@ -91,6 +91,8 @@ struct task_status {
 #define KSTAT_COW_FAULTS     12  /* pages copied on a write to copy-on-write memory */
 #define KSTAT_PAGER_MESSAGES 13  /* messages between the kernel and pagers (both ways) */
 #define KSTAT_PAGER_FAULTS   14  /* faults that had to ask a pager */
-#define KSTAT_COUNT          15
+#define KSTAT_PAGEOUTS       15  /* pages written to the default pager's backing store */
+#define KSTAT_PAGEINS        16  /* pages read back from it */
+#define KSTAT_COUNT          17
 
 #endif

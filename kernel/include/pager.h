@@ -36,4 +36,20 @@ bool pager_reap_pending(void);
 /* A message arrived on an object's control port (consumes it). */
 void pager_control_server(struct kmsg *m, struct vm_object *obj);
 
+/*
+ * The default pager for anonymous memory (default_pager.c): in the kernel,
+ * by direct calls, with a RAM-disk backing store. vm_lock held throughout.
+ */
+extern uint64_t vm_resident_limit;
+struct vm_page;
+void default_pager_init(void);
+bool default_pager_pressure(void);
+bool default_pager_pageout_one(void);
+struct vm_page *default_pager_pagein(struct vm_object *obj, uint64_t offset);
+void default_pager_page_added(struct vm_page *page);
+void default_pager_page_removed(struct vm_page *page);
+void default_pager_object_dead(struct vm_object *obj);
+void default_pager_move(struct vm_object *from, struct vm_object *to, uint64_t start,
+			uint64_t end, uint64_t delta);
+
 #endif

@@ -20,6 +20,7 @@
 #include "vm/page_alloc.h"
 #include "vm/phys.h"
 #include "vm/vm_object.h"
+#include "pager.h"
 #include "pmap.h"
 #include "param.h"
 
@@ -81,6 +82,7 @@ void kmain(uint32_t mbi_phys, uint32_t magic)
 	kmem_init();
 	pmap_init();
 	vm_page_init();
+	default_pager_init();
 	vm_map_init();
 	thread_init();
 	task_init();

@@ -340,6 +340,8 @@ static kern_return_t sys_kernel_stat(const struct trap_args *a)
 	case KSTAT_COW_FAULTS:       v = stats_counters[STAT_COW_FAULTS]; break;
 	case KSTAT_PAGER_MESSAGES:   v = stats_counters[STAT_PAGER_MESSAGES]; break;
 	case KSTAT_PAGER_FAULTS:     v = stats_counters[STAT_PAGER_FAULTS]; break;
+	case KSTAT_PAGEOUTS:         v = stats_counters[STAT_PAGEOUTS]; break;
+	case KSTAT_PAGEINS:          v = stats_counters[STAT_PAGEINS]; break;
 	default:                     return KERN_INVALID_ARGUMENT;
 	}
 	return put_user_u64(a->a[1], v);
@@ -658,6 +660,21 @@ static kern_return_t sys_vm_map(const struct trap_args *a)
 	return kr;
 }
 
+/*
+ * Limit resident object pages (0: no limit), so that a test can put the
+ * machine under memory pressure without booting it with less RAM.
+ */
+static kern_return_t sys_vm_set_resident_limit(const struct trap_args *a)
+{
+	uint64_t f = spin_lock(&vm_lock);
+
+	vm_resident_limit = a->a[0];
+	while (default_pager_pressure() && default_pager_pageout_one())
+		;
+	spin_unlock(&vm_lock, f);
+	return KERN_SUCCESS;
+}
+
 static const trap_fn trap_table[MK_TRAP_COUNT + 1] = {
 	[-MK_TRAP_CONSOLE_WRITE]      = sys_console_write,
 	[-MK_TRAP_TASK_EXIT]          = sys_task_exit,
@@ -697,6 +714,7 @@ static const trap_fn trap_table[MK_TRAP_COUNT + 1] = {
 	[-MK_TRAP_VM_REGION]          = sys_vm_region,
 	[-MK_TRAP_VM_DEBUG]           = sys_vm_debug,
 	[-MK_TRAP_VM_MAP]             = sys_vm_map,
+	[-MK_TRAP_VM_SET_RESIDENT_LIMIT] = sys_vm_set_resident_limit,
 };
 
 /* A system call of a foreign ABI from a task with no emulation vector. */

@@ -353,7 +353,7 @@ kern_return_t vm_map_debug(struct vm_map *map, vm_address_t addr, struct vm_debu
 		uint64_t offset = e->offset + (trunc_page(addr) - e->start);
 		struct vm_object *obj = e->object;
 		uint32_t depth;
-		struct vm_page *page = vm_object_find_page(obj, offset, &depth);
+		struct vm_page *page = vm_object_find_resident(obj, offset, &depth);
 
 		if (page) {
 			*info = (struct vm_debug_info){

@@ -81,7 +81,11 @@ static kern_return_t vm_fault_page(struct vm_map_entry *e, vm_address_t page_va,
 /* Step 3: a write to a page that belongs to a shadowed object copies it up. */
 static kern_return_t vm_fault_cow(struct vm_map_entry *e, uint64_t offset, struct vm_page **page)
 {
-	struct vm_page *copy = vm_page_alloc(e->object, offset, false);
+	struct vm_page *copy;
+
+	(*page)->busy = true;                     /* the source must not be paged out now */
+	copy = vm_page_alloc(e->object, offset, false);
+	(*page)->busy = false;
 
 	if (!copy)
 		return KERN_RESOURCE_SHORTAGE;

@@ -50,6 +50,7 @@ void vm_page_init(void)
 		vm_pages[i] = (struct vm_page){ 0 };
 		list_init(&vm_pages[i].hash_link);
 		list_init(&vm_pages[i].object_link);
+		list_init(&vm_pages[i].fifo_link);
 	}
 	for (size_t i = 0; i < buckets; i++)
 		list_init(&page_hash[i]);
@@ -89,6 +90,7 @@ struct vm_object *vm_object_allocate(uint64_t size)
 	list_init(&obj->shadowers);
 	list_init(&obj->shadow_link);
 	list_init(&obj->dead_link);
+	list_init(&obj->paged_out);
 	waitq_init(&obj->waiters);
 	return obj;
 }
@@ -121,6 +123,7 @@ void vm_object_deallocate(struct vm_object *obj)
 
 		list_for_each_safe(l, &obj->pages)
 			vm_page_free(list_entry(l, struct vm_page, object_link));
+		default_pager_object_dead(obj);
 		vm_object_set_shadow(obj, NULL, 0);
 		if (obj->pager)
 			pager_object_dead(obj);        /* freed once its pager link is gone */
@@ -153,6 +156,7 @@ static void vm_page_insert(struct vm_page *page, struct vm_object *obj, uint64_t
 	list_push_front(page_bucket(obj, offset), &page->hash_link);
 	list_push_back(&obj->pages, &page->object_link);
 	obj->resident++;
+	default_pager_page_added(page);
 }
 
 static void vm_page_remove(struct vm_page *page)
@@ -161,14 +165,19 @@ static void vm_page_remove(struct vm_page *page)
 	list_unlink(&page->object_link);
 	page->object->resident--;
 	page->object = NULL;
+	page->busy = false;
+	default_pager_page_removed(page);
 }
 
 /* A fresh frame as page offset of obj (zeroed if asked), or NULL when memory is out. */
 struct vm_page *vm_page_alloc(struct vm_object *obj, uint64_t offset, bool zero)
 {
-	uint64_t pa = zero ? page_alloc_zeroed() : page_alloc();
 	struct vm_page *page;
+	uint64_t pa;
 
+	while (default_pager_pressure() && default_pager_pageout_one())
+		;                                     /* make room first */
+	pa = zero ? page_alloc_zeroed() : page_alloc();
 	if (!pa)
 		return NULL;
 	page = vm_page_of(pa);
@@ -184,13 +193,27 @@ void vm_page_free(struct vm_page *page)
 	page_free(vm_page_pa(page));
 }
 
-/* The page for offset of obj, looked up down the shadow chain; depth 0 is obj itself. */
-struct vm_page *vm_object_find_page(struct vm_object *obj, uint64_t offset, uint32_t *depth)
+/* The resident page for offset of obj, looked up down the shadow chain (depth 0: obj). */
+struct vm_page *vm_object_find_resident(struct vm_object *obj, uint64_t offset, uint32_t *depth)
 {
 	for (*depth = 0; obj; (*depth)++) {
 		struct vm_page *p = vm_page_lookup(obj, offset);
 
 		if (p)
+			return p;
+		offset += obj->shadow_offset;
+		obj = obj->shadow;
+	}
+	return NULL;
+}
+
+/* Like vm_object_find_resident, but a page the default pager holds comes back in. */
+struct vm_page *vm_object_find_page(struct vm_object *obj, uint64_t offset, uint32_t *depth)
+{
+	for (*depth = 0; obj; (*depth)++) {
+		struct vm_page *p = vm_page_lookup(obj, offset);
+
+		if (p || (p = default_pager_pagein(obj, offset)))
 			return p;
 		offset += obj->shadow_offset;
 		obj = obj->shadow;
@@ -247,6 +270,9 @@ void vm_object_collapse(struct vm_object *obj)
 			vm_page_remove(p);
 			vm_page_insert(p, obj, off);
 		}
+		default_pager_move(backing, obj, obj->shadow_offset, obj->shadow_offset + obj->size,
+				   obj->shadow_offset);
+		default_pager_object_dead(backing);
 		vm_object_set_shadow(obj, backing->shadow, obj->shadow_offset + backing->shadow_offset);
 		if (backing->shadow)                   /* obj holds backing's reference now */
 			list_unlink(&backing->shadow_link);
@@ -267,7 +293,9 @@ struct vm_object *vm_object_copy_now(struct vm_object *src, uint64_t offset, uin
 
 		if (!from)
 			continue;
+		from->busy = true;
 		to = vm_page_alloc(copy, o, false);
+		from->busy = false;
 		if (!to) {
 			vm_object_deallocate(copy);
 			return NULL;
@@ -297,6 +325,7 @@ struct vm_object *vm_object_split(struct vm_object *obj, uint64_t at)
 		vm_page_remove(p);
 		vm_page_insert(p, hi, p->offset - at);
 	}
+	default_pager_move(obj, hi, at, ~0UL, at);
 	if (obj->shadow) {
 		vm_object_reference(obj->shadow);
 		vm_object_set_shadow(hi, obj->shadow, obj->shadow_offset + at);

@@ -177,7 +177,11 @@ static void pager_fill(struct vm_object *obj, uint64_t offset, uint64_t len,
 		if (off >= obj->size || vm_page_lookup(obj, off))
 			continue;
 		src = pager_supplied_page(copy, i);
+		if (src)
+			vm_page_of(src)->busy = true;
 		page = vm_page_alloc(obj, off, !src);
+		if (src)
+			vm_page_of(src)->busy = false;
 		if (page && src)
 			page_copy(vm_page_pa(page), src);
 	}

@@ -159,6 +159,7 @@ static int guest_run_one(const char *name)
 		mk_printf("TEST %s FAIL task_wait: %s\n", name, mk_strerror(kr));
 		return 0;
 	}
+	mk_vm_set_resident_limit(0);       /* a test that set a limit and failed leaves none */
 	if (st.how == TASK_END_EXITED && st.code == 0) {
 		mk_printf("TEST %s ok\n", name);
 		return 1;

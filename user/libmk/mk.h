@@ -72,6 +72,8 @@ kern_return_t mk_vm_region(mach_port_name_t task, vm_address_t *addr, struct vm_
 /* Map size bytes of the memory object behind a send right, served by its (user) pager. */
 kern_return_t mk_vm_map(mach_port_name_t task, vm_address_t *addr, vm_size_t size,
 			mach_port_name_t memory_object, uint64_t offset, int flags);
+/* Page out above this many resident object pages (0: no limit): memory pressure for tests. */
+kern_return_t mk_vm_set_resident_limit(uint64_t pages);
 kern_return_t mk_vm_debug(mach_port_name_t task, vm_address_t addr, struct vm_debug_info *info);
 
 /* Ports (include/mach/port.h). task is a task port name (MACH_PORT_TASK_SELF for the caller). */

@@ -210,3 +210,8 @@ kern_return_t mk_vm_map(mach_port_name_t task, vm_address_t *addr, vm_size_t siz
 {
 	return (kern_return_t)mk_trap(MK_TRAP_VM_MAP, task, addr, size, memory_object, offset, flags);
 }
+
+kern_return_t mk_vm_set_resident_limit(uint64_t pages)
+{
+	return (kern_return_t)mk_trap(MK_TRAP_VM_SET_RESIDENT_LIMIT, pages);
+}

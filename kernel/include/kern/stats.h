@@ -13,6 +13,8 @@ enum stat_counter {
 	STAT_COW_FAULTS,        /* pages copied on a write to shared memory */
 	STAT_PAGER_MESSAGES,    /* messages between the kernel and pagers */
 	STAT_PAGER_FAULTS,      /* faults that asked a pager */
+	STAT_PAGEOUTS,          /* pages written to the default pager's store */
+	STAT_PAGEINS,           /* pages read back from it */
 	STAT_CONTEXT_SWITCHES,
 	STAT_IPC_FASTPATH_HITS,     /* RPCs handed straight to a waiting receiver */
 	STAT_IPC_FASTPATH_MISSES,   /* send+receive calls that took the general path */

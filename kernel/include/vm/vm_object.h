@@ -36,6 +36,7 @@ struct vm_object {
 	uint64_t error_start, error_end;   /* the last range the pager reported DATA_ERROR for */
 	struct waitq waiters;       /* faults waiting for the pager */
 	struct list dead_link;      /* on the pager reaper's list after the last reference */
+	struct list paged_out;      /* its pages in the default pager's backing store */
 };
 
 /* One per physical frame the kernel manages (vm_page_of). */
@@ -44,6 +45,8 @@ struct vm_page {
 	uint64_t offset;
 	struct list hash_link;      /* bucket of the (object, offset) hash */
 	struct list object_link;    /* object->pages */
+	struct list fifo_link;      /* resident object pages, oldest first (pageout) */
+	bool busy;                  /* a fault is using it: not a pageout victim */
 };
 
 extern spinlock_t vm_lock;
@@ -60,6 +63,7 @@ struct vm_page *vm_page_lookup(struct vm_object *obj, uint64_t offset);
 struct vm_page *vm_page_alloc(struct vm_object *obj, uint64_t offset, bool zero);
 void vm_page_free(struct vm_page *page);
 struct vm_page *vm_object_find_page(struct vm_object *obj, uint64_t offset, uint32_t *depth);
+struct vm_page *vm_object_find_resident(struct vm_object *obj, uint64_t offset, uint32_t *depth);
 void vm_object_shadow(struct vm_object **obj, uint64_t *offset, uint64_t size);
 void vm_object_page_remove(struct vm_object *obj, uint64_t start, uint64_t end);
 void vm_object_collapse(struct vm_object *obj);

@@ -1,0 +1,189 @@
+/*
+ * default_pager.c — the default pager for anonymous memory, in the kernel
+ * (reached by direct calls: no fault ever sends a message), and the
+ * pageout of anonymous pages under memory pressure.
+ *
+ * Backing store: DEFAULT_PAGER_SLOTS pages of RAM reserved at boot and used
+ * as a RAM disk. Slot i of the store has the static record i, so paging
+ * out allocates nothing: a full store just stops pageout (the kernel's own
+ * pages and page tables are never paged, which is what keeps pageout from
+ * deadlocking). Victims are object pages in the order they became resident
+ * (FIFO), skipping pages of objects with an external pager and pages a
+ * fault is working on (busy). Pressure is "the page pool is empty" or, for
+ * tests and experiments, "more object pages resident than
+ * vm_resident_limit" (a limit a test can set with the vm_set_resident_limit
+ * trap, standing in for a machine with little RAM).
+ *
+ * All of this runs with vm_lock held.
+ */
+#include "pager.h"
+#include "vm/vm_object.h"
+#include "vm/page_alloc.h"
+#include "vm/phys.h"
+#include "kern/kprintf.h"
+#include "kern/stats.h"
+#include "lib/list.h"
+#include "lib/string.h"
+#include "pmap.h"
+#include "param.h"
+
+#define DEFAULT_PAGER_SLOTS   4096    /* backing store pages (16 MiB of reserved RAM) */
+#define DEFAULT_PAGER_BUCKETS 1024
+
+struct ds_record {
+	struct vm_object *object;      /* NULL: slot free */
+	uint64_t offset;
+	struct list hash_link;         /* bucket, or the free list */
+	struct list object_link;       /* object->paged_out */
+};
+
+static uint64_t store_pa;
+static struct ds_record records[DEFAULT_PAGER_SLOTS];
+static struct list free_records = LIST_INIT(free_records);
+static struct list buckets[DEFAULT_PAGER_BUCKETS];
+static struct list resident_fifo = LIST_INIT(resident_fifo);
+static uint64_t object_pages;          /* object pages resident */
+uint64_t vm_resident_limit;            /* 0: only an empty pool is pressure */
+
+void default_pager_init(void)
+{
+	store_pa = page_alloc_contig(DEFAULT_PAGER_SLOTS);
+	if (!store_pa)
+		panic("no memory for the default pager's backing store");
+	for (int i = 0; i < DEFAULT_PAGER_BUCKETS; i++)
+		list_init(&buckets[i]);
+	for (int i = 0; i < DEFAULT_PAGER_SLOTS; i++)
+		list_push_back(&free_records, &records[i].hash_link);
+}
+
+static struct list *ds_bucket(const struct vm_object *obj, uint64_t offset)
+{
+	uint64_t h = ((uintptr_t)obj >> 6) * 0x9E3779B97F4A7C15UL + offset / PAGE_SIZE;
+
+	return &buckets[(h ^ (h >> 31)) % DEFAULT_PAGER_BUCKETS];
+}
+
+static void *ds_slot(const struct ds_record *r)
+{
+	return phys_to_virt(store_pa + (uint64_t)(r - records) * PAGE_SIZE);
+}
+
+static struct ds_record *ds_lookup(struct vm_object *obj, uint64_t offset)
+{
+	if (list_empty(&obj->paged_out))
+		return NULL;
+	list_for_each(l, ds_bucket(obj, offset)) {
+		struct ds_record *r = list_entry(l, struct ds_record, hash_link);
+
+		if (r->object == obj && r->offset == offset)
+			return r;
+	}
+	return NULL;
+}
+
+static void ds_free(struct ds_record *r)
+{
+	list_unlink(&r->object_link);
+	list_unlink(&r->hash_link);
+	r->object = NULL;
+	list_push_back(&free_records, &r->hash_link);
+}
+
+/* Account a page that became resident / stopped being resident. */
+void default_pager_page_added(struct vm_page *page)
+{
+	list_push_back(&resident_fifo, &page->fifo_link);
+	object_pages++;
+}
+
+void default_pager_page_removed(struct vm_page *page)
+{
+	list_unlink(&page->fifo_link);
+	object_pages--;
+}
+
+bool default_pager_pressure(void)
+{
+	return (vm_resident_limit && object_pages >= vm_resident_limit) || page_free_count() == 0;
+}
+
+/* Write one victim page to the store and free it; false if nothing can go. */
+bool default_pager_pageout_one(void)
+{
+	list_for_each(l, &resident_fifo) {
+		struct vm_page *page = list_entry(l, struct vm_page, fifo_link);
+		struct vm_object *obj = page->object;
+		struct list *fl = list_pop_front(&free_records);
+		struct ds_record *r;
+
+		if (page->busy || obj->pager) {
+			if (fl)
+				list_push_front(&free_records, fl);
+			continue;
+		}
+		if (!fl)
+			return false;                      /* the store is full */
+		r = list_entry(fl, struct ds_record, hash_link);
+		pmap_page_protect(vm_page_pa(page), VM_PROT_NONE);
+		memcpy(ds_slot(r), phys_to_virt(vm_page_pa(page)), PAGE_SIZE);
+		r->object = obj;
+		r->offset = page->offset;
+		list_push_front(ds_bucket(obj, page->offset), &r->hash_link);
+		list_push_back(&obj->paged_out, &r->object_link);
+		vm_page_free(page);
+		stats_inc(STAT_PAGEOUTS);
+		return true;
+	}
+	return false;
+}
+
+/* Bring obj's page at offset back from the store, if it is there. */
+struct vm_page *default_pager_pagein(struct vm_object *obj, uint64_t offset)
+{
+	struct ds_record *r = ds_lookup(obj, offset);
+	struct vm_page *page;
+
+	if (!r)
+		return NULL;
+	page = vm_page_alloc(obj, offset, false);
+	if (!page)
+		return NULL;
+	memcpy(phys_to_virt(vm_page_pa(page)), ds_slot(r), PAGE_SIZE);
+	ds_free(r);
+	stats_inc(STAT_PAGEINS);
+	return page;
+}
+
+/* The object died: its slots are free. */
+void default_pager_object_dead(struct vm_object *obj)
+{
+	list_for_each_safe(l, &obj->paged_out)
+		ds_free(list_entry(l, struct ds_record, object_link));
+}
+
+/*
+ * Slots of `from` at offsets [start, end) now belong to `to` at offset -
+ * delta (collapse and split move pages the same way); those `to` already
+ * has (resident or paged out) are dropped.
+ */
+void default_pager_move(struct vm_object *from, struct vm_object *to, uint64_t start,
+			uint64_t end, uint64_t delta)
+{
+	list_for_each_safe(l, &from->paged_out) {
+		struct ds_record *r = list_entry(l, struct ds_record, object_link);
+		uint64_t off = r->offset - delta;
+
+		if (r->offset < start || r->offset >= end)
+			continue;
+		if (r->offset < delta || vm_page_lookup(to, off) || ds_lookup(to, off)) {
+			ds_free(r);
+			continue;
+		}
+		list_unlink(&r->object_link);
+		list_unlink(&r->hash_link);
+		r->object = to;
+		r->offset = off;
+		list_push_front(ds_bucket(to, off), &r->hash_link);
+		list_push_back(&to->paged_out, &r->object_link);
+	}
+}

@@ -1,0 +1,83 @@
+/*
+ * test_paging.c — the default pager: under memory pressure anonymous pages
+ * go to the backing store and come back on the next fault with every byte
+ * intact, without a single pager message (the kernel default pager is
+ * called directly).
+ */
+#include "guest.h"
+
+#define PAGE             4096UL
+#define LIMIT_PAGES      256      /* resident object pages allowed: "1 MiB of RAM" */
+#define REGION_PAGES     768      /* three times that */
+
+static uint64_t pattern(size_t word)
+{
+	return (word + 1) * 0x9E3779B97F4A7C15UL;
+}
+
+/* Words of [base, base + pages) that do not hold their pattern. */
+static size_t count_wrong(vm_address_t base, size_t pages)
+{
+	const volatile uint64_t *w = (const volatile uint64_t *)base;
+	size_t wrong = 0;
+
+	for (size_t i = 0; i < pages * PAGE / 8; i++)
+		wrong += w[i] != pattern(i);
+	return wrong;
+}
+
+void test_paging_under_pressure_loses_no_bytes(void)
+{
+	uint64_t outs = mk_kernel_stat(KSTAT_PAGEOUTS), ins = mk_kernel_stat(KSTAT_PAGEINS);
+	uint64_t msgs = mk_kernel_stat(KSTAT_PAGER_MESSAGES);
+	uint64_t free_before, free_after;
+	vm_address_t base = 0;
+	volatile uint64_t *w;
+
+	EXPECT_KR(KERN_SUCCESS, mk_vm_allocate(MACH_PORT_TASK_SELF, &base, REGION_PAGES * PAGE,
+					       VM_ALLOC_ANYWHERE));
+	free_before = mk_kernel_stat(KSTAT_FREE_PAGES);
+	EXPECT_KR(KERN_SUCCESS, mk_vm_set_resident_limit(LIMIT_PAGES));
+	w = (volatile uint64_t *)base;
+	for (size_t i = 0; i < REGION_PAGES * PAGE / 8; i++)
+		w[i] = pattern(i);
+	EXPECT(mk_kernel_stat(KSTAT_PAGEOUTS) - outs >= REGION_PAGES - LIMIT_PAGES);
+	EXPECT_EQ(0, count_wrong(base, REGION_PAGES));     /* reads it all back in */
+	EXPECT(mk_kernel_stat(KSTAT_PAGEINS) - ins >= REGION_PAGES - LIMIT_PAGES);
+	EXPECT_EQ(0, count_wrong(base, REGION_PAGES));     /* and once more */
+	EXPECT_EQ(msgs, mk_kernel_stat(KSTAT_PAGER_MESSAGES));   /* no pager messages */
+	EXPECT_KR(KERN_SUCCESS, mk_vm_set_resident_limit(0));
+	EXPECT_KR(KERN_SUCCESS, mk_vm_deallocate(MACH_PORT_TASK_SELF, base, REGION_PAGES * PAGE));
+	free_after = mk_kernel_stat(KSTAT_FREE_PAGES);
+	EXPECT(free_after + 8 >= free_before);            /* frames and slots went back */
+}
+
+/*
+ * Memory partly paged out, then shared copy-on-write with a child, then
+ * written: every write copies a page that may first have to come back from
+ * the store; the parent must end with exactly its own data.
+ */
+void test_paged_out_memory_survives_copy_on_write(void)
+{
+	vm_address_t base = 0;
+	mach_port_name_t child;
+	struct task_status st;
+
+	EXPECT_KR(KERN_SUCCESS, mk_vm_allocate(MACH_PORT_TASK_SELF, &base, REGION_PAGES * PAGE,
+					       VM_ALLOC_ANYWHERE));
+	EXPECT_KR(KERN_SUCCESS, mk_vm_set_resident_limit(LIMIT_PAGES));
+	for (size_t i = 0; i < REGION_PAGES * PAGE / 8; i++)
+		((volatile uint64_t *)base)[i] = pattern(i);
+	EXPECT_KR(KERN_SUCCESS, mk_task_create(MACH_PORT_TASK_SELF, 1, &child));
+	for (size_t i = 0; i < REGION_PAGES * PAGE / 8; i += 512)
+		((volatile uint64_t *)base)[i] = 0;
+	EXPECT_KR(KERN_SUCCESS, mk_task_terminate(child));
+	EXPECT_KR(KERN_SUCCESS, mk_task_wait(child, &st, GUEST_TEST_TIMEOUT_MS));
+	mk_port_deallocate(MACH_PORT_TASK_SELF, child);
+	for (size_t i = 0; i < REGION_PAGES * PAGE / 8; i++)
+		if (((volatile uint64_t *)base)[i] != (i % 512 == 0 ? 0 : pattern(i)))
+			guest_fail(__FILE__, __LINE__, "word %zu: expected 0x%lx got 0x%lx", i,
+				   i % 512 == 0 ? 0 : pattern(i), ((volatile uint64_t *)base)[i]);
+	EXPECT_KR(KERN_SUCCESS, mk_vm_set_resident_limit(0));
+	mk_vm_deallocate(MACH_PORT_TASK_SELF, base, REGION_PAGES * PAGE);
+}

@@ -12,7 +12,7 @@
 #define RPC_REPLY_BYTES 64
 
 static const long rpc_inline_sizes[] = { 0, 64, 256, 1024, 4096, 8192, 16384, 65536, 262144, 1048576 };
-static const long ool_sizes[] = { 4096, 8192, 16384, 65536, 262144, 1048576 };
+static const long ool_sizes[] = { 4096, 8192, 16384, 65536, 262144, 1048576, 4194304, 16777216 };
 static const long rights_counts[] = { 1, 4, 16, 64, 256 };
 
 struct rpc {

@@ -174,3 +174,23 @@ void bench_pager_fault(void)
 	mk_port_deallocate(MACH_PORT_TASK_SELF, object);
 	mk_port_deallocate(MACH_PORT_TASK_SELF, task);
 }
+
+/*
+ * Page a region out (a resident limit well below the region pushes all but
+ * the newest pages to the backing store, and setting it pages out down to
+ * it at once), lift the limit, then time reads that bring it back in one
+ * page at a time.
+ */
+#define PAGEOUT_LIMIT_PAGES 16   /* above this program's working set, far below the region */
+
+void bench_default_pager_fault(void)
+{
+	struct fault_ctx c = { fault_region(), 0 };
+
+	for (size_t i = 0; i < FAULT_PAGES; i++)
+		((volatile char *)c.base)[i * PAGE_BYTES] = 4;
+	mk_vm_set_resident_limit(PAGEOUT_LIMIT_PAGES);
+	mk_vm_set_resident_limit(0);
+	bench_measure("default_pager_fault", BENCH_NO_PARAM, bench_plan_for(3000), read_next, &c);
+	mk_vm_deallocate(MACH_PORT_TASK_SELF, c.base, FAULT_PAGES * PAGE_BYTES);
+}

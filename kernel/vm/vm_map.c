@@ -303,17 +303,25 @@ static kern_return_t vm_map_check_covered(struct vm_map *map, vm_address_t addr,
 	return KERN_SUCCESS;
 }
 
-kern_return_t vm_map_protect(struct vm_map *map, vm_address_t addr, vm_size_t size,
-			     vm_prot_t prot)
+/* What vm_map_update changes in each entry of a range. */
+enum vm_map_field {
+	VM_MAP_SET_PROT,
+	VM_MAP_SET_INHERIT,
+};
+
+/*
+ * Set field to value in every entry of [addr, addr+size), which must be
+ * mapped without a hole (and allow `value` as protection, for
+ * VM_MAP_SET_PROT). Entries are clipped to the range first.
+ */
+static kern_return_t vm_map_update(struct vm_map *map, vm_address_t addr, vm_size_t size,
+				   enum vm_map_field field, uint32_t value)
 {
 	struct vm_map_entry *spare[2] = { NULL, NULL };
 	vm_address_t end;
-	kern_return_t kr;
+	kern_return_t kr = vm_map_check_range(map, addr, size, &end);
 	uint64_t f;
 
-	if (prot & ~VM_PROT_ALL)
-		return KERN_INVALID_ARGUMENT;
-	kr = vm_map_check_range(map, addr, size, &end);
 	if (kr == KERN_SUCCESS)
 		kr = vm_map_spares_get(spare);
 	if (kr != KERN_SUCCESS) {
@@ -321,57 +329,47 @@ kern_return_t vm_map_protect(struct vm_map *map, vm_address_t addr, vm_size_t si
 		return kr;
 	}
 	f = spin_lock(&map->lock);
-	kr = vm_map_check_covered(map, addr, end, prot);
+	kr = vm_map_check_covered(map, addr, end,
+				  field == VM_MAP_SET_PROT ? value : VM_PROT_NONE);
 	if (kr == KERN_SUCCESS) {
 		vm_map_clip_range(map, addr, end, spare);
 		list_for_each(l, &map->entries) {
 			struct vm_map_entry *e = list_entry(l, struct vm_map_entry, link);
 
-			if (e->start >= addr && e->end <= end)
-				e->prot = prot;
+			if (e->start < addr || e->end > end)
+				continue;
+			if (field == VM_MAP_SET_PROT)
+				e->prot = value;
+			else
+				e->inherit = value;
 		}
-		/* Taking rights away is done at once; granting write is left to the
-		 * next fault, which knows whether the page must be copied first. */
-		if (prot & VM_PROT_WRITE)
+	}
+	/* Taking rights away is done at once; granting write is left to the next
+	 * fault, which knows whether the page must be copied first. */
+	if (kr == KERN_SUCCESS && field == VM_MAP_SET_PROT) {
+		if (value & VM_PROT_WRITE)
 			pmap_remove(map->pmap, addr, end, NULL, NULL);
 		else
-			pmap_protect(map->pmap, addr, end, prot);
+			pmap_protect(map->pmap, addr, end, value);
 	}
 	spin_unlock(&map->lock, f);
 	vm_map_spares_put(spare);
 	return kr;
 }
 
+kern_return_t vm_map_protect(struct vm_map *map, vm_address_t addr, vm_size_t size,
+			     vm_prot_t prot)
+{
+	if (prot & ~VM_PROT_ALL)
+		return KERN_INVALID_ARGUMENT;
+	return vm_map_update(map, addr, size, VM_MAP_SET_PROT, prot);
+}
+
 /* Set the inheritance of every entry in [addr, addr+size), which must be mapped. */
 kern_return_t vm_map_inherit(struct vm_map *map, vm_address_t addr, vm_size_t size,
 			     vm_inherit_t inherit)
 {
-	struct vm_map_entry *spare[2] = { NULL, NULL };
-	vm_address_t end;
-	kern_return_t kr;
-	uint64_t f;
-
 	if (inherit > VM_INHERIT_COPY)
 		return KERN_INVALID_ARGUMENT;
-	kr = vm_map_check_range(map, addr, size, &end);
-	if (kr == KERN_SUCCESS)
-		kr = vm_map_spares_get(spare);
-	if (kr != KERN_SUCCESS) {
-		vm_map_spares_put(spare);
-		return kr;
-	}
-	f = spin_lock(&map->lock);
-	kr = vm_map_check_covered(map, addr, end, VM_PROT_NONE);
-	if (kr == KERN_SUCCESS) {
-		vm_map_clip_range(map, addr, end, spare);
-		list_for_each(l, &map->entries) {
-			struct vm_map_entry *e = list_entry(l, struct vm_map_entry, link);
-
-			if (e->start >= addr && e->end <= end)
-				e->inherit = inherit;
-		}
-	}
-	spin_unlock(&map->lock, f);
-	vm_map_spares_put(spare);
-	return kr;
+	return vm_map_update(map, addr, size, VM_MAP_SET_INHERIT, inherit);
 }

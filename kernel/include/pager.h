@@ -28,11 +28,8 @@ struct kmsg;
 kern_return_t pager_object_create(struct port *pager_port, uint64_t size, struct vm_object **out);
 /* Ask for the page at offset and wait for it (no locks held; obj referenced by the caller). */
 kern_return_t pager_fault_wait(struct vm_object *obj, uint64_t offset, vm_prot_t access);
-/* The object's last reference went (vm_lock held): tear down its pager link later. */
+/* The object's last reference went (vm_lock held): its pager link goes later (deferred.h). */
 void pager_object_dead(struct vm_object *obj);
-/* Finish teardowns queued by pager_object_dead (no locks held). */
-void pager_reap(void);
-bool pager_reap_pending(void);
 /* A message arrived on an object's control port (consumes it). */
 void pager_control_server(struct kmsg *m, struct vm_object *obj);
 

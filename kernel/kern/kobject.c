@@ -57,12 +57,38 @@ void kobject_object_dead(struct port *p)
 	}
 }
 
+/* A task with no thread and no send right can never run: end it (deferred work). */
+static void kobject_task_abandoned(struct deferred_work *w)
+{
+	struct task *task = list_entry(w, struct task, abandon);
+	struct task_status st = { .how = TASK_END_KILLED };
+
+	if (task->nthreads == 0)
+		task_terminate(task, &st);
+	task_release(task);
+}
+
 /*
- * The last send right is gone: a dead object's port goes. (A task made by
- * task_create that never got a thread and lost its last send right stays
- * until the machine stops: ending it here would need a deferred-work
- * thread, since termination takes locks held here.)
+ * A send right to a task port went. If every send right left is the task's
+ * own (MACH_PORT_TASK_SELF) and it has no thread, nothing can ever start or
+ * end it: end it later, at a safe point (ending takes locks held here).
  */
+void kobject_send_right_gone(struct port *p)
+{
+	struct task *task = p->kobject;
+	struct ipc_entry *own;
+
+	if (p->kotype != KOT_TASK || p->kobject_dead || task->nthreads ||
+	    task->state != TASK_ALIVE || task->abandon.queued)
+		return;
+	own = ipc_entry_lookup(task->space, MACH_PORT_TASK_SELF);
+	if (p->srights != (own && own->port == p ? own->urefs : 0))
+		return;
+	task_ref(task);
+	deferred_queue(&task->abandon, kobject_task_abandoned);
+}
+
+/* The last send right is gone: a dead object's port goes. */
 void kobject_no_senders(struct port *p)
 {
 	if (p->kobject_dead) {

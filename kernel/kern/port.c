@@ -109,7 +109,10 @@ void port_send_right_add(struct port *p)
 void port_send_right_drop(struct port *p)
 {
 	assert(p->srights > 0);
-	if (--p->srights || !p->active)
+	--p->srights;
+	if (p->kotype == KOT_TASK && p->active)
+		kobject_send_right_gone(p);
+	if (p->srights || !p->active)
 		return;
 	if (p->nsrequest) {
 		struct port *ns = p->nsrequest;

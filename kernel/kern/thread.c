@@ -9,7 +9,7 @@
 #include "kern/cpu.h"
 #include "kern/kobject.h"
 #include "kern/kprintf.h"
-#include "pager.h"
+#include "kern/deferred.h"
 #include "kern/sched.h"
 #include "kern/task.h"
 #include "kern/zalloc.h"
@@ -263,8 +263,8 @@ void return_to_user_check(void)
 	struct cpu *c = cpu_current();
 	struct thread *t = c->current;
 
-	if (pager_reap_pending())
-		pager_reap();
+	if (deferred_pending())
+		deferred_run();
 	for (;;) {
 		uint64_t f;
 

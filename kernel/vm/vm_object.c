@@ -89,7 +89,6 @@ struct vm_object *vm_object_allocate(uint64_t size)
 	list_init(&obj->pages);
 	list_init(&obj->shadowers);
 	list_init(&obj->shadow_link);
-	list_init(&obj->dead_link);
 	list_init(&obj->paged_out);
 	waitq_init(&obj->waiters);
 	return obj;

@@ -32,8 +32,6 @@
 
 #define PAGER_WAIT_SLICE_MS 10   /* how often a waiting fault checks that its pager lives */
 
-static struct list pager_dead = LIST_INIT(pager_dead);   /* vm_lock */
-
 /* Send the pager a message of words (and a send right, if given); ipc_lock held. */
 static void pager_send(struct vm_object *obj, int id, const uint64_t *words, uint32_t n,
 		       struct port *right)
@@ -121,41 +119,29 @@ kern_return_t pager_fault_wait(struct vm_object *obj, uint64_t offset, vm_prot_t
 	}
 }
 
+/* Tell a dead object's pager, drop the object's rights, free it (deferred work). */
+static void pager_object_reap(struct deferred_work *w)
+{
+	struct vm_object *obj = list_entry(w, struct vm_object, dead_work);
+	uint64_t f = spin_lock(&ipc_lock);
+
+	pager_send(obj, MEMORY_OBJECT_TERMINATE_ID, NULL, 0, NULL);
+	if (obj->control) {                        /* the kernel's receive right goes */
+		struct port *control = obj->control;
+
+		port_destroy(control);                 /* clears obj->control */
+		port_release(control);
+	}
+	port_send_right_drop(obj->pager);
+	port_release(obj->pager);
+	spin_unlock(&ipc_lock, f);
+	vm_object_free(obj);
+}
+
+/* The object's last reference went (vm_lock held): tear its pager link down later. */
 void pager_object_dead(struct vm_object *obj)
 {
-	list_push_back(&pager_dead, &obj->dead_link);
-}
-
-/* Tell dead objects' pagers, drop their rights, free them (no locks held). */
-void pager_reap(void)
-{
-	for (;;) {
-		uint64_t f = spin_lock(&vm_lock);
-		struct list *l = list_pop_front(&pager_dead);
-		struct vm_object *obj;
-
-		spin_unlock(&vm_lock, f);
-		if (!l)
-			return;
-		obj = list_entry(l, struct vm_object, dead_link);
-		f = spin_lock(&ipc_lock);
-		pager_send(obj, MEMORY_OBJECT_TERMINATE_ID, NULL, 0, NULL);
-		if (obj->control) {                    /* the kernel's receive right goes */
-			struct port *control = obj->control;
-
-			port_destroy(control);             /* clears obj->control */
-			port_release(control);
-		}
-		port_send_right_drop(obj->pager);
-		port_release(obj->pager);
-		spin_unlock(&ipc_lock, f);
-		vm_object_free(obj);
-	}
-}
-
-bool pager_reap_pending(void)
-{
-	return !list_empty(&pager_dead);
+	deferred_queue(&obj->dead_work, pager_object_reap);
 }
 
 /* The page at index i of a supplied region, or 0 if it reads as zeros. */

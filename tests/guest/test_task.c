@@ -161,3 +161,22 @@ void test_spawn_and_reap_1000_tasks_returns_every_page(void)
 	EXPECT_EQ(threads, mk_kernel_stat(KSTAT_THREADS));
 	EXPECT_EQ(free_pages, mk_kernel_stat(KSTAT_FREE_PAGES));
 }
+
+/* A task made by task_create that never gets a thread ends when its last outside right goes. */
+void test_threadless_task_ends_when_unreachable(void)
+{
+	uint64_t tasks, free_pages;
+	mach_port_name_t child;
+
+	EXPECT_KR(KERN_SUCCESS, mk_task_create(MACH_PORT_TASK_SELF, 1, &child));   /* warm up */
+	EXPECT_KR(KERN_SUCCESS, mk_port_deallocate(MACH_PORT_TASK_SELF, child));
+	tasks = mk_kernel_stat(KSTAT_TASKS);
+	free_pages = mk_kernel_stat(KSTAT_FREE_PAGES);
+	for (int i = 0; i < 20; i++) {
+		EXPECT_KR(KERN_SUCCESS, mk_task_create(MACH_PORT_TASK_SELF, i & 1, &child));
+		EXPECT_EQ(tasks + 1, mk_kernel_stat(KSTAT_TASKS));
+		EXPECT_KR(KERN_SUCCESS, mk_port_deallocate(MACH_PORT_TASK_SELF, child));
+	}
+	EXPECT_EQ(tasks, mk_kernel_stat(KSTAT_TASKS));
+	EXPECT_EQ(free_pages, mk_kernel_stat(KSTAT_FREE_PAGES));
+}

@@ -24,6 +24,7 @@ struct kmsg;
 struct port *kobject_port_create(enum kobject_type type, void *obj);
 void kobject_object_dead(struct port *p);
 void kobject_no_senders(struct port *p);
+void kobject_send_right_gone(struct port *p);
 void kobject_port_destroyed(struct port *p);
 mach_port_name_t kobject_give_send(struct ipc_space *space, struct port *p);
 

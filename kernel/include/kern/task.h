@@ -14,6 +14,7 @@
 #include <stdint.h>
 #include <mach/kern_return.h>
 #include <mach/types.h>
+#include "kern/deferred.h"
 #include "kern/lock.h"
 #include "kern/sched.h"
 #include "lib/list.h"
@@ -42,6 +43,7 @@ struct task {
 	struct port *self_port;        /* its task port (kernel-served), ipc_lock */
 	struct task_status status;     /* valid once state != TASK_ALIVE */
 	struct waitq waiters;          /* task_wait callers (sched_lock) */
+	struct deferred_work abandon;  /* ending it when nothing can reach it any more */
 };
 
 struct image_source;

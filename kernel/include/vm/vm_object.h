@@ -18,6 +18,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include "kern/lock.h"
+#include "kern/deferred.h"
 #include "kern/sched.h"
 #include "lib/list.h"
 
@@ -35,7 +36,7 @@ struct vm_object {
 	struct port *control;       /* its control port (kernel-served) */
 	uint64_t error_start, error_end;   /* the last range the pager reported DATA_ERROR for */
 	struct waitq waiters;       /* faults waiting for the pager */
-	struct list dead_link;      /* on the pager reaper's list after the last reference */
+	struct deferred_work dead_work;   /* its pager link's teardown, after the last reference */
 	struct list paged_out;      /* its pages in the default pager's backing store */
 };
 

@@ -1,0 +1,44 @@
+/*
+ * deferred.c — the deferred-work queue (deferred.h). Its own lock is the
+ * innermost of all, so work can be queued with any other lock held.
+ */
+#include "kern/deferred.h"
+#include "kern/lock.h"
+
+static spinlock_t deferred_lock = SPINLOCK_INIT;
+static struct list deferred = LIST_INIT(deferred);
+
+/* Queue w to run fn(w) later (once, however often it is queued before it runs). */
+void deferred_queue(struct deferred_work *w, void (*fn)(struct deferred_work *w))
+{
+	uint64_t f = spin_lock(&deferred_lock);
+
+	if (!w->queued) {
+		w->queued = true;
+		w->fn = fn;
+		list_push_back(&deferred, &w->link);
+	}
+	spin_unlock(&deferred_lock, f);
+}
+
+bool deferred_pending(void)
+{
+	return !list_empty(&deferred);
+}
+
+/* Run everything queued (no lock held by the caller). */
+void deferred_run(void)
+{
+	for (;;) {
+		uint64_t f = spin_lock(&deferred_lock);
+		struct list *l = list_pop_front(&deferred);
+		struct deferred_work *w;
+
+		spin_unlock(&deferred_lock, f);
+		if (!l)
+			return;
+		w = list_entry(l, struct deferred_work, link);
+		w->queued = false;
+		w->fn(w);
+	}
+}

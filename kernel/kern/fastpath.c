@@ -146,19 +146,15 @@ bool ipc_fastpath(const struct mach_msg_args *a, mach_msg_return_t *mr)
 	to->ipc.msg_size = a->send_size;
 	to->ipc.delivered = true;
 
-	/* The caller now waits on its own port; the receiver gets the CPU. */
-	port_ref(rcv);
-	ipc_wait_state_set(self, rcv, a->msg, a->rcv_size);
+	/* The caller now waits on its own port; the receiver gets the CPU. (No
+	 * reference to rcv is needed: if it dies, port_destroy wakes us first.) */
+	ipc_wait_state_set(self, a->msg, a->rcv_size);
 	spin_lock(&sched_lock);
 	spin_unlock(&ipc_lock, 0);
 	sched_handoff_locked(to, &rcv->receivers);
 	spin_unlock(&sched_lock, f);
 
 	/* Woken: by a fast-path reply, or by a message queued the general way. */
-	f = spin_lock(&ipc_lock);
-	self->ipc.port = NULL;
-	port_release(rcv);
-	spin_unlock(&ipc_lock, f);
 	*mr = self->ipc.delivered ? ipc_fast_copyout(self, a->msg) :
 	      mach_msg_receive(space, self->task->map, a);
 	return true;

@@ -167,10 +167,9 @@ mach_msg_return_t mach_msg_receive(struct ipc_space *space, struct vm_map *map,
 			break;
 		}
 		port_ref(p);
-		ipc_wait_state_set(self, p, a->msg, a->rcv_size);
+		ipc_wait_state_set(self, a->msg, a->rcv_size);
 		r = ipc_wait(&p->receivers, ticks_left(deadline), f);
 		f = spin_lock(&ipc_lock);
-		self->ipc.port = NULL;
 		if (self->ipc.delivered) {             /* the fast path handed us a message */
 			port_release(p);
 			spin_unlock(&ipc_lock, f);

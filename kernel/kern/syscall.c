@@ -735,7 +735,10 @@ int syscall_dispatch(struct trapframe *tf)
 	int64_t nr = (int64_t)tf->rax;
 
 	irq_enable();
-	if (nr >= 0) {
+	if (likely(nr == MK_TRAP_MACH_MSG)) {     /* the IPC trap skips the table */
+		tf->rax = (uint64_t)(int64_t)sys_mach_msg(&(struct trap_args){
+			{ tf->rdi, tf->rsi, tf->rdx, tf->r10, tf->r8, tf->r9 } });
+	} else if (nr >= 0) {
 		syscall_foreign(tf);
 	} else if (nr < -MK_TRAP_COUNT) {
 		tf->rax = KERN_INVALID_TRAP;

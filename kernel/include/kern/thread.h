@@ -26,7 +26,6 @@ struct vm_map;
 
 /* A receiver blocked in mach_msg, as the fast path sees it. */
 struct ipc_wait_state {
-	struct port *port;            /* the port or set it waits on (NULL: not receiving) */
 	uint64_t buf;                 /* its receive buffer */
 	uint32_t size;
 	bool delivered;               /* the fast path left a message in msg */
@@ -70,10 +69,8 @@ void thread_init(void);
 struct thread *thread_create_user(struct task *task, uint64_t entry, uint64_t stack_top,
 				  uint64_t arg0, uint64_t arg1, kern_return_t *kr);
 /* Record what a thread about to block in receive waits on (fields, not the message buffer). */
-static inline void ipc_wait_state_set(struct thread *t, struct port *p, uint64_t buf,
-				      uint32_t size)
+static inline void ipc_wait_state_set(struct thread *t, uint64_t buf, uint32_t size)
 {
-	t->ipc.port = p;
 	t->ipc.buf = buf;
 	t->ipc.size = size;
 	t->ipc.delivered = false;

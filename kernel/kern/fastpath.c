@@ -156,6 +156,6 @@ bool ipc_fastpath(const struct mach_msg_args *a, mach_msg_return_t *mr)
 
 	/* Woken: by a fast-path reply, or by a message queued the general way. */
 	*mr = self->ipc.delivered ? ipc_fast_copyout(self, a->msg) :
-	      mach_msg_receive(space, self->task->map, a);
+	      self->ipc.gone ? self->ipc.gone : mach_msg_receive(space, self->task->map, a);
 	return true;
 }

@@ -95,7 +95,7 @@ struct port *ipc_right_take(struct ipc_space *space, mach_port_name_t name, int 
 		p->receiver = NULL;
 		p->receiver_name = MACH_PORT_NULL;
 		p->transit_dest = dest;
-		ipc_wakeup_all(&p->receivers);             /* they find the right gone */
+		port_wake_receivers(p, MACH_RCV_PORT_CHANGED);
 		break;
 	}
 	if (e->type == 0)

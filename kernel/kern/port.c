@@ -13,6 +13,7 @@
 #include "kern/kprintf.h"
 #include "kern/msg.h"
 #include "kern/notify.h"
+#include "kern/thread.h"
 #include "kern/zalloc.h"
 
 spinlock_t ipc_lock = SPINLOCK_INIT;
@@ -192,7 +193,7 @@ void port_destroy(struct port *p)
 	p->receiver = NULL;
 	p->transit_dest = NULL;
 	ipc_wakeup_all(&p->senders);
-	ipc_wakeup_all(&p->receivers);
+	port_wake_receivers(p, MACH_RCV_PORT_DIED);
 	kobject_port_destroyed(p);
 	port_release(p);
 }
@@ -216,6 +217,19 @@ void ipc_wakeup_one(struct waitq *wq)
 		return;
 	spin_lock(&sched_lock);
 	waitq_wakeup_one_locked(wq, WAIT_AWAKENED);
+	spin_unlock(&sched_lock, 0);
+}
+
+/*
+ * Wake every thread blocked receiving on p because the right is gone, telling
+ * each why (fast-path callers wait without a reference to p and cannot look).
+ */
+void port_wake_receivers(struct port *p, mach_msg_return_t why)
+{
+	spin_lock(&sched_lock);
+	list_for_each(l, &p->receivers.threads)
+		list_entry(l, struct thread, sched_link)->ipc.gone = why;
+	waitq_wakeup_all_locked(&p->receivers, WAIT_AWAKENED);
 	spin_unlock(&sched_lock, 0);
 }
 

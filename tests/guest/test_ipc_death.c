@@ -208,3 +208,36 @@ void test_task_holding_10000_rights_gives_everything_back(void)
 	EXPECT_EQ(ports, mk_kernel_stat(KSTAT_PORTS));
 	EXPECT_EQ(free_pages, mk_kernel_stat(KSTAT_FREE_PAGES));
 }
+
+struct reply_killer {
+	mach_port_name_t service, victim;
+};
+
+/* Take one request, then destroy the client's reply port instead of answering. */
+static void reply_killer_run(void *p)
+{
+	struct reply_killer *k = p;
+	struct ipc_buf m;
+
+	if (mk_mach_msg(&m.header, MACH_RCV_MSG, 0, sizeof(m), k->service, 0) == MACH_MSG_SUCCESS)
+		mk_port_destroy(SELF, k->victim);
+}
+
+/* A client blocked in an RPC that took the fast path learns its reply port died. */
+void test_fast_path_caller_wakes_when_its_reply_port_dies(void)
+{
+	static struct reply_killer k;
+	struct ipc_buf m;
+	uint64_t hits;
+
+	k.service = ipc_port_alloc_send();
+	k.victim = ipc_port_alloc();
+	ipc_thread_start(reply_killer_run, &k);
+	mk_thread_sleep(IPC_SETTLE_MS);                   /* the killer waits in receive */
+	hits = mk_kernel_stat(KSTAT_IPC_FASTPATH_HITS);
+	ipc_msg_init(&m.header, k.service, MACH_MSG_TYPE_COPY_SEND, IPC_ID_PING);
+	ipc_msg_set_reply(&m.header, k.victim, MACH_MSG_TYPE_MAKE_SEND_ONCE);
+	EXPECT_MR(MACH_RCV_PORT_DIED, mk_mach_msg(&m.header, MACH_SEND_MSG | MACH_RCV_MSG,
+						  m.header.size, sizeof(m), k.victim, 0));
+	EXPECT_EQ(hits + 1, mk_kernel_stat(KSTAT_IPC_FASTPATH_HITS));
+}

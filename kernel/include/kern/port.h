@@ -97,5 +97,6 @@ void port_sonce_right_drop(struct port *p, bool used);
 int ipc_wait(struct waitq *wq, uint64_t timeout_ticks, uint64_t f);
 void ipc_wakeup_one(struct waitq *wq);
 void ipc_wakeup_all(struct waitq *wq);
+void port_wake_receivers(struct port *p, mach_msg_return_t why);
 
 #endif

@@ -29,6 +29,7 @@ struct ipc_wait_state {
 	uint64_t buf;                 /* its receive buffer */
 	uint32_t size;
 	bool delivered;               /* the fast path left a message in msg */
+	int32_t gone;                 /* MACH_RCV_PORT_DIED/_CHANGED: why the wait ended, or 0 */
 	uint32_t msg_size;
 	uint64_t msg[IPC_FAST_MSG_MAX_BYTES / 8];   /* that message, as the receiver sees it */
 };
@@ -74,6 +75,7 @@ static inline void ipc_wait_state_set(struct thread *t, uint64_t buf, uint32_t s
 	t->ipc.buf = buf;
 	t->ipc.size = size;
 	t->ipc.delivered = false;
+	t->ipc.gone = 0;
 }
 
 struct thread *thread_create_idle(void);

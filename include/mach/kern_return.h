@@ -16,7 +16,7 @@ typedef int kern_return_t;
 #define KERN_INVALID_ARGUMENT   4   /* a bad size, flag, alignment or value */
 #define KERN_FAILURE            5   /* the operation could not be done */
 #define KERN_RESOURCE_SHORTAGE  6   /* out of kernel or physical memory */
-#define KERN_INVALID_NAME       7   /* a handle or name the task does not hold */
+#define KERN_INVALID_NAME       7   /* a port name the task does not hold */
 #define KERN_INVALID_RIGHT      8   /* the name denotes the wrong kind of object */
 #define KERN_INVALID_TRAP       9   /* no kernel trap with this number */
 #define KERN_TERMINATED         10  /* the object is dead (or dying) */

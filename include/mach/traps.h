@@ -27,7 +27,7 @@
 #define MK_TRAP_BOOT_MODULE       (-14) /* (index, vm_address_t *addr, size_t *size) */
 #define MK_TRAP_KERNEL_STAT       (-15) /* (which, uint64_t *value) */
 #define MK_TRAP_TASK_SELF         (-16) /* () -> MACH_PORT_TASK_SELF, the name of the caller's task port */
-#define MK_TRAP_THREAD_SELF       (-17) /* (mach_port_name_t *out): a new handle for the calling thread */
+#define MK_TRAP_THREAD_SELF       (-17) /* (mach_port_name_t *out): a send right to the calling thread's port */
 #define MK_TRAP_PORT_DEALLOCATE   (-18) /* (task, name): drop one user reference (send, send-once, dead name) */
 #define MK_TRAP_THREAD_SET_PRIORITY (-19) /* (thread, priority) */
 #define MK_TRAP_THREAD_SLEEP      (-20) /* (ms) */

@@ -12,7 +12,6 @@
 #define SCHED_QUANTUM_TICKS      10         /* round-robin time slice, in ticks */
 #define SCHED_PRIORITIES         32         /* priority levels 0 (low) .. 31 (high) */
 #define TASK_NAME_LEN            32         /* bytes in a task's name, with NUL */
-#define TASK_HANDLES_MAX         4096       /* handles one task may hold */
 #define SPAWN_ARGS_MAX_BYTES     4096       /* task_spawn argument string limit */
 #define SPAWN_IMAGE_MAX_BYTES    (64UL << 20) /* largest ELF image task_spawn reads */
 #define USER_STACK_BYTES         (256UL << 10) /* main thread stack of a spawned task */

@@ -33,7 +33,7 @@ enum task_state {
 struct task {
 	char name[TASK_NAME_LEN];
 	uint32_t id;
-	spinlock_t lock;               /* threads, handles, state */
+	spinlock_t lock;               /* threads, state */
 	uint32_t refs;
 	enum task_state state;
 	struct vm_map *map;

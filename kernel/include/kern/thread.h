@@ -57,7 +57,7 @@ struct thread {
 	struct waitq *wait_queue;     /* while TH_WAITING */
 	int wait_result;              /* WAIT_* */
 	uint64_t deadline;            /* tick of a timed wait, 0 = none */
-	uint32_t refs;                /* handles + 1 while not freed by the scheduler */
+	uint32_t refs;                /* its port + 1 while not freed by the scheduler */
 	void *kstack;
 	uint64_t kstack_top;
 	uint64_t ctx_rsp;             /* saved by switch_context */

@@ -127,7 +127,11 @@ static kern_return_t vm_fault_page_locked(struct vm_map *map, vm_address_t va,
 	prot = e->prot;
 	if (e->needs_copy || (depth > 0 && !write))
 		prot &= ~VM_PROT_WRITE;
-	kr = pmap_enter(map->pmap, page_va, vm_page_pa(page), prot);
+	page->busy = true;                        /* a table page may have to be made first */
+	while ((kr = pmap_enter(map->pmap, page_va, vm_page_pa(page), prot)) ==
+	       KERN_RESOURCE_SHORTAGE && default_pager_pageout_one())
+		;                                     /* free a frame for it, then retry */
+	page->busy = false;
 	spin_unlock(&vm_lock, f);
 	*pa = vm_page_pa(page) + (va - page_va);
 	return kr;

@@ -81,3 +81,22 @@ void test_paged_out_memory_survives_copy_on_write(void)
 	EXPECT_KR(KERN_SUCCESS, mk_vm_set_resident_limit(0));
 	mk_vm_deallocate(MACH_PORT_TASK_SELF, base, REGION_PAGES * PAGE);
 }
+
+/* With no limit set, running the page pool dry pages out too (one word per page checked). */
+void test_paging_when_physical_memory_runs_out(void)
+{
+	uint64_t outs = mk_kernel_stat(KSTAT_PAGEOUTS);
+	size_t pages = mk_kernel_stat(KSTAT_FREE_PAGES) + 1024;
+	vm_address_t base = 0;
+	size_t wrong = 0;
+
+	EXPECT_KR(KERN_SUCCESS, mk_vm_allocate(MACH_PORT_TASK_SELF, &base, pages * PAGE,
+					       VM_ALLOC_ANYWHERE));
+	for (size_t p = 0; p < pages; p++)
+		((volatile uint64_t *)(base + p * PAGE))[p % 512] = pattern(p);
+	EXPECT(mk_kernel_stat(KSTAT_PAGEOUTS) - outs >= 1024);
+	for (size_t p = 0; p < pages; p++)
+		wrong += ((volatile uint64_t *)(base + p * PAGE))[p % 512] != pattern(p);
+	EXPECT_EQ(0, wrong);
+	EXPECT_KR(KERN_SUCCESS, mk_vm_deallocate(MACH_PORT_TASK_SELF, base, pages * PAGE));
+}

@@ -365,11 +365,6 @@ static int msg_received_disposition(enum msg_right_type t)
 	}
 }
 
-static void msg_noop_chunk(void *ctx, void *kva, size_t off, size_t n)
-{
-	(void)ctx, (void)kva, (void)off, (void)n;
-}
-
 /* Map each OOL region into map (copy-on-write) and write its address into the body. */
 static mach_msg_return_t msg_copyout_ool(struct kmsg *m, struct vm_map *map)
 {
@@ -437,8 +432,7 @@ mach_msg_return_t msg_copyout(struct kmsg *m, struct ipc_space *space, struct vm
 	mach_msg_return_t mr;
 	uint64_t f;
 
-	if (vm_map_visit(map, uaddr, m->size, VM_PROT_WRITE, false, msg_noop_chunk, NULL) !=
-	    KERN_SUCCESS) {
+	if (vm_copyout_probe(map, m->hdr, uaddr, m->size) != KERN_SUCCESS) {
 		f = spin_lock(&ipc_lock);
 		kmsg_destroy(m);
 		spin_unlock(&ipc_lock, f);

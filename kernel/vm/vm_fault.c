@@ -241,3 +241,26 @@ kern_return_t vm_copyout(struct vm_map *map, const void *kbuf, vm_address_t uadd
 	return vm_map_visit(map, uaddr, len, VM_PROT_WRITE, false, vm_chunk_copy_out,
 			    (void *)kbuf);
 }
+
+static void vm_chunk_nothing(void *ctx, void *kva, size_t off, size_t n)
+{
+	(void)ctx, (void)kva, (void)off, (void)n;
+}
+
+/*
+ * Make sure [uaddr, uaddr+len) of map can be written (faulting pages in),
+ * by writing there, at each page start, the byte kbuf holds for it: for a
+ * buffer about to receive kbuf, so nothing the user keeps is changed. In
+ * the loaded address space this is one byte per page; otherwise a walk.
+ */
+kern_return_t vm_copyout_probe(struct vm_map *map, const void *kbuf, vm_address_t uaddr,
+			       size_t len)
+{
+	if (!vm_direct_ok(map, uaddr, len))
+		return vm_map_visit(map, uaddr, len, VM_PROT_WRITE, false, vm_chunk_nothing, NULL);
+	for (vm_address_t a = uaddr; a < uaddr + len; a = (a & ~(PAGE_SIZE - 1)) + PAGE_SIZE)
+		if (user_copy((void *)a, (const char *)kbuf + (a - uaddr), 1) != 0)
+			return vm_map_visit(map, uaddr, len, VM_PROT_WRITE, false,
+					    vm_chunk_nothing, NULL);   /* the precise error */
+	return KERN_SUCCESS;
+}

@@ -50,5 +50,7 @@ static inline bool user_range_ok(uint64_t addr, uint64_t len)
 }
 kern_return_t vm_copyin(struct vm_map *map, vm_address_t uaddr, void *kbuf, size_t len);
 kern_return_t vm_copyout(struct vm_map *map, const void *kbuf, vm_address_t uaddr, size_t len);
+kern_return_t vm_copyout_probe(struct vm_map *map, const void *kbuf, vm_address_t uaddr,
+			       size_t len);
 
 #endif

@@ -110,20 +110,16 @@ bool default_pager_pressure(void)
 /* Write one victim page to the store and free it; false if nothing can go. */
 bool default_pager_pageout_one(void)
 {
+	if (list_empty(&free_records))
+		return false;                              /* the store is full */
 	list_for_each(l, &resident_fifo) {
 		struct vm_page *page = list_entry(l, struct vm_page, fifo_link);
 		struct vm_object *obj = page->object;
-		struct list *fl = list_pop_front(&free_records);
 		struct ds_record *r;
 
-		if (page->busy || obj->pager) {
-			if (fl)
-				list_push_front(&free_records, fl);
+		if (page->busy || obj->pager)
 			continue;
-		}
-		if (!fl)
-			return false;                      /* the store is full */
-		r = list_entry(fl, struct ds_record, hash_link);
+		r = list_entry(list_pop_front(&free_records), struct ds_record, hash_link);
 		pmap_page_protect(vm_page_pa(page), VM_PROT_NONE);
 		memcpy(ds_slot(r), phys_to_virt(vm_page_pa(page)), PAGE_SIZE);
 		r->object = obj;

@@ -17,14 +17,16 @@
  * A fault served this way costs exactly two messages (KSTAT_PAGER_MESSAGES).
  *
  * Every message body is INLINE items of uint64_t words (and, for INIT a
- * PORTS item with the control right, for DATA_SUPPLY an OOL item).
+ * PORTS item with the control right, for DATA_SUPPLY an OOL item). The
+ * object id tells objects apart when one pager serves several through one
+ * port (as a user-level default pager will).
  */
 #ifndef MACH_MEMORY_OBJECT_H
 #define MACH_MEMORY_OBJECT_H
 
-#define MEMORY_OBJECT_INIT_ID             2200  /* words: size; ports: control (send) */
-#define MEMORY_OBJECT_DATA_REQUEST_ID     2201  /* words: offset, length, access */
-#define MEMORY_OBJECT_TERMINATE_ID        2202  /* words: (none) */
+#define MEMORY_OBJECT_INIT_ID             2200  /* words: size, object id; ports: control (send) */
+#define MEMORY_OBJECT_DATA_REQUEST_ID     2201  /* words: offset, length, access, object id */
+#define MEMORY_OBJECT_TERMINATE_ID        2202  /* words: object id */
 #define MEMORY_OBJECT_DATA_SUPPLY_ID      2210  /* words: offset; ool: the data (whole pages) */
 #define MEMORY_OBJECT_DATA_UNAVAILABLE_ID 2211  /* words: offset, length */
 #define MEMORY_OBJECT_DATA_ERROR_ID       2212  /* words: offset, length, error */

@@ -26,6 +26,7 @@ struct kmsg;
 
 /* Back a new object of size bytes with the pager reached through pager_port (a send right). */
 kern_return_t pager_object_create(struct port *pager_port, uint64_t size, struct vm_object **out);
+bool pager_object_attach(struct vm_object *obj, struct port *pager_port);
 /* Ask for the page at offset and wait for it (no locks held; obj referenced by the caller). */
 kern_return_t pager_fault_wait(struct vm_object *obj, uint64_t offset, vm_prot_t access);
 /* The object's last reference went (vm_lock held): its pager link goes later (deferred.h). */

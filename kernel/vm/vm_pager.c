@@ -53,23 +53,35 @@ static void pager_send(struct vm_object *obj, int id, const uint64_t *words, uin
 	}
 }
 
+/*
+ * Make pager_port (a send right, which obj takes over) obj's pager: give obj
+ * a control port and tell the pager with INIT (ipc_lock held). False if
+ * memory is short (obj keeps the right and gets no control port).
+ */
+bool pager_object_attach(struct vm_object *obj, struct port *pager_port)
+{
+	uint64_t words[2] = { obj->size, obj->id };
+
+	obj->pager = pager_port;
+	obj->control = kobject_port_create(KOT_MEMORY_CONTROL, obj);
+	if (!obj->control)
+		return false;
+	port_ref(obj->control);
+	port_send_right_add(obj->control);
+	pager_send(obj, MEMORY_OBJECT_INIT_ID, words, 2, obj->control);
+	return true;
+}
+
 kern_return_t pager_object_create(struct port *pager_port, uint64_t size, struct vm_object **out)
 {
 	uint64_t f = spin_lock(&vm_lock);
 	struct vm_object *obj = vm_object_allocate(size);
-	uint64_t words[1] = { size };
 
 	spin_unlock(&vm_lock, f);
 	if (!obj)
 		return KERN_RESOURCE_SHORTAGE;
 	f = spin_lock(&ipc_lock);
-	obj->pager = pager_port;                   /* the caller's send right */
-	obj->control = kobject_port_create(KOT_MEMORY_CONTROL, obj);
-	if (obj->control) {
-		port_ref(obj->control);
-		port_send_right_add(obj->control);
-		pager_send(obj, MEMORY_OBJECT_INIT_ID, words, 1, obj->control);
-	}
+	pager_object_attach(obj, pager_port);
 	spin_unlock(&ipc_lock, f);
 	if (!obj->control) {
 		f = spin_lock(&vm_lock);
@@ -95,12 +107,12 @@ static kern_return_t pager_wait_state(struct vm_object *obj, uint64_t offset)
 
 kern_return_t pager_fault_wait(struct vm_object *obj, uint64_t offset, vm_prot_t access)
 {
-	uint64_t words[3] = { offset, PAGE_SIZE, access };
+	uint64_t words[4] = { offset, PAGE_SIZE, access, obj->id };
 	uint64_t deadline = sched_ticks() + sched_ms_to_ticks(MEMORY_OBJECT_TIMEOUT_MS);
 	uint64_t f = spin_lock(&ipc_lock);
 	kern_return_t kr;
 
-	pager_send(obj, MEMORY_OBJECT_DATA_REQUEST_ID, words, 3, NULL);
+	pager_send(obj, MEMORY_OBJECT_DATA_REQUEST_ID, words, 4, NULL);
 	spin_unlock(&ipc_lock, f);
 	stats_inc(STAT_PAGER_FAULTS);
 	for (;;) {
@@ -125,7 +137,7 @@ static void pager_object_reap(struct deferred_work *w)
 	struct vm_object *obj = list_entry(w, struct vm_object, dead_work);
 	uint64_t f = spin_lock(&ipc_lock);
 
-	pager_send(obj, MEMORY_OBJECT_TERMINATE_ID, NULL, 0, NULL);
+	pager_send(obj, MEMORY_OBJECT_TERMINATE_ID, &obj->id, 1, NULL);
 	if (obj->control) {                        /* the kernel's receive right goes */
 		struct port *control = obj->control;
 

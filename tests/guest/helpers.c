@@ -16,6 +16,7 @@ int helper_exit0(int, char **);
 int helper_write_comm_page(int, char **);
 int helper_vm_split_hole(int, char **);
 int helper_pager(int, char **);
+int helper_trap_fuzz(int, char **);
 int helper_spin(int, char **);
 int helper_ipc_idle(int, char **);
 int helper_ipc_echo_server(int, char **);
@@ -38,6 +39,7 @@ const struct guest_helper guest_helpers[] = {
 	{ "write_comm_page", helper_write_comm_page },
 	{ "vm_split_hole", helper_vm_split_hole },
 	{ "pager", helper_pager },
+	{ "trap_fuzz", helper_trap_fuzz },
 	{ "spin", helper_spin },
 	{ "ipc_idle", helper_ipc_idle },
 	{ "ipc_echo_server", helper_ipc_echo_server },

@@ -4,12 +4,14 @@
 # folder variants/<folder of A>-V/. Each named variant has two lines: its
 # value for every axis (in AXES order) and a one-line description.
 
-AXES := PMAP
-axis_folder = $(if $(filter PMAP,$(1)),pmap)
+AXES := PMAP PAGER
+axis_folder = $(if $(filter PMAP,$(1)),pmap,$(if $(filter PAGER,$(1)),pager))
 
-VARIANTS := default
-VARIANT_default_AXES := radix
+VARIANTS := default pager-kernel
+VARIANT_default_AXES := radix kernel
 VARIANT_default_DESC := the classic Mach structure (multi-level page tables)
+VARIANT_pager-kernel_AXES := radix kernel
+VARIANT_pager-kernel_DESC := the default pager in the kernel, reached by direct calls
 
 # $(call variant_axis,NAME,AXIS): variant NAME's value for AXIS
 variant_axis = $(word $(call axis_index,$(2)),$(VARIANT_$(1)_AXES))

@@ -93,6 +93,11 @@ struct task_status {
 #define KSTAT_PAGER_FAULTS   14  /* faults that had to ask a pager */
 #define KSTAT_PAGEOUTS       15  /* pages written to the default pager's backing store */
 #define KSTAT_PAGEINS        16  /* pages read back from it */
-#define KSTAT_COUNT          17
+#define KSTAT_DEFAULT_PAGER  17  /* DEFAULT_PAGER_KIND_*: which default pager this kernel has */
+#define KSTAT_COUNT          18
+
+#define DEFAULT_PAGER_KIND_KERNEL     1   /* PAGER=kernel: in the kernel, no messages */
+#define DEFAULT_PAGER_KIND_USER_NONE  2   /* PAGER=user: no default pager task registered yet */
+#define DEFAULT_PAGER_KIND_USER       3   /* PAGER=user: a task serves it (mk_set_default_pager) */
 
 #endif

@@ -18,6 +18,7 @@
 #include <stdint.h>
 #include <mach/kern_return.h>
 #include <mach/types.h>
+#include "lib/list.h"
 
 struct vm_object;
 struct vm_map;
@@ -35,19 +36,44 @@ void pager_object_dead(struct vm_object *obj);
 void pager_control_server(struct kmsg *m, struct vm_object *obj);
 
 /*
- * The default pager for anonymous memory (default_pager.c): in the kernel,
- * by direct calls, with a RAM-disk backing store. vm_lock held throughout.
+ * The default pager for anonymous memory. default_pager.c chooses victims
+ * and keeps one record per page it holds; where the data goes is the PAGER
+ * axis: variants/pager-<value>/default_pager_store.c (dp_*). vm_lock is held
+ * unless stated otherwise.
  */
+#define DEFAULT_PAGER_SLOTS 4096   /* pages the default pager can hold (16 MiB) */
+
 extern uint64_t vm_resident_limit;
 struct vm_page;
+struct vm_map;
+
+struct ds_record {
+	struct vm_object *object;      /* NULL: free */
+	uint64_t offset;
+	struct list hash_link;         /* bucket, or the free list */
+	struct list object_link;       /* object->paged_out */
+};
+
 void default_pager_init(void);
 bool default_pager_pressure(void);
 bool default_pager_pageout_one(void);
-struct vm_page *default_pager_pagein(struct vm_object *obj, uint64_t offset);
+struct vm_page *default_pager_pagein(struct vm_object *obj, uint64_t offset, bool *wait);
+void default_pager_forget(struct vm_object *obj, uint64_t offset);
 void default_pager_page_added(struct vm_page *page);
 void default_pager_page_removed(struct vm_page *page);
 void default_pager_object_dead(struct vm_object *obj);
 void default_pager_move(struct vm_object *from, struct vm_object *to, uint64_t start,
 			uint64_t end, uint64_t delta);
+size_t ds_record_index(const struct ds_record *r);
+void ds_free(struct ds_record *r);
+
+/* The store (PAGER axis). */
+void dp_store_init(void);
+bool dp_store_ready(void);               /* can take pages now */
+void dp_store_page(struct vm_page *page, struct ds_record *r);   /* the page leaves its object */
+struct vm_page *dp_fetch_page(struct vm_object *obj, uint64_t offset, struct ds_record *r,
+			      bool *wait);
+kern_return_t dp_register(struct vm_map *map, struct port *pager);   /* no locks held */
+uint32_t dp_kind(void);                  /* DEFAULT_PAGER_KIND_* */
 
 #endif

@@ -342,6 +342,7 @@ static kern_return_t sys_kernel_stat(const struct trap_args *a)
 	case KSTAT_PAGER_FAULTS:     v = stats_counters[STAT_PAGER_FAULTS]; break;
 	case KSTAT_PAGEOUTS:         v = stats_counters[STAT_PAGEOUTS]; break;
 	case KSTAT_PAGEINS:          v = stats_counters[STAT_PAGEINS]; break;
+	case KSTAT_DEFAULT_PAGER:    v = dp_kind(); break;
 	default:                     return KERN_INVALID_ARGUMENT;
 	}
 	return put_user_u64(a->a[1], v);

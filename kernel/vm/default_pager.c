@@ -1,15 +1,16 @@
 /*
- * default_pager.c — the default pager for anonymous memory, in the kernel
- * (reached by direct calls: no fault ever sends a message), and the
- * pageout of anonymous pages under memory pressure.
+ * default_pager.c — pageout of anonymous pages under memory pressure, and
+ * the default pager's bookkeeping of which (object, offset) it holds. Where
+ * the data goes is the PAGER axis (variants/pager-<value>/default_pager_store.c,
+ * interface in pager.h): the kernel's own RAM-disk store, or a user task.
  *
- * Backing store: DEFAULT_PAGER_SLOTS pages of RAM reserved at boot and used
- * as a RAM disk. Slot i of the store has the static record i, so paging
- * out allocates nothing: a full store just stops pageout (the kernel's own
- * pages and page tables are never paged, which is what keeps pageout from
- * deadlocking). Victims are object pages in the order they became resident
- * (FIFO), skipping pages of objects with an external pager and pages a
- * fault is working on (busy). Pressure is "the page pool is empty" or, for
+ * Record i of the static table describes the i-th page the default pager
+ * holds, so paging out allocates nothing: a full table just stops pageout
+ * (the kernel's own pages and page tables are never paged, which is what
+ * keeps pageout from deadlocking). Victims are object pages in the order
+ * they became resident (FIFO), skipping pages of objects with an external
+ * pager, wired objects (the user-level default pager's own memory) and
+ * pages a fault is working on (busy). Pressure is "the page pool is empty" or, for
  * tests and experiments, "more object pages resident than
  * vm_resident_limit" (a limit a test can set with the vm_set_resident_limit
  * trap, standing in for a machine with little RAM).
@@ -25,19 +26,11 @@
 #include "lib/list.h"
 #include "lib/string.h"
 #include "pmap.h"
+#include <mach/types.h>
 #include "param.h"
 
-#define DEFAULT_PAGER_SLOTS   4096    /* backing store pages (16 MiB of reserved RAM) */
 #define DEFAULT_PAGER_BUCKETS 1024
 
-struct ds_record {
-	struct vm_object *object;      /* NULL: slot free */
-	uint64_t offset;
-	struct list hash_link;         /* bucket, or the free list */
-	struct list object_link;       /* object->paged_out */
-};
-
-static uint64_t store_pa;
 static struct ds_record records[DEFAULT_PAGER_SLOTS];
 static struct list free_records = LIST_INIT(free_records);
 static struct list buckets[DEFAULT_PAGER_BUCKETS];
@@ -47,9 +40,7 @@ uint64_t vm_resident_limit;            /* 0: only an empty pool is pressure */
 
 void default_pager_init(void)
 {
-	store_pa = page_alloc_contig(DEFAULT_PAGER_SLOTS);
-	if (!store_pa)
-		panic("no memory for the default pager's backing store");
+	dp_store_init();
 	for (int i = 0; i < DEFAULT_PAGER_BUCKETS; i++)
 		list_init(&buckets[i]);
 	for (int i = 0; i < DEFAULT_PAGER_SLOTS; i++)
@@ -63,9 +54,9 @@ static struct list *ds_bucket(const struct vm_object *obj, uint64_t offset)
 	return &buckets[(h ^ (h >> 31)) % DEFAULT_PAGER_BUCKETS];
 }
 
-static void *ds_slot(const struct ds_record *r)
+size_t ds_record_index(const struct ds_record *r)
 {
-	return phys_to_virt(store_pa + (uint64_t)(r - records) * PAGE_SIZE);
+	return (size_t)(r - records);
 }
 
 static struct ds_record *ds_lookup(struct vm_object *obj, uint64_t offset)
@@ -81,7 +72,7 @@ static struct ds_record *ds_lookup(struct vm_object *obj, uint64_t offset)
 	return NULL;
 }
 
-static void ds_free(struct ds_record *r)
+void ds_free(struct ds_record *r)
 {
 	list_unlink(&r->object_link);
 	list_unlink(&r->hash_link);
@@ -93,12 +84,16 @@ static void ds_free(struct ds_record *r)
 void default_pager_page_added(struct vm_page *page)
 {
 	list_push_back(&resident_fifo, &page->fifo_link);
+	page->in_fifo = true;
 	object_pages++;
 }
 
 void default_pager_page_removed(struct vm_page *page)
 {
+	if (!page->in_fifo)
+		return;
 	list_unlink(&page->fifo_link);
+	page->in_fifo = false;
 	object_pages--;
 }
 
@@ -107,47 +102,53 @@ bool default_pager_pressure(void)
 	return (vm_resident_limit && object_pages >= vm_resident_limit) || page_free_count() == 0;
 }
 
-/* Write one victim page to the store and free it; false if nothing can go. */
+/* Hand one victim page to the store; false if nothing can go. */
 bool default_pager_pageout_one(void)
 {
-	if (list_empty(&free_records))
-		return false;                              /* the store is full */
+	if (list_empty(&free_records) || !dp_store_ready())
+		return false;                              /* the store is full or absent */
 	list_for_each(l, &resident_fifo) {
 		struct vm_page *page = list_entry(l, struct vm_page, fifo_link);
 		struct vm_object *obj = page->object;
 		struct ds_record *r;
 
-		if (page->busy || obj->pager)
+		if (page->busy || obj->wired || (obj->pager && !obj->default_paged))
 			continue;
 		r = list_entry(list_pop_front(&free_records), struct ds_record, hash_link);
-		pmap_page_protect(vm_page_pa(page), VM_PROT_NONE);
-		memcpy(ds_slot(r), phys_to_virt(vm_page_pa(page)), PAGE_SIZE);
 		r->object = obj;
 		r->offset = page->offset;
 		list_push_front(ds_bucket(obj, page->offset), &r->hash_link);
 		list_push_back(&obj->paged_out, &r->object_link);
-		vm_page_free(page);
+		pmap_page_protect(vm_page_pa(page), VM_PROT_NONE);
+		dp_store_page(page, r);                   /* the page leaves obj */
 		stats_inc(STAT_PAGEOUTS);
 		return true;
 	}
 	return false;
 }
 
-/* Bring obj's page at offset back from the store, if it is there. */
-struct vm_page *default_pager_pagein(struct vm_object *obj, uint64_t offset)
+/*
+ * Bring obj's page at offset back, if the default pager holds it: the page,
+ * or NULL with *wait set when the store must be asked and waited for (with
+ * no lock held: pager_fault_wait).
+ */
+struct vm_page *default_pager_pagein(struct vm_object *obj, uint64_t offset, bool *wait)
 {
 	struct ds_record *r = ds_lookup(obj, offset);
-	struct vm_page *page;
 
-	if (!r)
-		return NULL;
-	page = vm_page_alloc(obj, offset, false);
-	if (!page)
-		return NULL;
-	memcpy(phys_to_virt(vm_page_pa(page)), ds_slot(r), PAGE_SIZE);
-	ds_free(r);
-	stats_inc(STAT_PAGEINS);
-	return page;
+	*wait = false;
+	return r ? dp_fetch_page(obj, offset, r, wait) : NULL;
+}
+
+/* A page for (obj, offset) came back another way (a pager's supply): forget the record. */
+void default_pager_forget(struct vm_object *obj, uint64_t offset)
+{
+	struct ds_record *r = ds_lookup(obj, offset);
+
+	if (r) {
+		ds_free(r);
+		stats_inc(STAT_PAGEINS);
+	}
 }
 
 /* The object died: its slots are free. */

@@ -382,7 +382,7 @@ uint64_t vm_map_copy_page(struct vm_map_copy *copy, uint64_t i)
 
 		if (at < p->size) {
 			struct vm_page *page = p->object ?
-				vm_object_find_page(p->object, p->offset + at, &depth) : NULL;
+				vm_object_find_page(p->object, p->offset + at, &depth, NULL) : NULL;
 
 			pa = page ? vm_page_pa(page) : 0;
 			break;

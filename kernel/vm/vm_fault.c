@@ -61,9 +61,12 @@ static kern_return_t vm_fault_page(struct vm_map_entry *e, vm_address_t page_va,
 	if (e->object->shadow && e->object->shadow->refs == 1)
 		vm_object_collapse(e->object);
 	*offset = e->offset + (page_va - e->start);
-	*page = vm_object_find_page(e->object, *offset, depth);
+	miss->object = NULL;
+	*page = vm_object_find_page(e->object, *offset, depth, miss);
 	if (*page)
 		return KERN_SUCCESS;
+	if (miss->object)                         /* the default pager must bring it back */
+		return KERN_PAGER_WAIT;
 	miss->offset = *offset;
 	miss->object = vm_object_pager_of(e->object, &miss->offset);
 	if (miss->object) {                       /* its pager must supply the page */

@@ -18,6 +18,7 @@
 #include "kern/kprintf.h"
 #include "kern/zalloc.h"
 #include "pager.h"
+#include "vm/vm_fault.h"
 #include "pmap.h"
 #include "param.h"
 
@@ -206,14 +207,29 @@ struct vm_page *vm_object_find_resident(struct vm_object *obj, uint64_t offset, 
 	return NULL;
 }
 
-/* Like vm_object_find_resident, but a page the default pager holds comes back in. */
-struct vm_page *vm_object_find_page(struct vm_object *obj, uint64_t offset, uint32_t *depth)
+/*
+ * Like vm_object_find_resident, but a page the default pager holds comes
+ * back in. If it must be waited for (a user-level default pager), NULL is
+ * returned with miss filled in (the object referenced); callers that cannot
+ * wait pass no miss and never meet such pages (see vm_copy.c).
+ */
+struct vm_page *vm_object_find_page(struct vm_object *obj, uint64_t offset, uint32_t *depth,
+				    struct pager_miss *miss)
 {
 	for (*depth = 0; obj; (*depth)++) {
 		struct vm_page *p = vm_page_lookup(obj, offset);
+		bool wait = false;
 
-		if (p || (p = default_pager_pagein(obj, offset)))
+		if (p || (p = default_pager_pagein(obj, offset, &wait)))
 			return p;
+		if (wait) {
+			if (miss) {
+				miss->object = obj;
+				miss->offset = offset;
+				vm_object_reference(obj);
+			}
+			return NULL;
+		}
 		offset += obj->shadow_offset;
 		obj = obj->shadow;
 	}
@@ -288,7 +304,7 @@ struct vm_object *vm_object_copy_now(struct vm_object *src, uint64_t offset, uin
 	uint32_t depth;
 
 	for (uint64_t o = 0; copy && src && o < size; o += PAGE_SIZE) {
-		struct vm_page *from = vm_object_find_page(src, offset + o, &depth), *to;
+		struct vm_page *from = vm_object_find_page(src, offset + o, &depth, NULL), *to;
 
 		if (!from)
 			continue;

@@ -37,7 +37,9 @@ struct vm_object {
 	uint64_t error_start, error_end;   /* the last range the pager reported DATA_ERROR for */
 	struct waitq waiters;       /* faults waiting for the pager */
 	struct deferred_work dead_work;   /* its pager link's teardown, after the last reference */
-	struct list paged_out;      /* its pages in the default pager's backing store */
+	struct list paged_out;      /* its pages the default pager holds */
+	bool wired;                 /* never paged out (the default pager's own memory) */
+	bool default_paged;         /* its pager is the user-level default pager */
 };
 
 /* One per physical frame the kernel manages (vm_page_of). */
@@ -48,6 +50,7 @@ struct vm_page {
 	struct list object_link;    /* object->pages */
 	struct list fifo_link;      /* resident object pages, oldest first (pageout) */
 	bool busy;                  /* a fault is using it: not a pageout victim */
+	bool in_fifo;               /* counted among resident object pages */
 };
 
 extern spinlock_t vm_lock;
@@ -63,7 +66,9 @@ void vm_object_deallocate(struct vm_object *obj);
 struct vm_page *vm_page_lookup(struct vm_object *obj, uint64_t offset);
 struct vm_page *vm_page_alloc(struct vm_object *obj, uint64_t offset, bool zero);
 void vm_page_free(struct vm_page *page);
-struct vm_page *vm_object_find_page(struct vm_object *obj, uint64_t offset, uint32_t *depth);
+struct pager_miss;
+struct vm_page *vm_object_find_page(struct vm_object *obj, uint64_t offset, uint32_t *depth,
+				    struct pager_miss *miss);
 struct vm_page *vm_object_find_resident(struct vm_object *obj, uint64_t offset, uint32_t *depth);
 void vm_object_shadow(struct vm_object **obj, uint64_t *offset, uint64_t size);
 void vm_object_page_remove(struct vm_object *obj, uint64_t start, uint64_t end);

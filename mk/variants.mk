@@ -8,8 +8,8 @@ AXES := PMAP PAGER
 axis_folder = $(if $(filter PMAP,$(1)),pmap,$(if $(filter PAGER,$(1)),pager))
 
 VARIANTS := default pager-kernel
-VARIANT_default_AXES := radix kernel
-VARIANT_default_DESC := the classic Mach structure (multi-level page tables)
+VARIANT_default_AXES := radix user
+VARIANT_default_DESC := the classic Mach structure (multi-level page tables, a default pager task)
 VARIANT_pager-kernel_AXES := radix kernel
 VARIANT_pager-kernel_DESC := the default pager in the kernel, reached by direct calls
 

@@ -51,6 +51,8 @@ int main(int argc, char **argv)
 		return 0;
 	if (argc >= 2 && strcmp(argv[1], "--pager") == 0)
 		return bench_pager_main();
+	if (argc >= 2 && strcmp(argv[1], "--default-pager") == 0)
+		return mk_default_pager_run();
 	if (argc >= 2 && strcmp(argv[1], "--quick") == 0) {
 		bench_set_quick(true);
 		first = 2;
@@ -60,6 +62,13 @@ int main(int argc, char **argv)
 			mk_printf("bench-mk: no benchmark '%s'\n", argv[i]);
 			return 2;
 		}
+	{
+		const void *image;
+		size_t size;
+
+		bench_image(&image, &size);
+		mk_default_pager_ensure(image, size, "default-pager");
+	}
 	bench_begin();
 	for (size_t i = 0; first == argc && i < BENCH_COUNT; i++)
 		bench_table[i].fn();

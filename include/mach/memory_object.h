@@ -19,7 +19,13 @@
  * Every message body is INLINE items of uint64_t words (and, for INIT a
  * PORTS item with the control right, for DATA_SUPPLY an OOL item). The
  * object id tells objects apart when one pager serves several through one
- * port (as a user-level default pager will).
+ * port, as the default pager does.
+ *
+ * The default pager (PAGER=user) is a user task that registered its port
+ * with mk_set_default_pager: an anonymous object whose pages it is given
+ * becomes one of its memory objects (INIT); pageout sends DATA_RETURN with
+ * the page (one message), and a fault on the page asks for it back with
+ * DATA_REQUEST and gets DATA_SUPPLY (two).
  */
 #ifndef MACH_MEMORY_OBJECT_H
 #define MACH_MEMORY_OBJECT_H
@@ -27,6 +33,7 @@
 #define MEMORY_OBJECT_INIT_ID             2200  /* words: size, object id; ports: control (send) */
 #define MEMORY_OBJECT_DATA_REQUEST_ID     2201  /* words: offset, length, access, object id */
 #define MEMORY_OBJECT_TERMINATE_ID        2202  /* words: object id */
+#define MEMORY_OBJECT_DATA_RETURN_ID      2203  /* words: offset, object id; ool: the page */
 #define MEMORY_OBJECT_DATA_SUPPLY_ID      2210  /* words: offset; ool: the data (whole pages) */
 #define MEMORY_OBJECT_DATA_UNAVAILABLE_ID 2211  /* words: offset, length */
 #define MEMORY_OBJECT_DATA_ERROR_ID       2212  /* words: offset, length, error */

@@ -28,6 +28,8 @@ struct kmsg;
 /* Back a new object of size bytes with the pager reached through pager_port (a send right). */
 kern_return_t pager_object_create(struct port *pager_port, uint64_t size, struct vm_object **out);
 bool pager_object_attach(struct vm_object *obj, struct port *pager_port);
+void pager_send_page(struct vm_object *obj, int id, const uint64_t *words, uint32_t n,
+		     struct vm_object *page_obj);
 /* Ask for the page at offset and wait for it (no locks held; obj referenced by the caller). */
 kern_return_t pager_fault_wait(struct vm_object *obj, uint64_t offset, vm_prot_t access);
 /* The object's last reference went (vm_lock held): its pager link goes later (deferred.h). */
@@ -59,6 +61,7 @@ bool default_pager_pressure(void);
 bool default_pager_pageout_one(void);
 struct vm_page *default_pager_pagein(struct vm_object *obj, uint64_t offset, bool *wait);
 void default_pager_forget(struct vm_object *obj, uint64_t offset);
+bool default_pager_holds(struct vm_object *obj, uint64_t offset);
 void default_pager_page_added(struct vm_page *page);
 void default_pager_page_removed(struct vm_page *page);
 void default_pager_object_dead(struct vm_object *obj);
@@ -70,7 +73,7 @@ void ds_free(struct ds_record *r);
 /* The store (PAGER axis). */
 void dp_store_init(void);
 bool dp_store_ready(void);               /* can take pages now */
-void dp_store_page(struct vm_page *page, struct ds_record *r);   /* the page leaves its object */
+bool dp_store_page(struct vm_page *page, struct ds_record *r);   /* the page leaves its object */
 struct vm_page *dp_fetch_page(struct vm_object *obj, uint64_t offset, struct ds_record *r,
 			      bool *wait);
 kern_return_t dp_register(struct vm_map *map, struct port *pager);   /* no locks held */

@@ -3,6 +3,8 @@
  * innermost of all, so work can be queued with any other lock held.
  */
 #include "kern/deferred.h"
+#include "kern/cpu.h"
+#include "kern/thread.h"
 #include "kern/lock.h"
 
 static spinlock_t deferred_lock = SPINLOCK_INIT;
@@ -29,6 +31,8 @@ bool deferred_pending(void)
 /* Run everything queued (no lock held by the caller). */
 void deferred_run(void)
 {
+	struct thread *t = current_thread();
+
 	for (;;) {
 		uint64_t f = spin_lock(&deferred_lock);
 		struct list *l = list_pop_front(&deferred);
@@ -39,6 +43,10 @@ void deferred_run(void)
 			return;
 		w = list_entry(l, struct deferred_work, link);
 		w->queued = false;
+		if (t)
+			t->vm_privileged++;      /* it may be paging out: the reserve is for it */
 		w->fn(w);
+		if (t)
+			t->vm_privileged--;
 	}
 }

@@ -154,7 +154,7 @@ struct kmsg *kobject_reply_alloc(struct kmsg *req, const uint32_t *words, uint32
 
 	req->reply = NULL;
 	return kmsg_kernel_build(dest, req->reply_type, req->hdr->id + 100, words, nwords, 4,
-				 send_right);
+				 send_right, NULL);
 }
 
 /* Queue a kernel-made message; a dead destination destroys it (ipc_lock held). */

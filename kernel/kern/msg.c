@@ -451,28 +451,33 @@ mach_msg_return_t msg_copyout(struct kmsg *m, struct ipc_space *space, struct vm
 /*
  * A message the kernel makes (ipc_lock held): to dest, whose right of
  * dest_type it takes over, with one INLINE item of n elements of elem_size
- * bytes and, if send_right is given (referenced and counted), a PORTS item
- * carrying it. On failure every right given is destroyed and NULL returned.
+ * bytes, then, if send_right is given (referenced and counted), a PORTS item
+ * carrying it, and, if ool is given, an OOL item carrying that region. On
+ * failure everything given is destroyed and NULL returned.
  */
 struct kmsg *kmsg_kernel_build(struct port *dest, enum msg_right_type dest_type, int id,
 			       const void *data, uint32_t n, uint8_t elem_size,
-			       struct port *send_right)
+			       struct port *send_right, struct vm_map_copy *ool)
 {
 	uint32_t inline_bytes = (uint32_t)round8((uint64_t)n * elem_size);
-	uint32_t size = HDR_BYTES + sizeof(struct mach_msg_type) + inline_bytes +
-			(send_right ? sizeof(struct mach_msg_type) + 8 : 0);
+	uint32_t ool_at = HDR_BYTES + sizeof(struct mach_msg_type) + inline_bytes +
+			  (send_right ? sizeof(struct mach_msg_type) + 8 : 0);
+	uint32_t size = ool_at + (ool ? sizeof(struct mach_msg_type) + sizeof(struct mach_msg_ool) : 0);
 	struct kmsg *m = kmsg_alloc(size, true);
 	struct msg_right dr = { .port = dest, .type = dest_type };
 	struct msg_right sr = { .port = send_right, .type = MSG_RIGHT_SEND };
 	struct mach_msg_type *t;
 
-	if (m && send_right && !(m->rights = kmem_alloc(sizeof(*m->rights)))) {
+	if (m && ((send_right && !(m->rights = kmem_alloc(sizeof(*m->rights)))) ||
+		  (ool && !(m->ool = kmem_alloc(sizeof(*m->ool)))))) {
 		kmsg_free(m);
 		m = NULL;
 	}
 	if (!m) {
 		msg_right_destroy(&dr);
 		msg_right_destroy(&sr);
+		if (ool)
+			vm_map_copy_discard(ool);
 		return NULL;
 	}
 	m->dest = dest;
@@ -495,6 +500,13 @@ struct kmsg *kmsg_kernel_build(struct port *dest, enum msg_right_type dest_type,
 		m->rights[0] = (struct msg_right){ .port = send_right, .type = MSG_RIGHT_SEND,
 			.disposition = MACH_MSG_TYPE_MOVE_SEND,
 			.offset = (uint32_t)((char *)(t + 1) - (char *)m->hdr) };
+	}
+	if (ool) {
+		t = (struct mach_msg_type *)((char *)m->hdr + ool_at);
+		*t = (struct mach_msg_type){ .kind = MACH_MSG_TYPE_OOL, .count = 1 };
+		m->nool = 1;
+		m->ool[0] = (struct msg_ool){ .copy = ool, .size = PAGE_SIZE,
+					      .offset = ool_at + (uint32_t)sizeof(*t) };
 	}
 	return m;
 }

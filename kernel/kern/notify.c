@@ -8,7 +8,8 @@
 
 void notify_send(struct port *notify, int id, mach_port_name_t name)
 {
-	struct kmsg *m = kmsg_kernel_build(notify, MSG_RIGHT_SEND_ONCE, id, &name, 1, 4, NULL);
+	struct kmsg *m = kmsg_kernel_build(notify, MSG_RIGHT_SEND_ONCE, id, &name, 1, 4, NULL,
+					   NULL);
 
 	if (m)                                      /* else out of memory: the notice is lost */
 		ipc_send_kernel(m);

@@ -14,6 +14,7 @@
 #include "kern/ipc_space.h"
 #include "kern/kobject.h"
 #include "kern/mach_msg.h"
+#include "kern/msg.h"
 #include "kern/port_traps.h"
 #include "kern/kprintf.h"
 #include "kern/sched.h"
@@ -676,6 +677,28 @@ static kern_return_t sys_vm_set_resident_limit(const struct trap_args *a)
 	return KERN_SUCCESS;
 }
 
+/* The caller becomes the default pager (PAGER=user), served on the port it names. */
+static kern_return_t sys_set_default_pager(const struct trap_args *a)
+{
+	struct port *pager;
+	kern_return_t kr = a->a[0] > UINT32_MAX ? KERN_INVALID_NAME :
+			   take_send_right((mach_port_name_t)a->a[0], &pager);
+
+	if (kr != KERN_SUCCESS)
+		return kr;
+	kr = dp_register(self_map(), pager);
+	if (kr == KERN_SUCCESS) {
+		current_thread()->vm_privileged++;   /* the pager's serving thread */
+	} else {
+		struct msg_right r = { .port = pager, .type = MSG_RIGHT_SEND };
+		uint64_t f = spin_lock(&ipc_lock);
+
+		msg_right_destroy(&r);
+		spin_unlock(&ipc_lock, f);
+	}
+	return kr;
+}
+
 static const trap_fn trap_table[MK_TRAP_COUNT + 1] = {
 	[-MK_TRAP_CONSOLE_WRITE]      = sys_console_write,
 	[-MK_TRAP_TASK_EXIT]          = sys_task_exit,
@@ -716,6 +739,7 @@ static const trap_fn trap_table[MK_TRAP_COUNT + 1] = {
 	[-MK_TRAP_VM_DEBUG]           = sys_vm_debug,
 	[-MK_TRAP_VM_MAP]             = sys_vm_map,
 	[-MK_TRAP_VM_SET_RESIDENT_LIMIT] = sys_vm_set_resident_limit,
+	[-MK_TRAP_SET_DEFAULT_PAGER]  = sys_set_default_pager,
 };
 
 /* A system call of a foreign ABI from a task with no emulation vector. */

@@ -22,6 +22,7 @@
 #include "vm/page_alloc.h"
 #include "vm/phys.h"
 #include "kern/kprintf.h"
+#include "kern/port.h"
 #include "kern/stats.h"
 #include "lib/list.h"
 #include "lib/string.h"
@@ -99,7 +100,8 @@ void default_pager_page_removed(struct vm_page *page)
 
 bool default_pager_pressure(void)
 {
-	return (vm_resident_limit && object_pages >= vm_resident_limit) || page_free_count() == 0;
+	return (vm_resident_limit && object_pages >= vm_resident_limit) ||
+	       page_free_count() <= PAGE_RESERVE;
 }
 
 /* Hand one victim page to the store; false if nothing can go. */
@@ -112,15 +114,19 @@ bool default_pager_pageout_one(void)
 		struct vm_object *obj = page->object;
 		struct ds_record *r;
 
-		if (page->busy || obj->wired || (obj->pager && !obj->default_paged))
-			continue;
+		if (page->busy || obj->wired ||
+		    (obj->pager && (!obj->default_paged || !obj->pager->active)))
+			continue;                          /* (a dead default pager takes no more) */
 		r = list_entry(list_pop_front(&free_records), struct ds_record, hash_link);
 		r->object = obj;
 		r->offset = page->offset;
 		list_push_front(ds_bucket(obj, page->offset), &r->hash_link);
 		list_push_back(&obj->paged_out, &r->object_link);
 		pmap_page_protect(vm_page_pa(page), VM_PROT_NONE);
-		dp_store_page(page, r);                   /* the page leaves obj */
+		if (!dp_store_page(page, r)) {            /* the page leaves obj, or stays */
+			ds_free(r);
+			return false;
+		}
 		stats_inc(STAT_PAGEOUTS);
 		return true;
 	}
@@ -138,6 +144,12 @@ struct vm_page *default_pager_pagein(struct vm_object *obj, uint64_t offset, boo
 
 	*wait = false;
 	return r ? dp_fetch_page(obj, offset, r, wait) : NULL;
+}
+
+/* Whether the default pager holds obj's page at offset (it is not resident). */
+bool default_pager_holds(struct vm_object *obj, uint64_t offset)
+{
+	return ds_lookup(obj, offset) != NULL;
 }
 
 /* A page for (obj, offset) came back another way (a pager's supply): forget the record. */

@@ -9,7 +9,9 @@
 #include "vm/page_alloc.h"
 #include "vm/phys.h"
 #include "kern/boot_info.h"
+#include "kern/cpu.h"
 #include "kern/kprintf.h"
+#include "kern/thread.h"
 #include "param.h"
 
 #define LOW_MEMORY_END (1UL << 20)
@@ -44,11 +46,20 @@ void page_alloc_init(void)
 		kernel_pool.free * (PAGE_SIZE / 1024));
 }
 
+/* Whether the running code may take the reserved frames. */
+static bool page_reserve_allowed(void)
+{
+	struct thread *t = current_thread();
+
+	return !t || t->vm_privileged;
+}
+
 uint64_t page_alloc_contig(size_t count)
 {
 	size_t first;
 	uint64_t f = spin_lock(&kernel_pool.lock);
-	bool ok = page_pool_take(&kernel_pool, count, &first);
+	bool ok = (kernel_pool.free >= count + PAGE_RESERVE || page_reserve_allowed()) &&
+		  page_pool_take(&kernel_pool, count, &first);
 
 	spin_unlock(&kernel_pool.lock, f);
 	return ok ? first * PAGE_SIZE : 0;

@@ -14,6 +14,7 @@
  */
 #include "vm/vm_map.h"
 #include "vm/vm_fault.h"
+#include "pager.h"
 #include "vm/vm_object.h"
 #include "vm/page_alloc.h"
 #include "vm/phys.h"
@@ -122,6 +123,7 @@ kern_return_t vm_map_fork(struct vm_map *parent, struct vm_map *child)
 			}
 			vm_object_reference(e->object);
 			e->shared = true;
+			vm_object_wire(e->object);      /* copied under locks: never paged out */
 			obj = e->object;
 			needs_copy = e->needs_copy;
 		} else if (!e->object) {
@@ -390,4 +392,49 @@ uint64_t vm_map_copy_page(struct vm_map_copy *copy, uint64_t i)
 		at -= p->size;
 	}
 	return pa;
+}
+
+/* A copy of the first size bytes of obj (whose reference it takes), for a kernel message. */
+struct vm_map_copy *vm_map_copy_of_object(struct vm_object *obj, uint64_t size)
+{
+	struct vm_map_copy *copy = kmem_alloc(sizeof(*copy));
+
+	if (!copy)
+		return NULL;
+	copy->size = size;
+	copy->page_offset = 0;
+	copy->npieces = 1;
+	copy->pieces[0] = (struct vm_copy_piece){ .object = obj, .offset = 0, .size = size };
+	return copy;
+}
+
+/*
+ * Make every page of the copy resident, waiting for the default pager where
+ * it holds one (no lock held), so that vm_map_copy_page never has to.
+ */
+kern_return_t vm_map_copy_resident(struct vm_map_copy *copy)
+{
+	for (uint32_t k = 0; k < copy->npieces; k++) {
+		struct vm_copy_piece *p = &copy->pieces[k];
+
+		for (uint64_t at = 0; p->object && at < p->size; at += PAGE_SIZE) {
+			struct pager_miss miss = { NULL, 0 };
+			uint64_t f = spin_lock(&vm_lock);
+			uint32_t depth;
+			kern_return_t kr;
+
+			vm_object_find_page(p->object, p->offset + at, &depth, &miss);
+			spin_unlock(&vm_lock, f);
+			if (!miss.object)
+				continue;
+			kr = pager_fault_wait(miss.object, miss.offset, VM_PROT_READ);
+			f = spin_lock(&vm_lock);
+			vm_object_deallocate(miss.object);
+			spin_unlock(&vm_lock, f);
+			if (kr != KERN_SUCCESS)
+				return kr;
+			at -= PAGE_SIZE;                       /* look again */
+		}
+	}
+	return KERN_SUCCESS;
 }

@@ -16,7 +16,13 @@
 #include "vm/vm_object.h"
 #include "pager.h"
 #include "vm/phys.h"
+#include "kern/cpu.h"
+#include "kern/deferred.h"
+#include "kern/sched.h"
 #include "kern/stats.h"
+#include "kern/thread.h"
+#include <mach/memory_object.h>
+#include <mach/types.h>
 #include "pmap.h"
 #include "param.h"
 #include "lib/string.h"
@@ -120,6 +126,8 @@ static kern_return_t vm_fault_page_locked(struct vm_map *map, vm_address_t va,
 		return kr;
 	f = spin_lock(&vm_lock);
 	kr = vm_fault_page(e, page_va, write, &page, &offset, &depth, miss);
+	if (map->wired && e->object)
+		vm_object_wire(e->object);        /* the default pager's memory stays */
 	if (kr == KERN_SUCCESS && write && depth > 0)
 		kr = vm_fault_cow(e, offset, &page);
 	if (kr != KERN_SUCCESS) {
@@ -155,8 +163,28 @@ static kern_return_t vm_fault_pager_wait(struct pager_miss *miss, vm_prot_t acce
 	return kr;
 }
 
+/*
+ * Out of frames while a user-level default pager still has pages to take
+ * in: let it run and free some (Mach's page wait), up to the pager
+ * timeout. True if the fault should be retried.
+ */
+static bool vm_fault_page_wait(uint64_t *deadline)
+{
+	if (dp_kind() != DEFAULT_PAGER_KIND_USER)
+		return false;
+	if (!*deadline)
+		*deadline = sched_ticks() + sched_ms_to_ticks(MEMORY_OBJECT_TIMEOUT_MS);
+	if (sched_ticks() >= *deadline || current_thread()->terminate_pending)
+		return false;
+	deferred_run();                       /* send what waits in the laundry */
+	sched_yield();                        /* and let the pager take it */
+	return true;
+}
+
 kern_return_t vm_fault(struct vm_map *map, vm_address_t va, vm_prot_t access)
 {
+	uint64_t deadline = 0;
+
 	for (;;) {
 		struct pager_miss miss;
 		uint64_t pa, f = spin_lock(&map->lock);
@@ -165,6 +193,8 @@ kern_return_t vm_fault(struct vm_map *map, vm_address_t va, vm_prot_t access)
 		spin_unlock(&map->lock, f);
 		if (kr == KERN_SUCCESS)
 			stats_inc(STAT_PAGE_FAULTS);
+		if (kr == KERN_RESOURCE_SHORTAGE && vm_fault_page_wait(&deadline))
+			continue;
 		if (kr != KERN_PAGER_WAIT)
 			return kr;
 		kr = vm_fault_pager_wait(&miss, access);

@@ -216,7 +216,7 @@ static void vm_map_clip(struct vm_map *map, struct vm_map_entry *e, vm_address_t
 	e->end = addr;
 	if (e->object) {
 		f = spin_lock(&vm_lock);
-		hi->object = e->object->refs == 1 ?
+		hi->object = e->object->refs == 1 && !e->object->default_paged ?
 			vm_object_split(e->object, hi->offset) : NULL;
 		if (hi->object) {
 			hi->offset = 0;

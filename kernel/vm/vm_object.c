@@ -156,7 +156,8 @@ static void vm_page_insert(struct vm_page *page, struct vm_object *obj, uint64_t
 	list_push_front(page_bucket(obj, offset), &page->hash_link);
 	list_push_back(&obj->pages, &page->object_link);
 	obj->resident++;
-	default_pager_page_added(page);
+	if (!obj->wired)
+		default_pager_page_added(page);       /* pageable: counted against the limit */
 }
 
 static void vm_page_remove(struct vm_page *page)
@@ -272,7 +273,9 @@ void vm_object_collapse(struct vm_object *obj)
 {
 	struct vm_object *backing;
 
-	while ((backing = obj->shadow) && backing->refs == 1) {
+	/* the user-level default pager knows pages by object: never merge its objects */
+	while ((backing = obj->shadow) && backing->refs == 1 && !backing->default_paged &&
+	       !obj->default_paged) {
 		list_for_each_safe(l, &backing->pages) {
 			struct vm_page *p = list_entry(l, struct vm_page, object_link);
 			uint64_t off = p->offset - obj->shadow_offset;
@@ -354,13 +357,37 @@ void vm_object_free(struct vm_object *obj)
 	zfree(&object_zone, obj);
 }
 
-/* The first object down obj's chain that has a pager, with offset translated. */
+/*
+ * The first object down obj's chain with an external pager, with offset
+ * translated (objects the default pager serves ask only for the pages it
+ * holds: see vm_object_find_page).
+ */
 struct vm_object *vm_object_pager_of(struct vm_object *obj, uint64_t *offset)
 {
 	for (; obj; obj = obj->shadow) {
-		if (obj->pager)
+		if (obj->pager && !obj->default_paged)
 			return obj;
 		*offset += obj->shadow_offset;
 	}
 	return NULL;
+}
+
+/* Move a resident page to offset of another object (its frame stays; nothing may map it). */
+void vm_page_move(struct vm_page *page, struct vm_object *to, uint64_t offset)
+{
+	vm_page_remove(page);
+	vm_page_insert(page, to, offset);
+}
+
+/*
+ * obj and the objects it shadows are never paged out again, and their pages
+ * no longer count against the resident limit (vm_lock held).
+ */
+void vm_object_wire(struct vm_object *obj)
+{
+	for (; obj && !obj->wired; obj = obj->shadow) {
+		obj->wired = true;
+		list_for_each(l, &obj->pages)
+			default_pager_page_removed(list_entry(l, struct vm_page, object_link));
+	}
 }

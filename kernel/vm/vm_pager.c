@@ -12,6 +12,7 @@
  */
 #include "pager.h"
 #include "kern/cpu.h"
+#include "kern/deferred.h"
 #include "kern/ipc_right.h"
 #include "kern/kobject.h"
 #include "kern/kprintf.h"
@@ -46,7 +47,33 @@ static void pager_send(struct vm_object *obj, int id, const uint64_t *words, uin
 	}
 	port_ref(obj->pager);
 	port_send_right_add(obj->pager);
-	m = kmsg_kernel_build(obj->pager, MSG_RIGHT_SEND, id, words, n, 8, right);
+	m = kmsg_kernel_build(obj->pager, MSG_RIGHT_SEND, id, words, n, 8, right, NULL);
+	if (m) {
+		stats_inc(STAT_PAGER_MESSAGES);
+		ipc_send_kernel(m);
+	}
+}
+
+/*
+ * Send the pager a page: words, and the page as an out-of-line region made
+ * from page_obj (whose reference the message takes); ipc_lock held.
+ */
+void pager_send_page(struct vm_object *obj, int id, const uint64_t *words, uint32_t n,
+		     struct vm_object *page_obj)
+{
+	struct vm_map_copy *copy = vm_map_copy_of_object(page_obj, PAGE_SIZE);
+	struct kmsg *m;
+
+	if (!copy) {
+		uint64_t f = spin_lock(&vm_lock);
+
+		vm_object_deallocate(page_obj);
+		spin_unlock(&vm_lock, f);
+		return;
+	}
+	port_ref(obj->pager);
+	port_send_right_add(obj->pager);
+	m = kmsg_kernel_build(obj->pager, MSG_RIGHT_SEND, id, words, n, 8, NULL, copy);
 	if (m) {
 		stats_inc(STAT_PAGER_MESSAGES);
 		ipc_send_kernel(m);
@@ -93,14 +120,20 @@ kern_return_t pager_object_create(struct port *pager_port, uint64_t size, struct
 	return KERN_SUCCESS;
 }
 
-/* Where a waiting fault stands (vm_lock held). */
-static kern_return_t pager_wait_state(struct vm_object *obj, uint64_t offset)
+/*
+ * Where a waiting fault stands (vm_lock held). Any answer since the request
+ * (fills moved past `fills`) sends the fault back to step 1: under memory
+ * pressure the page it asked for may already have been paged out again.
+ */
+static kern_return_t pager_wait_state(struct vm_object *obj, uint64_t offset, uint64_t fills)
 {
 	if (vm_page_lookup(obj, offset))
 		return KERN_SUCCESS;
 	if (offset >= obj->error_start && offset < obj->error_end)
 		return KERN_MEMORY_ERROR;
-	if (!obj->pager->active)
+	if (obj->fills != fills)
+		return KERN_SUCCESS;
+	if (!obj->pager || !obj->pager->active)
 		return KERN_MEMORY_ERROR;
 	return KERN_PAGER_WAIT;
 }
@@ -109,15 +142,22 @@ kern_return_t pager_fault_wait(struct vm_object *obj, uint64_t offset, vm_prot_t
 {
 	uint64_t words[4] = { offset, PAGE_SIZE, access, obj->id };
 	uint64_t deadline = sched_ticks() + sched_ms_to_ticks(MEMORY_OBJECT_TIMEOUT_MS);
-	uint64_t f = spin_lock(&ipc_lock);
 	kern_return_t kr;
+	uint64_t f, fills;
 
+	deferred_run();              /* a page on its way to the default pager goes first */
+	f = spin_lock(&ipc_lock);
+	if (!obj->pager) {
+		spin_unlock(&ipc_lock, f);
+		return KERN_MEMORY_ERROR;
+	}
+	fills = obj->fills;
 	pager_send(obj, MEMORY_OBJECT_DATA_REQUEST_ID, words, 4, NULL);
 	spin_unlock(&ipc_lock, f);
 	stats_inc(STAT_PAGER_FAULTS);
 	for (;;) {
 		f = spin_lock(&vm_lock);
-		kr = pager_wait_state(obj, offset);
+		kr = pager_wait_state(obj, offset, fills);
 		if (kr != KERN_PAGER_WAIT || sched_ticks() >= deadline) {
 			spin_unlock(&vm_lock, f);
 			return kr == KERN_PAGER_WAIT ? KERN_MEMORY_ERROR : kr;
@@ -162,7 +202,11 @@ static uint64_t pager_supplied_page(struct vm_map_copy *copy, uint64_t i)
 	return copy ? vm_map_copy_page(copy, i) : 0;
 }
 
-/* Put pages [offset, offset+len) into obj from copy (NULL: zeros), where absent. */
+/*
+ * Put pages [offset, offset+len) into obj from copy (NULL: zeros), where
+ * absent; the default pager's only where it holds the page (a late answer
+ * to a repeated request brings nothing back).
+ */
 static void pager_fill(struct vm_object *obj, uint64_t offset, uint64_t len,
 		       struct vm_map_copy *copy)
 {
@@ -172,7 +216,8 @@ static void pager_fill(struct vm_object *obj, uint64_t offset, uint64_t len,
 		uint64_t off = offset + i * PAGE_SIZE, src;
 		struct vm_page *page;
 
-		if (off >= obj->size || vm_page_lookup(obj, off))
+		if (off >= obj->size || vm_page_lookup(obj, off) ||
+		    (obj->default_paged && !default_pager_holds(obj, off)))
 			continue;
 		src = pager_supplied_page(copy, i);
 		if (src)
@@ -180,9 +225,12 @@ static void pager_fill(struct vm_object *obj, uint64_t offset, uint64_t len,
 		page = vm_page_alloc(obj, off, !src);
 		if (src)
 			vm_page_of(src)->busy = false;
+		if (page)
+			default_pager_forget(obj, off);     /* it is back */
 		if (page && src)
 			page_copy(vm_page_pa(page), src);
 	}
+	obj->fills++;
 	spin_lock(&sched_lock);
 	waitq_wakeup_all_locked(&obj->waiters, WAIT_AWAKENED);
 	spin_unlock(&sched_lock, 0);
@@ -211,12 +259,12 @@ void pager_control_server(struct kmsg *m, struct vm_object *obj)
 	switch (obj ? m->hdr->id : 0) {
 	case MEMORY_OBJECT_DATA_SUPPLY_ID:
 		if ((w = pager_words(m, 1)) && m->nool == 1 && m->ool[0].copy &&
-		    !(w[0] & (PAGE_SIZE - 1)))
+		    !(w[0] & (PAGE_SIZE - 1)) && vm_map_copy_resident(m->ool[0].copy) == KERN_SUCCESS)
 			pager_fill(obj, w[0], m->ool[0].size, m->ool[0].copy);
 		break;
 	case MEMORY_OBJECT_DATA_UNAVAILABLE_ID:
-		if ((w = pager_words(m, 2)) && !(w[0] & (PAGE_SIZE - 1)))
-			pager_fill(obj, w[0], w[1], NULL);
+		if ((w = pager_words(m, 2)) && !(w[0] & (PAGE_SIZE - 1)) && !obj->default_paged)
+			pager_fill(obj, w[0], w[1], NULL);     /* the default pager keeps every page */
 		break;
 	case MEMORY_OBJECT_DATA_ERROR_ID:
 		if ((w = pager_words(m, 2))) {

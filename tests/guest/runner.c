@@ -195,6 +195,17 @@ int main(int argc, char **argv)
 	}
 	if (argc >= 3 && strcmp(argv[1], "--helper") == 0)
 		return guest_run_helper_main(argc, argv);
+	if (argc >= 2 && strcmp(argv[1], "--default-pager") == 0)
+		return mk_default_pager_run();
+	{
+		const void *image;
+		size_t size;
+		kern_return_t kr;
+
+		guest_image(&image, &size);
+		if ((kr = mk_default_pager_ensure(image, size, "default-pager")) != KERN_SUCCESS)
+			mk_printf("guest-tests: no default pager: %s\n", mk_strerror(kr));
+	}
 
 	mk_printf("SUITE begin %d\n", argc > 1 ? argc - 1 : (int)GUEST_TEST_COUNT);
 	for (int i = 0; i < (argc > 1 ? argc - 1 : (int)GUEST_TEST_COUNT); i++) {

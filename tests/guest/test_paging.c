@@ -1,8 +1,8 @@
 /*
  * test_paging.c — the default pager: under memory pressure anonymous pages
  * go to the backing store and come back on the next fault with every byte
- * intact, without a single pager message (the kernel default pager is
- * called directly).
+ * intact: without a single pager message when the default pager is in the
+ * kernel (PAGER=kernel), with a message each way when it is a task.
  */
 #include "guest.h"
 
@@ -45,7 +45,11 @@ void test_paging_under_pressure_loses_no_bytes(void)
 	EXPECT_EQ(0, count_wrong(base, REGION_PAGES));     /* reads it all back in */
 	EXPECT(mk_kernel_stat(KSTAT_PAGEINS) - ins >= REGION_PAGES - LIMIT_PAGES);
 	EXPECT_EQ(0, count_wrong(base, REGION_PAGES));     /* and once more */
-	EXPECT_EQ(msgs, mk_kernel_stat(KSTAT_PAGER_MESSAGES));   /* no pager messages */
+	if (mk_kernel_stat(KSTAT_DEFAULT_PAGER) == DEFAULT_PAGER_KIND_KERNEL)
+		EXPECT_EQ(msgs, mk_kernel_stat(KSTAT_PAGER_MESSAGES));   /* called directly */
+	else                                  /* a DATA_RETURN per pageout, a DATA_REQUEST per pagein */
+		EXPECT(mk_kernel_stat(KSTAT_PAGER_MESSAGES) - msgs >=
+		       (mk_kernel_stat(KSTAT_PAGEOUTS) - outs) + (mk_kernel_stat(KSTAT_PAGEINS) - ins));
 	EXPECT_KR(KERN_SUCCESS, mk_vm_set_resident_limit(0));
 	EXPECT_KR(KERN_SUCCESS, mk_vm_deallocate(MACH_PORT_TASK_SELF, base, REGION_PAGES * PAGE));
 	free_after = mk_kernel_stat(KSTAT_FREE_PAGES);
@@ -95,8 +99,31 @@ void test_paging_when_physical_memory_runs_out(void)
 	for (size_t p = 0; p < pages; p++)
 		((volatile uint64_t *)(base + p * PAGE))[p % 512] = pattern(p);
 	EXPECT(mk_kernel_stat(KSTAT_PAGEOUTS) - outs >= 1024);
-	for (size_t p = 0; p < pages; p++)
+	/* newest first: a forward scan under FIFO replacement would page every page out and in */
+	for (size_t p = pages; p-- > 0;)
 		wrong += ((volatile uint64_t *)(base + p * PAGE))[p % 512] != pattern(p);
 	EXPECT_EQ(0, wrong);
 	EXPECT_KR(KERN_SUCCESS, mk_vm_deallocate(MACH_PORT_TASK_SELF, base, pages * PAGE));
+}
+
+/*
+ * There is one default pager: registering another while it lives is
+ * refused (built into the kernel: always), as is a name that is no send
+ * right, and the pager in place keeps serving.
+ */
+void test_default_pager_cannot_be_replaced(void)
+{
+	uint64_t kind = mk_kernel_stat(KSTAT_DEFAULT_PAGER);
+	mach_port_name_t port;
+
+	EXPECT(kind == DEFAULT_PAGER_KIND_KERNEL || kind == DEFAULT_PAGER_KIND_USER);
+	EXPECT_KR(KERN_SUCCESS, mk_port_allocate(MACH_PORT_TASK_SELF, MACH_PORT_RIGHT_RECEIVE, &port));
+	EXPECT_KR(KERN_INVALID_RIGHT, mk_set_default_pager(port));        /* receive right only */
+	EXPECT_KR(KERN_INVALID_NAME, mk_set_default_pager(port + 0x1000));
+	EXPECT_KR(KERN_SUCCESS, mk_port_insert_right(MACH_PORT_TASK_SELF, port, port,
+						     MACH_MSG_TYPE_MAKE_SEND));
+	EXPECT_KR(kind == DEFAULT_PAGER_KIND_USER ? KERN_NAME_EXISTS : KERN_FAILURE,
+		  mk_set_default_pager(port));
+	EXPECT_EQ(kind, mk_kernel_stat(KSTAT_DEFAULT_PAGER));
+	EXPECT_KR(KERN_SUCCESS, mk_port_destroy(MACH_PORT_TASK_SELF, port));
 }

@@ -74,6 +74,10 @@ kern_return_t mk_vm_map(mach_port_name_t task, vm_address_t *addr, vm_size_t siz
 			mach_port_name_t memory_object, uint64_t offset, int flags);
 /* Page out above this many resident object pages (0: no limit): memory pressure for tests. */
 kern_return_t mk_vm_set_resident_limit(uint64_t pages);
+/* The default pager (PAGER=user): serve it (never returns), register, start one if needed. */
+int mk_default_pager_run(void);
+kern_return_t mk_set_default_pager(mach_port_name_t port);
+kern_return_t mk_default_pager_ensure(const void *image, size_t size, const char *name);
 kern_return_t mk_vm_debug(mach_port_name_t task, vm_address_t addr, struct vm_debug_info *info);
 
 /* Ports (include/mach/port.h). task is a task port name (MACH_PORT_TASK_SELF for the caller). */

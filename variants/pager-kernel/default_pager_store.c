@@ -33,10 +33,11 @@ bool dp_store_ready(void)
 	return true;
 }
 
-void dp_store_page(struct vm_page *page, struct ds_record *r)
+bool dp_store_page(struct vm_page *page, struct ds_record *r)
 {
 	memcpy(dp_slot(r), phys_to_virt(vm_page_pa(page)), PAGE_SIZE);
 	vm_page_free(page);
+	return true;
 }
 
 struct vm_page *dp_fetch_page(struct vm_object *obj, uint64_t offset, struct ds_record *r,

@@ -114,7 +114,7 @@ static void trap_kernel_fatal(const struct trapframe *tf, uint64_t addr)
 }
 
 /* A user-mode exception nothing handled: end the task, say why. */
-static void trap_user_fatal(const struct trapframe *tf, uint64_t addr)
+static void trap_user_fatal(const struct trapframe *tf, uint64_t addr, kern_return_t kr)
 {
 	struct thread *t = current_thread();
 	struct task_status st = {
@@ -123,11 +123,12 @@ static void trap_user_fatal(const struct trapframe *tf, uint64_t addr)
 	};
 
 	if (tf->vector == VECTOR_PAGE_FAULT)
-		kprintf("machlab: task '%s' (thread %u) killed: page fault at 0x%lx (%s, %s) rip 0x%lx\n",
+		kprintf("machlab: task '%s' (thread %u) killed: page fault at 0x%lx (%s, %s, "
+			"vm_fault kern_return %d) rip 0x%lx\n",
 			t->task->name, t->id, addr,
 			(tf->error_code & PF_FETCH) ? "execute" :
 			(tf->error_code & PF_WRITE) ? "write" : "read",
-			(tf->error_code & PF_PRESENT) ? "protection" : "not mapped", tf->rip);
+			(tf->error_code & PF_PRESENT) ? "protection" : "not mapped", kr, tf->rip);
 	else
 		kprintf("machlab: task '%s' (thread %u) killed: %s (vector %lu) at rip 0x%lx\n",
 			t->task->name, t->id, trap_name(tf->vector), tf->vector, tf->rip);
@@ -141,6 +142,7 @@ static void trap_page_fault(struct trapframe *tf)
 	vm_prot_t access = (tf->error_code & PF_FETCH) ? VM_PROT_EXECUTE :
 			   (tf->error_code & PF_WRITE) ? VM_PROT_WRITE : VM_PROT_READ;
 	struct thread *t = current_thread();
+	kern_return_t kr;
 
 	if (!trapframe_from_user(tf)) {
 		/* user_copy touching user memory: resolve it like a user fault, or bail out */
@@ -152,9 +154,9 @@ static void trap_page_fault(struct trapframe *tf)
 		return;
 	}
 	irq_enable();
-	if (vm_fault(t->task->map, addr, access) == KERN_SUCCESS)
-		return;
-	trap_user_fatal(tf, addr);
+	kr = vm_fault(t->task->map, addr, access);
+	if (kr != KERN_SUCCESS)
+		trap_user_fatal(tf, addr, kr);
 }
 
 /* Entry from trap_common for every vector. */
@@ -177,7 +179,7 @@ void trap_dispatch(struct trapframe *tf)
 			break;                   /* a masked 8259 line that fired anyway */
 		if (!trapframe_from_user(tf))
 			trap_kernel_fatal(tf, tf->vector == VECTOR_PAGE_FAULT ? read_cr2() : 0);
-		trap_user_fatal(tf, 0);
+		trap_user_fatal(tf, 0, KERN_SUCCESS);
 		break;
 	}
 	if (trapframe_from_user(tf))

@@ -74,7 +74,7 @@ void msg_right_destroy(struct msg_right *r);
 void msg_init(void);
 struct kmsg *kmsg_kernel_build(struct port *dest, enum msg_right_type dest_type, int id,
 			       const void *data, uint32_t n, uint8_t elem_size,
-			       struct port *send_right);
+			       struct port *send_right, struct vm_map_copy *ool);
 
 
 #endif

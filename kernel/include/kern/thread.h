@@ -54,6 +54,7 @@ struct thread {
 	int quantum;                  /* ticks left in the time slice */
 	int suspend_count;
 	bool terminate_pending;
+	int vm_privileged;          /* may take the reserved frames (vm/page_alloc.h) */
 	struct waitq *wait_queue;     /* while TH_WAITING */
 	int wait_result;              /* WAIT_* */
 	uint64_t deadline;            /* tick of a timed wait, 0 = none */

@@ -31,7 +31,13 @@ bool page_pool_take(struct page_pool *p, size_t count, size_t *first);
 bool page_pool_give(struct page_pool *p, size_t first, size_t count);
 bool page_pool_frame_in_use(const struct page_pool *p, size_t frame);
 
-/* The kernel's pool. Addresses are physical; 0 means failure. */
+/*
+ * The kernel's pool. Addresses are physical; 0 means failure. The last
+ * PAGE_RESERVE free frames go only to threads that are vm_privileged (the
+ * user-level default pager, deferred kernel work) and to code running
+ * outside any thread: paging out must never wait for the memory it frees.
+ */
+#define PAGE_RESERVE 64
 void page_alloc_init(void);
 uint64_t page_alloc(void);
 uint64_t page_alloc_zeroed(void);

@@ -36,6 +36,7 @@ struct vm_map {
 	size_t nentries;
 	vm_address_t min, max;   /* the range entries may occupy */
 	struct pmap *pmap;
+	bool wired;              /* its objects are never paged out (the default pager's) */
 };
 
 struct vm_map *vm_map_create(struct pmap *pmap, vm_address_t min, vm_address_t max);
@@ -60,6 +61,9 @@ kern_return_t vm_map_copyin(struct vm_map *map, vm_address_t addr, vm_size_t siz
 kern_return_t vm_map_copyout(struct vm_map *map, struct vm_map_copy *copy, vm_address_t *addr);
 void vm_map_copy_discard(struct vm_map_copy *copy);
 uint64_t vm_map_copy_page(struct vm_map_copy *copy, uint64_t i);
+struct vm_object;
+struct vm_map_copy *vm_map_copy_of_object(struct vm_object *obj, uint64_t size);
+kern_return_t vm_map_copy_resident(struct vm_map_copy *copy);
 
 struct vm_region_info;
 struct vm_debug_info;

@@ -36,6 +36,7 @@ struct vm_object {
 	struct port *control;       /* its control port (kernel-served) */
 	uint64_t error_start, error_end;   /* the last range the pager reported DATA_ERROR for */
 	struct waitq waiters;       /* faults waiting for the pager */
+	uint64_t fills;             /* pager answers so far (a waiting fault rechecks on change) */
 	struct deferred_work dead_work;   /* its pager link's teardown, after the last reference */
 	struct list paged_out;      /* its pages the default pager holds */
 	bool wired;                 /* never paged out (the default pager's own memory) */
@@ -74,6 +75,8 @@ void vm_object_shadow(struct vm_object **obj, uint64_t *offset, uint64_t size);
 void vm_object_page_remove(struct vm_object *obj, uint64_t start, uint64_t end);
 void vm_object_collapse(struct vm_object *obj);
 void vm_object_free(struct vm_object *obj);
+void vm_page_move(struct vm_page *page, struct vm_object *to, uint64_t offset);
+void vm_object_wire(struct vm_object *obj);
 struct vm_object *vm_object_pager_of(struct vm_object *obj, uint64_t *offset);
 struct vm_object *vm_object_split(struct vm_object *obj, uint64_t at);
 struct vm_object *vm_object_copy_now(struct vm_object *src, uint64_t offset, uint64_t size);

@@ -116,7 +116,7 @@ int bench_pager_main(void)
 		uint64_t offset = *(uint64_t *)(t + 1);
 
 		if (h->id == MEMORY_OBJECT_INIT_ID)
-			control = *(mach_port_name_t *)((char *)(t + 1) + 8 + sizeof(*t));
+			control = *(mach_port_name_t *)((char *)(t + 1) + 8 * t->count + sizeof(*t));
 		if (h->id == MEMORY_OBJECT_TERMINATE_ID)
 			return 0;
 		if (h->id != MEMORY_OBJECT_DATA_REQUEST_ID)

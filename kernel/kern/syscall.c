@@ -17,6 +17,7 @@
 #include "kern/msg.h"
 #include "kern/port_traps.h"
 #include "kern/kprintf.h"
+#include "kern/deferred.h"
 #include "kern/sched.h"
 #include "kern/stats.h"
 #include "kern/task.h"
@@ -666,15 +667,26 @@ static kern_return_t sys_vm_map(const struct trap_args *a)
  * Limit resident object pages (0: no limit), so that a test can put the
  * machine under memory pressure without booting it with less RAM.
  */
+/*
+ * Page out down to the new limit before returning. A user-level default
+ * pager takes a few pages at a time (the laundry): send them and let it
+ * run until a round pages nothing out.
+ */
 static kern_return_t sys_vm_set_resident_limit(const struct trap_args *a)
 {
-	uint64_t f = spin_lock(&vm_lock);
+	for (;;) {
+		uint64_t f = spin_lock(&vm_lock);
+		uint32_t n = 0;
 
-	vm_resident_limit = a->a[0];
-	while (default_pager_pressure() && default_pager_pageout_one())
-		;
-	spin_unlock(&vm_lock, f);
-	return KERN_SUCCESS;
+		vm_resident_limit = a->a[0];
+		while (default_pager_pressure() && default_pager_pageout_one())
+			n++;
+		spin_unlock(&vm_lock, f);
+		if (n == 0 || dp_kind() != DEFAULT_PAGER_KIND_USER)
+			return KERN_SUCCESS;
+		deferred_run();
+		sched_yield();
+	}
 }
 
 /* The caller becomes the default pager (PAGER=user), served on the port it names. */

@@ -13,7 +13,7 @@ const struct bench_ref bench_refs[] = {
 	  .label = "zero-fill page fault", .sel4 = "", .gnu_mach = "~6,470",
 	  .linux_figure = "~2,750", .goal = "≤ 2,750" },
 	{ .benchmark = "default_pager_fault", .parameter = "-", .unit = BENCH_UNIT_INSN,
-	  .label = "miss served by the default pager (in the kernel, page out and back)",
+	  .label = "miss served by the default pager (paged out, read back)",
 	  .sel4 = "", .gnu_mach = "", .linux_figure = "", .goal = "" },
 	{ .benchmark = "pager_fault", .parameter = "-", .unit = BENCH_UNIT_INSN,
 	  .label = "fault served by a user-level pager (page ready)", .sel4 = "2,095",

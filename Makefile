@@ -160,6 +160,7 @@ test: deps
 	$(HARNESS) test --unit $(HBUILD)/unit-tests $(addprefix --unit ,$(HARNESS_TESTS)) \
 	  --manifest $(MANIFEST) --tests $(GUEST_TESTS) --timeout $(TEST_TIMEOUT_S) --jobs $(JOBS) \
 	  --repeat-bench $(BENCH_ELF) --repeat-args "--quick null_rpc_tasks rpc_inline" \
+	  --smoke-list $(BENCH_LIST) \
 	  $(addprefix $(BUILD)/,$(VARIANTS))
 
 # ONLY=name,name picks benchmarks; QUICK=1 takes fewer samples (for iteration,

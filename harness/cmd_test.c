@@ -13,10 +13,12 @@
 
 #include "host_unit.h"
 #include "jobs.h"
+#include "bench_list.h"
 #include "manifest.h"
 #include "qemu.h"
 #include "repeat_check.h"
 #include "report.h"
+#include "strlist.h"
 #include "target.h"
 
 #define TEST_TIMEOUT_DEFAULT_S 120
@@ -34,6 +36,7 @@ struct test_options {
 	const char *log_dir; /* NULL: each target's own directory */
 	const char *repeat_bench; /* benchmark program for the repeatability check, or NULL */
 	const char *repeat_args;  /* what it runs */
+	const char *smoke_list;   /* bench/BENCHMARKS: run them all on every target, or NULL */
 	long timeout_s;
 	long jobs;
 	char **target_dirs;
@@ -49,12 +52,15 @@ struct test_run {
 	struct host_unit_result units[TEST_UNIT_MAX];
 	bool repeat_ok;
 	char repeat_reason[TEST_ERR_MAX_BYTES];
+	struct strlist smoke_names;
+	char (*smoke_reasons)[TEST_ERR_MAX_BYTES];   /* per target; "" when it passed */
 };
 
 static const char test_usage[] =
 	"usage: machlab test [--unit PATH]... [--manifest PATH --tests PATH] [--timeout SECONDS]\n"
 	"                    [--jobs N] [--qemu PATH] [--log-dir DIR]\n"
-	"                    [--repeat-bench PATH --repeat-args ARGS] TARGET_DIR...\n";
+	"                    [--repeat-bench PATH --repeat-args ARGS [--smoke-list PATH]]\n"
+	"                    TARGET_DIR...\n";
 
 /* Parses a whole decimal number in [1, max] into *out. */
 static bool test_number_parse(const char *s, long max, long *out)
@@ -75,6 +81,7 @@ static int test_options_parse(int argc, char **argv, struct test_options *opt)
 		{ "log-dir", required_argument, NULL, 'l' }, { "help", no_argument, NULL, 'h' },
 		{ "repeat-bench", required_argument, NULL, 'r' },
 		{ "repeat-args", required_argument, NULL, 'a' },
+		{ "smoke-list", required_argument, NULL, 's' },
 		{ NULL, 0, NULL, 0 },
 	};
 	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
@@ -95,6 +102,7 @@ static int test_options_parse(int argc, char **argv, struct test_options *opt)
 		case 'l': opt->log_dir = optarg; break;
 		case 'r': opt->repeat_bench = optarg; break;
 		case 'a': opt->repeat_args = optarg; break;
+		case 's': opt->smoke_list = optarg; break;
 		case 'T': ok = test_number_parse(optarg, TEST_TIMEOUT_MAX_S, &opt->timeout_s); break;
 		case 'j': ok = test_number_parse(optarg, TEST_JOBS_MAX, &opt->jobs); break;
 		default: ok = false; break;
@@ -139,6 +147,17 @@ static int test_run_prepare(struct test_run *run, char *err)
 		return rc;
 	if ((rc = manifest_read(opt->manifest_path, &run->manifest, err, TEST_ERR_MAX_BYTES)) < 0)
 		return rc;
+	if (opt->smoke_list && !opt->repeat_bench) {
+		snprintf(err, TEST_ERR_MAX_BYTES, "--smoke-list needs --repeat-bench");
+		return -EINVAL;
+	}
+	if (opt->smoke_list) {
+		if ((rc = bench_list_read(opt->smoke_list, &run->smoke_names, err,
+					  TEST_ERR_MAX_BYTES)) < 0)
+			return rc;
+		if (!(run->smoke_reasons = calloc(opt->target_count, sizeof *run->smoke_reasons)))
+			return -ENOMEM;
+	}
 	if (access(opt->tests_path, R_OK) < 0 || strchr(opt->tests_path, ' ')) {
 		rc = strchr(opt->tests_path, ' ') ? -EINVAL : -errno;
 		snprintf(err, TEST_ERR_MAX_BYTES, "%s: %s", opt->tests_path,
@@ -187,11 +206,36 @@ static void test_run_repeat_check(struct test_run *run)
 		report_line("FAIL %s: %s", REPEAT_CHECK_NAME, run->repeat_reason);
 }
 
+/* Boots every target once with every benchmark in quick mode. */
+static void test_run_bench_smoke(struct test_run *run)
+{
+	for (size_t i = 0; i < run->opt.target_count; i++) {
+		char kernel[PATH_MAX];
+		struct repeat_check rc = {
+			.qemu_path = run->opt.qemu_path, .kernel_path = kernel,
+			.bench_path = run->opt.repeat_bench, .bench_args = "--quick",
+			.timeout_ms = (int)run->opt.timeout_s * 1000,
+		};
+
+		snprintf(kernel, sizeof kernel, "%s/kernel.elf", run->opt.target_dirs[i]);
+		if (bench_smoke_run(&rc, &run->smoke_names, run->smoke_reasons[i],
+				    sizeof run->smoke_reasons[i]))
+			report_line("ok   %s/%s", run->targets[i].name, BENCH_SMOKE_NAME);
+		else
+			report_line("FAIL %s/%s: %s", run->targets[i].name, BENCH_SMOKE_NAME,
+				    run->smoke_reasons[i]);
+	}
+}
+
 /* Prints every target's failures again, so they are found without scrolling. */
 static void test_print_failures(const struct test_run *run)
 {
 	if (run->opt.repeat_bench && !run->repeat_ok)
 		report_line("  FAIL %s: %s", REPEAT_CHECK_NAME, run->repeat_reason);
+	for (size_t i = 0; run->smoke_reasons && i < run->opt.target_count; i++)
+		if (run->smoke_reasons[i][0])
+			report_line("  FAIL %s/%s: %s", run->targets[i].name, BENCH_SMOKE_NAME,
+				    run->smoke_reasons[i]);
 	for (size_t i = 0; i < run->opt.unit_count; i++)
 		if (run->units[i].reason[0])
 			report_line("  FAIL %s (%s): %s", HOST_UNIT_NAME, run->opt.unit_paths[i],
@@ -225,6 +269,13 @@ static int test_run_summarize(const struct test_run *run)
 		passed += run->repeat_ok;
 		failed += !run->repeat_ok;
 	}
+	for (size_t i = 0; run->smoke_reasons && i < run->opt.target_count; i++) {
+		bool ok = !run->smoke_reasons[i][0];
+
+		report_line("  %s/%s: %s", run->targets[i].name, BENCH_SMOKE_NAME, ok ? "ok" : "FAILED");
+		passed += ok;
+		failed += !ok;
+	}
 	for (size_t i = 0; i < run->opt.target_count; i++) {
 		const struct target *t = &run->targets[i];
 		unsigned p, f;
@@ -248,6 +299,8 @@ static void test_run_free(struct test_run *run)
 	for (size_t i = 0; run->targets && i < run->opt.target_count; i++)
 		target_close(&run->targets[i]);
 	free(run->targets);
+	free(run->smoke_reasons);
+	strlist_free(&run->smoke_names);
 	strlist_free(&run->manifest);
 }
 
@@ -273,6 +326,8 @@ int cmd_test_main(int argc, char **argv)
 	jobs_run(run.opt.target_count, (unsigned)run.opt.jobs, test_run_target, &run);
 	if (run.opt.repeat_bench && run.opt.target_count > 0)
 		test_run_repeat_check(&run);
+	if (run.smoke_reasons)
+		test_run_bench_smoke(&run);
 	int status = test_run_summarize(&run);
 	test_run_free(&run);
 	return status;

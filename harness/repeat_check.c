@@ -1,11 +1,13 @@
 /* repeat_check.c: boot one target twice with the same benchmark and require
- * byte-identical sample records (see repeat_check.h). */
+ * byte-identical sample records; boot a target once with every benchmark and
+ * require samples from each (see repeat_check.h). */
 #include "repeat_check.h"
 
 #include <stdio.h>
 #include <string.h>
 
 #include "qemu.h"
+#include "strlist.h"
 
 #define REPEAT_RECORD_PREFIX "BENCH samples "
 
@@ -55,5 +57,30 @@ bool repeat_check_run(const struct repeat_check *rc, char *reason, size_t reason
 		}
 	strlist_free(&first);
 	strlist_free(&second);
+	return ok;
+}
+
+bool bench_smoke_run(const struct repeat_check *rc, const struct strlist *names, char *reason,
+		     size_t reason_bytes)
+{
+	struct strlist samples = { 0 };
+	bool ok = repeat_boot(rc, &samples, reason, reason_bytes);
+
+	for (size_t i = 0; ok && i < names->count; i++) {
+		size_t len = strlen(names->items[i]);
+		bool seen = false;
+
+		for (size_t k = 0; !seen && k < samples.count; k++) {
+			const char *rest = samples.items[k] + strlen(REPEAT_RECORD_PREFIX);
+
+			seen = strncmp(rest, names->items[i], len) == 0 && rest[len] == ' ';
+		}
+		if (!seen) {
+			snprintf(reason, reason_bytes, "benchmark %s printed no samples",
+				 names->items[i]);
+			ok = false;
+		}
+	}
+	strlist_free(&samples);
 	return ok;
 }

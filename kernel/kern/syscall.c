@@ -664,13 +664,11 @@ static kern_return_t sys_vm_map(const struct trap_args *a)
 }
 
 /*
- * Limit resident object pages (0: no limit), so that a test can put the
- * machine under memory pressure without booting it with less RAM.
- */
-/*
- * Page out down to the new limit before returning. A user-level default
- * pager takes a few pages at a time (the laundry): send them and let it
- * run until a round pages nothing out.
+ * Limit resident pageable pages (0: no limit), so that a test can put the
+ * machine under memory pressure without booting it with less RAM, and page
+ * out down to the new limit before returning. A user-level default pager
+ * takes a few pages at a time (the laundry): send them and let it run
+ * until a round pages nothing out.
  */
 static kern_return_t sys_vm_set_resident_limit(const struct trap_args *a)
 {

@@ -5,6 +5,11 @@
  * include/mach/memory_object.h). Programs that may cause paging start it
  * with mk_default_pager_ensure, which does nothing when the kernel has its
  * default pager built in.
+ *
+ * Limits: 4,096 pages (the kernel keeps no more records) and 256 objects
+ * at once; a page returned for an object beyond that is lost, and the fault
+ * that asks for it fails with KERN_MEMORY_ERROR after the pager timeout.
+ * Lookups of objects are linear.
  */
 #include "mk.h"
 #include <mach/memory_object.h>
@@ -166,9 +171,15 @@ int mk_default_pager_run(void)
 		store[i * DP_PAGE] = 0;
 	if (mk_set_default_pager(port) != KERN_SUCCESS)
 		return 1;
-	while (mk_mach_msg(m, MACH_RCV_MSG, 0, sizeof(buf), port, 0) == MACH_MSG_SUCCESS) {
+	for (;;) {
+		mach_msg_return_t mr = mk_mach_msg(m, MACH_RCV_MSG, 0, sizeof(buf), port, 0);
 		struct mach_msg_type *t = (struct mach_msg_type *)(m + 1);
 		uint64_t *w = (uint64_t *)(t + 1);
+
+		if (mr == MACH_RCV_BODY_ERROR || mr == MACH_RCV_ABORTED)
+			continue;                     /* that message is gone; serve the next */
+		if (mr != MACH_MSG_SUCCESS)
+			return 1;                     /* the port is gone: nothing left to serve */
 
 		switch (m->id) {
 		case MEMORY_OBJECT_INIT_ID: {

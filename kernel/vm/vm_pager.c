@@ -33,9 +33,12 @@
 
 #define PAGER_WAIT_SLICE_MS 10   /* how often a waiting fault checks that its pager lives */
 
-/* Send the pager a message of words (and a send right, if given); ipc_lock held. */
-static void pager_send(struct vm_object *obj, int id, const uint64_t *words, uint32_t n,
-		       struct port *right)
+/*
+ * Send the pager a message of words, and a send right and an out-of-line
+ * region if given (the message takes both); ipc_lock held.
+ */
+static void pager_send_msg(struct vm_object *obj, int id, const uint64_t *words, uint32_t n,
+			   struct port *right, struct vm_map_copy *copy)
 {
 	struct kmsg *m;
 
@@ -43,15 +46,23 @@ static void pager_send(struct vm_object *obj, int id, const uint64_t *words, uin
 		struct msg_right r = { .port = right, .type = MSG_RIGHT_SEND };
 
 		msg_right_destroy(&r);
+		if (copy)
+			vm_map_copy_discard(copy);
 		return;
 	}
 	port_ref(obj->pager);
 	port_send_right_add(obj->pager);
-	m = kmsg_kernel_build(obj->pager, MSG_RIGHT_SEND, id, words, n, 8, right, NULL);
+	m = kmsg_kernel_build(obj->pager, MSG_RIGHT_SEND, id, words, n, 8, right, copy);
 	if (m) {
 		stats_inc(STAT_PAGER_MESSAGES);
 		ipc_send_kernel(m);
 	}
+}
+
+static void pager_send(struct vm_object *obj, int id, const uint64_t *words, uint32_t n,
+		       struct port *right)
+{
+	pager_send_msg(obj, id, words, n, right, NULL);
 }
 
 /*
@@ -62,21 +73,14 @@ void pager_send_page(struct vm_object *obj, int id, const uint64_t *words, uint3
 		     struct vm_object *page_obj)
 {
 	struct vm_map_copy *copy = vm_map_copy_of_object(page_obj, PAGE_SIZE);
-	struct kmsg *m;
 
-	if (!copy) {
+	if (copy) {
+		pager_send_msg(obj, id, words, n, NULL, copy);
+	} else {
 		uint64_t f = spin_lock(&vm_lock);
 
 		vm_object_deallocate(page_obj);
 		spin_unlock(&vm_lock, f);
-		return;
-	}
-	port_ref(obj->pager);
-	port_send_right_add(obj->pager);
-	m = kmsg_kernel_build(obj->pager, MSG_RIGHT_SEND, id, words, n, 8, NULL, copy);
-	if (m) {
-		stats_inc(STAT_PAGER_MESSAGES);
-		ipc_send_kernel(m);
 	}
 }
 

@@ -19,7 +19,9 @@
 
 #define BENCH_LINE_VALUES_MAX 64 /* samples on one line */
 
-enum bench_unit { BENCH_UNIT_INSN, BENCH_UNIT_CYC_MODEL, BENCH_UNIT_CYC, BENCH_UNIT_NS };
+/* msg: messages the kernel counted to and from pagers for one operation. */
+enum bench_unit { BENCH_UNIT_INSN, BENCH_UNIT_CYC_MODEL, BENCH_UNIT_CYC, BENCH_UNIT_NS,
+		  BENCH_UNIT_MSG };
 
 /* What one group of samples measured. */
 struct bench_key {

@@ -4,6 +4,7 @@
  * Record lines (read by harness/bench_records.c):
  *   BENCH begin
  *   BENCH samples <benchmark> <parameter|-> insn <v> [!<v> flagged] ...
+ *   BENCH samples <benchmark> <parameter|-> msg <count> ...   (bench_count)
  *   BENCH end
  */
 #include "timing.h"
@@ -99,7 +100,8 @@ struct bench_plan bench_plan_for(uint64_t est_insn)
 	return p;
 }
 
-static void bench_print(const char *name, long param, int n)
+static void bench_print(const char *name, long param, const char *unit,
+			const uint64_t *values, const bool *flags, int n)
 {
 	char pbuf[24];
 
@@ -109,11 +111,11 @@ static void bench_print(const char *name, long param, int n)
 		snprintf(pbuf, sizeof(pbuf), "%ld", param);
 	for (int i = 0; i < n; i += VALUES_PER_LINE) {
 		char line[VALUES_PER_LINE * 22 + 128];
-		int len = snprintf(line, sizeof(line), "BENCH samples %s %s insn", name, pbuf);
+		int len = snprintf(line, sizeof(line), "BENCH samples %s %s %s", name, pbuf, unit);
 
 		for (int k = i; k < n && k < i + VALUES_PER_LINE; k++)
 			len += snprintf(line + len, sizeof(line) - len, " %s%lu",
-					flagged[k] ? "!" : "", samples[k]);
+					flags && flags[k] ? "!" : "", values[k]);
 		mk_printf("%s\n", line);
 	}
 }
@@ -130,5 +132,10 @@ void bench_measure(const char *name, long param, struct bench_plan plan, bench_o
 
 		samples[i] = t > overhead ? t - overhead : 0;
 	}
-	bench_print(name, param, n);
+	bench_print(name, param, "insn", samples, flagged, n);
+}
+
+void bench_count(const char *name, long param, const uint64_t *counts, int n)
+{
+	bench_print(name, param, "msg", counts, NULL, n);
 }

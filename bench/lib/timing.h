@@ -33,6 +33,8 @@ void bench_set_quick(bool quick);
 struct bench_plan bench_plan_for(uint64_t est_insn);
 void bench_measure(const char *name, long param, struct bench_plan plan, bench_op op,
 		   void *ctx);
+/* Print counts of messages per operation (unit msg), taken outside any timing. */
+void bench_count(const char *name, long param, const uint64_t *counts, int n);
 void bench_fail(const char *name, const char *what, int code) __attribute__((noreturn));
 
 #endif

@@ -148,6 +148,25 @@ static void read_next(void *p)
 	(void)((volatile char *)c->base)[c->next++ * PAGE_BYTES];
 }
 
+/*
+ * The messages the kernel counts to and from pagers for each of the next
+ * few first reads (untimed: the count is read around each fault).
+ */
+#define MESSAGE_SAMPLES 4     /* read before the timed ones: FAULT_PAGES leaves room */
+
+static void count_messages(const char *name, struct fault_ctx *c)
+{
+	uint64_t counts[MESSAGE_SAMPLES];
+
+	for (int i = 0; i < MESSAGE_SAMPLES; i++) {
+		uint64_t before = mk_kernel_stat(KSTAT_PAGER_MESSAGES);
+
+		read_next(c);
+		counts[i] = mk_kernel_stat(KSTAT_PAGER_MESSAGES) - before;
+	}
+	bench_count(name, BENCH_NO_PARAM, counts, MESSAGE_SAMPLES);
+}
+
 void bench_pager_fault(void)
 {
 	static const char args[] = "bench-pager\0--pager";
@@ -169,6 +188,7 @@ void bench_pager_fault(void)
 			       VM_ALLOC_ANYWHERE);
 	if (kr != KERN_SUCCESS)
 		bench_fail("pager_fault", "pager setup", kr);
+	count_messages("pager_fault", &c);
 	bench_measure("pager_fault", BENCH_NO_PARAM, bench_plan_for(20000), read_next, &c);
 	mk_vm_deallocate(MACH_PORT_TASK_SELF, c.base, FAULT_PAGES * PAGE_BYTES);
 	mk_port_deallocate(MACH_PORT_TASK_SELF, object);
@@ -186,11 +206,20 @@ void bench_pager_fault(void)
 void bench_default_pager_fault(void)
 {
 	struct fault_ctx c = { fault_region(), 0 };
+	vm_address_t spacer = 0;
 
 	for (size_t i = 0; i < FAULT_PAGES; i++)
 		((volatile char *)c.base)[i * PAGE_BYTES] = 4;
+	/* newer pages than the region's, to be the ones that stay resident */
+	if (mk_vm_allocate(MACH_PORT_TASK_SELF, &spacer, PAGEOUT_LIMIT_PAGES * PAGE_BYTES,
+			   VM_ALLOC_ANYWHERE) != KERN_SUCCESS)
+		bench_fail("default_pager_fault", "vm_allocate", KERN_RESOURCE_SHORTAGE);
+	for (size_t i = 0; i < PAGEOUT_LIMIT_PAGES; i++)
+		((volatile char *)spacer)[i * PAGE_BYTES] = 5;
 	mk_vm_set_resident_limit(PAGEOUT_LIMIT_PAGES);
 	mk_vm_set_resident_limit(0);
+	count_messages("default_pager_fault", &c);
 	bench_measure("default_pager_fault", BENCH_NO_PARAM, bench_plan_for(3000), read_next, &c);
+	mk_vm_deallocate(MACH_PORT_TASK_SELF, spacer, PAGEOUT_LIMIT_PAGES * PAGE_BYTES);
 	mk_vm_deallocate(MACH_PORT_TASK_SELF, c.base, FAULT_PAGES * PAGE_BYTES);
 }

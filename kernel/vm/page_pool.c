@@ -82,8 +82,22 @@ bool page_pool_take(struct page_pool *p, size_t count, size_t *first)
 		size_t end = pass ? p->hint : p->nframes;
 
 		while (i < end) {
-			if (p->bits[i / BITS_PER_WORD] == ~0UL) {
+			uint64_t word = p->bits[i / BITS_PER_WORD];
+
+			if (word == ~0UL) {
 				i = (i / BITS_PER_WORD + 1) * BITS_PER_WORD;
+				continue;
+			}
+			/*
+			 * Jump over the frames in use from i on in this word at
+			 * once (past its end if all are): a bit at a time, the
+			 * search cost grows with the distance from a freed frame
+			 * to the next free one, which showed in benchmarks.
+			 */
+			size_t used = (size_t)__builtin_ctzl(~(word >> (i % BITS_PER_WORD)));
+
+			if (used) {
+				i += used;
 				continue;
 			}
 			size_t run = free_run(p, i, count);

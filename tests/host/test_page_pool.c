@@ -176,3 +176,26 @@ UNIT_TEST(page_pool_take_refuses_zero_more_than_free_and_unfitting_runs)
 	check_frames(&p, 0, 4, false);
 	check_frames(&p, 10, 4, false);
 }
+
+/*
+ * A freed frame pulls the hint back; the take after the one that refills it
+ * must skip the run of used frames behind it (inside a word and across a
+ * word boundary) and land on the first free frame, never on a used one.
+ */
+UNIT_TEST(page_pool_take_skips_used_frames_after_a_freed_one)
+{
+	struct page_pool p;
+
+	pool_new(&p, 0, POOL_FRAMES);
+	for (size_t i = 0; i < 70; i++)
+		CHECK_EQ(i, take(&p, 1));
+	CHECK(page_pool_give(&p, 3, 1));
+	CHECK_EQ(3, take(&p, 1));                   /* the hole first */
+	CHECK_EQ(70, take(&p, 1));                  /* then past 4..69, across a word */
+	CHECK(page_pool_give(&p, 66, 1));
+	CHECK_EQ(66, take(&p, 1));
+	CHECK_EQ(71, take(&p, 1));                  /* past 67..70, inside a word */
+	check_frames(&p, 0, 72, true);
+	check_frames(&p, 72, POOL_FRAMES - 72, false);
+	CHECK_EQ(POOL_FRAMES - 72, p.free);
+}

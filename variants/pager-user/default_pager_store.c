@@ -103,13 +103,12 @@ static void dp_laundry_send(struct deferred_work *w)
 bool dp_store_page(struct vm_page *page, struct ds_record *r)
 {
 	struct dp_laundry *l = dp_laundry_free();
-	struct vm_object *obj = page->object, *lo = vm_object_allocate(PAGE_SIZE);
+	struct vm_object *obj = page->object, *lo = l ? vm_object_allocate(PAGE_SIZE) : NULL;
 
 	if (!lo)
 		return false;                           /* the page stays where it is */
 	lo->wired = true;
-	vm_page_move(page, lo, 0);
-	default_pager_page_removed(page);           /* in transit, not resident */
+	vm_page_move(page, lo, 0);                  /* in transit: wired, off the resident count */
 	obj->default_paged = true;
 	vm_object_reference(obj);
 	*l = (struct dp_laundry){ .obj = obj, .offset = r->offset, .page_obj = lo, .used = true };

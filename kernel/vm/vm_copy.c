@@ -374,24 +374,53 @@ kern_return_t vm_map_debug(struct vm_map *map, vm_address_t addr, struct vm_debu
  * now (0 for a page never written: zeros). For a pager's DATA_SUPPLY;
  * vm_lock is held.
  */
-uint64_t vm_map_copy_page(struct vm_map_copy *copy, uint64_t i)
+/* The piece holding page i of the copy, with that page's offset in its object; NULL past the end. */
+static struct vm_copy_piece *vm_map_copy_piece(struct vm_map_copy *copy, uint64_t i,
+					       uint64_t *offset)
 {
-	uint64_t pa = 0, at = i * PAGE_SIZE;
+	uint64_t at = i * PAGE_SIZE;
 
 	for (uint32_t k = 0; k < copy->npieces; k++) {
 		struct vm_copy_piece *p = &copy->pieces[k];
-		uint32_t depth;
 
 		if (at < p->size) {
-			struct vm_page *page = p->object ?
-				vm_object_find_page(p->object, p->offset + at, &depth, NULL) : NULL;
-
-			pa = page ? vm_page_pa(page) : 0;
-			break;
+			*offset = p->offset + at;
+			return p;
 		}
 		at -= p->size;
 	}
-	return pa;
+	return NULL;
+}
+
+uint64_t vm_map_copy_page(struct vm_map_copy *copy, uint64_t i)
+{
+	uint64_t offset;
+	uint32_t depth;
+	struct vm_copy_piece *p = vm_map_copy_piece(copy, i, &offset);
+	struct vm_page *page = p && p->object ?
+		vm_object_find_page(p->object, offset, &depth, NULL) : NULL;
+
+	return page ? vm_page_pa(page) : 0;
+}
+
+/*
+ * Page i of the copy, for the caller to move away, when nothing else can
+ * reach it: its object is the copy's alone (the sender gave the region up),
+ * shadowed by none, and holds the page itself. NULL otherwise (the caller
+ * copies from vm_map_copy_page). vm_lock held.
+ */
+struct vm_page *vm_map_copy_take_page(struct vm_map_copy *copy, uint64_t i)
+{
+	uint64_t offset;
+	struct vm_copy_piece *p = copy->page_offset ? NULL : vm_map_copy_piece(copy, i, &offset);
+	struct vm_page *page;
+
+	if (!p || !p->object || p->object->refs != 1 || p->object->wired ||
+	    !list_empty(&p->object->shadowers) || !(page = vm_page_lookup(p->object, offset)) ||
+	    page->busy)
+		return NULL;
+	pmap_page_protect(vm_page_pa(page), VM_PROT_NONE);
+	return page;
 }
 
 /* A copy of the first size bytes of obj (whose reference it takes), for a kernel message. */

@@ -223,6 +223,11 @@ static void pager_fill(struct vm_object *obj, uint64_t offset, uint64_t len,
 		if (off >= obj->size || vm_page_lookup(obj, off) ||
 		    (obj->default_paged && !default_pager_holds(obj, off)))
 			continue;
+		if (copy && (page = vm_map_copy_take_page(copy, i))) {
+			vm_page_move(page, obj, off);       /* the pager gave it up: no copy */
+			default_pager_forget(obj, off);
+			continue;
+		}
 		src = pager_supplied_page(copy, i);
 		if (src)
 			vm_page_of(src)->busy = true;

@@ -28,6 +28,24 @@ static void pager_answer(const char *mode, mach_port_name_t control, uint64_t of
 		ipc_msg_init(&m.header, control, MACH_MSG_TYPE_COPY_SEND,
 			     MEMORY_OBJECT_DATA_UNAVAILABLE_ID);
 		ipc_msg_add_inline(&m.header, 8, 2, words);
+	} else if (strcmp(mode, "keep") == 0) {          /* one buffer, kept and reused */
+		static vm_address_t buffer;
+
+		if (!buffer) {
+			if (mk_vm_allocate(MACH_PORT_TASK_SELF, &buffer, PAGE, VM_ALLOC_ANYWHERE))
+				mk_task_exit(IPC_HELPER_FAILED);
+			((uint64_t *)buffer)[1] = 0x5AFEUL;      /* must stay: the frame is ours */
+		}
+		if (((volatile uint64_t *)buffer)[1] != 0x5AFEUL)
+			mk_task_exit(IPC_HELPER_FAILED);
+		*(uint64_t *)buffer = PAGER_PATTERN(offset / PAGE);
+		ipc_msg_init(&m.header, control, MACH_MSG_TYPE_COPY_SEND,
+			     MEMORY_OBJECT_DATA_SUPPLY_ID);
+		ipc_msg_add_inline(&m.header, 8, 1, words);
+		ipc_msg_add_ool(&m.header, buffer, PAGE, 0);
+		ipc_send(&m.header);
+		*(volatile uint64_t *)buffer = 0xDEADUL;      /* must not reach the object */
+		return;
 	} else if (strcmp(mode, "garbage") == 0) {
 		ipc_msg_init(&m.header, control, MACH_MSG_TYPE_COPY_SEND,
 			     MEMORY_OBJECT_DATA_SUPPLY_ID);   /* no offset, no data */
@@ -167,4 +185,23 @@ void test_vm_map_refuses_bad_arguments(void)
 						   VM_ALLOC_ANYWHERE));
 	EXPECT_KR(KERN_INVALID_ADDRESS, mk_vm_map(MACH_PORT_TASK_SELF, NULL, PAGE, recv_only, 0,
 						  VM_ALLOC_ANYWHERE));
+}
+
+/*
+ * A pager that keeps the page it supplies and writes it again at once: the
+ * object must hold what was sent, and the pager must keep its own frame
+ * (the kernel moves a supplied frame only when the pager gave it up with
+ * deallocate); the helper fails if its buffer loses what it put there.
+ */
+void test_pager_keeping_its_buffer_does_not_share_it(void)
+{
+	struct pager_setup s = pager_map("keep");
+	struct task_status st;
+
+	EXPECT_EQ(PAGER_PATTERN(0), *(volatile uint64_t *)s.addr);
+	EXPECT_EQ(PAGER_PATTERN(1), *(volatile uint64_t *)(s.addr + PAGE));
+	EXPECT_EQ(PAGER_PATTERN(0), *(volatile uint64_t *)s.addr);
+	st = pager_unmap(&s);
+	EXPECT_EQ(TASK_END_EXITED, st.how);
+	EXPECT_EQ(0, st.code);
 }

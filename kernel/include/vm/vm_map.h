@@ -61,6 +61,7 @@ kern_return_t vm_map_copyin(struct vm_map *map, vm_address_t addr, vm_size_t siz
 kern_return_t vm_map_copyout(struct vm_map *map, struct vm_map_copy *copy, vm_address_t *addr);
 void vm_map_copy_discard(struct vm_map_copy *copy);
 uint64_t vm_map_copy_page(struct vm_map_copy *copy, uint64_t i);
+struct vm_page *vm_map_copy_take_page(struct vm_map_copy *copy, uint64_t i);
 struct vm_object;
 struct vm_map_copy *vm_map_copy_of_object(struct vm_object *obj, uint64_t size);
 kern_return_t vm_map_copy_resident(struct vm_map_copy *copy);

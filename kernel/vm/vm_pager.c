@@ -6,9 +6,9 @@
  * slices, holding no lock, until the page is resident, the pager reports an
  * error for it, the pager's port dies, or MEMORY_OBJECT_TIMEOUT_MS pass.
  * Replies arrive on the control port and are served here in the sending
- * pager's context: supplied data is copied into fresh pages of the object
- * (an approximation: Mach steals the frames of the out-of-line region; a
- * copy costs 512 counted instructions per page more).
+ * pager's context: a supplied page moves into the object when nothing else
+ * can reach it (the pager sent it with deallocate, as Mach's pagers do) and
+ * is copied into a fresh page otherwise (512 counted instructions more).
  */
 #include "pager.h"
 #include "kern/cpu.h"

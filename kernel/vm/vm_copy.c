@@ -392,6 +392,7 @@ static struct vm_copy_piece *vm_map_copy_piece(struct vm_map_copy *copy, uint64_
 	return NULL;
 }
 
+/* The frame holding page i of the copy, or 0 if it reads as zeros (vm_lock held). */
 uint64_t vm_map_copy_page(struct vm_map_copy *copy, uint64_t i)
 {
 	uint64_t offset;

@@ -59,6 +59,7 @@ static void pager_send_msg(struct vm_object *obj, int id, const uint64_t *words,
 	}
 }
 
+/* Send the pager words, and a send right if given; ipc_lock held. */
 static void pager_send(struct vm_object *obj, int id, const uint64_t *words, uint32_t n,
 		       struct port *right)
 {

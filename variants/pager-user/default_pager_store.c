@@ -52,6 +52,7 @@ static struct dp_laundry *dp_laundry_free(void)
 	return NULL;
 }
 
+/* Nothing to set up: the store is the default pager task's own memory. */
 void dp_store_init(void)
 {
 }
@@ -62,6 +63,7 @@ static bool dp_alive(void)
 	return dp_port && dp_port->active;
 }
 
+/* Pages can go out: a live default pager and a free laundry slot. */
 bool dp_store_ready(void)
 {
 	return dp_alive() && dp_laundry_free();
@@ -100,6 +102,10 @@ static void dp_laundry_send(struct deferred_work *w)
 	spin_unlock(&vm_lock, f);
 }
 
+/*
+ * Take the page out of its object into a laundry object and queue its
+ * DATA_RETURN (vm_lock held); false if it must stay where it is.
+ */
 bool dp_store_page(struct vm_page *page, struct ds_record *r)
 {
 	struct dp_laundry *l = dp_laundry_free();
@@ -116,6 +122,7 @@ bool dp_store_page(struct vm_page *page, struct ds_record *r)
 	return true;
 }
 
+/* A held page comes back only through DATA_REQUEST / DATA_SUPPLY: always wait. */
 struct vm_page *dp_fetch_page(struct vm_object *obj, uint64_t offset, struct ds_record *r,
 			      bool *wait)
 {
@@ -154,6 +161,7 @@ kern_return_t dp_register(struct vm_map *map, struct port *pager)
 	return KERN_SUCCESS;
 }
 
+/* What KSTAT_DEFAULT_PAGER reports. */
 uint32_t dp_kind(void)
 {
 	return dp_alive() ? DEFAULT_PAGER_KIND_USER : DEFAULT_PAGER_KIND_USER_NONE;

@@ -71,6 +71,8 @@ GUEST_TEST_SRCS := $(wildcard tests/guest/*.c)
 GUEST_TEST_OBJS := $(patsubst %,$(UBUILD)/obj/%.o,$(GUEST_TEST_SRCS))
 GUEST_TESTS := $(UBUILD)/guest-tests.elf
 MANIFEST    := tests/guest/MANIFEST
+LITTLE_RAM_MANIFEST := tests/guest/MANIFEST.little-ram
+LITTLE_RAM_MIB ?= 24
 BENCH_SRCS  := $(wildcard bench/lib/*.c bench/mk/*.c)
 BENCH_OBJS  := $(patsubst %,$(UBUILD)/obj/%.o,$(BENCH_SRCS))
 BENCH_ELF   := $(UBUILD)/bench-mk.elf
@@ -78,7 +80,8 @@ BENCH_LIST  := bench/BENCHMARKS
 
 user: $(GUEST_TESTS) $(BENCH_ELF)
 
-$(UBUILD)/obj/%.c.o: %.c $(USER_HDRS) $(UBUILD)/tests.def $(UBUILD)/benchmarks.def
+$(UBUILD)/obj/%.c.o: %.c $(USER_HDRS) $(UBUILD)/tests.def $(UBUILD)/little_ram_tests.def \
+		      $(UBUILD)/benchmarks.def
 	@mkdir -p $(@D)
 	$(CC) $(USER_CFLAGS) -c $< -o $@
 
@@ -86,10 +89,12 @@ $(UBUILD)/obj/%.S.o: %.S
 	@mkdir -p $(@D)
 	$(CC) $(USER_CFLAGS) -c $< -o $@
 
-# The manifest is the one list of guest tests: the runner's table is made from it.
-$(UBUILD)/tests.def: $(MANIFEST)
+# The manifests are the lists of guest tests: the runner's tables are made from them
+# (MANIFEST: the suite; MANIFEST.little-ram: run only in the boot with little RAM).
+$(UBUILD)/tests.def $(UBUILD)/little_ram_tests.def: $(UBUILD)/%.def: $(MANIFEST) $(LITTLE_RAM_MANIFEST)
 	@mkdir -p $(@D)
-	sed -e '/^#/d' -e '/^[[:space:]]*$$/d' -e 's/.*/GUEST_TEST(&)/' $< > $@
+	sed -e '/^#/d' -e '/^[[:space:]]*$$/d' -e 's/.*/GUEST_TEST(&)/' \
+	  $(if $(filter tests,$*),$(MANIFEST),$(LITTLE_RAM_MANIFEST)) > $@
 
 # bench/BENCHMARKS is the one list of benchmarks: the guest table is made from it.
 $(UBUILD)/benchmarks.def: $(BENCH_LIST)
@@ -160,7 +165,7 @@ test: deps
 	$(HARNESS) test --unit $(HBUILD)/unit-tests $(addprefix --unit ,$(HARNESS_TESTS)) \
 	  --manifest $(MANIFEST) --tests $(GUEST_TESTS) --timeout $(TEST_TIMEOUT_S) --jobs $(JOBS) \
 	  --repeat-bench $(BENCH_ELF) --repeat-args "--quick null_rpc_tasks rpc_inline" \
-	  --smoke-list $(BENCH_LIST) \
+	  --smoke-list $(BENCH_LIST) --little-ram $(LITTLE_RAM_MANIFEST) --little-ram-mib $(LITTLE_RAM_MIB) \
 	  $(addprefix $(BUILD)/,$(VARIANTS))
 
 # ONLY=name,name picks benchmarks; QUICK=1 takes fewer samples (for iteration,

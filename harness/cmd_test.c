@@ -17,6 +17,7 @@
 #include "manifest.h"
 #include "qemu.h"
 #include "repeat_check.h"
+#include "results.h"
 #include "report.h"
 #include "strlist.h"
 #include "target.h"
@@ -26,6 +27,7 @@
 #define TEST_JOBS_MAX 1024
 #define TEST_ERR_MAX_BYTES 512
 #define TEST_UNIT_MAX 8 /* --unit binaries one run takes */
+#define LITTLE_RAM_MIB_MAX 4096
 
 struct test_options {
 	const char *unit_paths[TEST_UNIT_MAX];
@@ -37,6 +39,8 @@ struct test_options {
 	const char *repeat_bench; /* benchmark program for the repeatability check, or NULL */
 	const char *repeat_args;  /* what it runs */
 	const char *smoke_list;   /* bench/BENCHMARKS: run them all on every target, or NULL */
+	const char *little_ram;   /* a manifest of tests for a boot with little RAM, or NULL */
+	long little_ram_mib;
 	long timeout_s;
 	long jobs;
 	char **target_dirs;
@@ -54,13 +58,15 @@ struct test_run {
 	char repeat_reason[TEST_ERR_MAX_BYTES];
 	struct strlist smoke_names;
 	char (*smoke_reasons)[TEST_ERR_MAX_BYTES];   /* per target; "" when it passed */
+	struct strlist little_ram_names;
+	struct results *little_ram;                  /* per target */
 };
 
 static const char test_usage[] =
 	"usage: machlab test [--unit PATH]... [--manifest PATH --tests PATH] [--timeout SECONDS]\n"
 	"                    [--jobs N] [--qemu PATH] [--log-dir DIR]\n"
 	"                    [--repeat-bench PATH --repeat-args ARGS [--smoke-list PATH]]\n"
-	"                    TARGET_DIR...\n";
+	"                    [--little-ram MANIFEST --little-ram-mib N] TARGET_DIR...\n";
 
 /* Parses a whole decimal number in [1, max] into *out. */
 static bool test_number_parse(const char *s, long max, long *out)
@@ -82,6 +88,8 @@ static int test_options_parse(int argc, char **argv, struct test_options *opt)
 		{ "repeat-bench", required_argument, NULL, 'r' },
 		{ "repeat-args", required_argument, NULL, 'a' },
 		{ "smoke-list", required_argument, NULL, 's' },
+		{ "little-ram", required_argument, NULL, 'L' },
+		{ "little-ram-mib", required_argument, NULL, 'M' },
 		{ NULL, 0, NULL, 0 },
 	};
 	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
@@ -103,12 +111,14 @@ static int test_options_parse(int argc, char **argv, struct test_options *opt)
 		case 'r': opt->repeat_bench = optarg; break;
 		case 'a': opt->repeat_args = optarg; break;
 		case 's': opt->smoke_list = optarg; break;
+		case 'L': opt->little_ram = optarg; break;
+		case 'M': ok = test_number_parse(optarg, LITTLE_RAM_MIB_MAX, &opt->little_ram_mib); break;
 		case 'T': ok = test_number_parse(optarg, TEST_TIMEOUT_MAX_S, &opt->timeout_s); break;
 		case 'j': ok = test_number_parse(optarg, TEST_JOBS_MAX, &opt->jobs); break;
 		default: ok = false; break;
 		}
 		if (!ok) {
-			if (c == 'T' || c == 'j')
+			if (c == 'T' || c == 'j' || c == 'M')
 				fprintf(stderr, "machlab test: bad number \"%s\"\n", optarg);
 			fputs(test_usage, stderr);
 			return -EINVAL;
@@ -147,6 +157,17 @@ static int test_run_prepare(struct test_run *run, char *err)
 		return rc;
 	if ((rc = manifest_read(opt->manifest_path, &run->manifest, err, TEST_ERR_MAX_BYTES)) < 0)
 		return rc;
+	if (opt->little_ram) {
+		if (!opt->little_ram_mib) {
+			snprintf(err, TEST_ERR_MAX_BYTES, "--little-ram needs --little-ram-mib");
+			return -EINVAL;
+		}
+		if ((rc = manifest_read(opt->little_ram, &run->little_ram_names, err,
+					TEST_ERR_MAX_BYTES)) < 0)
+			return rc;
+		if (!(run->little_ram = calloc(opt->target_count, sizeof *run->little_ram)))
+			return -ENOMEM;
+	}
 	if (opt->smoke_list && !opt->repeat_bench) {
 		snprintf(err, TEST_ERR_MAX_BYTES, "--smoke-list needs --repeat-bench");
 		return -EINVAL;
@@ -227,11 +248,44 @@ static void test_run_bench_smoke(struct test_run *run)
 	}
 }
 
+/* Boots every target once with little RAM and the tests that need it. */
+static void test_run_little_ram(struct test_run *run)
+{
+	for (size_t i = 0; i < run->opt.target_count; i++) {
+		char kernel[PATH_MAX];
+		struct repeat_check rc = {
+			.qemu_path = run->opt.qemu_path, .kernel_path = kernel,
+			.bench_path = run->opt.tests_path, .timeout_ms = (int)run->opt.timeout_s * 1000,
+			.memory_mib = (int)run->opt.little_ram_mib,
+		};
+		struct results *r = &run->little_ram[i];
+
+		snprintf(kernel, sizeof kernel, "%s/kernel.elf", run->opt.target_dirs[i]);
+		if (little_ram_run(&rc, &run->little_ram_names, r) < 0) {
+			report_line("FAIL %s: out of memory for the little-RAM boot", run->targets[i].name);
+			continue;
+		}
+		for (size_t k = 0; k < r->count; k++)
+			if (r->tests[k].state == TEST_PASSED)
+				report_line("ok   %s/%s (%ld MiB)", run->targets[i].name, r->tests[k].name,
+					    run->opt.little_ram_mib);
+			else
+				report_line("FAIL %s/%s (%ld MiB): %s", run->targets[i].name,
+					    r->tests[k].name, run->opt.little_ram_mib, r->tests[k].reason);
+	}
+}
+
 /* Prints every target's failures again, so they are found without scrolling. */
 static void test_print_failures(const struct test_run *run)
 {
 	if (run->opt.repeat_bench && !run->repeat_ok)
 		report_line("  FAIL %s: %s", REPEAT_CHECK_NAME, run->repeat_reason);
+	for (size_t i = 0; run->little_ram && i < run->opt.target_count; i++)
+		for (size_t k = 0; k < run->little_ram[i].count; k++)
+			if (run->little_ram[i].tests[k].state != TEST_PASSED)
+				report_line("  FAIL %s/%s (%ld MiB): %s", run->targets[i].name,
+					    run->little_ram[i].tests[k].name, run->opt.little_ram_mib,
+					    run->little_ram[i].tests[k].reason);
 	for (size_t i = 0; run->smoke_reasons && i < run->opt.target_count; i++)
 		if (run->smoke_reasons[i][0])
 			report_line("  FAIL %s/%s: %s", run->targets[i].name, BENCH_SMOKE_NAME,
@@ -269,6 +323,16 @@ static int test_run_summarize(const struct test_run *run)
 		passed += run->repeat_ok;
 		failed += !run->repeat_ok;
 	}
+	for (size_t i = 0; run->little_ram && i < run->opt.target_count; i++) {
+		unsigned p, f;
+
+		results_count(&run->little_ram[i], &p, &f);
+		f += (unsigned)(run->little_ram_names.count - run->little_ram[i].count);
+		report_line("  %s (%ld MiB): %u passed, %u failed", run->targets[i].name,
+			    run->opt.little_ram_mib, p, f);
+		passed += p;
+		failed += f;
+	}
 	for (size_t i = 0; run->smoke_reasons && i < run->opt.target_count; i++) {
 		bool ok = !run->smoke_reasons[i][0];
 
@@ -300,6 +364,10 @@ static void test_run_free(struct test_run *run)
 		target_close(&run->targets[i]);
 	free(run->targets);
 	free(run->smoke_reasons);
+	for (size_t i = 0; run->little_ram && i < run->opt.target_count; i++)
+		results_free(&run->little_ram[i]);
+	free(run->little_ram);
+	strlist_free(&run->little_ram_names);
 	strlist_free(&run->smoke_names);
 	strlist_free(&run->manifest);
 }
@@ -328,6 +396,8 @@ int cmd_test_main(int argc, char **argv)
 		test_run_repeat_check(&run);
 	if (run.smoke_reasons)
 		test_run_bench_smoke(&run);
+	if (run.little_ram)
+		test_run_little_ram(&run);
 	int status = test_run_summarize(&run);
 	test_run_free(&run);
 	return status;

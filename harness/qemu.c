@@ -1,6 +1,6 @@
-/* qemu.c: owns the QEMU command line. Every boot of every target (tests now,
- * benchmarks later) goes through qemu_argv_build, so all targets run in
- * exactly the same machine. */
+/* qemu.c: owns the QEMU command line. Every boot of every target goes
+ * through qemu_argv_build, so all targets run in exactly the same machine;
+ * only the test boot with little RAM asks for a different memory size. */
 #include "qemu.h"
 
 #include <errno.h>
@@ -68,9 +68,12 @@ int qemu_argv_build(const struct qemu_boot *boot, struct strlist *argv)
 	const char *tail[] = { "-kernel", boot->kernel_path, "-initrd", initrd };
 	size_t fixed_count = sizeof qemu_fixed_args / sizeof qemu_fixed_args[0];
 	size_t tail_count = boot->module_count > 0 ? 4 : 2;
+	char memory[32];
+	snprintf(memory, sizeof memory, "%dM", boot->memory_mib);
 	rc = strlist_push(argv, boot->qemu_path);
 	for (size_t i = 0; i < fixed_count && rc == 0; i++)
-		rc = strlist_push(argv, qemu_fixed_args[i]);
+		rc = strlist_push(argv, boot->memory_mib > 0 && i > 0 &&
+				  strcmp(qemu_fixed_args[i - 1], "-m") == 0 ? memory : qemu_fixed_args[i]);
 	for (size_t i = 0; i < tail_count && rc == 0; i++)
 		rc = strlist_push(argv, tail[i]);
 	free(initrd);

@@ -26,6 +26,7 @@ struct qemu_boot {
 	const struct qemu_module *modules;
 	size_t module_count;
 	int timeout_ms;
+	int memory_mib;       /* 0: QEMU_MEMORY_MIB (only the little-RAM boot differs) */
 	proc_line_fn on_line; /* each serial line as it arrives; may be NULL */
 	proc_tick_fn on_tick; /* progress tick; may be NULL */
 	int tick_interval_ms;

@@ -3,10 +3,14 @@
  * require samples from each (see repeat_check.h). */
 #include "repeat_check.h"
 
+#include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
+#include "protocol.h"
 #include "qemu.h"
+#include "results.h"
 #include "strlist.h"
 
 #define REPEAT_RECORD_PREFIX "BENCH samples "
@@ -19,6 +23,7 @@ static bool repeat_boot(const struct repeat_check *rc, struct strlist *samples, 
 	struct qemu_boot boot = {
 		.qemu_path = rc->qemu_path, .kernel_path = rc->kernel_path,
 		.modules = &module, .module_count = 1, .timeout_ms = rc->timeout_ms,
+		.memory_mib = rc->memory_mib,
 	};
 	struct qemu_result result;
 	bool ok = qemu_run(&boot, &result) == 0 && qemu_status_clean(&result.status);
@@ -83,4 +88,37 @@ bool bench_smoke_run(const struct repeat_check *rc, const struct strlist *names,
 	}
 	strlist_free(&samples);
 	return ok;
+}
+
+int little_ram_run(const struct repeat_check *rc, const struct strlist *names,
+		   struct results *r)
+{
+	char *args = strlist_join(names, " ");
+	struct qemu_module module = { .path = rc->bench_path, .args = args };
+	struct qemu_boot boot = {
+		.qemu_path = rc->qemu_path, .kernel_path = rc->kernel_path,
+		.modules = &module, .module_count = 1, .timeout_ms = rc->timeout_ms,
+		.memory_mib = rc->memory_mib,
+	};
+	struct qemu_result result;
+	bool clean;
+
+	if (!args || results_init(r, names) < 0) {
+		free(args);
+		return -ENOMEM;
+	}
+	clean = qemu_run(&boot, &result) == 0 && qemu_status_clean(&result.status);
+	for (size_t i = 0; i < result.lines.count; i++) {
+		struct guest_line gl;
+		const struct test_result *entry;
+		enum guest_line_kind kind = guest_line_parse(result.lines.items[i], &gl);
+
+		if (kind == GUEST_LINE_TEST_OK || kind == GUEST_LINE_TEST_FAIL)
+			results_record(r, gl.name, kind == GUEST_LINE_TEST_OK, gl.reason, &entry);
+	}
+	while (results_fail_next_missing(r, clean ? "no result" : "the boot did not end cleanly"))
+		;
+	qemu_result_free(&result);
+	free(args);
+	return 0;
 }

@@ -1,8 +1,9 @@
-/* repeat_check.h: the benchmark checks of `make test`: two boots of one
+/* repeat_check.h: the single-boot checks of `make test`: two boots of one
  * target measure exactly the same instruction counts (icount makes runs
- * repeatable; this proves it for the current build), and every benchmark
- * runs to the end on every target in quick mode (so none rots between
- * `make bench` runs). */
+ * repeatable; this proves it for the current build), every benchmark runs
+ * to the end on every target in quick mode (so none rots between `make
+ * bench` runs), and the guest tests that need a machine with little RAM run
+ * in one (the only boots whose memory size differs). */
 #ifndef MACHLAB_REPEAT_CHECK_H
 #define MACHLAB_REPEAT_CHECK_H
 
@@ -20,7 +21,10 @@ struct repeat_check {
 	const char *bench_path;   /* the benchmark program */
 	const char *bench_args;   /* what it runs, e.g. "--quick null_rpc_tasks" */
 	int timeout_ms;
+	int memory_mib;           /* 0: the usual machine */
 };
+
+struct results;
 
 /* Boots twice and compares the sample lines; false with reason set if they differ. */
 bool repeat_check_run(const struct repeat_check *rc, char *reason, size_t reason_bytes);
@@ -29,5 +33,11 @@ bool repeat_check_run(const struct repeat_check *rc, char *reason, size_t reason
  * cleanly with samples from every benchmark in names. */
 bool bench_smoke_run(const struct repeat_check *rc, const struct strlist *names, char *reason,
 		     size_t reason_bytes);
+
+/* One boot of the guest test program rc->bench_path running the tests
+ * names, with rc->memory_mib; fills r (which it initialises) with their
+ * results, every test without one failed. Returns 0 or -ENOMEM. */
+int little_ram_run(const struct repeat_check *rc, const struct strlist *names,
+		   struct results *r);
 
 #endif

@@ -13,6 +13,7 @@
 
 #define GUEST_TEST(name) void test_##name(void);
 #include "tests.def"
+#include "little_ram_tests.def"
 #undef GUEST_TEST
 
 struct guest_test {
@@ -26,6 +27,13 @@ static const struct guest_test guest_tests[] = {
 #undef GUEST_TEST
 };
 #define GUEST_TEST_COUNT (sizeof(guest_tests) / sizeof(guest_tests[0]))
+
+/* Tests that run only when named (the harness's boot with little RAM). */
+static const struct guest_test guest_named_tests[] = {
+#define GUEST_TEST(name) { #name, test_##name },
+#include "little_ram_tests.def"
+#undef GUEST_TEST
+};
 
 extern const struct guest_helper guest_helpers[];
 const char *guest_current_test = "?";
@@ -106,6 +114,9 @@ static const struct guest_test *guest_test_find(const char *name)
 	for (size_t i = 0; i < GUEST_TEST_COUNT; i++)
 		if (strcmp(guest_tests[i].name, name) == 0)
 			return &guest_tests[i];
+	for (size_t i = 0; i < sizeof(guest_named_tests) / sizeof(guest_named_tests[0]); i++)
+		if (strcmp(guest_named_tests[i].name, name) == 0)
+			return &guest_named_tests[i];
 	return NULL;
 }
 

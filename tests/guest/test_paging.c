@@ -127,3 +127,58 @@ void test_default_pager_cannot_be_replaced(void)
 	EXPECT_EQ(kind, mk_kernel_stat(KSTAT_DEFAULT_PAGER));
 	EXPECT_KR(KERN_SUCCESS, mk_port_destroy(MACH_PORT_TASK_SELF, port));
 }
+
+#define STORE_PAGES 4096          /* what either default pager holds (pager.h) */
+
+/* A checksum of one page's bytes. */
+static uint64_t page_sum(const volatile uint64_t *w)
+{
+	uint64_t sum = 0;
+
+	for (size_t i = 0; i < PAGE / 8; i++)
+		sum = sum * 31 + w[i];
+	return sum;
+}
+
+/*
+ * Run only in a boot with little RAM (MANIFEST.little-ram: make test boots
+ * each variant with LITTLE_RAM_MIB for it): touch every byte of more than
+ * twice the memory left for paging, read it all back by checksum, and see
+ * the kernel's counters move (pageouts, pageins, and the messages per
+ * fault: none with the pager in the kernel, one each way with a task).
+ */
+void test_paging_beyond_ram(void)
+{
+	size_t free = mk_kernel_stat(KSTAT_FREE_PAGES), pages = 2 * free + 64, wrong = 0;
+	uint64_t outs = mk_kernel_stat(KSTAT_PAGEOUTS), ins = mk_kernel_stat(KSTAT_PAGEINS);
+	uint64_t msgs = mk_kernel_stat(KSTAT_PAGER_MESSAGES);
+	vm_address_t base = 0;
+
+	if (pages - free + 256 > STORE_PAGES) {
+		guest_fail(__FILE__, __LINE__, "%zu free pages: too much RAM for a %d-page store "
+			   "(this test needs a boot with little RAM)", free, STORE_PAGES);
+		return;
+	}
+	mk_printf("paging_beyond_ram: %zu pages free, %zu touched\n", free, pages);
+	EXPECT_KR(KERN_SUCCESS, mk_vm_allocate(MACH_PORT_TASK_SELF, &base, pages * PAGE,
+					       VM_ALLOC_ANYWHERE));
+	for (size_t p = 0; p < pages; p++)
+		for (size_t i = 0; i < PAGE / 8; i++)
+			((volatile uint64_t *)(base + p * PAGE))[i] = pattern(p * (PAGE / 8) + i);
+	for (size_t p = pages; p-- > 0;) {          /* newest first (see above) */
+		uint64_t want = 0;
+
+		for (size_t i = 0; i < PAGE / 8; i++)
+			want = want * 31 + pattern(p * (PAGE / 8) + i);
+		wrong += page_sum((const volatile uint64_t *)(base + p * PAGE)) != want;
+	}
+	EXPECT_EQ(0, wrong);
+	EXPECT(mk_kernel_stat(KSTAT_PAGEOUTS) - outs >= pages - free);
+	EXPECT(mk_kernel_stat(KSTAT_PAGEINS) - ins > 0);
+	if (mk_kernel_stat(KSTAT_DEFAULT_PAGER) == DEFAULT_PAGER_KIND_KERNEL)
+		EXPECT_EQ(msgs, mk_kernel_stat(KSTAT_PAGER_MESSAGES));
+	else
+		EXPECT(mk_kernel_stat(KSTAT_PAGER_MESSAGES) - msgs >=
+		       (mk_kernel_stat(KSTAT_PAGEOUTS) - outs) + (mk_kernel_stat(KSTAT_PAGEINS) - ins));
+	EXPECT_KR(KERN_SUCCESS, mk_vm_deallocate(MACH_PORT_TASK_SELF, base, pages * PAGE));
+}

@@ -17,6 +17,7 @@
 #include "proc.h"
 #include "protocol.h"
 #include "qemu.h"
+#include "repeat_check.h"
 #include "report.h"
 #include "results.h"
 #include "target.h"
@@ -388,6 +389,38 @@ static void target_hang_is_killed_and_rebooted_with_remaining_names(void)
 	target_close(&t);
 }
 
+/* The little-RAM boot asks QEMU for its memory size, runs the named tests
+ * and fails each that printed no result. */
+static void little_ram_boot_sets_memory_and_fails_silent_tests(void)
+{
+	static const char script[] =
+		"#!/bin/sh\n"
+		"while [ $# -gt 0 ]; do [ \"$1\" = -m ] && mem=$2;"
+		" [ \"$1\" = -initrd ] && initrd=$2; shift; done\n"
+		"echo \"$mem $initrd\" >> \"$0.args\"\n"
+		"set -- $initrd; shift\n"
+		"for t in \"$@\"; do [ $t = b ] || echo \"TEST $t ok\"; done\n"
+		"exit 1\n";
+	const char *fake = tmp_path("fake-little");
+	struct strlist names = { 0 };
+	struct results r;
+	char args_path[PATH_MAX + 16];
+	file_write(fake, script, 0755);
+	EXPECT_INT(0, strlist_push(&names, "a"));
+	EXPECT_INT(0, strlist_push(&names, "b"));
+	struct repeat_check rc = { .qemu_path = fake, .kernel_path = "k.elf", .bench_path = "t.elf",
+				   .timeout_ms = FAKE_TIMEOUT_MS, .memory_mib = 24 };
+	EXPECT_INT(0, little_ram_run(&rc, &names, &r));
+	EXPECT_STR("ok", results_outcome_of(&r, "a"));
+	EXPECT_STR("no result", results_outcome_of(&r, "b"));
+	snprintf(args_path, sizeof args_path, "%s.args", fake);
+	char *got = file_read(args_path);
+	expect_str(__LINE__, "memory and initrd", "24M t.elf a b\n", got);
+	free(got);
+	results_free(&r);
+	strlist_free(&names);
+}
+
 static void target_kernel_death_fails_running_test_and_reboots(void)
 {
 	const char *fake = fake_qemu_write("fake-die", "exit 255");
@@ -491,6 +524,7 @@ static const struct check_test tests[] = {
 	TEST(target_clean_boot_reports_every_test),
 	TEST(target_hang_is_killed_and_rebooted_with_remaining_names),
 	TEST(target_kernel_death_fails_running_test_and_reboots),
+	TEST(little_ram_boot_sets_memory_and_fails_silent_tests),
 	TEST(target_suite_that_never_starts_fails_all_without_reboots),
 	TEST(cmd_test_runs_unit_and_targets_and_prints_totals_last),
 	TEST(cmd_test_fails_on_dead_kernel_and_bad_input),

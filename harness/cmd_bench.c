@@ -74,15 +74,6 @@ static const char bench_usage[] =
 	"                     [--run-id STR] [--report PATH] [--plots-dir DIR] [--qemu PATH]\n"
 	"                     TARGET_DIR...\n";
 
-/* Parses a whole decimal number in [1, max] into *out. */
-static bool bench_number_parse(const char *s, long max, long *out)
-{
-	char *end;
-	errno = 0;
-	*out = strtol(s, &end, 10);
-	return errno == 0 && end != s && *end == '\0' && *out >= 1 && *out <= max;
-}
-
 /* Applies one option to opt. Returns false when its value is bad. */
 static bool bench_option_apply(struct bench_options *opt, int c, const char *arg)
 {
@@ -97,8 +88,8 @@ static bool bench_option_apply(struct bench_options *opt, int c, const char *arg
 	case 'r': opt->run_id = arg; return true;
 	case 'R': opt->report_path = arg; return true;
 	case 'p': opt->plots_dir = arg; return true;
-	case 'T': return bench_number_parse(arg, BENCH_TIMEOUT_MAX_S, &opt->timeout_s);
-	case 'j': return bench_number_parse(arg, BENCH_JOBS_MAX, &opt->jobs);
+	case 'T': return cmd_number_parse(arg, BENCH_TIMEOUT_MAX_S, &opt->timeout_s);
+	case 'j': return cmd_number_parse(arg, BENCH_JOBS_MAX, &opt->jobs);
 	default: return false;
 	}
 }

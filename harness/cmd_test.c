@@ -68,8 +68,7 @@ static const char test_usage[] =
 	"                    [--repeat-bench PATH --repeat-args ARGS [--smoke-list PATH]]\n"
 	"                    [--little-ram MANIFEST --little-ram-mib N] TARGET_DIR...\n";
 
-/* Parses a whole decimal number in [1, max] into *out. */
-static bool test_number_parse(const char *s, long max, long *out)
+bool cmd_number_parse(const char *s, long max, long *out)
 {
 	char *end;
 	errno = 0;
@@ -112,9 +111,9 @@ static int test_options_parse(int argc, char **argv, struct test_options *opt)
 		case 'a': opt->repeat_args = optarg; break;
 		case 's': opt->smoke_list = optarg; break;
 		case 'L': opt->little_ram = optarg; break;
-		case 'M': ok = test_number_parse(optarg, LITTLE_RAM_MIB_MAX, &opt->little_ram_mib); break;
-		case 'T': ok = test_number_parse(optarg, TEST_TIMEOUT_MAX_S, &opt->timeout_s); break;
-		case 'j': ok = test_number_parse(optarg, TEST_JOBS_MAX, &opt->jobs); break;
+		case 'M': ok = cmd_number_parse(optarg, LITTLE_RAM_MIB_MAX, &opt->little_ram_mib); break;
+		case 'T': ok = cmd_number_parse(optarg, TEST_TIMEOUT_MAX_S, &opt->timeout_s); break;
+		case 'j': ok = cmd_number_parse(optarg, TEST_JOBS_MAX, &opt->jobs); break;
 		default: ok = false; break;
 		}
 		if (!ok) {
@@ -209,17 +208,25 @@ static void test_run_target(void *ctx, size_t index)
 	target_test(&run->targets[index], &run->suite);
 }
 
+/* A single-boot check of target i's kernel (its path goes into kernel,
+ * PATH_MAX bytes) running program, in the usual machine. */
+static struct repeat_check test_check_on(const struct test_run *run, size_t i, char *kernel,
+					 const char *program)
+{
+	snprintf(kernel, PATH_MAX, "%s/kernel.elf", run->opt.target_dirs[i]);
+	return (struct repeat_check){
+		.qemu_path = run->opt.qemu_path, .kernel_path = kernel, .bench_path = program,
+		.timeout_ms = (int)run->opt.timeout_s * 1000,
+	};
+}
+
 /* Boots the first target twice with a benchmark: the counts must be identical. */
 static void test_run_repeat_check(struct test_run *run)
 {
 	char kernel[PATH_MAX];
-	struct repeat_check rc = {
-		.qemu_path = run->opt.qemu_path, .kernel_path = kernel,
-		.bench_path = run->opt.repeat_bench, .bench_args = run->opt.repeat_args,
-		.timeout_ms = (int)run->opt.timeout_s * 1000,
-	};
+	struct repeat_check rc = test_check_on(run, 0, kernel, run->opt.repeat_bench);
 
-	snprintf(kernel, sizeof kernel, "%s/kernel.elf", run->opt.target_dirs[0]);
+	rc.bench_args = run->opt.repeat_args;
 	run->repeat_ok = repeat_check_run(&rc, run->repeat_reason, sizeof run->repeat_reason);
 	if (run->repeat_ok)
 		report_line("ok   %s", REPEAT_CHECK_NAME);
@@ -232,13 +239,9 @@ static void test_run_bench_smoke(struct test_run *run)
 {
 	for (size_t i = 0; i < run->opt.target_count; i++) {
 		char kernel[PATH_MAX];
-		struct repeat_check rc = {
-			.qemu_path = run->opt.qemu_path, .kernel_path = kernel,
-			.bench_path = run->opt.repeat_bench, .bench_args = "--quick",
-			.timeout_ms = (int)run->opt.timeout_s * 1000,
-		};
+		struct repeat_check rc = test_check_on(run, i, kernel, run->opt.repeat_bench);
 
-		snprintf(kernel, sizeof kernel, "%s/kernel.elf", run->opt.target_dirs[i]);
+		rc.bench_args = "--quick";
 		if (bench_smoke_run(&rc, &run->smoke_names, run->smoke_reasons[i],
 				    sizeof run->smoke_reasons[i]))
 			report_line("ok   %s/%s", run->targets[i].name, BENCH_SMOKE_NAME);
@@ -253,14 +256,10 @@ static void test_run_little_ram(struct test_run *run)
 {
 	for (size_t i = 0; i < run->opt.target_count; i++) {
 		char kernel[PATH_MAX];
-		struct repeat_check rc = {
-			.qemu_path = run->opt.qemu_path, .kernel_path = kernel,
-			.bench_path = run->opt.tests_path, .timeout_ms = (int)run->opt.timeout_s * 1000,
-			.memory_mib = (int)run->opt.little_ram_mib,
-		};
+		struct repeat_check rc = test_check_on(run, i, kernel, run->opt.tests_path);
 		struct results *r = &run->little_ram[i];
 
-		snprintf(kernel, sizeof kernel, "%s/kernel.elf", run->opt.target_dirs[i]);
+		rc.memory_mib = (int)run->opt.little_ram_mib;
 		if (little_ram_run(&rc, &run->little_ram_names, r) < 0) {
 			report_line("FAIL %s: out of memory for the little-RAM boot", run->targets[i].name);
 			continue;

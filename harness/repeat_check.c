@@ -1,6 +1,7 @@
 /* repeat_check.c: boot one target twice with the same benchmark and require
  * byte-identical sample records; boot a target once with every benchmark and
- * require samples from each (see repeat_check.h). */
+ * require samples from each; boot a target with little RAM for the tests
+ * that need it (see repeat_check.h). */
 #include "repeat_check.h"
 
 #include <errno.h>
@@ -15,18 +16,27 @@
 
 #define REPEAT_RECORD_PREFIX "BENCH samples "
 
-/* One boot; keeps the sample lines in samples. Returns false with reason set on failure. */
-static bool repeat_boot(const struct repeat_check *rc, struct strlist *samples, char *reason,
-			size_t reason_bytes)
+/* Boots rc's kernel with its program run with args; true if the boot ended
+ * cleanly. result is the caller's to free either way. */
+static bool check_boot(const struct repeat_check *rc, const char *args,
+		       struct qemu_result *result)
 {
-	struct qemu_module module = { .path = rc->bench_path, .args = rc->bench_args };
+	struct qemu_module module = { .path = rc->bench_path, .args = args };
 	struct qemu_boot boot = {
 		.qemu_path = rc->qemu_path, .kernel_path = rc->kernel_path,
 		.modules = &module, .module_count = 1, .timeout_ms = rc->timeout_ms,
 		.memory_mib = rc->memory_mib,
 	};
+
+	return qemu_run(&boot, result) == 0 && qemu_status_clean(&result->status);
+}
+
+/* One boot; keeps the sample lines in samples. Returns false with reason set on failure. */
+static bool repeat_boot(const struct repeat_check *rc, struct strlist *samples, char *reason,
+			size_t reason_bytes)
+{
 	struct qemu_result result;
-	bool ok = qemu_run(&boot, &result) == 0 && qemu_status_clean(&result.status);
+	bool ok = check_boot(rc, rc->bench_args, &result);
 
 	if (!ok)
 		snprintf(reason, reason_bytes, "a boot of %s did not end cleanly", rc->kernel_path);
@@ -94,12 +104,6 @@ int little_ram_run(const struct repeat_check *rc, const struct strlist *names,
 		   struct results *r)
 {
 	char *args = strlist_join(names, " ");
-	struct qemu_module module = { .path = rc->bench_path, .args = args };
-	struct qemu_boot boot = {
-		.qemu_path = rc->qemu_path, .kernel_path = rc->kernel_path,
-		.modules = &module, .module_count = 1, .timeout_ms = rc->timeout_ms,
-		.memory_mib = rc->memory_mib,
-	};
 	struct qemu_result result;
 	bool clean;
 
@@ -107,7 +111,7 @@ int little_ram_run(const struct repeat_check *rc, const struct strlist *names,
 		free(args);
 		return -ENOMEM;
 	}
-	clean = qemu_run(&boot, &result) == 0 && qemu_status_clean(&result.status);
+	clean = check_boot(rc, args, &result);
 	for (size_t i = 0; i < result.lines.count; i++) {
 		struct guest_line gl;
 		const struct test_result *entry;

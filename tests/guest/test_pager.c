@@ -11,9 +11,22 @@
 #define PAGE               4096UL
 #define PAGER_PATTERN(n)   (0xFEED0000UL + (n))
 
+/* Supply page (PAGER_PATTERN of offset written into it) for offset, OOL with flags. */
+static void pager_supply(mach_port_name_t control, uint64_t offset, vm_address_t page, int flags)
+{
+	struct ipc_buf m;
+
+	*(uint64_t *)page = PAGER_PATTERN(offset / PAGE);
+	ipc_msg_init(&m.header, control, MACH_MSG_TYPE_COPY_SEND, MEMORY_OBJECT_DATA_SUPPLY_ID);
+	ipc_msg_add_inline(&m.header, 8, 1, &offset);
+	ipc_msg_add_ool(&m.header, page, PAGE, flags);
+	ipc_send(&m.header);
+}
+
 /* The helper's answer to a data request, as its mode (argv[3]) says. */
 static void pager_answer(const char *mode, mach_port_name_t control, uint64_t offset)
 {
+	static vm_address_t buffer;                      /* "keep": one buffer, kept and reused */
 	struct ipc_buf m;
 	vm_address_t page = 0;
 	uint64_t words[3] = { offset, PAGE, KERN_MEMORY_ERROR };
@@ -28,9 +41,10 @@ static void pager_answer(const char *mode, mach_port_name_t control, uint64_t of
 		ipc_msg_init(&m.header, control, MACH_MSG_TYPE_COPY_SEND,
 			     MEMORY_OBJECT_DATA_UNAVAILABLE_ID);
 		ipc_msg_add_inline(&m.header, 8, 2, words);
-	} else if (strcmp(mode, "keep") == 0) {          /* one buffer, kept and reused */
-		static vm_address_t buffer;
-
+	} else if (strcmp(mode, "garbage") == 0) {
+		ipc_msg_init(&m.header, control, MACH_MSG_TYPE_COPY_SEND,
+			     MEMORY_OBJECT_DATA_SUPPLY_ID);   /* no offset, no data */
+	} else if (strcmp(mode, "keep") == 0) {
 		if (!buffer) {
 			if (mk_vm_allocate(MACH_PORT_TASK_SELF, &buffer, PAGE, VM_ALLOC_ANYWHERE))
 				mk_task_exit(IPC_HELPER_FAILED);
@@ -38,25 +52,14 @@ static void pager_answer(const char *mode, mach_port_name_t control, uint64_t of
 		}
 		if (((volatile uint64_t *)buffer)[1] != 0x5AFEUL)
 			mk_task_exit(IPC_HELPER_FAILED);
-		*(uint64_t *)buffer = PAGER_PATTERN(offset / PAGE);
-		ipc_msg_init(&m.header, control, MACH_MSG_TYPE_COPY_SEND,
-			     MEMORY_OBJECT_DATA_SUPPLY_ID);
-		ipc_msg_add_inline(&m.header, 8, 1, words);
-		ipc_msg_add_ool(&m.header, buffer, PAGE, 0);
-		ipc_send(&m.header);
+		pager_supply(control, offset, buffer, 0);
 		*(volatile uint64_t *)buffer = 0xDEADUL;      /* must not reach the object */
 		return;
-	} else if (strcmp(mode, "garbage") == 0) {
-		ipc_msg_init(&m.header, control, MACH_MSG_TYPE_COPY_SEND,
-			     MEMORY_OBJECT_DATA_SUPPLY_ID);   /* no offset, no data */
 	} else {
 		if (mk_vm_allocate(MACH_PORT_TASK_SELF, &page, PAGE, VM_ALLOC_ANYWHERE))
 			mk_task_exit(IPC_HELPER_FAILED);
-		*(uint64_t *)page = PAGER_PATTERN(offset / PAGE);
-		ipc_msg_init(&m.header, control, MACH_MSG_TYPE_COPY_SEND,
-			     MEMORY_OBJECT_DATA_SUPPLY_ID);
-		ipc_msg_add_inline(&m.header, 8, 1, words);
-		ipc_msg_add_ool(&m.header, page, PAGE, MACH_MSG_OOL_DEALLOCATE);
+		pager_supply(control, offset, page, MACH_MSG_OOL_DEALLOCATE);
+		return;
 	}
 	ipc_send(&m.header);
 }

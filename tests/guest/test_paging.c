@@ -26,6 +26,20 @@ static size_t count_wrong(vm_address_t base, size_t pages)
 	return wrong;
 }
 
+/*
+ * The pager messages since the counters read outs, ins and msgs: none when
+ * the default pager is in the kernel (called directly), else at least a
+ * DATA_RETURN per pageout and a DATA_REQUEST per pagein.
+ */
+static void expect_pager_messages(uint64_t outs, uint64_t ins, uint64_t msgs)
+{
+	if (mk_kernel_stat(KSTAT_DEFAULT_PAGER) == DEFAULT_PAGER_KIND_KERNEL)
+		EXPECT_EQ(msgs, mk_kernel_stat(KSTAT_PAGER_MESSAGES));
+	else
+		EXPECT(mk_kernel_stat(KSTAT_PAGER_MESSAGES) - msgs >=
+		       (mk_kernel_stat(KSTAT_PAGEOUTS) - outs) + (mk_kernel_stat(KSTAT_PAGEINS) - ins));
+}
+
 void test_paging_under_pressure_loses_no_bytes(void)
 {
 	uint64_t outs = mk_kernel_stat(KSTAT_PAGEOUTS), ins = mk_kernel_stat(KSTAT_PAGEINS);
@@ -45,11 +59,7 @@ void test_paging_under_pressure_loses_no_bytes(void)
 	EXPECT_EQ(0, count_wrong(base, REGION_PAGES));     /* reads it all back in */
 	EXPECT(mk_kernel_stat(KSTAT_PAGEINS) - ins >= REGION_PAGES - LIMIT_PAGES);
 	EXPECT_EQ(0, count_wrong(base, REGION_PAGES));     /* and once more */
-	if (mk_kernel_stat(KSTAT_DEFAULT_PAGER) == DEFAULT_PAGER_KIND_KERNEL)
-		EXPECT_EQ(msgs, mk_kernel_stat(KSTAT_PAGER_MESSAGES));   /* called directly */
-	else                                  /* a DATA_RETURN per pageout, a DATA_REQUEST per pagein */
-		EXPECT(mk_kernel_stat(KSTAT_PAGER_MESSAGES) - msgs >=
-		       (mk_kernel_stat(KSTAT_PAGEOUTS) - outs) + (mk_kernel_stat(KSTAT_PAGEINS) - ins));
+	expect_pager_messages(outs, ins, msgs);
 	EXPECT_KR(KERN_SUCCESS, mk_vm_set_resident_limit(0));
 	EXPECT_KR(KERN_SUCCESS, mk_vm_deallocate(MACH_PORT_TASK_SELF, base, REGION_PAGES * PAGE));
 	free_after = mk_kernel_stat(KSTAT_FREE_PAGES);
@@ -175,10 +185,6 @@ void test_paging_beyond_ram(void)
 	EXPECT_EQ(0, wrong);
 	EXPECT(mk_kernel_stat(KSTAT_PAGEOUTS) - outs >= pages - free);
 	EXPECT(mk_kernel_stat(KSTAT_PAGEINS) - ins > 0);
-	if (mk_kernel_stat(KSTAT_DEFAULT_PAGER) == DEFAULT_PAGER_KIND_KERNEL)
-		EXPECT_EQ(msgs, mk_kernel_stat(KSTAT_PAGER_MESSAGES));
-	else
-		EXPECT(mk_kernel_stat(KSTAT_PAGER_MESSAGES) - msgs >=
-		       (mk_kernel_stat(KSTAT_PAGEOUTS) - outs) + (mk_kernel_stat(KSTAT_PAGEINS) - ins));
+	expect_pager_messages(outs, ins, msgs);
 	EXPECT_KR(KERN_SUCCESS, mk_vm_deallocate(MACH_PORT_TASK_SELF, base, pages * PAGE));
 }

@@ -94,10 +94,15 @@ struct task_status {
 #define KSTAT_PAGEOUTS       15  /* pages written to the default pager's backing store */
 #define KSTAT_PAGEINS        16  /* pages read back from it */
 #define KSTAT_DEFAULT_PAGER  17  /* DEFAULT_PAGER_KIND_*: which default pager this kernel has */
-#define KSTAT_COUNT          18
+#define KSTAT_MSG_OOL        18  /* MSG_OOL_KIND_*: how out-of-line regions travel */
+#define KSTAT_COUNT          19
 
 #define DEFAULT_PAGER_KIND_KERNEL     1   /* PAGER=kernel: in the kernel, no messages */
 #define DEFAULT_PAGER_KIND_USER_NONE  2   /* PAGER=user: no default pager task registered yet */
 #define DEFAULT_PAGER_KIND_USER       3   /* PAGER=user: a task serves it (mk_set_default_pager) */
+
+/* KSTAT_MSG_OOL: what becomes of an out-of-line region sent without deallocate */
+#define MSG_OOL_KIND_COPY   1   /* MSG=copy: copied into fresh pages at send time */
+#define MSG_OOL_KIND_COW    2   /* MSG=cow: shared copy-on-write with the sender */
 
 #endif

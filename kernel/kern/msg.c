@@ -215,7 +215,7 @@ mach_msg_return_t msg_check(struct kmsg *m)
 	return msg_walk_items(m, true);
 }
 
-/* Take a copy-on-write copy of every OOL region of the sender (vm_map_copyin). */
+/* Take a copy of every OOL region of the sender (vm_map_copyin: how, msg_ool.h). */
 mach_msg_return_t msg_copyin_ool(struct kmsg *m, struct vm_map *map)
 {
 	for (uint32_t i = 0; i < m->nool; i++) {
@@ -224,7 +224,7 @@ mach_msg_return_t msg_copyin_ool(struct kmsg *m, struct vm_map *map)
 
 		if (o->size == 0)
 			continue;
-		kr = vm_map_copyin(map, o->src_addr, o->size, &o->copy);
+		kr = vm_map_copyin(map, o->src_addr, o->size, o->deallocate, &o->copy);
 		if (kr == KERN_RESOURCE_SHORTAGE || kr == KERN_NO_SPACE)
 			return MACH_SEND_NO_BUFFER;
 		if (kr != KERN_SUCCESS)

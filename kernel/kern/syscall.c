@@ -30,6 +30,7 @@
 #include "vm/vm_map.h"
 #include "vm/vm_object.h"
 #include "pager.h"
+#include "msg_ool.h"
 #include <mach/traps.h>
 
 struct trap_args {
@@ -345,6 +346,7 @@ static kern_return_t sys_kernel_stat(const struct trap_args *a)
 	case KSTAT_PAGEOUTS:         v = stats_counters[STAT_PAGEOUTS]; break;
 	case KSTAT_PAGEINS:          v = stats_counters[STAT_PAGEINS]; break;
 	case KSTAT_DEFAULT_PAGER:    v = dp_kind(); break;
+	case KSTAT_MSG_OOL:          v = msg_ool_kind(); break;
 	default:                     return KERN_INVALID_ARGUMENT;
 	}
 	return put_user_u64(a->a[1], v);

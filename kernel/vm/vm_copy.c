@@ -15,6 +15,7 @@
 #include "vm/vm_map.h"
 #include "vm/vm_fault.h"
 #include "pager.h"
+#include "msg_ool.h"
 #include "vm/vm_object.h"
 #include "vm/page_alloc.h"
 #include "vm/phys.h"
@@ -147,36 +148,62 @@ kern_return_t vm_map_fork(struct vm_map *parent, struct vm_map *child)
 
 /* ---- out-of-line regions ---- */
 
-/* A private object holding the bytes of [addr, addr+n) of map at their page offset. */
-static kern_return_t vm_copy_edge(struct vm_map *map, vm_address_t addr, size_t n,
-				  struct vm_copy_piece *piece)
+/*
+ * A private object holding the bytes of [addr, addr+n) of map at their page
+ * offsets (the rest of its pages zero): a physical copy, made page by page
+ * straight into the object's frames. vm_copyin faults the sender's pages in
+ * as a user access would (any pager), so no lock is held while it copies;
+ * the frame being filled is busy, so pageout leaves it alone.
+ */
+static kern_return_t vm_copy_bytes(struct vm_map *map, vm_address_t addr, size_t n,
+				   struct vm_copy_piece *piece)
 {
-	uint64_t tmp_pa = page_alloc_zeroed();
-	struct vm_page *page;
-	kern_return_t kr;
-	uint64_t f;
+	vm_address_t first = trunc_page(addr), end = addr + n;
+	uint64_t size = round_page(end) - first;
+	kern_return_t kr = KERN_SUCCESS;
+	uint64_t f = spin_lock(&vm_lock);
 
-	if (!tmp_pa)
-		return KERN_RESOURCE_SHORTAGE;
-	kr = vm_copyin(map, addr, (char *)phys_to_virt(tmp_pa) + (addr & (PAGE_SIZE - 1)), n);
-	f = spin_lock(&vm_lock);
-	piece->object = kr == KERN_SUCCESS ? vm_object_allocate(PAGE_SIZE) : NULL;
-	page = piece->object ? vm_page_alloc(piece->object, 0, false) : NULL;
-	if (page)
-		page_copy(vm_page_pa(page), tmp_pa);
+	piece->object = vm_object_allocate(size);
 	spin_unlock(&vm_lock, f);
-	page_free(tmp_pa);
-	if (kr != KERN_SUCCESS)
-		return kr;
-	if (!page)
+	if (!piece->object)
 		return KERN_RESOURCE_SHORTAGE;
 	piece->offset = 0;
-	piece->size = PAGE_SIZE;
-	return KERN_SUCCESS;
+	piece->size = size;
+	piece->needs_copy = false;
+	for (uint64_t o = 0; o < size && kr == KERN_SUCCESS; o += PAGE_SIZE) {
+		vm_address_t from = addr > first + o ? addr : first + o;
+		vm_address_t to = end < first + o + PAGE_SIZE ? end : first + o + PAGE_SIZE;
+		struct vm_page *page;
+
+		f = spin_lock(&vm_lock);
+		page = vm_page_alloc(piece->object, o, to - from != PAGE_SIZE);
+		if (page)
+			page->busy = true;
+		spin_unlock(&vm_lock, f);
+		if (!page)
+			return KERN_RESOURCE_SHORTAGE;
+		kr = vm_copyin(map, from, (char *)phys_to_virt(vm_page_pa(page)) + (from - first - o),
+			       to - from);
+		f = spin_lock(&vm_lock);
+		page->busy = false;
+		spin_unlock(&vm_lock, f);
+	}
+	return kr;
 }
 
-/* Copy-on-write pieces for the whole pages [start, end) of map. */
-static kern_return_t vm_copy_middle(struct vm_map *map, vm_address_t start, vm_address_t end,
+/* MSG=copy: the whole pages [start, end) of map copied now, into one new object. */
+kern_return_t vm_copy_physical(struct vm_map *map, vm_address_t start, vm_address_t end,
+			       struct vm_map_copy *copy)
+{
+	kern_return_t kr = vm_copy_bytes(map, start, end - start, &copy->pieces[copy->npieces]);
+
+	if (copy->pieces[copy->npieces].object)
+		copy->npieces++;                  /* discarded with the copy on failure */
+	return kr;
+}
+
+/* Copy-on-write pieces for the whole pages [start, end) of map (MSG=cow, and moves). */
+kern_return_t vm_copy_shared(struct vm_map *map, vm_address_t start, vm_address_t end,
 				    struct vm_map_copy *copy)
 {
 	kern_return_t kr = KERN_SUCCESS;
@@ -208,11 +235,13 @@ static kern_return_t vm_copy_middle(struct vm_map *map, vm_address_t start, vm_a
 }
 
 /*
- * Copy [addr, addr+size) of map for a message: whole pages copy-on-write,
- * partial pages at the ends copied. Nothing in map changes but write
- * permission on the shared pages.
+ * Copy [addr, addr+size) of map for a message. Partial pages at the ends
+ * are copied; the whole pages between them are shared copy-on-write when
+ * the region moves (the sender deallocates it) and otherwise as the MSG
+ * axis says (msg_ool.h). Nothing in map changes but write permission on
+ * shared pages.
  */
-kern_return_t vm_map_copyin(struct vm_map *map, vm_address_t addr, vm_size_t size,
+kern_return_t vm_map_copyin(struct vm_map *map, vm_address_t addr, vm_size_t size, bool move,
 			    struct vm_map_copy **out)
 {
 	struct vm_map_copy *copy;
@@ -228,14 +257,16 @@ kern_return_t vm_map_copyin(struct vm_map *map, vm_address_t addr, vm_size_t siz
 		return KERN_RESOURCE_SHORTAGE;
 	copy->size = size;
 	copy->page_offset = addr - first;
+	copy->npieces = 0;
 	if (mid_start > first)                     /* a partial first page */
-		kr = vm_copy_edge(map, addr, (first == last ? size : mid_start - addr),
-				  &copy->pieces[copy->npieces++]);
+		kr = vm_copy_bytes(map, addr, (first == last ? size : mid_start - addr),
+				   &copy->pieces[copy->npieces++]);
 	if (kr == KERN_SUCCESS && mid_start < mid_end)
-		kr = vm_copy_middle(map, mid_start, mid_end, copy);
+		kr = move ? vm_copy_shared(map, mid_start, mid_end, copy)
+			  : msg_ool_copy_pages(map, mid_start, mid_end, copy);
 	if (kr == KERN_SUCCESS && mid_end <= last && !(first == last && mid_start > first))
-		kr = vm_copy_edge(map, mid_end, addr + size - mid_end,
-				  &copy->pieces[copy->npieces++]);
+		kr = vm_copy_bytes(map, mid_end, addr + size - mid_end,
+				   &copy->pieces[copy->npieces++]);
 	if (kr != KERN_SUCCESS) {
 		vm_map_copy_discard(copy);
 		return kr;

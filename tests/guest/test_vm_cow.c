@@ -66,6 +66,9 @@ struct cow_ctl {
 #define DEBUG_AT(task, addr)           debug_at(__FILE__, __LINE__, task, addr)
 #define EXPECT_SHARED(ta, a, tb, b)    expect_frames(__FILE__, __LINE__, ta, a, tb, b, 1)
 #define EXPECT_NOT_SHARED(ta, a, tb, b) expect_frames(__FILE__, __LINE__, ta, a, tb, b, 0)
+/* whole pages of an out-of-line region sent without deallocate: shared only under MSG=cow */
+#define EXPECT_OOL_SHARED(ta, a, tb, b) \
+	expect_frames(__FILE__, __LINE__, ta, a, tb, b, ool_shares_frames())
 #define REGION_FIND(task, addr, r)     region_find(__FILE__, __LINE__, task, addr, r)
 #define REGION_AT(task, addr)          region_at(__FILE__, __LINE__, task, addr)
 #define EXPECT_REGION(r, start, size, prot, inherit) \
@@ -501,6 +504,17 @@ void test_repeated_blueprint_copies_return_memory(void)
 
 /* ---- out-of-line regions ---- */
 
+/* MSG=cow: does the receiver of an out-of-line region map the sender's frames until a write? */
+static int ool_shares_frames(void)
+{
+	uint64_t kind = mk_kernel_stat(KSTAT_MSG_OOL);
+
+	if (kind != MSG_OOL_KIND_COW && kind != MSG_OOL_KIND_COPY)
+		guest_fail(__FILE__, __LINE__, "KSTAT_MSG_OOL: expected %d (copy) or %d (cow) got %lu",
+			   MSG_OOL_KIND_COPY, MSG_OOL_KIND_COW, kind);
+	return kind == MSG_OOL_KIND_COW;
+}
+
 /* Send [addr, addr + size) out of line with flags to a new port of this task; returns the port. */
 static mach_port_name_t ool_send(vm_address_t addr, vm_size_t size, uint8_t flags)
 {
@@ -527,23 +541,31 @@ static vm_address_t ool_receive(mach_port_name_t p, vm_size_t size)
 	return ool->address;
 }
 
-void test_ool_send_is_copy_on_write_until_the_receiver_writes(void)
+/*
+ * The MSG axis test: under MSG=cow the receiver's pages are the sender's
+ * frames until one side writes; under MSG=copy they never are, and the send
+ * itself took the pages.
+ */
+void test_ool_receiver_maps_the_senders_frames_only_under_msg_cow(void)
 {
 	const size_t size = OOL_PAGES * PAGE;
 	vm_address_t mine = alloc_pages(OOL_PAGES), theirs;
+	uint64_t before;
 
 	pattern_fill(mine, size, 5);
+	before = free_pages();
 	theirs = ool_receive(ool_send(mine, size, 0), size);
+	EXPECT_NEAR(ool_shares_frames() ? 0 : OOL_PAGES, before - free_pages(), KERNEL_SLACK_PAGES);
 	EXPECT(theirs != mine);
 	EXPECT_EQ(0, theirs % PAGE);
 	for (size_t i = 0; i < OOL_PAGES; i++)
-		EXPECT_SHARED(SELF, mine + i * PAGE, SELF, theirs + i * PAGE);
+		EXPECT_OOL_SHARED(SELF, mine + i * PAGE, SELF, theirs + i * PAGE);
 	EXPECT_EQ(size, first_difference(mine, theirs, size));
-	/* the receiver writes page 1: that page becomes its own, the others stay shared */
+	/* the receiver writes page 1: that page is its own, the others are as they were */
 	*(volatile uint64_t *)(theirs + PAGE) = CHILD_MARK;
 	EXPECT_NOT_SHARED(SELF, mine + PAGE, SELF, theirs + PAGE);
-	EXPECT_SHARED(SELF, mine, SELF, theirs);
-	EXPECT_SHARED(SELF, mine + 2 * PAGE, SELF, theirs + 2 * PAGE);
+	EXPECT_OOL_SHARED(SELF, mine, SELF, theirs);
+	EXPECT_OOL_SHARED(SELF, mine + 2 * PAGE, SELF, theirs + 2 * PAGE);
 	EXPECT_EQ(CHILD_MARK, *(volatile uint64_t *)(theirs + PAGE));
 	EXPECT_EQ(size - PAGE - 8, first_difference(mine + PAGE + 8, theirs + PAGE + 8,
 						    size - PAGE - 8));
@@ -552,7 +574,7 @@ void test_ool_send_is_copy_on_write_until_the_receiver_writes(void)
 	EXPECT_EQ(size, pattern_mismatch(mine, 0, size, 5));
 }
 
-void test_ool_send_is_copy_on_write_until_the_sender_writes(void)
+void test_ool_message_keeps_what_was_sent_when_the_sender_writes(void)
 {
 	const size_t size = OOL_PAGES * PAGE;
 	vm_address_t mine = alloc_pages(OOL_PAGES), theirs;
@@ -564,13 +586,13 @@ void test_ool_send_is_copy_on_write_until_the_sender_writes(void)
 	*(volatile uint64_t *)mine = TEST_MARK;
 	theirs = ool_receive(p, size);
 	EXPECT_NOT_SHARED(SELF, mine, SELF, theirs);
-	EXPECT_SHARED(SELF, mine + PAGE, SELF, theirs + PAGE);
-	EXPECT_SHARED(SELF, mine + 2 * PAGE, SELF, theirs + 2 * PAGE);
+	EXPECT_OOL_SHARED(SELF, mine + PAGE, SELF, theirs + PAGE);
+	EXPECT_OOL_SHARED(SELF, mine + 2 * PAGE, SELF, theirs + 2 * PAGE);
 	EXPECT_EQ(size, pattern_mismatch(theirs, 0, size, 6));
 	/* written after receipt */
 	*(volatile uint64_t *)(mine + 2 * PAGE) = TEST_MARK;
 	EXPECT_NOT_SHARED(SELF, mine + 2 * PAGE, SELF, theirs + 2 * PAGE);
-	EXPECT_SHARED(SELF, mine + PAGE, SELF, theirs + PAGE);
+	EXPECT_OOL_SHARED(SELF, mine + PAGE, SELF, theirs + PAGE);
 	EXPECT_EQ(size, pattern_mismatch(theirs, 0, size, 6));
 	EXPECT_EQ(TEST_MARK, *(volatile uint64_t *)mine);
 	EXPECT_EQ(TEST_MARK, *(volatile uint64_t *)(mine + 2 * PAGE));
@@ -593,30 +615,32 @@ void test_unaligned_ool_edges_are_copied_not_shared(void)
 	EXPECT_EQ(OOL_EDGE_BYTES, first_nonzero(base, OOL_EDGE_BYTES));
 	EXPECT_EQ(OOL_EDGE_BYTES, first_nonzero(theirs + size, OOL_EDGE_BYTES));
 	EXPECT_NOT_SHARED(SELF, mine, SELF, base);
-	EXPECT_SHARED(SELF, mine + PAGE, SELF, base + PAGE);
+	EXPECT_OOL_SHARED(SELF, mine + PAGE, SELF, base + PAGE);
 	EXPECT_NOT_SHARED(SELF, mine + 2 * PAGE, SELF, base + 2 * PAGE);
 	EXPECT_KR(KERN_SUCCESS, mk_vm_deallocate(SELF, base, span));
 	EXPECT_EQ(span, pattern_mismatch(mine, 0, span, 7));
 }
 
-void test_sixteen_mib_cow_send_costs_no_pages_until_written(void)
+/* 16 MiB sent without deallocate: MSG=cow pays its pages as they are written, MSG=copy at send. */
+void test_sixteen_mib_ool_send_pays_its_pages_when_the_msg_axis_says(void)
 {
 	vm_address_t mine = alloc_pages(BIG_COW_PAGES), theirs;
 	uint64_t before, received, written;
+	size_t at_send = ool_shares_frames() ? 0 : BIG_COW_PAGES;
 
 	for (size_t i = 0; i < BIG_COW_PAGES; i++)
 		*(volatile uint64_t *)(mine + i * PAGE) = i + 1;
 	before = free_pages();
 	theirs = ool_receive(ool_send(mine, BIG_COW_BYTES, 0), BIG_COW_BYTES);
 	received = free_pages();
-	EXPECT_NEAR(before, received, KERNEL_SLACK_PAGES);
-	EXPECT_SHARED(SELF, mine, SELF, theirs);
-	EXPECT_SHARED(SELF, mine + BIG_COW_BYTES / 2, SELF, theirs + BIG_COW_BYTES / 2);
-	EXPECT_SHARED(SELF, mine + BIG_COW_BYTES - PAGE, SELF, theirs + BIG_COW_BYTES - PAGE);
+	EXPECT_NEAR(at_send, before - received, KERNEL_SLACK_PAGES);
+	EXPECT_OOL_SHARED(SELF, mine, SELF, theirs);
+	EXPECT_OOL_SHARED(SELF, mine + BIG_COW_BYTES / 2, SELF, theirs + BIG_COW_BYTES / 2);
+	EXPECT_OOL_SHARED(SELF, mine + BIG_COW_BYTES - PAGE, SELF, theirs + BIG_COW_BYTES - PAGE);
 	for (size_t i = 0; i < BIG_COW_PAGES; i++)
 		*(volatile uint64_t *)(theirs + i * PAGE) += BIG_COW_PAGES;
 	written = free_pages();
-	EXPECT_NEAR(BIG_COW_PAGES, received - written, KERNEL_SLACK_PAGES);
+	EXPECT_NEAR(BIG_COW_PAGES - at_send, received - written, KERNEL_SLACK_PAGES);
 	for (size_t i = 0; i < BIG_COW_PAGES; i++) {
 		uint64_t m = *(volatile uint64_t *)(mine + i * PAGE);
 		uint64_t t = *(volatile uint64_t *)(theirs + i * PAGE);
@@ -626,7 +650,7 @@ void test_sixteen_mib_cow_send_costs_no_pages_until_written(void)
 				   "%lu and %lu", i, i + 1, i + 1 + BIG_COW_PAGES, m, t);
 	}
 	EXPECT_KR(KERN_SUCCESS, mk_vm_deallocate(SELF, theirs, BIG_COW_BYTES));
-	EXPECT_NEAR(received, free_pages(), KERNEL_SLACK_PAGES);
+	EXPECT_NEAR(before, free_pages(), KERNEL_SLACK_PAGES);
 }
 
 void test_ool_deallocate_moves_the_region(void)

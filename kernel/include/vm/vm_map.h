@@ -56,8 +56,14 @@ kern_return_t vm_map_fork(struct vm_map *parent, struct vm_map *child);
 
 /* A copy of a range in transit (an out-of-line region in a message). */
 struct vm_map_copy;
-kern_return_t vm_map_copyin(struct vm_map *map, vm_address_t addr, vm_size_t size,
+/* move: the sender deallocates the range (MACH_MSG_OOL_DEALLOCATE); see msg_ool.h. */
+kern_return_t vm_map_copyin(struct vm_map *map, vm_address_t addr, vm_size_t size, bool move,
 			    struct vm_map_copy **out);
+/* The two ways whole pages go into a copy (map unlocked): shared copy-on-write, or copied now. */
+kern_return_t vm_copy_shared(struct vm_map *map, vm_address_t start, vm_address_t end,
+			     struct vm_map_copy *copy);
+kern_return_t vm_copy_physical(struct vm_map *map, vm_address_t start, vm_address_t end,
+			       struct vm_map_copy *copy);
 kern_return_t vm_map_copyout(struct vm_map *map, struct vm_map_copy *copy, vm_address_t *addr);
 void vm_map_copy_discard(struct vm_map_copy *copy);
 uint64_t vm_map_copy_page(struct vm_map_copy *copy, uint64_t i);

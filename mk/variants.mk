@@ -12,7 +12,7 @@ AXIS_PMAP_FOLDER  := pmap
 axis_folder = $(AXIS_$(1)_FOLDER)
 axis_values = $(patsubst variants/$(call axis_folder,$(1))-%,%,$(wildcard variants/$(call axis_folder,$(1))-*))
 
-VARIANTS := default msg-copy pager-kernel
+VARIANTS := default msg-copy pager-kernel pmap-hashed
 VARIANT_default_AXES := cow user radix
 VARIANT_default_DESC := the classic Mach structure: copy-on-write messages, a default pager task, 4-level page tables
 VARIANT_msg-copy_AXES := copy user radix
@@ -27,3 +27,5 @@ _upto = $(if $(filter $(1),$(firstword $(2))),$(1),$(firstword $(2)) $(call _upt
 variant_desc = $(VARIANT_$(1)_DESC)
 # the build folder of knobs given by hand: their values joined by '-'
 axes_name = $(subst $(subst ,, ),-,$(strip $(foreach a,$(AXES),$($(a)))))
+VARIANT_pmap-hashed_AXES := cow user hashed
+VARIANT_pmap-hashed_DESC := one global hashed page table behind small per-task hardware tables

@@ -51,7 +51,8 @@
 #define MK_TRAP_VM_MAP            (-38) /* (task, vm_address_t *addr, size, memory_object, offset, flags) */
 #define MK_TRAP_VM_SET_RESIDENT_LIMIT (-39) /* (pages): page out above this many object pages; 0: none */
 #define MK_TRAP_SET_DEFAULT_PAGER (-40) /* (port): the caller serves the default pager on it (PAGER=user) */
-#define MK_TRAP_COUNT             40    /* traps are -1 .. -MK_TRAP_COUNT */
+#define MK_TRAP_PMAP_FOOTPRINT    (-41) /* (task, struct pmap_footprint_info *) */
+#define MK_TRAP_COUNT             41    /* traps are -1 .. -MK_TRAP_COUNT */
 
 #define MK_THREAD_PRIORITY_MIN     0
 #define MK_THREAD_PRIORITY_DEFAULT 16

@@ -54,6 +54,25 @@ struct vm_debug_info {
 	uint32_t resident;       /* 1 if a page is mapped or resident for addr */
 };
 
+/*
+ * A task's translation structures, as mk_pmap_footprint reports them. bytes
+ * is the footprint: PMAP=radix, its page-table pages; PMAP=hashed, its
+ * entries in the global hashed page table times the entry size plus its
+ * hardware-table pages (the hash table itself is allocated at boot).
+ */
+#define PMAP_KIND_RADIX  1   /* per-task x86-64 4-level tables */
+#define PMAP_KIND_HASHED 2   /* one global hashed page table, small per-task hardware tables */
+struct pmap_footprint_info {
+	uint64_t bytes;             /* the footprint (see above) */
+	uint64_t table_pages;       /* hardware page-table pages, the PML4 included */
+	uint64_t table_budget;      /* most table_pages the task may hold; 0: no bound */
+	uint64_t hash_entries;      /* the task's entries in the hashed page table */
+	uint64_t hash_entry_bytes;  /* one entry's size (0: no hash table) */
+	uint64_t hash_capacity;     /* entries the whole hashed page table holds */
+	uint32_t kind;              /* PMAP_KIND_* */
+	uint32_t reserved;
+};
+
 /* How a task ended, as task_wait reports it. */
 #define TASK_END_RUNNING    0   /* not ended (only with a zero timeout) */
 #define TASK_END_EXITED     1   /* called task_exit(code) */
@@ -95,7 +114,10 @@ struct task_status {
 #define KSTAT_PAGEINS        16  /* pages read back from it */
 #define KSTAT_DEFAULT_PAGER  17  /* DEFAULT_PAGER_KIND_*: which default pager this kernel has */
 #define KSTAT_MSG_OOL        18  /* MSG_OOL_KIND_*: how out-of-line regions travel */
-#define KSTAT_COUNT          19
+#define KSTAT_PMAP_REFILLS   19  /* hardware translations reloaded from the pmap without vm_fault (PMAP=hashed) */
+#define KSTAT_PMAP_EVICTIONS 20  /* translations evicted from the full hashed page table (PMAP=hashed) */
+#define KSTAT_PMAP_TRIMS     21  /* times a task's hardware tables were trimmed to their budget (PMAP=hashed) */
+#define KSTAT_COUNT          22
 
 #define DEFAULT_PAGER_KIND_KERNEL     1   /* PAGER=kernel: in the kernel, no messages */
 #define DEFAULT_PAGER_KIND_USER_NONE  2   /* PAGER=user: no default pager task registered yet */

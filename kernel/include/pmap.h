@@ -33,8 +33,19 @@ void pmap_protect(struct pmap *p, vm_address_t start, vm_address_t end, vm_prot_
 bool pmap_extract(struct pmap *p, vm_address_t va, uint64_t *pa, vm_prot_t *prot);
 void pmap_activate(struct pmap *p);        /* load on this CPU */
 bool pmap_is_active(struct pmap *p);       /* loaded on this CPU? */
-size_t pmap_footprint(struct pmap *p);     /* bytes of translation structures held */
 void pmap_collect(struct pmap *p);         /* drop translations the VM layer can rebuild */
+
+/*
+ * A page fault at va: reload the hardware translation from the pmap's own
+ * structures if they hold one allowing access, without the VM layer (true:
+ * done, retry the access). PMAP=radix's tables are the hardware's, so it
+ * never can; PMAP=hashed refills its small hardware tables from the hash.
+ */
+bool pmap_refill(struct pmap *p, vm_address_t va, vm_prot_t access);
+
+/* What p's translation structures hold (the footprint query, mk_pmap_footprint). */
+struct pmap_footprint_info;
+void pmap_footprint(struct pmap *p, struct pmap_footprint_info *out);
 
 /* Every mapping of one frame, through the per-frame reverse mappings. */
 void pmap_page_protect(uint64_t pa, vm_prot_t prot);  /* VM_PROT_NONE removes them */

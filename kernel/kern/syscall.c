@@ -31,6 +31,7 @@
 #include "vm/vm_object.h"
 #include "pager.h"
 #include "msg_ool.h"
+#include "pmap.h"
 #include <mach/traps.h>
 
 struct trap_args {
@@ -347,6 +348,9 @@ static kern_return_t sys_kernel_stat(const struct trap_args *a)
 	case KSTAT_PAGEINS:          v = stats_counters[STAT_PAGEINS]; break;
 	case KSTAT_DEFAULT_PAGER:    v = dp_kind(); break;
 	case KSTAT_MSG_OOL:          v = msg_ool_kind(); break;
+	case KSTAT_PMAP_REFILLS:     v = stats_counters[STAT_PMAP_REFILLS]; break;
+	case KSTAT_PMAP_EVICTIONS:   v = stats_counters[STAT_PMAP_EVICTIONS]; break;
+	case KSTAT_PMAP_TRIMS:       v = stats_counters[STAT_PMAP_TRIMS]; break;
 	default:                     return KERN_INVALID_ARGUMENT;
 	}
 	return put_user_u64(a->a[1], v);
@@ -613,6 +617,19 @@ static kern_return_t sys_vm_debug(const struct trap_args *a)
 	return kr;
 }
 
+static kern_return_t sys_pmap_footprint(const struct trap_args *a)
+{
+	struct pmap_footprint_info info;
+	struct task *task;
+	kern_return_t kr = lookup_task(a->a[0], &task);
+
+	if (kr != KERN_SUCCESS)
+		return kr;
+	pmap_footprint(task->map->pmap, &info);
+	task_release(task);
+	return vm_copyout(self_map(), &info, a->a[1], sizeof(info));
+}
+
 /* Take a send right (copied) to the caller's port at name. */
 static kern_return_t take_send_right(mach_port_name_t name, struct port **out)
 {
@@ -752,6 +769,7 @@ static const trap_fn trap_table[MK_TRAP_COUNT + 1] = {
 	[-MK_TRAP_VM_MAP]             = sys_vm_map,
 	[-MK_TRAP_VM_SET_RESIDENT_LIMIT] = sys_vm_set_resident_limit,
 	[-MK_TRAP_SET_DEFAULT_PAGER]  = sys_set_default_pager,
+	[-MK_TRAP_PMAP_FOOTPRINT]     = sys_pmap_footprint,
 };
 
 /* A system call of a foreign ABI from a task with no emulation vector. */

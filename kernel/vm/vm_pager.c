@@ -40,6 +40,7 @@
 static void pager_send_msg(struct vm_object *obj, int id, const uint64_t *words, uint32_t n,
 			   struct port *right, struct vm_map_copy *copy)
 {
+	struct thread *t = current_thread();
 	struct kmsg *m;
 
 	if (!obj->pager->active) {
@@ -52,7 +53,12 @@ static void pager_send_msg(struct vm_object *obj, int id, const uint64_t *words,
 	}
 	port_ref(obj->pager);
 	port_send_right_add(obj->pager);
+	/* what goes to the default pager is how memory comes back: it may use the reserve */
+	if (obj->default_paged && t)
+		t->vm_privileged++;
 	m = kmsg_kernel_build(obj->pager, MSG_RIGHT_SEND, id, words, n, 8, right, copy);
+	if (obj->default_paged && t)
+		t->vm_privileged--;
 	if (m) {
 		stats_inc(STAT_PAGER_MESSAGES);
 		ipc_send_kernel(m);

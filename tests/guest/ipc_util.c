@@ -599,3 +599,29 @@ mach_port_name_t ipc_blocked_sender_start(struct ipc_waiter *w)
 	EXPECT_EQ(0, w->done);
 	return p;
 }
+
+/* Send [addr, addr + size) out of line with flags to a new port of this task; returns the port. */
+mach_port_name_t ipc_ool_send(vm_address_t addr, vm_size_t size, uint8_t flags)
+{
+	mach_port_name_t p = ipc_port_alloc_send();
+	struct ipc_buf m;
+
+	ipc_msg_init(&m.header, p, MACH_MSG_TYPE_COPY_SEND, IPC_ID_PING);
+	ipc_msg_add_ool(&m.header, addr, size, flags);
+	EXPECT_MR(MACH_MSG_SUCCESS, ipc_send(&m.header));
+	return p;
+}
+
+/* Receive the region ipc_ool_send queued on p (of size bytes), destroy p; returns its address. */
+vm_address_t ipc_ool_receive(mach_port_name_t p, vm_size_t size)
+{
+	struct mach_msg_ool *ool;
+	struct ipc_buf m;
+
+	EXPECT_MR(MACH_MSG_SUCCESS, ipc_receive(&m.header, sizeof(m), p, 0));
+	ool = IPC_ITEM(&m.header, 0, MACH_MSG_TYPE_OOL, 1);
+	EXPECT_EQ(size, ool->size);
+	EXPECT(ool->address != 0);
+	EXPECT_KR(KERN_SUCCESS, mk_port_destroy(MACH_PORT_TASK_SELF, p));
+	return ool->address;
+}

@@ -158,4 +158,9 @@ mach_port_name_t ipc_helper_port(void);
 unsigned ipc_parse_uint(const char *s);
 void ipc_sort_u64(uint64_t *v, size_t n);
 
+/* [addr, addr + size) sent out of line (flags) to a new port of this task; returns the port. */
+mach_port_name_t ipc_ool_send(vm_address_t addr, vm_size_t size, uint8_t flags);
+/* Receive the region ipc_ool_send queued on p (size bytes), destroy p; returns its address. */
+vm_address_t ipc_ool_receive(mach_port_name_t p, vm_size_t size);
+
 #endif

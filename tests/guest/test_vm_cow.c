@@ -515,32 +515,6 @@ static int ool_shares_frames(void)
 	return kind == MSG_OOL_KIND_COW;
 }
 
-/* Send [addr, addr + size) out of line with flags to a new port of this task; returns the port. */
-static mach_port_name_t ool_send(vm_address_t addr, vm_size_t size, uint8_t flags)
-{
-	mach_port_name_t p = ipc_port_alloc_send();
-	struct ipc_buf m;
-
-	ipc_msg_init(&m.header, p, MACH_MSG_TYPE_COPY_SEND, IPC_ID_PING);
-	ipc_msg_add_ool(&m.header, addr, size, flags);
-	EXPECT_MR(MACH_MSG_SUCCESS, ipc_send(&m.header));
-	return p;
-}
-
-/* Receive the region ool_send queued on p (of size bytes), destroy p; returns its address. */
-static vm_address_t ool_receive(mach_port_name_t p, vm_size_t size)
-{
-	struct mach_msg_ool *ool;
-	struct ipc_buf m;
-
-	EXPECT_MR(MACH_MSG_SUCCESS, ipc_receive(&m.header, sizeof(m), p, 0));
-	ool = IPC_ITEM(&m.header, 0, MACH_MSG_TYPE_OOL, 1);
-	EXPECT_EQ(size, ool->size);
-	EXPECT(ool->address != 0);
-	EXPECT_KR(KERN_SUCCESS, mk_port_destroy(SELF, p));
-	return ool->address;
-}
-
 /*
  * The MSG axis test: under MSG=cow the receiver's pages are the sender's
  * frames until one side writes; under MSG=copy they never are, and the send
@@ -554,7 +528,7 @@ void test_ool_receiver_maps_the_senders_frames_only_under_msg_cow(void)
 
 	pattern_fill(mine, size, 5);
 	before = free_pages();
-	theirs = ool_receive(ool_send(mine, size, 0), size);
+	theirs = ipc_ool_receive(ipc_ool_send(mine, size, 0), size);
 	EXPECT_NEAR(ool_shares_frames() ? 0 : OOL_PAGES, before - free_pages(), KERNEL_SLACK_PAGES);
 	EXPECT(theirs != mine);
 	EXPECT_EQ(0, theirs % PAGE);
@@ -581,10 +555,10 @@ void test_ool_message_keeps_what_was_sent_when_the_sender_writes(void)
 	mach_port_name_t p;
 
 	pattern_fill(mine, size, 6);
-	p = ool_send(mine, size, 0);
+	p = ipc_ool_send(mine, size, 0);
 	/* written while the message is queued: the message keeps what was sent */
 	*(volatile uint64_t *)mine = TEST_MARK;
-	theirs = ool_receive(p, size);
+	theirs = ipc_ool_receive(p, size);
 	EXPECT_NOT_SHARED(SELF, mine, SELF, theirs);
 	EXPECT_OOL_SHARED(SELF, mine + PAGE, SELF, theirs + PAGE);
 	EXPECT_OOL_SHARED(SELF, mine + 2 * PAGE, SELF, theirs + 2 * PAGE);
@@ -606,7 +580,7 @@ void test_unaligned_ool_edges_are_copied_not_shared(void)
 	vm_address_t mine = alloc_pages(OOL_PAGES), theirs, base;
 
 	pattern_fill(mine, span, 7);
-	theirs = ool_receive(ool_send(mine + OOL_EDGE_BYTES, size, 0), size);
+	theirs = ipc_ool_receive(ipc_ool_send(mine + OOL_EDGE_BYTES, size, 0), size);
 	/* the offset in the page is kept, so the whole pages between the ends can be shared */
 	EXPECT_EQ(OOL_EDGE_BYTES, theirs % PAGE);
 	base = theirs - OOL_EDGE_BYTES;
@@ -631,7 +605,7 @@ void test_sixteen_mib_ool_send_pays_its_pages_when_the_msg_axis_says(void)
 	for (size_t i = 0; i < BIG_COW_PAGES; i++)
 		*(volatile uint64_t *)(mine + i * PAGE) = i + 1;
 	before = free_pages();
-	theirs = ool_receive(ool_send(mine, BIG_COW_BYTES, 0), BIG_COW_BYTES);
+	theirs = ipc_ool_receive(ipc_ool_send(mine, BIG_COW_BYTES, 0), BIG_COW_BYTES);
 	received = free_pages();
 	EXPECT_NEAR(at_send, before - received, KERNEL_SLACK_PAGES);
 	EXPECT_OOL_SHARED(SELF, mine, SELF, theirs);
@@ -664,14 +638,14 @@ void test_ool_deallocate_moves_the_region(void)
 	for (size_t i = 0; i < OOL_PAGES; i++)
 		frames[i] = DEBUG_AT(SELF, mine + i * PAGE).frame;
 	before = free_pages();
-	p = ool_send(mine, size, MACH_MSG_OOL_DEALLOCATE);
+	p = ipc_ool_send(mine, size, MACH_MSG_OOL_DEALLOCATE);
 	EXPECT_HOLE(SELF, mine);
 	EXPECT_HOLE(SELF, mine + size - PAGE);
 	/* the old range is free (taken again before the receive can place the region there) */
 	again = mine;
 	EXPECT_KR(KERN_SUCCESS, mk_vm_allocate(SELF, &again, size, VM_ALLOC_FIXED));
 	EXPECT_EQ(mine, again);
-	theirs = ool_receive(p, size);
+	theirs = ipc_ool_receive(p, size);
 	/* moved, not copied: the receiver has the sender's pages */
 	for (size_t i = 0; i < OOL_PAGES; i++)
 		EXPECT_EQ(frames[i], DEBUG_AT(SELF, theirs + i * PAGE).frame);

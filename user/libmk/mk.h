@@ -79,6 +79,7 @@ int mk_default_pager_run(void);
 kern_return_t mk_set_default_pager(mach_port_name_t port);
 kern_return_t mk_default_pager_ensure(const void *image, size_t size, const char *name);
 kern_return_t mk_vm_debug(mach_port_name_t task, vm_address_t addr, struct vm_debug_info *info);
+kern_return_t mk_pmap_footprint(mach_port_name_t task, struct pmap_footprint_info *info);
 
 /* Ports (include/mach/port.h). task is a task port name (MACH_PORT_TASK_SELF for the caller). */
 mach_msg_return_t mk_mach_msg(struct mach_msg_header *msg, int option, uint32_t send_size,

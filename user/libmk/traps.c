@@ -216,6 +216,11 @@ kern_return_t mk_vm_set_resident_limit(uint64_t pages)
 	return (kern_return_t)mk_trap(MK_TRAP_VM_SET_RESIDENT_LIMIT, pages);
 }
 
+kern_return_t mk_pmap_footprint(mach_port_name_t task, struct pmap_footprint_info *info)
+{
+	return (kern_return_t)mk_trap(MK_TRAP_PMAP_FOOTPRINT, task, info);
+}
+
 kern_return_t mk_set_default_pager(mach_port_name_t port)
 {
 	return (kern_return_t)mk_trap(MK_TRAP_SET_DEFAULT_PAGER, port);

@@ -11,36 +11,22 @@
  * with SMP).
  */
 #include "pmap.h"
+#include "arch/pt.h"
 #include "vm/page_alloc.h"
 #include "vm/phys.h"
 #include "kern/cpu.h"
 #include "kern/kprintf.h"
 #include "kern/lock.h"
+#include "kern/stats.h"
 #include "kern/zalloc.h"
 #include "arch/x86.h"
 #include "param.h"
 
-#define PTE_P     (1UL << 0)
-#define PTE_W     (1UL << 1)
-#define PTE_U     (1UL << 2)
-#define PTE_A     (1UL << 5)
-#define PTE_D     (1UL << 6)
-#define PTE_PS    (1UL << 7)
-#define PTE_NX    (1UL << 63)
-#define PTE_ADDR  0x000FFFFFFFFFF000UL
-#define PT_ENTRIES 512
 #define PMAP_FLUSH_ALL_PAGES 32      /* above this, reload CR3 instead of invlpg */
 
 struct pmap {
 	uint64_t pml4_pa;
-	size_t table_pages;      /* page-table pages below the PML4 */
-};
-
-/* A reverse mapping: frame -> (pmap, va), on the frame's pv list. */
-struct pv_entry {
-	struct list link;
-	struct pmap *pmap;
-	vm_address_t va;
+	struct pt_pages tables;  /* page-table pages below the PML4 */
 };
 
 /*
@@ -49,26 +35,10 @@ struct pv_entry {
  * an ordering dance that one CPU does not need yet.
  */
 static spinlock_t pmap_lock = SPINLOCK_INIT;
-static struct list *pv_heads;      /* per frame number */
-static size_t pv_frames;
-static struct zone pv_zone;
-
-extern uint64_t boot_pml4[PT_ENTRIES];
-extern bool cpu_has_nx;
 
 static struct pmap kernel_pmap;
 static struct zone pmap_zone;
 static struct pmap *active_pmap[MAX_CPUS];
-
-static uint64_t *pt_virt(uint64_t entry)
-{
-	return phys_to_virt(entry & PTE_ADDR);
-}
-
-static unsigned pt_index(vm_address_t va, int level)
-{
-	return (va >> (PAGE_SHIFT + 9 * level)) & (PT_ENTRIES - 1);
-}
 
 void pmap_bootstrap(void)
 {
@@ -79,61 +49,9 @@ void pmap_bootstrap(void)
 	active_pmap[0] = &kernel_pmap;
 }
 
-/* The reverse-mapping table: one list head per frame of the page pool (after kmem_init). */
 void pmap_init(void)
 {
-	struct page_pool *pool = page_pool_kernel();
-
-	pv_frames = pool->nframes;
-	while (pv_frames > 0 && page_pool_frame_in_use(pool, pv_frames - 1))
-		pv_frames--;
-	pv_heads = kmem_pages_alloc((pv_frames * sizeof(*pv_heads) + PAGE_SIZE - 1) / PAGE_SIZE);
-	if (!pv_heads)
-		panic("no memory for reverse mappings");
-	for (size_t i = 0; i < pv_frames; i++)
-		list_init(&pv_heads[i]);
-	zone_init(&pv_zone, "pv_entry", sizeof(struct pv_entry));
-}
-
-static struct list *pv_head(uint64_t pa)
-{
-	size_t f = pa / PAGE_SIZE;
-
-	return pv_heads && f < pv_frames ? &pv_heads[f] : NULL;
-}
-
-/* Record that p maps pa at va (pmap_lock held); false when out of memory. */
-static bool pv_add(struct pmap *p, vm_address_t va, uint64_t pa)
-{
-	struct list *head = pv_head(pa);
-	struct pv_entry *pv;
-
-	if (!head)
-		return true;                  /* not a pool frame (device memory) */
-	pv = zalloc(&pv_zone);
-	if (!pv)
-		return false;
-	pv->pmap = p;
-	pv->va = va;
-	list_push_front(head, &pv->link);
-	return true;
-}
-
-static void pv_remove(struct pmap *p, vm_address_t va, uint64_t pa)
-{
-	struct list *head = pv_head(pa);
-
-	if (!head)
-		return;
-	list_for_each(l, head) {
-		struct pv_entry *pv = list_entry(l, struct pv_entry, link);
-
-		if (pv->pmap == p && pv->va == va) {
-			list_unlink(&pv->link);
-			zfree(&pv_zone, pv);
-			return;
-		}
-	}
+	pv_init();
 }
 
 struct pmap *pmap_kernel(void)
@@ -144,42 +62,22 @@ struct pmap *pmap_kernel(void)
 struct pmap *pmap_create(void)
 {
 	struct pmap *p = zalloc(&pmap_zone);
-	uint64_t *pml4;
 
 	if (!p)
 		return NULL;
-	p->pml4_pa = page_alloc_zeroed();
+	p->pml4_pa = pt_pml4_create();
 	if (!p->pml4_pa) {
 		zfree(&pmap_zone, p);
 		return NULL;
 	}
-	pml4 = phys_to_virt(p->pml4_pa);
-	for (int i = PT_ENTRIES / 2; i < PT_ENTRIES; i++)
-		pml4[i] = boot_pml4[i];
+	p->tables = (struct pt_pages){ 0 };
 	return p;
 }
 
-/* Free the tables below `table` (at level: 3 is the PML4, 0 a page table) that cover base
- * onwards, and forget the translations still in them (the comm page). */
-static size_t pmap_free_tables(struct pmap *p, uint64_t *table, int level, int entries,
-			       vm_address_t base)
+/* A translation still there when the tables go (the comm page): forget its reverse mapping. */
+static void pmap_forget_leaf(void *ctx, vm_address_t va, uint64_t pte)
 {
-	vm_address_t span = 1UL << (PAGE_SHIFT + 9 * level);
-	size_t freed = 0;
-
-	for (int i = 0; i < entries; i++) {
-		if (!(table[i] & PTE_P))
-			continue;
-		if (level == 0) {                 /* a translation left behind (the comm page) */
-			pv_remove(p, base + i * span, table[i] & PTE_ADDR);
-			continue;
-		}
-		freed += pmap_free_tables(p, pt_virt(table[i]), level - 1, PT_ENTRIES,
-					  base + i * span);
-		page_free(table[i] & PTE_ADDR);
-		freed++;
-	}
-	return freed;
+	pv_remove(ctx, va, pte & PTE_ADDR);
 }
 
 void pmap_destroy(struct pmap *p)
@@ -188,63 +86,21 @@ void pmap_destroy(struct pmap *p)
 
 	if (active_pmap[cpu] == p)
 		pmap_activate(&kernel_pmap);
-	p->table_pages -= pmap_free_tables(p, phys_to_virt(p->pml4_pa), 3, PT_ENTRIES / 2, 0);
-	assert(p->table_pages == 0);
+	pt_clear_user_tables(p->pml4_pa, pmap_forget_leaf, p, &p->tables, false);
+	assert(p->tables.held == 0);
 	page_free(p->pml4_pa);
 	zfree(&pmap_zone, p);
 }
 
-/* The level-1 entry for va, creating tables if asked; NULL if absent or out of memory. */
+/* The level-0 entry for va, creating tables if asked; NULL if absent or out of memory. */
 static uint64_t *pmap_walk(struct pmap *p, vm_address_t va, bool create)
 {
-	uint64_t *table = phys_to_virt(p->pml4_pa);
-
-	for (int level = 3; level > 0; level--) {
-		uint64_t *e = &table[pt_index(va, level)];
-
-		if (!(*e & PTE_P)) {
-			uint64_t pa;
-
-			if (!create || !(pa = page_alloc_zeroed()))
-				return NULL;
-			*e = pa | PTE_P | PTE_W | PTE_U;
-			p->table_pages++;
-		}
-		table = pt_virt(*e);
-	}
-	return &table[pt_index(va, 0)];
+	return pt_walk(p->pml4_pa, va, create, &p->tables);
 }
 
 bool pmap_is_active(struct pmap *p)
 {
 	return active_pmap[cpu_current()->id] == p;
-}
-
-static uint64_t pmap_pte_bits(vm_prot_t prot)
-{
-	uint64_t bits = PTE_P;
-
-	if (prot != VM_PROT_NONE)
-		bits |= PTE_U;
-	if (prot & VM_PROT_WRITE)
-		bits |= PTE_W;
-	if (cpu_has_nx && !(prot & VM_PROT_EXECUTE))
-		bits |= PTE_NX;
-	return bits;
-}
-
-static vm_prot_t pmap_pte_prot(uint64_t pte)
-{
-	vm_prot_t prot;
-
-	if (!(pte & PTE_U))
-		return VM_PROT_NONE;
-	prot = VM_PROT_READ;
-	if (pte & PTE_W)
-		prot |= VM_PROT_WRITE;
-	if (!cpu_has_nx || !(pte & PTE_NX))
-		prot |= VM_PROT_EXECUTE;
-	return prot;
 }
 
 kern_return_t pmap_enter(struct pmap *p, vm_address_t va, uint64_t pa, vm_prot_t prot)
@@ -266,7 +122,7 @@ kern_return_t pmap_enter(struct pmap *p, vm_address_t va, uint64_t pa, vm_prot_t
 		if (was_present)
 			pv_remove(p, va, *pte & PTE_ADDR);
 	}
-	*pte = (pa & PTE_ADDR) | pmap_pte_bits(prot);
+	*pte = (pa & PTE_ADDR) | pt_bits(prot);
 	if (was_present && pmap_is_active(p))
 		invlpg(va);
 	spin_unlock(&pmap_lock, f);
@@ -357,7 +213,7 @@ void pmap_remove(struct pmap *p, vm_address_t start, vm_address_t end,
 static void pmap_protect_one(void *ctx, vm_address_t va, uint64_t *pte)
 {
 	(void)va;
-	*pte = (*pte & PTE_ADDR) | pmap_pte_bits(*(vm_prot_t *)ctx);
+	*pte = (*pte & PTE_ADDR) | pt_bits(*(vm_prot_t *)ctx);
 }
 
 void pmap_protect(struct pmap *p, vm_address_t start, vm_address_t end, vm_prot_t prot)
@@ -379,7 +235,7 @@ bool pmap_extract(struct pmap *p, vm_address_t va, uint64_t *pa, vm_prot_t *prot
 
 	if (present) {
 		*pa = *pte & PTE_ADDR;
-		*prot = pmap_pte_prot(*pte);
+		*prot = pt_prot(*pte);
 	}
 	spin_unlock(&pmap_lock, f);
 	return present;
@@ -395,9 +251,23 @@ void pmap_activate(struct pmap *p)
 	write_cr3(p->pml4_pa);
 }
 
-size_t pmap_footprint(struct pmap *p)
+void pmap_footprint(struct pmap *p, struct pmap_footprint_info *out)
 {
-	return (p->table_pages + 1) * PAGE_SIZE;
+	uint64_t f = spin_lock(&pmap_lock);
+
+	*out = (struct pmap_footprint_info){
+		.kind = PMAP_KIND_RADIX,
+		.table_pages = p->tables.held + 1,
+		.bytes = (p->tables.held + 1) * PAGE_SIZE,
+	};
+	spin_unlock(&pmap_lock, f);
+}
+
+/* The tables are the hardware's: a fault means the VM layer must act. */
+bool pmap_refill(struct pmap *p, vm_address_t va, vm_prot_t access)
+{
+	(void)p, (void)va, (void)access;
+	return false;
 }
 
 /* Limit every mapping of frame pa to prot (VM_PROT_NONE removes them), in every pmap. */
@@ -413,17 +283,15 @@ void pmap_page_protect(uint64_t pa, vm_prot_t prot)
 
 			if (!pte || !(*pte & PTE_P))
 				continue;
-			if (prot == VM_PROT_NONE) {
+			if (prot == VM_PROT_NONE)
 				*pte = 0;
-				list_unlink(&pv->link);
-			} else {
+			else
 				*pte = (*pte & ~(PTE_W | PTE_NX)) |
-				       (pmap_pte_bits(pmap_pte_prot(*pte) & prot) & (PTE_W | PTE_NX));
-			}
+				       (pt_bits(pt_prot(*pte) & prot) & (PTE_W | PTE_NX));
 			if (pmap_is_active(pv->pmap))
 				invlpg(pv->va);
 			if (prot == VM_PROT_NONE)
-				zfree(&pv_zone, pv);
+				pv_unlink(pv);
 		}
 	}
 	spin_unlock(&pmap_lock, f);

@@ -16,6 +16,8 @@
 #include "kern/sched.h"
 #include "kern/task.h"
 #include "kern/thread.h"
+#include "vm/vm_map.h"
+#include "pmap.h"
 #include "vm/vm_fault.h"
 #include "param.h"
 #include <mach/types.h>
@@ -148,11 +150,15 @@ static void trap_page_fault(struct trapframe *tf)
 		/* user_copy touching user memory: resolve it like a user fault, or bail out */
 		if (!t || !t->recover || !t->task || addr >= USER_SPACE_END)
 			trap_kernel_fatal(tf, addr);
+		if (pmap_refill(t->task->map->pmap, addr, access))
+			return;
 		irq_enable();
 		if (vm_fault(t->task->map, addr, access) != KERN_SUCCESS)
 			tf->rip = t->recover;
 		return;
 	}
+	if (pmap_refill(t->task->map->pmap, addr, access))
+		return;                          /* the pmap alone had it: no VM fault path */
 	irq_enable();
 	kr = vm_fault(t->task->map, addr, access);
 	if (kr != KERN_SUCCESS)

@@ -18,6 +18,9 @@ enum stat_counter {
 	STAT_CONTEXT_SWITCHES,
 	STAT_IPC_FASTPATH_HITS,     /* RPCs handed straight to a waiting receiver */
 	STAT_IPC_FASTPATH_MISSES,   /* send+receive calls that took the general path */
+	STAT_PMAP_REFILLS,      /* hardware translations reloaded by the pmap alone */
+	STAT_PMAP_EVICTIONS,    /* translations evicted from a full hashed page table */
+	STAT_PMAP_TRIMS,        /* per-task hardware tables trimmed to their budget */
 	STAT_COUNTERS
 };
 

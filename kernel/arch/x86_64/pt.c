@@ -1,0 +1,231 @@
+/*
+ * pt.c — x86-64 page-table pages and per-frame reverse mappings (pt.h),
+ * shared by both pmap variants. Nothing here locks: the pmap's lock covers
+ * its tables and the reverse mappings.
+ */
+#include "arch/pt.h"
+#include "vm/page_alloc.h"
+#include "vm/phys.h"
+#include "kern/kprintf.h"
+#include "kern/zalloc.h"
+#include "param.h"
+
+extern bool cpu_has_nx;
+
+static struct list *pv_heads;      /* per frame number */
+static size_t pv_frames;
+static struct zone pv_zone;
+
+uint64_t *pt_virt(uint64_t entry)
+{
+	return phys_to_virt(entry & PTE_ADDR);
+}
+
+uint64_t pt_bits(vm_prot_t prot)
+{
+	uint64_t bits = PTE_P;
+
+	if (prot != VM_PROT_NONE)
+		bits |= PTE_U;
+	if (prot & VM_PROT_WRITE)
+		bits |= PTE_W;
+	if (cpu_has_nx && !(prot & VM_PROT_EXECUTE))
+		bits |= PTE_NX;
+	return bits;
+}
+
+vm_prot_t pt_prot(uint64_t pte)
+{
+	vm_prot_t prot;
+
+	if (!(pte & PTE_U))
+		return VM_PROT_NONE;
+	prot = VM_PROT_READ;
+	if (pte & PTE_W)
+		prot |= VM_PROT_WRITE;
+	if (!cpu_has_nx || !(pte & PTE_NX))
+		prot |= VM_PROT_EXECUTE;
+	return prot;
+}
+
+uint64_t pt_pml4_create(void)
+{
+	uint64_t pa = page_alloc_zeroed();
+	uint64_t *pml4;
+
+	if (!pa)
+		return 0;
+	pml4 = phys_to_virt(pa);
+	for (int i = PT_ENTRIES / 2; i < PT_ENTRIES; i++)
+		pml4[i] = boot_pml4[i];
+	return pa;
+}
+
+/* A zeroed table page: a spare, or a new one (0 when none is left). */
+static uint64_t pt_page_get(struct pt_pages *pages)
+{
+	uint64_t pa = pages->spare;
+
+	if (!pa) {
+		pa = page_alloc_zeroed();
+		pages->held += pa != 0;
+		return pa;
+	}
+	pages->spare = *(uint64_t *)phys_to_virt(pa);
+	pages->spares--;
+	page_zero(pa);
+	return pa;
+}
+
+static void pt_page_put(struct pt_pages *pages, uint64_t pa, bool keep)
+{
+	if (keep) {
+		*(uint64_t *)phys_to_virt(pa) = pages->spare;
+		pages->spare = pa;
+		pages->spares++;
+	} else {
+		page_free(pa);
+		pages->held--;
+	}
+}
+
+void pt_free_spares(struct pt_pages *pages)
+{
+	while (pages->spare) {
+		uint64_t pa = pages->spare;
+
+		pages->spare = *(uint64_t *)phys_to_virt(pa);
+		pages->spares--;
+		page_free(pa);
+		pages->held--;
+	}
+}
+
+uint64_t *pt_walk(uint64_t pml4_pa, vm_address_t va, bool create, struct pt_pages *pages)
+{
+	uint64_t *table = phys_to_virt(pml4_pa);
+
+	for (int level = PT_LEVELS - 1; level > 0; level--) {
+		uint64_t *e = &table[pt_index(va, level)];
+
+		if (!(*e & PTE_P)) {
+			uint64_t pa;
+
+			if (!create || !(pa = pt_page_get(pages)))
+				return NULL;
+			*e = pa | PTE_P | PTE_W | PTE_U;
+		}
+		table = pt_virt(*e);
+	}
+	return &table[pt_index(va, 0)];
+}
+
+int pt_missing(uint64_t pml4_pa, vm_address_t va)
+{
+	uint64_t *table = phys_to_virt(pml4_pa);
+
+	for (int level = PT_LEVELS - 1; level > 0; level--) {
+		uint64_t e = table[pt_index(va, level)];
+
+		if (!(e & PTE_P))
+			return level;
+		table = pt_virt(e);
+	}
+	return 0;
+}
+
+struct pt_clear {
+	pt_leaf_fn fn;
+	void *ctx;
+	struct pt_pages *pages;
+	bool keep;
+};
+
+/* Take down the tables below table (at level) covering base onwards. */
+static void pt_clear_below(uint64_t *table, int level, int entries, vm_address_t base,
+			   struct pt_clear *c)
+{
+	vm_address_t span = 1UL << (PAGE_SHIFT + 9 * level);
+
+	for (int i = 0; i < entries; i++) {
+		if (!(table[i] & PTE_P))
+			continue;
+		if (level == 0) {
+			if (c->fn)
+				c->fn(c->ctx, base + i * span, table[i]);
+			continue;
+		}
+		pt_clear_below(pt_virt(table[i]), level - 1, PT_ENTRIES, base + i * span, c);
+		pt_page_put(c->pages, table[i] & PTE_ADDR, c->keep);
+		table[i] = 0;
+	}
+}
+
+void pt_clear_user_tables(uint64_t pml4_pa, pt_leaf_fn fn, void *ctx, struct pt_pages *pages,
+			  bool keep)
+{
+	struct pt_clear c = { fn, ctx, pages, keep };
+
+	pt_clear_below(phys_to_virt(pml4_pa), PT_LEVELS - 1, PT_ENTRIES / 2, 0, &c);
+}
+
+/* The reverse-mapping table: one list head per frame of the page pool (after kmem_init). */
+void pv_init(void)
+{
+	struct page_pool *pool = page_pool_kernel();
+
+	pv_frames = pool->nframes;
+	while (pv_frames > 0 && page_pool_frame_in_use(pool, pv_frames - 1))
+		pv_frames--;
+	pv_heads = kmem_pages_alloc((pv_frames * sizeof(*pv_heads) + PAGE_SIZE - 1) / PAGE_SIZE);
+	if (!pv_heads)
+		panic("no memory for reverse mappings");
+	for (size_t i = 0; i < pv_frames; i++)
+		list_init(&pv_heads[i]);
+	zone_init(&pv_zone, "pv_entry", sizeof(struct pv_entry));
+}
+
+struct list *pv_head(uint64_t pa)
+{
+	size_t f = pa / PAGE_SIZE;
+
+	return pv_heads && f < pv_frames ? &pv_heads[f] : NULL;
+}
+
+bool pv_add(struct pmap *p, vm_address_t va, uint64_t pa)
+{
+	struct list *head = pv_head(pa);
+	struct pv_entry *pv;
+
+	if (!head)
+		return true;
+	pv = zalloc(&pv_zone);
+	if (!pv)
+		return false;
+	pv->pmap = p;
+	pv->va = va;
+	list_push_front(head, &pv->link);
+	return true;
+}
+
+void pv_unlink(struct pv_entry *pv)
+{
+	list_unlink(&pv->link);
+	zfree(&pv_zone, pv);
+}
+
+void pv_remove(struct pmap *p, vm_address_t va, uint64_t pa)
+{
+	struct list *head = pv_head(pa);
+
+	if (!head)
+		return;
+	list_for_each(l, head) {
+		struct pv_entry *pv = list_entry(l, struct pv_entry, link);
+
+		if (pv->pmap == p && pv->va == va) {
+			pv_unlink(pv);
+			return;
+		}
+	}
+}

@@ -1,0 +1,86 @@
+/*
+ * pt.h — x86-64 page-table pages and the per-frame reverse mappings, the
+ * parts both pmaps share (variants/pmap-radix: the tables are the whole
+ * pmap; variants/pmap-hashed: they are a small cache in front of the hash
+ * table). Callers hold their pmap lock.
+ */
+#ifndef ARCH_PT_H
+#define ARCH_PT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <mach/types.h>
+#include "lib/list.h"
+#include "param.h"
+
+#define PTE_P     (1UL << 0)
+#define PTE_W     (1UL << 1)
+#define PTE_U     (1UL << 2)
+#define PTE_A     (1UL << 5)
+#define PTE_D     (1UL << 6)
+#define PTE_PS    (1UL << 7)
+#define PTE_NX    (1UL << 63)
+#define PTE_ADDR  0x000FFFFFFFFFF000UL
+#define PT_ENTRIES 512
+#define PT_LEVELS  4               /* level 3 is the PML4, level 0 a page table */
+
+struct pmap;
+
+extern uint64_t boot_pml4[PT_ENTRIES];
+
+static inline unsigned pt_index(vm_address_t va, int level)
+{
+	return (va >> (PAGE_SHIFT + 9 * level)) & (PT_ENTRIES - 1);
+}
+
+uint64_t *pt_virt(uint64_t entry);           /* the table an entry points to */
+uint64_t pt_bits(vm_prot_t prot);            /* PTE bits for prot (VM_PROT_NONE: kernel only) */
+vm_prot_t pt_prot(uint64_t pte);             /* and back */
+
+/* A new PML4 sharing the kernel's upper half; 0 when out of memory. */
+uint64_t pt_pml4_create(void);
+
+/* The table pages below one PML4: how many it holds, and the spares among them. */
+struct pt_pages {
+	size_t held;              /* in the tables or spare */
+	size_t spares;
+	uint64_t spare;           /* the spares, linked through their first word; 0 ends */
+};
+
+/*
+ * The level-0 entry for va under the PML4 at pml4_pa. Missing tables are
+ * made when create is set, from a spare page if there is one; NULL when
+ * one is missing and create is not set, or no page is left.
+ */
+uint64_t *pt_walk(uint64_t pml4_pa, vm_address_t va, bool create, struct pt_pages *pages);
+
+/* How many table pages a translation at va still needs (0: its page table exists). */
+int pt_missing(uint64_t pml4_pa, vm_address_t va);
+
+/* Called for each translation left in tables pt_clear_user_tables takes down. */
+typedef void (*pt_leaf_fn)(void *ctx, vm_address_t va, uint64_t pte);
+
+/*
+ * Take down every table below the PML4's user half (fn sees the
+ * translations left in them): freed, or kept as spares when keep is set.
+ */
+void pt_clear_user_tables(uint64_t pml4_pa, pt_leaf_fn fn, void *ctx, struct pt_pages *pages,
+			  bool keep);
+void pt_free_spares(struct pt_pages *pages);
+
+/* ---- reverse mappings: frame -> (pmap, va) ---- */
+
+struct pv_entry {
+	struct list link;
+	struct pmap *pmap;
+	vm_address_t va;
+};
+
+void pv_init(void);                          /* one list per page-pool frame */
+struct list *pv_head(uint64_t pa);           /* NULL: not a pool frame (device memory) */
+bool pv_add(struct pmap *p, vm_address_t va, uint64_t pa);   /* false: out of memory */
+void pv_remove(struct pmap *p, vm_address_t va, uint64_t pa);
+void pv_unlink(struct pv_entry *pv);         /* take pv off its list and free it */
+
+#endif

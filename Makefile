@@ -41,7 +41,7 @@ KERNEL_SRCS   := $(wildcard kernel/boot/*.S kernel/arch/x86_64/*.S kernel/arch/x
 KERNEL_OBJS   := $(patsubst %,$(KBUILD)/obj/%.o,$(KERNEL_SRCS))
 KERNEL_HDRS   := $(shell find include kernel/include -name '*.h') $(foreach d,$(VARIANT_DIRS),$(wildcard $(d)/*.h))
 
-.PHONY: all kernel user harness test bench qemu variants deps clean plots
+.PHONY: all kernel user harness test bench qemu variants variant-kernels cross-kernels deps clean plots
 all: kernel user harness
 
 kernel: $(KBUILD)/kernel.elf
@@ -158,15 +158,23 @@ deps:
 
 # Every named variant's kernel, built by recursive make into build/<variant>/.
 variant-kernels:
-	@for v in $(VARIANTS); do $(MAKE) --no-print-directory VARIANT=$$v kernel || exit 1; done
+	@for v in $(VARIANTS); do $(MAKE) --no-print-directory -j$(JOBS) VARIANT=$$v kernel || exit 1; done
+
+# Every other combination of axis values builds too (build/<values joined by ->/), and
+# make test runs the suite on them after the named variants.
+cross-kernels:
+	@for c in $(unnamed_combos); do \
+	  echo "machlab: building the combination $$c"; \
+	  $(MAKE) --no-print-directory -j$(JOBS) $$(echo $$c | tr , ' ') kernel || exit 1; done
 
 test: deps
-	@$(MAKE) --no-print-directory variant-kernels user harness $(HBUILD)/unit-tests $(HARNESS_TESTS)
+	@$(MAKE) --no-print-directory variant-kernels cross-kernels
+	@$(MAKE) --no-print-directory -j$(JOBS) user harness $(HBUILD)/unit-tests $(HARNESS_TESTS)
 	$(HARNESS) test --unit $(HBUILD)/unit-tests $(addprefix --unit ,$(HARNESS_TESTS)) \
 	  --manifest $(MANIFEST) --tests $(GUEST_TESTS) --timeout $(TEST_TIMEOUT_S) --jobs $(JOBS) \
 	  --repeat-bench $(BENCH_ELF) --repeat-args "--quick null_rpc_tasks rpc_inline" \
 	  --smoke-list $(BENCH_LIST) --little-ram $(LITTLE_RAM_MANIFEST) --little-ram-mib $(LITTLE_RAM_MIB) \
-	  $(addprefix $(BUILD)/,$(VARIANTS))
+	  $(addprefix $(BUILD)/,$(VARIANTS) $(foreach c,$(unnamed_combos),$(call combo_name,$(c))))
 
 # ONLY=name,name picks benchmarks; QUICK=1 takes fewer samples (for iteration,
 # not for the committed reference run).

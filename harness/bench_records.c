@@ -16,6 +16,7 @@
 static const char *const bench_unit_names[] = {
 	[BENCH_UNIT_INSN] = "insn", [BENCH_UNIT_CYC_MODEL] = "cyc-model",
 	[BENCH_UNIT_CYC] = "cyc", [BENCH_UNIT_NS] = "ns", [BENCH_UNIT_MSG] = "msg",
+	[BENCH_UNIT_BYTES] = "bytes",
 };
 
 /* One samples line, checked but not yet kept. */

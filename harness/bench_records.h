@@ -21,7 +21,7 @@
 
 /* msg: messages the kernel counted to and from pagers for one operation. */
 enum bench_unit { BENCH_UNIT_INSN, BENCH_UNIT_CYC_MODEL, BENCH_UNIT_CYC, BENCH_UNIT_NS,
-		  BENCH_UNIT_MSG };
+		  BENCH_UNIT_MSG, BENCH_UNIT_BYTES };
 
 /* What one group of samples measured. */
 struct bench_key {

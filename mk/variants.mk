@@ -27,5 +27,15 @@ _upto = $(if $(filter $(1),$(firstword $(2))),$(1),$(firstword $(2)) $(call _upt
 variant_desc = $(VARIANT_$(1)_DESC)
 # the build folder of knobs given by hand: their values joined by '-'
 axes_name = $(subst $(subst ,, ),-,$(strip $(foreach a,$(AXES),$($(a)))))
+
+# Every combination of axis values, each as AXIS=value words joined by ','
+# (the cross product over the folders under variants/).
+cross = $(if $(1),$(foreach v,$(call axis_values,$(firstword $(1))),$(call cross,$(wordlist 2,$(words $(1)),$(1)),$(2)$(if $(2),$(comma))$(firstword $(1))=$(v))),$(2))
+comma := ,
+# the combinations no named variant covers
+named_combos = $(foreach n,$(VARIANTS),$(subst $(subst ,, ),$(comma),$(join $(addsuffix =,$(AXES)),$(VARIANT_$(n)_AXES))))
+unnamed_combos = $(filter-out $(named_combos),$(call cross,$(AXES),))
+# a combination's build folder name: its values joined by '-' (as axes_name)
+combo_name = $(subst $(subst ,, ),-,$(foreach w,$(subst $(comma), ,$(1)),$(lastword $(subst =, ,$(w)))))
 VARIANT_pmap-hashed_AXES := cow user hashed
 VARIANT_pmap-hashed_DESC := one global hashed page table behind small per-task hardware tables

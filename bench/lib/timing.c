@@ -139,3 +139,8 @@ void bench_count(const char *name, long param, const uint64_t *counts, int n)
 {
 	bench_print(name, param, "msg", counts, NULL, n);
 }
+
+void bench_report(const char *name, long param, const char *unit, const uint64_t *values, int n)
+{
+	bench_print(name, param, unit, values, NULL, n);
+}

@@ -35,6 +35,8 @@ void bench_measure(const char *name, long param, struct bench_plan plan, bench_o
 		   void *ctx);
 /* Print counts of messages per operation (unit msg), taken outside any timing. */
 void bench_count(const char *name, long param, const uint64_t *counts, int n);
+/* Print values of another unit (bytes: sizes the kernel reports), taken outside any timing. */
+void bench_report(const char *name, long param, const char *unit, const uint64_t *values, int n);
 void bench_fail(const char *name, const char *what, int code) __attribute__((noreturn));
 
 #endif

@@ -2,7 +2,9 @@
  * main.c — the benchmark program's entry: run the benchmarks named on the
  * command line (all of them when none is named) between BENCH begin/end,
  * or act as a helper (--server: the RPC server task; --exit: a task that
- * exits at once, for task_spawn_wait).
+ * exits at once, for task_spawn_wait; --pager: an external pager;
+ * --default-pager; --pt-sparsity NAME K: one stride of pt_footprint or
+ * pt_refill, in a task of its own).
  *
  *   bench-mk [--quick] [NAME...]
  */
@@ -53,6 +55,8 @@ int main(int argc, char **argv)
 		return bench_pager_main();
 	if (argc >= 2 && strcmp(argv[1], "--default-pager") == 0)
 		return mk_default_pager_run();
+	if (argc >= 4 && strcmp(argv[1], "--pt-sparsity") == 0)
+		return bench_pt_child_main(argv[2], argv[3], argc >= 5 && strcmp(argv[4], "--quick") == 0);
 	if (argc >= 2 && strcmp(argv[1], "--quick") == 0) {
 		bench_set_quick(true);
 		first = 2;

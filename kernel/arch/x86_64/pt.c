@@ -10,43 +10,9 @@
 #include "kern/zalloc.h"
 #include "param.h"
 
-extern bool cpu_has_nx;
-
 static struct list *pv_heads;      /* per frame number */
 static size_t pv_frames;
 static struct zone pv_zone;
-
-uint64_t *pt_virt(uint64_t entry)
-{
-	return phys_to_virt(entry & PTE_ADDR);
-}
-
-uint64_t pt_bits(vm_prot_t prot)
-{
-	uint64_t bits = PTE_P;
-
-	if (prot != VM_PROT_NONE)
-		bits |= PTE_U;
-	if (prot & VM_PROT_WRITE)
-		bits |= PTE_W;
-	if (cpu_has_nx && !(prot & VM_PROT_EXECUTE))
-		bits |= PTE_NX;
-	return bits;
-}
-
-vm_prot_t pt_prot(uint64_t pte)
-{
-	vm_prot_t prot;
-
-	if (!(pte & PTE_U))
-		return VM_PROT_NONE;
-	prot = VM_PROT_READ;
-	if (pte & PTE_W)
-		prot |= VM_PROT_WRITE;
-	if (!cpu_has_nx || !(pte & PTE_NX))
-		prot |= VM_PROT_EXECUTE;
-	return prot;
-}
 
 uint64_t pt_pml4_create(void)
 {
@@ -61,8 +27,7 @@ uint64_t pt_pml4_create(void)
 	return pa;
 }
 
-/* A zeroed table page: a spare, or a new one (0 when none is left). */
-static uint64_t pt_page_get(struct pt_pages *pages)
+uint64_t pt_page_get(struct pt_pages *pages)
 {
 	uint64_t pa = pages->spare;
 
@@ -99,25 +64,6 @@ void pt_free_spares(struct pt_pages *pages)
 		page_free(pa);
 		pages->held--;
 	}
-}
-
-uint64_t *pt_walk(uint64_t pml4_pa, vm_address_t va, bool create, struct pt_pages *pages)
-{
-	uint64_t *table = phys_to_virt(pml4_pa);
-
-	for (int level = PT_LEVELS - 1; level > 0; level--) {
-		uint64_t *e = &table[pt_index(va, level)];
-
-		if (!(*e & PTE_P)) {
-			uint64_t pa;
-
-			if (!create || !(pa = pt_page_get(pages)))
-				return NULL;
-			*e = pa | PTE_P | PTE_W | PTE_U;
-		}
-		table = pt_virt(*e);
-	}
-	return &table[pt_index(va, 0)];
 }
 
 int pt_missing(uint64_t pml4_pa, vm_address_t va)

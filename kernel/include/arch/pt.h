@@ -13,6 +13,7 @@
 #include <mach/types.h>
 #include "lib/list.h"
 #include "param.h"
+#include "vm/phys.h"
 
 #define PTE_P     (1UL << 0)
 #define PTE_W     (1UL << 1)
@@ -34,9 +35,42 @@ static inline unsigned pt_index(vm_address_t va, int level)
 	return (va >> (PAGE_SHIFT + 9 * level)) & (PT_ENTRIES - 1);
 }
 
-uint64_t *pt_virt(uint64_t entry);           /* the table an entry points to */
-uint64_t pt_bits(vm_prot_t prot);            /* PTE bits for prot (VM_PROT_NONE: kernel only) */
-vm_prot_t pt_prot(uint64_t pte);             /* and back */
+extern bool cpu_has_nx;
+
+/* The table an entry points to. */
+static inline uint64_t *pt_virt(uint64_t entry)
+{
+	return phys_to_virt(entry & PTE_ADDR);
+}
+
+/* PTE bits for prot (VM_PROT_NONE: present, kernel only). */
+static inline uint64_t pt_bits(vm_prot_t prot)
+{
+	uint64_t bits = PTE_P;
+
+	if (prot != VM_PROT_NONE)
+		bits |= PTE_U;
+	if (prot & VM_PROT_WRITE)
+		bits |= PTE_W;
+	if (cpu_has_nx && !(prot & VM_PROT_EXECUTE))
+		bits |= PTE_NX;
+	return bits;
+}
+
+/* And back. */
+static inline vm_prot_t pt_prot(uint64_t pte)
+{
+	vm_prot_t prot;
+
+	if (!(pte & PTE_U))
+		return VM_PROT_NONE;
+	prot = VM_PROT_READ;
+	if (pte & PTE_W)
+		prot |= VM_PROT_WRITE;
+	if (!cpu_has_nx || !(pte & PTE_NX))
+		prot |= VM_PROT_EXECUTE;
+	return prot;
+}
 
 /* A new PML4 sharing the kernel's upper half; 0 when out of memory. */
 uint64_t pt_pml4_create(void);
@@ -48,12 +82,34 @@ struct pt_pages {
 	uint64_t spare;           /* the spares, linked through their first word; 0 ends */
 };
 
+/* A zeroed table page for pages: a spare, or a new one (0 when none is left). */
+uint64_t pt_page_get(struct pt_pages *pages);
+
 /*
  * The level-0 entry for va under the PML4 at pml4_pa. Missing tables are
  * made when create is set, from a spare page if there is one; NULL when
- * one is missing and create is not set, or no page is left.
+ * one is missing and create is not set, or no page is left. (Inline: it is
+ * on every fault's path.)
  */
-uint64_t *pt_walk(uint64_t pml4_pa, vm_address_t va, bool create, struct pt_pages *pages);
+static inline uint64_t *pt_walk(uint64_t pml4_pa, vm_address_t va, bool create,
+				struct pt_pages *pages)
+{
+	uint64_t *table = phys_to_virt(pml4_pa);
+
+	for (int level = PT_LEVELS - 1; level > 0; level--) {
+		uint64_t *e = &table[pt_index(va, level)];
+
+		if (!(*e & PTE_P)) {
+			uint64_t pa;
+
+			if (!create || !(pa = pt_page_get(pages)))
+				return NULL;
+			*e = pa | PTE_P | PTE_W | PTE_U;
+		}
+		table = pt_virt(*e);
+	}
+	return &table[pt_index(va, 0)];
+}
 
 /* How many table pages a translation at va still needs (0: its page table exists). */
 int pt_missing(uint64_t pml4_pa, vm_address_t va);

@@ -33,7 +33,6 @@ void pmap_protect(struct pmap *p, vm_address_t start, vm_address_t end, vm_prot_
 bool pmap_extract(struct pmap *p, vm_address_t va, uint64_t *pa, vm_prot_t *prot);
 void pmap_activate(struct pmap *p);        /* load on this CPU */
 bool pmap_is_active(struct pmap *p);       /* loaded on this CPU? */
-void pmap_collect(struct pmap *p);         /* drop translations the VM layer can rebuild */
 
 /*
  * A page fault at va: reload the hardware translation from the pmap's own
@@ -47,11 +46,11 @@ bool pmap_refill(struct pmap *p, vm_address_t va, vm_prot_t access);
 struct pmap_footprint_info;
 void pmap_footprint(struct pmap *p, struct pmap_footprint_info *out);
 
-/* Every mapping of one frame, through the per-frame reverse mappings. */
+/*
+ * Every mapping of one frame, through the per-frame reverse mappings.
+ * (No referenced/modified queries: pageout picks victims oldest first and
+ * writes every victim, so nothing reads the accessed and dirty bits.)
+ */
 void pmap_page_protect(uint64_t pa, vm_prot_t prot);  /* VM_PROT_NONE removes them */
-bool pmap_is_referenced(uint64_t pa);
-bool pmap_is_modified(uint64_t pa);
-void pmap_clear_reference(uint64_t pa);
-void pmap_clear_modify(uint64_t pa);
 
 #endif

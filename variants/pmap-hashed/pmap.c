@@ -18,8 +18,7 @@
  * pmap_refill from the HPT alone, without entering the VM fault path
  * (KSTAT_PMAP_REFILLS). When a task would need one more table page than its
  * budget, all its tables below the PML4 are taken down (a trim,
- * KSTAT_PMAP_TRIMS) after their accessed/dirty bits are folded into the
- * HPT entries, and refill on demand. The pages stay with the task as
+ * KSTAT_PMAP_TRIMS) and refill on demand. The pages stay with the task as
  * spares, so once a task holds its budget a refill never needs a free
  * frame (which, when memory runs out, only the pager could give back).
  * The policy is the simplest that bounds the tables (a flush when full,
@@ -87,15 +86,11 @@ static uint32_t next_id = 1;
 
 static struct pmap kernel_pmap;
 static struct zone pmap_zone;
-static struct pmap *active_pmap[MAX_CPUS];
 
 void pmap_bootstrap(void)
 {
 	zone_init(&pmap_zone, "pmap", sizeof(struct pmap));
-	kernel_pmap.pml4_pa = virt_to_phys(boot_pml4);
-	boot_pml4[0] = 0;                 /* the boot stub's identity map */
-	write_cr3(kernel_pmap.pml4_pa);
-	active_pmap[0] = &kernel_pmap;
+	kernel_pmap.pml4_pa = pt_bootstrap();
 }
 
 /* The HPT and the reverse mappings (after the zone allocator). */
@@ -125,17 +120,12 @@ struct pmap *pmap_kernel(void)
 
 bool pmap_is_active(struct pmap *p)
 {
-	return active_pmap[cpu_current()->id] == p;
+	return pt_is_active(p->pml4_pa);
 }
 
 void pmap_activate(struct pmap *p)
 {
-	int cpu = cpu_current()->id;
-
-	if (active_pmap[cpu] == p)
-		return;
-	active_pmap[cpu] = p;
-	write_cr3(p->pml4_pa);
+	pt_activate(p->pml4_pa);
 }
 
 static void flush_page(struct flush *fl, vm_address_t va)
@@ -224,19 +214,10 @@ static uint64_t *hw_slot(struct pmap *p, vm_address_t va)
 	return pt_walk(p->pml4_pa, va, false, &p->tables);
 }
 
-/* A translation in tables being trimmed: keep what the MMU recorded in its HPT entry. */
-static void hw_fold_bits(void *ctx, vm_address_t va, uint64_t pte)
-{
-	struct hpte *e = (pte & (PTE_A | PTE_D)) ? hpt_find(ctx, va) : NULL;
-
-	if (e && (e->pte & PTE_ADDR) == (pte & PTE_ADDR))
-		e->pte |= pte & (PTE_A | PTE_D);
-}
-
 /* Take down every table of p below its PML4, keeping the pages (the HPT keeps the translations). */
 static void hw_trim(struct pmap *p)
 {
-	pt_clear_user_tables(p->pml4_pa, hw_fold_bits, p, &p->tables, true);
+	pt_clear_user_tables(p->pml4_pa, NULL, NULL, &p->tables, true);
 	if (pmap_is_active(p))
 		write_cr3(p->pml4_pa);
 	stats_inc(STAT_PMAP_TRIMS);
@@ -445,17 +426,15 @@ void pmap_remove(struct pmap *p, vm_address_t start, vm_address_t end,
 	spin_unlock(&pmap_lock, f);
 }
 
-/* Give e (and its hardware entry, if cached) the protection prot, keeping frame and A/D bits. */
+/* Give e (and its hardware entry, if cached) the protection prot. */
 static void hpt_protect_one(struct pmap *p, struct hpte *e, struct flush *fl, void *ctx)
 {
-	const uint64_t keep = PTE_ADDR | PTE_A | PTE_D;
-	uint64_t bits = pt_bits(*(vm_prot_t *)ctx);
 	vm_address_t va = hpt_va(e);
 	uint64_t *slot = hw_slot(p, va);
 
-	e->pte = (e->pte & keep) | bits;
+	e->pte = (e->pte & PTE_ADDR) | pt_bits(*(vm_prot_t *)ctx);
 	if (slot && (*slot & PTE_P)) {
-		*slot = (*slot & keep) | bits;
+		*slot = e->pte;
 		flush_page(fl, va);
 	}
 }
@@ -561,62 +540,4 @@ void pmap_page_protect(uint64_t pa, vm_prot_t prot)
 		}
 	}
 	spin_unlock(&pmap_lock, f);
-}
-
-/* Accessed/dirty bits of every mapping of pa (HPT and hardware entries): report, clear if asked. */
-static bool pmap_page_bits(uint64_t pa, uint64_t bit, bool clear)
-{
-	uint64_t f = spin_lock(&pmap_lock);
-	struct list *head = pv_head(pa);
-	bool any = false;
-
-	if (head) {
-		list_for_each(l, head) {
-			struct pv_entry *pv = list_entry(l, struct pv_entry, link);
-			struct hpte *e = hpt_find(pv->pmap, pv->va);
-			uint64_t *slot = e ? hw_slot(pv->pmap, pv->va) : NULL;
-
-			if (!e)
-				continue;
-			if (slot && !(*slot & PTE_P))
-				slot = NULL;
-			any = any || (e->pte & bit) || (slot && (*slot & bit));
-			if (clear) {
-				e->pte &= ~bit;
-				if (slot) {
-					*slot &= ~bit;
-					if (pmap_is_active(pv->pmap))
-						invlpg(pv->va);
-				}
-			}
-		}
-	}
-	spin_unlock(&pmap_lock, f);
-	return any;
-}
-
-bool pmap_is_referenced(uint64_t pa)
-{
-	return pmap_page_bits(pa, PTE_A, false);
-}
-
-bool pmap_is_modified(uint64_t pa)
-{
-	return pmap_page_bits(pa, PTE_D, false);
-}
-
-void pmap_clear_reference(uint64_t pa)
-{
-	pmap_page_bits(pa, PTE_A, true);
-}
-
-void pmap_clear_modify(uint64_t pa)
-{
-	pmap_page_bits(pa, PTE_D, true);
-}
-
-/* Drop every user translation of p: the VM layer rebuilds them on demand. */
-void pmap_collect(struct pmap *p)
-{
-	pmap_remove(p, USER_SPACE_START, USER_SPACE_END, NULL, NULL);
 }

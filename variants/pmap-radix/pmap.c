@@ -38,15 +38,11 @@ static spinlock_t pmap_lock = SPINLOCK_INIT;
 
 static struct pmap kernel_pmap;
 static struct zone pmap_zone;
-static struct pmap *active_pmap[MAX_CPUS];
 
 void pmap_bootstrap(void)
 {
 	zone_init(&pmap_zone, "pmap", sizeof(struct pmap));
-	kernel_pmap.pml4_pa = virt_to_phys(boot_pml4);
-	boot_pml4[0] = 0;                 /* the boot stub's identity map */
-	write_cr3(kernel_pmap.pml4_pa);
-	active_pmap[0] = &kernel_pmap;
+	kernel_pmap.pml4_pa = pt_bootstrap();
 }
 
 void pmap_init(void)
@@ -82,9 +78,7 @@ static void pmap_forget_leaf(void *ctx, vm_address_t va, uint64_t pte)
 
 void pmap_destroy(struct pmap *p)
 {
-	int cpu = cpu_current()->id;
-
-	if (active_pmap[cpu] == p)
+	if (pmap_is_active(p))
 		pmap_activate(&kernel_pmap);
 	pt_clear_user_tables(p->pml4_pa, pmap_forget_leaf, p, &p->tables, false);
 	assert(p->tables.held == 0);
@@ -100,7 +94,7 @@ static uint64_t *pmap_walk(struct pmap *p, vm_address_t va, bool create)
 
 bool pmap_is_active(struct pmap *p)
 {
-	return active_pmap[cpu_current()->id] == p;
+	return pt_is_active(p->pml4_pa);
 }
 
 kern_return_t pmap_enter(struct pmap *p, vm_address_t va, uint64_t pa, vm_prot_t prot)
@@ -243,12 +237,7 @@ bool pmap_extract(struct pmap *p, vm_address_t va, uint64_t *pa, vm_prot_t *prot
 
 void pmap_activate(struct pmap *p)
 {
-	int cpu = cpu_current()->id;
-
-	if (active_pmap[cpu] == p)
-		return;
-	active_pmap[cpu] = p;
-	write_cr3(p->pml4_pa);
+	pt_activate(p->pml4_pa);
 }
 
 void pmap_footprint(struct pmap *p, struct pmap_footprint_info *out)
@@ -295,56 +284,4 @@ void pmap_page_protect(uint64_t pa, vm_prot_t prot)
 		}
 	}
 	spin_unlock(&pmap_lock, f);
-}
-
-/* Accessed/dirty bits of every mapping of pa: report them, and clear them if asked. */
-static bool pmap_page_bits(uint64_t pa, uint64_t bit, bool clear)
-{
-	uint64_t f = spin_lock(&pmap_lock);
-	struct list *head = pv_head(pa);
-	bool any = false;
-
-	if (head) {
-		list_for_each(l, head) {
-			struct pv_entry *pv = list_entry(l, struct pv_entry, link);
-			uint64_t *pte = pmap_walk(pv->pmap, pv->va, false);
-
-			if (pte && (*pte & bit)) {
-				any = true;
-				if (clear) {
-					*pte &= ~bit;
-					if (pmap_is_active(pv->pmap))
-						invlpg(pv->va);
-				}
-			}
-		}
-	}
-	spin_unlock(&pmap_lock, f);
-	return any;
-}
-
-bool pmap_is_referenced(uint64_t pa)
-{
-	return pmap_page_bits(pa, PTE_A, false);
-}
-
-bool pmap_is_modified(uint64_t pa)
-{
-	return pmap_page_bits(pa, PTE_D, false);
-}
-
-void pmap_clear_reference(uint64_t pa)
-{
-	pmap_page_bits(pa, PTE_A, true);
-}
-
-void pmap_clear_modify(uint64_t pa)
-{
-	pmap_page_bits(pa, PTE_D, true);
-}
-
-/* Drop every user translation of p: the VM layer rebuilds them on demand. */
-void pmap_collect(struct pmap *p)
-{
-	pmap_remove(p, USER_SPACE_START, USER_SPACE_END, NULL, NULL);
 }

@@ -72,6 +72,12 @@ static inline vm_prot_t pt_prot(uint64_t pte)
 	return prot;
 }
 
+/* Adopt the boot tables (dropping the boot stub's identity map); returns their PML4. */
+uint64_t pt_bootstrap(void);
+/* Load the tables under pml4_pa on this CPU (nothing if they are loaded), and ask. */
+void pt_activate(uint64_t pml4_pa);
+bool pt_is_active(uint64_t pml4_pa);
+
 /* A new PML4 sharing the kernel's upper half; 0 when out of memory. */
 uint64_t pt_pml4_create(void);
 

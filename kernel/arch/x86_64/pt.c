@@ -12,7 +12,7 @@
 #include "arch/x86.h"
 #include "param.h"
 
-static uint64_t active_pml4[MAX_CPUS];
+uint64_t pt_active_pml4[MAX_CPUS];
 static struct list *pv_heads;      /* per frame number */
 static size_t pv_frames;
 static struct zone pv_zone;
@@ -20,24 +20,9 @@ static struct zone pv_zone;
 uint64_t pt_bootstrap(void)
 {
 	boot_pml4[0] = 0;                 /* the boot stub's identity map */
-	active_pml4[0] = virt_to_phys(boot_pml4);
-	write_cr3(active_pml4[0]);
-	return active_pml4[0];
-}
-
-bool pt_is_active(uint64_t pml4_pa)
-{
-	return active_pml4[cpu_current()->id] == pml4_pa;
-}
-
-void pt_activate(uint64_t pml4_pa)
-{
-	int cpu = cpu_current()->id;
-
-	if (active_pml4[cpu] == pml4_pa)
-		return;
-	active_pml4[cpu] = pml4_pa;
-	write_cr3(pml4_pa);
+	pt_active_pml4[0] = virt_to_phys(boot_pml4);
+	write_cr3(pt_active_pml4[0]);
+	return pt_active_pml4[0];
 }
 
 uint64_t pt_pml4_create(void)

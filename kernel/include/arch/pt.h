@@ -14,6 +14,8 @@
 #include "lib/list.h"
 #include "param.h"
 #include "vm/phys.h"
+#include "kern/cpu.h"
+#include "arch/x86.h"
 
 #define PTE_P     (1UL << 0)
 #define PTE_W     (1UL << 1)
@@ -74,9 +76,24 @@ static inline vm_prot_t pt_prot(uint64_t pte)
 
 /* Adopt the boot tables (dropping the boot stub's identity map); returns their PML4. */
 uint64_t pt_bootstrap(void);
-/* Load the tables under pml4_pa on this CPU (nothing if they are loaded), and ask. */
-void pt_activate(uint64_t pml4_pa);
-bool pt_is_active(uint64_t pml4_pa);
+/* The tables loaded on each CPU (inline: every context switch asks). */
+extern uint64_t pt_active_pml4[MAX_CPUS];
+
+static inline bool pt_is_active(uint64_t pml4_pa)
+{
+	return pt_active_pml4[cpu_current()->id] == pml4_pa;
+}
+
+/* Load the tables under pml4_pa on this CPU (nothing if they are loaded). */
+static inline void pt_activate(uint64_t pml4_pa)
+{
+	int cpu = cpu_current()->id;
+
+	if (pt_active_pml4[cpu] == pml4_pa)
+		return;
+	pt_active_pml4[cpu] = pml4_pa;
+	write_cr3(pml4_pa);
+}
 
 /* A new PML4 sharing the kernel's upper half; 0 when out of memory. */
 uint64_t pt_pml4_create(void);

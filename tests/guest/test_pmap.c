@@ -10,6 +10,8 @@
 
 #define PAGE              4096UL
 #define TABLE_SPAN        (512 * PAGE)   /* what one hardware page table maps: 2 MiB */
+#define DIRECTORY_SPAN    (512 * TABLE_SPAN)  /* what one page directory maps: 1 GiB */
+#define GIB_PAGES         24             /* pages touched one per page directory */
 #define SPARSE_PAGES      64             /* pages touched one per page table */
 #define SLACK_PAGES       16UL            /* free pages kernel zones may take meanwhile */
 #define EVICT_REGION_PAGES 256           /* one region, mapped again and again (cow) */
@@ -75,44 +77,56 @@ void test_pmap_footprint_refuses_bad_task_and_bad_pointer(void)
 }
 
 /*
- * The PMAP axis test. Touch SPARSE_PAGES pages, one per page table, then
- * read them all again. PMAP=hashed: the hardware tables never pass their
- * budget, so most translations were trimmed from them, and the second pass
- * refills them from the hash table with no VM fault. PMAP=radix: the tables
- * grow one page table per touched page and nothing is ever refilled.
+ * Touch pages pages, one every stride bytes, then read them all again.
+ * PMAP=hashed: the hardware tables never pass their budget, so most
+ * translations were trimmed from them, and the second pass refills them
+ * from the hash table with no VM fault. PMAP=radix: the tables grow at
+ * least one page table per touched page and nothing is ever refilled.
  */
-void test_trimmed_translations_refill_without_the_vm_fault_path(void)
+static void touch_sparse_then_reread(vm_size_t stride, size_t pages)
 {
-	vm_address_t base = sparse_region(SPARSE_PAGES);
+	vm_address_t base = 0;
 	struct pmap_footprint_info info = footprint();
 	uint64_t faults, refills, trims = mk_kernel_stat(KSTAT_PMAP_TRIMS);
 	size_t most_tables = 0;
 	bool hashed = info.kind == PMAP_KIND_HASHED;
 
-	for (size_t i = 0; i < SPARSE_PAGES; i++) {
-		*(volatile uint64_t *)(base + i * TABLE_SPAN) = i + 1;
+	EXPECT_KR(KERN_SUCCESS, mk_vm_allocate(MACH_PORT_TASK_SELF, &base, pages * stride,
+					       VM_ALLOC_ANYWHERE));
+	for (size_t i = 0; i < pages; i++) {
+		*(volatile uint64_t *)(base + i * stride) = i + 1;
 		info = footprint();
 		if (info.table_pages > most_tables)
 			most_tables = info.table_pages;
 	}
 	faults = mk_kernel_stat(KSTAT_PAGE_FAULTS);
 	refills = mk_kernel_stat(KSTAT_PMAP_REFILLS);
-	for (size_t i = 0; i < SPARSE_PAGES; i++)
-		EXPECT_EQ(i + 1, *(volatile uint64_t *)(base + i * TABLE_SPAN));
+	for (size_t i = 0; i < pages; i++)
+		EXPECT_EQ(i + 1, *(volatile uint64_t *)(base + i * stride));
 	EXPECT_EQ(0, mk_kernel_stat(KSTAT_PAGE_FAULTS) - faults);
 	if (hashed) {
 		EXPECT(most_tables <= info.table_budget);
 		EXPECT(mk_kernel_stat(KSTAT_PMAP_TRIMS) > trims);
 		/* at most the budget's worth of page tables could still be there */
-		EXPECT(mk_kernel_stat(KSTAT_PMAP_REFILLS) - refills >=
-		       SPARSE_PAGES - info.table_budget);
+		EXPECT(mk_kernel_stat(KSTAT_PMAP_REFILLS) - refills >= pages - info.table_budget);
 	} else {
-		EXPECT(most_tables > SPARSE_PAGES);
+		EXPECT(most_tables > pages);
 		EXPECT_EQ(0, mk_kernel_stat(KSTAT_PMAP_REFILLS) - refills);
 		EXPECT_EQ(0, mk_kernel_stat(KSTAT_PMAP_TRIMS) - trims);
 	}
-	EXPECT_KR(KERN_SUCCESS, mk_vm_deallocate(MACH_PORT_TASK_SELF, base,
-						 SPARSE_PAGES * TABLE_SPAN));
+	EXPECT_KR(KERN_SUCCESS, mk_vm_deallocate(MACH_PORT_TASK_SELF, base, pages * stride));
+}
+
+/* The PMAP axis test: one page per page table (hashed: the oldest page table goes first). */
+void test_trimmed_translations_refill_without_the_vm_fault_path(void)
+{
+	touch_sparse_then_reread(TABLE_SPAN, SPARSE_PAGES);
+}
+
+/* One page per GiB: each needs a page directory too, so the budget fills with upper tables. */
+void test_hardware_tables_stay_in_budget_one_page_per_gib(void)
+{
+	touch_sparse_then_reread(DIRECTORY_SPAN, GIB_PAGES);
 }
 
 /*

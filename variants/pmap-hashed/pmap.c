@@ -16,14 +16,18 @@
  * HW_TABLE_BUDGET table pages below it: a cache of the HPT. pmap_enter
  * fills both; a page fault on a translation the HPT holds is served by
  * pmap_refill from the HPT alone, without entering the VM fault path
- * (KSTAT_PMAP_REFILLS). When a task would need one more table page than its
- * budget, all its tables below the PML4 are taken down (a trim,
- * KSTAT_PMAP_TRIMS) and refill on demand. The pages stay with the task as
- * spares, so once a task holds its budget a refill never needs a free
- * frame (which, when memory runs out, only the pager could give back).
- * The policy is the simplest that bounds the tables (a flush when full,
- * like a TLB without replacement); a task touching more than its budget
- * covers (2 MiB per page table) refills after every trim.
+ * (KSTAT_PMAP_REFILLS). When a task would need more table pages than its
+ * budget allows, its oldest page table (2 MiB of translations) is taken
+ * down, first in first out (a trim, KSTAT_PMAP_TRIMS). When only
+ * HW_LEAVES_MIN page tables are left, the rest of the budget is upper-level
+ * tables (a task touching one page per GiB needs a page directory for
+ * each): then every table below the PML4 goes, since one instruction may
+ * need several page tables at once (code, stack, two operands) and taking
+ * their tables from each other in turn would never end. The pages stay with the task
+ * as spares, so once a task holds its budget a refill never needs a free
+ * frame (which, when memory runs out, only the pager could give back). A
+ * task whose pages span more page tables than the budget refills each
+ * page table's translations again after it was trimmed.
  *
  * The one translation the VM layer does not know — the comm page, above
  * the user maps — cannot be rebuilt by a fault, so it is kept in the pmap
@@ -49,6 +53,8 @@
 #define HPT_WAYS              4       /* entries a bucket */
 #define HPT_ENTRIES_PER_FRAME 1       /* HPT size: entries per managed frame (rounded up to 2^n) */
 #define HW_TABLE_BUDGET       16      /* hardware table pages a task may hold below its PML4 */
+#define HW_LEAVES_MAX         HW_TABLE_BUDGET   /* page tables a task holds: a FIFO of them */
+#define HW_LEAVES_MIN         4       /* fewer left: upper tables hog the budget, drop them all */
 #define PMAP_IDS              4096    /* address-space ids; 0 is the kernel's, never hashed */
 #define HPT_VPN_BITS          36      /* virtual page numbers of user addresses (47-bit) */
 #define PMAP_FLUSH_ALL_PAGES  32      /* above this, reload CR3 instead of invlpg */
@@ -68,6 +74,8 @@ struct pmap {
 	struct pt_pages tables;  /* hardware table pages below the PML4 (spares included) */
 	vm_address_t fixed_va;   /* a translation outside the VM's maps (the comm page); 0: none */
 	uint64_t fixed_pte;
+	vm_address_t leaves[HW_LEAVES_MAX];   /* its page tables (by 2 MiB base), oldest first */
+	unsigned leaf_first, leaf_count;
 };
 
 /* TLB entries to drop for one pmap: single pages, or the whole TLB past a threshold. */
@@ -214,27 +222,64 @@ static uint64_t *hw_slot(struct pmap *p, vm_address_t va)
 	return pt_walk(p->pml4_pa, va, false, &p->tables);
 }
 
+#define LEAF_SPAN (PAGE_SIZE * PT_ENTRIES)   /* what one page table maps */
+
 /* Take down every table of p below its PML4, keeping the pages (the HPT keeps the translations). */
-static void hw_trim(struct pmap *p)
+static void hw_trim_all(struct pmap *p)
 {
 	pt_clear_user_tables(p->pml4_pa, NULL, NULL, &p->tables, true);
-	if (pmap_is_active(p))
-		write_cr3(p->pml4_pa);
-	stats_inc(STAT_PMAP_TRIMS);
+	p->leaf_count = 0;
 }
 
-/* Put pte at va in p's hardware tables, trimming them first if they would pass the budget. */
+/* Take down p's oldest page table; false if it has none. */
+static bool hw_trim_oldest(struct pmap *p)
+{
+	while (p->leaf_count) {
+		vm_address_t base = p->leaves[p->leaf_first];
+
+		p->leaf_first = (p->leaf_first + 1) % HW_LEAVES_MAX;
+		p->leaf_count--;
+		if (pt_drop_leaf(p->pml4_pa, base, &p->tables))
+			return true;
+	}
+	return false;
+}
+
+/* Make room for missing more table pages within the budget. */
+static void hw_make_room(struct pmap *p, size_t missing)
+{
+	bool trimmed = false;
+
+	while (missing > p->tables.spares &&
+	       p->tables.held + missing - p->tables.spares > HW_TABLE_BUDGET) {
+		if (p->leaf_count <= HW_LEAVES_MIN || !hw_trim_oldest(p)) {
+			hw_trim_all(p);
+			break;
+		}
+		trimmed = true;
+	}
+	if (trimmed && pmap_is_active(p))
+		write_cr3(p->pml4_pa);           /* the dropped tables' translations leave the TLB */
+	if (trimmed)
+		stats_inc(STAT_PMAP_TRIMS);
+}
+
+/* Put pte at va in p's hardware tables, making room within the budget first. */
 static bool hw_set(struct pmap *p, vm_address_t va, uint64_t pte)
 {
 	size_t missing = pt_missing(p->pml4_pa, va);
 	uint64_t *slot;
 	bool was_present;
 
-	if (missing > p->tables.spares && p->tables.held + missing - p->tables.spares > HW_TABLE_BUDGET)
-		hw_trim(p);
+	if (missing)
+		hw_make_room(p, missing);
 	slot = pt_walk(p->pml4_pa, va, true, &p->tables);
 	if (!slot)
 		return false;
+	if (missing) {                           /* a new page table: the newest in the FIFO */
+		assert(p->leaf_count < HW_LEAVES_MAX); /* each needs upper tables in the budget too */
+		p->leaves[(p->leaf_first + p->leaf_count++) % HW_LEAVES_MAX] = va & ~(LEAF_SPAN - 1);
+	}
 	was_present = *slot & PTE_P;
 	*slot = pte;
 	if (was_present && pmap_is_active(p))

@@ -91,6 +91,21 @@ int pt_missing(uint64_t pml4_pa, vm_address_t va)
 	return 0;
 }
 
+bool pt_drop_leaf(uint64_t pml4_pa, vm_address_t va, struct pt_pages *pages)
+{
+	uint64_t *table = phys_to_virt(pml4_pa), *e = NULL;
+
+	for (int level = PT_LEVELS - 1; level > 0; level--) {
+		e = &table[pt_index(va, level)];
+		if (!(*e & PTE_P))
+			return false;
+		table = pt_virt(*e);
+	}
+	pt_page_put(pages, *e & PTE_ADDR, true);
+	*e = 0;
+	return true;
+}
+
 struct pt_clear {
 	pt_leaf_fn fn;
 	void *ctx;

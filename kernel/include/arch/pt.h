@@ -148,6 +148,13 @@ void pt_clear_user_tables(uint64_t pml4_pa, pt_leaf_fn fn, void *ctx, struct pt_
 			  bool keep);
 void pt_free_spares(struct pt_pages *pages);
 
+/*
+ * Take down the page table (level 0) mapping va, keeping its page as a
+ * spare; the translations in it are gone (the caller flushes the TLB).
+ * False if there is no such table.
+ */
+bool pt_drop_leaf(uint64_t pml4_pa, vm_address_t va, struct pt_pages *pages);
+
 /* ---- reverse mappings: frame -> (pmap, va) ---- */
 
 struct pv_entry {

@@ -1,9 +1,10 @@
 # variants.mk — the axes and the named variants, in one place.
 #
 # AXES lists the compile-time axes (make knobs); the value V of axis A is the
-# folder variants/<folder of A>-V/ (a new value is a new folder). Each named
-# variant has two lines: its value for every axis (in AXES order) and a
-# one-line description.
+# folder variants/<folder of A>-V/ (a new value is a new folder: make test
+# builds and tests it in every combination with the other axes' values).
+# A named variant is one line: $(eval $(call variant,NAME,VALUES,DESCRIPTION))
+# with its value for every axis in AXES order (no commas in the description).
 
 AXES := MSG PAGER PMAP
 AXIS_MSG_FOLDER   := msg
@@ -12,13 +13,17 @@ AXIS_PMAP_FOLDER  := pmap
 axis_folder = $(AXIS_$(1)_FOLDER)
 axis_values = $(patsubst variants/$(call axis_folder,$(1))-%,%,$(wildcard variants/$(call axis_folder,$(1))-*))
 
-VARIANTS := default msg-copy pager-kernel pmap-hashed
-VARIANT_default_AXES := cow user radix
-VARIANT_default_DESC := the classic Mach structure: copy-on-write messages, a default pager task, 4-level page tables
-VARIANT_msg-copy_AXES := copy user radix
-VARIANT_msg-copy_DESC := out-of-line regions copied when sent instead of shared copy-on-write
-VARIANT_pager-kernel_AXES := cow kernel radix
-VARIANT_pager-kernel_DESC := the default pager in the kernel, reached by direct calls (no fault sends a message)
+define variant
+VARIANTS += $(1)
+VARIANT_$(1)_AXES := $(2)
+VARIANT_$(1)_DESC := $(strip $(3))
+endef
+
+VARIANTS :=
+$(eval $(call variant,default,cow user radix,the classic Mach structure: copy-on-write messages; a default pager task; 4-level page tables))
+$(eval $(call variant,msg-copy,copy user radix,out-of-line regions copied when sent instead of shared copy-on-write))
+$(eval $(call variant,pager-kernel,cow kernel radix,the default pager in the kernel reached by direct calls (no fault sends a message)))
+$(eval $(call variant,pmap-hashed,cow user hashed,one global hashed page table behind small per-task hardware tables))
 
 # $(call variant_axis,NAME,AXIS): variant NAME's value for AXIS
 variant_axis = $(word $(call axis_index,$(2)),$(VARIANT_$(1)_AXES))
@@ -37,5 +42,3 @@ named_combos = $(foreach n,$(VARIANTS),$(subst $(subst ,, ),$(comma),$(join $(ad
 unnamed_combos = $(filter-out $(named_combos),$(call cross,$(AXES),))
 # a combination's build folder name: its values joined by '-' (as axes_name)
 combo_name = $(subst $(subst ,, ),-,$(foreach w,$(subst $(comma), ,$(1)),$(lastword $(subst =, ,$(w)))))
-VARIANT_pmap-hashed_AXES := cow user hashed
-VARIANT_pmap-hashed_DESC := one global hashed page table behind small per-task hardware tables

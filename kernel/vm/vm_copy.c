@@ -8,9 +8,11 @@
  * entries reference the source's objects with needs_copy set on both
  * sides, and the source's translations lose write permission at once.
  * Memory shared by several entries (SHARE inheritance) is copied physically
- * instead. Partial pages at the ends of an unaligned out-of-line region are
- * copied, never shared, so the receiver sees none of the sender's bytes
- * around the region.
+ * instead, and so are the whole pages of an out-of-line region sent without
+ * deallocate under MSG=copy (msg_ool.h chooses: vm_copy_shared or
+ * vm_copy_physical). Partial pages at the ends of an unaligned out-of-line
+ * region are copied, never shared, so the receiver sees none of the
+ * sender's bytes around the region.
  */
 #include "vm/vm_map.h"
 #include "vm/vm_fault.h"

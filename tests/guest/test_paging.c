@@ -116,6 +116,49 @@ void test_paging_when_physical_memory_runs_out(void)
 	EXPECT_KR(KERN_SUCCESS, mk_vm_deallocate(MACH_PORT_TASK_SELF, base, pages * PAGE));
 }
 
+#define MISS_REGION_PAGES 64      /* paged out, then read back one page at a time */
+#define MISS_LIMIT_PAGES  16      /* above this test's working set, far below the region */
+
+/*
+ * The PAGER axis test: a miss on paged-out memory costs exactly two
+ * messages (DATA_REQUEST, DATA_SUPPLY) when the default pager is a task,
+ * and none when it is in the kernel; either way it is one pagein and the
+ * page comes back intact.
+ */
+void test_a_miss_on_paged_out_memory_costs_two_messages_or_none(void)
+{
+	uint64_t want = mk_kernel_stat(KSTAT_DEFAULT_PAGER) == DEFAULT_PAGER_KIND_KERNEL ? 0 : 2;
+	vm_address_t base = 0, spacer = 0;
+	uint64_t outs = mk_kernel_stat(KSTAT_PAGEOUTS);
+
+	EXPECT_KR(KERN_SUCCESS, mk_vm_allocate(MACH_PORT_TASK_SELF, &base, MISS_REGION_PAGES * PAGE,
+					       VM_ALLOC_ANYWHERE));
+	for (size_t p = 0; p < MISS_REGION_PAGES; p++)
+		((volatile uint64_t *)(base + p * PAGE))[p % 512] = pattern(p);
+	/* newer pages than the region's, to be the ones that stay resident */
+	EXPECT_KR(KERN_SUCCESS, mk_vm_allocate(MACH_PORT_TASK_SELF, &spacer, MISS_LIMIT_PAGES * PAGE,
+					       VM_ALLOC_ANYWHERE));
+	for (size_t p = 0; p < MISS_LIMIT_PAGES; p++)
+		((volatile uint64_t *)(spacer + p * PAGE))[0] = p;
+	EXPECT_KR(KERN_SUCCESS, mk_vm_set_resident_limit(MISS_LIMIT_PAGES));
+	EXPECT_KR(KERN_SUCCESS, mk_vm_set_resident_limit(0));
+	EXPECT(mk_kernel_stat(KSTAT_PAGEOUTS) - outs >= MISS_REGION_PAGES);
+	for (size_t p = 0; p < MISS_REGION_PAGES; p++) {
+		uint64_t msgs = mk_kernel_stat(KSTAT_PAGER_MESSAGES);
+		uint64_t ins = mk_kernel_stat(KSTAT_PAGEINS);
+		uint64_t got = ((volatile uint64_t *)(base + p * PAGE))[p % 512];
+
+		if (got != pattern(p) || mk_kernel_stat(KSTAT_PAGEINS) - ins != 1 ||
+		    mk_kernel_stat(KSTAT_PAGER_MESSAGES) - msgs != want)
+			guest_fail(__FILE__, __LINE__, "page %zu: expected 0x%lx, 1 pagein and %lu "
+				   "messages got 0x%lx, %lu and %lu", p, pattern(p), want, got,
+				   mk_kernel_stat(KSTAT_PAGEINS) - ins,
+				   mk_kernel_stat(KSTAT_PAGER_MESSAGES) - msgs);
+	}
+	EXPECT_KR(KERN_SUCCESS, mk_vm_deallocate(MACH_PORT_TASK_SELF, spacer, MISS_LIMIT_PAGES * PAGE));
+	EXPECT_KR(KERN_SUCCESS, mk_vm_deallocate(MACH_PORT_TASK_SELF, base, MISS_REGION_PAGES * PAGE));
+}
+
 /*
  * There is one default pager: registering another while it lives is
  * refused (built into the kernel: always), as is a name that is no send

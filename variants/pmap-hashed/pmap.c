@@ -23,11 +23,13 @@
  * tables (a task touching one page per GiB needs a page directory for
  * each): then every table below the PML4 goes, since one instruction may
  * need several page tables at once (code, stack, two operands) and taking
- * their tables from each other in turn would never end. The pages stay with the task
- * as spares, so once a task holds its budget a refill never needs a free
- * frame (which, when memory runs out, only the pager could give back). A
- * task whose pages span more page tables than the budget refills each
- * page table's translations again after it was trimmed.
+ * their tables from each other in turn would never end. The pages stay
+ * with the task as spares, so once a task holds its budget a refill never
+ * needs a free frame (which, when memory runs out, only the pager could
+ * give back). A task whose pages span more page tables than the budget
+ * refills each page table's translations again after it was trimmed. At
+ * most PMAP_IDS - 1 address spaces exist at once (task creation fails
+ * with a resource shortage beyond).
  *
  * The one translation the VM layer does not know — the comm page, above
  * the user maps — cannot be rebuilt by a fault, so it is kept in the pmap

@@ -5,6 +5,7 @@
  * kernel (PAGER=kernel), with a message each way when it is a task.
  */
 #include "guest.h"
+#include "ipc_util.h"
 
 #define PAGE             4096UL
 #define LIMIT_PAGES      256      /* resident object pages allowed: "1 MiB of RAM" */
@@ -156,6 +157,34 @@ void test_a_miss_on_paged_out_memory_costs_two_messages_or_none(void)
 				   mk_kernel_stat(KSTAT_PAGER_MESSAGES) - msgs);
 	}
 	EXPECT_KR(KERN_SUCCESS, mk_vm_deallocate(MACH_PORT_TASK_SELF, spacer, MISS_LIMIT_PAGES * PAGE));
+	EXPECT_KR(KERN_SUCCESS, mk_vm_deallocate(MACH_PORT_TASK_SELF, base, MISS_REGION_PAGES * PAGE));
+}
+
+/*
+ * Paged-out memory sent out of line (without deallocate) arrives intact
+ * whatever the MSG axis does with it: copied at send (MSG=copy: the send
+ * itself pages it in) or shared copy-on-write (the receiver's reads page
+ * it in through the sender's object), and the sender keeps its copy.
+ */
+void test_paged_out_memory_sent_out_of_line_arrives_intact(void)
+{
+	vm_address_t base = 0, theirs;
+	uint64_t outs = mk_kernel_stat(KSTAT_PAGEOUTS), ins = mk_kernel_stat(KSTAT_PAGEINS);
+	mach_port_name_t port;
+
+	EXPECT_KR(KERN_SUCCESS, mk_vm_allocate(MACH_PORT_TASK_SELF, &base, MISS_REGION_PAGES * PAGE,
+					       VM_ALLOC_ANYWHERE));
+	for (size_t i = 0; i < MISS_REGION_PAGES * PAGE / 8; i++)
+		((volatile uint64_t *)base)[i] = pattern(i);
+	EXPECT_KR(KERN_SUCCESS, mk_vm_set_resident_limit(MISS_LIMIT_PAGES));
+	EXPECT_KR(KERN_SUCCESS, mk_vm_set_resident_limit(0));
+	EXPECT(mk_kernel_stat(KSTAT_PAGEOUTS) - outs >= MISS_REGION_PAGES - MISS_LIMIT_PAGES);
+	port = ipc_ool_send(base, MISS_REGION_PAGES * PAGE, 0);
+	theirs = ipc_ool_receive(port, MISS_REGION_PAGES * PAGE);
+	EXPECT_EQ(0, count_wrong(theirs, MISS_REGION_PAGES));
+	EXPECT(mk_kernel_stat(KSTAT_PAGEINS) - ins >= MISS_REGION_PAGES - MISS_LIMIT_PAGES);
+	EXPECT_EQ(0, count_wrong(base, MISS_REGION_PAGES));
+	EXPECT_KR(KERN_SUCCESS, mk_vm_deallocate(MACH_PORT_TASK_SELF, theirs, MISS_REGION_PAGES * PAGE));
 	EXPECT_KR(KERN_SUCCESS, mk_vm_deallocate(MACH_PORT_TASK_SELF, base, MISS_REGION_PAGES * PAGE));
 }
 

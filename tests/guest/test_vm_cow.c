@@ -627,6 +627,37 @@ void test_sixteen_mib_ool_send_pays_its_pages_when_the_msg_axis_says(void)
 	EXPECT_NEAR(before, free_pages(), KERNEL_SLACK_PAGES);
 }
 
+#define REFUSED_SENDS      64      /* a page leaked per refused send would show */
+#define REFUSED_SLACK      16
+
+/*
+ * An out-of-line region whose first pages are mapped and whose last is not
+ * is refused whole (MACH_SEND_INVALID_MEMORY), under MSG=copy after the
+ * first pages were already copied: those copies must go back.
+ */
+void test_ool_region_into_unmapped_memory_is_refused_without_leaks(void)
+{
+	vm_address_t pages = alloc_pages(OOL_PAGES);
+	mach_port_name_t p = ipc_port_alloc_send();
+	uint64_t before;
+
+	pattern_fill(pages, (OOL_PAGES - 1) * PAGE, 11);
+	EXPECT_KR(KERN_SUCCESS, mk_vm_deallocate(SELF, pages + (OOL_PAGES - 1) * PAGE, PAGE));
+	before = free_pages();
+	for (int i = 0; i < REFUSED_SENDS; i++) {
+		struct ipc_buf m;
+
+		ipc_msg_init(&m.header, p, MACH_MSG_TYPE_COPY_SEND, IPC_ID_PING);
+		ipc_msg_add_ool(&m.header, pages, OOL_PAGES * PAGE, 0);
+		EXPECT_MR(MACH_SEND_INVALID_MEMORY, ipc_send(&m.header));
+	}
+	EXPECT_NEAR(before, free_pages(), REFUSED_SLACK);
+	EXPECT_EQ(0, ipc_status(p).msgcount);
+	EXPECT_EQ((OOL_PAGES - 1) * PAGE, pattern_mismatch(pages, 0, (OOL_PAGES - 1) * PAGE, 11));
+	EXPECT_KR(KERN_SUCCESS, mk_port_destroy(SELF, p));
+	EXPECT_KR(KERN_SUCCESS, mk_vm_deallocate(SELF, pages, (OOL_PAGES - 1) * PAGE));
+}
+
 void test_ool_deallocate_moves_the_region(void)
 {
 	const size_t size = OOL_PAGES * PAGE;

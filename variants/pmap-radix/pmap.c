@@ -8,7 +8,11 @@
  * objects: removing a translation never loses data. VM_PROT_NONE as a
  * protection removes the translations. TLB entries are flushed with invlpg
  * when the pmap is loaded on this CPU (single CPU for now; shootdown comes
- * with SMP).
+ * with SMP). Removing or protecting a range visits every entry of the table
+ * pages under it (skipping absent tables whole), so its cost follows the
+ * span of address space, not the number of translations. The table walk,
+ * the per-frame reverse mappings and the loaded-PML4 record are shared
+ * with PMAP=hashed (arch/pt.h).
  */
 #include "pmap.h"
 #include "arch/pt.h"
@@ -17,7 +21,6 @@
 #include "kern/cpu.h"
 #include "kern/kprintf.h"
 #include "kern/lock.h"
-#include "kern/stats.h"
 #include "kern/zalloc.h"
 #include "arch/x86.h"
 #include "param.h"

@@ -101,8 +101,10 @@ bool pt_drop_leaf(uint64_t pml4_pa, vm_address_t va, struct pt_pages *pages)
 			return false;
 		table = pt_virt(*e);
 	}
-	pt_page_put(pages, *e & PTE_ADDR, true);
+	uint64_t pa = *e & PTE_ADDR;
+
 	*e = 0;
+	pt_page_put(pages, pa, true);
 	return true;
 }
 
@@ -120,6 +122,8 @@ static void pt_clear_below(uint64_t *table, int level, int entries, vm_address_t
 	vm_address_t span = 1UL << (PAGE_SHIFT + 9 * level);
 
 	for (int i = 0; i < entries; i++) {
+		uint64_t pa = table[i] & PTE_ADDR;
+
 		if (!(table[i] & PTE_P))
 			continue;
 		if (level == 0) {
@@ -127,9 +131,10 @@ static void pt_clear_below(uint64_t *table, int level, int entries, vm_address_t
 				c->fn(c->ctx, base + i * span, table[i]);
 			continue;
 		}
-		pt_clear_below(pt_virt(table[i]), level - 1, PT_ENTRIES, base + i * span, c);
-		pt_page_put(c->pages, table[i] & PTE_ADDR, c->keep);
+		if (level > 1 || c->fn)           /* a page table's entries matter only to fn */
+			pt_clear_below(pt_virt(table[i]), level - 1, PT_ENTRIES, base + i * span, c);
 		table[i] = 0;
+		pt_page_put(c->pages, pa, c->keep);
 	}
 }
 

@@ -15,7 +15,7 @@
 static kern_return_t port_trap_space(struct task *caller, mach_port_name_t task_name,
 				     struct task **task)
 {
-	return kobject_lookup(caller->space, task_name, KOT_TASK, (void **)task);
+	return task_lookup(caller->space, task_name, false, task);
 }
 
 kern_return_t port_allocate(struct ipc_space *space, mach_port_right_t right,

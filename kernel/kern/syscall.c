@@ -60,11 +60,20 @@ static kern_return_t put_user_name(vm_address_t uaddr, mach_port_name_t name)
 	return vm_copyout(self_map(), &name, uaddr, sizeof(name));
 }
 
+/* The task a port name of the caller denotes, referenced, whatever its state (task_wait, task_terminate). */
+static kern_return_t lookup_task_any(uint64_t name, struct task **task)
+{
+	if (name > UINT32_MAX)
+		return KERN_INVALID_NAME;
+	return task_lookup(self_task()->space, (mach_port_name_t)name, true, task);
+}
+
+/* The same for a task that has not ended (KERN_TERMINATED once it has). */
 static kern_return_t lookup_task(uint64_t name, struct task **task)
 {
 	if (name > UINT32_MAX)
 		return KERN_INVALID_NAME;
-	return kobject_lookup(self_task()->space, (mach_port_name_t)name, KOT_TASK, (void **)task);
+	return task_lookup(self_task()->space, (mach_port_name_t)name, false, task);
 }
 
 static kern_return_t lookup_thread(uint64_t name, struct thread **t)
@@ -272,7 +281,7 @@ static kern_return_t sys_task_wait(const struct trap_args *a)
 {
 	struct task_status st;
 	struct task *task;
-	kern_return_t kr = lookup_task(a->a[0], &task);
+	kern_return_t kr = lookup_task_any(a->a[0], &task);
 
 	if (kr != KERN_SUCCESS)
 		return kr;
@@ -290,7 +299,7 @@ static kern_return_t sys_task_terminate(const struct trap_args *a)
 {
 	struct task_status st = { .how = TASK_END_KILLED };
 	struct task *task;
-	kern_return_t kr = lookup_task(a->a[0], &task);
+	kern_return_t kr = lookup_task_any(a->a[0], &task);
 
 	if (kr != KERN_SUCCESS)
 		return kr;

@@ -50,6 +50,39 @@ void test_invalid_handles_are_refused(void)
 	EXPECT_KR(KERN_INVALID_NAME, mk_task_wait(t, &st, 0));
 }
 
+/*
+ * A task that has ended keeps its status for task_wait, but its address
+ * and port spaces are gone: every trap that would act on them is refused
+ * with KERN_TERMINATED (it used to dereference the released map and stop
+ * the kernel), while waiting on it and terminating it again still work.
+ */
+void test_traps_on_an_ended_task_are_refused(void)
+{
+	mach_port_name_t t = guest_spawn_helper("exit0", NULL), name;
+	struct pmap_footprint_info fp;
+	struct vm_region_info region;
+	struct vm_debug_info debug;
+	struct task_status st;
+	vm_address_t addr = 0x200000000UL;
+	static char stack[256];
+
+	EXPECT_KR(KERN_SUCCESS, mk_task_wait(t, &st, GUEST_TEST_TIMEOUT_MS));
+	EXPECT_EQ(TASK_END_EXITED, st.how);
+	EXPECT_KR(KERN_TERMINATED, mk_vm_allocate(t, &addr, 4096, VM_ALLOC_ANYWHERE));
+	EXPECT_KR(KERN_TERMINATED, mk_vm_deallocate(t, addr, 4096));
+	EXPECT_KR(KERN_TERMINATED, mk_vm_protect(t, addr, 4096, VM_PROT_READ));
+	EXPECT_KR(KERN_TERMINATED, mk_vm_inherit(t, addr, 4096, VM_INHERIT_NONE));
+	EXPECT_KR(KERN_TERMINATED, mk_vm_region(t, &addr, &region));
+	EXPECT_KR(KERN_TERMINATED, mk_vm_debug(t, addr, &debug));
+	EXPECT_KR(KERN_TERMINATED, mk_pmap_footprint(t, &fp));
+	EXPECT_KR(KERN_TERMINATED, mk_task_create(t, 1, &name));
+	EXPECT_KR(KERN_TERMINATED, mk_thread_create(t, NULL, stack + sizeof(stack), NULL, &name));
+	EXPECT_KR(KERN_TERMINATED, mk_port_allocate(t, MACH_PORT_RIGHT_RECEIVE, &name));
+	EXPECT_KR(KERN_SUCCESS, mk_task_wait(t, &st, 0));
+	EXPECT_KR(KERN_SUCCESS, mk_task_terminate(t));
+	EXPECT_KR(KERN_SUCCESS, mk_port_deallocate(MACH_PORT_TASK_SELF, t));
+}
+
 static void put_u16(uint8_t *p, uint16_t v) { memcpy(p, &v, sizeof(v)); }
 static void put_u64(uint8_t *p, uint64_t v) { memcpy(p, &v, sizeof(v)); }
 static uint64_t get_u64(const uint8_t *p) { uint64_t v; memcpy(&v, p, sizeof(v)); return v; }

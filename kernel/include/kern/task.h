@@ -13,6 +13,7 @@
 
 #include <stdint.h>
 #include <mach/kern_return.h>
+#include <mach/port.h>
 #include <mach/types.h>
 #include "kern/deferred.h"
 #include "kern/lock.h"
@@ -57,6 +58,14 @@ kern_return_t task_wait(struct task *task, struct task_status *st, uint64_t time
 void task_thread_gone(struct task *task);
 void task_ref(struct task *task);
 void task_release(struct task *task);
+/*
+ * The task behind a task port name in space, referenced. An ended task
+ * (its address and port spaces released) only if ended_too; otherwise
+ * KERN_TERMINATED.
+ */
+struct ipc_space;
+kern_return_t task_lookup(struct ipc_space *space, mach_port_name_t name, bool ended_too,
+			  struct task **task);
 uint32_t task_count(void);
 void task_set_bootstrap(struct task *task);
 

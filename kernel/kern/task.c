@@ -111,18 +111,6 @@ void task_ref(struct task *task)
 	__atomic_fetch_add(&task->refs, 1, __ATOMIC_RELAXED);
 }
 
-kern_return_t task_lookup(struct ipc_space *space, mach_port_name_t name, bool ended_too,
-			  struct task **task)
-{
-	kern_return_t kr = kobject_lookup(space, name, KOT_TASK, (void **)task);
-
-	if (kr == KERN_SUCCESS && !ended_too && ((*task)->state == TASK_ZOMBIE || !(*task)->map)) {
-		task_release(*task);
-		kr = KERN_TERMINATED;
-	}
-	return kr;
-}
-
 void task_release(struct task *task)
 {
 	if (__atomic_sub_fetch(&task->refs, 1, __ATOMIC_ACQ_REL))

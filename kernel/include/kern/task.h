@@ -16,6 +16,7 @@
 #include <mach/port.h>
 #include <mach/types.h>
 #include "kern/deferred.h"
+#include "kern/kobject.h"
 #include "kern/lock.h"
 #include "kern/sched.h"
 #include "lib/list.h"
@@ -60,12 +61,20 @@ void task_ref(struct task *task);
 void task_release(struct task *task);
 /*
  * The task behind a task port name in space, referenced. An ended task
- * (its address and port spaces released) only if ended_too; otherwise
- * KERN_TERMINATED.
+ * (its address and port spaces released: map is NULL from then on) only
+ * if ended_too; otherwise KERN_TERMINATED. Inline: most traps start here.
  */
-struct ipc_space;
-kern_return_t task_lookup(struct ipc_space *space, mach_port_name_t name, bool ended_too,
-			  struct task **task);
+static inline kern_return_t task_lookup(struct ipc_space *space, mach_port_name_t name,
+					bool ended_too, struct task **task)
+{
+	kern_return_t kr = kobject_lookup(space, name, KOT_TASK, (void **)task);
+
+	if (kr == KERN_SUCCESS && !ended_too && !(*task)->map) {
+		task_release(*task);
+		kr = KERN_TERMINATED;
+	}
+	return kr;
+}
 uint32_t task_count(void);
 void task_set_bootstrap(struct task *task);
 

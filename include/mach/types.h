@@ -114,9 +114,10 @@ struct task_status {
 #define KSTAT_PAGEINS        16  /* pages read back from it */
 #define KSTAT_DEFAULT_PAGER  17  /* DEFAULT_PAGER_KIND_*: which default pager this kernel has */
 #define KSTAT_MSG_OOL        18  /* MSG_OOL_KIND_*: how out-of-line regions travel */
-#define KSTAT_PMAP_REFILLS   19  /* hardware translations reloaded from the pmap without vm_fault (PMAP=hashed) */
-#define KSTAT_PMAP_EVICTIONS 20  /* translations evicted from the full hashed page table (PMAP=hashed) */
-#define KSTAT_PMAP_TRIMS     21  /* times a task's hardware tables were trimmed to their budget (PMAP=hashed) */
+/* PMAP=hashed only (0 with radix tables): */
+#define KSTAT_PMAP_REFILLS   19  /* hardware translations reloaded from the hash, no vm_fault */
+#define KSTAT_PMAP_EVICTIONS 20  /* translations evicted from a full bucket of the hash table */
+#define KSTAT_PMAP_TRIMS     21  /* times a task's hardware tables were trimmed to their budget */
 #define KSTAT_COUNT          22
 
 #define DEFAULT_PAGER_KIND_KERNEL     1   /* PAGER=kernel: in the kernel, no messages */

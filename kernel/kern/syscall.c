@@ -60,7 +60,7 @@ static kern_return_t put_user_name(vm_address_t uaddr, mach_port_name_t name)
 	return vm_copyout(self_map(), &name, uaddr, sizeof(name));
 }
 
-/* The task a port name of the caller denotes, referenced, whatever its state (task_wait, task_terminate). */
+/* The task a caller's port name denotes, referenced, in any state (task_wait, task_terminate). */
 static kern_return_t lookup_task_any(uint64_t name, struct task **task)
 {
 	if (name > UINT32_MAX)

@@ -23,7 +23,7 @@ void pmap_bootstrap(void);                 /* adopt the boot tables, drop the id
 void pmap_init(void);                      /* reverse mappings (after the zone allocator) */
 struct pmap *pmap_kernel(void);
 struct pmap *pmap_create(void);            /* NULL when out of memory */
-void pmap_destroy(struct pmap *p);         /* every translation must be removed first */
+void pmap_destroy(struct pmap *p);         /* the VM layer removed its translations first */
 
 /* Map the page at va to frame pa. VM_PROT_NONE keeps the frame but denies user access. */
 kern_return_t pmap_enter(struct pmap *p, vm_address_t va, uint64_t pa, vm_prot_t prot);

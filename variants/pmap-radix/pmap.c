@@ -73,17 +73,13 @@ struct pmap *pmap_create(void)
 	return p;
 }
 
-/* A translation still there when the tables go (the comm page): forget its reverse mapping. */
-static void pmap_forget_leaf(void *ctx, vm_address_t va, uint64_t pte)
-{
-	pv_remove(ctx, va, pte & PTE_ADDR);
-}
-
 void pmap_destroy(struct pmap *p)
 {
 	if (pmap_is_active(p))
 		pmap_activate(&kernel_pmap);
-	pt_clear_user_tables(p->pml4_pa, pmap_forget_leaf, p, &p->tables, false);
+	/* the VM layer removed its translations; the comm page above its maps is left */
+	pmap_remove(p, USER_SPACE_END, USER_SPACE_END + PAGE_SIZE, NULL, NULL);
+	pt_clear_user_tables(p->pml4_pa, NULL, NULL, &p->tables, false);
 	assert(p->tables.held == 0);
 	page_free(p->pml4_pa);
 	zfree(&pmap_zone, p);

@@ -4,7 +4,7 @@
  *   BENCH samples <benchmark> <parameter> <unit> <v> !<v> ...
  *   BENCH end
  * Only lines between the markers count. <parameter> is a decimal number or
- * "-", <unit> one of insn, cyc-model, cyc, ns, and each of the 1 to 64
+ * "-", <unit> one of insn, cyc-model, cyc, ns, msg, bytes, and each of the 1 to 64
  * values an unsigned 64-bit decimal; a '!' prefix flags a sample disturbed
  * by an interrupt or an idle period: it is counted, never used. Lines for
  * the same (benchmark, parameter, unit) add up. */

@@ -14,7 +14,10 @@
 include mk/variants.mk
 
 VARIANT ?= default
+$(if $(filter $(VARIANT),$(VARIANTS)),,$(error machlab: no variant '$(VARIANT)' (named variants: $(VARIANTS); see make variants)))
 $(foreach axis,$(AXES),$(eval $(axis) ?= $(call variant_axis,$(VARIANT),$(axis))))
+$(foreach axis,$(AXES),$(if $(wildcard variants/$(call axis_folder,$(axis))-$($(axis))/.),,\
+  $(error machlab: $(axis)=$($(axis)) has no folder variants/$(call axis_folder,$(axis))-$($(axis))/ (values: $(call axis_values,$(axis))))))
 # Knobs given without VARIANT name the build after its values.
 VARIANT_NAME := $(if $(filter command line,$(foreach a,$(AXES),$(origin $(a)))),$(call axes_name),$(VARIANT))
 

@@ -123,10 +123,31 @@ void test_trimmed_translations_refill_without_the_vm_fault_path(void)
 	touch_sparse_then_reread(TABLE_SPAN, SPARSE_PAGES);
 }
 
-/* One page per GiB: each needs a page directory too, so the budget fills with upper tables. */
+/*
+ * One page per GiB: each needs a page directory too, so the budget fills
+ * with upper tables and every table goes at once. Then each page is
+ * deallocated and allocated afresh: reading it must give zeros (no
+ * translation of the old frame may survive the trims).
+ */
 void test_hardware_tables_stay_in_budget_one_page_per_gib(void)
 {
+	vm_address_t base = 0;
+
 	touch_sparse_then_reread(DIRECTORY_SPAN, GIB_PAGES);
+	EXPECT_KR(KERN_SUCCESS, mk_vm_allocate(MACH_PORT_TASK_SELF, &base,
+					       GIB_PAGES * DIRECTORY_SPAN, VM_ALLOC_ANYWHERE));
+	for (size_t i = 0; i < GIB_PAGES; i++)
+		*(volatile uint64_t *)(base + i * DIRECTORY_SPAN) = i + 1;
+	for (size_t i = 0; i < GIB_PAGES; i++) {
+		vm_address_t page = base + i * DIRECTORY_SPAN;
+
+		EXPECT_KR(KERN_SUCCESS, mk_vm_deallocate(MACH_PORT_TASK_SELF, page, PAGE));
+		EXPECT_KR(KERN_SUCCESS, mk_vm_allocate(MACH_PORT_TASK_SELF, &page, PAGE,
+						       VM_ALLOC_FIXED));
+		EXPECT_EQ(0, *(volatile uint64_t *)page);
+	}
+	EXPECT_KR(KERN_SUCCESS, mk_vm_deallocate(MACH_PORT_TASK_SELF, base,
+						 GIB_PAGES * DIRECTORY_SPAN));
 }
 
 /*

@@ -57,6 +57,17 @@
 #define HW_TABLE_BUDGET       16      /* hardware table pages a task may hold below its PML4 */
 #define HW_LEAVES_MAX         HW_TABLE_BUDGET   /* page tables a task holds: a FIFO of them */
 #define HW_LEAVES_MIN         4       /* fewer left: upper tables hog the budget, drop them all */
+#define HW_INSN_TABLES_MAX    13      /* tables one instruction may need at once (see below) */
+
+/*
+ * One instruction can need several translations at once: two code pages,
+ * the stack, and two memory operands (movs). In the worst case each sits in
+ * its own 512 GiB region and needs three table pages of its own (the two
+ * code pages share their upper tables): 13. A budget below that could make
+ * their refills take each other's tables forever (a stress run with a
+ * budget of 8 hung in task spawning).
+ */
+_Static_assert(HW_TABLE_BUDGET >= HW_INSN_TABLES_MAX, "the budget must hold one instruction's tables");
 #define PMAP_IDS              4096    /* address-space ids; 0 is the kernel's, never hashed */
 #define HPT_VPN_BITS          36      /* virtual page numbers of user addresses (47-bit) */
 #define PMAP_FLUSH_ALL_PAGES  32      /* above this, reload CR3 instead of invlpg */
@@ -254,16 +265,17 @@ static void hw_make_room(struct pmap *p, size_t missing)
 
 	while (missing > p->tables.spares &&
 	       p->tables.held + missing - p->tables.spares > HW_TABLE_BUDGET) {
+		trimmed = true;
 		if (p->leaf_count <= HW_LEAVES_MIN || !hw_trim_oldest(p)) {
 			hw_trim_all(p);
 			break;
 		}
-		trimmed = true;
 	}
-	if (trimmed && pmap_is_active(p))
+	if (!trimmed)
+		return;
+	if (pmap_is_active(p))
 		write_cr3(p->pml4_pa);           /* the dropped tables' translations leave the TLB */
-	if (trimmed)
-		stats_inc(STAT_PMAP_TRIMS);
+	stats_inc(STAT_PMAP_TRIMS);
 }
 
 /* Put pte at va in p's hardware tables, making room within the budget first. */

@@ -135,7 +135,7 @@ $(HBUILD)/test_%: tests/host/test_%.c $(HARNESS_CHECK) tests/host/harness_check.
 
 # Kernel logic that runs anywhere, tested on the host. tests/host/include
 # shadows the few hardware headers (interrupt flag, port I/O) with no-ops.
-UNIT_KERNEL_SRCS := kernel/vm/page_pool.c kernel/kern/elf.c kernel/kern/zalloc.c \
+UNIT_KERNEL_SRCS := kernel/vm/page_pool.c kernel/kern/elf.c kernel/kern/zalloc.c kernel/kern/ledger.c \
 	kernel/vm/vm_map.c kernel/lib/fmt.c
 UNIT_SRCS   := $(filter-out $(patsubst $(HBUILD)/%,tests/host/%.c,$(HARNESS_TESTS)) $(HARNESS_CHECK),$(wildcard tests/host/*.c))
 UNIT_CFLAGS := -std=c11 -D_DEFAULT_SOURCE $(WARN) -O1 -g -fno-builtin-snprintf -fno-builtin-vsnprintf \

@@ -216,8 +216,8 @@ void bench_default_pager_fault(void)
 		bench_fail("default_pager_fault", "vm_allocate", KERN_RESOURCE_SHORTAGE);
 	for (size_t i = 0; i < PAGEOUT_LIMIT_PAGES; i++)
 		((volatile char *)spacer)[i * PAGE_BYTES] = 5;
-	mk_vm_set_resident_limit(PAGEOUT_LIMIT_PAGES);
-	mk_vm_set_resident_limit(0);
+	mk_vm_set_resident_limit(MACH_PORT_HOST_PRIV, PAGEOUT_LIMIT_PAGES);
+	mk_vm_set_resident_limit(MACH_PORT_HOST_PRIV, 0);
 	count_messages("default_pager_fault", &c);
 	bench_measure("default_pager_fault", BENCH_NO_PARAM, bench_plan_for(3000), read_next, &c);
 	mk_vm_deallocate(MACH_PORT_TASK_SELF, spacer, PAGEOUT_LIMIT_PAGES * PAGE_BYTES);

@@ -29,5 +29,6 @@ typedef int kern_return_t;
 					 * disposition, variant or qlimit, or mod_refs below zero */
 #define KERN_UREFS_OVERFLOW     17  /* too many user references */
 #define KERN_MEMORY_ERROR       18  /* the pager failed, timed out or died */
+#define KERN_NO_ACCESS          19  /* the call changes global state and needs the host privilege port */
 
 #endif

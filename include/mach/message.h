@@ -106,6 +106,8 @@ struct mach_msg_ool {
 #define MACH_SEND_RECEIVE_CYCLE       0x10000011  /* a receive right sent into its own queue */
 #define MACH_SEND_NO_BUFFER           0x1000000b  /* kernel memory exhausted */
 #define MACH_SEND_ABORTED             0x10000012
+#define MACH_SEND_RIGHT_CONSUMED      0x10000013  /* a name is used after an earlier use in the
+							 * same message moved or consumed its right */
 #define MACH_RCV_INVALID_NAME         0x10004002  /* rcv_name is not a receive right or set */
 #define MACH_RCV_TIMED_OUT            0x10004003
 #define MACH_RCV_TOO_LARGE            0x10004004  /* buffer too small; the message stays queued */

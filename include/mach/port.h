@@ -23,6 +23,8 @@ typedef uint32_t mach_port_type_t;
 /* Well-known names every task starts with. */
 #define MACH_PORT_TASK_SELF  1u       /* send right to the task's own task port */
 #define MACH_PORT_BOOTSTRAP  2u       /* send right to the bootstrap name service */
+#define MACH_PORT_HOST_PRIV  3u       /* the bootstrap task (and tasks spawned with MK_SPAWN_HOST_PRIV):
+					 * send right to the host privilege port */
 
 /* Rights (mach_port_right_t), for allocate and mod_refs. */
 #define MACH_PORT_RIGHT_SEND       0

@@ -21,7 +21,7 @@
 #define MK_TRAP_THREAD_RESUME     (-8)  /* (thread) */
 #define MK_TRAP_THREAD_TERMINATE  (-9)  /* (thread) */
 #define MK_TRAP_THREAD_YIELD      (-10) /* () */
-#define MK_TRAP_TASK_SPAWN        (-11) /* (image, size, args, args_len, mach_port_name_t *out): out = task port send right */
+#define MK_TRAP_TASK_SPAWN        (-11) /* (image, size, args, args_len, mach_port_name_t *out, flags): out = task port send right; flags MK_SPAWN_* */
 #define MK_TRAP_TASK_WAIT         (-12) /* (task, struct task_status *, timeout_ms; -1 = forever) */
 #define MK_TRAP_TASK_TERMINATE    (-13) /* (task) */
 #define MK_TRAP_BOOT_MODULE       (-14) /* (index, vm_address_t *addr, size_t *size) */
@@ -49,10 +49,22 @@
 #define MK_TRAP_VM_REGION         (-36) /* (task, vm_address_t *addr, struct vm_region_info *) */
 #define MK_TRAP_VM_DEBUG          (-37) /* (task, addr, struct vm_debug_info *): what backs addr */
 #define MK_TRAP_VM_MAP            (-38) /* (task, vm_address_t *addr, size, memory_object, offset, flags) */
-#define MK_TRAP_VM_SET_RESIDENT_LIMIT (-39) /* (pages): page out above this many object pages; 0: none */
-#define MK_TRAP_SET_DEFAULT_PAGER (-40) /* (port): the caller serves the default pager on it (PAGER=user) */
+#define MK_TRAP_VM_SET_RESIDENT_LIMIT (-39) /* (host, pages): page out above this many object pages; 0: none (privileged) */
+#define MK_TRAP_SET_DEFAULT_PAGER (-40) /* (host, port): the caller serves the default pager on it (PAGER=user; privileged) */
 #define MK_TRAP_PMAP_FOOTPRINT    (-41) /* (task, struct pmap_footprint_info *) */
-#define MK_TRAP_COUNT             41    /* traps are -1 .. -MK_TRAP_COUNT */
+#define MK_TRAP_KERNEL_CHECK      (-42) /* (host, struct kernel_check_info *): walk every IPC space, port and VM object
+					 * and verify their counts; KERN_FAILURE and the first inconsistency if any (privileged) */
+#define MK_TRAP_LEDGER_INFO       (-43) /* (task, struct ledger_info *): what the task's ledger holds and may hold */
+#define MK_TRAP_COUNT             43    /* traps are -1 .. -MK_TRAP_COUNT */
+
+/*
+ * Privileged traps take a send right to the host privilege port as their
+ * first argument and fail with KERN_NO_ACCESS without one. Only the
+ * bootstrap task holds it at start (MACH_PORT_HOST_PRIV); it may pass it on
+ * like any right, or give it to a child with MK_SPAWN_HOST_PRIV.
+ */
+#define MK_SPAWN_HOST_PRIV 0x1  /* task_spawn: the child gets the caller's host right at MACH_PORT_HOST_PRIV */
+#define MK_SPAWN_FLAGS     0x1  /* every flag task_spawn knows */
 
 #define MK_THREAD_PRIORITY_MIN     0
 #define MK_THREAD_PRIORITY_DEFAULT 16

@@ -120,6 +120,39 @@ struct task_status {
 #define KSTAT_PMAP_TRIMS     21  /* times a task's hardware tables were trimmed to their budget */
 #define KSTAT_COUNT          22
 
+/* What mk_kernel_check found (MK_TRAP_KERNEL_CHECK): what it walked, and the first inconsistency. */
+struct kernel_check_info {
+	uint64_t spaces;            /* IPC spaces walked (the kernel's included) */
+	uint64_t entries;           /* names in them */
+	uint64_t ports;             /* ports and port sets reached */
+	uint64_t messages;          /* messages queued on them */
+	uint64_t objects;           /* VM objects reached from task maps */
+	uint32_t errors;            /* inconsistencies found (0: consistent) */
+	uint32_t reserved;
+	char first_error[128];      /* the first one, in words (NUL-terminated) */
+};
+
+/*
+ * A ledger (MK_TRAP_LEDGER_INFO): what a group of tasks holds of each
+ * kernel resource, and its limit. A task created by a holder of the host
+ * privilege port gets a ledger of its own; any other task shares its
+ * creator's, so a task and everything it creates are bounded together.
+ */
+#define LEDGER_TASKS         0   /* tasks (zombies included, until their port goes) */
+#define LEDGER_THREADS       1   /* threads */
+#define LEDGER_PORTS         2   /* ports and port sets created */
+#define LEDGER_MESSAGES      3   /* messages queued or in transit, kernel notices included */
+#define LEDGER_MESSAGE_BYTES 4   /* their in-line bytes */
+#define LEDGER_OOL_BYTES     5   /* out-of-line bytes in transit */
+#define LEDGER_MAP_ENTRIES   6   /* address-map entries */
+#define LEDGER_NAMES         7   /* name-table slots of the tasks' IPC spaces (they bound the rights held) */
+#define LEDGER_COUNT         8
+struct ledger_info {
+	uint64_t held[LEDGER_COUNT];
+	uint64_t limit[LEDGER_COUNT];
+	uint64_t refused;           /* charges refused so far */
+};
+
 #define DEFAULT_PAGER_KIND_KERNEL     1   /* PAGER=kernel: in the kernel, no messages */
 #define DEFAULT_PAGER_KIND_USER_NONE  2   /* PAGER=user: no default pager task registered yet */
 #define DEFAULT_PAGER_KIND_USER       3   /* PAGER=user: a task serves it (mk_set_default_pager) */

@@ -21,5 +21,18 @@
 #define USER_ANYWHERE_START      0x0000100000000000UL /* where ANYWHERE allocation starts */
 #define CONSOLE_WRITE_MAX_BYTES  4096       /* longest console_write */
 #define BOOT_MODULES_MAX         16         /* boot modules the kernel keeps */
+#define VM_RESIDENT_LIMIT_MIN_PAGES 16      /* smallest resident-page limit vm_set_resident_limit takes */
+
+/* Ledgers (kern/ledger.c): what one task and everything it creates may hold. */
+#define LEDGER_TASKS_MAX         64         /* tasks */
+#define LEDGER_THREADS_MAX       256        /* threads (16 KiB of kernel stack each) */
+#define LEDGER_PORTS_MAX         16384      /* ports and port sets */
+#define LEDGER_MESSAGES_MAX      1024       /* messages queued or in transit, kernel notices included */
+#define LEDGER_MESSAGE_BYTES_MAX (8UL << 20) /* their in-line bytes */
+#define LEDGER_OOL_BYTES_MAX     (256UL << 20) /* out-of-line bytes in transit */
+#define LEDGER_MAP_ENTRIES_MAX   16384      /* address-map entries */
+#define LEDGER_NAMES_MAX         32768      /* name-table slots of IPC spaces (16 bytes each) */
+#define LEDGER_GLOBAL_FACTOR     8          /* all ledgers together: this many ledgers' worth */
+#define LEDGER_RESERVE_FACTOR    2          /* of which this many only privileged ledgers may use */
 
 #endif

@@ -8,6 +8,8 @@
  */
 #include "kern/ipc_space.h"
 #include "kern/kprintf.h"
+#include "kern/ledger.h"
+#include "kern/task.h"
 #include "kern/msg.h"
 #include "kern/zalloc.h"
 #include "lib/string.h"
@@ -42,7 +44,12 @@ static void ipc_entry_recycle(struct ipc_space *space, struct ipc_entry *e)
 	zfree(&entry_zone, e);
 }
 
-/* Double the table and chain the new names onto the free list. */
+/*
+ * Double the table and chain the new names onto the free list. The table's
+ * slots are what the space's ledger is charged for (LEDGER_NAMES): they
+ * bound its entries too, and a name asked for far beyond the names in use
+ * cannot make the table big for free.
+ */
 static kern_return_t ipc_space_grow(struct ipc_space *space)
 {
 	uint32_t cap = space->capacity ? space->capacity * 2 : IPC_SPACE_INITIAL_NAMES;
@@ -50,9 +57,13 @@ static kern_return_t ipc_space_grow(struct ipc_space *space)
 
 	if (cap > IPC_SPACE_NAMES_MAX)
 		return KERN_NO_SPACE;
-	slots = kmem_alloc(cap * sizeof(*slots));
-	if (!slots)
+	if (ledger_charge(space->ledger, LEDGER_NAMES, cap - space->capacity) != KERN_SUCCESS)
 		return KERN_RESOURCE_SHORTAGE;
+	slots = kmem_alloc(cap * sizeof(*slots));
+	if (!slots) {
+		ledger_credit(space->ledger, LEDGER_NAMES, cap - space->capacity);
+		return KERN_RESOURCE_SHORTAGE;
+	}
 	if (space->slots) {
 		memcpy(slots, space->slots, space->capacity * sizeof(*slots));
 		kmem_free(space->slots, space->capacity * sizeof(*slots));
@@ -73,6 +84,7 @@ struct ipc_space *ipc_space_create(struct task *task)
 	if (!space)
 		return NULL;
 	space->task = task;
+	space->ledger = task ? task->ledger : NULL;
 	space->active = true;
 	if (ipc_space_grow(space) != KERN_SUCCESS) {
 		zfree(&space_zone, space);
@@ -179,5 +191,6 @@ void ipc_space_free(struct ipc_space *space)
 	if (space->spare)
 		zfree(&entry_zone, space->spare);
 	kmem_free(space->slots, space->capacity * sizeof(*space->slots));
+	ledger_credit(space->ledger, LEDGER_NAMES, space->capacity);
 	zfree(&space_zone, space);
 }

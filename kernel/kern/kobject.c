@@ -111,17 +111,23 @@ void kobject_port_destroyed(struct port *p)
 		((struct task *)obj)->self_port = NULL;
 	else if (type == KOT_THREAD)
 		((struct thread *)obj)->self_port = NULL;
-	else
+	else if (type == KOT_MEMORY_CONTROL)
 		((struct vm_object *)obj)->control = NULL;
 	kobject_obj_release(type, obj);
 }
 
-/* Insert a new send right to p into space; returns the name (0 if none could be made). */
-mach_port_name_t kobject_give_send(struct ipc_space *space, struct port *p)
+/* Insert a new send right to p into space at name want (0: any); returns the name (0 if none could be made). */
+mach_port_name_t kobject_give_send_at(struct ipc_space *space, struct port *p,
+				      mach_port_name_t want)
 {
 	port_ref(p);
 	port_send_right_add(p);
-	return ipc_right_insert(space, p, MSG_RIGHT_SEND, MACH_PORT_NULL);
+	return ipc_right_insert(space, p, MSG_RIGHT_SEND, want);
+}
+
+mach_port_name_t kobject_give_send(struct ipc_space *space, struct port *p)
+{
+	return kobject_give_send_at(space, p, MACH_PORT_NULL);
 }
 
 kern_return_t kobject_lookup(struct ipc_space *space, mach_port_name_t name,
@@ -145,7 +151,8 @@ kern_return_t kobject_lookup(struct ipc_space *space, mach_port_name_t name,
 
 /*
  * A reply to req (which gives up its reply right): one INLINE item of
- * words, and one PORTS item if send_right (referenced, counted) is given.
+ * words, and one PORTS item if send_right (referenced, counted) is given,
+ * charged to whoever paid for the request.
  */
 struct kmsg *kobject_reply_alloc(struct kmsg *req, const uint32_t *words, uint32_t nwords,
 				 struct port *send_right)
@@ -154,7 +161,7 @@ struct kmsg *kobject_reply_alloc(struct kmsg *req, const uint32_t *words, uint32
 
 	req->reply = NULL;
 	return kmsg_kernel_build(dest, req->reply_type, req->hdr->id + 100, words, nwords, 4,
-				 send_right, NULL);
+				 send_right, NULL, req->ledger);
 }
 
 /* Queue a kernel-made message; a dead destination destroys it (ipc_lock held). */

@@ -12,7 +12,9 @@
 #include "kern/msg.h"
 #include "kern/port.h"
 #include "kern/cpu.h"
+#include "kern/host.h"
 #include "kern/kprintf.h"
+#include "kern/ledger.h"
 #include "kern/sched.h"
 #include "kern/task.h"
 #include "kern/thread.h"
@@ -61,7 +63,7 @@ static void bootstrap_start(void)
 	if (boot_info.nmodules == 0)
 		panic("no boot modules: give the bootstrap program with -initrd");
 	len = bootstrap_args(m->cmdline[0] ? m->cmdline : "bootstrap", args, sizeof(args));
-	kr = task_spawn(&img, args, len, &task);
+	kr = task_spawn(&img, args, len, NULL, true, &task);
 	if (kr != KERN_SUCCESS)
 		panic("cannot start the bootstrap task '%s': error %d", m->cmdline, kr);
 	task_set_bootstrap(task);
@@ -84,6 +86,7 @@ void kmain(uint32_t mbi_phys, uint32_t magic)
 	vm_page_init();
 	default_pager_init();
 	vm_map_init();
+	ledger_init();
 	thread_init();
 	task_init();
 	sched_init();
@@ -93,6 +96,7 @@ void kmain(uint32_t mbi_phys, uint32_t magic)
 	ipc_space_init();
 	msg_init();
 	bootstrap_init();
+	host_init();
 	lapic_init();
 	lapic_timer_start(TIMER_HZ);
 	comm_page_init();

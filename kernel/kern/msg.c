@@ -12,6 +12,10 @@
 #include "kern/msg.h"
 #include "kern/ipc_space.h"
 #include "kern/kprintf.h"
+#include "kern/ledger.h"
+#include "kern/task.h"
+#include "kern/thread.h"
+#include "kern/cpu.h"
 #include "kern/port.h"
 #include "kern/zalloc.h"
 #include "lib/string.h"
@@ -28,32 +32,75 @@ void msg_init(void)
 	zone_init(&kmsg_zone, "kmsg", sizeof(struct kmsg));
 }
 
-/* A message of size bytes; with `zeroed` false the caller must fill every byte. */
-struct kmsg *kmsg_alloc(uint32_t size, bool zeroed)
+/* The ledger of the task the current thread belongs to (NULL for kernel threads). */
+struct ledger *ipc_current_ledger(void)
 {
-	struct kmsg *m = zalloc(&kmsg_zone);
+	struct thread *t = current_thread();
 
-	if (!m)
+	return t && t->task ? t->task->ledger : NULL;
+}
+
+/*
+ * Charge more in-line bytes to m's ledger (the rights and OOL tables), or
+ * its out-of-line bytes; false if the ledger is full.
+ */
+static bool kmsg_charge(struct kmsg *m, int kind, uint64_t amount)
+{
+	if (ledger_charge(m->ledger, kind, amount) != KERN_SUCCESS)
+		return false;
+	if (kind == LEDGER_OOL_BYTES)
+		m->charged_ool += amount;
+	else
+		m->charged_bytes += amount;
+	return true;
+}
+
+/*
+ * A message of size bytes charged to ledger (one message and size bytes,
+ * before any memory is taken); NULL if memory or the ledger is short. With
+ * `zeroed` false the caller must fill every byte.
+ */
+struct kmsg *kmsg_alloc(uint32_t size, bool zeroed, struct ledger *ledger)
+{
+	struct kmsg *m;
+
+	if (ledger_charge(ledger, LEDGER_MESSAGES, 1) != KERN_SUCCESS)
 		return NULL;
-	m->hdr = zeroed ? kmem_alloc(size) : kmem_alloc_uninit(size);
-	if (!m->hdr) {
-		zfree(&kmsg_zone, m);
+	if (ledger_charge(ledger, LEDGER_MESSAGE_BYTES, size) != KERN_SUCCESS) {
+		ledger_credit(ledger, LEDGER_MESSAGES, 1);
+		return NULL;
+	}
+	m = zalloc(&kmsg_zone);
+	if (m)
+		m->hdr = zeroed ? kmem_alloc(size) : kmem_alloc_uninit(size);
+	if (!m || !m->hdr) {
+		if (m)
+			zfree(&kmsg_zone, m);
+		ledger_credit(ledger, LEDGER_MESSAGE_BYTES, size);
+		ledger_credit(ledger, LEDGER_MESSAGES, 1);
 		return NULL;
 	}
 	m->size = m->alloc_bytes = size;
+	m->ledger = ledger;
+	m->charged_bytes = size;
 	list_init(&m->link);
 	return m;
 }
 
-/* Free the message's memory (its rights must be gone or delivered). */
+/* Free the message's memory (its rights must be gone or delivered) and credit its ledger. */
 void kmsg_free(struct kmsg *m)
 {
+	struct ledger *l = m->ledger;
+
 	for (uint32_t i = 0; i < m->nool; i++)
 		if (m->ool[i].copy)
 			vm_map_copy_discard(m->ool[i].copy);
 	kmem_free(m->rights, m->nrights * sizeof(*m->rights));
 	kmem_free(m->ool, m->nool * sizeof(*m->ool));
 	kmem_free(m->hdr, m->alloc_bytes);
+	ledger_credit(l, LEDGER_OOL_BYTES, m->charged_ool);
+	ledger_credit(l, LEDGER_MESSAGE_BYTES, m->charged_bytes);
+	ledger_credit(l, LEDGER_MESSAGES, 1);
 	zfree(&kmsg_zone, m);
 }
 
@@ -208,6 +255,11 @@ mach_msg_return_t msg_check(struct kmsg *m)
 	mr = msg_walk_items(m, false);
 	if (mr != MACH_MSG_SUCCESS)
 		return mr;
+	if (!kmsg_charge(m, LEDGER_MESSAGE_BYTES, m->nrights * sizeof(*m->rights) +
+			 m->nool * sizeof(*m->ool))) {
+		m->nrights = m->nool = 0;            /* no tables to free */
+		return MACH_SEND_NO_BUFFER;
+	}
 	m->rights = m->nrights ? kmem_alloc(m->nrights * sizeof(*m->rights)) : NULL;
 	m->ool = m->nool ? kmem_alloc(m->nool * sizeof(*m->ool)) : NULL;
 	if ((m->nrights && !m->rights) || (m->nool && !m->ool))
@@ -215,9 +267,18 @@ mach_msg_return_t msg_check(struct kmsg *m)
 	return msg_walk_items(m, true);
 }
 
-/* Take a copy of every OOL region of the sender (vm_map_copyin: how, msg_ool.h). */
+/*
+ * Take a copy of every OOL region of the sender (vm_map_copyin: how,
+ * msg_ool.h), after charging their bytes to the message's ledger.
+ */
 mach_msg_return_t msg_copyin_ool(struct kmsg *m, struct vm_map *map)
 {
+	uint64_t bytes = 0;
+
+	for (uint32_t i = 0; i < m->nool; i++)
+		bytes += m->ool[i].size;             /* each <= MACH_MSG_OOL_MAX_BYTES */
+	if (bytes && !kmsg_charge(m, LEDGER_OOL_BYTES, bytes))
+		return MACH_SEND_NO_BUFFER;
 	for (uint32_t i = 0; i < m->nool; i++) {
 		struct msg_ool *o = &m->ool[i];
 		kern_return_t kr;
@@ -452,18 +513,20 @@ mach_msg_return_t msg_copyout(struct kmsg *m, struct ipc_space *space, struct vm
  * A message the kernel makes (ipc_lock held): to dest, whose right of
  * dest_type it takes over, with one INLINE item of n elements of elem_size
  * bytes, then, if send_right is given (referenced and counted), a PORTS item
- * carrying it, and, if ool is given, an OOL item carrying that region. On
- * failure everything given is destroyed and NULL returned.
+ * carrying it, and, if ool is given, an OOL item carrying that region,
+ * charged to ledger (its OOL page is not: a kernel page in transit to a
+ * pager). On failure everything given is destroyed and NULL returned.
  */
 struct kmsg *kmsg_kernel_build(struct port *dest, enum msg_right_type dest_type, int id,
 			       const void *data, uint32_t n, uint8_t elem_size,
-			       struct port *send_right, struct vm_map_copy *ool)
+			       struct port *send_right, struct vm_map_copy *ool,
+			       struct ledger *ledger)
 {
 	uint32_t inline_bytes = (uint32_t)round8((uint64_t)n * elem_size);
 	uint32_t ool_at = HDR_BYTES + sizeof(struct mach_msg_type) + inline_bytes +
 			  (send_right ? sizeof(struct mach_msg_type) + 8 : 0);
 	uint32_t size = ool_at + (ool ? sizeof(struct mach_msg_type) + sizeof(struct mach_msg_ool) : 0);
-	struct kmsg *m = kmsg_alloc(size, true);
+	struct kmsg *m = kmsg_alloc(size, true, ledger);
 	struct msg_right dr = { .port = dest, .type = dest_type };
 	struct msg_right sr = { .port = send_right, .type = MSG_RIGHT_SEND };
 	struct mach_msg_type *t;
@@ -474,7 +537,10 @@ struct kmsg *kmsg_kernel_build(struct port *dest, enum msg_right_type dest_type,
 		m = NULL;
 	}
 	if (!m) {
-		msg_right_destroy(&dr);
+		if (dest_type == MSG_RIGHT_SEND_ONCE)       /* lost: no notice about the notice */
+			port_sonce_right_drop(dest, true);
+		else
+			msg_right_destroy(&dr);
 		msg_right_destroy(&sr);
 		if (ool)
 			vm_map_copy_discard(ool);

@@ -6,11 +6,13 @@
 #include "kern/msg.h"
 #include "kern/port.h"
 
-void notify_send(struct port *notify, int id, mach_port_name_t name)
+bool notify_send(struct port *notify, int id, mach_port_name_t name, struct ledger *ledger)
 {
 	struct kmsg *m = kmsg_kernel_build(notify, MSG_RIGHT_SEND_ONCE, id, &name, 1, 4, NULL,
-					   NULL);
+					   NULL, ledger);
 
-	if (m)                                      /* else out of memory: the notice is lost */
-		ipc_send_kernel(m);
+	if (!m)
+		return false;
+	ipc_send_kernel(m);
+	return true;
 }

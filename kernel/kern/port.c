@@ -11,6 +11,7 @@
 #include "kern/ipc_space.h"
 #include "kern/kobject.h"
 #include "kern/kprintf.h"
+#include "kern/ledger.h"
 #include "kern/msg.h"
 #include "kern/notify.h"
 #include "kern/thread.h"
@@ -51,6 +52,21 @@ struct port *port_alloc(bool is_set)
 	return p;
 }
 
+/* A port charged to ledger (LEDGER_PORTS) until it is freed; NULL if memory or the ledger is short. */
+struct port *port_alloc_charged(bool is_set, struct ledger *ledger)
+{
+	struct port *p;
+
+	if (ledger_charge(ledger, LEDGER_PORTS, 1) != KERN_SUCCESS)
+		return NULL;
+	p = port_alloc(is_set);
+	if (p)
+		p->ledger = ledger;
+	else
+		ledger_credit(ledger, LEDGER_PORTS, 1);
+	return p;
+}
+
 void port_ref(struct port *p)
 {
 	p->refs++;
@@ -64,6 +80,7 @@ void port_release(struct port *p)
 	assert(!p->active || !p->receiver);
 	assert(list_empty(&p->messages) && list_empty(&p->holders));
 	ports_alive--;
+	ledger_credit(p->ledger, LEDGER_PORTS, 1);
 	zfree(&port_zone, p);
 }
 
@@ -119,7 +136,7 @@ void port_send_right_drop(struct port *p)
 		struct port *ns = p->nsrequest;
 
 		p->nsrequest = NULL;
-		notify_send(ns, MACH_NOTIFY_NO_SENDERS, p->receiver_name);
+		notify_send(ns, MACH_NOTIFY_NO_SENDERS, p->receiver_name, NULL);
 	}
 	if (p->kotype != KOT_NONE)
 		kobject_no_senders(p);
@@ -137,7 +154,7 @@ void port_sonce_right_add(struct port *p)
 void port_sonce_right_drop(struct port *p, bool used)
 {
 	if (!used && p->active && !p->is_set && p->kotype == KOT_NONE) {
-		notify_send(p, MACH_NOTIFY_SEND_ONCE, 0);   /* the right travels on */
+		notify_send(p, MACH_NOTIFY_SEND_ONCE, 0, ipc_current_ledger());   /* the right travels on */
 		return;
 	}
 	assert(p->sorights > 0);
@@ -160,7 +177,7 @@ static void port_kill_names(struct port *p)
 
 			ipc_entry_make_dead(e);
 			if (dn)
-				notify_send(dn, MACH_NOTIFY_DEAD_NAME, e->name);
+				notify_send(dn, MACH_NOTIFY_DEAD_NAME, e->name, NULL);
 		} else {
 			ipc_entry_free(e);
 		}

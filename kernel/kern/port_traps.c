@@ -32,7 +32,7 @@ kern_return_t port_allocate(struct ipc_space *space, mach_port_right_t right,
 	f = spin_lock(&ipc_lock);
 	kr = ipc_entry_alloc(space, MACH_PORT_NULL, &e);
 	if (kr == KERN_SUCCESS && right != MACH_PORT_RIGHT_DEAD_NAME) {
-		p = port_alloc(right == MACH_PORT_RIGHT_PORT_SET);
+		p = port_alloc_charged(right == MACH_PORT_RIGHT_PORT_SET, space->ledger);
 		if (!p) {
 			ipc_entry_free(e);
 			kr = KERN_RESOURCE_SHORTAGE;
@@ -236,16 +236,17 @@ kern_return_t port_request_notification(struct ipc_space *space, mach_port_name_
 	so = ne->port;
 	port_ref(so);
 	port_sonce_right_add(so);
-	if (e->type & MACH_PORT_TYPE_DEAD_NAME)        /* already dead: tell at once */
-		notify_send(so, MACH_NOTIFY_DEAD_NAME, name);
-	else {
+	if (e->type & MACH_PORT_TYPE_DEAD_NAME) {      /* already dead: tell at once, at the caller's cost */
+		if (!notify_send(so, MACH_NOTIFY_DEAD_NAME, name, space->ledger))
+			kr = KERN_RESOURCE_SHORTAGE;
+	} else {
 		slot = variant == MACH_NOTIFY_DEAD_NAME ? &e->dnrequest : &e->port->nsrequest;
 		if (*slot)
 			port_sonce_right_drop(*slot, false);
 		*slot = so;
 	}
 	spin_unlock(&ipc_lock, f);
-	return KERN_SUCCESS;
+	return kr;
 }
 
 kern_return_t port_get_attributes(struct ipc_space *space, mach_port_name_t name,

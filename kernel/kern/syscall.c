@@ -12,12 +12,15 @@
 #include "kern/boot_info.h"
 #include "kern/cpu.h"
 #include "kern/ipc_space.h"
+#include "kern/kernel_check.h"
 #include "kern/kobject.h"
+#include "kern/ledger.h"
 #include "kern/mach_msg.h"
 #include "kern/msg.h"
 #include "kern/port_traps.h"
 #include "kern/kprintf.h"
 #include "kern/deferred.h"
+#include "kern/host.h"
 #include "kern/sched.h"
 #include "kern/stats.h"
 #include "kern/task.h"
@@ -48,6 +51,16 @@ static struct task *self_task(void)
 static struct vm_map *self_map(void)
 {
 	return self_task()->map;
+}
+
+/* Does the caller hold a send right to the host privilege port under any name? */
+static bool self_host_priv_held(void)
+{
+	uint64_t f = spin_lock(&ipc_lock);
+	bool held = host_priv_held(self_task()->space);
+
+	spin_unlock(&ipc_lock, f);
+	return held;
 }
 
 static kern_return_t put_user_u64(vm_address_t uaddr, uint64_t v)
@@ -252,18 +265,21 @@ static kern_return_t sys_task_spawn(const struct trap_args *a)
 	size_t args_len = a->a[3];
 	struct task *child;
 	char *args;
+	bool host_priv = a->a[5] & MK_SPAWN_HOST_PRIV;
 	kern_return_t kr = put_user_name(a->a[4], MACH_PORT_NULL);
 
 	if (kr != KERN_SUCCESS)
 		return kr;
-	if (args_len == 0 || args_len > SPAWN_ARGS_MAX_BYTES)
+	if (args_len == 0 || args_len > SPAWN_ARGS_MAX_BYTES || (a->a[5] & ~(uint64_t)MK_SPAWN_FLAGS))
 		return KERN_INVALID_ARGUMENT;
+	if (host_priv && !self_host_priv_held())
+		return KERN_NO_ACCESS;
 	args = kmem_alloc(args_len);
 	if (!args)
 		return KERN_RESOURCE_SHORTAGE;
 	kr = vm_copyin(self_map(), a->a[2], args, args_len);
 	if (kr == KERN_SUCCESS)
-		kr = task_spawn(&img, args, args_len, &child);
+		kr = task_spawn(&img, args, args_len, self_task(), host_priv, &child);
 	kmem_free(args, args_len);
 	if (kr != KERN_SUCCESS)
 		return kr;
@@ -567,13 +583,17 @@ static kern_return_t sys_vm_inherit(const struct trap_args *a)
 static kern_return_t sys_task_create(const struct trap_args *a)
 {
 	struct task *parent, *child;
+	struct ledger *ledger;
 	kern_return_t kr = put_user_name(a->a[2], MACH_PORT_NULL);
 
 	if (kr == KERN_SUCCESS)
 		kr = lookup_task(a->a[0], &parent);
 	if (kr != KERN_SUCCESS)
 		return kr;
-	child = task_create(parent->name);
+	ledger = task_child_ledger(self_task(), false);
+	child = ledger ? task_create(parent->name, ledger) : NULL;
+	if (ledger)
+		ledger_release(ledger);
 	if (!child)
 		kr = KERN_RESOURCE_SHORTAGE;
 	else if (a->a[1])
@@ -639,6 +659,34 @@ static kern_return_t sys_pmap_footprint(const struct trap_args *a)
 	return vm_copyout(self_map(), &info, a->a[1], sizeof(info));
 }
 
+/* What the task's ledger holds and may hold (any task: ended ones too, their ledger lives on). */
+static kern_return_t sys_ledger_info(const struct trap_args *a)
+{
+	struct ledger_info info;
+	struct task *task;
+	kern_return_t kr = lookup_task_any(a->a[0], &task);
+
+	if (kr != KERN_SUCCESS)
+		return kr;
+	ledger_info_get(task->ledger, &info);
+	task_release(task);
+	return vm_copyout(self_map(), &info, a->a[1], sizeof(info));
+}
+
+/* Walk the kernel's IPC and VM state and check its counts (privileged: it reads everything). */
+static kern_return_t sys_kernel_check(const struct trap_args *a)
+{
+	struct kernel_check_info info;
+	kern_return_t kr = host_priv_check(self_task()->space, a->a[0]);
+
+	if (kr != KERN_SUCCESS)
+		return kr;
+	kr = kernel_check(&info);
+	if (vm_copyout(self_map(), &info, a->a[1], sizeof(info)) != KERN_SUCCESS)
+		return KERN_INVALID_ADDRESS;
+	return kr;
+}
+
 /* Take a send right (copied) to the caller's port at name. */
 static kern_return_t take_send_right(mach_port_name_t name, struct port **out)
 {
@@ -696,15 +744,26 @@ static kern_return_t sys_vm_map(const struct trap_args *a)
  * machine under memory pressure without booting it with less RAM, and page
  * out down to the new limit before returning. A user-level default pager
  * takes a few pages at a time (the laundry): send them and let it run
- * until a round pages nothing out.
+ * until a round pages nothing out (each round sends at least one page to a
+ * store of bounded size, so the rounds are bounded too). The limit is
+ * global: it takes the host privilege port, and a limit below
+ * VM_RESIDENT_LIMIT_MIN_PAGES (what one instruction may need at once, with
+ * room to spare) or above the machine's pages is refused.
  */
 static kern_return_t sys_vm_set_resident_limit(const struct trap_args *a)
 {
+	kern_return_t kr = host_priv_check(self_task()->space, a->a[0]);
+	uint64_t pages = a->a[1];
+
+	if (kr != KERN_SUCCESS)
+		return kr;
+	if (pages && (pages < VM_RESIDENT_LIMIT_MIN_PAGES || pages > page_total_count()))
+		return KERN_INVALID_ARGUMENT;
 	for (;;) {
 		uint64_t f = spin_lock(&vm_lock);
 		uint32_t n = 0;
 
-		vm_resident_limit = a->a[0];
+		vm_resident_limit = pages;
 		while (default_pager_pressure() && default_pager_pageout_one())
 			n++;
 		spin_unlock(&vm_lock, f);
@@ -715,13 +774,15 @@ static kern_return_t sys_vm_set_resident_limit(const struct trap_args *a)
 	}
 }
 
-/* The caller becomes the default pager (PAGER=user), served on the port it names. */
+/* The caller becomes the default pager (PAGER=user), served on the port it names (privileged). */
 static kern_return_t sys_set_default_pager(const struct trap_args *a)
 {
 	struct port *pager;
-	kern_return_t kr = a->a[0] > UINT32_MAX ? KERN_INVALID_NAME :
-			   take_send_right((mach_port_name_t)a->a[0], &pager);
+	kern_return_t kr = host_priv_check(self_task()->space, a->a[0]);
 
+	if (kr == KERN_SUCCESS)
+		kr = a->a[1] > UINT32_MAX ? KERN_INVALID_NAME :
+		     take_send_right((mach_port_name_t)a->a[1], &pager);
 	if (kr != KERN_SUCCESS)
 		return kr;
 	kr = dp_register(self_map(), pager);
@@ -779,6 +840,8 @@ static const trap_fn trap_table[MK_TRAP_COUNT + 1] = {
 	[-MK_TRAP_VM_SET_RESIDENT_LIMIT] = sys_vm_set_resident_limit,
 	[-MK_TRAP_SET_DEFAULT_PAGER]  = sys_set_default_pager,
 	[-MK_TRAP_PMAP_FOOTPRINT]     = sys_pmap_footprint,
+	[-MK_TRAP_KERNEL_CHECK]       = sys_kernel_check,
+	[-MK_TRAP_LEDGER_INFO]        = sys_ledger_info,
 };
 
 /* A system call of a foreign ABI from a task with no emulation vector. */

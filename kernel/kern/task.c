@@ -11,8 +11,10 @@
 #include "kern/bootstrap.h"
 #include "kern/comm_page.h"
 #include "kern/elf.h"
+#include "kern/host.h"
 #include "kern/ipc_space.h"
 #include "kern/kobject.h"
+#include "kern/ledger.h"
 #include "kern/msg.h"
 #include "kern/kprintf.h"
 #include "kern/thread.h"
@@ -65,14 +67,45 @@ static bool task_ports_init(struct task *task)
 	return ok;
 }
 
-/* An empty task (no threads, empty address space) holding one reference for the caller. */
-struct task *task_create(const char *name)
+/*
+ * The ledger a task made by creator gets (referenced): a new one when the
+ * kernel or a holder of the host privilege port creates it (privileged if
+ * the child gets the host right too), else the creator's own.
+ */
+struct ledger *task_child_ledger(struct task *creator, bool host_priv)
 {
-	struct task *task = zalloc(&task_zone);
+	bool own = !creator;
+	uint64_t f;
+
+	if (creator) {
+		f = spin_lock(&ipc_lock);
+		own = creator->space && host_priv_held(creator->space);
+		spin_unlock(&ipc_lock, f);
+	}
+	if (own)
+		return ledger_create(host_priv);
+	ledger_ref(creator->ledger);
+	return creator->ledger;
+}
+
+/*
+ * An empty task (no threads, empty address space) holding one reference for
+ * the caller, charged to ledger (the task takes its own reference); NULL if
+ * memory or the ledger's task limit is short.
+ */
+struct task *task_create(const char *name, struct ledger *ledger)
+{
+	struct task *task;
 	struct pmap *pmap;
 
-	if (!task)
+	if (ledger_charge(ledger, LEDGER_TASKS, 1) != KERN_SUCCESS)
 		return NULL;
+	task = zalloc(&task_zone);
+	if (!task) {
+		ledger_credit(ledger, LEDGER_TASKS, 1);
+		return NULL;
+	}
+	task->ledger = ledger;          /* the space charges its names to it */
 	pmap = pmap_create();
 	if (pmap && comm_page_map(pmap) != KERN_SUCCESS) {
 		pmap_destroy(pmap);
@@ -86,8 +119,11 @@ struct task *task_create(const char *name)
 		else if (pmap)
 			pmap_destroy(pmap);
 		zfree(&task_zone, task);
+		ledger_credit(ledger, LEDGER_TASKS, 1);
 		return NULL;
 	}
+	ledger_ref(ledger);
+	task->map->ledger = ledger;
 	strncpy_z(task->name, name, sizeof(task->name));
 	task->id = __atomic_fetch_add(&next_task_id, 1, __ATOMIC_RELAXED);
 	task->lock = (spinlock_t)SPINLOCK_INIT;
@@ -118,6 +154,8 @@ void task_release(struct task *task)
 	assert(task->state == TASK_ZOMBIE);
 	__atomic_fetch_sub(&tasks_alive, 1, __ATOMIC_RELAXED);
 	ipc_space_free(task->space);
+	ledger_credit(task->ledger, LEDGER_TASKS, 1);
+	ledger_release(task->ledger);
 	zfree(&task_zone, task);
 }
 
@@ -314,15 +352,18 @@ static const char *spawn_task_name(const char *argv0)
 
 /*
  * Create a task running the ELF image img with arguments args (args_len
- * bytes of NUL-terminated strings; the first names the task). Everything
- * checkable is checked before the task exists.
+ * bytes of NUL-terminated strings; the first names the task), with a send
+ * right to the host privilege port at MACH_PORT_HOST_PRIV if host_priv,
+ * on behalf of creator (NULL: the kernel; see task_child_ledger).
+ * Everything checkable is checked before the task exists.
  */
 kern_return_t task_spawn(const struct image_source *img, const char *args, size_t args_len,
-			 struct task **out)
+			 struct task *creator, bool host_priv, struct task **out)
 {
 	size_t argc = spawn_args_count(args, args_len);
 	size_t head_len = img->size < ELF_HEADER_BYTES ? img->size : ELF_HEADER_BYTES;
 	struct elf_image elf;
+	struct ledger *ledger;
 	const char *why = "";
 	uint64_t rsp, argv;
 	struct task *task;
@@ -345,9 +386,19 @@ kern_return_t task_spawn(const struct image_source *img, const char *args, size_
 			kprintf("machlab: task_spawn('%s'): bad image: %s\n", args, why);
 		return kr;
 	}
-	task = task_create(spawn_task_name(args));
+	ledger = task_child_ledger(creator, host_priv);
+	task = ledger ? task_create(spawn_task_name(args), ledger) : NULL;
+	if (ledger)
+		ledger_release(ledger);
 	if (!task)
 		return KERN_RESOURCE_SHORTAGE;
+	if (host_priv) {
+		uint64_t f = spin_lock(&ipc_lock);
+
+		if (!host_priv_give(task->space, MACH_PORT_HOST_PRIV))
+			kr = KERN_RESOURCE_SHORTAGE;
+		spin_unlock(&ipc_lock, f);
+	}
 	for (size_t i = 0; i < elf.nsegs && kr == KERN_SUCCESS; i++)
 		kr = task_load_segment(task, img, &elf.segs[i]);
 	if (kr == KERN_SUCCESS)

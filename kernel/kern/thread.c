@@ -9,6 +9,7 @@
 #include "kern/cpu.h"
 #include "kern/kobject.h"
 #include "kern/kprintf.h"
+#include "kern/ledger.h"
 #include "kern/deferred.h"
 #include "kern/sched.h"
 #include "kern/task.h"
@@ -71,15 +72,22 @@ static struct thread *thread_alloc(void)
 struct thread *thread_create_user(struct task *task, uint64_t entry, uint64_t stack_top,
 				  uint64_t arg0, uint64_t arg1, kern_return_t *kr)
 {
-	struct thread *t = thread_alloc();
+	struct thread *t;
 	struct trapframe *tf;
 	struct switch_frame *sf;
 	uint64_t f;
 
-	if (!t) {
+	if (ledger_charge(task->ledger, LEDGER_THREADS, 1) != KERN_SUCCESS) {
 		*kr = KERN_RESOURCE_SHORTAGE;
 		return NULL;
 	}
+	t = thread_alloc();
+	if (!t) {
+		ledger_credit(task->ledger, LEDGER_THREADS, 1);
+		*kr = KERN_RESOURCE_SHORTAGE;
+		return NULL;
+	}
+	t->ledger = task->ledger;
 	tf = (struct trapframe *)(t->kstack_top - sizeof(*tf));
 	memset(tf, 0, sizeof(*tf));
 	tf->rip = entry;
@@ -179,6 +187,7 @@ void thread_release(struct thread *t)
 	assert(!t->kstack);
 	if (t->task)
 		task_release(t->task);
+	ledger_credit(t->ledger, LEDGER_THREADS, 1);
 	__atomic_fetch_sub(&threads_alive, 1, __ATOMIC_RELAXED);
 	zfree(&thread_zone, t);
 }

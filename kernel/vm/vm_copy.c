@@ -89,7 +89,7 @@ static kern_return_t vm_copy_enter(struct vm_map *child, struct vm_map_entry *pr
 				   vm_address_t start, vm_address_t end, struct vm_object *obj,
 				   uint64_t offset, bool needs_copy)
 {
-	struct vm_map_entry *e = vm_map_entry_alloc();
+	struct vm_map_entry *e = vm_map_entry_alloc(child);
 
 	if (!e)
 		return KERN_RESOURCE_SHORTAGE;
@@ -313,7 +313,7 @@ kern_return_t vm_map_copyout(struct vm_map *map, struct vm_map_copy *copy, vm_ad
 
 		/* the entry vm_map_allocate made is consumed piece by piece */
 		if (e->end > cur + p->size) {
-			struct vm_map_entry *rest = vm_map_entry_alloc();
+			struct vm_map_entry *rest = vm_map_entry_alloc(map);
 
 			if (!rest) {
 				kr = KERN_RESOURCE_SHORTAGE;

@@ -11,6 +11,7 @@
  */
 #include "vm/vm_map.h"
 #include "vm/vm_object.h"
+#include "kern/ledger.h"
 #include "kern/zalloc.h"
 #include "pmap.h"
 #include "param.h"
@@ -41,7 +42,16 @@ struct vm_map *vm_map_create(struct pmap *pmap, vm_address_t min, vm_address_t m
 	map->min = min;
 	map->max = max;
 	map->pmap = pmap;
+	map->wired = false;
+	map->ledger = NULL;
 	return map;
+}
+
+/* Give back an entry map's ledger was charged for (linked or a spare). */
+static void vm_map_entry_put(struct vm_map *map, struct vm_map_entry *e)
+{
+	zfree(&vm_entry_zone, e);
+	ledger_credit(map->ledger, LEDGER_MAP_ENTRIES, 1);
 }
 
 /* Unlink and free an entry, dropping its object reference (map locked). */
@@ -55,12 +65,20 @@ static void vm_map_entry_free(struct vm_map *map, struct vm_map_entry *e)
 		vm_object_deallocate(e->object);
 		spin_unlock(&vm_lock, f);
 	}
-	zfree(&vm_entry_zone, e);
+	vm_map_entry_put(map, e);
 }
 
-struct vm_map_entry *vm_map_entry_alloc(void)
+/* A new entry for map, charged to its ledger; NULL if memory or the ledger is short. */
+struct vm_map_entry *vm_map_entry_alloc(struct vm_map *map)
 {
-	return zalloc(&vm_entry_zone);
+	struct vm_map_entry *e;
+
+	if (ledger_charge(map->ledger, LEDGER_MAP_ENTRIES, 1) != KERN_SUCCESS)
+		return NULL;
+	e = zalloc(&vm_entry_zone);
+	if (!e)
+		ledger_credit(map->ledger, LEDGER_MAP_ENTRIES, 1);
+	return e;
 }
 
 /* Insert a new entry for [start, end) after `after` (map locked). */
@@ -170,7 +188,7 @@ kern_return_t vm_map_enter(struct vm_map *map, vm_address_t *addr, vm_size_t siz
 	    page_round(size) < size)
 		return KERN_INVALID_ARGUMENT;
 	size = page_round(size);
-	e = zalloc(&vm_entry_zone);
+	e = vm_map_entry_alloc(map);
 	if (!e)
 		return KERN_RESOURCE_SHORTAGE;
 	f = spin_lock(&map->lock);
@@ -182,7 +200,7 @@ kern_return_t vm_map_enter(struct vm_map *map, vm_address_t *addr, vm_size_t siz
 		kr = KERN_NO_SPACE;
 	if (kr != KERN_SUCCESS) {
 		spin_unlock(&map->lock, f);
-		zfree(&vm_entry_zone, e);
+		vm_map_entry_put(map, e);
 		return kr;
 	}
 	e->start = start;
@@ -242,18 +260,18 @@ static void vm_map_clip_range(struct vm_map *map, vm_address_t start, vm_address
 		vm_map_clip(map, e, end, &spare[1]);
 }
 
-static kern_return_t vm_map_spares_get(struct vm_map_entry **spare)
+static kern_return_t vm_map_spares_get(struct vm_map *map, struct vm_map_entry **spare)
 {
-	spare[0] = zalloc(&vm_entry_zone);
-	spare[1] = zalloc(&vm_entry_zone);
+	spare[0] = vm_map_entry_alloc(map);
+	spare[1] = vm_map_entry_alloc(map);
 	return spare[0] && spare[1] ? KERN_SUCCESS : KERN_RESOURCE_SHORTAGE;
 }
 
-static void vm_map_spares_put(struct vm_map_entry **spare)
+static void vm_map_spares_put(struct vm_map *map, struct vm_map_entry **spare)
 {
 	for (int i = 0; i < 2; i++)
 		if (spare[i])
-			zfree(&vm_entry_zone, spare[i]);
+			vm_map_entry_put(map, spare[i]);
 }
 
 kern_return_t vm_map_deallocate(struct vm_map *map, vm_address_t addr, vm_size_t size)
@@ -264,11 +282,11 @@ kern_return_t vm_map_deallocate(struct vm_map *map, vm_address_t addr, vm_size_t
 	uint64_t f;
 
 	if (kr == KERN_SUCCESS)
-		kr = vm_map_spares_get(spare);
+		kr = vm_map_spares_get(map, spare);
 	else
 		spare[0] = spare[1] = NULL;
 	if (kr != KERN_SUCCESS) {
-		vm_map_spares_put(spare);
+		vm_map_spares_put(map, spare);
 		return kr;
 	}
 	f = spin_lock(&map->lock);
@@ -281,7 +299,7 @@ kern_return_t vm_map_deallocate(struct vm_map *map, vm_address_t addr, vm_size_t
 	}
 	pmap_remove(map->pmap, addr, end, NULL, NULL);
 	spin_unlock(&map->lock, f);
-	vm_map_spares_put(spare);
+	vm_map_spares_put(map, spare);
 	return KERN_SUCCESS;
 }
 
@@ -323,9 +341,9 @@ static kern_return_t vm_map_update(struct vm_map *map, vm_address_t addr, vm_siz
 	uint64_t f;
 
 	if (kr == KERN_SUCCESS)
-		kr = vm_map_spares_get(spare);
+		kr = vm_map_spares_get(map, spare);
 	if (kr != KERN_SUCCESS) {
-		vm_map_spares_put(spare);
+		vm_map_spares_put(map, spare);
 		return kr;
 	}
 	f = spin_lock(&map->lock);
@@ -353,7 +371,7 @@ static kern_return_t vm_map_update(struct vm_map *map, vm_address_t addr, vm_siz
 			pmap_protect(map->pmap, addr, end, value);
 	}
 	spin_unlock(&map->lock, f);
-	vm_map_spares_put(spare);
+	vm_map_spares_put(map, spare);
 	return kr;
 }
 

@@ -35,7 +35,9 @@
 
 /*
  * Send the pager a message of words, and a send right and an out-of-line
- * region if given (the message takes both); ipc_lock held.
+ * region if given (the message takes both); ipc_lock held. It is charged to
+ * the task whose fault or call caused it, except what goes to the default
+ * pager (the kernel's own paging, bounded by its store).
  */
 static void pager_send_msg(struct vm_object *obj, int id, const uint64_t *words, uint32_t n,
 			   struct port *right, struct vm_map_copy *copy)
@@ -56,7 +58,8 @@ static void pager_send_msg(struct vm_object *obj, int id, const uint64_t *words,
 	/* what goes to the default pager is how memory comes back: it may use the reserve */
 	if (obj->default_paged && t)
 		t->vm_privileged++;
-	m = kmsg_kernel_build(obj->pager, MSG_RIGHT_SEND, id, words, n, 8, right, copy);
+	m = kmsg_kernel_build(obj->pager, MSG_RIGHT_SEND, id, words, n, 8, right, copy,
+			      obj->default_paged ? NULL : ipc_current_ledger());
 	if (obj->default_paged && t)
 		t->vm_privileged--;
 	if (m) {

@@ -63,7 +63,12 @@ void guest_image(const void **image, size_t *size)
 	*size = len;
 }
 
-/* Build "guest-tests\0mode\0name\0[extra\0]" and spawn it. */
+/*
+ * Build "guest-tests\0mode\0name\0[extra\0]" and spawn it. Test tasks get
+ * the runner's host privilege right (tests set resident limits and check
+ * the kernel); helpers do not, so a helper is an ordinary unprivileged task
+ * with a ledger of its own.
+ */
 static kern_return_t guest_spawn(const char *mode, const char *name, const char *extra,
 				 mach_port_name_t *task)
 {
@@ -82,7 +87,8 @@ static kern_return_t guest_spawn(const char *mode, const char *name, const char 
 		n += len;
 	}
 	guest_image(&image, &size);
-	return mk_task_spawn(image, size, args, n, task);
+	return mk_task_spawn_flags(image, size, args, n, task,
+				   strcmp(mode, "--run") == 0 ? MK_SPAWN_HOST_PRIV : 0);
 }
 
 mach_port_name_t guest_spawn_helper(const char *name, const char *extra)
@@ -170,7 +176,7 @@ static int guest_run_one(const char *name)
 		mk_printf("TEST %s FAIL task_wait: %s\n", name, mk_strerror(kr));
 		return 0;
 	}
-	mk_vm_set_resident_limit(0);       /* a test that set a limit and failed leaves none */
+	mk_vm_set_resident_limit(MACH_PORT_HOST_PRIV, 0);       /* a test that set a limit and failed leaves none */
 	if (st.how == TASK_END_EXITED && st.code == 0) {
 		mk_printf("TEST %s ok\n", name);
 		return 1;

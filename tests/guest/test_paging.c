@@ -52,7 +52,7 @@ void test_paging_under_pressure_loses_no_bytes(void)
 	EXPECT_KR(KERN_SUCCESS, mk_vm_allocate(MACH_PORT_TASK_SELF, &base, REGION_PAGES * PAGE,
 					       VM_ALLOC_ANYWHERE));
 	free_before = mk_kernel_stat(KSTAT_FREE_PAGES);
-	EXPECT_KR(KERN_SUCCESS, mk_vm_set_resident_limit(LIMIT_PAGES));
+	EXPECT_KR(KERN_SUCCESS, mk_vm_set_resident_limit(MACH_PORT_HOST_PRIV, LIMIT_PAGES));
 	w = (volatile uint64_t *)base;
 	for (size_t i = 0; i < REGION_PAGES * PAGE / 8; i++)
 		w[i] = pattern(i);
@@ -61,7 +61,7 @@ void test_paging_under_pressure_loses_no_bytes(void)
 	EXPECT(mk_kernel_stat(KSTAT_PAGEINS) - ins >= REGION_PAGES - LIMIT_PAGES);
 	EXPECT_EQ(0, count_wrong(base, REGION_PAGES));     /* and once more */
 	expect_pager_messages(outs, ins, msgs);
-	EXPECT_KR(KERN_SUCCESS, mk_vm_set_resident_limit(0));
+	EXPECT_KR(KERN_SUCCESS, mk_vm_set_resident_limit(MACH_PORT_HOST_PRIV, 0));
 	EXPECT_KR(KERN_SUCCESS, mk_vm_deallocate(MACH_PORT_TASK_SELF, base, REGION_PAGES * PAGE));
 	free_after = mk_kernel_stat(KSTAT_FREE_PAGES);
 	EXPECT(free_after + 8 >= free_before);            /* frames and slots went back */
@@ -80,7 +80,7 @@ void test_paged_out_memory_survives_copy_on_write(void)
 
 	EXPECT_KR(KERN_SUCCESS, mk_vm_allocate(MACH_PORT_TASK_SELF, &base, REGION_PAGES * PAGE,
 					       VM_ALLOC_ANYWHERE));
-	EXPECT_KR(KERN_SUCCESS, mk_vm_set_resident_limit(LIMIT_PAGES));
+	EXPECT_KR(KERN_SUCCESS, mk_vm_set_resident_limit(MACH_PORT_HOST_PRIV, LIMIT_PAGES));
 	for (size_t i = 0; i < REGION_PAGES * PAGE / 8; i++)
 		((volatile uint64_t *)base)[i] = pattern(i);
 	EXPECT_KR(KERN_SUCCESS, mk_task_create(MACH_PORT_TASK_SELF, 1, &child));
@@ -93,7 +93,7 @@ void test_paged_out_memory_survives_copy_on_write(void)
 		if (((volatile uint64_t *)base)[i] != (i % 512 == 0 ? 0 : pattern(i)))
 			guest_fail(__FILE__, __LINE__, "word %zu: expected 0x%lx got 0x%lx", i,
 				   i % 512 == 0 ? 0 : pattern(i), ((volatile uint64_t *)base)[i]);
-	EXPECT_KR(KERN_SUCCESS, mk_vm_set_resident_limit(0));
+	EXPECT_KR(KERN_SUCCESS, mk_vm_set_resident_limit(MACH_PORT_HOST_PRIV, 0));
 	mk_vm_deallocate(MACH_PORT_TASK_SELF, base, REGION_PAGES * PAGE);
 }
 
@@ -141,8 +141,8 @@ void test_a_miss_on_paged_out_memory_costs_two_messages_or_none(void)
 					       VM_ALLOC_ANYWHERE));
 	for (size_t p = 0; p < MISS_LIMIT_PAGES; p++)
 		((volatile uint64_t *)(spacer + p * PAGE))[0] = p;
-	EXPECT_KR(KERN_SUCCESS, mk_vm_set_resident_limit(MISS_LIMIT_PAGES));
-	EXPECT_KR(KERN_SUCCESS, mk_vm_set_resident_limit(0));
+	EXPECT_KR(KERN_SUCCESS, mk_vm_set_resident_limit(MACH_PORT_HOST_PRIV, MISS_LIMIT_PAGES));
+	EXPECT_KR(KERN_SUCCESS, mk_vm_set_resident_limit(MACH_PORT_HOST_PRIV, 0));
 	EXPECT(mk_kernel_stat(KSTAT_PAGEOUTS) - outs >= MISS_REGION_PAGES);
 	for (size_t p = 0; p < MISS_REGION_PAGES; p++) {
 		uint64_t msgs = mk_kernel_stat(KSTAT_PAGER_MESSAGES);
@@ -176,8 +176,8 @@ void test_paged_out_memory_sent_out_of_line_arrives_intact(void)
 					       VM_ALLOC_ANYWHERE));
 	for (size_t i = 0; i < MISS_REGION_PAGES * PAGE / 8; i++)
 		((volatile uint64_t *)base)[i] = pattern(i);
-	EXPECT_KR(KERN_SUCCESS, mk_vm_set_resident_limit(MISS_LIMIT_PAGES));
-	EXPECT_KR(KERN_SUCCESS, mk_vm_set_resident_limit(0));
+	EXPECT_KR(KERN_SUCCESS, mk_vm_set_resident_limit(MACH_PORT_HOST_PRIV, MISS_LIMIT_PAGES));
+	EXPECT_KR(KERN_SUCCESS, mk_vm_set_resident_limit(MACH_PORT_HOST_PRIV, 0));
 	EXPECT(mk_kernel_stat(KSTAT_PAGEOUTS) - outs >= MISS_REGION_PAGES - MISS_LIMIT_PAGES);
 	port = ipc_ool_send(base, MISS_REGION_PAGES * PAGE, 0);
 	theirs = ipc_ool_receive(port, MISS_REGION_PAGES * PAGE);
@@ -200,12 +200,12 @@ void test_default_pager_cannot_be_replaced(void)
 
 	EXPECT(kind == DEFAULT_PAGER_KIND_KERNEL || kind == DEFAULT_PAGER_KIND_USER);
 	EXPECT_KR(KERN_SUCCESS, mk_port_allocate(MACH_PORT_TASK_SELF, MACH_PORT_RIGHT_RECEIVE, &port));
-	EXPECT_KR(KERN_INVALID_RIGHT, mk_set_default_pager(port));        /* receive right only */
-	EXPECT_KR(KERN_INVALID_NAME, mk_set_default_pager(port + 0x1000));
+	EXPECT_KR(KERN_INVALID_RIGHT, mk_set_default_pager(MACH_PORT_HOST_PRIV, port));        /* receive right only */
+	EXPECT_KR(KERN_INVALID_NAME, mk_set_default_pager(MACH_PORT_HOST_PRIV, port + 0x1000));
 	EXPECT_KR(KERN_SUCCESS, mk_port_insert_right(MACH_PORT_TASK_SELF, port, port,
 						     MACH_MSG_TYPE_MAKE_SEND));
 	EXPECT_KR(kind == DEFAULT_PAGER_KIND_USER ? KERN_NAME_EXISTS : KERN_FAILURE,
-		  mk_set_default_pager(port));
+		  mk_set_default_pager(MACH_PORT_HOST_PRIV, port));
 	EXPECT_EQ(kind, mk_kernel_stat(KSTAT_DEFAULT_PAGER));
 	EXPECT_KR(KERN_SUCCESS, mk_port_destroy(MACH_PORT_TASK_SELF, port));
 }

@@ -1,12 +1,15 @@
 /*
  * fakes.c — host stand-ins for what the kernel files under test call:
  * the page allocator behind zalloc.c (malloc'd pages, counted) and the
- * pmap and page_free behind vm_map.c (which record every call).
+ * pmap and page_free behind vm_map.c (which record every call), and panic.
  */
 #include "vm/vm_object.h"
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include "unit.h"
+#include "kern/kprintf.h"
 #include "kern/zalloc.h"
 #include "param.h"
 #include "pmap.h"
@@ -184,4 +187,17 @@ void vm_object_deallocate(struct vm_object *obj)
 struct vm_object *vm_object_split(struct vm_object *obj, uint64_t at)
 {
 	return vm_object_allocate(obj->size > at ? obj->size - at : 4096);
+}
+
+/* The kernel's panic (ledger.c's assertions): say why and stop the test binary. */
+void panic(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	fprintf(stderr, "panic: ");
+	vfprintf(stderr, fmt, ap);
+	fprintf(stderr, "\n");
+	va_end(ap);
+	abort();
 }

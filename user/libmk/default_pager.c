@@ -169,7 +169,7 @@ int mk_default_pager_run(void)
 	store = (char *)base;
 	for (size_t i = 0; i < DP_STORE_PAGES; i++)      /* resident before it is wired */
 		store[i * DP_PAGE] = 0;
-	if (mk_set_default_pager(port) != KERN_SUCCESS)
+	if (mk_set_default_pager(MACH_PORT_HOST_PRIV, port) != KERN_SUCCESS)
 		return 1;
 	for (;;) {
 		mach_msg_return_t mr = mk_mach_msg(m, MACH_RCV_MSG, 0, sizeof(buf), port, 0);
@@ -225,7 +225,7 @@ kern_return_t mk_default_pager_ensure(const void *image, size_t size, const char
 	if (mk_kernel_stat(KSTAT_DEFAULT_PAGER) != DEFAULT_PAGER_KIND_USER_NONE)
 		return KERN_SUCCESS;
 	len = (size_t)snprintf(args, sizeof(args), "%s%c--default-pager", name, 0) + 1;
-	kr = mk_task_spawn(image, size, args, len, &task);
+	kr = mk_task_spawn_flags(image, size, args, len, &task, MK_SPAWN_HOST_PRIV);
 	if (kr != KERN_SUCCESS)
 		return kr;
 	mk_port_deallocate(MACH_PORT_TASK_SELF, task);

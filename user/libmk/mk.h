@@ -56,6 +56,8 @@ kern_return_t mk_thread_self(mach_port_name_t *out);
 kern_return_t mk_thread_set_priority(mach_port_name_t t, int priority);
 kern_return_t mk_task_spawn(const void *image, size_t size, const char *args, size_t args_len,
 			    mach_port_name_t *out);
+kern_return_t mk_task_spawn_flags(const void *image, size_t size, const char *args,
+				  size_t args_len, mach_port_name_t *out, unsigned long flags);
 kern_return_t mk_task_wait(mach_port_name_t task, struct task_status *st, unsigned long timeout_ms);
 kern_return_t mk_task_terminate(mach_port_name_t task);
 kern_return_t mk_boot_module(unsigned index, vm_address_t *addr, size_t *size);
@@ -73,10 +75,12 @@ kern_return_t mk_vm_region(mach_port_name_t task, vm_address_t *addr, struct vm_
 kern_return_t mk_vm_map(mach_port_name_t task, vm_address_t *addr, vm_size_t size,
 			mach_port_name_t memory_object, uint64_t offset, int flags);
 /* Page out above this many resident object pages (0: no limit): memory pressure for tests. */
-kern_return_t mk_vm_set_resident_limit(uint64_t pages);
+kern_return_t mk_vm_set_resident_limit(mach_port_name_t host, uint64_t pages);
 /* The default pager (PAGER=user): serve it (never returns), register, start one if needed. */
 int mk_default_pager_run(void);
-kern_return_t mk_set_default_pager(mach_port_name_t port);
+kern_return_t mk_set_default_pager(mach_port_name_t host, mach_port_name_t port);
+kern_return_t mk_kernel_check(mach_port_name_t host, struct kernel_check_info *info);
+kern_return_t mk_ledger_info(mach_port_name_t task, struct ledger_info *info);
 kern_return_t mk_default_pager_ensure(const void *image, size_t size, const char *name);
 kern_return_t mk_vm_debug(mach_port_name_t task, vm_address_t addr, struct vm_debug_info *info);
 kern_return_t mk_pmap_footprint(mach_port_name_t task, struct pmap_footprint_info *info);

@@ -86,7 +86,13 @@ kern_return_t mk_thread_set_priority(mach_port_name_t t, int priority)
 kern_return_t mk_task_spawn(const void *image, size_t size, const char *args, size_t args_len,
 			    mach_port_name_t *out)
 {
-	return (kern_return_t)mk_trap(MK_TRAP_TASK_SPAWN, image, size, args, args_len, out);
+	return mk_task_spawn_flags(image, size, args, args_len, out, 0);
+}
+
+kern_return_t mk_task_spawn_flags(const void *image, size_t size, const char *args,
+				  size_t args_len, mach_port_name_t *out, unsigned long flags)
+{
+	return (kern_return_t)mk_trap(MK_TRAP_TASK_SPAWN, image, size, args, args_len, out, flags);
 }
 
 kern_return_t mk_task_wait(mach_port_name_t task, struct task_status *st, unsigned long timeout_ms)
@@ -211,9 +217,9 @@ kern_return_t mk_vm_map(mach_port_name_t task, vm_address_t *addr, vm_size_t siz
 	return (kern_return_t)mk_trap(MK_TRAP_VM_MAP, task, addr, size, memory_object, offset, flags);
 }
 
-kern_return_t mk_vm_set_resident_limit(uint64_t pages)
+kern_return_t mk_vm_set_resident_limit(mach_port_name_t host, uint64_t pages)
 {
-	return (kern_return_t)mk_trap(MK_TRAP_VM_SET_RESIDENT_LIMIT, pages);
+	return (kern_return_t)mk_trap(MK_TRAP_VM_SET_RESIDENT_LIMIT, host, pages);
 }
 
 kern_return_t mk_pmap_footprint(mach_port_name_t task, struct pmap_footprint_info *info)
@@ -221,7 +227,17 @@ kern_return_t mk_pmap_footprint(mach_port_name_t task, struct pmap_footprint_inf
 	return (kern_return_t)mk_trap(MK_TRAP_PMAP_FOOTPRINT, task, info);
 }
 
-kern_return_t mk_set_default_pager(mach_port_name_t port)
+kern_return_t mk_set_default_pager(mach_port_name_t host, mach_port_name_t port)
 {
-	return (kern_return_t)mk_trap(MK_TRAP_SET_DEFAULT_PAGER, port);
+	return (kern_return_t)mk_trap(MK_TRAP_SET_DEFAULT_PAGER, host, port);
+}
+
+kern_return_t mk_kernel_check(mach_port_name_t host, struct kernel_check_info *info)
+{
+	return (kern_return_t)mk_trap(MK_TRAP_KERNEL_CHECK, host, info);
+}
+
+kern_return_t mk_ledger_info(mach_port_name_t task, struct ledger_info *info)
+{
+	return (kern_return_t)mk_trap(MK_TRAP_LEDGER_INFO, task, info);
 }

@@ -16,6 +16,7 @@
 #include "kern/port.h"
 
 struct task;
+struct ledger;
 
 struct ipc_slot {
 	struct ipc_entry *entry;   /* NULL: free */
@@ -30,9 +31,10 @@ struct ipc_space {
 	uint32_t free_head;        /* first free name, 0 if none */
 	uint32_t entries;          /* names in use */
 	struct ipc_entry *spare;   /* a freed entry kept for the next allocation */
+	struct ledger *ledger;     /* its task's: table slots are charged to it (NULL: not charged) */
 };
 
-#define IPC_SPACE_NAMES_MAX (1u << 20)   /* names one space may hold */
+#define IPC_SPACE_NAMES_MAX (1u << 15)   /* names one space may hold (its table: 512 KiB) */
 
 void ipc_space_init(void);
 struct ipc_space *ipc_space_create(struct task *task);

@@ -27,6 +27,8 @@ void kobject_no_senders(struct port *p);
 void kobject_send_right_gone(struct port *p);
 void kobject_port_destroyed(struct port *p);
 mach_port_name_t kobject_give_send(struct ipc_space *space, struct port *p);
+mach_port_name_t kobject_give_send_at(struct ipc_space *space, struct port *p,
+				      mach_port_name_t want);
 
 /* The object behind a send right at name in space, referenced (takes ipc_lock). */
 kern_return_t kobject_lookup(struct ipc_space *space, mach_port_name_t name,

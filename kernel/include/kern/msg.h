@@ -8,6 +8,14 @@
  * in dest/reply. Sending validates everything before any right moves
  * (msg_check, then msg_copyin_rights); receiving turns the rights into
  * names of the receiver (msg_copyout).
+ *
+ * Every message is charged to a ledger (ledger.c) from before its memory
+ * is taken until it is freed: one message, its bytes (with its rights and
+ * OOL tables) and its out-of-line bytes. A user message is charged to its
+ * sender; a kernel-made one to whoever caused it (a reply to the
+ * requester, a send-once notice to the task that destroyed the right), or
+ * to nobody when it is bounded otherwise (dead-name and no-senders notices:
+ * one per request, and requests are bounded by names and ports).
  */
 #ifndef KERN_MSG_H
 #define KERN_MSG_H
@@ -21,6 +29,7 @@ struct port;
 struct ipc_space;
 struct vm_map;
 struct vm_map_copy;
+struct ledger;
 
 /* The type of a right as it travels (what the receiver will get). */
 enum msg_right_type {
@@ -57,9 +66,13 @@ struct kmsg {
 	uint32_t size;                /* bytes in hdr */
 	uint32_t alloc_bytes;
 	struct mach_msg_header *hdr;  /* the message bytes */
+	struct ledger *ledger;        /* who pays for it (NULL: the kernel) */
+	uint64_t charged_bytes;       /* LEDGER_MESSAGE_BYTES: hdr and the rights and OOL tables */
+	uint64_t charged_ool;         /* LEDGER_OOL_BYTES */
 };
 
-struct kmsg *kmsg_alloc(uint32_t size, bool zeroed);
+struct kmsg *kmsg_alloc(uint32_t size, bool zeroed, struct ledger *ledger);
+struct ledger *ipc_current_ledger(void);
 void kmsg_free(struct kmsg *m);
 void kmsg_destroy(struct kmsg *m);                    /* release everything it carries */
 mach_msg_return_t msg_check(struct kmsg *m);          /* format only: sizes, bits, items */
@@ -74,7 +87,8 @@ void msg_right_destroy(struct msg_right *r);
 void msg_init(void);
 struct kmsg *kmsg_kernel_build(struct port *dest, enum msg_right_type dest_type, int id,
 			       const void *data, uint32_t n, uint8_t elem_size,
-			       struct port *send_right, struct vm_map_copy *ool);
+			       struct port *send_right, struct vm_map_copy *ool,
+			       struct ledger *ledger);
 
 
 #endif

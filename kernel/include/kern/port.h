@@ -23,6 +23,7 @@
 #include "lib/list.h"
 
 struct ipc_space;
+struct ledger;
 struct kmsg;
 
 /* What a kernel-served port stands for. */
@@ -31,6 +32,7 @@ enum kobject_type {
 	KOT_TASK,
 	KOT_THREAD,
 	KOT_MEMORY_CONTROL,            /* a memory object's control port (pager replies) */
+	KOT_HOST,                      /* the host privilege port (host.c) */
 };
 
 struct port {
@@ -53,6 +55,7 @@ struct port {
 	enum kobject_type kotype;
 	void *kobject;                 /* referenced task or thread */
 	bool kobject_dead;             /* the object has ended */
+	struct ledger *ledger;         /* charged for it (NULL: the kernel's) */
 };
 
 /* One name in a space and the rights it denotes. */
@@ -71,6 +74,7 @@ extern spinlock_t ipc_lock;
 
 void port_init(void);
 struct port *port_alloc(bool is_set);                 /* one ref for the caller */
+struct port *port_alloc_charged(bool is_set, struct ledger *ledger);
 void port_ref(struct port *p);
 void port_release(struct port *p);
 void port_destroy(struct port *p);                    /* the receive right dies (ipc_lock) */

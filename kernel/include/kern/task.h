@@ -46,14 +46,16 @@ struct task {
 	struct task_status status;     /* valid once state != TASK_ALIVE */
 	struct waitq waiters;          /* task_wait callers (sched_lock) */
 	struct deferred_work abandon;  /* ending it when nothing can reach it any more */
+	struct ledger *ledger;         /* what it and the tasks it creates may hold (ledger.c) */
 };
 
 struct image_source;
 
 void task_init(void);
-struct task *task_create(const char *name);
+struct ledger *task_child_ledger(struct task *creator, bool host_priv);
+struct task *task_create(const char *name, struct ledger *ledger);
 kern_return_t task_spawn(const struct image_source *img, const char *args, size_t args_len,
-			 struct task **out);
+			 struct task *creator, bool host_priv, struct task **out);
 void task_terminate(struct task *task, const struct task_status *why);
 kern_return_t task_wait(struct task *task, struct task_status *st, uint64_t timeout_ms);
 void task_thread_gone(struct task *task);

@@ -42,6 +42,8 @@ enum thread_state {
 	TH_DEAD,         /* exited; waiting to be freed */
 };
 
+struct ledger;
+
 struct thread {
 	uint64_t recover;             /* user_copy's fault exit while it runs (entry.S: offset 0) */
 	struct list sched_link;       /* run queue or wait queue */
@@ -65,6 +67,7 @@ struct thread {
 	struct port *self_port;       /* its thread port, made on first need (ipc_lock) */
 	struct ipc_wait_state ipc;    /* while blocked in mach_msg receive */
 	struct fpu_state fpu;
+	struct ledger *ledger;        /* charged for it (user threads; NULL: kernel) */
 };
 
 void thread_init(void);

@@ -30,6 +30,8 @@ struct vm_map_entry {
 	bool shared;               /* object is mapped by other entries (SHARE inheritance) */
 };
 
+struct ledger;
+
 struct vm_map {
 	spinlock_t lock;
 	struct list entries;
@@ -37,6 +39,7 @@ struct vm_map {
 	vm_address_t min, max;   /* the range entries may occupy */
 	struct pmap *pmap;
 	bool wired;              /* its objects are never paged out (the default pager's) */
+	struct ledger *ledger;   /* its task's: entries are charged to it (NULL: not charged) */
 };
 
 struct vm_map *vm_map_create(struct pmap *pmap, vm_address_t min, vm_address_t max);
@@ -78,7 +81,7 @@ kern_return_t vm_map_region(struct vm_map *map, vm_address_t *addr, struct vm_re
 kern_return_t vm_map_debug(struct vm_map *map, vm_address_t addr, struct vm_debug_info *info);
 
 /* Callers hold map->lock. */
-struct vm_map_entry *vm_map_entry_alloc(void);
+struct vm_map_entry *vm_map_entry_alloc(struct vm_map *map);
 void vm_map_entry_link(struct vm_map *map, struct list *after, struct vm_map_entry *e);
 struct vm_map_entry *vm_map_lookup_locked(struct vm_map *map, vm_address_t addr);
 kern_return_t vm_map_check_range(const struct vm_map *map, vm_address_t addr,

@@ -16,6 +16,12 @@
  *   - sends TERMINATE when the object dies.
  * A fault served this way costs exactly two messages (KSTAT_PAGER_MESSAGES).
  *
+ * The kernel ignores (and counts in KSTAT_PAGER_REPLIES_REFUSED) a reply
+ * that is malformed or whose range is not whole pages inside the object:
+ * offset and length page-aligned, length > 0, offset + length <= the
+ * object's size without overflow, and for SUPPLY and UNAVAILABLE at most
+ * MEMORY_OBJECT_REPLY_MAX_BYTES, so no reply can make the kernel loop long.
+ *
  * Every message body is INLINE items of uint64_t words (and, for INIT a
  * PORTS item with the control right, for DATA_SUPPLY an OOL item). The
  * object id tells objects apart when one pager serves several through one
@@ -39,5 +45,6 @@
 #define MEMORY_OBJECT_DATA_ERROR_ID       2212  /* words: offset, length, error */
 
 #define MEMORY_OBJECT_TIMEOUT_MS          2000  /* a fault waits this long for its pager */
+#define MEMORY_OBJECT_REPLY_MAX_BYTES     (1u << 20)  /* most one SUPPLY or UNAVAILABLE may cover */
 
 #endif

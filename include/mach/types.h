@@ -118,7 +118,8 @@ struct task_status {
 #define KSTAT_PMAP_REFILLS   19  /* hardware translations reloaded from the hash, no vm_fault */
 #define KSTAT_PMAP_EVICTIONS 20  /* translations evicted from a full bucket of the hash table */
 #define KSTAT_PMAP_TRIMS     21  /* times a task's hardware tables were trimmed to their budget */
-#define KSTAT_COUNT          22
+#define KSTAT_PAGER_REPLIES_REFUSED 22  /* pager replies ignored (malformed, or a bad range) */
+#define KSTAT_COUNT          23
 
 /* What mk_kernel_check found (MK_TRAP_KERNEL_CHECK): what it walked, and the first inconsistency. */
 struct kernel_check_info {

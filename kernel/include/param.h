@@ -29,9 +29,9 @@
 #define LEDGER_PORTS_MAX         16384      /* ports and port sets */
 #define LEDGER_MESSAGES_MAX      1024       /* messages queued or in transit, kernel notices included */
 #define LEDGER_MESSAGE_BYTES_MAX (8UL << 20) /* their in-line bytes */
-#define LEDGER_OOL_BYTES_MAX     (256UL << 20) /* out-of-line bytes in transit */
-#define LEDGER_MAP_ENTRIES_MAX   16384      /* address-map entries */
-#define LEDGER_NAMES_MAX         32768      /* name-table slots of IPC spaces (16 bytes each) */
+#define LEDGER_OOL_BYTES_MAX     (32UL << 20) /* out-of-line bytes in transit */
+#define LEDGER_MAP_ENTRIES_MAX   4096       /* address-map entries (maps are sorted lists: operations walk them) */
+#define LEDGER_NAMES_MAX         65536      /* name-table slots of IPC spaces (16 bytes each) */
 #define LEDGER_GLOBAL_FACTOR     8          /* all ledgers together: this many ledgers' worth */
 #define LEDGER_RESERVE_FACTOR    2          /* of which this many only privileged ledgers may use */
 

@@ -25,78 +25,98 @@ static bool ipc_right_receive_cycle(struct port *p, struct port *dest)
 	return false;
 }
 
-/*
- * May space give the right at name with this disposition, given that
- * `prior` earlier uses in the same message moved a right out of it? dest
- * (may be NULL) is where a moved receive right would be queued.
- */
-bool ipc_right_valid(struct ipc_space *space, mach_port_name_t name, int disposition,
-		     uint32_t prior, struct port *dest, bool allow_dead)
+bool ipc_right_state_valid(const struct ipc_right_state *s, int disposition, struct port *dest,
+			   bool allow_dead)
 {
-	struct ipc_entry *e = ipc_entry_lookup(space, name);
-	uint32_t type = e ? e->type : 0;
+	uint32_t type = s->type;
 
-	if (!e || (type & MACH_PORT_TYPE_PORT_SET))
+	if (type == 0 || (type & MACH_PORT_TYPE_PORT_SET))
 		return false;
 	if (type & MACH_PORT_TYPE_DEAD_NAME)           /* travels as MACH_PORT_DEAD */
-		return allow_dead && (disposition == MACH_MSG_TYPE_COPY_SEND ||
-				      disposition == MACH_MSG_TYPE_MOVE_SEND);
+		return allow_dead && s->urefs && (disposition == MACH_MSG_TYPE_COPY_SEND ||
+						  disposition == MACH_MSG_TYPE_MOVE_SEND);
 	switch (disposition) {
 	case MACH_MSG_TYPE_COPY_SEND:
 		return type & MACH_PORT_TYPE_SEND;
 	case MACH_MSG_TYPE_MOVE_SEND:
-		return (type & MACH_PORT_TYPE_SEND) && e->urefs > prior;
+		return (type & MACH_PORT_TYPE_SEND) && s->urefs;
 	case MACH_MSG_TYPE_MOVE_SEND_ONCE:
-		return (type & MACH_PORT_TYPE_SEND_ONCE) && !prior;
+		return type & MACH_PORT_TYPE_SEND_ONCE;
 	case MACH_MSG_TYPE_MAKE_SEND:
 	case MACH_MSG_TYPE_MAKE_SEND_ONCE:
 		return type & MACH_PORT_TYPE_RECEIVE;
 	case MACH_MSG_TYPE_MOVE_RECEIVE:
-		return (type & MACH_PORT_TYPE_RECEIVE) && !prior && !ipc_right_receive_cycle(e->port, dest);
+		return (type & MACH_PORT_TYPE_RECEIVE) && !ipc_right_receive_cycle(s->port, dest);
 	default:
 		return false;
 	}
 }
 
+void ipc_right_state_take(struct ipc_right_state *s, int disposition)
+{
+	if (!s->port) {                                 /* a dead name */
+		if (disposition == MACH_MSG_TYPE_MOVE_SEND && --s->urefs == 0)
+			s->type = 0;
+		return;
+	}
+	switch (disposition) {
+	case MACH_MSG_TYPE_MOVE_SEND:
+		if (--s->urefs == 0)
+			s->type &= ~MACH_PORT_TYPE_SEND;
+		break;
+	case MACH_MSG_TYPE_MOVE_SEND_ONCE:
+		s->type = 0;
+		break;
+	case MACH_MSG_TYPE_MOVE_RECEIVE:
+		s->type &= ~MACH_PORT_TYPE_RECEIVE;
+		break;
+	default:                                        /* copies and makes leave the name as it is */
+		break;
+	}
+}
+
+bool ipc_right_valid(struct ipc_space *space, mach_port_name_t name, int disposition,
+		     struct port *dest, bool allow_dead)
+{
+	struct ipc_entry *e = ipc_entry_lookup(space, name);
+	struct ipc_right_state s = { e ? e->type : 0, e ? e->urefs : 0, e ? e->port : NULL };
+
+	return ipc_right_state_valid(&s, disposition, dest, allow_dead);
+}
+
 /*
  * Take the (validated) right at name out of space; returns its port with a
- * reference, or NULL for a dead name. dest: see ipc_right_valid.
+ * reference, or NULL for a dead name. dest: see ipc_right_state_valid. The
+ * entry changes as ipc_right_state_take says, and goes when nothing is left.
  */
 struct port *ipc_right_take(struct ipc_space *space, mach_port_name_t name, int disposition,
 			    struct port *dest)
 {
 	struct ipc_entry *e = ipc_entry_lookup(space, name);
 	struct port *p = e->port;
+	struct ipc_right_state s = { e->type, e->urefs, p };
 
-	if (!p) {                                       /* a dead name */
-		if (disposition == MACH_MSG_TYPE_MOVE_SEND && --e->urefs == 0)
-			ipc_entry_free(e);
-		return NULL;
-	}
-	port_ref(p);
-	switch (disposition) {
-	case MACH_MSG_TYPE_COPY_SEND:
-	case MACH_MSG_TYPE_MAKE_SEND:
-		port_send_right_add(p);
-		break;
-	case MACH_MSG_TYPE_MAKE_SEND_ONCE:
-		port_sonce_right_add(p);
-		break;
-	case MACH_MSG_TYPE_MOVE_SEND:
-		if (--e->urefs == 0)
-			e->type &= ~MACH_PORT_TYPE_SEND;
-		break;
-	case MACH_MSG_TYPE_MOVE_SEND_ONCE:
-		e->type = 0;
-		break;
-	case MACH_MSG_TYPE_MOVE_RECEIVE:
-		e->type &= ~MACH_PORT_TYPE_RECEIVE;
-		port_set_remove(p);
-		p->receiver = NULL;
-		p->receiver_name = MACH_PORT_NULL;
-		p->transit_dest = dest;
-		port_wake_receivers(p, MACH_RCV_PORT_CHANGED);
-		break;
+	ipc_right_state_take(&s, disposition);
+	e->type = s.type;
+	e->urefs = s.urefs;
+	if (p) {
+		port_ref(p);
+		switch (disposition) {
+		case MACH_MSG_TYPE_COPY_SEND:
+		case MACH_MSG_TYPE_MAKE_SEND:
+			port_send_right_add(p);
+			break;
+		case MACH_MSG_TYPE_MAKE_SEND_ONCE:
+			port_sonce_right_add(p);
+			break;
+		case MACH_MSG_TYPE_MOVE_RECEIVE:
+			port_set_remove(p);
+			p->receiver = NULL;
+			p->receiver_name = MACH_PORT_NULL;
+			p->transit_dest = dest;
+			port_wake_receivers(p, MACH_RCV_PORT_CHANGED);
+			break;
+		}
 	}
 	if (e->type == 0)
 		ipc_entry_free(e);

@@ -334,41 +334,61 @@ static void msg_use(struct kmsg *m, uint32_t i, struct msg_use *u)
 				       m->rights[i - 2].disposition, MACH_SEND_INVALID_RIGHT };
 }
 
-/* Counter of the rights of one kind (MOVE_RECEIVE, _SEND, _SEND_ONCE) this message moves out of e. */
-static uint32_t *msg_moving(struct ipc_entry *e, int disposition)
+/*
+ * The rights at e as the uses checked so far leave them: set up from the
+ * entry itself at the name's first use in the message (ipc_lock held).
+ */
+static struct ipc_right_state msg_check_state(struct ipc_entry *e)
 {
-	if (!e || disposition < MACH_MSG_TYPE_MOVE_RECEIVE ||
-	    disposition > MACH_MSG_TYPE_MOVE_SEND_ONCE)
-		return NULL;
-	return &e->moving[disposition - MACH_MSG_TYPE_MOVE_RECEIVE];
+	if (!e->in_check) {
+		e->in_check = true;
+		e->check_type = e->type;
+		e->check_urefs = e->urefs;
+	}
+	return (struct ipc_right_state){ e->check_type, e->check_urefs, e->port };
 }
 
-/* Is use i valid, given the rights earlier uses already move out of the same name? */
+/*
+ * Is use i valid after the uses before it? Each use is checked against
+ * what the earlier ones leave at its name, and then applied to that, in
+ * the order msg_copyin_rights takes them (destination, reply, items) and
+ * with the same rule (ipc_right_state_take), so copyin can never meet a
+ * right an earlier use consumed. A use the name's own rights would allow
+ * but earlier uses used up is MACH_SEND_RIGHT_CONSUMED.
+ */
 static mach_msg_return_t msg_check_use(struct kmsg *m, struct ipc_space *space, uint32_t i,
 				       struct port *dest)
 {
+	struct ipc_right_state now, before;
 	struct msg_use u;
 	struct ipc_entry *e;
-	uint32_t *moving, prior;
 
 	msg_use(m, i, &u);
 	if (i == 1 && u.disposition == 0)
 		return MACH_MSG_SUCCESS;
 	e = ipc_entry_lookup(space, u.name);
-	moving = msg_moving(e, u.disposition);
-	prior = moving ? (*moving)++ : 0;
-	if (ipc_right_valid(space, u.name, u.disposition, prior, dest, i >= 2))
+	if (!e)
+		return u.error;
+	now = msg_check_state(e);
+	if (ipc_right_state_valid(&now, u.disposition, dest, i >= 2)) {
+		ipc_right_state_take(&now, u.disposition);
+		e->check_type = now.type;
+		e->check_urefs = now.urefs;
 		return MACH_MSG_SUCCESS;
-	if (u.disposition == MACH_MSG_TYPE_MOVE_RECEIVE && e && !prior &&
-	    (e->type & MACH_PORT_TYPE_RECEIVE))
+	}
+	before = (struct ipc_right_state){ e->type, e->urefs, e->port };
+	if (ipc_right_state_valid(&before, u.disposition, dest, i >= 2))
+		return MACH_SEND_RIGHT_CONSUMED;
+	if (u.disposition == MACH_MSG_TYPE_MOVE_RECEIVE && (now.type & MACH_PORT_TYPE_RECEIVE))
 		return MACH_SEND_RECEIVE_CYCLE;
 	return u.error;
 }
 
 /*
- * Check every right the message names against space (ipc_lock held); changes
- * nothing. Moves out of one name are counted in the entry while checking
- * (linear in the number of rights), and the counts are cleared after.
+ * Check every right the message names against space (ipc_lock held);
+ * changes nothing. The state each name is left in by the uses so far is
+ * kept in its entry while checking (linear in the number of rights) and
+ * cleared after.
  */
 mach_msg_return_t msg_check_rights(struct kmsg *m, struct ipc_space *space)
 {
@@ -384,12 +404,12 @@ mach_msg_return_t msg_check_rights(struct kmsg *m, struct ipc_space *space)
 	checked = i;
 	for (i = 0; i < checked; i++) {
 		struct msg_use u;
-		uint32_t *moving;
+		struct ipc_entry *e;
 
 		msg_use(m, i, &u);
-		moving = msg_moving(ipc_entry_lookup(space, u.name), u.disposition);
-		if (moving)
-			*moving = 0;
+		e = ipc_entry_lookup(space, u.name);
+		if (e)
+			e->in_check = false;
 	}
 	return mr;
 }

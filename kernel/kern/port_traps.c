@@ -176,7 +176,7 @@ kern_return_t port_transfer(struct ipc_space *from, mach_port_name_t poly, int d
 		kr = KERN_INVALID_VALUE;
 	else if (!pe)
 		kr = KERN_INVALID_NAME;
-	else if (!ipc_right_valid(from, poly, disposition, 0, NULL, false))
+	else if (!ipc_right_valid(from, poly, disposition, NULL, false))
 		kr = KERN_INVALID_RIGHT;
 	else if (!to->active)
 		kr = KERN_TERMINATED;

@@ -376,6 +376,7 @@ static kern_return_t sys_kernel_stat(const struct trap_args *a)
 	case KSTAT_PMAP_REFILLS:     v = stats_counters[STAT_PMAP_REFILLS]; break;
 	case KSTAT_PMAP_EVICTIONS:   v = stats_counters[STAT_PMAP_EVICTIONS]; break;
 	case KSTAT_PMAP_TRIMS:       v = stats_counters[STAT_PMAP_TRIMS]; break;
+	case KSTAT_PAGER_REPLIES_REFUSED: v = stats_counters[STAT_PAGER_REPLIES_REFUSED]; break;
 	default:                     return KERN_INVALID_ARGUMENT;
 	}
 	return put_user_u64(a->a[1], v);
@@ -693,7 +694,7 @@ static kern_return_t take_send_right(mach_port_name_t name, struct port **out)
 	struct ipc_space *space = self_task()->space;
 	uint64_t f = spin_lock(&ipc_lock);
 	kern_return_t kr = !ipc_entry_lookup(space, name) ? KERN_INVALID_NAME :
-			   !ipc_right_valid(space, name, MACH_MSG_TYPE_COPY_SEND, 0, NULL, false) ?
+			   !ipc_right_valid(space, name, MACH_MSG_TYPE_COPY_SEND, NULL, false) ?
 			   KERN_INVALID_RIGHT : KERN_SUCCESS;
 
 	if (kr == KERN_SUCCESS)

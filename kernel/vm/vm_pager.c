@@ -268,37 +268,61 @@ static const uint64_t *pager_words(struct kmsg *m, uint32_t want)
 	return (const uint64_t *)(t + 1);
 }
 
-/* A pager's answer on obj's control port; anything malformed is ignored. */
-void pager_control_server(struct kmsg *m, struct vm_object *obj)
+/*
+ * Is [offset, offset + len) whole pages inside obj, and no longer than max
+ * bytes? Every range a pager reply names must be (memory_object.h).
+ */
+static bool pager_range_ok(const struct vm_object *obj, uint64_t offset, uint64_t len,
+			   uint64_t max)
+{
+	return !(offset & (PAGE_SIZE - 1)) && !(len & (PAGE_SIZE - 1)) && len && len <= max &&
+	       offset < obj->size && len <= obj->size - offset;
+}
+
+/* Apply one pager reply; false if it is malformed or its range is refused. */
+static bool pager_reply_apply(struct kmsg *m, struct vm_object *obj)
 {
 	const uint64_t *w;
 	uint64_t f;
 
-	stats_inc(STAT_PAGER_MESSAGES);
-	switch (obj ? m->hdr->id : 0) {
+	switch (m->hdr->id) {
 	case MEMORY_OBJECT_DATA_SUPPLY_ID:
-		if ((w = pager_words(m, 1)) && m->nool == 1 && m->ool[0].copy &&
-		    !(w[0] & (PAGE_SIZE - 1)) && vm_map_copy_resident(m->ool[0].copy) == KERN_SUCCESS)
-			pager_fill(obj, w[0], m->ool[0].size, m->ool[0].copy);
-		break;
+		if (!(w = pager_words(m, 1)) || m->nool != 1 || !m->ool[0].copy ||
+		    !pager_range_ok(obj, w[0], m->ool[0].size, MEMORY_OBJECT_REPLY_MAX_BYTES) ||
+		    vm_map_copy_resident(m->ool[0].copy) != KERN_SUCCESS)
+			return false;
+		pager_fill(obj, w[0], m->ool[0].size, m->ool[0].copy);
+		return true;
 	case MEMORY_OBJECT_DATA_UNAVAILABLE_ID:
-		if ((w = pager_words(m, 2)) && !(w[0] & (PAGE_SIZE - 1)) && !obj->default_paged)
-			pager_fill(obj, w[0], w[1], NULL);     /* the default pager keeps every page */
-		break;
+		if (!(w = pager_words(m, 2)) || obj->default_paged ||   /* it keeps every page */
+		    !pager_range_ok(obj, w[0], w[1], MEMORY_OBJECT_REPLY_MAX_BYTES))
+			return false;
+		pager_fill(obj, w[0], w[1], NULL);
+		return true;
 	case MEMORY_OBJECT_DATA_ERROR_ID:
-		if ((w = pager_words(m, 2))) {
-			f = spin_lock(&vm_lock);
-			obj->error_start = w[0];
-			obj->error_end = w[0] + w[1];
-			spin_lock(&sched_lock);
-			waitq_wakeup_all_locked(&obj->waiters, WAIT_AWAKENED);
-			spin_unlock(&sched_lock, 0);
-			spin_unlock(&vm_lock, f);
-		}
-		break;
+		if (!(w = pager_words(m, 2)) || !pager_range_ok(obj, w[0], w[1], obj->size))
+			return false;
+		f = spin_lock(&vm_lock);
+		obj->error_start = w[0];
+		obj->error_end = w[0] + w[1];
+		spin_lock(&sched_lock);
+		waitq_wakeup_all_locked(&obj->waiters, WAIT_AWAKENED);
+		spin_unlock(&sched_lock, 0);
+		spin_unlock(&vm_lock, f);
+		return true;
 	default:
-		break;
+		return false;
 	}
+}
+
+/* A pager's answer on obj's control port; anything malformed or out of range is ignored. */
+void pager_control_server(struct kmsg *m, struct vm_object *obj)
+{
+	uint64_t f;
+
+	stats_inc(STAT_PAGER_MESSAGES);
+	if (!obj || !pager_reply_apply(m, obj))
+		stats_inc(STAT_PAGER_REPLIES_REFUSED);
 	f = spin_lock(&ipc_lock);
 	kmsg_destroy(m);
 	spin_unlock(&ipc_lock, f);

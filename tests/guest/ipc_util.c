@@ -22,6 +22,7 @@ static const struct {
 	{ MACH_SEND_RECEIVE_CYCLE, "send receive cycle" },
 	{ MACH_SEND_NO_BUFFER, "send no buffer" },
 	{ MACH_SEND_ABORTED, "send aborted" },
+	{ MACH_SEND_RIGHT_CONSUMED, "send right consumed" },
 	{ MACH_RCV_INVALID_NAME, "rcv invalid name" },
 	{ MACH_RCV_TIMED_OUT, "rcv timed out" },
 	{ MACH_RCV_TOO_LARGE, "rcv too large" },

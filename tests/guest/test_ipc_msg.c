@@ -548,7 +548,7 @@ static const struct bad_msg_case {
 	{ "unknown ports disposition", spoil_ports_disposition, MACH_SEND_INVALID_TYPE },
 	{ "ports count past the end", spoil_ports_count, MACH_SEND_INVALID_TYPE },
 	{ "ports item names nothing", spoil_ports_unused, MACH_SEND_INVALID_RIGHT },
-	{ "one send uref moved twice", spoil_ports_move_twice, MACH_SEND_INVALID_RIGHT },
+	{ "one send uref moved twice", spoil_ports_move_twice, MACH_SEND_RIGHT_CONSUMED },
 	{ "receive right not held", spoil_ports_receive_not_held, MACH_SEND_INVALID_RIGHT },
 	{ "send right not held", spoil_ports_send_not_held, MACH_SEND_INVALID_RIGHT },
 	{ "OOL region unmapped", spoil_ool_unmapped, MACH_SEND_INVALID_MEMORY },

@@ -23,6 +23,49 @@ static void pager_supply(mach_port_name_t control, uint64_t offset, vm_address_t
 	ipc_send(&m.header);
 }
 
+/* Send the pager reply id with n words to control. */
+static void pager_reply_words(mach_port_name_t control, int32_t id, const uint64_t *w, uint32_t n)
+{
+	struct ipc_buf m;
+
+	ipc_msg_init(&m.header, control, MACH_MSG_TYPE_COPY_SEND, id);
+	ipc_msg_add_inline(&m.header, 8, n, w);
+	ipc_send(&m.header);
+}
+
+/* Ranges no reply may name (the object is PAGER_PAGES pages): each must be ignored. */
+static const struct { int32_t id; uint64_t offset, length; } pager_wild_ranges[] = {
+	{ MEMORY_OBJECT_DATA_UNAVAILABLE_ID, 0, ~0UL - PAGE + 1 },           /* length ~2^64 */
+	{ MEMORY_OBJECT_DATA_UNAVAILABLE_ID, ~0UL - PAGE + 1, 2 * PAGE },     /* offset + length wraps */
+	{ MEMORY_OBJECT_DATA_UNAVAILABLE_ID, 8, PAGE },                       /* unaligned offset */
+	{ MEMORY_OBJECT_DATA_UNAVAILABLE_ID, 0, PAGE + 8 },                   /* unaligned length */
+	{ MEMORY_OBJECT_DATA_UNAVAILABLE_ID, 0, 0 },                          /* nothing */
+	{ MEMORY_OBJECT_DATA_UNAVAILABLE_ID, PAGER_PAGES * PAGE, PAGE },      /* past the end */
+	{ MEMORY_OBJECT_DATA_UNAVAILABLE_ID, 0, (PAGER_PAGES + 1) * PAGE },   /* runs past the end */
+	{ MEMORY_OBJECT_DATA_ERROR_ID, 0, ~0UL - PAGE + 1 },
+	{ MEMORY_OBJECT_DATA_ERROR_ID, ~0UL - PAGE + 1, 2 * PAGE },
+	{ MEMORY_OBJECT_DATA_ERROR_ID, PAGER_PAGES * PAGE, PAGE },
+};
+#define PAGER_WILD_REPLIES (sizeof(pager_wild_ranges) / sizeof(pager_wild_ranges[0]) + 2)
+
+/* Every reply in pager_wild_ranges, then two supplies out of range, before the real answer. */
+static void pager_answer_wild(mach_port_name_t control, uint64_t offset)
+{
+	vm_address_t page = 0;
+
+	for (size_t i = 0; i < sizeof(pager_wild_ranges) / sizeof(pager_wild_ranges[0]); i++) {
+		uint64_t w[3] = { pager_wild_ranges[i].offset, pager_wild_ranges[i].length,
+				  KERN_MEMORY_ERROR };
+
+		pager_reply_words(control, pager_wild_ranges[i].id, w, 3);
+	}
+	if (mk_vm_allocate(MACH_PORT_TASK_SELF, &page, PAGE, VM_ALLOC_ANYWHERE))
+		mk_task_exit(IPC_HELPER_FAILED);
+	pager_supply(control, PAGER_PAGES * PAGE, page, 0);            /* past the end */
+	pager_supply(control, offset + 8, page, 0);                    /* unaligned */
+	pager_supply(control, offset, page, MACH_MSG_OOL_DEALLOCATE);  /* the real one */
+}
+
 /* The helper's answer to a data request, as its mode (argv[3]) says. */
 static void pager_answer(const char *mode, mach_port_name_t control, uint64_t offset)
 {
@@ -33,6 +76,10 @@ static void pager_answer(const char *mode, mach_port_name_t control, uint64_t of
 
 	if (strcmp(mode, "die") == 0)
 		mk_task_exit(0);
+	if (strcmp(mode, "wild") == 0) {
+		pager_answer_wild(control, offset);
+		return;
+	}
 	if (strcmp(mode, "error") == 0) {
 		ipc_msg_init(&m.header, control, MACH_MSG_TYPE_COPY_SEND,
 			     MEMORY_OBJECT_DATA_ERROR_ID);
@@ -134,6 +181,25 @@ void test_external_pager_supplies_pages_with_two_messages_per_fault(void)
 	st = pager_unmap(&s);
 	EXPECT_EQ(TASK_END_EXITED, st.how);
 	EXPECT_EQ(0, st.code);                         /* it got TERMINATE */
+}
+
+/*
+ * A pager that answers every request first with replies whose ranges are
+ * absurd (lengths near 2^64, wrapping or unaligned ranges, ranges past the
+ * object), then properly: the kernel ignores and counts each bad one
+ * (before the fix the first one looped for ever under the VM lock) and
+ * the fault completes with the real data.
+ */
+void test_pager_replies_with_bad_ranges_are_refused(void)
+{
+	struct pager_setup s = pager_map("wild");
+	uint64_t refused = mk_kernel_stat(KSTAT_PAGER_REPLIES_REFUSED);
+
+	for (int n = 0; n < PAGER_PAGES; n++)
+		EXPECT_EQ(PAGER_PATTERN(n), *(volatile uint64_t *)(s.addr + n * PAGE));
+	EXPECT_EQ(PAGER_PAGES * PAGER_WILD_REPLIES,
+		  mk_kernel_stat(KSTAT_PAGER_REPLIES_REFUSED) - refused);
+	EXPECT_EQ(0, pager_unmap(&s).code);
 }
 
 void test_pager_data_unavailable_gives_zeros(void)

@@ -69,6 +69,8 @@ const char *mk_strerror(kern_return_t kr)
 		[KERN_NAME_EXISTS] = "name exists",
 		[KERN_INVALID_VALUE] = "invalid value",
 		[KERN_UREFS_OVERFLOW] = "user references overflow",
+		[KERN_MEMORY_ERROR] = "memory error",
+		[KERN_NO_ACCESS] = "no access (needs the host privilege port)",
 	};
 
 	if (kr < 0 || (size_t)kr >= sizeof(names) / sizeof(names[0]) || !names[kr])

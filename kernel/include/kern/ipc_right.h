@@ -14,12 +14,27 @@ struct ipc_entry;
 struct port;
 
 /*
- * May space give the right at name with this disposition, given that
- * `prior` earlier uses in the same message moved a right out of it? dest
- * (may be NULL) is where a moved receive right would be queued.
+ * The rights at one name: an entry's own, or what the uses a message check
+ * has gone through so far would leave of them (type 0: the name is gone).
  */
+struct ipc_right_state {
+	uint32_t type;                 /* MACH_PORT_TYPE_* bits */
+	uint32_t urefs;
+	struct port *port;             /* NULL for a dead name */
+};
+
+/*
+ * May rights in state s be given with this disposition? dest (may be
+ * NULL) is where a moved receive right would be queued; allow_dead lets a
+ * dead name travel as MACH_PORT_DEAD.
+ */
+bool ipc_right_state_valid(const struct ipc_right_state *s, int disposition, struct port *dest,
+			   bool allow_dead);
+/* What giving a (valid) right with this disposition leaves of s: exactly what ipc_right_take does. */
+void ipc_right_state_take(struct ipc_right_state *s, int disposition);
+/* ipc_right_state_valid for the entry at name in space as it is now. */
 bool ipc_right_valid(struct ipc_space *space, mach_port_name_t name, int disposition,
-		     uint32_t prior, struct port *dest, bool allow_dead);
+		     struct port *dest, bool allow_dead);
 /* Take the validated right out of space: its port, referenced, or NULL for a dead name. */
 struct port *ipc_right_take(struct ipc_space *space, mach_port_name_t name, int disposition,
 			    struct port *dest);

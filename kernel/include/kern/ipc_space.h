@@ -34,7 +34,7 @@ struct ipc_space {
 	struct ledger *ledger;     /* its task's: table slots are charged to it (NULL: not charged) */
 };
 
-#define IPC_SPACE_NAMES_MAX (1u << 15)   /* names one space may hold (its table: 512 KiB) */
+#define IPC_SPACE_NAMES_MAX (1u << 16)   /* names one space may hold (its table: 1 MiB; the ledger bounds it first) */
 
 void ipc_space_init(void);
 struct ipc_space *ipc_space_create(struct task *task);

@@ -67,7 +67,8 @@ struct ipc_entry {
 	struct port *port;             /* the port or set (NULL for a bare dead name) */
 	struct list port_link;         /* in port->holders */
 	struct port *dnrequest;        /* dead-name notification: send-once right to this */
-	uint32_t moving[3];            /* msg_check_rights scratch: rights being moved out */
+	bool in_check;                 /* msg_check_rights scratch: check_type/_urefs are set */
+	uint32_t check_type, check_urefs;  /* what the uses checked so far leave at this name */
 };
 
 extern spinlock_t ipc_lock;

@@ -21,6 +21,7 @@ enum stat_counter {
 	STAT_PMAP_REFILLS,      /* hardware translations reloaded by the pmap alone */
 	STAT_PMAP_EVICTIONS,    /* translations evicted from a full hashed page table */
 	STAT_PMAP_TRIMS,        /* per-task hardware tables trimmed to their budget */
+	STAT_PAGER_REPLIES_REFUSED, /* pager replies ignored: malformed, or a range outside the object */
 	STAT_COUNTERS
 };
 

@@ -147,7 +147,8 @@ struct kernel_check_info {
 #define LEDGER_OOL_BYTES     5   /* out-of-line bytes in transit */
 #define LEDGER_MAP_ENTRIES   6   /* address-map entries */
 #define LEDGER_NAMES         7   /* name-table slots of the tasks' IPC spaces (they bound the rights held) */
-#define LEDGER_COUNT         8
+#define LEDGER_PAGE_TABLES   8   /* hardware page-table pages below the tasks' PML4s */
+#define LEDGER_COUNT         9
 struct ledger_info {
 	uint64_t held[LEDGER_COUNT];
 	uint64_t limit[LEDGER_COUNT];

@@ -32,6 +32,7 @@
 #define LEDGER_OOL_BYTES_MAX     (32UL << 20) /* out-of-line bytes in transit */
 #define LEDGER_MAP_ENTRIES_MAX   4096       /* address-map entries (maps are sorted lists: operations walk them) */
 #define LEDGER_NAMES_MAX         65536      /* name-table slots of IPC spaces (16 bytes each) */
+#define LEDGER_PAGE_TABLES_MAX   4096       /* page-table pages (16 MiB; radix: 8 GiB mapped densely) */
 #define LEDGER_GLOBAL_FACTOR     8          /* all ledgers together: this many ledgers' worth */
 #define LEDGER_RESERVE_FACTOR    2          /* of which this many only privileged ledgers may use */
 

@@ -22,10 +22,17 @@ typedef void (*pmap_unmap_fn)(void *ctx, vm_address_t va, uint64_t pa);
 void pmap_bootstrap(void);                 /* adopt the boot tables, drop the identity map */
 void pmap_init(void);                      /* reverse mappings (after the zone allocator) */
 struct pmap *pmap_kernel(void);
-struct pmap *pmap_create(void);            /* NULL when out of memory */
+struct ledger;
+/* NULL when out of memory; its page-table pages are charged to ledger (LEDGER_PAGE_TABLES) */
+struct pmap *pmap_create(struct ledger *ledger);
 void pmap_destroy(struct pmap *p);         /* the VM layer removed its translations first */
 
-/* Map the page at va to frame pa. VM_PROT_NONE keeps the frame but denies user access. */
+/*
+ * Map the page at va to frame pa. VM_PROT_NONE keeps the frame but denies
+ * user access. KERN_RESOURCE_SHORTAGE: no frame for a table (paging one
+ * out may help); KERN_NO_SPACE: the task's ledger holds all the page-table
+ * pages it may (nothing but unmapping helps).
+ */
 kern_return_t pmap_enter(struct pmap *p, vm_address_t va, uint64_t pa, vm_prot_t prot);
 void pmap_remove(struct pmap *p, vm_address_t start, vm_address_t end,
 		 pmap_unmap_fn fn, void *ctx);

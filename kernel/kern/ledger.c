@@ -4,7 +4,7 @@
  * Every task has a ledger. A task created by a holder of the host privilege
  * port gets a new one; any other task shares its creator's, so a task and
  * everything it creates (tasks, threads, ports, queued messages and kernel
- * notices, out-of-line data in transit, map entries, names) are bounded together
+ * notices, out-of-line data in transit, map entries, names, page tables) are bounded together
  * and a task cannot escape its limits by spawning helpers. An object
  * remembers the ledger it was charged to and credits it when it goes, so
  * a ledger lives while a task uses it (refs) or anything is charged to it.
@@ -32,6 +32,7 @@ static const uint64_t ledger_limits[LEDGER_COUNT] = {
 	[LEDGER_OOL_BYTES]     = LEDGER_OOL_BYTES_MAX,
 	[LEDGER_MAP_ENTRIES]   = LEDGER_MAP_ENTRIES_MAX,
 	[LEDGER_NAMES]         = LEDGER_NAMES_MAX,
+	[LEDGER_PAGE_TABLES]   = LEDGER_PAGE_TABLES_MAX,
 };
 
 static struct zone ledger_zone;

@@ -106,7 +106,7 @@ struct task *task_create(const char *name, struct ledger *ledger)
 		return NULL;
 	}
 	task->ledger = ledger;          /* the space charges its names to it */
-	pmap = pmap_create();
+	pmap = pmap_create(ledger);
 	if (pmap && comm_page_map(pmap) != KERN_SUCCESS) {
 		pmap_destroy(pmap);
 		pmap = NULL;

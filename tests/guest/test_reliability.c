@@ -571,3 +571,50 @@ void test_one_task_exhausting_each_resource_cannot_stop_another(void)
 	expect_stat_settles(KSTAT_THREADS, threads, "threads");
 	expect_stat_settles(KSTAT_FREE_PAGES, free_pages, "free pages");
 }
+
+#define TABLE_HOG_STRIDE   (2UL << 20)    /* one page per page table's span */
+#define TABLE_HOG_TOUCHES  8192           /* twice the page tables one ledger may hold */
+
+/* Touch one byte per 2 MiB of a 16 GiB region: every touch needs a page table of its own. */
+int helper_table_hog(int argc, char **argv)
+{
+	vm_address_t base = 0;
+
+	(void)argc;
+	(void)argv;
+	if (mk_vm_allocate(SELF, &base, TABLE_HOG_TOUCHES * TABLE_HOG_STRIDE,
+			   VM_ALLOC_ANYWHERE) != KERN_SUCCESS)
+		return HOG_SETUP;
+	for (unsigned long i = 0; i < TABLE_HOG_TOUCHES; i++)
+		*(volatile char *)(base + i * TABLE_HOG_STRIDE) = 1;
+	return 0;
+}
+
+/*
+ * Page-table pages are kernel memory a task makes by touching memory
+ * sparsely: with radix tables the ledger's page-table limit ends the task
+ * with a page fault (KERN_NO_SPACE) instead of letting it take the
+ * machine's frames; hashed tables stay within their small per-task budget,
+ * so the same task runs to the end. Either way its pages come back.
+ */
+void test_page_tables_a_task_makes_are_bounded_by_its_ledger(void)
+{
+	struct pmap_footprint_info fp;
+	struct task_status st;
+	uint64_t free_pages = 0;
+
+	EXPECT_KR(KERN_SUCCESS, mk_pmap_footprint(SELF, &fp));
+	for (int round = 0; round < 2; round++) {
+		if (round == 1)
+			free_pages = mk_kernel_stat(KSTAT_FREE_PAGES);
+		st = guest_run_helper("table_hog", NULL);
+		if (fp.kind == PMAP_KIND_RADIX) {
+			EXPECT_EQ(TASK_END_FAULTED, st.how);
+			EXPECT_EQ(14, st.code);                  /* the page fault it could not map */
+		} else {
+			EXPECT_EQ(TASK_END_EXITED, st.how);
+			EXPECT_EQ(0, st.code);
+		}
+	}
+	expect_stat_settles(KSTAT_FREE_PAGES, free_pages, "free pages");
+}

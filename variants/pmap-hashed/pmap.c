@@ -354,14 +354,14 @@ static uint32_t pmap_id_alloc(struct pmap *p)
 	return 0;
 }
 
-struct pmap *pmap_create(void)
+struct pmap *pmap_create(struct ledger *ledger)
 {
 	struct pmap *p = zalloc(&pmap_zone);
 	uint64_t f;
 
 	if (!p)
 		return NULL;
-	*p = (struct pmap){ .pml4_pa = pt_pml4_create() };
+	*p = (struct pmap){ .pml4_pa = pt_pml4_create(), .tables.ledger = ledger };
 	f = spin_lock(&pmap_lock);
 	p->id = p->pml4_pa ? pmap_id_alloc(p) : 0;
 	spin_unlock(&pmap_lock, f);

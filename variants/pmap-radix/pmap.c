@@ -58,7 +58,7 @@ struct pmap *pmap_kernel(void)
 	return &kernel_pmap;
 }
 
-struct pmap *pmap_create(void)
+struct pmap *pmap_create(struct ledger *ledger)
 {
 	struct pmap *p = zalloc(&pmap_zone);
 
@@ -69,7 +69,7 @@ struct pmap *pmap_create(void)
 		zfree(&pmap_zone, p);
 		return NULL;
 	}
-	p->tables = (struct pt_pages){ 0 };
+	p->tables = (struct pt_pages){ .ledger = ledger };
 	return p;
 }
 
@@ -102,9 +102,9 @@ kern_return_t pmap_enter(struct pmap *p, vm_address_t va, uint64_t pa, vm_prot_t
 	uint64_t *pte = pmap_walk(p, va, true);
 	bool was_present;
 
-	if (!pte) {
+	if (!pte) {                      /* no frame, or the task's ledger is out of tables */
 		spin_unlock(&pmap_lock, f);
-		return KERN_RESOURCE_SHORTAGE;
+		return p->tables.refused ? KERN_NO_SPACE : KERN_RESOURCE_SHORTAGE;
 	}
 	was_present = *pte & PTE_P;
 	if (!was_present || (*pte & PTE_ADDR) != (pa & PTE_ADDR)) {

@@ -4,6 +4,7 @@
  * its tables and the reverse mappings.
  */
 #include "arch/pt.h"
+#include "kern/ledger.h"
 #include "vm/page_alloc.h"
 #include "vm/phys.h"
 #include "kern/cpu.h"
@@ -43,8 +44,14 @@ uint64_t pt_page_get(struct pt_pages *pages)
 	uint64_t pa = pages->spare;
 
 	if (!pa) {
+		pages->refused = ledger_charge(pages->ledger, LEDGER_PAGE_TABLES, 1) != KERN_SUCCESS;
+		if (pages->refused)
+			return 0;
 		pa = page_alloc_zeroed();
-		pages->held += pa != 0;
+		if (pa)
+			pages->held++;
+		else
+			ledger_credit(pages->ledger, LEDGER_PAGE_TABLES, 1);
 		return pa;
 	}
 	pages->spare = *(uint64_t *)phys_to_virt(pa);
@@ -62,6 +69,7 @@ static void pt_page_put(struct pt_pages *pages, uint64_t pa, bool keep)
 	} else {
 		page_free(pa);
 		pages->held--;
+		ledger_credit(pages->ledger, LEDGER_PAGE_TABLES, 1);
 	}
 }
 
@@ -74,6 +82,7 @@ void pt_free_spares(struct pt_pages *pages)
 		pages->spares--;
 		page_free(pa);
 		pages->held--;
+		ledger_credit(pages->ledger, LEDGER_PAGE_TABLES, 1);
 	}
 }
 

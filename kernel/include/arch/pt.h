@@ -98,14 +98,18 @@ static inline void pt_activate(uint64_t pml4_pa)
 /* A new PML4 sharing the kernel's upper half; 0 when out of memory. */
 uint64_t pt_pml4_create(void);
 
+struct ledger;
+
 /* The table pages below one PML4: how many it holds, and the spares among them. */
 struct pt_pages {
 	size_t held;              /* in the tables or spare */
 	size_t spares;
 	uint64_t spare;           /* the spares, linked through their first word; 0 ends */
+	struct ledger *ledger;    /* charged for every page held (LEDGER_PAGE_TABLES; NULL: none) */
+	bool refused;             /* the last pt_page_get failed because the ledger was full */
 };
 
-/* A zeroed table page for pages: a spare, or a new one (0 when none is left). */
+/* A zeroed table page for pages: a spare, or a new one (0 when none is left or the ledger is full). */
 uint64_t pt_page_get(struct pt_pages *pages);
 
 /*

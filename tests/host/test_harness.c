@@ -24,6 +24,7 @@
 
 #define FAKE_TIMEOUT_MS 10000 /* for fakes that do not hang */
 #define HANG_TIMEOUT_MS 2000  /* for fakes that do */
+#define SILENCE_TIMEOUT_MS 1000 /* the silence watchdog in the tests that use it */
 
 /* Returns a pointer to the last line of text (ignoring a final newline). */
 static const char *text_last_line(char *text)
@@ -307,6 +308,39 @@ static void proc_timeout_kills_whole_process_group(void)
 	free(pid);
 }
 
+/* Runs script under sh with the silence watchdog at SILENCE_TIMEOUT_MS and a
+ * wall timeout far beyond it; returns how long proc_run took, in ms. */
+static int64_t proc_run_with_silence(const char *script, struct proc_status *st)
+{
+	char *argv[] = { "sh", "-c", (char *)script, NULL };
+	struct proc_spec spec = { .argv = argv, .timeout_ms = 30000,
+				  .silence_timeout_ms = SILENCE_TIMEOUT_MS };
+	int64_t start_ms = proc_clock_ms();
+	EXPECT_INT(0, proc_run(&spec, st));
+	return proc_clock_ms() - start_ms;
+}
+
+static void proc_silence_kills_a_child_that_stops_printing(void)
+{
+	struct proc_status st;
+	int64_t took_ms = proc_run_with_silence("echo a; sleep 30", &st);
+	EXPECT_TRUE(took_ms >= SILENCE_TIMEOUT_MS && took_ms < 5000);
+	EXPECT_INT(1, st.silent);
+	EXPECT_INT(0, st.timed_out);
+	EXPECT_INT(9, st.term_signal);
+}
+
+static void proc_silence_spares_a_child_that_keeps_printing(void)
+{
+	struct proc_status st;
+	int64_t took_ms = proc_run_with_silence(
+		"i=0; while [ $i -lt 7 ]; do echo tick; sleep 0.3; i=$((i + 1)); done; exit 4", &st);
+	EXPECT_TRUE(took_ms >= 2000);
+	EXPECT_INT(0, st.silent);
+	EXPECT_INT(0, st.timed_out);
+	EXPECT_INT(4, st.exit_code);
+}
+
 /* ---- targets against fake QEMUs ---- */
 
 /* Writes a fake QEMU that logs its -initrd argument to <path>.initrd and runs
@@ -521,6 +555,8 @@ static const struct check_test tests[] = {
 	TEST(host_unit_judge_adds_one_failure_when_run_breaks),
 	TEST(proc_streams_lines_and_exit_code),
 	TEST(proc_timeout_kills_whole_process_group),
+	TEST(proc_silence_kills_a_child_that_stops_printing),
+	TEST(proc_silence_spares_a_child_that_keeps_printing),
 	TEST(target_clean_boot_reports_every_test),
 	TEST(target_hang_is_killed_and_rebooted_with_remaining_names),
 	TEST(target_kernel_death_fails_running_test_and_reboots),

@@ -29,6 +29,9 @@ CC         := gcc
 HOSTCC     := gcc
 JOBS       ?= $(shell nproc)
 TEST_TIMEOUT_S ?= 240
+# A test boot that prints nothing for TEST_HANG_S is a kernel hang: the running
+# test fails and the target reboots for the rest.
+TEST_HANG_S ?= 30
 
 WARN       := -Wall -Wextra -Werror
 GCC_INC    := $(shell $(CC) -print-file-name=include)
@@ -175,6 +178,7 @@ test: deps
 	@$(MAKE) --no-print-directory -j$(JOBS) user harness $(HBUILD)/unit-tests $(HARNESS_TESTS)
 	$(HARNESS) test --unit $(HBUILD)/unit-tests $(addprefix --unit ,$(HARNESS_TESTS)) \
 	  --manifest $(MANIFEST) --tests $(GUEST_TESTS) --timeout $(TEST_TIMEOUT_S) --jobs $(JOBS) \
+	  --hang-timeout $(TEST_HANG_S) \
 	  --repeat-bench $(BENCH_ELF) --repeat-args "--quick null_rpc_tasks rpc_inline" \
 	  --smoke-list $(BENCH_LIST) --little-ram $(LITTLE_RAM_MANIFEST) --little-ram-mib $(LITTLE_RAM_MIB) \
 	  $(addprefix $(BUILD)/,$(VARIANTS) $(foreach c,$(unnamed_combos),$(call combo_name,$(c))))
@@ -182,12 +186,16 @@ test: deps
 # ONLY=name,name picks benchmarks; QUICK=1 takes fewer samples (for iteration,
 # not for the committed reference run).
 BENCH_TIMEOUT_S ?= 300
+# A benchmark boot that prints nothing for BENCH_HANG_S is a kernel hang: that
+# benchmark fails on that target.
+BENCH_HANG_S ?= 60
 COMMIT := $(shell git rev-parse --short=12 HEAD 2>/dev/null || echo unknown)$(shell \
 	git diff --quiet HEAD -- 2>/dev/null || echo -dirty)
 
 bench: deps
 	@$(MAKE) --no-print-directory variant-kernels user harness
 	$(HARNESS) bench --bench $(BENCH_ELF) --list $(BENCH_LIST) --timeout $(BENCH_TIMEOUT_S) \
+	  --hang-timeout $(BENCH_HANG_S) \
 	  --jobs $(JOBS) --results-dir results --commit $(COMMIT) --report REPORT.md --plots-dir plots \
 	  $(if $(ONLY),--only $(ONLY)) $(if $(QUICK),--quick) $(addprefix $(BUILD)/,$(VARIANTS))
 

@@ -1,7 +1,8 @@
 /* bench_run.c: runs one benchmark job (see bench_run.h). The job succeeds
  * when the guest printed BENCH begin, some samples and BENCH end, and QEMU
  * then shut down cleanly; otherwise the samples that did arrive are kept
- * and the job is failed with the reason. Log lines are written with one
+ * and the job is failed with the reason ("kernel hang: ..." when the
+ * silence watchdog killed the boot). Log lines are written with one
  * fprintf each (or under flockfile), which stdio serialises between the
  * parallel jobs. */
 #include "bench_run.h"
@@ -73,8 +74,8 @@ static void bench_judge(struct bench_job *job, const struct proc_status *status,
 	const struct bench_records *r = &job->records;
 	size_t n = sizeof job->reason;
 	job->ok = false;
-	if (!status)
-		snprintf(job->reason, n, "%s", how);
+	if (!status || status->silent)
+		snprintf(job->reason, n, "%s", how); /* "kernel hang: no output for N s" */
 	else if (!r->begun)
 		snprintf(job->reason, n, "no BENCH begin (%s)", how);
 	else if (!r->ended)
@@ -96,7 +97,8 @@ void bench_job_run(struct bench_job *job, const struct bench_setup *setup)
 	struct qemu_module module = { .path = setup->bench_path, .args = args };
 	struct qemu_boot boot = {
 		.qemu_path = setup->qemu_path, .kernel_path = job->kernel_path, .modules = &module,
-		.module_count = 1, .timeout_ms = setup->timeout_ms, .on_line = bench_on_line,
+		.module_count = 1, .timeout_ms = setup->timeout_ms,
+		.silence_timeout_ms = setup->hang_timeout_ms, .on_line = bench_on_line,
 		.on_tick = bench_on_tick, .tick_interval_ms = BENCH_TICK_INTERVAL_MS, .ctx = &b,
 	};
 	struct qemu_result result;
@@ -105,7 +107,7 @@ void bench_job_run(struct bench_job *job, const struct bench_setup *setup)
 	if (rc < 0)
 		snprintf(how, sizeof how, "cannot run %s: %s", setup->qemu_path, strerror(-rc));
 	else
-		qemu_status_describe(&result.status, setup->timeout_ms, how, sizeof how);
+		qemu_status_describe(&result.status, &boot, how, sizeof how);
 	fprintf(setup->log, "=== machlab: %s/%s ended: %s\n", job->target, job->records.benchmark,
 		how);
 	fflush(setup->log);

@@ -1,6 +1,7 @@
 /* bench_run.h: one benchmark job: one QEMU boot of one target running one
  * benchmark, its records collected and its serial output logged. A crash
- * or hang loses that one benchmark on that one target. */
+ * or hang (the boot's whole timeout, or no serial line for the hang timeout)
+ * loses that one benchmark on that one target. */
 #ifndef MACHLAB_BENCH_RUN_H
 #define MACHLAB_BENCH_RUN_H
 
@@ -18,6 +19,7 @@ struct bench_setup {
 	const char *bench_path; /* the guest program, first boot module */
 	bool quick;             /* pass --quick to the guest */
 	int timeout_ms;         /* per boot */
+	int hang_timeout_ms;    /* no serial line for this long: a kernel hang; 0: none */
 	FILE *log;              /* every boot's output, each line "target/benchmark: ..." */
 };
 

@@ -37,6 +37,7 @@
 #define BENCH_RUN_ID_FORMAT "%Y%m%dT%H%M%SZ" /* UTC: run ids sort by time */
 #define BENCH_TIMEOUT_DEFAULT_S 300
 #define BENCH_TIMEOUT_MAX_S (INT_MAX / 1000)
+#define BENCH_HANG_TIMEOUT_DEFAULT_S 60 /* a measurement prints within this; see README */
 #define BENCH_JOBS_MAX 1024
 #define BENCH_ERR_MAX_BYTES 512
 #define BENCH_RUN_ID_MAX_BYTES 64
@@ -47,7 +48,7 @@ struct bench_options {
 	const char *bench_path, *list_path, *only, *qemu_path, *results_dir;
 	const char *commit, *run_id, *report_path, *plots_dir;
 	bool quick;
-	long timeout_s, jobs;
+	long timeout_s, hang_timeout_s, jobs;
 	char **target_dirs;
 	size_t target_count;
 	char run_id_default[BENCH_RUN_ID_MAX_BYTES];
@@ -70,7 +71,8 @@ struct bench_cmd {
 
 static const char bench_usage[] =
 	"usage: machlab bench [--bench PATH] [--list PATH] [--only NAME[,NAME...]] [--quick]\n"
-	"                     [--timeout SECONDS] [--jobs N] [--results-dir DIR] [--commit STR]\n"
+	"                     [--timeout SECONDS] [--hang-timeout SECONDS] [--jobs N]\n"
+	"                     [--results-dir DIR] [--commit STR]\n"
 	"                     [--run-id STR] [--report PATH] [--plots-dir DIR] [--qemu PATH]\n"
 	"                     TARGET_DIR...\n";
 
@@ -89,6 +91,7 @@ static bool bench_option_apply(struct bench_options *opt, int c, const char *arg
 	case 'R': opt->report_path = arg; return true;
 	case 'p': opt->plots_dir = arg; return true;
 	case 'T': return cmd_number_parse(arg, BENCH_TIMEOUT_MAX_S, &opt->timeout_s);
+	case 'H': return cmd_number_parse(arg, BENCH_TIMEOUT_MAX_S, &opt->hang_timeout_s);
 	case 'j': return cmd_number_parse(arg, BENCH_JOBS_MAX, &opt->jobs);
 	default: return false;
 	}
@@ -104,6 +107,7 @@ static int bench_options_parse(int argc, char **argv, struct bench_options *opt)
 		{ "results-dir", required_argument, NULL, 'd' }, { "commit", required_argument, NULL, 'c' },
 		{ "run-id", required_argument, NULL, 'r' }, { "report", required_argument, NULL, 'R' },
 		{ "plots-dir", required_argument, NULL, 'p' }, { "qemu", required_argument, NULL, 'q' },
+		{ "hang-timeout", required_argument, NULL, 'H' },
 		{ "help", no_argument, NULL, 'h' }, { NULL, 0, NULL, 0 },
 	};
 	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
@@ -113,7 +117,8 @@ static int bench_options_parse(int argc, char **argv, struct bench_options *opt)
 		.bench_path = BENCH_PROGRAM_DEFAULT, .list_path = BENCH_LIST_DEFAULT,
 		.qemu_path = QEMU_DEFAULT_BINARY, .results_dir = BENCH_RESULTS_DIR_DEFAULT,
 		.commit = BENCH_COMMIT_DEFAULT,
-		.timeout_s = BENCH_TIMEOUT_DEFAULT_S, .jobs = cpus > 0 ? cpus : 1,
+		.timeout_s = BENCH_TIMEOUT_DEFAULT_S, .hang_timeout_s = BENCH_HANG_TIMEOUT_DEFAULT_S,
+		.jobs = cpus > 0 ? cpus : 1,
 	};
 	strftime(opt->run_id_default, sizeof opt->run_id_default, BENCH_RUN_ID_FORMAT,
 		 gmtime_r(&now, &tm));
@@ -121,7 +126,7 @@ static int bench_options_parse(int argc, char **argv, struct bench_options *opt)
 	optind = 1;
 	for (int c; (c = getopt_long(argc, argv, "", longopts, NULL)) != -1;)
 		if (!bench_option_apply(opt, c, optarg)) {
-			if (c == 'T' || c == 'j')
+			if (c == 'T' || c == 'H' || c == 'j')
 				fprintf(stderr, "machlab bench: bad number \"%s\"\n", optarg);
 			fputs(bench_usage, stderr);
 			return -EINVAL;
@@ -423,6 +428,7 @@ int cmd_bench_main(int argc, char **argv)
 	cmd.setup.bench_path = cmd.opt.bench_path;
 	cmd.setup.quick = cmd.opt.quick;
 	cmd.setup.timeout_ms = (int)cmd.opt.timeout_s * 1000;
+	cmd.setup.hang_timeout_ms = (int)cmd.opt.hang_timeout_s * 1000;
 	report_line("machlab bench: run %s, %zu benchmarks on %zu targets: %zu boots, %ld at once",
 		    cmd.opt.run_id, cmd.selected.count, cmd.targets.count, cmd.job_count, cmd.opt.jobs);
 	jobs_run(cmd.job_count, (unsigned)cmd.opt.jobs, bench_job_thread, &cmd);

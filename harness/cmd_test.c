@@ -1,6 +1,8 @@
 /* cmd_test.c: "machlab test [options] TARGET_DIR...": checks its inputs, runs
  * the host unit tests, then the guest suite on every target (up to --jobs at
- * once), and ends with a summary whose last line is "N passed, N failed". */
+ * once; a boot silent for --hang-timeout is a kernel hang that fails the
+ * running test), and ends with a summary whose last line is "N passed, N
+ * failed". */
 #include "cmd_test.h"
 
 #include <errno.h>
@@ -24,6 +26,7 @@
 
 #define TEST_TIMEOUT_DEFAULT_S 120
 #define TEST_TIMEOUT_MAX_S (INT_MAX / 1000)
+#define TEST_HANG_TIMEOUT_DEFAULT_S 30 /* the guest runner prints at least every few s */
 #define TEST_JOBS_MAX 1024
 #define TEST_ERR_MAX_BYTES 512
 #define TEST_UNIT_MAX 8 /* --unit binaries one run takes */
@@ -42,6 +45,7 @@ struct test_options {
 	const char *little_ram;   /* a manifest of tests for a boot with little RAM, or NULL */
 	long little_ram_mib;
 	long timeout_s;
+	long hang_timeout_s; /* no serial line for this long: a kernel hang */
 	long jobs;
 	char **target_dirs;
 	size_t target_count;
@@ -64,7 +68,7 @@ struct test_run {
 
 static const char test_usage[] =
 	"usage: machlab test [--unit PATH]... [--manifest PATH --tests PATH] [--timeout SECONDS]\n"
-	"                    [--jobs N] [--qemu PATH] [--log-dir DIR]\n"
+	"                    [--hang-timeout SECONDS] [--jobs N] [--qemu PATH] [--log-dir DIR]\n"
 	"                    [--repeat-bench PATH --repeat-args ARGS [--smoke-list PATH]]\n"
 	"                    [--little-ram MANIFEST --little-ram-mib N] TARGET_DIR...\n";
 
@@ -89,11 +93,13 @@ static int test_options_parse(int argc, char **argv, struct test_options *opt)
 		{ "smoke-list", required_argument, NULL, 's' },
 		{ "little-ram", required_argument, NULL, 'L' },
 		{ "little-ram-mib", required_argument, NULL, 'M' },
+		{ "hang-timeout", required_argument, NULL, 'H' },
 		{ NULL, 0, NULL, 0 },
 	};
 	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
 	*opt = (struct test_options){ .qemu_path = QEMU_DEFAULT_BINARY, .jobs = cpus > 0 ? cpus : 1,
-				      .timeout_s = TEST_TIMEOUT_DEFAULT_S };
+				      .timeout_s = TEST_TIMEOUT_DEFAULT_S,
+				      .hang_timeout_s = TEST_HANG_TIMEOUT_DEFAULT_S };
 	optind = 1;
 	for (int c; (c = getopt_long(argc, argv, "", longopts, NULL)) != -1;) {
 		bool ok = true;
@@ -113,11 +119,12 @@ static int test_options_parse(int argc, char **argv, struct test_options *opt)
 		case 'L': opt->little_ram = optarg; break;
 		case 'M': ok = cmd_number_parse(optarg, LITTLE_RAM_MIB_MAX, &opt->little_ram_mib); break;
 		case 'T': ok = cmd_number_parse(optarg, TEST_TIMEOUT_MAX_S, &opt->timeout_s); break;
+		case 'H': ok = cmd_number_parse(optarg, TEST_TIMEOUT_MAX_S, &opt->hang_timeout_s); break;
 		case 'j': ok = cmd_number_parse(optarg, TEST_JOBS_MAX, &opt->jobs); break;
 		default: ok = false; break;
 		}
 		if (!ok) {
-			if (c == 'T' || c == 'j' || c == 'M')
+			if (c == 'T' || c == 'H' || c == 'j' || c == 'M')
 				fprintf(stderr, "machlab test: bad number \"%s\"\n", optarg);
 			fputs(test_usage, stderr);
 			return -EINVAL;
@@ -217,6 +224,7 @@ static struct repeat_check test_check_on(const struct test_run *run, size_t i, c
 	return (struct repeat_check){
 		.qemu_path = run->opt.qemu_path, .kernel_path = kernel, .bench_path = program,
 		.timeout_ms = (int)run->opt.timeout_s * 1000,
+		.hang_timeout_ms = (int)run->opt.hang_timeout_s * 1000,
 	};
 }
 
@@ -387,6 +395,7 @@ int cmd_test_main(int argc, char **argv)
 	run.suite = (struct target_suite){
 		.qemu_path = run.opt.qemu_path, .tests_path = run.opt.tests_path,
 		.manifest = &run.manifest, .timeout_ms = (int)run.opt.timeout_s * 1000,
+		.hang_timeout_ms = (int)run.opt.hang_timeout_s * 1000,
 	};
 	for (size_t i = 0; i < run.opt.unit_count; i++)
 		host_unit_run(run.opt.unit_paths[i], run.suite.timeout_ms, &run.units[i]);

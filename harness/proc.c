@@ -1,6 +1,8 @@
 /* proc.c: child processes for the harness. A child gets its own process group,
  * stdin from /dev/null and stdout+stderr into one pipe that we read with poll()
- * until EOF or the deadline; at the deadline the whole group gets SIGKILL.
+ * until EOF, the deadline or, when asked, a silence (no output line for
+ * silence_timeout_ms: the child hangs); at either of the last two the whole
+ * group gets SIGKILL.
  * Targets run in parallel threads, so every descriptor we create is
  * close-on-exec (another thread's child must never inherit our pipe, or our
  * EOF would wait for its exit), and the child between fork and exec only makes
@@ -28,6 +30,7 @@
 struct line_buf {
 	char data[PROC_LINE_MAX_BYTES];
 	size_t len;
+	int64_t last_line_ms; /* when the last line was emitted (or reading began) */
 };
 
 /* Returns the monotonic clock in milliseconds. */
@@ -69,6 +72,7 @@ static void line_buf_emit(struct line_buf *lb, const struct proc_spec *spec)
 	if (spec->on_line)
 		spec->on_line(spec->ctx, lb->data);
 	lb->len = 0;
+	lb->last_line_ms = proc_clock_ms();
 }
 
 /* Splits raw output into lines; NUL bytes become '?' so lines stay strings. */
@@ -110,33 +114,56 @@ static pid_t proc_spawn(const char *path, char *const *argv, int out_fd)
 	_exit(PROC_EXIT_EXEC_FAILED);
 }
 
-/* Reads fd until EOF (returns true) or the deadline (returns false), feeding
- * lines and ticks to the caller. */
-static bool proc_pump(int fd, int64_t deadline_ms, const struct proc_spec *spec)
+/* How proc_pump stopped reading. */
+enum proc_pump_end {
+	PROC_PUMP_EOF,      /* the child closed its output */
+	PROC_PUMP_DEADLINE, /* the wall-clock deadline passed */
+	PROC_PUMP_SILENT,   /* silence_timeout_ms passed without an output line */
+};
+
+/* Returns when the silence watchdog fires: silence_timeout_ms after the last
+ * line (or the start), or never when the spec asks for no watchdog. */
+static int64_t proc_silence_deadline(const struct line_buf *lb, const struct proc_spec *spec)
 {
-	struct line_buf lb = { .len = 0 };
+	return spec->silence_timeout_ms > 0 ? lb->last_line_ms + spec->silence_timeout_ms
+					    : INT64_MAX;
+}
+
+/* Reads fd until EOF, the deadline or too long a silence, feeding lines and
+ * ticks to the caller. Says which of the three ended it. */
+static enum proc_pump_end proc_pump(int fd, int64_t deadline_ms, const struct proc_spec *spec)
+{
+	struct line_buf lb = { .len = 0, .last_line_ms = proc_clock_ms() };
 	int64_t tick_ms = spec->on_tick ? spec->tick_interval_ms : 0;
 	int64_t next_tick_ms = tick_ms > 0 ? proc_clock_ms() + tick_ms : INT64_MAX;
-	bool eof = false;
-	for (int64_t now = proc_clock_ms(); !eof && now < deadline_ms; now = proc_clock_ms()) {
+	enum proc_pump_end end = PROC_PUMP_DEADLINE;
+	for (int64_t now = proc_clock_ms(); now < deadline_ms; now = proc_clock_ms()) {
+		int64_t silence_ms = proc_silence_deadline(&lb, spec);
+		if (now >= silence_ms) {
+			end = PROC_PUMP_SILENT;
+			break;
+		}
 		if (now >= next_tick_ms) {
 			spec->on_tick(spec->ctx);
 			next_tick_ms += tick_ms;
 		}
 		int64_t wake_ms = deadline_ms < next_tick_ms ? deadline_ms : next_tick_ms;
+		wake_ms = silence_ms < wake_ms ? silence_ms : wake_ms;
 		struct pollfd pfd = { .fd = fd, .events = POLLIN };
 		if (poll(&pfd, 1, (int)(wake_ms - now)) <= 0)
 			continue; /* timeout or EINTR: the loop re-checks the clock */
 		char buf[PROC_READ_CHUNK_BYTES];
 		ssize_t got = read(fd, buf, sizeof buf);
-		if (got > 0)
+		if (got > 0) {
 			line_buf_feed(&lb, buf, (size_t)got, spec);
-		else if (got == 0 || errno != EINTR)
-			eof = true;
+		} else if (got == 0 || errno != EINTR) {
+			end = PROC_PUMP_EOF;
+			break;
+		}
 	}
 	if (lb.len > 0)
 		line_buf_emit(&lb, spec);
-	return eof;
+	return end;
 }
 
 /* Fills status from a waitpid() status word. */
@@ -185,10 +212,10 @@ int proc_run(const struct proc_spec *spec, struct proc_status *status)
 		return -spawn_errno;
 	}
 	*status = (struct proc_status){ 0 };
-	bool eof = proc_pump(fds[0], deadline_ms, spec);
+	enum proc_pump_end end = proc_pump(fds[0], deadline_ms, spec);
 	close(fds[0]);
-	if (!eof) {
-		status->timed_out = true;
+	if (end != PROC_PUMP_EOF) {
+		*(end == PROC_PUMP_SILENT ? &status->silent : &status->timed_out) = true;
 		kill(-pid, SIGKILL);
 	}
 	proc_reap(pid, deadline_ms, status);

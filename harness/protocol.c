@@ -100,6 +100,14 @@ static enum guest_line_kind guest_line_parse_suite(struct lexer *lx, struct gues
 	return GUEST_LINE_OTHER;
 }
 
+/* Parses the rest of a "RUN " or "HEARTBEAT " line: one test name, which is
+ * all a line of this kind carries. */
+static enum guest_line_kind guest_line_parse_named(struct lexer *lx, enum guest_line_kind kind,
+						   struct guest_line *out)
+{
+	return lexer_name(lx, out->name) && lexer_done(lx) ? kind : GUEST_LINE_OTHER;
+}
+
 /* Classifies one serial-console line and extracts its fields into *out. */
 enum guest_line_kind guest_line_parse(const char *line, struct guest_line *out)
 {
@@ -109,6 +117,10 @@ enum guest_line_kind guest_line_parse(const char *line, struct guest_line *out)
 		out->kind = guest_line_parse_test(&lx, out);
 	else if (lexer_literal(&lx, "SUITE "))
 		out->kind = guest_line_parse_suite(&lx, out);
+	else if (lexer_literal(&lx, "RUN "))
+		out->kind = guest_line_parse_named(&lx, GUEST_LINE_RUN, out);
+	else if (lexer_literal(&lx, "HEARTBEAT "))
+		out->kind = guest_line_parse_named(&lx, GUEST_LINE_HEARTBEAT, out);
 	return out->kind;
 }
 

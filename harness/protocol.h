@@ -1,5 +1,11 @@
 /* protocol.h: the line formats the harness reads: the guest test runner's
- * serial-console lines and a host unit-test binary's summary line. */
+ * serial-console lines and a host unit-test binary's summary line.
+ *
+ * The guest runner prints, in order: SUITE begin <count>; per test, RUN <name>
+ * as it starts, HEARTBEAT <name> after each wait slice in which the test did
+ * not end (so a quiet serial line means a hung kernel, not a slow test), and
+ * one TEST <name> ok|FAIL <reason>; finally SUITE end <passed> <failed>.
+ * Only TEST lines are results. */
 #ifndef MACHLAB_PROTOCOL_H
 #define MACHLAB_PROTOCOL_H
 
@@ -15,6 +21,8 @@ enum guest_line_kind {
 	GUEST_LINE_TEST_FAIL,   /* TEST <name> FAIL <reason> */
 	GUEST_LINE_SUITE_BEGIN, /* SUITE begin <count> */
 	GUEST_LINE_SUITE_END,   /* SUITE end <passed> <failed> */
+	GUEST_LINE_RUN,         /* RUN <name>: the test starts (not a result) */
+	GUEST_LINE_HEARTBEAT,   /* HEARTBEAT <name>: it is still running (not a result) */
 };
 
 struct guest_line {

@@ -108,6 +108,7 @@ int qemu_run(const struct qemu_boot *boot, struct qemu_result *result)
 	struct proc_spec spec = {
 		.argv = argv.items,
 		.timeout_ms = boot->timeout_ms,
+		.silence_timeout_ms = boot->silence_timeout_ms,
 		.on_line = qemu_run_on_line,
 		.on_tick = boot->on_tick ? qemu_run_on_tick : NULL,
 		.tick_interval_ms = boot->tick_interval_ms,
@@ -128,15 +129,19 @@ void qemu_result_free(struct qemu_result *result)
 /* True when the kernel shut down through the debug-exit port with value 0. */
 bool qemu_status_clean(const struct proc_status *status)
 {
-	return !status->timed_out && status->exited && status->exit_code == QEMU_EXIT_CLEAN;
+	return !status->timed_out && !status->silent && status->exited && status->exit_code == QEMU_EXIT_CLEAN;
 }
 
-/* Says in a few words how a boot ended, e.g. "kernel died: qemu exit 255". */
-void qemu_status_describe(const struct proc_status *status, int timeout_ms, char *buf,
-			  size_t buf_bytes)
+/* Says in a few words how boot ended, e.g. "kernel died: qemu exit 255" or
+ * "kernel hang: no output for 30 s". */
+void qemu_status_describe(const struct proc_status *status, const struct qemu_boot *boot,
+			  char *buf, size_t buf_bytes)
 {
-	if (status->timed_out)
-		snprintf(buf, buf_bytes, "guest timed out after %d s", timeout_ms / 1000);
+	if (status->silent)
+		snprintf(buf, buf_bytes, "kernel hang: no output for %d s",
+			 boot->silence_timeout_ms / 1000);
+	else if (status->timed_out)
+		snprintf(buf, buf_bytes, "guest timed out after %d s", boot->timeout_ms / 1000);
 	else if (status->exited && status->exit_code == QEMU_EXIT_CLEAN)
 		snprintf(buf, buf_bytes, "guest shut down: qemu exit %d", status->exit_code);
 	else if (status->exited)

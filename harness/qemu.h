@@ -1,5 +1,6 @@
 /* qemu.h: the one QEMU machine configuration every target boots in, and
- * running one boot of it. */
+ * running one boot of it: killed at its wall-clock timeout, or earlier as a
+ * kernel hang when the guest prints nothing for silence_timeout_ms. */
 #ifndef MACHLAB_QEMU_H
 #define MACHLAB_QEMU_H
 
@@ -26,6 +27,7 @@ struct qemu_boot {
 	const struct qemu_module *modules;
 	size_t module_count;
 	int timeout_ms;
+	int silence_timeout_ms; /* no serial line for this long: a kernel hang; 0: none */
 	int memory_mib;       /* 0: QEMU_MEMORY_MIB (only the little-RAM boot differs) */
 	proc_line_fn on_line; /* each serial line as it arrives; may be NULL */
 	proc_tick_fn on_tick; /* progress tick; may be NULL */
@@ -43,7 +45,7 @@ int qemu_argv_build(const struct qemu_boot *boot, struct strlist *argv);
 int qemu_run(const struct qemu_boot *boot, struct qemu_result *result);
 void qemu_result_free(struct qemu_result *result);
 bool qemu_status_clean(const struct proc_status *status);
-void qemu_status_describe(const struct proc_status *status, int timeout_ms, char *buf,
-			  size_t buf_bytes);
+void qemu_status_describe(const struct proc_status *status, const struct qemu_boot *boot,
+			  char *buf, size_t buf_bytes);
 
 #endif

@@ -15,20 +15,29 @@
 #include "strlist.h"
 
 #define REPEAT_RECORD_PREFIX "BENCH samples "
+#define CHECK_HOW_MAX_BYTES 128 /* how a boot ended, in words */
 
 /* Boots rc's kernel with its program run with args; true if the boot ended
- * cleanly. result is the caller's to free either way. */
+ * cleanly, else how says how it ended (e.g. "kernel hang: no output for 30 s").
+ * result is the caller's to free either way. */
 static bool check_boot(const struct repeat_check *rc, const char *args,
-		       struct qemu_result *result)
+		       struct qemu_result *result, char how[CHECK_HOW_MAX_BYTES])
 {
 	struct qemu_module module = { .path = rc->bench_path, .args = args };
 	struct qemu_boot boot = {
 		.qemu_path = rc->qemu_path, .kernel_path = rc->kernel_path,
 		.modules = &module, .module_count = 1, .timeout_ms = rc->timeout_ms,
+		.silence_timeout_ms = rc->hang_timeout_ms,
 		.memory_mib = rc->memory_mib,
 	};
 
-	return qemu_run(&boot, result) == 0 && qemu_status_clean(&result->status);
+	int err = qemu_run(&boot, result);
+
+	if (err < 0)
+		snprintf(how, CHECK_HOW_MAX_BYTES, "cannot run %s: %s", rc->qemu_path, strerror(-err));
+	else
+		qemu_status_describe(&result->status, &boot, how, CHECK_HOW_MAX_BYTES);
+	return err == 0 && qemu_status_clean(&result->status);
 }
 
 /* One boot; keeps the sample lines in samples. Returns false with reason set on failure. */
@@ -36,10 +45,12 @@ static bool repeat_boot(const struct repeat_check *rc, struct strlist *samples, 
 			size_t reason_bytes)
 {
 	struct qemu_result result;
-	bool ok = check_boot(rc, rc->bench_args, &result);
+	char how[CHECK_HOW_MAX_BYTES];
+	bool ok = check_boot(rc, rc->bench_args, &result, how);
 
 	if (!ok)
-		snprintf(reason, reason_bytes, "a boot of %s did not end cleanly", rc->kernel_path);
+		snprintf(reason, reason_bytes, "a boot of %s did not end cleanly (%s)", rc->kernel_path,
+			 how);
 	for (size_t i = 0; ok && i < result.lines.count; i++)
 		if (strncmp(result.lines.items[i], REPEAT_RECORD_PREFIX,
 			    strlen(REPEAT_RECORD_PREFIX)) == 0 &&
@@ -105,13 +116,15 @@ int little_ram_run(const struct repeat_check *rc, const struct strlist *names,
 {
 	char *args = strlist_join(names, " ");
 	struct qemu_result result;
+	char how[CHECK_HOW_MAX_BYTES], reason[CHECK_HOW_MAX_BYTES + 64];
 	bool clean;
 
 	if (!args || results_init(r, names) < 0) {
 		free(args);
 		return -ENOMEM;
 	}
-	clean = check_boot(rc, args, &result);
+	clean = check_boot(rc, args, &result, how);
+	snprintf(reason, sizeof reason, "the boot did not end cleanly (%s)", how);
 	for (size_t i = 0; i < result.lines.count; i++) {
 		struct guest_line gl;
 		const struct test_result *entry;
@@ -120,7 +133,7 @@ int little_ram_run(const struct repeat_check *rc, const struct strlist *names,
 		if (kind == GUEST_LINE_TEST_OK || kind == GUEST_LINE_TEST_FAIL)
 			results_record(r, gl.name, kind == GUEST_LINE_TEST_OK, gl.reason, &entry);
 	}
-	while (results_fail_next_missing(r, clean ? "no result" : "the boot did not end cleanly"))
+	while (results_fail_next_missing(r, clean ? "no result" : reason))
 		;
 	qemu_result_free(&result);
 	free(args);

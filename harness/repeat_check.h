@@ -21,6 +21,7 @@ struct repeat_check {
 	const char *bench_path;   /* the benchmark program */
 	const char *bench_args;   /* what it runs, e.g. "--quick null_rpc_tasks" */
 	int timeout_ms;
+	int hang_timeout_ms;      /* no serial line for this long: a kernel hang; 0: none */
 	int memory_mib;           /* 0: the usual machine */
 };
 

@@ -1,7 +1,8 @@
 /* target.c: runs the guest test suite on one target. The first boot runs the
- * whole suite; whenever a boot ends (exit, crash, timeout) with names still
- * missing, the one that was running is failed and the target is rebooted with
- * only the rest, so one crashing test cannot hide the others. */
+ * whole suite; whenever a boot ends (exit, crash, timeout, or a kernel hang:
+ * no serial line for hang_timeout_ms) with names still missing, the one that
+ * was running is failed and the target is rebooted with only the rest, so one
+ * crashing or hanging test cannot hide the others. */
 #include "target.h"
 
 #include <errno.h>
@@ -21,6 +22,7 @@ struct boot_state {
 	bool suite_started; /* the guest runner printed SUITE begin or a result */
 	unsigned ok_seen;   /* TEST lines seen in this boot */
 	unsigned fail_seen;
+	char running[TEST_NAME_MAX_BYTES]; /* last RUN name without its TEST line; "" if none */
 };
 
 /* Returns a malloc'd "<a>/<b>" (one slash even if a ends in one), or NULL. */
@@ -94,6 +96,8 @@ static void target_on_result(struct boot_state *b, const struct guest_line *g)
 	bool passed = g->kind == GUEST_LINE_TEST_OK;
 	const struct test_result *entry;
 	b->suite_started = true;
+	if (strcmp(b->running, g->name) == 0)
+		b->running[0] = '\0';
 	*(passed ? &b->ok_seen : &b->fail_seen) += 1;
 	switch (results_record(&t->results, g->name, passed,
 			       g->reason[0] ? g->reason : "no reason given", &entry)) {
@@ -137,6 +141,11 @@ static void target_on_line(void *ctx, const char *line)
 			report_line("warning: %s: guest counted %u ok, %u failed; harness saw %u, %u", name,
 				    g.passed, g.failed, b->ok_seen, b->fail_seen);
 		break;
+	case GUEST_LINE_RUN:
+		b->suite_started = true;
+		snprintf(b->running, sizeof b->running, "%s", g.name);
+		break;
+	case GUEST_LINE_HEARTBEAT: /* its only job was to keep the line from going quiet */
 	case GUEST_LINE_OTHER:
 		break;
 	}
@@ -166,15 +175,35 @@ static void target_fail_missing(struct target *t, const char *reason, bool all)
 	} while (failed && all);
 }
 
+/* Fails the test the guest was running when the kernel hung (the next missing
+ * one if it was between tests), naming the test and the log in the reason. A
+ * running name outside the manifest fails as an extra, which can only happen
+ * in the first boot: reboots run manifest names only. */
+static void target_fail_hang(struct boot_state *b, int hang_timeout_ms)
+{
+	struct target *t = b->target;
+	char reason[TEST_REASON_MAX_BYTES];
+	const struct test_result *entry = NULL;
+	snprintf(reason, sizeof reason, "kernel hang (no output for %d s) %s%s; log: %s",
+		 hang_timeout_ms / 1000, b->running[0] ? "while running " : "between tests",
+		 b->running, t->log_path);
+	enum results_outcome outcome = b->running[0]
+		? results_record(&t->results, b->running, false, reason, &entry) : RESULTS_DUPLICATE;
+	if (outcome == RESULTS_RECORDED || outcome == RESULTS_UNKNOWN)
+		report_line("FAIL %s/%s: %s", t->name, entry->name, reason);
+	else
+		target_fail_missing(t, reason, false);
+}
+
 /* Applies the rules after a boot ended as status says. Returns true when the
  * target must be rebooted. Each reboot follows a boot that fails one more
  * test, so there are at most as many boots as manifest names. */
 static bool target_boot_end(struct boot_state *b, const struct proc_status *status,
-			    int timeout_ms)
+			    const struct qemu_boot *boot)
 {
 	struct target *t = b->target;
 	char how[128], reason[TEST_REASON_MAX_BYTES];
-	qemu_status_describe(status, timeout_ms, how, sizeof how);
+	qemu_status_describe(status, boot, how, sizeof how);
 	fprintf(t->log, "=== machlab: %s boot %u ended: %s\n", t->name, t->boots, how);
 	fflush(t->log);
 	if (results_missing_count(&t->results) == 0) {
@@ -189,8 +218,12 @@ static bool target_boot_end(struct boot_state *b, const struct proc_status *stat
 		target_fail_missing(t, reason, true);
 		return false;
 	}
-	snprintf(reason, sizeof reason, "no result (%s)", how);
-	target_fail_missing(t, reason, false);
+	if (status->silent) {
+		target_fail_hang(b, boot->silence_timeout_ms);
+	} else {
+		snprintf(reason, sizeof reason, "no result (%s)", how);
+		target_fail_missing(t, reason, false);
+	}
 	return results_missing_count(&t->results) > 0;
 }
 
@@ -210,6 +243,7 @@ static bool target_boot(struct boot_state *b, const struct target_suite *suite)
 	struct qemu_boot boot = {
 		.qemu_path = suite->qemu_path, .kernel_path = t->kernel_path,
 		.modules = &module, .module_count = 1, .timeout_ms = suite->timeout_ms,
+		.silence_timeout_ms = suite->hang_timeout_ms,
 		.on_line = target_on_line, .on_tick = target_progress,
 		.tick_interval_ms = TARGET_PROGRESS_INTERVAL_MS, .ctx = b,
 	};
@@ -218,7 +252,7 @@ static bool target_boot(struct boot_state *b, const struct target_suite *suite)
 	target_log_command(t, &boot);
 	if (rc == 0)
 		rc = qemu_run(&boot, &result);
-	bool again = rc == 0 && target_boot_end(b, &result.status, suite->timeout_ms);
+	bool again = rc == 0 && target_boot_end(b, &result.status, &boot);
 	if (rc < 0) {
 		char reason[TEST_REASON_MAX_BYTES];
 		snprintf(reason, sizeof reason, "no result (cannot run %s: %s)", suite->qemu_path,

@@ -29,7 +29,8 @@ struct target_suite {
 	const char *qemu_path;
 	const char *tests_path; /* the guest test program, first boot module */
 	const struct strlist *manifest;
-	int timeout_ms; /* per boot */
+	int timeout_ms;      /* per boot */
+	int hang_timeout_ms; /* no serial line for this long: a kernel hang; 0: none */
 };
 
 int target_open(struct target *t, const char *dir, const char *log_dir, char *err,

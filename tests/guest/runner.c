@@ -6,8 +6,12 @@
  *   guest-tests --run NAME      (a test task) run one test
  *   guest-tests --helper NAME   (a helper task) run one helper
  *
- * Output protocol (read by the host harness): `SUITE begin N`, one
- * `TEST NAME ok` or `TEST NAME FAIL reason` per test, `SUITE end P F`.
+ * Output protocol (read by the host harness, harness/protocol.h): `SUITE begin N`;
+ * per test `RUN NAME` as it starts, `HEARTBEAT NAME` after every
+ * GUEST_HEARTBEAT_MS slice of waiting in which it did not end, and one
+ * `TEST NAME ok` or `TEST NAME FAIL reason`; then `SUITE end P F`. Only TEST
+ * lines are results. The heartbeat keeps the serial line busy while a test
+ * runs slowly, so the harness can take a silent line for a hung kernel.
  */
 #include "guest.h"
 
@@ -27,6 +31,7 @@ static const struct guest_test guest_tests[] = {
 #undef GUEST_TEST
 };
 #define GUEST_TEST_COUNT (sizeof(guest_tests) / sizeof(guest_tests[0]))
+#define GUEST_HEARTBEAT_MS 1000 /* virtual ms between HEARTBEAT lines of a running test */
 
 /* Tests that run only when named (the harness's boot with little RAM). */
 static const struct guest_test guest_named_tests[] = {
@@ -146,6 +151,27 @@ static void guest_describe_end(const struct task_status *st, char *buf, size_t s
 	}
 }
 
+/* Waits for a test task to end, up to GUEST_TEST_TIMEOUT_MS, in slices of
+ * GUEST_HEARTBEAT_MS with a HEARTBEAT line after each slice the task outlived.
+ * Returns what the last mk_task_wait returned. */
+static kern_return_t guest_wait_test(const char *name, mach_port_name_t task,
+				     struct task_status *st)
+{
+	kern_return_t kr = KERN_OPERATION_TIMED_OUT;
+
+	for (int waited_ms = 0; waited_ms < GUEST_TEST_TIMEOUT_MS; waited_ms += GUEST_HEARTBEAT_MS) {
+		int slice_ms = GUEST_TEST_TIMEOUT_MS - waited_ms;
+
+		if (slice_ms > GUEST_HEARTBEAT_MS)
+			slice_ms = GUEST_HEARTBEAT_MS;
+		kr = mk_task_wait(task, st, (unsigned long)slice_ms);
+		if (kr != KERN_OPERATION_TIMED_OUT)
+			break;
+		mk_printf("HEARTBEAT %s\n", name);
+	}
+	return kr;
+}
+
 /* Run one test in its own task; returns 1 if it passed. */
 static int guest_run_one(const char *name)
 {
@@ -154,6 +180,7 @@ static int guest_run_one(const char *name)
 	char why[160];
 	kern_return_t kr;
 
+	mk_printf("RUN %s\n", name);
 	if (!guest_test_find(name)) {
 		mk_printf("TEST %s FAIL no such test in this build\n", name);
 		return 0;
@@ -163,7 +190,7 @@ static int guest_run_one(const char *name)
 		mk_printf("TEST %s FAIL task_spawn: %s\n", name, mk_strerror(kr));
 		return 0;
 	}
-	kr = mk_task_wait(task, &st, GUEST_TEST_TIMEOUT_MS);
+	kr = guest_wait_test(name, task, &st);
 	if (kr == KERN_OPERATION_TIMED_OUT) {
 		mk_task_terminate(task);
 		mk_task_wait(task, &st, MK_WAIT_FOREVER);

@@ -471,6 +471,28 @@ static void cmd_bench_hang_fails_one_unit_and_keeps_the_rest(void)
 			 "R3,unknown,tcg-icount,default,hang,-,insn,1,7,7,7,7,7,0\n");
 }
 
+static void cmd_bench_silent_kernel_fails_one_benchmark_as_hang(void)
+{
+	bench_fixture();
+	char *args[] = { "bench", "--bench", (char *)tmp_path("bench-mk.elf"), "--list",
+			 (char *)tmp_path("BENCHMARKS"), "--qemu", (char *)tmp_path("fake-qemu"),
+			 "--only", "hang,null_rpc_tasks", "--timeout", "60", "--hang-timeout", "1",
+			 "--run-id", "R4", "--results-dir", (char *)tmp_path("res"),
+			 (char *)tmp_path("default"), NULL };
+	static const char *const said[] = {
+		"  default/hang: kernel hang: no output for 1 s",
+		"summary: 1 units ok, 1 failed; 2 rows written to ", NULL,
+	};
+	int64_t start_ms = proc_clock_ms();
+	expect_bench_run(__LINE__, args, CMD_EXIT_FAILED, said, "res/R4.csv",
+			 "R4,unknown,tcg-icount,default,null_rpc_tasks,-,insn,3,380,400,420,420,420,1\n"
+			 "R4,unknown,tcg-icount,default,hang,-,insn,1,7,7,7,7,7,0\n");
+	EXPECT_TRUE(proc_clock_ms() - start_ms < 10000);
+	char *log = file_read(tmp_path("res/R4.log"));
+	EXPECT_TRUE(strstr(log, "=== machlab: default/hang ended: kernel hang: no output for 1 s\n"));
+	free(log);
+}
+
 static void cmd_bench_refuses_bad_input_before_booting(void)
 {
 	bench_fixture();
@@ -543,6 +565,7 @@ static const struct check_test tests[] = {
 	TEST(report_tables_show_medians_ratios_and_headline),
 	TEST(cmd_bench_writes_sorted_csv_log_and_progress),
 	TEST(cmd_bench_hang_fails_one_unit_and_keeps_the_rest),
+	TEST(cmd_bench_silent_kernel_fails_one_benchmark_as_hang),
 	TEST(cmd_bench_refuses_bad_input_before_booting),
 	TEST(plots_render_figures_without_warnings),
 };

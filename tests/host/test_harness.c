@@ -24,6 +24,7 @@
 
 #define FAKE_TIMEOUT_MS 10000 /* for fakes that do not hang */
 #define HANG_TIMEOUT_MS 2000  /* for fakes that do */
+#define SILENCE_TIMEOUT_MS 1000 /* the silence watchdog in the tests that use it */
 
 /* Returns a pointer to the last line of text (ignoring a final newline). */
 static const char *text_last_line(char *text)
@@ -58,6 +59,8 @@ static void guest_line_treats_garbage_and_truncated_lines_as_other(void)
 		"TEST foo ok extra", "SUITE", "SUITE begin", "SUITE begin x", "SUITE end 4",
 		"SUITE end 4 x", "SUITE end -1 0", "SUITE begin 99999999999",
 		"TEST aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa ok",
+		"RUN", "RUN ", "RUN a b", "RUN a-b", "run a", "HEARTBEAT", "HEARTBEAT ",
+		"HEARTBEAT a ok", "HEARTBEATa",
 	};
 	struct guest_line g;
 	for (size_t i = 0; i < sizeof lines / sizeof lines[0]; i++)
@@ -72,6 +75,16 @@ static void guest_line_parses_suite_lines(void)
 	EXPECT_INT(GUEST_LINE_SUITE_END, guest_line_parse("SUITE end 40 2", &g));
 	EXPECT_INT(40, g.passed);
 	EXPECT_INT(2, g.failed);
+}
+
+/* RUN and HEARTBEAT lines carry a test name and are never results. */
+static void guest_line_parses_run_and_heartbeat_lines(void)
+{
+	struct guest_line g;
+	EXPECT_INT(GUEST_LINE_RUN, guest_line_parse("RUN port_alloc", &g));
+	EXPECT_STR("port_alloc", g.name);
+	EXPECT_INT(GUEST_LINE_HEARTBEAT, guest_line_parse("HEARTBEAT vm_fault \r", &g));
+	EXPECT_STR("vm_fault", g.name);
 }
 
 static void unit_summary_parses_counts_and_rejects_garbage(void)
@@ -307,10 +320,44 @@ static void proc_timeout_kills_whole_process_group(void)
 	free(pid);
 }
 
+/* Runs script under sh with the silence watchdog at SILENCE_TIMEOUT_MS and a
+ * wall timeout far beyond it; returns how long proc_run took, in ms. */
+static int64_t proc_run_with_silence(const char *script, struct proc_status *st)
+{
+	char *argv[] = { "sh", "-c", (char *)script, NULL };
+	struct proc_spec spec = { .argv = argv, .timeout_ms = 30000,
+				  .silence_timeout_ms = SILENCE_TIMEOUT_MS };
+	int64_t start_ms = proc_clock_ms();
+	EXPECT_INT(0, proc_run(&spec, st));
+	return proc_clock_ms() - start_ms;
+}
+
+static void proc_silence_kills_a_child_that_stops_printing(void)
+{
+	struct proc_status st;
+	int64_t took_ms = proc_run_with_silence("echo a; sleep 30", &st);
+	EXPECT_TRUE(took_ms >= SILENCE_TIMEOUT_MS && took_ms < 5000);
+	EXPECT_INT(1, st.silent);
+	EXPECT_INT(0, st.timed_out);
+	EXPECT_INT(9, st.term_signal);
+}
+
+static void proc_silence_spares_a_child_that_keeps_printing(void)
+{
+	struct proc_status st;
+	int64_t took_ms = proc_run_with_silence(
+		"i=0; while [ $i -lt 7 ]; do echo tick; sleep 0.3; i=$((i + 1)); done; exit 4", &st);
+	EXPECT_TRUE(took_ms >= 2000);
+	EXPECT_INT(0, st.silent);
+	EXPECT_INT(0, st.timed_out);
+	EXPECT_INT(4, st.exit_code);
+}
+
 /* ---- targets against fake QEMUs ---- */
 
 /* Writes a fake QEMU that logs its -initrd argument to <path>.initrd and runs
- * the requested tests (a..e when none are named), doing at_c at test c. */
+ * the requested tests (a..e when none are named) like the guest runner, RUN
+ * line first, doing at_c at test c. */
 static const char *fake_qemu_write(const char *name, const char *at_c)
 {
 	char text[2048];
@@ -322,6 +369,7 @@ static const char *fake_qemu_write(const char *name, const char *at_c)
 		 "[ $# -eq 0 ] && set -- a b c d e\n"
 		 "echo booting; echo \"SUITE begin $#\"\n"
 		 "for t in \"$@\"; do\n"
+		 "  echo \"RUN $t\"\n"
 		 "  [ $t = c ] && { %s; }\n"
 		 "  echo \"TEST $t ok\"\n"
 		 "done\n"
@@ -332,14 +380,17 @@ static const char *fake_qemu_write(const char *name, const char *at_c)
 	return path;
 }
 
-/* Runs the five-test suite on tmp_dir/default with the given fake QEMU. */
-static void fake_target_test(const char *fake, int timeout_ms, struct target *t)
+/* Runs the five-test suite on tmp_dir/default with the given fake QEMU, boot
+ * timeout and hang (silence) timeout (0: none). */
+static void fake_target_test(const char *fake, int timeout_ms, int hang_timeout_ms,
+			     struct target *t)
 {
 	struct strlist manifest = { 0 };
 	char err[512];
 	names_abcde(&manifest);
 	struct target_suite suite = { .qemu_path = fake, .tests_path = tmp_path("te,sts.elf"),
-				      .manifest = &manifest, .timeout_ms = timeout_ms };
+				      .manifest = &manifest, .timeout_ms = timeout_ms,
+				      .hang_timeout_ms = hang_timeout_ms };
 	EXPECT_INT(0, target_open(t, tmp_path("default/"), tmp_path(""), err, sizeof err));
 	if (t->log)
 		target_test(t, &suite);
@@ -360,7 +411,7 @@ static void target_clean_boot_reports_every_test(void)
 {
 	const char *fake = fake_qemu_write("fake-clean", ":");
 	struct target t;
-	fake_target_test(fake, FAKE_TIMEOUT_MS, &t);
+	fake_target_test(fake, FAKE_TIMEOUT_MS, 0, &t);
 	unsigned passed, failed;
 	results_count(&t.results, &passed, &failed);
 	EXPECT_INT(5, passed);
@@ -377,7 +428,7 @@ static void target_hang_is_killed_and_rebooted_with_remaining_names(void)
 	const char *fake = fake_qemu_write("fake-hang", "sleep 30");
 	struct target t;
 	int64_t start_ms = proc_clock_ms();
-	fake_target_test(fake, HANG_TIMEOUT_MS, &t);
+	fake_target_test(fake, HANG_TIMEOUT_MS, 0, &t);
 	EXPECT_TRUE(proc_clock_ms() - start_ms < HANG_TIMEOUT_MS + 3000);
 	EXPECT_STR("ok", results_outcome_of(&t.results, "b"));
 	EXPECT_STR("no result (guest timed out after 2 s)", results_outcome_of(&t.results, "c"));
@@ -386,6 +437,42 @@ static void target_hang_is_killed_and_rebooted_with_remaining_names(void)
 	char expected[2 * PATH_MAX];
 	snprintf(expected, sizeof expected, "%s/te,,sts.elf\n%s/te,,sts.elf d e\n", tmp_dir, tmp_dir);
 	expect_initrds(__LINE__, fake, expected);
+	target_close(&t);
+}
+
+static void target_silent_kernel_fails_running_test_and_reboots(void)
+{
+	const char *fake = fake_qemu_write("fake-freeze", "sleep 30");
+	struct target t;
+	int64_t start_ms = proc_clock_ms();
+	fake_target_test(fake, FAKE_TIMEOUT_MS * 3, SILENCE_TIMEOUT_MS, &t);
+	EXPECT_TRUE(proc_clock_ms() - start_ms < SILENCE_TIMEOUT_MS + 4000);
+	char expected[PATH_MAX * 2];
+	snprintf(expected, sizeof expected,
+		 "kernel hang (no output for 1 s) while running c; log: %s", t.log_path);
+	EXPECT_STR(expected, results_outcome_of(&t.results, "c"));
+	EXPECT_STR("ok", results_outcome_of(&t.results, "b"));
+	EXPECT_STR("ok", results_outcome_of(&t.results, "e"));
+	EXPECT_INT(2, t.boots);
+	snprintf(expected, sizeof expected, "%s/te,,sts.elf\n%s/te,,sts.elf d e\n", tmp_dir, tmp_dir);
+	expect_initrds(__LINE__, fake, expected);
+	char *log = t.log_path ? file_read(t.log_path) : NULL;
+	EXPECT_TRUE(log && strstr(log, "boot 1 ended: kernel hang: no output for 1 s"));
+	free(log);
+	target_close(&t);
+}
+
+static void target_heartbeats_keep_a_slow_test_alive(void)
+{
+	const char *fake = fake_qemu_write("fake-slow",
+		"i=0; while [ $i -lt 6 ]; do sleep 0.4; echo 'HEARTBEAT c'; i=$((i + 1)); done");
+	struct target t;
+	fake_target_test(fake, FAKE_TIMEOUT_MS, SILENCE_TIMEOUT_MS, &t);
+	unsigned passed, failed;
+	results_count(&t.results, &passed, &failed);
+	EXPECT_INT(5, passed);
+	EXPECT_INT(0, failed);
+	EXPECT_INT(1, t.boots);
 	target_close(&t);
 }
 
@@ -425,7 +512,7 @@ static void target_kernel_death_fails_running_test_and_reboots(void)
 {
 	const char *fake = fake_qemu_write("fake-die", "exit 255");
 	struct target t;
-	fake_target_test(fake, FAKE_TIMEOUT_MS, &t);
+	fake_target_test(fake, FAKE_TIMEOUT_MS, 0, &t);
 	unsigned passed, failed;
 	results_count(&t.results, &passed, &failed);
 	EXPECT_INT(4, passed);
@@ -445,7 +532,7 @@ static void target_suite_that_never_starts_fails_all_without_reboots(void)
 	const char *fake = tmp_path("fake-silent");
 	file_write(fake, "#!/bin/sh\necho 'qemu: could not load kernel'\nexit 1\n", 0755);
 	struct target t;
-	fake_target_test(fake, FAKE_TIMEOUT_MS, &t);
+	fake_target_test(fake, FAKE_TIMEOUT_MS, 0, &t);
 	unsigned passed, failed;
 	results_count(&t.results, &passed, &failed);
 	EXPECT_INT(0, passed);
@@ -505,12 +592,50 @@ static void cmd_test_fails_on_dead_kernel_and_bad_input(void)
 	free(out);
 }
 
+/* A fake QEMU whose first boot runs a, then freezes in b, and whose reboot
+ * runs the tests it is given. */
+static const char fake_freeze_in_b[] =
+	"#!/bin/sh\n"
+	"while [ $# -gt 0 ]; do [ \"$1\" = -initrd ] && initrd=$2; shift; done\n"
+	"set -- $initrd; shift\n"
+	"if [ $# -eq 0 ]; then\n"
+	"  echo 'SUITE begin 3'; echo 'RUN a'; echo 'TEST a ok'; echo 'RUN b'; sleep 600\n"
+	"fi\n"
+	"echo \"SUITE begin $#\"\n"
+	"for t in \"$@\"; do echo \"RUN $t\"; echo \"TEST $t ok\"; done\n"
+	"echo \"SUITE end $# 0\"\n"
+	"exit 1\n";
+
+static void cmd_test_fails_hung_test_well_before_timeout_and_goes_on(void)
+{
+	const char *fake = tmp_path("fake-cmd-freeze");
+	file_write(fake, fake_freeze_in_b, 0755);
+	file_write(tmp_path("manifest-abc.txt"), "a\nb\nc\n", 0644);
+	char *args[] = { "test", "--qemu", (char *)fake, "--manifest", (char *)tmp_path("manifest-abc.txt"),
+			 "--tests", (char *)tmp_path("te,sts.elf"), "--timeout", "120",
+			 "--hang-timeout", "1", "--log-dir", tmp_dir, (char *)tmp_path("default"), NULL };
+	char *out, expected[PATH_MAX + 128];
+	int64_t start_ms = proc_clock_ms();
+	EXPECT_INT(CMD_EXIT_FAILED, cmd_test_capture(args, &out));
+	EXPECT_TRUE(proc_clock_ms() - start_ms < 10000);
+	snprintf(expected, sizeof expected,
+		 "FAIL default/b: kernel hang (no output for 1 s) while running b; log: %s",
+		 tmp_path("default-test.log"));
+	if (!strstr(out, expected))
+		expect_fail(__LINE__, "output", "no line \"%s\" in:\n%s", expected, out);
+	EXPECT_TRUE(strstr(out, "ok   default/c"));
+	EXPECT_TRUE(strstr(out, "default: 2 passed, 1 failed (2 boots"));
+	EXPECT_STR("2 passed, 1 failed", text_last_line(out));
+	free(out);
+}
+
 /* ---- driver ---- */
 
 static const struct check_test tests[] = {
 	TEST(guest_line_accepts_ok_and_fail_lines),
 	TEST(guest_line_treats_garbage_and_truncated_lines_as_other),
 	TEST(guest_line_parses_suite_lines),
+	TEST(guest_line_parses_run_and_heartbeat_lines),
 	TEST(unit_summary_parses_counts_and_rejects_garbage),
 	TEST(manifest_skips_comments_and_blanks),
 	TEST(manifest_rejects_bad_duplicate_and_missing_names),
@@ -521,13 +646,18 @@ static const struct check_test tests[] = {
 	TEST(host_unit_judge_adds_one_failure_when_run_breaks),
 	TEST(proc_streams_lines_and_exit_code),
 	TEST(proc_timeout_kills_whole_process_group),
+	TEST(proc_silence_kills_a_child_that_stops_printing),
+	TEST(proc_silence_spares_a_child_that_keeps_printing),
 	TEST(target_clean_boot_reports_every_test),
 	TEST(target_hang_is_killed_and_rebooted_with_remaining_names),
 	TEST(target_kernel_death_fails_running_test_and_reboots),
+	TEST(target_silent_kernel_fails_running_test_and_reboots),
+	TEST(target_heartbeats_keep_a_slow_test_alive),
 	TEST(little_ram_boot_sets_memory_and_fails_silent_tests),
 	TEST(target_suite_that_never_starts_fails_all_without_reboots),
 	TEST(cmd_test_runs_unit_and_targets_and_prints_totals_last),
 	TEST(cmd_test_fails_on_dead_kernel_and_bad_input),
+	TEST(cmd_test_fails_hung_test_well_before_timeout_and_goes_on),
 };
 
 /* Makes what every target test boots: a target default/ and a tests ELF. */

@@ -35,5 +35,6 @@
 #define LEDGER_PAGE_TABLES_MAX   4096       /* page-table pages (16 MiB; radix: 8 GiB mapped densely) */
 #define LEDGER_GLOBAL_FACTOR     8          /* all ledgers together: this many ledgers' worth */
 #define LEDGER_RESERVE_FACTOR    2          /* of which this many only privileged ledgers may use */
+#define LEDGER_PAGE_RESERVE_SHIFT 5         /* the last 1/32 of the frames only privileged tasks' memory may take */
 
 #endif

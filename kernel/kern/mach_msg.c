@@ -56,7 +56,7 @@ static mach_msg_return_t mach_msg_copyin(struct vm_map *map, const struct mach_m
 		return MACH_SEND_MSG_TOO_SMALL;
 	if (a->send_size > MACH_MSG_SIZE_MAX)
 		return MACH_SEND_TOO_LARGE;
-	m = kmsg_alloc(a->send_size, false, ipc_current_ledger());   /* vm_copyin fills it */
+	m = kmsg_alloc(a->send_size, false, current_ledger());   /* vm_copyin fills it */
 	if (!m)
 		return MACH_SEND_NO_BUFFER;
 	mr = vm_copyin(map, a->msg, m->hdr, a->send_size) == KERN_SUCCESS ?

@@ -14,8 +14,6 @@
 #include "kern/kprintf.h"
 #include "kern/ledger.h"
 #include "kern/task.h"
-#include "kern/thread.h"
-#include "kern/cpu.h"
 #include "kern/port.h"
 #include "kern/zalloc.h"
 #include "lib/string.h"
@@ -30,14 +28,6 @@ static struct zone kmsg_zone;
 void msg_init(void)
 {
 	zone_init(&kmsg_zone, "kmsg", sizeof(struct kmsg));
-}
-
-/* The ledger of the task the current thread belongs to (NULL for kernel threads). */
-struct ledger *ipc_current_ledger(void)
-{
-	struct thread *t = current_thread();
-
-	return t && t->task ? t->task->ledger : NULL;
 }
 
 /*

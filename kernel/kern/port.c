@@ -14,6 +14,7 @@
 #include "kern/ledger.h"
 #include "kern/msg.h"
 #include "kern/notify.h"
+#include "kern/task.h"
 #include "kern/thread.h"
 #include "kern/zalloc.h"
 
@@ -154,7 +155,7 @@ void port_sonce_right_add(struct port *p)
 void port_sonce_right_drop(struct port *p, bool used)
 {
 	if (!used && p->active && !p->is_set && p->kotype == KOT_NONE) {
-		notify_send(p, MACH_NOTIFY_SEND_ONCE, 0, ipc_current_ledger());   /* the right travels on */
+		notify_send(p, MACH_NOTIFY_SEND_ONCE, 0, current_ledger());   /* the right travels on */
 		return;
 	}
 	assert(p->sorights > 0);

@@ -67,6 +67,14 @@ static bool task_ports_init(struct task *task)
 	return ok;
 }
 
+/* The ledger of the task the current thread belongs to (NULL for kernel threads: the kernel's). */
+struct ledger *current_ledger(void)
+{
+	struct thread *t = current_thread();
+
+	return t && t->task ? t->task->ledger : NULL;
+}
+
 /*
  * The ledger a task made by creator gets (referenced): a new one when the
  * kernel or a holder of the host privilege port creates it (privileged if

@@ -13,6 +13,8 @@
  * scheme cannot protect a sharer's writable mappings.
  */
 #include "vm/vm_object.h"
+#include "kern/ledger.h"
+#include "kern/task.h"
 #include "vm/page_alloc.h"
 #include "vm/phys.h"
 #include "kern/kprintf.h"
@@ -170,6 +172,21 @@ static void vm_page_remove(struct vm_page *page)
 	default_pager_page_removed(page);
 }
 
+/*
+ * May the running code take one of the last free frames (1 in
+ * 2^LEDGER_PAGE_RESERVE_SHIFT of the machine's) for memory-object pages?
+ * Kernel threads and privileged ledgers may; an ordinary task may not, so
+ * one that fills memory gets a failed fault while privileged tasks can
+ * still spawn and run.
+ */
+static bool vm_page_reserve_ok(void)
+{
+	struct ledger *l = current_ledger();
+
+	return !l || l->privileged ||
+	       page_free_count() > page_total_count() >> LEDGER_PAGE_RESERVE_SHIFT;
+}
+
 /* A fresh frame as page offset of obj (zeroed if asked), or NULL when memory is out. */
 struct vm_page *vm_page_alloc(struct vm_object *obj, uint64_t offset, bool zero)
 {
@@ -178,6 +195,8 @@ struct vm_page *vm_page_alloc(struct vm_object *obj, uint64_t offset, bool zero)
 
 	while (default_pager_pressure() && default_pager_pageout_one())
 		;                                     /* make room first */
+	if (!vm_page_reserve_ok())
+		return NULL;
 	pa = zero ? page_alloc_zeroed() : page_alloc();
 	if (!pa)
 		return NULL;

@@ -20,6 +20,7 @@
 #include "kern/port.h"
 #include "kern/sched.h"
 #include "kern/stats.h"
+#include "kern/task.h"
 #include "kern/thread.h"
 #include "kern/zalloc.h"
 #include "lib/string.h"
@@ -59,7 +60,7 @@ static void pager_send_msg(struct vm_object *obj, int id, const uint64_t *words,
 	if (obj->default_paged && t)
 		t->vm_privileged++;
 	m = kmsg_kernel_build(obj->pager, MSG_RIGHT_SEND, id, words, n, 8, right, copy,
-			      obj->default_paged ? NULL : ipc_current_ledger());
+			      obj->default_paged ? NULL : current_ledger());
 	if (obj->default_paged && t)
 		t->vm_privileged--;
 	if (m) {

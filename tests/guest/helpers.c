@@ -27,6 +27,7 @@ int helper_ipc_bootstrap_client(int, char **);
 int helper_ipc_hold_rights(int, char **);
 int helper_hog(int, char **);
 int helper_table_hog(int, char **);
+int helper_memory_hog(int, char **);
 
 const struct guest_helper guest_helpers[] = {
 	{ "null_write", helper_null_write },
@@ -52,5 +53,6 @@ const struct guest_helper guest_helpers[] = {
 	{ "ipc_hold_rights", helper_ipc_hold_rights },
 	{ "hog", helper_hog },
 	{ "table_hog", helper_table_hog },
+	{ "memory_hog", helper_memory_hog },
 	{ NULL, NULL },
 };

@@ -72,7 +72,6 @@ struct kmsg {
 };
 
 struct kmsg *kmsg_alloc(uint32_t size, bool zeroed, struct ledger *ledger);
-struct ledger *ipc_current_ledger(void);
 void kmsg_free(struct kmsg *m);
 void kmsg_destroy(struct kmsg *m);                    /* release everything it carries */
 mach_msg_return_t msg_check(struct kmsg *m);          /* format only: sizes, bits, items */

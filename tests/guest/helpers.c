@@ -25,6 +25,8 @@ int helper_ipc_name_report(int, char **);
 int helper_ipc_drain(int, char **);
 int helper_ipc_bootstrap_client(int, char **);
 int helper_ipc_hold_rights(int, char **);
+int helper_name_server(int, char **);
+int helper_name_fill(int, char **);
 
 const struct guest_helper guest_helpers[] = {
 	{ "null_write", helper_null_write },
@@ -48,5 +50,7 @@ const struct guest_helper guest_helpers[] = {
 	{ "ipc_drain", helper_ipc_drain },
 	{ "ipc_bootstrap_client", helper_ipc_bootstrap_client },
 	{ "ipc_hold_rights", helper_ipc_hold_rights },
+	{ "name_server", helper_name_server },
+	{ "name_fill", helper_name_fill },
 	{ NULL, NULL },
 };

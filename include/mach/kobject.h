@@ -12,6 +12,18 @@
  * bytes); REGISTER adds a PORTS item with one send right. Replies: an INLINE
  * item with one kern_return_t word, and for LOOKUP a PORTS item with a send
  * right.
+ *
+ * The table is shared, so it is bounded per ledger (the ledger of the task
+ * that sent the REGISTER): a ledger holds at most BOOTSTRAP_NAMES_PER_LEDGER
+ * names, and the last BOOTSTRAP_NAMES_RESERVE slots go only to privileged
+ * ledgers. Either bound refuses REGISTER with KERN_RESOURCE_SHORTAGE (as a
+ * ledger refuses a charge); a table with no free slot at all gives
+ * KERN_NO_SPACE. A name whose server died (its port destroyed, or the task
+ * or thread behind a task or thread port ended) is forgotten: LOOKUP gives
+ * KERN_NOT_FOUND, and its slot is free again.
+ *
+ * Names the system registers: "default-pager", a send right to the user-level
+ * default pager's task port (PAGER=user; user/libmk/default_pager.c).
  */
 #ifndef MACH_KOBJECT_H
 #define MACH_KOBJECT_H
@@ -25,5 +37,8 @@
 #define BOOTSTRAP_REPLY_ID(id)   ((id) + 100)
 #define BOOTSTRAP_NAME_MAX       64
 #define BOOTSTRAP_NAMES_MAX      64    /* registrations the service keeps */
+#define BOOTSTRAP_NAMES_PER_LEDGER 8   /* registrations one ledger may hold */
+#define BOOTSTRAP_NAMES_RESERVE  16    /* of BOOTSTRAP_NAMES_MAX, slots only privileged ledgers take */
+#define BOOTSTRAP_DEFAULT_PAGER_NAME "default-pager" /* the default pager's task port (PAGER=user) */
 
 #endif

@@ -55,7 +55,9 @@
 #define MK_TRAP_KERNEL_CHECK      (-42) /* (host, struct kernel_check_info *): walk every IPC space, port and VM object
 					 * and verify their counts; KERN_FAILURE and the first inconsistency if any (privileged) */
 #define MK_TRAP_LEDGER_INFO       (-43) /* (task, struct ledger_info *): what the task's ledger holds and may hold */
-#define MK_TRAP_COUNT             43    /* traps are -1 .. -MK_TRAP_COUNT */
+#define MK_TRAP_TASK_WIRE         (-44) /* (host, task): the task's memory, present and future, is never paged out
+					 * (a task that must outlive a default pager that dies; privileged) */
+#define MK_TRAP_COUNT             44    /* traps are -1 .. -MK_TRAP_COUNT */
 
 /*
  * Privileged traps take a send right to the host privilege port as their

@@ -674,6 +674,26 @@ static kern_return_t sys_ledger_info(const struct trap_args *a)
 	return vm_copyout(self_map(), &info, a->a[1], sizeof(info));
 }
 
+/*
+ * Wire a task's memory (privileged): what it holds now and what it maps
+ * later is never paged out, as the default pager's own memory is not. A
+ * default pager that dies loses the pages it held; the test runner wires
+ * itself so that a test killing the pager cannot take the runner with it.
+ */
+static kern_return_t sys_task_wire(const struct trap_args *a)
+{
+	struct task *task;
+	kern_return_t kr = host_priv_check(self_task()->space, a->a[0]);
+
+	if (kr == KERN_SUCCESS)
+		kr = lookup_task(a->a[1], &task);
+	if (kr != KERN_SUCCESS)
+		return kr;
+	vm_map_wire(task->map);
+	task_release(task);
+	return KERN_SUCCESS;
+}
+
 /* Walk the kernel's IPC and VM state and check its counts (privileged: it reads everything). */
 static kern_return_t sys_kernel_check(const struct trap_args *a)
 {
@@ -843,6 +863,7 @@ static const trap_fn trap_table[MK_TRAP_COUNT + 1] = {
 	[-MK_TRAP_PMAP_FOOTPRINT]     = sys_pmap_footprint,
 	[-MK_TRAP_KERNEL_CHECK]       = sys_kernel_check,
 	[-MK_TRAP_LEDGER_INFO]        = sys_ledger_info,
+	[-MK_TRAP_TASK_WIRE]          = sys_task_wire,
 };
 
 /* A system call of a foreign ABI from a task with no emulation vector. */

@@ -88,6 +88,26 @@ void vm_map_entry_link(struct vm_map *map, struct list *after, struct vm_map_ent
 	map->nentries++;
 }
 
+/*
+ * Every object map holds, and every one it maps later (vm_fault wires them
+ * on their first fault), is never paged out again: the default pager's
+ * memory, and a task that must not lose pages to a default pager that dies.
+ */
+void vm_map_wire(struct vm_map *map)
+{
+	uint64_t f = spin_lock(&map->lock), g = spin_lock(&vm_lock);
+
+	map->wired = true;
+	list_for_each(l, &map->entries) {
+		struct vm_map_entry *e = list_entry(l, struct vm_map_entry, link);
+
+		if (e->object)
+			vm_object_wire(e->object);
+	}
+	spin_unlock(&vm_lock, g);
+	spin_unlock(&map->lock, f);
+}
+
 void vm_map_destroy(struct vm_map *map)
 {
 	uint64_t f = spin_lock(&map->lock);

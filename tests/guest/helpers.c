@@ -28,6 +28,8 @@ int helper_ipc_hold_rights(int, char **);
 int helper_hog(int, char **);
 int helper_table_hog(int, char **);
 int helper_memory_hog(int, char **);
+int helper_name_server(int, char **);
+int helper_name_fill(int, char **);
 
 const struct guest_helper guest_helpers[] = {
 	{ "null_write", helper_null_write },
@@ -54,5 +56,7 @@ const struct guest_helper guest_helpers[] = {
 	{ "hog", helper_hog },
 	{ "table_hog", helper_table_hog },
 	{ "memory_hog", helper_memory_hog },
+	{ "name_server", helper_name_server },
+	{ "name_fill", helper_name_fill },
 	{ NULL, NULL },
 };

@@ -69,6 +69,22 @@ void guest_image(const void **image, size_t *size)
 }
 
 /*
+ * Start a user-level default pager if the kernel wants one and has none
+ * (one kernel_stat when it has): at the start, and before every test, so a
+ * test that killed the pager (or failed while it was gone) leaves one.
+ */
+static void guest_default_pager_ensure(void)
+{
+	const void *image;
+	size_t size;
+	kern_return_t kr;
+
+	guest_image(&image, &size);
+	if ((kr = mk_default_pager_ensure(image, size, "default-pager")) != KERN_SUCCESS)
+		mk_printf("guest-tests: no default pager: %s\n", mk_strerror(kr));
+}
+
+/*
  * Build "guest-tests\0mode\0name\0[extra\0]" and spawn it. Test tasks get
  * the runner's host privilege right (tests set resident limits and check
  * the kernel); helpers do not, so a helper is an ordinary unprivileged task
@@ -185,6 +201,7 @@ static int guest_run_one(const char *name)
 		mk_printf("TEST %s FAIL no such test in this build\n", name);
 		return 0;
 	}
+	guest_default_pager_ensure();
 	kr = guest_spawn("--run", name, NULL, &task);
 	if (kr != KERN_SUCCESS) {
 		mk_printf("TEST %s FAIL task_spawn: %s\n", name, mk_strerror(kr));
@@ -241,15 +258,10 @@ int main(int argc, char **argv)
 		return guest_run_helper_main(argc, argv);
 	if (argc >= 2 && strcmp(argv[1], "--default-pager") == 0)
 		return mk_default_pager_run();
-	{
-		const void *image;
-		size_t size;
-		kern_return_t kr;
-
-		guest_image(&image, &size);
-		if ((kr = mk_default_pager_ensure(image, size, "default-pager")) != KERN_SUCCESS)
-			mk_printf("guest-tests: no default pager: %s\n", mk_strerror(kr));
-	}
+	/* a test kills the default pager: the pages it held must not include the runner's */
+	if (mk_task_wire(MACH_PORT_HOST_PRIV, MACH_PORT_TASK_SELF) != KERN_SUCCESS)
+		mk_printf("guest-tests: cannot wire the runner's memory\n");
+	guest_default_pager_ensure();
 
 	mk_printf("SUITE begin %d\n", argc > 1 ? argc - 1 : (int)GUEST_TEST_COUNT);
 	for (int i = 0; i < (argc > 1 ? argc - 1 : (int)GUEST_TEST_COUNT); i++) {

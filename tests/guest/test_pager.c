@@ -2,7 +2,8 @@
  * test_pager.c — external (user-level) pagers: a helper task serves a
  * memory object (page N starts with PAGER_PATTERN(N)); the test maps it with
  * vm_map and checks the data, the two messages per fault, and that a pager
- * that errs, replies garbage or dies fails the access instead of the kernel.
+ * that errs, replies garbage or dies (by itself, or killed while a fault
+ * waits for it) fails the access instead of the kernel.
  */
 #include "ipc_util.h"
 #include <mach/memory_object.h>
@@ -10,6 +11,7 @@
 #define PAGER_PAGES        4
 #define PAGE               4096UL
 #define PAGER_PATTERN(n)   (0xFEED0000UL + (n))
+#define PAGER_KILL_AFTER_MS 50     /* how long a fault waits before its pager is killed */
 
 /* Supply page (PAGER_PATTERN of offset written into it) for offset, OOL with flags. */
 static void pager_supply(mach_port_name_t control, uint64_t offset, vm_address_t page, int flags)
@@ -80,6 +82,8 @@ static void pager_answer(const char *mode, mach_port_name_t control, uint64_t of
 		pager_answer_wild(control, offset);
 		return;
 	}
+	if (strcmp(mode, "silent") == 0)
+		return;                                  /* the fault waits until we are killed */
 	if (strcmp(mode, "error") == 0) {
 		ipc_msg_init(&m.header, control, MACH_MSG_TYPE_COPY_SEND,
 			     MEMORY_OBJECT_DATA_ERROR_ID);
@@ -237,6 +241,36 @@ void test_pager_that_dies_fails_the_fault_at_once(void)
 	EXPECT(mk_kernel_stat(KSTAT_TICKS) - t0 < MEMORY_OBJECT_TIMEOUT_MS);
 	EXPECT_KR(KERN_SUCCESS, mk_vm_deallocate(MACH_PORT_TASK_SELF, s.addr, PAGER_PAGES * PAGE));
 	ipc_task_wait(s.helper);
+}
+
+/* Thread body: kill the pager task *arg after PAGER_KILL_AFTER_MS. */
+static void pager_kill_later(void *arg)
+{
+	mk_thread_sleep(PAGER_KILL_AFTER_MS);
+	mk_task_terminate(*(mach_port_name_t *)arg);
+}
+
+/*
+ * A pager that never answers is killed while a fault waits for it: the
+ * fault fails with KERN_MEMORY_ERROR soon after the kill (the waiting fault
+ * checks every few ms that its pager lives), not after the pager timeout;
+ * the kernel goes on, the mapping can be removed and the pager was killed.
+ */
+void test_pager_killed_with_a_fault_pending_fails_the_fault_at_once(void)
+{
+	struct pager_setup s = pager_map("silent");
+	uint64_t t0 = ipc_now_ms(), waited;
+	struct task_status st;
+
+	ipc_thread_start(pager_kill_later, &s.helper);
+	EXPECT_KR(KERN_MEMORY_ERROR, pager_kernel_read(&s, 2));
+	waited = ipc_now_ms() - t0;
+	if (waited < PAGER_KILL_AFTER_MS || waited >= MEMORY_OBJECT_TIMEOUT_MS / 4)
+		guest_fail(__FILE__, __LINE__, "fault failed after %lu ms: expected %d..%d ms",
+			   waited, PAGER_KILL_AFTER_MS, MEMORY_OBJECT_TIMEOUT_MS / 4);
+	EXPECT_KR(KERN_SUCCESS, mk_vm_deallocate(MACH_PORT_TASK_SELF, s.addr, PAGER_PAGES * PAGE));
+	st = ipc_task_wait(s.helper);
+	EXPECT_EQ(TASK_END_KILLED, st.how);
 }
 
 void test_vm_map_refuses_bad_arguments(void)

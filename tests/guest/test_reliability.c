@@ -523,16 +523,33 @@ static uint64_t stat_now(int which)
 	return mk_kernel_stat(which) + fp.table_pages;
 }
 
+/*
+ * How far free pages may be off: not at all with radix tables;
+ * with hashed ones the other tasks' hardware tables (the runner's, the
+ * default pager's) grow and shrink within their budget of 16 pages while
+ * memory is scarce, and come back later (seen: 5 to 7 pages).
+ */
+static uint64_t stat_slack(int which)
+{
+	struct pmap_footprint_info fp;
+
+	if (which != KSTAT_FREE_PAGES || mk_pmap_footprint(SELF, &fp) != KERN_SUCCESS ||
+	    fp.kind != PMAP_KIND_HASHED)
+		return 0;
+	return 2 * fp.table_budget;
+}
+
 /* The statistic (stat_now) must come back to want; the hog's orphans end through deferred work. */
 static void expect_stat_settles(int which, uint64_t want, const char *what)
 {
-	uint64_t deadline = ipc_now_ms() + IPC_WAIT_MS;
+	uint64_t deadline = ipc_now_ms() + IPC_WAIT_MS, slack = stat_slack(which);
 
 	while (stat_now(which) != want && ipc_now_ms() < deadline)
 		mk_thread_sleep(5);
-	if (stat_now(which) != want)
-		guest_fail(__FILE__, __LINE__, "%s after the hog died: expected %lu got %lu", what,
-			   (unsigned long)want, (unsigned long)stat_now(which));
+	if (stat_now(which) > want + slack || stat_now(which) + slack < want)
+		guest_fail(__FILE__, __LINE__, "%s after the hog died: expected %lu (give or take "
+			   "%lu) got %lu", what, (unsigned long)want, (unsigned long)slack,
+			   (unsigned long)stat_now(which));
 }
 
 /* Run the hog to its limits, check the others, end it; the hog's ledger afterwards. */

@@ -189,6 +189,12 @@ struct vm_object *vm_object_split(struct vm_object *obj, uint64_t at)
 	return vm_object_allocate(obj->size > at ? obj->size - at : 4096);
 }
 
+/* vm_map_wire's object step: the flag only (no page is resident here). */
+void vm_object_wire(struct vm_object *obj)
+{
+	obj->wired = true;
+}
+
 /* The kernel's panic (ledger.c's assertions): say why and stop the test binary. */
 void panic(const char *fmt, ...)
 {

@@ -6,6 +6,12 @@
  * with mk_default_pager_ensure, which does nothing when the kernel has its
  * default pager built in.
  *
+ * Once the kernel has taken it as its default pager, it registers a send
+ * right to its own task port with the name service under
+ * BOOTSTRAP_DEFAULT_PAGER_NAME ("default-pager", include/mach/kobject.h), so
+ * that a privileged test can find it and kill it. If it dies, the kernel
+ * forgets the name, and the next default pager registers it again.
+ *
  * Limits: 4,096 pages (the kernel keeps no more records) and 256 objects
  * at once; a page returned for an object beyond that is lost, and the fault
  * that asks for it fails with KERN_MEMORY_ERROR after the pager timeout.
@@ -171,6 +177,7 @@ int mk_default_pager_run(void)
 		store[i * DP_PAGE] = 0;
 	if (mk_set_default_pager(MACH_PORT_HOST_PRIV, port) != KERN_SUCCESS)
 		return 1;
+	mk_bootstrap_register(BOOTSTRAP_DEFAULT_PAGER_NAME, MACH_PORT_TASK_SELF);   /* best effort */
 	for (;;) {
 		mach_msg_return_t mr = mk_mach_msg(m, MACH_RCV_MSG, 0, sizeof(buf), port, 0);
 		struct mach_msg_type *t = (struct mach_msg_type *)(m + 1);

@@ -81,6 +81,8 @@ int mk_default_pager_run(void);
 kern_return_t mk_set_default_pager(mach_port_name_t host, mach_port_name_t port);
 kern_return_t mk_kernel_check(mach_port_name_t host, struct kernel_check_info *info);
 kern_return_t mk_ledger_info(mach_port_name_t task, struct ledger_info *info);
+/* The task's memory, present and future, is never paged out (privileged). */
+kern_return_t mk_task_wire(mach_port_name_t host, mach_port_name_t task);
 kern_return_t mk_default_pager_ensure(const void *image, size_t size, const char *name);
 kern_return_t mk_vm_debug(mach_port_name_t task, vm_address_t addr, struct vm_debug_info *info);
 kern_return_t mk_pmap_footprint(mach_port_name_t task, struct pmap_footprint_info *info);

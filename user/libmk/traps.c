@@ -241,3 +241,8 @@ kern_return_t mk_ledger_info(mach_port_name_t task, struct ledger_info *info)
 {
 	return (kern_return_t)mk_trap(MK_TRAP_LEDGER_INFO, task, info);
 }
+
+kern_return_t mk_task_wire(mach_port_name_t host, mach_port_name_t task)
+{
+	return (kern_return_t)mk_trap(MK_TRAP_TASK_WIRE, host, task);
+}

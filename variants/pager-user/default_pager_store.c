@@ -134,7 +134,7 @@ struct vm_page *dp_fetch_page(struct vm_object *obj, uint64_t offset, struct ds_
 /* The task whose map is `map` becomes the default pager: its memory is wired. */
 kern_return_t dp_register(struct vm_map *map, struct port *pager)
 {
-	uint64_t f = spin_lock(&ipc_lock), g;
+	uint64_t f = spin_lock(&ipc_lock);
 
 	if (dp_alive()) {
 		spin_unlock(&ipc_lock, f);
@@ -147,17 +147,7 @@ kern_return_t dp_register(struct vm_map *map, struct port *pager)
 	}
 	dp_port = pager;
 	spin_unlock(&ipc_lock, f);
-	f = spin_lock(&map->lock);
-	g = spin_lock(&vm_lock);
-	map->wired = true;
-	list_for_each(l, &map->entries) {
-		struct vm_map_entry *e = list_entry(l, struct vm_map_entry, link);
-
-		if (e->object)
-			vm_object_wire(e->object);
-	}
-	spin_unlock(&vm_lock, g);
-	spin_unlock(&map->lock, f);
+	vm_map_wire(map);
 	return KERN_SUCCESS;
 }
 

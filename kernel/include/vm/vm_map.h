@@ -38,12 +38,13 @@ struct vm_map {
 	size_t nentries;
 	vm_address_t min, max;   /* the range entries may occupy */
 	struct pmap *pmap;
-	bool wired;              /* its objects are never paged out (the default pager's) */
+	bool wired;              /* its objects are never paged out (vm_map_wire) */
 	struct ledger *ledger;   /* its task's: entries are charged to it (NULL: not charged) */
 };
 
 struct vm_map *vm_map_create(struct pmap *pmap, vm_address_t min, vm_address_t max);
 void vm_map_destroy(struct vm_map *map);   /* removes everything, then frees the map */
+void vm_map_wire(struct vm_map *map);      /* its objects, present and future, are never paged out */
 
 kern_return_t vm_map_allocate(struct vm_map *map, vm_address_t *addr, vm_size_t size,
 			      int flags, vm_prot_t prot);

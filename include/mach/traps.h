@@ -29,7 +29,7 @@
 #define MK_TRAP_TASK_SELF         (-16) /* () -> MACH_PORT_TASK_SELF, the name of the caller's task port */
 #define MK_TRAP_THREAD_SELF       (-17) /* (mach_port_name_t *out): a send right to the calling thread's port */
 #define MK_TRAP_PORT_DEALLOCATE   (-18) /* (task, name): drop one user reference (send, send-once, dead name) */
-#define MK_TRAP_THREAD_SET_PRIORITY (-19) /* (thread, priority) */
+#define MK_TRAP_THREAD_SET_PRIORITY (-19) /* (thread, priority): above MK_THREAD_PRIORITY_USER_MAX only with the host right */
 #define MK_TRAP_THREAD_SLEEP      (-20) /* (ms) */
 #define MK_TRAP_THREAD_INFO       (-21) /* (thread, uint32_t *state) */
 #define MK_TRAP_THREAD_EXIT       (-22) /* (): the calling thread ends; does not return */
@@ -71,6 +71,7 @@
 #define MK_THREAD_PRIORITY_MIN     0
 #define MK_THREAD_PRIORITY_DEFAULT 16
 #define MK_THREAD_PRIORITY_MAX     31
+#define MK_THREAD_PRIORITY_USER_MAX 16  /* above this, thread_set_priority needs the host privilege port */
 
 #define MK_TASK_SELF 1  /* = MACH_PORT_TASK_SELF: every task's name for its own task port */
 

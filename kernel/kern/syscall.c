@@ -401,6 +401,8 @@ static kern_return_t sys_thread_set_priority(const struct trap_args *a)
 
 	if (a->a[1] > MK_THREAD_PRIORITY_MAX)
 		return KERN_INVALID_ARGUMENT;
+	if (a->a[1] > MK_THREAD_PRIORITY_USER_MAX && !self_host_priv_held())
+		return KERN_NO_ACCESS;             /* it would starve everything below it */
 	kr = lookup_thread(a->a[0], &t);
 	if (kr != KERN_SUCCESS)
 		return kr;

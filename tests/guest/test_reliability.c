@@ -242,12 +242,13 @@ void test_names_used_after_their_right_is_consumed_are_refused(void)
 
 /*
  * Global knobs take the host privilege port: a task without it (or naming
- * another port) gets KERN_NO_ACCESS, cannot hand it to a child, and values
- * that would livelock the machine are refused even with it.
+ * another port) gets KERN_NO_ACCESS, cannot hand it to a child or raise a
+ * thread above every ordinary one, and values that would livelock the
+ * machine are refused even with it.
  */
 void test_global_traps_need_the_host_privilege_port(void)
 {
-	mach_port_name_t port = ipc_port_alloc_send(), task;
+	mach_port_name_t port = ipc_port_alloc_send(), task, thread;
 	const void *image;
 	size_t size;
 	char args[] = "guest-tests\0--helper\0exit0";
@@ -260,12 +261,17 @@ void test_global_traps_need_the_host_privilege_port(void)
 	EXPECT_KR(KERN_INVALID_ARGUMENT, mk_vm_set_resident_limit(MACH_PORT_HOST_PRIV,
 								  mk_kernel_stat(KSTAT_TOTAL_PAGES) + 1));
 	EXPECT_KR(KERN_SUCCESS, mk_vm_set_resident_limit(MACH_PORT_HOST_PRIV, 0));
+	EXPECT_KR(KERN_SUCCESS, mk_thread_self(&thread));
+	EXPECT_KR(KERN_SUCCESS, mk_thread_set_priority(thread, MK_THREAD_PRIORITY_MAX));
+	EXPECT_KR(KERN_SUCCESS, mk_thread_set_priority(thread, MK_THREAD_PRIORITY_DEFAULT));
 
 	/* without the right: refused, and no child gets it from us */
 	EXPECT_KR(KERN_SUCCESS, mk_port_deallocate(SELF, MACH_PORT_HOST_PRIV));
 	EXPECT_TYPE(IPC_TYPE_NONE, SELF, MACH_PORT_HOST_PRIV);
 	EXPECT_KR(KERN_NO_ACCESS, mk_vm_set_resident_limit(MACH_PORT_HOST_PRIV, 0));
 	EXPECT_KR(KERN_NO_ACCESS, mk_set_default_pager(MACH_PORT_HOST_PRIV, port));
+	EXPECT_KR(KERN_NO_ACCESS, mk_thread_set_priority(thread, MK_THREAD_PRIORITY_USER_MAX + 1));
+	EXPECT_KR(KERN_SUCCESS, mk_thread_set_priority(thread, MK_THREAD_PRIORITY_USER_MAX));
 	guest_image(&image, &size);
 	EXPECT_KR(KERN_NO_ACCESS, mk_task_spawn_flags(image, size, args, sizeof(args), &task,
 						      MK_SPAWN_HOST_PRIV));

@@ -36,7 +36,7 @@ static const uint64_t ledger_limits[LEDGER_COUNT] = {
 };
 
 static struct zone ledger_zone;
-static spinlock_t ledger_global_lock = SPINLOCK_INIT;
+static spinlock_t ledger_lock = SPINLOCK_INIT;   /* every ledger and the global counts (a leaf) */
 static uint64_t ledger_global_held[LEDGER_COUNT];
 
 void ledger_init(void)
@@ -56,7 +56,6 @@ struct ledger *ledger_create(bool privileged)
 	if (!l)
 		return NULL;
 	memset(l, 0, sizeof(*l));
-	l->lock = (spinlock_t)SPINLOCK_INIT;
 	l->refs = 1;
 	l->privileged = privileged;
 	return l;
@@ -64,13 +63,13 @@ struct ledger *ledger_create(bool privileged)
 
 void ledger_ref(struct ledger *l)
 {
-	uint64_t f = spin_lock(&l->lock);
+	uint64_t f = spin_lock(&ledger_lock);
 
 	l->refs++;
-	spin_unlock(&l->lock, f);
+	spin_unlock(&ledger_lock, f);
 }
 
-/* Nothing uses l and nothing is charged to it any more (l locked). */
+/* Nothing uses l and nothing is charged to it any more (ledger_lock held). */
 static bool ledger_unused(const struct ledger *l)
 {
 	if (l->refs)
@@ -83,17 +82,17 @@ static bool ledger_unused(const struct ledger *l)
 
 void ledger_release(struct ledger *l)
 {
-	uint64_t f = spin_lock(&l->lock);
+	uint64_t f = spin_lock(&ledger_lock);
 	bool gone;
 
 	l->refs--;
 	gone = ledger_unused(l);
-	spin_unlock(&l->lock, f);
+	spin_unlock(&ledger_lock, f);
 	if (gone)
 		zfree(&ledger_zone, l);
 }
 
-/* May the global count of kind grow by amount for a ledger privileged or not? (global lock held) */
+/* May the global count of kind grow by amount for a ledger privileged or not? (ledger_lock held) */
 static bool ledger_global_ok(int kind, uint64_t amount, bool privileged)
 {
 	uint64_t cap = ledger_limits[kind] * (LEDGER_GLOBAL_FACTOR -
@@ -104,13 +103,12 @@ static bool ledger_global_ok(int kind, uint64_t amount, bool privileged)
 
 kern_return_t ledger_charge(struct ledger *l, int kind, uint64_t amount)
 {
-	uint64_t f, g;
+	uint64_t f;
 	bool ok;
 
 	if (!l)
 		return KERN_SUCCESS;
-	f = spin_lock(&l->lock);
-	g = spin_lock(&ledger_global_lock);
+	f = spin_lock(&ledger_lock);
 	ok = amount <= ledger_limits[kind] && l->held[kind] <= ledger_limits[kind] - amount &&
 	     ledger_global_ok(kind, amount, l->privileged);
 	if (ok) {
@@ -119,38 +117,35 @@ kern_return_t ledger_charge(struct ledger *l, int kind, uint64_t amount)
 	} else {
 		l->refused++;
 	}
-	spin_unlock(&ledger_global_lock, g);
-	spin_unlock(&l->lock, f);
+	spin_unlock(&ledger_lock, f);
 	return ok ? KERN_SUCCESS : KERN_RESOURCE_SHORTAGE;
 }
 
 void ledger_credit(struct ledger *l, int kind, uint64_t amount)
 {
-	uint64_t f, g;
+	uint64_t f;
 	bool gone;
 
-	if (!l)
+	if (!l || !amount)
 		return;
-	f = spin_lock(&l->lock);
-	g = spin_lock(&ledger_global_lock);
+	f = spin_lock(&ledger_lock);
 	assert(l->held[kind] >= amount && ledger_global_held[kind] >= amount);
 	l->held[kind] -= amount;
 	ledger_global_held[kind] -= amount;
-	spin_unlock(&ledger_global_lock, g);
 	gone = ledger_unused(l);
-	spin_unlock(&l->lock, f);
+	spin_unlock(&ledger_lock, f);
 	if (gone)
 		zfree(&ledger_zone, l);
 }
 
 void ledger_info_get(struct ledger *l, struct ledger_info *out)
 {
-	uint64_t f = spin_lock(&l->lock);
+	uint64_t f = spin_lock(&ledger_lock);
 
 	for (int k = 0; k < LEDGER_COUNT; k++) {
 		out->held[k] = l->held[k];
 		out->limit[k] = ledger_limits[k];
 	}
 	out->refused = l->refused;
-	spin_unlock(&l->lock, f);
+	spin_unlock(&ledger_lock, f);
 }

@@ -36,6 +36,8 @@ void msg_init(void)
  */
 static bool kmsg_charge(struct kmsg *m, int kind, uint64_t amount)
 {
+	if (!amount)
+		return true;
 	if (ledger_charge(m->ledger, kind, amount) != KERN_SUCCESS)
 		return false;
 	if (kind == LEDGER_OOL_BYTES)

@@ -11,8 +11,7 @@
 #include <mach/types.h>
 #include "kern/lock.h"
 
-struct ledger {
-	spinlock_t lock;
+struct ledger {                    /* all fields under ledger.c's one lock */
 	uint64_t refs;                 /* tasks using it (it also lives while anything is charged) */
 	bool privileged;               /* may use the global reserve */
 	uint64_t held[LEDGER_COUNT];

@@ -88,6 +88,26 @@ void sched_make_runnable_locked(struct thread *t)
 		c->need_resched = true;
 }
 
+/*
+ * Give t a new priority; a runnable t moves to that priority's queue (its
+ * old queue's bit goes when the queue empties: a stale bit made the next
+ * switch pop an empty queue).
+ */
+void sched_set_priority_locked(struct thread *t, int priority)
+{
+	struct run_queue *rq = run_queue_mine();
+
+	if (t->state != TH_RUNNABLE) {
+		t->priority = priority;
+		return;
+	}
+	list_unlink(&t->sched_link);
+	if (list_empty(&rq->queues[t->priority]))
+		rq->nonempty &= ~(1u << t->priority);
+	t->priority = priority;
+	sched_make_runnable_locked(t);
+}
+
 /* Load what the next thread needs: its address space, kernel stack, FPU state. */
 static void sched_load_context(struct cpu *c, struct thread *next)
 {

@@ -407,13 +407,7 @@ static kern_return_t sys_thread_set_priority(const struct trap_args *a)
 	if (kr != KERN_SUCCESS)
 		return kr;
 	f = spin_lock(&sched_lock);
-	if (t->state == TH_RUNNABLE) {
-		list_unlink(&t->sched_link);
-		t->priority = (int)a->a[1];
-		sched_make_runnable_locked(t);
-	} else {
-		t->priority = (int)a->a[1];
-	}
+	sched_set_priority_locked(t, (int)a->a[1]);
 	spin_unlock(&sched_lock, f);
 	thread_release(t);
 	return KERN_SUCCESS;

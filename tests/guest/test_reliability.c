@@ -715,3 +715,41 @@ void test_memory_hog_stops_at_the_privileged_reserve(void)
 	EXPECT_EQ(14, st.code);
 	expect_stat_settles(KSTAT_FREE_PAGES, free_pages, "free pages");
 }
+
+static volatile int lowered_thread_ran;
+
+static void lowered_thread_body(void *arg)
+{
+	(void)arg;
+	lowered_thread_ran = 1;
+	mk_thread_exit();
+}
+
+/*
+ * Found by the fuzzer: changing the priority of a thread waiting in the run
+ * queue left its old queue marked non-empty, and the next switch took a
+ * thread from an empty queue (a kernel panic). The new thread is moved
+ * out of a queue it is alone in; then this one sleeps, and the switch looks
+ * for the highest non-empty queue.
+ */
+void test_priority_change_of_a_runnable_thread_keeps_the_run_queue_sound(void)
+{
+	static char stack[IPC_THREAD_STACK_BYTES] __attribute__((aligned(16)));
+	mach_port_name_t t, self;
+
+	/* above the new thread, so that moving it never lets it run at once */
+	EXPECT_KR(KERN_SUCCESS, mk_thread_self(&self));
+	EXPECT_KR(KERN_SUCCESS, mk_thread_set_priority(self, MK_THREAD_PRIORITY_MAX));
+	EXPECT_KR(KERN_SUCCESS, mk_thread_create(SELF, lowered_thread_body, stack + sizeof(stack),
+						 NULL, &t));
+	/* alone in queue 20, then moved to 18: queue 20 is empty */
+	EXPECT_KR(KERN_SUCCESS, mk_thread_set_priority(t, MK_THREAD_PRIORITY_DEFAULT + 4));
+	EXPECT_KR(KERN_SUCCESS, mk_thread_set_priority(t, MK_THREAD_PRIORITY_DEFAULT + 2));
+	/* block at once: the switch must not take a thread from the emptied queue */
+	for (int ms = 0; ms < IPC_WAIT_MS && !lowered_thread_ran; ms++)
+		mk_thread_sleep(1);
+	EXPECT_EQ(1, lowered_thread_ran);
+	EXPECT_KR(KERN_SUCCESS, mk_thread_set_priority(self, MK_THREAD_PRIORITY_DEFAULT));
+	mk_port_deallocate(SELF, t);
+	mk_port_deallocate(SELF, self);
+}

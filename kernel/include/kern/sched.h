@@ -40,6 +40,7 @@ uint64_t sched_ms_to_ticks(uint64_t ms);
 
 /* All of these need sched_lock held. */
 void sched_make_runnable_locked(struct thread *t);
+void sched_set_priority_locked(struct thread *t, int priority);
 void sched_switch_locked(void);
 int sched_wait_locked(struct waitq *wq, uint64_t timeout_ticks);
 void sched_wakeup_locked(struct thread *t, int result);

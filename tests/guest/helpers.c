@@ -25,6 +25,7 @@ int helper_ipc_name_report(int, char **);
 int helper_ipc_drain(int, char **);
 int helper_ipc_bootstrap_client(int, char **);
 int helper_ipc_hold_rights(int, char **);
+int helper_kernel_check_unprivileged(int, char **);
 
 const struct guest_helper guest_helpers[] = {
 	{ "null_write", helper_null_write },
@@ -48,5 +49,6 @@ const struct guest_helper guest_helpers[] = {
 	{ "ipc_drain", helper_ipc_drain },
 	{ "ipc_bootstrap_client", helper_ipc_bootstrap_client },
 	{ "ipc_hold_rights", helper_ipc_hold_rights },
+	{ "kernel_check_unprivileged", helper_kernel_check_unprivileged },
 	{ NULL, NULL },
 };

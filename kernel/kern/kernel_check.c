@@ -92,9 +92,9 @@ static bool check_entry(struct kernel_check_info *info, struct ipc_space *space,
 				  n, e->name, e->space != space);
 	if (t == 0 || (t & ~(MACH_PORT_TYPE_SEND | MACH_PORT_TYPE_RECEIVE | MACH_PORT_TYPE_SEND_ONCE |
 			     MACH_PORT_TYPE_PORT_SET | MACH_PORT_TYPE_DEAD_NAME)))
-		return check_fail(info, "name %u has type bits %#x", n, t);
+		return check_fail(info, "name %u has type bits 0x%x", n, t);
 	if ((t & (MACH_PORT_TYPE_SEND | MACH_PORT_TYPE_DEAD_NAME)) && e->urefs == 0)
-		return check_fail(info, "name %u (type %#x) has no user references", n, t);
+		return check_fail(info, "name %u (type 0x%x) has no user references", n, t);
 	if ((t & MACH_PORT_TYPE_SEND_ONCE) && e->urefs != 1)
 		return check_fail(info, "send-once name %u has %u user references", n, e->urefs);
 	if (e->dnrequest)
@@ -102,7 +102,7 @@ static bool check_entry(struct kernel_check_info *info, struct ipc_space *space,
 	if (t & MACH_PORT_TYPE_DEAD_NAME)
 		return p ? check_fail(info, "dead name %u still names a port", n) : true;
 	if (!p)
-		return check_fail(info, "name %u (type %#x) names no port", n, t);
+		return check_fail(info, "name %u (type 0x%x) names no port", n, t);
 	if (!check_holds(p, e))
 		return check_fail(info, "name %u is not on its port's holders list", n);
 	check_tally(p, (t & MACH_PORT_TYPE_SEND) ? MSG_RIGHT_SEND :
@@ -242,7 +242,7 @@ static void check_map(struct kernel_check_info *info, const char *task, struct v
 		n++;
 		if (e->start >= e->end || ((e->start | e->end) & (PAGE_SIZE - 1)) ||
 		    e->start < prev_end || e->end > map->max) {
-			check_fail(info, "task '%s': map entry [%#lx, %#lx) after %#lx is out of order",
+			check_fail(info, "task '%s': map entry [0x%lx, 0x%lx) after 0x%lx is out of order",
 				   task, e->start, e->end, prev_end);
 			break;
 		}

@@ -235,12 +235,12 @@ static kern_return_t fuzz_spawn_child(const struct fuzz_config *cfg, uint64_t b,
 				      mach_port_name_t report, mach_port_name_t *task)
 {
 	char args[FUZZ_SPAWN_ARGS];
-	vm_address_t image;
-	size_t size;
+	static vm_address_t image;          /* boot_module maps the image anew each call */
+	static size_t size;
 	int n = snprintf(args, sizeof(args), "%s%c--fuzz-child%c%lu%c%lu%c%lu%c%u", cfg->argv0, 0, 0,
 			 (unsigned long)cfg->seed, 0, (unsigned long)b, 0, (unsigned long)ops, 0,
 			 cfg->flags);
-	kern_return_t kr = mk_boot_module(0, &image, &size);
+	kern_return_t kr = image ? KERN_SUCCESS : mk_boot_module(0, &image, &size);
 
 	if (kr == KERN_SUCCESS)
 		kr = mk_task_spawn_flags((const void *)image, size, args, (size_t)n + 1, task, 0);
@@ -415,6 +415,8 @@ int fuzz_parse_args(int argc, char **argv, struct fuzz_config *cfg)
 			cfg->only_batch = (int64_t)fuzz_parse_u64(v);
 		else if (strcmp(a, "--skip-known-bugs") == 0)
 			cfg->flags |= FUZZ_SKIP_KNOWN_BUGS;
+		else if (strcmp(a, "--skip-bug") == 0 && ++i && v[0] >= 'a' && v[0] <= 'c')
+			cfg->flags |= FUZZ_SKIP_BUG_A << (v[0] - 'a');
 		else if (strcmp(a, "--trace") == 0)
 			cfg->flags |= FUZZ_TRACE;
 		else if (strcmp(a, "--quiet") == 0)

@@ -312,7 +312,7 @@ static void fuzz_name_make(struct fuzz_names *f, enum fuzz_state state, bool wit
 static kern_return_t fuzz_send_checked(struct fuzz_child *c, struct fuzz_msg *m, uint64_t timeout)
 {
 	fuzz_msg_protect(c, m);
-	if ((c->flags & FUZZ_SKIP_KNOWN_BUGS) && fuzz_msg_reuses_consumed_name(m)) {
+	if ((c->flags & FUZZ_SKIP_BUG_A) && fuzz_msg_reuses_consumed_name(m)) {
 		c->skipped++;
 		return -1;
 	}
@@ -467,7 +467,7 @@ void fuzz_op_mutated(struct fuzz_child *c)
 	fuzz_trace(c, "mutated shape %u mutations %u size %u bits 0x%x", shape, mutations,
 		   m.header.size, m.header.bits);
 	fuzz_msg_protect(c, &m);
-	if ((c->flags & FUZZ_SKIP_KNOWN_BUGS) && fuzz_msg_reuses_consumed_name(&m)) {
+	if ((c->flags & FUZZ_SKIP_BUG_A) && fuzz_msg_reuses_consumed_name(&m)) {
 		c->skipped++;
 	} else {
 		uint32_t size = m.header.size;

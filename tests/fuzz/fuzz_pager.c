@@ -136,7 +136,7 @@ static void fuzz_pager_answer(struct fuzz_child *c, mach_port_name_t control, ui
 
 		if (i == bad && !fuzz_below(c, 16))
 			return;                            /* no answer: the fault times out */
-		if ((mu < FUZZ_RANGE_OK || (mu == FM_NONE && i < bad)) && (c->flags & FUZZ_SKIP_KNOWN_BUGS)) {
+		if (mu < FUZZ_RANGE_OK && (c->flags & FUZZ_SKIP_BUG_B)) {
 			c->skipped++;
 			continue;
 		}

@@ -90,7 +90,7 @@ static void fuzz_scratch_message(struct fuzz_child *c, uint64_t *a)
 		w[i] = fuzz_below(c, 2) ? fuzz_below(c, 64) : fuzz_rand(&c->rng);
 	m->header.size %= sizeof(*m);
 	fuzz_msg_protect(c, m);
-	if ((c->flags & FUZZ_SKIP_KNOWN_BUGS) && fuzz_msg_reuses_consumed_name(m))
+	if ((c->flags & FUZZ_SKIP_BUG_A) && fuzz_msg_reuses_consumed_name(m))
 		m->header.bits = 0;
 }
 
@@ -125,7 +125,7 @@ void fuzz_op_trap(struct fuzz_child *c)
 	long kr;
 
 	if (nr == MK_TRAP_TASK_EXIT || nr == MK_TRAP_THREAD_EXIT ||
-	    (nr == MK_TRAP_THREAD_SET_PRIORITY && (c->flags & FUZZ_SKIP_KNOWN_BUGS)))
+	    (nr == MK_TRAP_THREAD_SET_PRIORITY && (c->flags & FUZZ_SKIP_BUG_C)))
 		return;                                     /* bug (c): see fuzz.h */
 	for (int k = 0; k < 6; k++)
 		a[k] = fuzz_arg(c);
@@ -185,7 +185,7 @@ static kern_return_t fuzz_thread_one(struct fuzz_child *c, mach_port_name_t t, u
 	case 1:  return mk_thread_resume(t);
 	case 2:  return mk_thread_info(t, &state);
 	case 3:                           /* bug (c) on a runnable thread: see fuzz.h */
-		if (c->flags & FUZZ_SKIP_KNOWN_BUGS)
+		if (c->flags & FUZZ_SKIP_BUG_C)
 			return KERN_SUCCESS;
 		return mk_thread_set_priority(t, (int)fuzz_below(c, 40) - 4);
 	case 4:  return fuzz_info_message(t, MACH_THREAD_INFO_ID);

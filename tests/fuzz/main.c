@@ -27,13 +27,13 @@ int main(int argc, char **argv)
 		return rc;
 	if (fuzz_parse_args(argc, argv, &cfg)) {
 		mk_printf("usage: fuzz.elf [--seed S] [--ops N] [--ops-per-batch K] [--batch B] "
-			  "[--skip-known-bugs] [--trace] [--quiet]\n");
+			  "[--skip-known-bugs] [--skip-bug a|b|c] [--trace] [--quiet]\n");
 		return 64;
 	}
 	mk_printf("FUZZ start seed=%lu ops=%lu ops-per-batch=%lu%s%s\n", (unsigned long)cfg.seed,
 		  (unsigned long)cfg.ops, (unsigned long)cfg.ops_per_batch,
 		  cfg.only_batch >= 0 ? " (one batch)" : "",
-		  (cfg.flags & FUZZ_SKIP_KNOWN_BUGS) ? " skip-known-bugs" : "");
+		  (cfg.flags & FUZZ_SKIP_KNOWN_BUGS) ? " (some known bugs skipped)" : "");
 	rc = fuzz_campaign(&cfg, &res);
 	mk_printf("FUZZ %s ops=%lu batches=%lu combos=%lu pairs=%lu traps=%lu checks=%lu panics=0 "
 		  "leaks=%lu inconsistent=%lu hangs=%lu violations=%lu skipped=%lu children_ended=%lu "

@@ -4,10 +4,11 @@
  * ("--fuzz-child", "--fuzz-idle").
  *
  *   fuzz.elf [--seed S] [--ops N] [--ops-per-batch K] [--batch B]
- *            [--skip-known-bugs] [--trace] [--quiet]
+ *            [--skip-known-bugs] [--skip-bug a|b|c] [--trace] [--quiet]
  *
- * --batch B re-runs exactly batch B of seed S; --skip-known-bugs leaves out
- * the two kernel bugs being fixed on main (see fuzz.h); the exit code is 0
+ * --batch B re-runs exactly batch B of seed S (with the same --ops-per-batch);
+ * --skip-bug leaves out one of the kernel bugs known on the fuzzer's branch,
+ * --skip-known-bugs all of them (see fuzz.h); the exit code is 0
  * when the kernel survived every batch with nothing leaked or inconsistent.
  */
 #include "fuzz.h"

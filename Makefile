@@ -2,6 +2,7 @@
 #
 #   make            build the default variant, user programs and the harness
 #   make test       host unit tests + the in-guest suite on every named variant
+#   make fuzz       the fuzzer (tests/fuzz/) on every named variant: FUZZ_OPS=, FUZZ_SEED=
 #   make bench      benchmarks on every target -> results/, plots/, REPORT.md
 #   make qemu       boot the default kernel with the guest test suite by hand
 #   make variants   list the named variants
@@ -47,7 +48,7 @@ KERNEL_SRCS   := $(wildcard kernel/boot/*.S kernel/arch/x86_64/*.S kernel/arch/x
 KERNEL_OBJS   := $(patsubst %,$(KBUILD)/obj/%.o,$(KERNEL_SRCS))
 KERNEL_HDRS   := $(shell find include kernel/include -name '*.h') $(foreach d,$(VARIANT_DIRS),$(wildcard $(d)/*.h))
 
-.PHONY: all kernel user harness test bench qemu variants variant-kernels cross-kernels deps clean plots
+.PHONY: all kernel user harness test bench qemu variants variant-kernels cross-kernels deps clean plots fuzz
 all: kernel user harness
 
 kernel: $(KBUILD)/kernel.elf
@@ -68,12 +69,17 @@ $(KBUILD)/kernel.elf: $(KBUILD)/kernel64.elf
 	objcopy -O elf32-i386 $< $@
 
 # ---- user programs ------------------------------------------------------
-USER_CFLAGS := $(FREESTANDING) -mno-red-zone -Iinclude -Ikernel/include -Iuser/libmk -Ibench/lib -I$(UBUILD)
+USER_CFLAGS := $(FREESTANDING) -mno-red-zone -Iinclude -Ikernel/include -Iuser/libmk -Ibench/lib -Itests/fuzz -I$(UBUILD)
 USER_LDFLAGS := -nostdlib -static --strip-debug -z max-page-size=4096 -T user/libmk/user.ld
 LIBMK_SRCS  := $(wildcard user/libmk/*.c user/libmk/*.S) kernel/lib/string.c kernel/lib/fmt.c
 LIBMK_OBJS  := $(patsubst %,$(UBUILD)/obj/%.o,$(LIBMK_SRCS))
-USER_HDRS   := $(shell find include kernel/include/lib user bench -name '*.h')
-GUEST_TEST_SRCS := $(wildcard tests/guest/*.c)
+USER_HDRS   := $(shell find include kernel/include/lib user bench tests/fuzz -name '*.h')
+# The fuzzer (tests/fuzz/): a library linked into the guest suite (its short campaign) and into
+# fuzz.elf, the bootstrap task of make fuzz.
+FUZZ_LIB_SRCS := tests/fuzz/fuzz.c tests/fuzz/fuzz_msg.c tests/fuzz/fuzz_pager.c tests/fuzz/fuzz_task.c
+FUZZ_OBJS   := $(patsubst %,$(UBUILD)/obj/%.o,$(FUZZ_LIB_SRCS) tests/fuzz/main.c)
+FUZZ_ELF    := $(UBUILD)/fuzz.elf
+GUEST_TEST_SRCS := $(wildcard tests/guest/*.c) $(FUZZ_LIB_SRCS)
 GUEST_TEST_OBJS := $(patsubst %,$(UBUILD)/obj/%.o,$(GUEST_TEST_SRCS))
 GUEST_TESTS := $(UBUILD)/guest-tests.elf
 MANIFEST    := tests/guest/MANIFEST
@@ -84,7 +90,7 @@ BENCH_OBJS  := $(patsubst %,$(UBUILD)/obj/%.o,$(BENCH_SRCS))
 BENCH_ELF   := $(UBUILD)/bench-mk.elf
 BENCH_LIST  := bench/BENCHMARKS
 
-user: $(GUEST_TESTS) $(BENCH_ELF)
+user: $(GUEST_TESTS) $(BENCH_ELF) $(FUZZ_ELF)
 
 $(UBUILD)/obj/%.c.o: %.c $(USER_HDRS) $(UBUILD)/tests.def $(UBUILD)/little_ram_tests.def \
 		      $(UBUILD)/benchmarks.def
@@ -115,6 +121,9 @@ $(GUEST_TESTS): $(GUEST_TEST_OBJS) $(UBUILD)/libmk.a user/libmk/user.ld
 
 $(BENCH_ELF): $(BENCH_OBJS) $(UBUILD)/libmk.a user/libmk/user.ld
 	ld $(USER_LDFLAGS) -o $@ $(UBUILD)/obj/user/libmk/crt0.S.o $(BENCH_OBJS) $(UBUILD)/libmk.a
+
+$(FUZZ_ELF): $(FUZZ_OBJS) $(UBUILD)/libmk.a user/libmk/user.ld
+	ld $(USER_LDFLAGS) -o $@ $(UBUILD)/obj/user/libmk/crt0.S.o $(FUZZ_OBJS) $(UBUILD)/libmk.a
 
 # ---- host tools and tests -----------------------------------------------
 HARNESS_CFLAGS := -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE $(WARN) -O2 -g -pthread
@@ -182,6 +191,36 @@ test: deps
 	  --repeat-bench $(BENCH_ELF) --repeat-args "--quick null_rpc_tasks rpc_inline" \
 	  --smoke-list $(BENCH_LIST) --little-ram $(LITTLE_RAM_MANIFEST) --little-ram-mib $(LITTLE_RAM_MIB) \
 	  $(addprefix $(BUILD)/,$(VARIANTS) $(foreach c,$(unnamed_combos),$(call combo_name,$(c))))
+
+# ---- fuzzing -------------------------------------------------------------
+# make fuzz: every named variant boots fuzz.elf (tests/fuzz/) for FUZZ_OPS operations
+# from FUZZ_SEED under timeout(1); variants run JOBS at a time. A variant fails on a
+# kernel panic, a hang (the timeout) or a leak/inconsistency the campaign reports.
+FUZZ_OPS       ?= 1000000
+FUZZ_SEED      ?= 1
+FUZZ_TIMEOUT_S ?= 1800
+FUZZ_ARGS      ?=
+
+fuzz: deps
+	@$(MAKE) --no-print-directory variant-kernels
+	@$(MAKE) --no-print-directory -j$(JOBS) $(FUZZ_ELF) harness
+	@mkdir -p $(BUILD)/fuzz; i=0; for v in $(VARIANTS); do \
+	  ( start=$$(date +%s); \
+	    timeout $(FUZZ_TIMEOUT_S) $(HARNESS) boot $(BUILD)/$$v/kernel.elf $(FUZZ_ELF) \
+	      --seed $(FUZZ_SEED) --ops $(FUZZ_OPS) --quiet $(FUZZ_ARGS) > $(BUILD)/fuzz/$$v.log 2>&1; \
+	    echo "$$? $$(( $$(date +%s) - start ))" > $(BUILD)/fuzz/$$v.rc ) & \
+	  i=$$((i + 1)); [ $$((i % $(JOBS))) -ne 0 ] || wait; \
+	done; wait; failed=0; for v in $(VARIANTS); do \
+	  read rc secs < $(BUILD)/fuzz/$$v.rc; \
+	  line=$$(grep -a '^FUZZ \(done\|FAILED\) ' $(BUILD)/fuzz/$$v.log | tail -1); \
+	  if grep -aq '^PANIC' $(BUILD)/fuzz/$$v.log; then why="PANIC: $$(grep -a -m1 -B2 '^PANIC' $(BUILD)/fuzz/$$v.log | tr '\n' ' ')"; \
+	  elif [ $$rc -eq 124 ]; then why="HANG (no end in $(FUZZ_TIMEOUT_S) s; last: $$(grep -a '^FUZZ batch' $(BUILD)/fuzz/$$v.log | tail -1))"; \
+	  elif [ $$rc -ne 1 ] || [ -z "$$line" ] || echo "$$line" | grep -q FAILED; then \
+	    why="FAILED (exit $$rc): $$(grep -a 'FUZZ FAIL' $(BUILD)/fuzz/$$v.log | head -1) $$line"; \
+	  else why=""; fi; \
+	  if [ -n "$$why" ]; then failed=1; echo "fuzz $$v: $$why (wall $${secs} s, log $(BUILD)/fuzz/$$v.log)"; \
+	  else echo "fuzz $$v: ok $$line (wall $${secs} s)"; fi; \
+	done; exit $$failed
 
 # ONLY=name,name picks benchmarks; QUICK=1 takes fewer samples (for iteration,
 # not for the committed reference run).

@@ -22,8 +22,14 @@
  * or thread behind a task or thread port ended) is forgotten: LOOKUP gives
  * KERN_NOT_FOUND, and its slot is free again.
  *
- * Names the system registers: "default-pager", a send right to the user-level
- * default pager's task port (PAGER=user; user/libmk/default_pager.c).
+ * Names beginning with BOOTSTRAP_PRIVILEGED_PREFIX are registered and looked
+ * up only by privileged ledgers (holders of the host right and what they
+ * were given it with); anyone else gets KERN_NO_ACCESS.
+ *
+ * Names the system registers: "privileged/default-pager", a send right to
+ * the user-level default pager's task port (PAGER=user;
+ * user/libmk/default_pager.c) — a right that controls the pager, so only
+ * privileged tasks may look it up.
  */
 #ifndef MACH_KOBJECT_H
 #define MACH_KOBJECT_H
@@ -39,6 +45,7 @@
 #define BOOTSTRAP_NAMES_MAX      64    /* registrations the service keeps */
 #define BOOTSTRAP_NAMES_PER_LEDGER 8   /* registrations one ledger may hold */
 #define BOOTSTRAP_NAMES_RESERVE  16    /* of BOOTSTRAP_NAMES_MAX, slots only privileged ledgers take */
-#define BOOTSTRAP_DEFAULT_PAGER_NAME "default-pager" /* the default pager's task port (PAGER=user) */
+#define BOOTSTRAP_PRIVILEGED_PREFIX "privileged/" /* names only privileged ledgers register and look up */
+#define BOOTSTRAP_DEFAULT_PAGER_NAME "privileged/default-pager" /* the default pager's task port (PAGER=user) */
 
 #endif

@@ -13,6 +13,7 @@
  * server died (its port destroyed, or a task or thread port whose object
  * ended) is forgotten before every request, so dead servers hold no slot.
  * Being a kernel thread, the service itself cannot be killed by a task.
+ * Names under BOOTSTRAP_PRIVILEGED_PREFIX are for privileged ledgers only.
  */
 #include "kern/bootstrap.h"
 #include "kern/ipc_space.h"
@@ -138,6 +139,19 @@ static kern_return_t bootstrap_register(struct kmsg *m, const char *name)
 	return KERN_SUCCESS;
 }
 
+/*
+ * Names under BOOTSTRAP_PRIVILEGED_PREFIX are registered and looked up only
+ * by privileged ledgers (and the kernel): such a name may carry a right that
+ * controls the system (the default pager's task port).
+ */
+static bool bootstrap_name_allowed(const struct kmsg *m, const char *name)
+{
+	size_t n = sizeof(BOOTSTRAP_PRIVILEGED_PREFIX) - 1;
+
+	return strncmp(name, BOOTSTRAP_PRIVILEGED_PREFIX, n) != 0 || !m->ledger ||
+	       m->ledger->privileged;
+}
+
 /* Handle one request (ipc_lock held) and answer on its reply right. */
 static void bootstrap_serve(struct kmsg *m)
 {
@@ -146,7 +160,9 @@ static void bootstrap_serve(struct kmsg *m)
 	uint32_t kr = KERN_INVALID_ARGUMENT;
 
 	bootstrap_reap();
-	if (name && m->hdr->id == BOOTSTRAP_REGISTER_ID) {
+	if (name && !bootstrap_name_allowed(m, name)) {
+		kr = KERN_NO_ACCESS;
+	} else if (name && m->hdr->id == BOOTSTRAP_REGISTER_ID) {
 		kr = bootstrap_register(m, name);
 	} else if (name && m->hdr->id == BOOTSTRAP_LOOKUP_ID) {
 		struct bootstrap_name *b = bootstrap_find(name);

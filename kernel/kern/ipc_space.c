@@ -19,6 +19,7 @@
 static struct zone space_zone;
 static struct zone entry_zone;
 struct ipc_space *ipc_space_kernel;
+struct list ipc_space_all = LIST_INIT(ipc_space_all);
 
 void ipc_space_init(void)
 {
@@ -80,6 +81,7 @@ static kern_return_t ipc_space_grow(struct ipc_space *space)
 struct ipc_space *ipc_space_create(struct task *task)
 {
 	struct ipc_space *space = zalloc(&space_zone);
+	uint64_t f;
 
 	if (!space)
 		return NULL;
@@ -90,6 +92,9 @@ struct ipc_space *ipc_space_create(struct task *task)
 		zfree(&space_zone, space);
 		return NULL;
 	}
+	f = spin_lock(&ipc_lock);
+	list_push_back(&ipc_space_all, &space->all_link);
+	spin_unlock(&ipc_lock, f);
 	return space;
 }
 
@@ -173,6 +178,7 @@ void ipc_space_destroy(struct ipc_space *space)
 	uint64_t f = spin_lock(&ipc_lock);
 
 	space->active = false;
+	list_unlink(&space->all_link);
 	if (space->spare) {
 		zfree(&entry_zone, space->spare);
 		space->spare = NULL;

@@ -19,6 +19,7 @@
 #include "kern/zalloc.h"
 
 spinlock_t ipc_lock = SPINLOCK_INIT;
+struct list port_all = LIST_INIT(port_all);
 
 static struct zone port_zone;
 static uint32_t ports_alive;
@@ -50,6 +51,7 @@ struct port *port_alloc(bool is_set)
 	waitq_init(&p->senders);
 	waitq_init(&p->receivers);
 	ports_alive++;
+	list_push_back(&port_all, &p->all_link);
 	return p;
 }
 
@@ -81,6 +83,7 @@ void port_release(struct port *p)
 	assert(!p->active || !p->receiver);
 	assert(list_empty(&p->messages) && list_empty(&p->holders));
 	ports_alive--;
+	list_unlink(&p->all_link);
 	ledger_credit(p->ledger, LEDGER_PORTS, 1);
 	zfree(&port_zone, p);
 }

@@ -28,8 +28,10 @@ int helper_ipc_hold_rights(int, char **);
 int helper_hog(int, char **);
 int helper_table_hog(int, char **);
 int helper_memory_hog(int, char **);
+int helper_privileged_names(int, char **);
 int helper_name_server(int, char **);
 int helper_name_fill(int, char **);
+int helper_kernel_check_unprivileged(int, char **);
 
 const struct guest_helper guest_helpers[] = {
 	{ "null_write", helper_null_write },
@@ -56,7 +58,9 @@ const struct guest_helper guest_helpers[] = {
 	{ "hog", helper_hog },
 	{ "table_hog", helper_table_hog },
 	{ "memory_hog", helper_memory_hog },
+	{ "privileged_names", helper_privileged_names },
 	{ "name_server", helper_name_server },
 	{ "name_fill", helper_name_fill },
+	{ "kernel_check_unprivileged", helper_kernel_check_unprivileged },
 	{ NULL, NULL },
 };

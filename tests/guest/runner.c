@@ -14,6 +14,7 @@
  * runs slowly, so the harness can take a silent line for a hung kernel.
  */
 #include "guest.h"
+#include "fuzz.h"
 
 #define GUEST_TEST(name) void test_##name(void);
 #include "tests.def"
@@ -243,8 +244,10 @@ static int guest_run_helper_main(int argc, char **argv)
 
 int main(int argc, char **argv)
 {
-	int passed = 0, failed = 0;
+	int fuzz_rc, passed = 0, failed = 0;
 
+	if (fuzz_main_dispatch(argc, argv, &fuzz_rc))     /* children of the fuzz test */
+		return fuzz_rc;
 	if (argc >= 3 && strcmp(argv[1], "--run") == 0) {
 		const struct guest_test *t = guest_test_find(argv[2]);
 

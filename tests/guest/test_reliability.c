@@ -753,3 +753,38 @@ void test_priority_change_of_a_runnable_thread_keeps_the_run_queue_sound(void)
 	mk_port_deallocate(SELF, t);
 	mk_port_deallocate(SELF, self);
 }
+
+/* An ordinary task asks for and offers names under the privileged prefix: both refused (exit 0). */
+int helper_privileged_names(int argc, char **argv)
+{
+	mach_port_name_t p;
+
+	(void)argc;
+	(void)argv;
+	if (mk_bootstrap_lookup(BOOTSTRAP_DEFAULT_PAGER_NAME, &p) != KERN_NO_ACCESS)
+		return 1;
+	if (mk_bootstrap_register(BOOTSTRAP_PRIVILEGED_PREFIX "mine", MACH_PORT_TASK_SELF) !=
+	    KERN_NO_ACCESS)
+		return 2;
+	return 0;
+}
+
+/*
+ * Found by the fuzzer: the default pager's task port, registered with the
+ * name service, was there for any task to look up and kill. Names under
+ * the privileged prefix are registered and looked up by privileged tasks
+ * only.
+ */
+void test_privileged_names_are_hidden_from_ordinary_tasks(void)
+{
+	mach_port_name_t p;
+	struct task_status st = guest_run_helper("privileged_names", NULL);
+
+	EXPECT_EQ(TASK_END_EXITED, st.how);
+	EXPECT_EQ(0, st.code);
+	EXPECT_KR(KERN_SUCCESS, mk_bootstrap_register(BOOTSTRAP_PRIVILEGED_PREFIX "reliability-test",
+						      MACH_PORT_TASK_SELF));
+	EXPECT_KR(KERN_SUCCESS, mk_bootstrap_lookup(BOOTSTRAP_PRIVILEGED_PREFIX "reliability-test",
+						    &p));
+	EXPECT_KR(KERN_SUCCESS, mk_port_deallocate(SELF, p));
+}

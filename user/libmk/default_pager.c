@@ -8,7 +8,7 @@
  *
  * Once the kernel has taken it as its default pager, it registers a send
  * right to its own task port with the name service under
- * BOOTSTRAP_DEFAULT_PAGER_NAME ("default-pager", include/mach/kobject.h), so
+ * BOOTSTRAP_DEFAULT_PAGER_NAME ("privileged/default-pager", include/mach/kobject.h), so
  * that a privileged test can find it and kill it. If it dies, the kernel
  * forgets the name, and the next default pager registers it again.
  *

@@ -32,6 +32,7 @@ struct ipc_space {
 	uint32_t entries;          /* names in use */
 	struct ipc_entry *spare;   /* a freed entry kept for the next allocation */
 	struct ledger *ledger;     /* its task's: table slots are charged to it (NULL: not charged) */
+	struct list all_link;       /* in ipc_space_all while active (kernel_check.c walks it) */
 };
 
 #define IPC_SPACE_NAMES_MAX (1u << 16)   /* names one space may hold (its table: 1 MiB; the ledger bounds it first) */
@@ -41,6 +42,7 @@ struct ipc_space *ipc_space_create(struct task *task);
 void ipc_space_destroy(struct ipc_space *space);     /* releases every right (takes ipc_lock) */
 void ipc_space_free(struct ipc_space *space);
 extern struct ipc_space *ipc_space_kernel;
+extern struct list ipc_space_all;                   /* every active space (ipc_lock) */
 
 /* The entry named name, or NULL (also for a space that is being destroyed). */
 static inline struct ipc_entry *ipc_entry_lookup(struct ipc_space *space, mach_port_name_t name)

@@ -56,6 +56,8 @@ struct port {
 	void *kobject;                 /* referenced task or thread */
 	bool kobject_dead;             /* the object has ended */
 	struct ledger *ledger;         /* charged for it (NULL: the kernel's) */
+	struct list all_link;          /* in port_all, every port alive (kernel_check.c walks it) */
+	uint32_t check_send, check_sonce, check_refs;   /* kernel_check.c's tallies (ipc_lock) */
 };
 
 /* One name in a space and the rights it denotes. */
@@ -72,6 +74,7 @@ struct ipc_entry {
 };
 
 extern spinlock_t ipc_lock;
+extern struct list port_all;                          /* every port alive (ipc_lock) */
 
 void port_init(void);
 struct port *port_alloc(bool is_set);                 /* one ref for the caller */

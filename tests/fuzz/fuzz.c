@@ -370,7 +370,9 @@ int fuzz_campaign(const struct fuzz_config *cfg, struct fuzz_result *res)
 	struct fuzz_cover cover = { slots, FUZZ_PARENT_COVER, 0 };
 	uint64_t batches = (cfg->ops + cfg->ops_per_batch - 1) / cfg->ops_per_batch;
 	uint64_t first = cfg->only_batch >= 0 ? (uint64_t)cfg->only_batch : 0;
-	uint64_t last = cfg->only_batch >= 0 ? first + 1 : batches;
+	/* a child that ends early (an operation ended it) does fewer: batches go on until
+	 * cfg->ops are done, at most twice as many as planned */
+	uint64_t last = cfg->only_batch >= 0 ? first + 1 : 2 * batches;
 	struct fuzz_baseline base;
 	mach_port_name_t report = fuzz_port();
 	int failed = 0;
@@ -379,13 +381,14 @@ int fuzz_campaign(const struct fuzz_config *cfg, struct fuzz_result *res)
 	if (!report || !fuzz_kernel_consistent(cfg, 0, res))
 		return 1;
 	fuzz_baseline_read(&base);
-	for (uint64_t b = first; b < last && !failed; b++) {
+	for (uint64_t b = first; b < last && !failed && (cfg->only_batch >= 0 || res->ops < cfg->ops);
+	     b++) {
 		if (b == first + 1)            /* zones keep the pages the first batch grew them by */
 			base.free_pages = mk_kernel_stat(KSTAT_FREE_PAGES);
 		uint64_t ops = cfg->ops_per_batch;
 
-		if (cfg->only_batch < 0 && b == batches - 1 && cfg->ops % cfg->ops_per_batch)
-			ops = cfg->ops % cfg->ops_per_batch;
+		if (cfg->only_batch < 0 && cfg->ops - res->ops < ops)
+			ops = cfg->ops - res->ops;
 		failed = fuzz_run_batch(cfg, b, ops, &base, report, res, &cover);
 		if (!cfg->quiet || failed)
 			mk_printf("FUZZ batch %lu seed=%lu ops=%lu combos=%lu free_pages=%lu%s\n", (unsigned long)b,

@@ -102,20 +102,12 @@ mach_msg_return_t fuzz_send(struct fuzz_msg *m, uint64_t timeout_ms)
 			   timeout_ms);
 }
 
-/*
- * Visit every use of a name in m as the kernel reads it (destination,
- * reply, then the PORTS items in order), until the walk leaves the message.
- * fn gets the name's slot so it can rewrite it.
- */
-static void fuzz_msg_walk(struct fuzz_msg *m, void (*fn)(void *ctx, uint32_t *name, uint8_t disp),
-			  void *ctx)
+/* Call fn for every item of m in its first size bytes, until the walk leaves the message. */
+static void fuzz_msg_items(struct fuzz_msg *m, uint32_t size,
+			   void (*fn)(void *ctx, struct mach_msg_type *t), void *ctx)
 {
-	uint32_t size = sizeof(*m);    /* not header.size: the send size may differ (a superset) */
 	uint32_t off = sizeof(m->header);
 
-	fn(ctx, &m->header.remote_port, MACH_MSGH_BITS_REMOTE(m->header.bits));
-	if (MACH_MSGH_BITS_LOCAL(m->header.bits))
-		fn(ctx, &m->header.local_port, MACH_MSGH_BITS_LOCAL(m->header.bits));
 	if (!(m->header.bits & MACH_MSGH_BITS_COMPLEX))
 		return;
 	while (off + sizeof(struct mach_msg_type) <= size) {
@@ -127,11 +119,41 @@ static void fuzz_msg_walk(struct fuzz_msg *m, void (*fn)(void *ctx, uint32_t *na
 		off += sizeof(*t);
 		if (bytes > size - off)
 			return;
-		if (t->kind == MACH_MSG_TYPE_PORTS)
-			for (uint32_t i = 0; i < t->count; i++)
-				fn(ctx, (uint32_t *)(t + 1) + i, t->disposition);
+		fn(ctx, t);
 		off += (uint32_t)FUZZ_ROUND8(bytes);
 	}
+}
+
+struct fuzz_walk_ctx {
+	void (*fn)(void *ctx, uint32_t *name, uint8_t disp);
+	void *ctx;
+};
+
+/* fuzz_msg_walk's item visitor: each name of a PORTS item. */
+static void fuzz_walk_item(void *ctx, struct mach_msg_type *t)
+{
+	struct fuzz_walk_ctx *w = ctx;
+
+	if (t->kind == MACH_MSG_TYPE_PORTS)
+		for (uint32_t i = 0; i < t->count; i++)
+			w->fn(w->ctx, (uint32_t *)(t + 1) + i, t->disposition);
+}
+
+/*
+ * Visit every use of a name in m as the kernel reads it (destination,
+ * reply, then the PORTS items in order), until the walk leaves the message.
+ * fn gets the name's slot so it can rewrite it.
+ */
+static void fuzz_msg_walk(struct fuzz_msg *m, void (*fn)(void *ctx, uint32_t *name, uint8_t disp),
+			  void *ctx)
+{
+	struct fuzz_walk_ctx w = { fn, ctx };
+
+	fn(ctx, &m->header.remote_port, MACH_MSGH_BITS_REMOTE(m->header.bits));
+	if (MACH_MSGH_BITS_LOCAL(m->header.bits))
+		fn(ctx, &m->header.local_port, MACH_MSGH_BITS_LOCAL(m->header.bits));
+	/* not header.size: the send size may differ (a superset) */
+	fuzz_msg_items(m, sizeof(*m), fuzz_walk_item, &w);
 }
 
 struct fuzz_uses {
@@ -209,41 +231,33 @@ void fuzz_msg_protect(struct fuzz_child *c, struct fuzz_msg *m)
 	fuzz_msg_walk(m, fuzz_protect_use, &p);
 }
 
+/* fuzz_msg_release's item visitor: drop the rights and the region an item brought. */
+static void fuzz_release_item(void *ctx, struct mach_msg_type *t)
+{
+	(void)ctx;
+	for (uint32_t i = 0; t->kind == MACH_MSG_TYPE_PORTS && i < t->count; i++) {
+		uint32_t n = ((uint32_t *)(t + 1))[i];
+
+		if (n != MACH_PORT_NULL && n != MACH_PORT_DEAD && n > MACH_PORT_HOST_PRIV &&
+		    n != FUZZ_REPORT_NAME)
+			mk_port_destroy(MACH_PORT_TASK_SELF, n);
+	}
+	if (t->kind == MACH_MSG_TYPE_OOL) {
+		struct mach_msg_ool *o = (struct mach_msg_ool *)(t + 1);
+
+		if (o->address && o->size)
+			mk_vm_deallocate(MACH_PORT_TASK_SELF, o->address,
+					 (o->size + FUZZ_PAGE - 1) & ~(FUZZ_PAGE - 1));
+	}
+}
+
 /* Destroy what a received message brought: its reply right, port rights and regions. */
 void fuzz_msg_release(struct fuzz_msg *m)
 {
-	uint32_t size = m->header.size < sizeof(*m) ? m->header.size : sizeof(*m);
-	uint32_t off = sizeof(m->header);
-
 	if (m->header.remote_port && m->header.remote_port != MACH_PORT_DEAD)
 		mk_port_destroy(MACH_PORT_TASK_SELF, m->header.remote_port);
-	if (!(m->header.bits & MACH_MSGH_BITS_COMPLEX))
-		return;
-	while (off + sizeof(struct mach_msg_type) <= size) {
-		struct mach_msg_type *t = (struct mach_msg_type *)((uint8_t *)m + off);
-		uint64_t bytes = t->kind == MACH_MSG_TYPE_INLINE ? (uint64_t)t->elem_size * t->count :
-				 t->kind == MACH_MSG_TYPE_PORTS ? (uint64_t)t->count * 4 :
-				 sizeof(struct mach_msg_ool);
-
-		off += sizeof(*t);
-		if (bytes > size - off)
-			return;
-		for (uint32_t i = 0; t->kind == MACH_MSG_TYPE_PORTS && i < t->count; i++) {
-			uint32_t n = ((uint32_t *)(t + 1))[i];
-
-			if (n != MACH_PORT_NULL && n != MACH_PORT_DEAD && n > MACH_PORT_HOST_PRIV &&
-			    n != FUZZ_REPORT_NAME)
-				mk_port_destroy(MACH_PORT_TASK_SELF, n);
-		}
-		if (t->kind == MACH_MSG_TYPE_OOL) {
-			struct mach_msg_ool *o = (struct mach_msg_ool *)(t + 1);
-
-			if (o->address && o->size)
-				mk_vm_deallocate(MACH_PORT_TASK_SELF, o->address,
-						 (o->size + FUZZ_PAGE - 1) & ~(FUZZ_PAGE - 1));
-		}
-		off += (uint32_t)FUZZ_ROUND8(bytes);
-	}
+	fuzz_msg_items(m, m->header.size < sizeof(*m) ? m->header.size : sizeof(*m),
+		       fuzz_release_item, NULL);
 }
 
 void fuzz_drain(mach_port_name_t name)

@@ -52,29 +52,6 @@ bool ipc_right_state_valid(const struct ipc_right_state *s, int disposition, str
 	}
 }
 
-void ipc_right_state_take(struct ipc_right_state *s, int disposition)
-{
-	if (!s->port) {                                 /* a dead name */
-		if (disposition == MACH_MSG_TYPE_MOVE_SEND && --s->urefs == 0)
-			s->type = 0;
-		return;
-	}
-	switch (disposition) {
-	case MACH_MSG_TYPE_MOVE_SEND:
-		if (--s->urefs == 0)
-			s->type &= ~MACH_PORT_TYPE_SEND;
-		break;
-	case MACH_MSG_TYPE_MOVE_SEND_ONCE:
-		s->type = 0;
-		break;
-	case MACH_MSG_TYPE_MOVE_RECEIVE:
-		s->type &= ~MACH_PORT_TYPE_RECEIVE;
-		break;
-	default:                                        /* copies and makes leave the name as it is */
-		break;
-	}
-}
-
 bool ipc_right_valid(struct ipc_space *space, mach_port_name_t name, int disposition,
 		     struct port *dest, bool allow_dead)
 {

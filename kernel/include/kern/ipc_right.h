@@ -7,6 +7,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <mach/message.h>
 #include <mach/port.h>
 
 struct ipc_space;
@@ -30,8 +31,34 @@ struct ipc_right_state {
  */
 bool ipc_right_state_valid(const struct ipc_right_state *s, int disposition, struct port *dest,
 			   bool allow_dead);
-/* What giving a (valid) right with this disposition leaves of s: exactly what ipc_right_take does. */
-void ipc_right_state_take(struct ipc_right_state *s, int disposition);
+/*
+ * What giving a (valid) right with this disposition leaves of s: exactly
+ * what ipc_right_take does to the entry. (Inline: the RPC paths take
+ * rights, and msg_check_rights applies it to every use.)
+ */
+static inline void ipc_right_state_take(struct ipc_right_state *s, int disposition)
+{
+	if (!s->port) {                                 /* a dead name */
+		if (disposition == MACH_MSG_TYPE_MOVE_SEND && --s->urefs == 0)
+			s->type = 0;
+		return;
+	}
+	switch (disposition) {
+	case MACH_MSG_TYPE_MOVE_SEND:
+		if (--s->urefs == 0)
+			s->type &= ~MACH_PORT_TYPE_SEND;
+		break;
+	case MACH_MSG_TYPE_MOVE_SEND_ONCE:
+		s->type = 0;
+		break;
+	case MACH_MSG_TYPE_MOVE_RECEIVE:
+		s->type &= ~MACH_PORT_TYPE_RECEIVE;
+		break;
+	default:                                        /* copies and makes leave the name as it is */
+		break;
+	}
+}
+
 /* ipc_right_state_valid for the entry at name in space as it is now. */
 bool ipc_right_valid(struct ipc_space *space, mach_port_name_t name, int disposition,
 		     struct port *dest, bool allow_dead);

@@ -19,6 +19,7 @@
  */
 #include "kern/ledger.h"
 #include "kern/kprintf.h"
+#include "kern/lock.h"
 #include "kern/zalloc.h"
 #include "lib/string.h"
 #include "param.h"
@@ -42,11 +43,6 @@ static uint64_t ledger_global_held[LEDGER_COUNT];
 void ledger_init(void)
 {
 	zone_init(&ledger_zone, "ledger", sizeof(struct ledger));
-}
-
-uint64_t ledger_limit(int kind)
-{
-	return ledger_limits[kind];
 }
 
 struct ledger *ledger_create(bool privileged)

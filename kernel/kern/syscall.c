@@ -63,6 +63,12 @@ static bool self_host_priv_held(void)
 	return held;
 }
 
+/* KERN_SUCCESS if the caller names a send right to the host privilege port, else KERN_NO_ACCESS. */
+static kern_return_t self_host_priv_check(uint64_t name)
+{
+	return host_priv_check(self_task()->space, name);
+}
+
 static kern_return_t put_user_u64(vm_address_t uaddr, uint64_t v)
 {
 	return vm_copyout(self_map(), &v, uaddr, sizeof(v));
@@ -580,17 +586,13 @@ static kern_return_t sys_vm_inherit(const struct trap_args *a)
 static kern_return_t sys_task_create(const struct trap_args *a)
 {
 	struct task *parent, *child;
-	struct ledger *ledger;
 	kern_return_t kr = put_user_name(a->a[2], MACH_PORT_NULL);
 
 	if (kr == KERN_SUCCESS)
 		kr = lookup_task(a->a[0], &parent);
 	if (kr != KERN_SUCCESS)
 		return kr;
-	ledger = task_child_ledger(self_task(), false);
-	child = ledger ? task_create(parent->name, ledger) : NULL;
-	if (ledger)
-		ledger_release(ledger);
+	child = task_create(parent->name, self_task(), false);
 	if (!child)
 		kr = KERN_RESOURCE_SHORTAGE;
 	else if (a->a[1])
@@ -679,7 +681,7 @@ static kern_return_t sys_ledger_info(const struct trap_args *a)
 static kern_return_t sys_task_wire(const struct trap_args *a)
 {
 	struct task *task;
-	kern_return_t kr = host_priv_check(self_task()->space, a->a[0]);
+	kern_return_t kr = self_host_priv_check(a->a[0]);
 
 	if (kr == KERN_SUCCESS)
 		kr = lookup_task(a->a[1], &task);
@@ -694,7 +696,7 @@ static kern_return_t sys_task_wire(const struct trap_args *a)
 static kern_return_t sys_kernel_check(const struct trap_args *a)
 {
 	struct kernel_check_info info;
-	kern_return_t kr = host_priv_check(self_task()->space, a->a[0]);
+	kern_return_t kr = self_host_priv_check(a->a[0]);
 
 	if (kr != KERN_SUCCESS)
 		return kr;
@@ -769,7 +771,7 @@ static kern_return_t sys_vm_map(const struct trap_args *a)
  */
 static kern_return_t sys_vm_set_resident_limit(const struct trap_args *a)
 {
-	kern_return_t kr = host_priv_check(self_task()->space, a->a[0]);
+	kern_return_t kr = self_host_priv_check(a->a[0]);
 	uint64_t pages = a->a[1];
 
 	if (kr != KERN_SUCCESS)
@@ -795,7 +797,7 @@ static kern_return_t sys_vm_set_resident_limit(const struct trap_args *a)
 static kern_return_t sys_set_default_pager(const struct trap_args *a)
 {
 	struct port *pager;
-	kern_return_t kr = host_priv_check(self_task()->space, a->a[0]);
+	kern_return_t kr = self_host_priv_check(a->a[0]);
 
 	if (kr == KERN_SUCCESS)
 		kr = a->a[1] > UINT32_MAX ? KERN_INVALID_NAME :

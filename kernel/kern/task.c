@@ -80,7 +80,7 @@ struct ledger *current_ledger(void)
  * kernel or a holder of the host privilege port creates it (privileged if
  * the child gets the host right too), else the creator's own.
  */
-struct ledger *task_child_ledger(struct task *creator, bool host_priv)
+static struct ledger *task_child_ledger(struct task *creator, bool host_priv)
 {
 	bool own = !creator;
 	uint64_t f;
@@ -96,12 +96,8 @@ struct ledger *task_child_ledger(struct task *creator, bool host_priv)
 	return creator->ledger;
 }
 
-/*
- * An empty task (no threads, empty address space) holding one reference for
- * the caller, charged to ledger (the task takes its own reference); NULL if
- * memory or the ledger's task limit is short.
- */
-struct task *task_create(const char *name, struct ledger *ledger)
+/* task_create once the ledger is known (the caller keeps its reference to it). */
+static struct task *task_create_charged(const char *name, struct ledger *ledger)
 {
 	struct task *task;
 	struct pmap *pmap;
@@ -147,6 +143,24 @@ struct task *task_create(const char *name, struct ledger *ledger)
 		task_release(task);
 		return NULL;
 	}
+	return task;
+}
+
+/*
+ * An empty task (no threads, empty address space) holding one reference for
+ * the caller, made on behalf of creator (NULL: the kernel) and charged to
+ * the ledger task_child_ledger gives it; NULL if memory or that ledger's
+ * task limit is short.
+ */
+struct task *task_create(const char *name, struct task *creator, bool host_priv)
+{
+	struct ledger *ledger = task_child_ledger(creator, host_priv);
+	struct task *task;
+
+	if (!ledger)
+		return NULL;
+	task = task_create_charged(name, ledger);
+	ledger_release(ledger);                 /* the task holds its own reference */
 	return task;
 }
 
@@ -362,7 +376,7 @@ static const char *spawn_task_name(const char *argv0)
  * Create a task running the ELF image img with arguments args (args_len
  * bytes of NUL-terminated strings; the first names the task), with a send
  * right to the host privilege port at MACH_PORT_HOST_PRIV if host_priv,
- * on behalf of creator (NULL: the kernel; see task_child_ledger).
+ * on behalf of creator (NULL: the kernel; see task_create).
  * Everything checkable is checked before the task exists.
  */
 kern_return_t task_spawn(const struct image_source *img, const char *args, size_t args_len,
@@ -371,7 +385,6 @@ kern_return_t task_spawn(const struct image_source *img, const char *args, size_
 	size_t argc = spawn_args_count(args, args_len);
 	size_t head_len = img->size < ELF_HEADER_BYTES ? img->size : ELF_HEADER_BYTES;
 	struct elf_image elf;
-	struct ledger *ledger;
 	const char *why = "";
 	uint64_t rsp, argv;
 	struct task *task;
@@ -394,10 +407,7 @@ kern_return_t task_spawn(const struct image_source *img, const char *args, size_
 			kprintf("machlab: task_spawn('%s'): bad image: %s\n", args, why);
 		return kr;
 	}
-	ledger = task_child_ledger(creator, host_priv);
-	task = ledger ? task_create(spawn_task_name(args), ledger) : NULL;
-	if (ledger)
-		ledger_release(ledger);
+	task = task_create(spawn_task_name(args), creator, host_priv);
 	if (!task)
 		return KERN_RESOURCE_SHORTAGE;
 	if (host_priv) {

@@ -9,7 +9,6 @@
 #include <stdint.h>
 #include <mach/kern_return.h>
 #include <mach/types.h>
-#include "kern/lock.h"
 
 struct ledger {                    /* all fields under ledger.c's one lock */
 	uint64_t refs;                 /* tasks using it (it also lives while anything is charged) */
@@ -26,6 +25,5 @@ void ledger_release(struct ledger *l);
 kern_return_t ledger_charge(struct ledger *l, int kind, uint64_t amount);
 void ledger_credit(struct ledger *l, int kind, uint64_t amount);
 void ledger_info_get(struct ledger *l, struct ledger_info *out);
-uint64_t ledger_limit(int kind);
 
 #endif

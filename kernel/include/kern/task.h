@@ -52,9 +52,8 @@ struct task {
 struct image_source;
 
 void task_init(void);
-struct ledger *task_child_ledger(struct task *creator, bool host_priv);
 struct ledger *current_ledger(void);
-struct task *task_create(const char *name, struct ledger *ledger);
+struct task *task_create(const char *name, struct task *creator, bool host_priv);
 kern_return_t task_spawn(const struct image_source *img, const char *args, size_t args_len,
 			 struct task *creator, bool host_priv, struct task **out);
 void task_terminate(struct task *task, const struct task_status *why);

@@ -4,6 +4,7 @@
 
 #include "cmd_bench.h"
 #include "cmd_boot.h"
+#include "cmd_linux.h"
 #include "cmd_plots.h"
 #include "cmd_rootfs.h"
 #include "cmd_test.h"
@@ -21,10 +22,13 @@ int main(int argc, char **argv)
 		return cmd_boot_main(argc - 1, argv + 1);
 	if (argc >= 2 && strcmp(argv[1], "rootfs") == 0)
 		return cmd_rootfs_main(argc - 1, argv + 1);
+	if (argc >= 2 && strcmp(argv[1], "linux-fetch") == 0)
+		return cmd_linux_fetch_main(argc - 1, argv + 1);
 	fprintf(stderr, "usage: machlab test [options] TARGET_DIR...  (machlab test --help)\n"
 			"       machlab bench [options] TARGET_DIR...  (machlab bench --help)\n"
 			"       machlab plots [--results-dir DIR] [--plots-dir DIR] [--csv PATH]\n"
 			"       machlab boot KERNEL [MODULE [ARGS...]]\n"
-			"       machlab rootfs --spec FILE [--base DIR] --out FILE\n");
+			"       machlab rootfs --spec FILE [--base DIR] --out FILE\n"
+			"       machlab linux-fetch [--cache DIR] --out DIR\n");
 	return CMD_EXIT_USAGE;
 }

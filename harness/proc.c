@@ -221,3 +221,24 @@ int proc_run(const struct proc_spec *spec, struct proc_status *status)
 	proc_reap(pid, deadline_ms, status);
 	return 0;
 }
+
+/* Appends one output line to the strlist in ctx. */
+static void proc_line_collect(void *ctx, const char *line)
+{
+	strlist_push(ctx, line);
+}
+
+/* Runs argv to completion within timeout_ms, its output lines appended to
+ * lines (dropped when lines is NULL). Returns the exit code, or -1 when it
+ * could not start, timed out or died of a signal (for programs whose only
+ * interesting results are their exit code and output). */
+int proc_capture(char *const *argv, int timeout_ms, struct strlist *lines)
+{
+	struct strlist dropped = { 0 };
+	struct proc_spec spec = { .argv = argv, .timeout_ms = timeout_ms,
+				  .on_line = proc_line_collect, .ctx = lines ? lines : &dropped };
+	struct proc_status status;
+	int rc = proc_run(&spec, &status);
+	strlist_free(&dropped);
+	return rc == 0 && status.exited && !status.timed_out ? status.exit_code : -1;
+}

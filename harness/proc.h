@@ -9,6 +9,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "strlist.h"
+
 #define PROC_LINE_MAX_BYTES 4096 /* longer output lines are split */
 
 typedef void (*proc_line_fn)(void *ctx, const char *line);
@@ -33,6 +35,7 @@ struct proc_status {
 };
 
 int proc_run(const struct proc_spec *spec, struct proc_status *status);
+int proc_capture(char *const *argv, int timeout_ms, struct strlist *lines);
 int proc_path_resolve(const char *name, char *out, size_t out_bytes);
 int64_t proc_clock_ms(void);
 

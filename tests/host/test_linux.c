@@ -18,6 +18,8 @@
 #include "cmd_rootfs.h"
 #include "cpio.h"
 #include "harness_check.h"
+#include "linux_carve.h"
+#include "linux_pkg.h"
 #include "proc.h"
 #include "rootfs.h"
 #include "strlist.h"
@@ -335,6 +337,220 @@ static void rootfs_spec_errors_name_the_spec_and_line(void)
 	EXPECT_CONTAINS(err, "no-spec: No such file or directory");
 }
 
+/* ---- carving ---- */
+
+#define FAKE_SETUP_SECTS 2      /* protected-mode code at (2 + 1) * 512 */
+#define FAKE_PAYLOAD_OFFSET 100 /* payload this far into the protected-mode code */
+#define FAKE_TAIL_BYTES 300     /* decompressor code after the payload, as in a real one */
+#define FAKE_PROTOCOL 0x020f
+#define FAKE_IMAGE_MAX_BYTES 65536
+
+/* Appends the ELF note (name, type, a 4-byte desc) at p; returns its bytes. */
+static size_t note_put(unsigned char *p, const char *name, uint32_t type)
+{
+	uint32_t namesz = (uint32_t)strlen(name) + 1, descsz = 4, desc = 0x1000000;
+	size_t name_padded = (namesz + 3) & ~3u;
+	memcpy(p, &namesz, 4);
+	memcpy(p + 4, &descsz, 4);
+	memcpy(p + 8, &type, 4);
+	memset(p + 12, 0, name_padded);
+	memcpy(p + 12, name, namesz);
+	memcpy(p + 12 + name_padded, &desc, 4);
+	return 12 + name_padded + 4;
+}
+
+/* Writes a small fake kernel ELF64 to path: a PT_LOAD and a PT_NOTE segment
+ * holding a GNU build-id-like note, then the Xen note of type pvh_type
+ * (18 is the PVH entry; anything else leaves the kernel without one). */
+static void fake_elf_write(const char *path, uint32_t pvh_type)
+{
+	unsigned char image[1024] = { 0 };
+	Elf64_Ehdr eh = { .e_type = ET_EXEC, .e_machine = EM_X86_64, .e_version = EV_CURRENT,
+			  .e_entry = 0x1000000, .e_phoff = sizeof eh, .e_ehsize = sizeof eh,
+			  .e_phentsize = sizeof(Elf64_Phdr), .e_phnum = 2 };
+	memcpy(eh.e_ident, ELFMAG, SELFMAG);
+	eh.e_ident[EI_CLASS] = ELFCLASS64;
+	eh.e_ident[EI_DATA] = ELFDATA2LSB;
+	eh.e_ident[EI_VERSION] = EV_CURRENT;
+	size_t notes_at = sizeof eh + 2 * sizeof(Elf64_Phdr);
+	size_t notes = note_put(image + notes_at, "GNU", NT_GNU_BUILD_ID);
+	notes += note_put(image + notes_at + notes, "Xen", pvh_type);
+	Elf64_Phdr ph[2] = {
+		{ .p_type = PT_LOAD, .p_offset = 0, .p_filesz = notes_at + notes },
+		{ .p_type = PT_NOTE, .p_offset = notes_at, .p_filesz = notes },
+	};
+	memcpy(image, &eh, sizeof eh);
+	memcpy(image + sizeof eh, ph, sizeof ph);
+	FILE *f = fopen(path, "wb");
+	if (!f || fwrite(image, 1, notes_at + notes, f) != notes_at + notes || fclose(f) != 0)
+		expect_fail(__LINE__, path, "cannot write %s", path);
+}
+
+/* Reads the whole file at path into buf; returns its size (0 if unreadable). */
+static size_t bytes_read(const char *path, unsigned char *buf, size_t max)
+{
+	FILE *f = fopen(path, "rb");
+	size_t got = f ? fread(buf, 1, max, f) : 0;
+	if (f)
+		fclose(f);
+	return got;
+}
+
+/* Writes bytes[0..n) to path. */
+static void bytes_write(const char *path, const unsigned char *bytes, size_t n)
+{
+	FILE *f = fopen(path, "wb");
+	if (!f || fwrite(bytes, 1, n, f) != n || fclose(f) != 0)
+		expect_fail(__LINE__, path, "cannot write %s", path);
+}
+
+/* Writes a fake bzImage to path around the payload in payload_path (boot
+ * protocol version given). Returns the file's size. */
+static size_t fake_bzimage_write(const char *path, const char *payload_path, unsigned version)
+{
+	static unsigned char image[FAKE_IMAGE_MAX_BYTES];
+	size_t start = (FAKE_SETUP_SECTS + 1) * 512 + FAKE_PAYLOAD_OFFSET;
+	memset(image, 0xcc, sizeof image);
+	size_t length = bytes_read(payload_path, image + start, sizeof image - start - FAKE_TAIL_BYTES);
+	EXPECT_TRUE(length > 0);
+	uint32_t offset = FAKE_PAYLOAD_OFFSET, length32 = (uint32_t)length;
+	image[0x1f1] = FAKE_SETUP_SECTS;
+	memcpy(image + 0x202, "HdrS", 4);
+	image[0x206] = version & 0xff;
+	image[0x207] = version >> 8;
+	memcpy(image + 0x248, &offset, 4);
+	memcpy(image + 0x24c, &length32, 4);
+	bytes_write(path, image, start + length + FAKE_TAIL_BYTES);
+	return start + length + FAKE_TAIL_BYTES;
+}
+
+/* Makes name.elf (with the PVH note or not), name.xz and name.bzImage. */
+static size_t fake_kernel_make(const char *name, bool pvh)
+{
+	char elf[PATH_MAX], xz[PATH_MAX], bz[PATH_MAX], cmd[PATH_MAX * 2 + 64];
+	snprintf(elf, sizeof elf, "%s.elf", tmp_path(name));
+	snprintf(xz, sizeof xz, "%s.xz", tmp_path(name));
+	snprintf(bz, sizeof bz, "%s.bzImage", tmp_path(name));
+	fake_elf_write(elf, pvh ? 18 : 17);
+	snprintf(cmd, sizeof cmd, "xz -c --format=xz --check=crc32 %s > %s", elf, xz);
+	EXPECT_INT(0, sh_run(cmd, NULL));
+	return fake_bzimage_write(bz, xz, FAKE_PROTOCOL);
+}
+
+static void carve_fake_bzimage_gives_its_elf(void)
+{
+	char err[ERR_BYTES] = "", cmd[PATH_MAX * 2];
+	fake_kernel_make("good", true);
+	EXPECT_INT(0, linux_carve(tmp_path("good.bzImage"), tmp_path("vmlinux"), err, sizeof err));
+	EXPECT_STR("", err);
+	snprintf(cmd, sizeof cmd, "cmp %s %s", tmp_path("good.elf"), tmp_path("vmlinux"));
+	EXPECT_INT(0, sh_run(cmd, NULL));
+	EXPECT_TRUE(access(tmp_path("vmlinux.tmp"), F_OK) < 0);
+	EXPECT_TRUE(access(tmp_path("vmlinux.payload.tmp"), F_OK) < 0);
+	EXPECT_INT(0, linux_pvh_check(tmp_path("vmlinux"), err, sizeof err));
+}
+
+/* Carves bz into tmp_dir/old-out (which holds "old") and checks the error is
+ * "<bz>: <why>..." and old-out is untouched. */
+static void expect_carve_refused(int line, const char *bz, const char *why)
+{
+	char err[ERR_BYTES] = "", expected[ERR_BYTES];
+	file_write(tmp_path("old-out"), "old", 0644);
+	if (linux_carve(bz, tmp_path("old-out"), err, sizeof err) != -1)
+		expect_fail(line, bz, "expected the carve to fail (%s)", why);
+	snprintf(expected, sizeof expected, "%s: %s", bz, why);
+	if (strncmp(err, expected, strlen(expected)) != 0)
+		expect_fail(line, bz, "expected \"%s...\" got \"%s\"", expected, err);
+	char *old = file_read(tmp_path("old-out"));
+	expect_str(line, "old-out", "old", old);
+	free(old);
+	if (access(tmp_path("old-out.tmp"), F_OK) == 0 ||
+	    access(tmp_path("old-out.payload.tmp"), F_OK) == 0)
+		expect_fail(line, bz, "a temporary was left behind");
+}
+#define EXPECT_CARVE_REFUSED(bz, why) expect_carve_refused(__LINE__, bz, why)
+
+static void carve_refuses_truncated_and_foreign_files(void)
+{
+	static unsigned char image[FAKE_IMAGE_MAX_BYTES];
+	char why[256];
+	size_t bytes = fake_kernel_make("cut", true);
+	bytes_read(tmp_path("cut.bzImage"), image, sizeof image);
+	bytes_write(tmp_path("cut.bzImage"), image, bytes - FAKE_TAIL_BYTES - 10);
+	snprintf(why, sizeof why, "truncated: payload ends at byte %zu but the file has %zu",
+		 bytes - FAKE_TAIL_BYTES, bytes - FAKE_TAIL_BYTES - 10);
+	EXPECT_CARVE_REFUSED(tmp_path("cut.bzImage"), why);
+	bytes_write(tmp_path("short.bzImage"), image, 0x240);
+	EXPECT_CARVE_REFUSED(tmp_path("short.bzImage"),
+			     "truncated: the boot header ends at byte 592 but the file has 576");
+	EXPECT_CARVE_REFUSED(tmp_path("cut.elf"), "not a Linux bzImage (no HdrS magic at 0x202)");
+	for (size_t i = 0; i < 4096; i++)
+		image[i] = (unsigned char)(i * 7 + 3);
+	bytes_write(tmp_path("random"), image, 4096);
+	EXPECT_CARVE_REFUSED(tmp_path("random"), "not a Linux bzImage (no HdrS magic at 0x202)");
+	fake_bzimage_write(tmp_path("old.bzImage"), tmp_path("cut.xz"), 0x0205);
+	EXPECT_CARVE_REFUSED(tmp_path("old.bzImage"), "boot protocol 2.05 has no payload fields");
+	char err[ERR_BYTES] = "";
+	EXPECT_INT(-1, linux_carve(tmp_path("nothing"), tmp_path("old-out"), err, sizeof err));
+	EXPECT_CONTAINS(err, "nothing: No such file or directory");
+}
+
+static void carve_refuses_other_compressions_bad_xz_and_noteless_kernels(void)
+{
+	static const unsigned char zstd[] = { 0x28, 0xb5, 0x2f, 0xfd, 0, 0, 0, 0 };
+	static const unsigned char bad_xz[] = { 0xfd, '7', 'z', 'X', 'Z', 0, 1, 2, 3, 4, 5, 6 };
+	char cmd[PATH_MAX * 2];
+	fake_elf_write(tmp_path("gz.elf"), 18);
+	snprintf(cmd, sizeof cmd, "gzip -c %s > %s", tmp_path("gz.elf"), tmp_path("gz.gz"));
+	EXPECT_INT(0, sh_run(cmd, NULL));
+	fake_bzimage_write(tmp_path("gz.bzImage"), tmp_path("gz.gz"), FAKE_PROTOCOL);
+	EXPECT_CARVE_REFUSED(tmp_path("gz.bzImage"), "payload is gzip, not xz");
+	bytes_write(tmp_path("zstd"), zstd, sizeof zstd);
+	fake_bzimage_write(tmp_path("zstd.bzImage"), tmp_path("zstd"), FAKE_PROTOCOL);
+	EXPECT_CARVE_REFUSED(tmp_path("zstd.bzImage"), "payload is zstd, not xz");
+	bytes_write(tmp_path("bad-xz"), bad_xz, sizeof bad_xz);
+	fake_bzimage_write(tmp_path("bad-xz.bzImage"), tmp_path("bad-xz"), FAKE_PROTOCOL);
+	EXPECT_CARVE_REFUSED(tmp_path("bad-xz.bzImage"), "xz -dc failed on the payload");
+	fake_kernel_make("noteless", false);
+	EXPECT_CARVE_REFUSED(tmp_path("noteless.bzImage"),
+			     "decompressed kernel has no PVH entry note");
+	snprintf(cmd, sizeof cmd, "xz -c %s > %s", tmp_path("noteless.bzImage"),
+		 tmp_path("not-elf.xz"));
+	EXPECT_INT(0, sh_run(cmd, NULL));
+	fake_bzimage_write(tmp_path("not-elf.bzImage"), tmp_path("not-elf.xz"), FAKE_PROTOCOL);
+	EXPECT_CARVE_REFUSED(tmp_path("not-elf.bzImage"), "decompressed kernel is not an ELF file");
+}
+
+/* ---- packages and VERSION ---- */
+
+static void linux_version_read_gives_one_csv_token(void)
+{
+	struct linux_pkg kernel = { .name = "linux-image-6.1.0-57-amd64", .version = "6.1.192-3" };
+	struct linux_pkg busybox = { .name = "busybox-static", .version = "1:1.35.0-4+deb12u1+b1" };
+	char text[512], token[128] = "";
+	EXPECT_INT(0, linux_version_text(&kernel, &busybox, text, sizeof text));
+	EXPECT_STR("linux-image-6.1.0-57-amd64 6.1.192-3\nbusybox-static 1:1.35.0-4+deb12u1+b1\n",
+		   text);
+	mkdir(tmp_path("ver"), 0755);
+	file_write(tmp_path("ver/VERSION"), text, 0644);
+	EXPECT_INT(0, linux_version_read(tmp_path("ver"), token, sizeof token));
+	EXPECT_STR("linux-image-6.1.0-57-amd64=6.1.192-3", token);
+	file_write(tmp_path("ver/VERSION"), "linux-image-x 6.1,\"2\"\n", 0644);
+	EXPECT_INT(-EINVAL, linux_version_read(tmp_path("ver"), token, sizeof token));
+	file_write(tmp_path("ver/VERSION"), "linux-image-x\n", 0644);
+	EXPECT_INT(-EINVAL, linux_version_read(tmp_path("ver"), token, sizeof token));
+	EXPECT_INT(-ENOENT, linux_version_read(tmp_path("no-ver"), token, sizeof token));
+}
+
+static void linux_pkg_deb_path_spells_the_epoch_like_apt(void)
+{
+	struct linux_pkg busybox = { .name = "busybox-static", .version = "1:1.35.0-4+deb12u1+b1" };
+	char path[PATH_MAX];
+	EXPECT_INT(0, linux_pkg_deb_path(&busybox, "/c", path, sizeof path));
+	EXPECT_STR("/c/busybox-static_1%3a1.35.0-4+deb12u1+b1_amd64.deb", path);
+	EXPECT_INT(-1, linux_pkg_deb_path(&busybox, "/c", path, 20));
+}
+
 /* ---- driver ---- */
 
 static const struct check_test tests[] = {
@@ -345,6 +561,11 @@ static const struct check_test tests[] = {
 	TEST(cpio_write_names_a_host_file_that_changed),
 	TEST(rootfs_spec_builds_the_archive_it_lists),
 	TEST(rootfs_spec_errors_name_the_spec_and_line),
+	TEST(carve_fake_bzimage_gives_its_elf),
+	TEST(carve_refuses_truncated_and_foreign_files),
+	TEST(carve_refuses_other_compressions_bad_xz_and_noteless_kernels),
+	TEST(linux_version_read_gives_one_csv_token),
+	TEST(linux_pkg_deb_path_spells_the_epoch_like_apt),
 };
 
 /* Runs every test in a fresh scratch directory. */

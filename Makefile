@@ -4,6 +4,8 @@
 #   make test       host unit tests + the in-guest suite on every named variant
 #   make fuzz       the fuzzer (tests/fuzz/) on every named variant: FUZZ_OPS=, FUZZ_SEED=
 #   make bench      benchmarks on every target -> results/, plots/, REPORT.md
+#                   (TARGETS="default linux" picks targets; linux is the Debian baseline)
+#   make linux-target  fetch Debian's kernel and busybox, build bench/unix and the root archive
 #   make qemu       boot the default kernel with the guest test suite by hand
 #   make variants   list the named variants
 #
@@ -48,7 +50,8 @@ KERNEL_SRCS   := $(wildcard kernel/boot/*.S kernel/arch/x86_64/*.S kernel/arch/x
 KERNEL_OBJS   := $(patsubst %,$(KBUILD)/obj/%.o,$(KERNEL_SRCS))
 KERNEL_HDRS   := $(shell find include kernel/include -name '*.h') $(foreach d,$(VARIANT_DIRS),$(wildcard $(d)/*.h))
 
-.PHONY: all kernel user harness test bench qemu variants variant-kernels cross-kernels deps clean plots fuzz
+.PHONY: all kernel user harness test bench qemu variants variant-kernels cross-kernels deps clean plots fuzz \
+	linux-target
 all: kernel user harness
 
 kernel: $(KBUILD)/kernel.elf
@@ -157,8 +160,23 @@ $(HBUILD)/unit-tests: $(UNIT_SRCS) $(UNIT_KERNEL_SRCS) $(KERNEL_HDRS) $(wildcard
 	@mkdir -p $(@D)
 	$(HOSTCC) $(UNIT_CFLAGS) -o $@ $(UNIT_SRCS) $(UNIT_KERNEL_SRCS)
 
+# ---- the Linux baseline -------------------------------------------------
+# build/linux is the target "linux": Debian's current kernel package carved to
+# an uncompressed vmlinux, Debian's busybox-static, and the root archive made
+# from bench/unix/ROOT (harness/linux_pkg.c, harness/rootfs.c). The .deb files
+# are kept in LINUX_CACHE, outside the tree; nothing is installed on the host.
+LINUX_DIR   ?= $(BUILD)/linux
+LINUX_CACHE ?= $(HOME)/.cache/machlab/debian
+UNIX_LIST   := bench/unix/BENCHMARKS
+ROOT_SPEC   := bench/unix/ROOT
+
+linux-target: harness
+	$(HARNESS) linux-fetch --cache $(LINUX_CACHE) --out $(LINUX_DIR)
+	@$(MAKE) --no-print-directory unix
+	$(HARNESS) rootfs --spec $(ROOT_SPEC) --out $(LINUX_DIR)/root.cpio
+
 # ---- running ------------------------------------------------------------
-DEBIAN_PACKAGES := gcc make binutils qemu-system-x86 gnuplot-nox
+DEBIAN_PACKAGES := gcc make binutils qemu-system-x86 gnuplot-nox xz-utils
 
 # Install missing Debian packages (only when something is missing).
 deps:
@@ -185,11 +203,13 @@ cross-kernels:
 test: deps
 	@$(MAKE) --no-print-directory variant-kernels cross-kernels
 	@$(MAKE) --no-print-directory -j$(JOBS) user harness $(HBUILD)/unit-tests $(HARNESS_TESTS)
+	@$(MAKE) --no-print-directory linux-target
 	$(HARNESS) test --unit $(HBUILD)/unit-tests $(addprefix --unit ,$(HARNESS_TESTS)) \
 	  --manifest $(MANIFEST) --tests $(GUEST_TESTS) --timeout $(TEST_TIMEOUT_S) --jobs $(JOBS) \
 	  --hang-timeout $(TEST_HANG_S) \
 	  --repeat-bench $(BENCH_ELF) --repeat-args "--quick null_rpc_tasks rpc_inline" \
 	  --smoke-list $(BENCH_LIST) --little-ram $(LITTLE_RAM_MANIFEST) --little-ram-mib $(LITTLE_RAM_MIB) \
+	  --linux $(LINUX_DIR) --linux-list $(UNIX_LIST) \
 	  $(addprefix $(BUILD)/,$(VARIANTS) $(foreach c,$(unnamed_combos),$(call combo_name,$(c))))
 
 # ---- fuzzing -------------------------------------------------------------
@@ -223,7 +243,11 @@ fuzz: deps
 	done; exit $$failed
 
 # ONLY=name,name picks benchmarks; QUICK=1 takes fewer samples (for iteration,
-# not for the committed reference run).
+# not for the committed reference run); TARGETS picks targets: named variants
+# and linux (the Debian baseline, build/linux).
+TARGETS ?= $(VARIANTS) linux
+$(foreach t,$(TARGETS),$(if $(filter $(t),$(VARIANTS) linux),,\
+  $(error machlab: TARGETS: no target '$(t)' (targets: $(VARIANTS) linux))))
 BENCH_TIMEOUT_S ?= 300
 # A benchmark boot that prints nothing for BENCH_HANG_S is a kernel hang: that
 # benchmark fails on that target.
@@ -233,10 +257,12 @@ COMMIT := $(shell git rev-parse --short=12 HEAD 2>/dev/null || echo unknown)$(sh
 
 bench: deps
 	@$(MAKE) --no-print-directory variant-kernels user harness
-	$(HARNESS) bench --bench $(BENCH_ELF) --list $(BENCH_LIST) --timeout $(BENCH_TIMEOUT_S) \
+	$(if $(filter linux,$(TARGETS)),@$(MAKE) --no-print-directory linux-target)
+	$(HARNESS) bench --bench $(BENCH_ELF) --list $(BENCH_LIST) --unix-list $(UNIX_LIST) \
+	  --timeout $(BENCH_TIMEOUT_S) \
 	  --hang-timeout $(BENCH_HANG_S) \
 	  --jobs $(JOBS) --results-dir results --commit $(COMMIT) --report REPORT.md --plots-dir plots \
-	  $(if $(ONLY),--only $(ONLY)) $(if $(QUICK),--quick) $(addprefix $(BUILD)/,$(VARIANTS))
+	  $(if $(ONLY),--only $(ONLY)) $(if $(QUICK),--quick) $(addprefix $(BUILD)/,$(TARGETS))
 
 # Re-render the figures from the newest CSV in results/ without running anything.
 plots: harness

@@ -7,9 +7,11 @@
  * parallel jobs. */
 #include "bench_run.h"
 
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "linux_boot.h"
 #include "qemu.h"
 #include "report.h"
 
@@ -93,17 +95,23 @@ void bench_job_run(struct bench_job *job, const struct bench_setup *setup)
 {
 	struct bench_boot b = { .job = job, .log = setup->log, .start_ms = proc_clock_ms() };
 	char args[BENCH_ARGS_MAX_BYTES], how[BENCH_HOW_MAX_BYTES];
-	snprintf(args, sizeof args, "%s%s", setup->quick ? "--quick " : "", job->records.benchmark);
+	snprintf(args, sizeof args, "%s%s%s", job->initrd_path ? "bench " : "",
+		 setup->quick ? "--quick " : "", job->records.benchmark);
+	char *cmdline = job->initrd_path ? linux_cmdline(args) : NULL;
 	struct qemu_module module = { .path = setup->bench_path, .args = args };
 	struct qemu_boot boot = {
-		.qemu_path = setup->qemu_path, .kernel_path = job->kernel_path, .modules = &module,
-		.module_count = 1, .timeout_ms = setup->timeout_ms,
+		.qemu_path = setup->qemu_path, .kernel_path = job->kernel_path,
+		.modules = job->initrd_path ? NULL : &module, .module_count = job->initrd_path ? 0 : 1,
+		.initrd_path = job->initrd_path, .append = cmdline, .timeout_ms = setup->timeout_ms,
 		.silence_timeout_ms = setup->hang_timeout_ms, .on_line = bench_on_line,
 		.on_tick = bench_on_tick, .tick_interval_ms = BENCH_TICK_INTERVAL_MS, .ctx = &b,
 	};
-	struct qemu_result result;
-	bench_log_command(&b, &boot);
-	int rc = qemu_run(&boot, &result);
+	struct qemu_result result = { 0 };
+	int rc = job->initrd_path && !cmdline ? -ENOMEM : 0;
+	if (rc == 0) {
+		bench_log_command(&b, &boot);
+		rc = qemu_run(&boot, &result);
+	}
 	if (rc < 0)
 		snprintf(how, sizeof how, "cannot run %s: %s", setup->qemu_path, strerror(-rc));
 	else
@@ -113,5 +121,6 @@ void bench_job_run(struct bench_job *job, const struct bench_setup *setup)
 	fflush(setup->log);
 	bench_judge(job, rc == 0 ? &result.status : NULL, how);
 	qemu_result_free(&result);
+	free(cmdline);
 	job->elapsed_s = (double)(proc_clock_ms() - b.start_ms) / 1000;
 }

@@ -1,5 +1,7 @@
 /* bench_run.h: one benchmark job: one QEMU boot of one target running one
- * benchmark, its records collected and its serial output logged. A crash
+ * benchmark, its records collected and its serial output logged. The
+ * microkernel boots the benchmark program as a module with the benchmark's
+ * name as argument; Linux boots its root archive with "bench NAME" for /init. A crash
  * or hang (the boot's whole timeout, or no serial line for the hang timeout)
  * loses that one benchmark on that one target. */
 #ifndef MACHLAB_BENCH_RUN_H
@@ -26,6 +28,7 @@ struct bench_setup {
 struct bench_job {
 	const char *target;      /* borrowed: the target's name */
 	const char *kernel_path; /* borrowed */
+	const char *initrd_path; /* borrowed: a Linux target's root archive; NULL: the microkernel */
 	size_t target_index, bench_index;
 	struct bench_records records; /* records.benchmark names the benchmark */
 	bool ok;

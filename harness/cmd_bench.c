@@ -1,5 +1,8 @@
 /* cmd_bench.c: "machlab bench [options] TARGET_DIR...": boots every target
- * once per benchmark (up to --jobs boots at once), turns the records into
+ * once per benchmark it runs (up to --jobs boots at once): a microkernel
+ * target (a build directory with kernel.elf) runs bench/BENCHMARKS through
+ * the native program, a Linux target (a directory with vmlinux, see
+ * linux_boot.h) runs bench/unix/BENCHMARKS from its root archive. It turns the records into
  * statistics, writes <results-dir>/<run-id>.csv (and .log as the run goes),
  * and optionally updates REPORT.md's regions and renders the plots. A
  * failed boot loses one benchmark on one target: the rest is still written,
@@ -23,6 +26,8 @@
 #include "cmd_test.h"
 #include "csv.h"
 #include "jobs.h"
+#include "linux_boot.h"
+#include "linux_pkg.h"
 #include "plots.h"
 #include "qemu.h"
 #include "report.h"
@@ -32,6 +37,8 @@
 
 #define BENCH_PROGRAM_DEFAULT "build/user/bench-mk.elf"
 #define BENCH_LIST_DEFAULT "bench/BENCHMARKS"
+#define BENCH_UNIX_LIST_DEFAULT "bench/unix/BENCHMARKS"
+#define BENCH_KERNEL_MACHLAB "machlab" /* the CSV's kernel column for microkernel targets */
 #define BENCH_RESULTS_DIR_DEFAULT "results"
 #define BENCH_COMMIT_DEFAULT "unknown"
 #define BENCH_RUN_ID_FORMAT "%Y%m%dT%H%M%SZ" /* UTC: run ids sort by time */
@@ -45,7 +52,7 @@
 #define BENCH_RESULTS_DIR_MODE 0755
 
 struct bench_options {
-	const char *bench_path, *list_path, *only, *qemu_path, *results_dir;
+	const char *bench_path, *list_path, *unix_list_path, *only, *qemu_path, *results_dir;
 	const char *commit, *run_id, *report_path, *plots_dir;
 	bool quick;
 	long timeout_s, hang_timeout_s, jobs;
@@ -57,8 +64,12 @@ struct bench_options {
 /* Everything one run holds, shared with the job threads. */
 struct bench_cmd {
 	struct bench_options opt;
-	struct strlist all, selected; /* BENCHMARKS, and the ones this run runs */
-	struct strlist targets, kernels; /* target names and their kernel.elf paths */
+	struct strlist all, selected; /* BENCHMARKS then unix/BENCHMARKS, and the ones this run runs */
+	size_t native_count;             /* the first native_count of all are bench/BENCHMARKS */
+	struct strlist targets, kernels; /* target names and their kernel paths */
+	struct strlist initrds;          /* a Linux target's root archive; "" for the microkernel */
+	struct strlist kernel_ids;       /* what each target's kernel is, for the CSV */
+	bool *target_linux;              /* per target: a Linux one (initrds item not "") */
 	struct bench_job *jobs;
 	size_t job_count;
 	struct bench_setup setup;
@@ -70,7 +81,8 @@ struct bench_cmd {
 };
 
 static const char bench_usage[] =
-	"usage: machlab bench [--bench PATH] [--list PATH] [--only NAME[,NAME...]] [--quick]\n"
+	"usage: machlab bench [--bench PATH] [--list PATH] [--unix-list PATH]\n"
+	"                     [--only NAME[,NAME...]] [--quick]\n"
 	"                     [--timeout SECONDS] [--hang-timeout SECONDS] [--jobs N]\n"
 	"                     [--results-dir DIR] [--commit STR]\n"
 	"                     [--run-id STR] [--report PATH] [--plots-dir DIR] [--qemu PATH]\n"
@@ -82,6 +94,7 @@ static bool bench_option_apply(struct bench_options *opt, int c, const char *arg
 	switch (c) {
 	case 'b': opt->bench_path = arg; return true;
 	case 'l': opt->list_path = arg; return true;
+	case 'u': opt->unix_list_path = arg; return true;
 	case 'o': opt->only = arg; return true;
 	case 'Q': opt->quick = true; return true;
 	case 'q': opt->qemu_path = arg; return true;
@@ -108,6 +121,7 @@ static int bench_options_parse(int argc, char **argv, struct bench_options *opt)
 		{ "run-id", required_argument, NULL, 'r' }, { "report", required_argument, NULL, 'R' },
 		{ "plots-dir", required_argument, NULL, 'p' }, { "qemu", required_argument, NULL, 'q' },
 		{ "hang-timeout", required_argument, NULL, 'H' },
+		{ "unix-list", required_argument, NULL, 'u' },
 		{ "help", no_argument, NULL, 'h' }, { NULL, 0, NULL, 0 },
 	};
 	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
@@ -115,6 +129,7 @@ static int bench_options_parse(int argc, char **argv, struct bench_options *opt)
 	time_t now = time(NULL);
 	*opt = (struct bench_options){
 		.bench_path = BENCH_PROGRAM_DEFAULT, .list_path = BENCH_LIST_DEFAULT,
+		.unix_list_path = BENCH_UNIX_LIST_DEFAULT,
 		.qemu_path = QEMU_DEFAULT_BINARY, .results_dir = BENCH_RESULTS_DIR_DEFAULT,
 		.commit = BENCH_COMMIT_DEFAULT,
 		.timeout_s = BENCH_TIMEOUT_DEFAULT_S, .hang_timeout_s = BENCH_HANG_TIMEOUT_DEFAULT_S,
@@ -140,31 +155,110 @@ static int bench_options_parse(int argc, char **argv, struct bench_options *opt)
 	return 0;
 }
 
+/* Fills kernel, initrd and id for the target in dir: kernel.elf for the
+ * microkernel; vmlinux, root.cpio and the package version for Linux. Returns
+ * 0, or -errno with err set. */
+static int bench_target_files(const char *dir, char **kernel, char **initrd, char *id,
+			      size_t id_bytes, char *err)
+{
+	bool is_linux = linux_target_is(dir);
+	*kernel = path_join(dir, is_linux ? LINUX_KERNEL_FILE : TARGET_KERNEL_FILE);
+	*initrd = is_linux ? path_join(dir, LINUX_ROOT_FILE) : strdup("");
+	if (!*kernel || !*initrd) {
+		snprintf(err, BENCH_ERR_MAX_BYTES, "out of memory");
+		return -ENOMEM;
+	}
+	const char *bad = access(*kernel, R_OK) < 0 ? *kernel
+			  : is_linux && access(*initrd, R_OK) < 0 ? *initrd : NULL;
+	if (bad) {
+		int rc = -errno;
+		snprintf(err, BENCH_ERR_MAX_BYTES, "%.400s: %s", bad, strerror(-rc));
+		return rc;
+	}
+	if (!is_linux) {
+		snprintf(id, id_bytes, "%s", BENCH_KERNEL_MACHLAB);
+		return 0;
+	}
+	int rc = linux_version_read(dir, id, id_bytes);
+	if (rc < 0)
+		snprintf(err, BENCH_ERR_MAX_BYTES, "%s/%s: %s (make linux-target writes it)", dir,
+			 LINUX_PKG_VERSION_FILE, rc == -EINVAL ? "not \"<package> <version>\""
+							      : strerror(-rc));
+	return rc;
+}
+
 /* Names and checks the target in dir and adds it. Returns 0, or -errno
  * with err set. */
 static int bench_target_add(struct bench_cmd *cmd, const char *dir, char *err)
 {
-	char *name = target_name_from_dir(dir), kernel[PATH_MAX];
-	int rc = -EINVAL, dir_len = (int)strlen(dir);
-	while (dir_len > 1 && dir[dir_len - 1] == '/')
-		dir_len--;
-	snprintf(kernel, sizeof kernel, "%.*s/%s", dir_len, dir, TARGET_KERNEL_FILE);
+	char *name = target_name_from_dir(dir), *kernel = NULL, *initrd = NULL;
+	char id[LINUX_PKG_NAME_MAX_BYTES + LINUX_PKG_VERSION_MAX_BYTES];
+	int rc = -EINVAL;
 	if (!name || !csv_field_valid(name)) {
 		snprintf(err, BENCH_ERR_MAX_BYTES, "%s: cannot name a target after this directory"
 			 " (names cannot hold blanks, commas or quotes)", dir);
 	} else if (strlist_find(&cmd->targets, name) >= 0) {
 		snprintf(err, BENCH_ERR_MAX_BYTES, "two targets are named %s", name);
-	} else if (access(kernel, R_OK) < 0) {
-		rc = -errno;
-		snprintf(err, BENCH_ERR_MAX_BYTES, "%.400s: %s", kernel, strerror(-rc));
-	} else if (strlist_push(&cmd->targets, name) < 0 || strlist_push(&cmd->kernels, kernel) < 0) {
+	} else if ((rc = bench_target_files(dir, &kernel, &initrd, id, sizeof id, err)) < 0) {
+		/* err says why */
+	} else if (strlist_push(&cmd->targets, name) < 0 || strlist_push(&cmd->kernels, kernel) < 0 ||
+		   strlist_push(&cmd->initrds, initrd) < 0 || strlist_push(&cmd->kernel_ids, id) < 0) {
 		rc = -ENOMEM;
 		snprintf(err, BENCH_ERR_MAX_BYTES, "out of memory");
-	} else {
-		rc = 0;
 	}
 	free(name);
+	free(kernel);
+	free(initrd);
 	return rc;
+}
+
+/* True when target index k is a Linux target. */
+static bool bench_target_linux(const struct bench_cmd *cmd, size_t k)
+{
+	return cmd->target_linux[k];
+}
+
+/* Fills cmd->target_linux from cmd->initrds. Returns 0 or -ENOMEM. */
+static int bench_target_kinds(struct bench_cmd *cmd)
+{
+	cmd->target_linux = calloc(cmd->targets.count + 1, sizeof *cmd->target_linux);
+	if (!cmd->target_linux)
+		return -ENOMEM;
+	for (size_t k = 0; k < cmd->targets.count; k++)
+		cmd->target_linux[k] = cmd->initrds.items[k][0] != '\0';
+	return 0;
+}
+
+/* Appends the Unix suite's list to cmd->all when a Linux target runs. Returns
+ * 0, or -errno with err set (a name in both lists is refused). */
+static int bench_unix_list_add(struct bench_cmd *cmd, char *err)
+{
+	struct strlist unix_names = { 0 };
+	bool any_linux = false;
+	cmd->native_count = cmd->all.count;
+	for (size_t k = 0; k < cmd->targets.count; k++)
+		any_linux = any_linux || bench_target_linux(cmd, k);
+	if (!any_linux)
+		return 0;
+	int rc = bench_list_read(cmd->opt.unix_list_path, &unix_names, err, BENCH_ERR_MAX_BYTES);
+	for (size_t i = 0; rc == 0 && i < unix_names.count; i++) {
+		if (strlist_find(&cmd->all, unix_names.items[i]) >= 0) {
+			snprintf(err, BENCH_ERR_MAX_BYTES, "%s and %s both name a benchmark %s",
+				 cmd->opt.list_path, cmd->opt.unix_list_path, unix_names.items[i]);
+			rc = -EINVAL;
+		} else if ((rc = strlist_push(&cmd->all, unix_names.items[i])) < 0) {
+			snprintf(err, BENCH_ERR_MAX_BYTES, "out of memory");
+		}
+	}
+	strlist_free(&unix_names);
+	return rc;
+}
+
+/* True when target k runs benchmark index b of cmd->all: the native suite on
+ * the microkernel, the Unix suite on Linux. */
+static bool bench_target_runs(const struct bench_cmd *cmd, size_t k, size_t b)
+{
+	return bench_target_linux(cmd, k) == (b >= cmd->native_count);
 }
 
 /* Checks the strings that go into file names, CSV rows and the boot module
@@ -230,36 +324,50 @@ static int bench_prepare(struct bench_cmd *cmd, char *err)
 	const struct bench_options *opt = &cmd->opt;
 	char qemu[PATH_MAX];
 	int rc = bench_list_read(opt->list_path, &cmd->all, err, BENCH_ERR_MAX_BYTES);
+	for (size_t i = 0; rc == 0 && i < opt->target_count; i++)
+		rc = bench_target_add(cmd, opt->target_dirs[i], err);
+	if (rc == 0 && (rc = bench_target_kinds(cmd)) < 0)
+		snprintf(err, BENCH_ERR_MAX_BYTES, "out of memory");
+	if (rc == 0)
+		rc = bench_unix_list_add(cmd, err);
 	if (rc == 0)
 		rc = bench_list_select(&cmd->all, opt->only, &cmd->selected, err, BENCH_ERR_MAX_BYTES);
 	if (rc == 0)
 		rc = bench_names_check(opt, err);
 	if (rc == 0 && (rc = proc_path_resolve(opt->qemu_path, qemu, sizeof qemu)) < 0)
 		snprintf(err, BENCH_ERR_MAX_BYTES, "%s: %s", opt->qemu_path, strerror(-rc));
-	for (size_t i = 0; rc == 0 && i < opt->target_count; i++)
-		rc = bench_target_add(cmd, opt->target_dirs[i], err);
 	return rc == 0 ? bench_outputs_open(cmd, err) : rc;
 }
 
-/* Makes one job per (benchmark, target), benchmark-major, so that one
- * benchmark finishes on every target before the next starts. Returns 0 or
- * -ENOMEM. */
-static int bench_jobs_create(struct bench_cmd *cmd)
+/* Makes one job per (benchmark, target) where the target runs that benchmark,
+ * benchmark-major, so that one benchmark finishes on every target before the
+ * next starts. Returns 0, -EINVAL with err set when no target runs any
+ * selected benchmark, or -ENOMEM. */
+static int bench_jobs_create(struct bench_cmd *cmd, char *err)
 {
 	size_t targets = cmd->targets.count;
-	cmd->job_count = cmd->selected.count * targets;
-	cmd->jobs = calloc(cmd->job_count, sizeof *cmd->jobs);
+	cmd->jobs = calloc(cmd->selected.count * targets + 1, sizeof *cmd->jobs);
 	if (!cmd->jobs)
 		return -ENOMEM;
-	for (size_t i = 0; i < cmd->job_count; i++) {
-		const char *bench = cmd->selected.items[i / targets];
-		cmd->jobs[i] = (struct bench_job){
-			.target = cmd->targets.items[i % targets],
-			.kernel_path = cmd->kernels.items[i % targets],
-			.target_index = i % targets,
-			.bench_index = (size_t)strlist_find(&cmd->all, bench),
-			.records = { .benchmark = bench },
-		};
+	for (size_t i = 0; i < cmd->selected.count; i++) {
+		const char *bench = cmd->selected.items[i];
+		size_t b = (size_t)strlist_find(&cmd->all, bench);
+		for (size_t k = 0; k < targets; k++)
+			if (bench_target_runs(cmd, k, b))
+				cmd->jobs[cmd->job_count++] = (struct bench_job){
+					.target = cmd->targets.items[k],
+					.kernel_path = cmd->kernels.items[k],
+					.initrd_path = bench_target_linux(cmd, k) ? cmd->initrds.items[k]
+										  : NULL,
+					.target_index = k, .bench_index = b,
+					.records = { .benchmark = bench },
+				};
+	}
+	if (cmd->job_count == 0) {
+		snprintf(err, BENCH_ERR_MAX_BYTES, "no target runs the benchmarks selected (%s ones "
+			 "run on microkernel targets, %s ones on Linux targets)", cmd->opt.list_path,
+			 cmd->opt.unix_list_path);
+		return -EINVAL;
 	}
 	return 0;
 }
@@ -310,18 +418,24 @@ static int bench_table_build(const struct bench_cmd *cmd, struct bench_table *t)
 	return 0;
 }
 
-/* Rewrites REPORT.md's regions from t. Returns true on success. */
+/* Rewrites REPORT.md's regions from t: the native suite on the microkernel
+ * targets (results, ratios), the Unix suite on the Linux targets (unix), and
+ * the headline from all. Returns true on success. */
 static bool bench_report_update(const struct bench_cmd *cmd, const struct bench_table *t)
 {
+	struct bench_table native, unix_suite;
+	int rc = report_view_make(t, false, 0, cmd->native_count, &native);
+	if (report_view_make(t, true, cmd->native_count, cmd->all.count, &unix_suite) < 0)
+		rc = -ENOMEM;
 	struct report_region regions[] = {
-		{ "results", report_tables_results(t, cmd->csv_path) },
-		{ "ratios", report_tables_ratios(t) },
+		{ "results", rc ? NULL : report_tables_results(&native, cmd->csv_path) },
+		{ "ratios", rc ? NULL : report_tables_ratios(&native) },
 		{ "headline", report_tables_headline(t) },
+		{ "unix", rc ? NULL : report_tables_results(&unix_suite, cmd->csv_path) },
 	};
 	size_t count = sizeof regions / sizeof regions[0];
 	struct strlist notes = { 0 };
 	char err[BENCH_ERR_MAX_BYTES] = "out of memory";
-	int rc = 0;
 	for (size_t i = 0; i < count; i++)
 		rc = regions[i].text ? rc : -ENOMEM;
 	if (rc == 0)
@@ -336,6 +450,8 @@ static bool bench_report_update(const struct bench_cmd *cmd, const struct bench_
 	for (size_t i = 0; i < count; i++)
 		free((char *)regions[i].text);
 	strlist_free(&notes);
+	report_view_free(&native);
+	report_view_free(&unix_suite);
 	return rc == 0;
 }
 
@@ -358,6 +474,7 @@ static bool bench_outputs_write(const struct bench_cmd *cmd, size_t *rows)
 {
 	struct bench_table t = { .run_id = cmd->opt.run_id, .commit = cmd->opt.commit,
 				 .accelerator = QEMU_ACCELERATOR_NAME, .targets = cmd->targets.items,
+				 .target_kernels = cmd->kernel_ids.items, .target_linux = cmd->target_linux,
 				 .target_count = cmd->targets.count };
 	int rc = bench_table_build(cmd, &t);
 	const char *why = rc < 0 ? "out of memory" : t.count == 0 ? "no samples arrived" : NULL;
@@ -408,6 +525,9 @@ static void bench_cmd_free(struct bench_cmd *cmd)
 	strlist_free(&cmd->selected);
 	strlist_free(&cmd->targets);
 	strlist_free(&cmd->kernels);
+	strlist_free(&cmd->initrds);
+	strlist_free(&cmd->kernel_ids);
+	free(cmd->target_linux);
 	pthread_mutex_destroy(&cmd->lock);
 }
 
@@ -418,7 +538,7 @@ int cmd_bench_main(int argc, char **argv)
 	char err[BENCH_ERR_MAX_BYTES] = "out of memory";
 	if (bench_options_parse(argc, argv, &cmd.opt) < 0)
 		return CMD_EXIT_USAGE;
-	if (bench_prepare(&cmd, err) < 0 || bench_jobs_create(&cmd) < 0) {
+	if (bench_prepare(&cmd, err) < 0 || bench_jobs_create(&cmd, err) < 0) {
 		fprintf(stderr, "machlab bench: %s\n", err);
 		bench_cmd_free(&cmd);
 		return CMD_EXIT_USAGE;

@@ -15,6 +15,7 @@
 
 #include "host_unit.h"
 #include "jobs.h"
+#include "linux_boot.h"
 #include "bench_list.h"
 #include "manifest.h"
 #include "qemu.h"
@@ -43,6 +44,8 @@ struct test_options {
 	const char *repeat_args;  /* what it runs */
 	const char *smoke_list;   /* bench/BENCHMARKS: run them all on every target, or NULL */
 	const char *little_ram;   /* a manifest of tests for a boot with little RAM, or NULL */
+	const char *linux_dir;    /* a Linux target to boot once with the Unix suite, or NULL */
+	const char *linux_list;   /* bench/unix/BENCHMARKS: what that boot must measure */
 	long little_ram_mib;
 	long timeout_s;
 	long hang_timeout_s; /* no serial line for this long: a kernel hang */
@@ -64,13 +67,16 @@ struct test_run {
 	char (*smoke_reasons)[TEST_ERR_MAX_BYTES];   /* per target; "" when it passed */
 	struct strlist little_ram_names;
 	struct results *little_ram;                  /* per target */
+	struct strlist linux_names;
+	char linux_reason[TEST_ERR_MAX_BYTES];       /* "" when the Linux boot passed */
 };
 
 static const char test_usage[] =
 	"usage: machlab test [--unit PATH]... [--manifest PATH --tests PATH] [--timeout SECONDS]\n"
 	"                    [--hang-timeout SECONDS] [--jobs N] [--qemu PATH] [--log-dir DIR]\n"
 	"                    [--repeat-bench PATH --repeat-args ARGS [--smoke-list PATH]]\n"
-	"                    [--little-ram MANIFEST --little-ram-mib N] TARGET_DIR...\n";
+	"                    [--little-ram MANIFEST --little-ram-mib N]\n"
+	"                    [--linux DIR --linux-list PATH] TARGET_DIR...\n";
 
 bool cmd_number_parse(const char *s, long max, long *out)
 {
@@ -93,6 +99,8 @@ static int test_options_parse(int argc, char **argv, struct test_options *opt)
 		{ "smoke-list", required_argument, NULL, 's' },
 		{ "little-ram", required_argument, NULL, 'L' },
 		{ "little-ram-mib", required_argument, NULL, 'M' },
+		{ "linux", required_argument, NULL, 'X' },
+		{ "linux-list", required_argument, NULL, 'Y' },
 		{ "hang-timeout", required_argument, NULL, 'H' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -117,6 +125,8 @@ static int test_options_parse(int argc, char **argv, struct test_options *opt)
 		case 'a': opt->repeat_args = optarg; break;
 		case 's': opt->smoke_list = optarg; break;
 		case 'L': opt->little_ram = optarg; break;
+		case 'X': opt->linux_dir = optarg; break;
+		case 'Y': opt->linux_list = optarg; break;
 		case 'M': ok = cmd_number_parse(optarg, LITTLE_RAM_MIB_MAX, &opt->little_ram_mib); break;
 		case 'T': ok = cmd_number_parse(optarg, TEST_TIMEOUT_MAX_S, &opt->timeout_s); break;
 		case 'H': ok = cmd_number_parse(optarg, TEST_TIMEOUT_MAX_S, &opt->hang_timeout_s); break;
@@ -174,6 +184,13 @@ static int test_run_prepare(struct test_run *run, char *err)
 		if (!(run->little_ram = calloc(opt->target_count, sizeof *run->little_ram)))
 			return -ENOMEM;
 	}
+	if (!opt->linux_dir != !opt->linux_list) {
+		snprintf(err, TEST_ERR_MAX_BYTES, "--linux and --linux-list go together");
+		return -EINVAL;
+	}
+	if (opt->linux_list && (rc = bench_list_read(opt->linux_list, &run->linux_names, err,
+						     TEST_ERR_MAX_BYTES)) < 0)
+		return rc;
 	if (opt->smoke_list && !opt->repeat_bench) {
 		snprintf(err, TEST_ERR_MAX_BYTES, "--smoke-list needs --repeat-bench");
 		return -EINVAL;
@@ -259,6 +276,38 @@ static void test_run_bench_smoke(struct test_run *run)
 	}
 }
 
+/* Boots the Linux target once with every benchmark of the Unix suite in quick
+ * mode: each must print samples and the boot must end cleanly. */
+static void test_run_linux(struct test_run *run)
+{
+	char *kernel = path_join(run->opt.linux_dir, LINUX_KERNEL_FILE);
+	char *initrd = path_join(run->opt.linux_dir, LINUX_ROOT_FILE);
+	char *names = strlist_join(&run->linux_names, " ");
+	char args[TEST_ERR_MAX_BYTES];
+	struct repeat_check rc = {
+		.qemu_path = run->opt.qemu_path, .kernel_path = kernel, .initrd_path = initrd,
+		.bench_args = args, .timeout_ms = (int)run->opt.timeout_s * 1000,
+		.hang_timeout_ms = (int)run->opt.hang_timeout_s * 1000,
+	};
+	if (run->linux_names.count == 0)
+		snprintf(run->linux_reason, sizeof run->linux_reason, "%s names no benchmark",
+			 run->opt.linux_list);
+	else if (!kernel || !initrd || !names ||
+	    (size_t)snprintf(args, sizeof args, "bench --quick %s", names) >= sizeof args)
+		snprintf(run->linux_reason, sizeof run->linux_reason, "out of memory or too many names");
+	else if (bench_smoke_run(&rc, &run->linux_names, run->linux_reason,
+				 sizeof run->linux_reason))
+		run->linux_reason[0] = '\0';
+	if (run->linux_reason[0])
+		report_line("FAIL %s: %s", LINUX_SMOKE_NAME, run->linux_reason);
+	else
+		report_line("ok   %s (%zu benchmarks, %s)", LINUX_SMOKE_NAME, run->linux_names.count,
+			    run->opt.linux_dir);
+	free(kernel);
+	free(initrd);
+	free(names);
+}
+
 /* Boots every target once with little RAM and the tests that need it. */
 static void test_run_little_ram(struct test_run *run)
 {
@@ -287,6 +336,8 @@ static void test_print_failures(const struct test_run *run)
 {
 	if (run->opt.repeat_bench && !run->repeat_ok)
 		report_line("  FAIL %s: %s", REPEAT_CHECK_NAME, run->repeat_reason);
+	if (run->opt.linux_dir && run->linux_reason[0])
+		report_line("  FAIL %s: %s", LINUX_SMOKE_NAME, run->linux_reason);
 	for (size_t i = 0; run->little_ram && i < run->opt.target_count; i++)
 		for (size_t k = 0; k < run->little_ram[i].count; k++)
 			if (run->little_ram[i].tests[k].state != TEST_PASSED)
@@ -329,6 +380,12 @@ static int test_run_summarize(const struct test_run *run)
 		report_line("  %s: %s", REPEAT_CHECK_NAME, run->repeat_ok ? "ok" : "FAILED");
 		passed += run->repeat_ok;
 		failed += !run->repeat_ok;
+	}
+	if (run->opt.linux_dir) {
+		bool ok = !run->linux_reason[0];
+		report_line("  %s: %s", LINUX_SMOKE_NAME, ok ? "ok" : "FAILED");
+		passed += ok;
+		failed += !ok;
 	}
 	for (size_t i = 0; run->little_ram && i < run->opt.target_count; i++) {
 		unsigned p, f;
@@ -376,6 +433,7 @@ static void test_run_free(struct test_run *run)
 	free(run->little_ram);
 	strlist_free(&run->little_ram_names);
 	strlist_free(&run->smoke_names);
+	strlist_free(&run->linux_names);
 	strlist_free(&run->manifest);
 }
 
@@ -406,6 +464,8 @@ int cmd_test_main(int argc, char **argv)
 		test_run_bench_smoke(&run);
 	if (run.little_ram)
 		test_run_little_ram(&run);
+	if (run.opt.linux_dir)
+		test_run_linux(&run);
 	int status = test_run_summarize(&run);
 	test_run_free(&run);
 	return status;

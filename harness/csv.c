@@ -64,7 +64,8 @@ static void csv_row_print(FILE *out, const struct bench_table *t, const struct b
 			s->median, s->p90, s->p99, s->max);
 	else
 		fputs(",,,,", out);
-	fprintf(out, ",%zu\n", s->flagged);
+	fprintf(out, ",%zu,%s\n", s->flagged,
+		t->target_kernels ? t->target_kernels[r->target_index] : "");
 }
 
 /* Prints the header and every row, in the order the rows are in. */

@@ -11,7 +11,7 @@
 #include "stats.h"
 
 #define CSV_HEADER \
-	"run_id,commit,accelerator,target,benchmark,parameter,unit,n,min,median,p90,p99,max,flagged"
+	"run_id,commit,accelerator,target,benchmark,parameter,unit,n,min,median,p90,p99,max,flagged,kernel"
 
 struct bench_row {
 	size_t bench_index;  /* position in bench/BENCHMARKS */
@@ -23,6 +23,8 @@ struct bench_row {
 struct bench_table {
 	const char *run_id, *commit, *accelerator;
 	char *const *targets; /* names, in command-line order */
+	char *const *target_kernels; /* per target: "machlab" or "<Linux package>=<version>"; may be NULL */
+	const bool *target_linux;    /* per target: a Linux target; may be NULL (none is) */
 	size_t target_count;
 	struct bench_row *rows;
 	size_t count;

@@ -7,6 +7,7 @@
 #include "cmd_linux.h"
 #include "cmd_plots.h"
 #include "cmd_rootfs.h"
+#include "cmd_run.h"
 #include "cmd_test.h"
 
 /* Runs "machlab SUBCOMMAND ...". */
@@ -18,6 +19,8 @@ int main(int argc, char **argv)
 		return cmd_bench_main(argc - 1, argv + 1);
 	if (argc >= 2 && strcmp(argv[1], "plots") == 0)
 		return cmd_plots_main(argc - 1, argv + 1);
+	if (argc >= 2 && strcmp(argv[1], "run") == 0)
+		return cmd_run_main(argc - 1, argv + 1);
 	if (argc >= 2 && strcmp(argv[1], "boot") == 0)
 		return cmd_boot_main(argc - 1, argv + 1);
 	if (argc >= 2 && strcmp(argv[1], "rootfs") == 0)
@@ -28,6 +31,7 @@ int main(int argc, char **argv)
 			"       machlab bench [options] TARGET_DIR...  (machlab bench --help)\n"
 			"       machlab plots [--results-dir DIR] [--plots-dir DIR] [--csv PATH]\n"
 			"       machlab boot KERNEL [MODULE [ARGS...]]\n"
+			"       machlab run [options] -- PROGRAM [ARG...]  (machlab run --help)\n"
 			"       machlab rootfs --spec FILE [--base DIR] --out FILE\n"
 			"       machlab linux-fetch [--cache DIR] --out DIR\n");
 	return CMD_EXIT_USAGE;

@@ -1,6 +1,8 @@
 /* qemu.c: owns the QEMU command line. Every boot of every target goes
  * through qemu_argv_build, so all targets run in exactly the same machine;
- * only the test boot with little RAM asks for a different memory size. */
+ * only the test boot with little RAM asks for a different memory size.
+ * Targets differ in what follows the machine: the microkernel gets multiboot
+ * modules, Linux an initramfs and a command line. */
 #include "qemu.h"
 
 #include <errno.h>
@@ -58,24 +60,40 @@ int qemu_initrd_format(const struct qemu_module *modules, size_t count, char **o
 }
 
 /* Fills argv (which must start empty) with the full QEMU command line for
- * boot. Returns 0, -EINVAL or -ENOMEM; argv must be freed either way. */
+ * boot: the fixed machine, then -kernel, then -initrd (the multiboot modules,
+ * or a Linux initramfs file) and -append. Returns 0, -EINVAL (modules and an
+ * initramfs both, a bad module path, a comma in the initramfs path) or -ENOMEM; argv must be freed either way. */
 int qemu_argv_build(const struct qemu_boot *boot, struct strlist *argv)
 {
 	char *initrd = NULL;
-	int rc = qemu_initrd_format(boot->modules, boot->module_count, &initrd);
+	int rc = 0;
+	if (boot->initrd_path && boot->module_count > 0)
+		return -EINVAL;
+	if (boot->initrd_path) {
+		/* QEMU's Linux loader takes the name as it is: no comma escaping */
+		if (!boot->initrd_path[0] || strchr(boot->initrd_path, ','))
+			return -EINVAL;
+		rc = (initrd = strdup(boot->initrd_path)) ? 0 : -ENOMEM;
+	} else if (boot->module_count > 0) {
+		rc = qemu_initrd_format(boot->modules, boot->module_count, &initrd);
+	}
 	if (rc < 0)
 		return rc;
-	const char *tail[] = { "-kernel", boot->kernel_path, "-initrd", initrd };
 	size_t fixed_count = sizeof qemu_fixed_args / sizeof qemu_fixed_args[0];
-	size_t tail_count = boot->module_count > 0 ? 4 : 2;
 	char memory[32];
 	snprintf(memory, sizeof memory, "%dM", boot->memory_mib);
 	rc = strlist_push(argv, boot->qemu_path);
 	for (size_t i = 0; i < fixed_count && rc == 0; i++)
 		rc = strlist_push(argv, boot->memory_mib > 0 && i > 0 &&
 				  strcmp(qemu_fixed_args[i - 1], "-m") == 0 ? memory : qemu_fixed_args[i]);
-	for (size_t i = 0; i < tail_count && rc == 0; i++)
-		rc = strlist_push(argv, tail[i]);
+	if (rc == 0)
+		rc = strlist_push(argv, "-kernel");
+	if (rc == 0)
+		rc = strlist_push(argv, boot->kernel_path);
+	if (rc == 0 && initrd && (rc = strlist_push(argv, "-initrd")) == 0)
+		rc = strlist_push(argv, initrd);
+	if (rc == 0 && boot->append && (rc = strlist_push(argv, "-append")) == 0)
+		rc = strlist_push(argv, boot->append);
 	free(initrd);
 	return rc;
 }

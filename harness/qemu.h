@@ -1,4 +1,5 @@
-/* qemu.h: the one QEMU machine configuration every target boots in, and
+/* qemu.h: the one QEMU machine configuration every target boots in (the
+ * microkernel with multiboot modules, Linux with an initramfs), and
  * running one boot of it: killed at its wall-clock timeout, or earlier as a
  * kernel hang when the guest prints nothing for silence_timeout_ms. */
 #ifndef MACHLAB_QEMU_H
@@ -24,8 +25,10 @@ struct qemu_module {
 struct qemu_boot {
 	const char *qemu_path;   /* QEMU binary (tests substitute a fake) */
 	const char *kernel_path; /* multiboot kernel given to -kernel */
-	const struct qemu_module *modules;
+	const struct qemu_module *modules; /* multiboot modules, or NULL: see initrd_path */
 	size_t module_count;
+	const char *initrd_path; /* a Linux initramfs given whole to -initrd (no modules then) */
+	const char *append;      /* kernel command line (-append), or NULL */
 	int timeout_ms;
 	int silence_timeout_ms; /* no serial line for this long: a kernel hang; 0: none */
 	int memory_mib;       /* 0: QEMU_MEMORY_MIB (only the little-RAM boot differs) */

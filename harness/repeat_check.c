@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "linux_boot.h"
 #include "protocol.h"
 #include "qemu.h"
 #include "results.h"
@@ -24,14 +25,18 @@ static bool check_boot(const struct repeat_check *rc, const char *args,
 		       struct qemu_result *result, char how[CHECK_HOW_MAX_BYTES])
 {
 	struct qemu_module module = { .path = rc->bench_path, .args = args };
+	char *cmdline = rc->initrd_path ? linux_cmdline(args) : NULL;
 	struct qemu_boot boot = {
 		.qemu_path = rc->qemu_path, .kernel_path = rc->kernel_path,
-		.modules = &module, .module_count = 1, .timeout_ms = rc->timeout_ms,
+		.modules = rc->initrd_path ? NULL : &module, .module_count = rc->initrd_path ? 0 : 1,
+		.initrd_path = rc->initrd_path, .append = cmdline, .timeout_ms = rc->timeout_ms,
 		.silence_timeout_ms = rc->hang_timeout_ms,
 		.memory_mib = rc->memory_mib,
 	};
 
-	int err = qemu_run(&boot, result);
+	*result = (struct qemu_result){ 0 };
+	int err = rc->initrd_path && !cmdline ? -ENOMEM : qemu_run(&boot, result);
+	free(cmdline);
 
 	if (err < 0)
 		snprintf(how, CHECK_HOW_MAX_BYTES, "cannot run %s: %s", rc->qemu_path, strerror(-err));

@@ -3,7 +3,8 @@
  * repeatable; this proves it for the current build), every benchmark runs
  * to the end on every target in quick mode (so none rots between `make
  * bench` runs), and the guest tests that need a machine with little RAM run
- * in one (the only boots whose memory size differs). */
+ * in one (the only boots whose memory size differs). The same checks boot a
+ * Linux target when given its root archive. */
 #ifndef MACHLAB_REPEAT_CHECK_H
 #define MACHLAB_REPEAT_CHECK_H
 
@@ -12,14 +13,17 @@
 
 #define REPEAT_CHECK_NAME "repeatable_instruction_counts"
 #define BENCH_SMOKE_NAME  "every_benchmark_runs"
+#define LINUX_SMOKE_NAME  "linux_baseline_runs_every_unix_benchmark"
 
 struct strlist;
 
 struct repeat_check {
 	const char *qemu_path;
-	const char *kernel_path;  /* the target's kernel.elf */
+	const char *kernel_path;  /* the target's kernel.elf, or a Linux target's vmlinux */
+	const char *initrd_path;  /* a Linux target's root archive; NULL for the microkernel */
 	const char *bench_path;   /* the benchmark program */
-	const char *bench_args;   /* what it runs, e.g. "--quick null_rpc_tasks" */
+	const char *bench_args;   /* what it runs, e.g. "--quick null_rpc_tasks"; on Linux, /init's
+				     arguments, e.g. "bench --quick null_call" */
 	int timeout_ms;
 	int hang_timeout_ms;      /* no serial line for this long: a kernel hang; 0: none */
 	int memory_mib;           /* 0: the usual machine */

@@ -3,6 +3,7 @@
  * per measure, in CSV order, and one column per target where it applies. */
 #include "report_tables.h"
 
+#include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -183,14 +184,14 @@ char *report_tables_ratios(const struct bench_table *t)
 	return text_finish(out, &text);
 }
 
-/* Fills key with the measure a reference row is about. */
-static void ref_key(const struct bench_ref *ref, struct bench_key *key)
+/* Fills key with the measure (benchmark, parameter) in unit. */
+static void ref_key(const char *benchmark, const char *parameter, enum bench_unit unit,
+		    struct bench_key *key)
 {
-	*key = (struct bench_key){ .has_parameter = strcmp(ref->parameter, "-") != 0,
-				   .unit = ref->unit };
-	snprintf(key->benchmark, sizeof key->benchmark, "%s", ref->benchmark);
+	*key = (struct bench_key){ .has_parameter = strcmp(parameter, "-") != 0, .unit = unit };
+	snprintf(key->benchmark, sizeof key->benchmark, "%s", benchmark);
 	if (key->has_parameter)
-		key->parameter = strtoull(ref->parameter, NULL, 10);
+		key->parameter = strtoull(parameter, NULL, 10);
 }
 
 /* Returns s, or "—" when s is empty. */
@@ -199,36 +200,117 @@ static const char *ref_figure(const char *s)
 	return s[0] ? s : "—";
 }
 
+/* True when target k of t is a Linux target. */
+static bool table_target_linux(const struct bench_table *t, size_t k)
+{
+	return t->target_linux && t->target_linux[k];
+}
+
+/* Prints a headline cell: the median of key on target k, or why there is none. */
+static void headline_cell_print(FILE *out, const struct bench_table *t, const struct bench_key *key,
+				size_t k)
+{
+	char num[NUMBER_MAX_BYTES];
+	const struct bench_row *r = table_find(t, key, k);
+	fprintf(out, " %s |", r && r->stats.n ? number_format(r->stats.median, num) : "not measured");
+}
+
+/* Prints the Linux cell of ref: the first Linux target's median of the
+ * equivalent benchmark, or "—" when there is none, "not measured" when no
+ * Linux target ran it. */
+static void headline_linux_print(FILE *out, const struct bench_table *t, const struct bench_ref *ref)
+{
+	struct bench_key key;
+	size_t k = 0;
+	while (k < t->target_count && !table_target_linux(t, k))
+		k++;
+	if (!ref->linux_benchmark[0]) {
+		fputs(" — |", out);
+		return;
+	}
+	ref_key(ref->linux_benchmark, ref->linux_parameter, ref->unit, &key);
+	if (k == t->target_count)
+		fputs(" not measured |", out);
+	else
+		headline_cell_print(out, t, &key, k);
+}
+
 /* The "headline" region: one line per reference (refs.c): this run's median
- * on every target next to the other kernels' figures and machlab's goal. */
+ * on every microkernel target next to the other kernels' figures, the Linux
+ * target's median of the equivalent benchmark (same run) with the anchor
+ * figure it is checked against, and machlab's goal. */
 char *report_tables_headline(const struct bench_table *t)
 {
-	char *text = NULL, num[NUMBER_MAX_BYTES];
+	char *text = NULL;
 	size_t bytes;
 	FILE *out = open_memstream(&text, &bytes);
 	if (!out)
 		return NULL;
 	fputs("| figure | unit |", out);
+	size_t columns = 0;
 	for (size_t k = 0; k < t->target_count; k++)
-		fprintf(out, " machlab %s |", t->targets[k]);
-	fputs(" seL4 | GNU Mach | Linux | machlab goal |\n| --- | --- |", out);
-	for (size_t k = 0; k < t->target_count + 3; k++)
+		if (!table_target_linux(t, k) && ++columns)
+			fprintf(out, " machlab %s |", t->targets[k]);
+	fputs(" seL4 | GNU Mach | Linux (measured) | Linux anchor | machlab goal |\n| --- | --- |",
+	      out);
+	for (size_t k = 0; k < columns + 4; k++)
 		fputs(" ---: |", out);
 	fputs(" --- |\n", out);
 	for (size_t i = 0; i < bench_ref_count; i++) {
 		const struct bench_ref *ref = &bench_refs[i];
 		struct bench_key key;
-		ref_key(ref, &key);
+		ref_key(ref->benchmark, ref->parameter, ref->unit, &key);
 		fprintf(out, "| %s | %s |", ref->label, bench_unit_name(ref->unit));
-		for (size_t k = 0; k < t->target_count; k++) {
-			const struct bench_row *r = table_find(t, &key, k);
-			fprintf(out, " %s |", r && r->stats.n ? number_format(r->stats.median, num)
-							    : "not measured");
-		}
-		fprintf(out, " %s | %s | %s | %s |\n", ref_figure(ref->sel4), ref_figure(ref->gnu_mach),
-			ref_figure(ref->linux_figure), ref_figure(ref->goal));
+		for (size_t k = 0; k < t->target_count; k++)
+			if (!table_target_linux(t, k))
+				headline_cell_print(out, t, &key, k);
+		fprintf(out, " %s | %s |", ref_figure(ref->sel4), ref_figure(ref->gnu_mach));
+		headline_linux_print(out, t, ref);
+		fprintf(out, " %s | %s |\n", ref_figure(ref->linux_anchor), ref_figure(ref->goal));
 	}
-	fprintf(out, "\nmachlab figures are medians from run `%s`; the other kernels' figures "
-		"were measured in the same QEMU setup (DESIGN.md section 6).\n", t->run_id);
+	fprintf(out, "\nmachlab and Linux (measured) figures are medians from run `%s`; seL4, "
+		"GNU Mach and the Linux anchor figures were measured in the same QEMU setup "
+		"(DESIGN.md section 6; the anchors by hand, in the issue that added the Linux "
+		"target).\n", t->run_id);
 	return text_finish(out, &text);
+}
+
+/* Fills view with the rows of t whose benchmark index is in [first, end) on
+ * the targets that are Linux ones when want_linux, renumbered; the view borrows t's
+ * names. Returns 0 or -ENOMEM; free with report_view_free either way. */
+int report_view_make(const struct bench_table *t, bool want_linux, size_t first, size_t end,
+		     struct bench_table *view)
+{
+	*view = (struct bench_table){ .run_id = t->run_id, .commit = t->commit,
+				      .accelerator = t->accelerator };
+	size_t *index = calloc(t->target_count + 1, sizeof *index);
+	char **names = calloc(t->target_count + 1, sizeof *names);
+	view->rows = calloc(t->count + 1, sizeof *view->rows);
+	view->targets = names;
+	if (!index || !names || !view->rows) {
+		free(index);
+		return -ENOMEM;
+	}
+	for (size_t k = 0; k < t->target_count; k++)
+		if (table_target_linux(t, k) == want_linux) {
+			index[k] = view->target_count;
+			names[view->target_count++] = t->targets[k];
+		}
+	for (size_t i = 0; i < t->count; i++) {
+		const struct bench_row *r = &t->rows[i];
+		if (r->bench_index < first || r->bench_index >= end ||
+		    table_target_linux(t, r->target_index) != want_linux)
+			continue;
+		view->rows[view->count] = *r;
+		view->rows[view->count++].target_index = index[r->target_index];
+	}
+	free(index);
+	return 0;
+}
+
+/* Frees what report_view_make allocated. */
+void report_view_free(struct bench_table *view)
+{
+	free((void *)view->targets);
+	free(view->rows);
 }

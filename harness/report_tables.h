@@ -1,5 +1,6 @@
 /* report_tables.h: the Markdown that fills REPORT.md's generated regions
- * (results, ratios, headline), made from one run's result table. Each
+ * (results, ratios, headline, unix), made from one run's result table, and
+ * views of that table (one suite on one kind of target). Each
  * function returns malloc'd text (whole lines), or NULL when out of memory. */
 #ifndef MACHLAB_REPORT_TABLES_H
 #define MACHLAB_REPORT_TABLES_H
@@ -9,5 +10,8 @@
 char *report_tables_results(const struct bench_table *t, const char *csv_path);
 char *report_tables_ratios(const struct bench_table *t);
 char *report_tables_headline(const struct bench_table *t);
+int report_view_make(const struct bench_table *t, bool want_linux, size_t first, size_t end,
+		     struct bench_table *view);
+void report_view_free(struct bench_table *view);
 
 #endif

@@ -26,7 +26,7 @@ struct boot_state {
 };
 
 /* Returns a malloc'd "<a>/<b>" (one slash even if a ends in one), or NULL. */
-static char *path_join(const char *a, const char *b)
+char *path_join(const char *a, const char *b)
 {
 	size_t a_len = strlen(a);
 	while (a_len > 1 && a[a_len - 1] == '/')

@@ -39,5 +39,6 @@ void target_test(struct target *t, const struct target_suite *suite);
 void target_close(struct target *t);
 
 char *target_name_from_dir(const char *dir);
+char *path_join(const char *a, const char *b);
 
 #endif

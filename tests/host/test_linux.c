@@ -1,7 +1,8 @@
 /* test_linux.c: host tests for the harness's Linux baseline pieces: the newc
  * cpio writer (read back with Debian's cpio(1)), the root archive spec and
  * the carving of a bzImage into a PVH-bootable vmlinux (on fake bzImages
- * built here around an xz payload made by xz(1)). Nothing is downloaded.
+ * built here around an xz payload made by xz(1)), and machlab run's checks
+ * and streaming (against a fake QEMU). Nothing is downloaded.
  * Every harness source but main.c is linked in. Prints "ok name", "FAIL
  * name: why" or "skip name: why" per test and ends with exactly
  * "N passed, N failed, N skipped". */
@@ -16,6 +17,8 @@
 #include <unistd.h>
 
 #include "cmd_rootfs.h"
+#include "cmd_run.h"
+#include "cmd_test.h"
 #include "cpio.h"
 #include "harness_check.h"
 #include "linux_carve.h"
@@ -553,6 +556,142 @@ static void linux_pkg_deb_path_spells_the_epoch_like_apt(void)
 
 /* ---- driver ---- */
 
+
+/* ---- machlab run ---- */
+
+/* A scratch path as an argv element (tmp_path's strings live for the run). */
+#define TMP_ARG(name) ((char *)tmp_path(name))
+
+/* Writes a minimal ELF64 executable header to path with one program header
+ * of type phdr_type, and class elf_class. */
+static void program_elf_write(const char *path, uint32_t phdr_type, unsigned char elf_class)
+{
+	unsigned char image[sizeof(Elf64_Ehdr) + sizeof(Elf64_Phdr)] = { 0 };
+	Elf64_Ehdr eh = { .e_type = ET_EXEC, .e_machine = EM_X86_64, .e_version = EV_CURRENT,
+			  .e_phoff = sizeof eh, .e_ehsize = sizeof eh,
+			  .e_phentsize = sizeof(Elf64_Phdr), .e_phnum = 1 };
+	Elf64_Phdr ph = { .p_type = phdr_type };
+	memcpy(eh.e_ident, ELFMAG, SELFMAG);
+	eh.e_ident[EI_CLASS] = elf_class;
+	eh.e_ident[EI_DATA] = ELFDATA2LSB;
+	memcpy(image, &eh, sizeof eh);
+	memcpy(image + sizeof eh, &ph, sizeof ph);
+	bytes_write(path, image, sizeof image);
+}
+
+/* Checks that run_program_check refuses path with a message holding why. */
+static void expect_program_refused(int line, const char *path, const char *why)
+{
+	char err[ERR_BYTES] = "";
+	int rc = run_program_check(path, err, sizeof err);
+	expect_int(line, "run_program_check < 0", 1, rc < 0);
+	expect_contains(line, "error", err, why);
+}
+
+static void run_accepts_only_static_x86_64_elf(void)
+{
+	char err[ERR_BYTES] = "";
+	program_elf_write(tmp_path("static"), PT_LOAD, ELFCLASS64);
+	EXPECT_INT(0, run_program_check(tmp_path("static"), err, sizeof err));
+	program_elf_write(tmp_path("dynamic"), PT_INTERP, ELFCLASS64);
+	expect_program_refused(__LINE__, tmp_path("dynamic"), "dynamically linked");
+	program_elf_write(tmp_path("elf32"), PT_LOAD, ELFCLASS32);
+	expect_program_refused(__LINE__, tmp_path("elf32"), "not an x86-64");
+	file_write(tmp_path("script"), "#!/bin/sh\necho hi\n", 0755);
+	expect_program_refused(__LINE__, tmp_path("script"), "not an ELF file");
+	bytes_write(tmp_path("short"), (const unsigned char *)ELFMAG, SELFMAG);
+	expect_program_refused(__LINE__, tmp_path("short"), "not an ELF file");
+	expect_program_refused(__LINE__, tmp_path("missing"), "No such file");
+}
+
+/* Makes a fake Linux target in tmp "lt" (an empty vmlinux) and an empty root spec. */
+static void fake_linux_target(void)
+{
+	mkdir(tmp_path("lt"), 0755);
+	file_write(tmp_path("lt/vmlinux"), "", 0644);
+	file_write(tmp_path("root.spec"), "dir /tmp 1777\n", 0644);
+}
+
+/* Runs "machlab run" with args (NULL-terminated, argv[0] "run"); returns its
+ * exit status and its output in *out (freed by the caller). */
+static int run_capture(char **args, char **out)
+{
+	return main_capture(cmd_run_main, args, "run.out", out);
+}
+
+static void run_refuses_bad_arguments_with_a_clear_error(void)
+{
+	char *out = NULL;
+	fake_linux_target();
+	program_elf_write(tmp_path("static"), PT_LOAD, ELFCLASS64);
+	program_elf_write(tmp_path("dynamic"), PT_INTERP, ELFCLASS64);
+	char *none[] = { "run", NULL };
+	EXPECT_INT(CMD_EXIT_USAGE, run_capture(none, &out));
+	expect_contains(__LINE__, "output", out, "name a program after --");
+	free(out);
+	char *bad_timeout[] = { "run", "--timeout", "soon", "--", TMP_ARG("static"), NULL };
+	EXPECT_INT(CMD_EXIT_USAGE, run_capture(bad_timeout, &out));
+	expect_contains(__LINE__, "output", out, "bad number");
+	free(out);
+	mkdir(tmp_path("not-linux"), 0755);
+	char *not_linux[] = { "run", "--target", TMP_ARG("not-linux"), "--", TMP_ARG("static"), NULL };
+	EXPECT_INT(CMD_EXIT_USAGE, run_capture(not_linux, &out));
+	expect_contains(__LINE__, "output", out, "is not a Linux target");
+	free(out);
+	char *lt = TMP_ARG("lt"), *spec = TMP_ARG("root.spec");
+	char *dynamic[] = { "run", "--target", lt, "--spec", spec, "--", TMP_ARG("dynamic"), NULL };
+	EXPECT_INT(CMD_EXIT_USAGE, run_capture(dynamic, &out));
+	expect_contains(__LINE__, "output", out, "dynamically linked");
+	free(out);
+	char *no_file[] = { "run", "--target", lt, "--spec", spec, "--file", TMP_ARG("nothing"),
+			    "--", TMP_ARG("static"), NULL };
+	EXPECT_INT(CMD_EXIT_USAGE, run_capture(no_file, &out));
+	expect_contains(__LINE__, "output", out, "nothing: No such file");
+	free(out);
+	char *relative[] = { "run", "--target", lt, "--spec", spec, "--file", "x:etc/x", "--",
+			     TMP_ARG("static"), NULL };
+	EXPECT_INT(CMD_EXIT_USAGE, run_capture(relative, &out));
+	expect_contains(__LINE__, "output", out, "an absolute path");
+	free(out);
+}
+
+/* A fake QEMU that checks the archive holds the program and its argv, then
+ * prints what /init would: boot noise, the start record, the program's
+ * output (the last line unfinished) and the exit record. */
+static const char fake_run_qemu_text[] =
+	"#!/bin/sh\n"
+	"while [ $# -gt 0 ]; do case $1 in -initrd) initrd=$2;; -append) append=$2;; esac; "
+	"shift; done\n"
+	"case $append in *' -- run') ;; *) echo \"bad append: $append\"; exit 9;; esac\n"
+	"cpio -t < \"$initrd\" 2>/dev/null | grep -qx bin/static || { echo no program; exit 9; }\n"
+	"cpio -i --to-stdout etc/machlab/run.argv < \"$initrd\" 2>/dev/null | tr '\\0' '|' "
+	"> \"$(dirname \"$0\")/argv.seen\"\n"
+	"echo 'kernel noise'\n"
+	"printf '\\001MACHLAB run start\\nhello\\npartial\\001MACHLAB exit 3\\n'\n"
+	"exit 1\n";
+
+static void run_streams_the_program_and_returns_its_status(void)
+{
+	if (access("/usr/bin/cpio", X_OK) < 0 && access("/bin/cpio", X_OK) < 0) {
+		test_skipped = true;
+		snprintf(test_why, sizeof test_why, "cpio(1) is not installed");
+		return;
+	}
+	char *out = NULL;
+	fake_linux_target();
+	program_elf_write(tmp_path("static"), PT_LOAD, ELFCLASS64);
+	file_write(tmp_path("fake-run-qemu"), fake_run_qemu_text, 0755);
+	char *lt = TMP_ARG("lt"), *spec = TMP_ARG("root.spec"), *qemu = TMP_ARG("fake-run-qemu");
+	char *args[] = { "run", "--target", lt, "--spec", spec, "--qemu", qemu, "--",
+			 TMP_ARG("static"), "a b", "", "c", NULL };
+	EXPECT_INT(3, run_capture(args, &out));
+	EXPECT_STR("hello\npartial", out);
+	free(out);
+	char *seen = file_read(tmp_path("argv.seen"));
+	EXPECT_STR("/bin/static|a b||c|", seen);
+	free(seen);
+}
+
 static const struct check_test tests[] = {
 	TEST(cpio_archive_lists_in_order_with_types_and_targets),
 	TEST(cpio_archive_extracts_file_contents),
@@ -566,6 +705,9 @@ static const struct check_test tests[] = {
 	TEST(carve_refuses_other_compressions_bad_xz_and_noteless_kernels),
 	TEST(linux_version_read_gives_one_csv_token),
 	TEST(linux_pkg_deb_path_spells_the_epoch_like_apt),
+	TEST(run_accepts_only_static_x86_64_elf),
+	TEST(run_refuses_bad_arguments_with_a_clear_error),
+	TEST(run_streams_the_program_and_returns_its_status),
 };
 
 /* Runs every test in a fresh scratch directory. */

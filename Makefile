@@ -69,7 +69,7 @@ $(KBUILD)/kernel.elf: $(KBUILD)/kernel64.elf
 	objcopy -O elf32-i386 $< $@
 
 # ---- user programs ------------------------------------------------------
-USER_CFLAGS := $(FREESTANDING) -mno-red-zone -Iinclude -Ikernel/include -Iuser/libmk -Ibench/lib -Itests/fuzz -I$(UBUILD)
+USER_CFLAGS := $(FREESTANDING) -mno-red-zone -Iinclude -Ikernel/include -Iuser/libmk -Ibench/lib -Ibench/mk -Itests/fuzz -I$(UBUILD)
 USER_LDFLAGS := -nostdlib -static --strip-debug -z max-page-size=4096 -T user/libmk/user.ld
 LIBMK_SRCS  := $(wildcard user/libmk/*.c user/libmk/*.S) kernel/lib/string.c kernel/lib/fmt.c
 LIBMK_OBJS  := $(patsubst %,$(UBUILD)/obj/%.o,$(LIBMK_SRCS))

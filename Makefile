@@ -6,6 +6,7 @@
 #   make bench      benchmarks on every target -> results/, plots/, REPORT.md
 #   make qemu       boot the default kernel with the guest test suite by hand
 #   make variants   list the named variants
+#   make unix       the Unix suite's static Linux programs (bench/unix/, mk/unix.mk)
 #
 # A variant is one value per axis (DESIGN.md section 2). Each axis value is a
 # folder variants/<axis>-<value>/ whose .c files implement the axis header in
@@ -49,7 +50,7 @@ KERNEL_OBJS   := $(patsubst %,$(KBUILD)/obj/%.o,$(KERNEL_SRCS))
 KERNEL_HDRS   := $(shell find include kernel/include -name '*.h') $(foreach d,$(VARIANT_DIRS),$(wildcard $(d)/*.h))
 
 .PHONY: all kernel user harness test bench qemu variants variant-kernels cross-kernels deps clean plots fuzz
-all: kernel user harness
+all: kernel user harness unix
 
 kernel: $(KBUILD)/kernel.elf
 
@@ -125,6 +126,9 @@ $(BENCH_ELF): $(BENCH_OBJS) $(UBUILD)/libmk.a user/libmk/user.ld
 $(FUZZ_ELF): $(FUZZ_OBJS) $(UBUILD)/libmk.a user/libmk/user.ld
 	ld $(USER_LDFLAGS) -o $@ $(UBUILD)/obj/user/libmk/crt0.S.o $(FUZZ_OBJS) $(UBUILD)/libmk.a
 
+# ---- Unix suite (bench/unix/: static Linux programs, musl) ------------------
+include mk/unix.mk
+
 # ---- host tools and tests -----------------------------------------------
 HARNESS_CFLAGS := -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE $(WARN) -O2 -g -pthread
 HARNESS_LIB    := $(filter-out harness/main.c,$(wildcard harness/*.c))
@@ -158,7 +162,7 @@ $(HBUILD)/unit-tests: $(UNIT_SRCS) $(UNIT_KERNEL_SRCS) $(KERNEL_HDRS) $(wildcard
 	$(HOSTCC) $(UNIT_CFLAGS) -o $@ $(UNIT_SRCS) $(UNIT_KERNEL_SRCS)
 
 # ---- running ------------------------------------------------------------
-DEBIAN_PACKAGES := gcc make binutils qemu-system-x86 gnuplot-nox
+DEBIAN_PACKAGES := gcc make binutils qemu-system-x86 gnuplot-nox musl-tools cpio
 
 # Install missing Debian packages (only when something is missing).
 deps:

@@ -12,17 +12,22 @@ set -eu
 data=${MACHLAB_DATA:-/etc/machlab/data}
 words=$data/words.txt
 
-# 1. A tree of 4 x 25 files: a header line, then 8 lines of the word list.
-mkdir src
-for d in a b c d; do
-	mkdir src/$d
-	i=0
-	while [ $i -lt 25 ]; do
-		echo "file $d/$i" > src/$d/f$i.txt
-		sed -n "$((i * 8 + 1)),$((i * 8 + 8))p" "$words" >> src/$d/f$i.txt
-		i=$((i + 1))
-	done
-done
+# 1. A tree of 4 x 25 files, written by the shell alone (redirection): a
+#    header line, then word-list lines dealt round the files in turn.
+mkdir src src/a src/b src/c src/d
+n=0
+while read -r first second num; do
+	case $((n % 4)) in
+	0) d=a ;;
+	1) d=b ;;
+	2) d=c ;;
+	*) d=d ;;
+	esac
+	f=src/$d/f$((n / 4 % 25)).txt
+	[ -e "$f" ] || echo "file $d/$((n / 4 % 25))" > "$f"
+	echo "$first $second $num" >> "$f"
+	n=$((n + 1))
+done < "$words"
 echo "tree: $(ls src | wc -l) directories, $(ls src/a src/b src/c src/d | grep -c 'txt$') files"
 
 # 2. Read everything back, count and search it.

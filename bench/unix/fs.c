@@ -22,6 +22,7 @@
 static char pattern[PATTERN_BYTES];
 static char read_buf[READ_CHUNK_BYTES];
 
+/* All of buf to fd, across short writes (unix_bench.h). */
 void bench_write_all(const char *name, int fd, const void *buf, size_t len)
 {
 	const char *p = buf;
@@ -38,6 +39,7 @@ void bench_write_all(const char *name, int fd, const void *buf, size_t len)
 	}
 }
 
+/* Exactly len bytes from fd, across short reads (unix_bench.h). */
 void bench_read_all(const char *name, int fd, void *buf, size_t len)
 {
 	char *p = buf;
@@ -62,6 +64,7 @@ static const char *pattern_get(void)
 	return pattern;
 }
 
+/* A file of bytes bytes of the pattern, written 4 KiB at a time (unix_bench.h). */
 void bench_make_file(const char *name, const char *path, size_t bytes)
 {
 	const char *p = pattern_get();
@@ -75,6 +78,7 @@ void bench_make_file(const char *name, const char *path, size_t bytes)
 		bench_fail(name, "close", errno);
 }
 
+/* Create, write 4 KiB, close and unlink one file: the whole life of a small file. */
 static void file_create_op(void *ctx)
 {
 	const char *data = ctx;
@@ -89,6 +93,7 @@ static void file_create_op(void *ctx)
 		bench_fail("file_create", "unlink " CREATE_PATH, errno);
 }
 
+/* file_create: a leftover file from an earlier run would make O_EXCL fail, so it goes first. */
 void bench_file_create(void)
 {
 	unlink(CREATE_PATH);
@@ -102,6 +107,7 @@ struct read_ctx {
 	off_t offset;
 };
 
+/* One 64 KiB pread of the cached file, then move on (wrapping at its end). */
 static void file_read_op(void *ctx)
 {
 	struct read_ctx *r = ctx;
@@ -112,6 +118,7 @@ static void file_read_op(void *ctx)
 	r->offset = (r->offset + READ_CHUNK_BYTES) % READ_FILE_BYTES;
 }
 
+/* file_read_bandwidth: make the 1 MiB file (untimed), read it in 64 KiB chunks, remove it. */
 void bench_file_read_bandwidth(void)
 {
 	struct read_ctx r = { .offset = 0 };

@@ -226,6 +226,7 @@ static void mode_run(void)
 	run_program(args);
 }
 
+/* Pick the mode from argv[1]; every path ends in machine_exit. */
 int main(int argc, char **argv)
 {
 	console_open();

@@ -83,6 +83,7 @@ struct exchange {
 	size_t len;
 };
 
+/* One sample: the data out, the 1-byte answer back. */
 static void exchange_op(void *ctx)
 {
 	struct exchange *x = ctx;
@@ -117,11 +118,13 @@ static void relay_pair_measure(const char *name, long param, size_t chunk, uint6
 	close(x.in);
 }
 
+/* pipe_rtt: 1 byte out, 1 byte back. */
 void bench_pipe_rtt(void)
 {
 	relay_pair_measure("pipe_rtt", BENCH_NO_PARAM, 1, RTT_EST_INSN);
 }
 
+/* pipe_bandwidth: 64 KiB out (the child reads it all), 1 byte back. */
 void bench_pipe_bandwidth(void)
 {
 	for (size_t i = 0; i < BANDWIDTH_BYTES; i++)
@@ -164,6 +167,7 @@ static void ring_measure(int members)
 	close(x.in);
 }
 
+/* ctx_switch: rings of 2 and 8 processes (parameter N). */
 void bench_ctx_switch(void)
 {
 	static const int ring_sizes[] = { 2, RING_MEMBERS_MAX };

@@ -183,6 +183,7 @@ static void macro_check(const struct macro_ctx *m)
 	}
 }
 
+/* macro_shell: prepare the run directories, time the runs, then check every output. */
 void bench_macro_shell(void)
 {
 	struct bench_plan plan = bench_plan_for(MACRO_EST_INSN);

@@ -14,6 +14,7 @@
 #define EXIT_EXEC_FAILED    127      /* a child whose execve failed exits with this */
 #define WHAT_BYTES_MAX      96
 
+/* fork; the child runs fn(arg) and exits 0 (unix_bench.h). */
 pid_t bench_spawn(const char *name, void (*fn)(void *arg), void *arg)
 {
 	pid_t pid = fork();
@@ -27,6 +28,7 @@ pid_t bench_spawn(const char *name, void (*fn)(void *arg), void *arg)
 	return pid;
 }
 
+/* waitpid; anything but exit status 0 fails the benchmark with the status (unix_bench.h). */
 void bench_reap(const char *name, pid_t pid)
 {
 	char what[WHAT_BYTES_MAX];
@@ -50,12 +52,14 @@ static void child_exit_now(void *arg)
 	(void)arg;
 }
 
+/* One sample: fork, the child exits, wait. */
 static void fork_exit_wait_op(void *ctx)
 {
 	(void)ctx;
 	bench_reap("fork_exit_wait", bench_spawn("fork_exit_wait", child_exit_now, NULL));
 }
 
+/* fork_exit_wait. */
 void bench_fork_exit_wait(void)
 {
 	bench_measure("fork_exit_wait", BENCH_NO_PARAM, bench_plan_for(FORK_EST_INSN),
@@ -73,12 +77,14 @@ static void child_exec_tiny(void *arg)
 	_exit(EXIT_EXEC_FAILED);
 }
 
+/* One sample: fork, the child execs tiny, wait (status 0 checked). */
 static void fork_exec_wait_op(void *ctx)
 {
 	(void)ctx;
 	bench_reap("fork_exec_wait", bench_spawn("fork_exec_wait", child_exec_tiny, NULL));
 }
 
+/* fork_exec_wait: tiny must be there before anything is timed. */
 void bench_fork_exec_wait(void)
 {
 	if (access(TINY_PATH, X_OK) != 0)

@@ -33,6 +33,7 @@ static void null_call_op(void *ctx)
 	syscall(SYS_getpid);
 }
 
+/* null_call. */
 void bench_null_call(void)
 {
 	bench_measure("null_call", BENCH_NO_PARAM, bench_plan_for(SYS_EST_INSN), null_call_op, NULL);
@@ -49,6 +50,7 @@ static struct byte_io byte_io_open(const char *name, const char *path, int flags
 	return io;
 }
 
+/* One 1-byte read of /dev/zero. */
 static void read_zero_op(void *ctx)
 {
 	struct byte_io *io = ctx;
@@ -57,6 +59,7 @@ static void read_zero_op(void *ctx)
 		bench_fail(io->name, "read", errno);
 }
 
+/* read_zero: /dev/zero open for the whole measurement. */
 void bench_read_zero(void)
 {
 	struct byte_io io = byte_io_open("read_zero", DEV_ZERO_PATH, O_RDONLY);
@@ -65,6 +68,7 @@ void bench_read_zero(void)
 	close(io.fd);
 }
 
+/* One 1-byte write to /dev/null. */
 static void write_null_op(void *ctx)
 {
 	struct byte_io *io = ctx;
@@ -73,6 +77,7 @@ static void write_null_op(void *ctx)
 		bench_fail(io->name, "write", errno);
 }
 
+/* write_null: /dev/null open for the whole measurement. */
 void bench_write_null(void)
 {
 	struct byte_io io = byte_io_open("write_null", DEV_NULL_PATH, O_WRONLY);
@@ -81,6 +86,7 @@ void bench_write_null(void)
 	close(io.fd);
 }
 
+/* Open the archive's small file and close it again. */
 static void open_close_op(void *ctx)
 {
 	int fd = open(SMALL_FILE_PATH, O_RDONLY);
@@ -92,11 +98,13 @@ static void open_close_op(void *ctx)
 		bench_fail("open_close", "close", errno);
 }
 
+/* open_close. */
 void bench_open_close(void)
 {
 	bench_measure("open_close", BENCH_NO_PARAM, bench_plan_for(PATH_EST_INSN), open_close_op, NULL);
 }
 
+/* stat of the archive's small file by path. */
 static void stat_op(void *ctx)
 {
 	struct stat *st = ctx;
@@ -105,6 +113,7 @@ static void stat_op(void *ctx)
 		bench_fail("stat", "stat " SMALL_FILE_PATH, errno);
 }
 
+/* stat. */
 void bench_stat(void)
 {
 	struct stat st;
@@ -118,6 +127,7 @@ struct fstat_ctx {
 	struct stat st;
 };
 
+/* fstat of the open small file. */
 static void fstat_op(void *ctx)
 {
 	struct fstat_ctx *c = ctx;
@@ -126,6 +136,7 @@ static void fstat_op(void *ctx)
 		bench_fail("fstat", "fstat", errno);
 }
 
+/* fstat: the file open for the whole measurement. */
 void bench_fstat(void)
 {
 	struct fstat_ctx c = { .fd = open(SMALL_FILE_PATH, O_RDONLY | O_CLOEXEC) };
@@ -159,6 +170,7 @@ static void signal_self_op(void *ctx)
 		bench_fail("signal_self", "delivery before raise returned", EINTR);
 }
 
+/* signal_self: SIGUSR1 goes back to its default afterwards. */
 void bench_signal_self(void)
 {
 	struct sigaction sa = { .sa_handler = signal_self_handler };

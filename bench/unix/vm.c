@@ -126,6 +126,7 @@ void bench_brk_fault(void)
 	brk_set(start);
 }
 
+/* Map 1 MiB of anonymous memory and unmap it, untouched. */
 static void mmap_munmap_op(void *ctx)
 {
 	void *p = mmap(NULL, MAP_BYTES, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
@@ -137,6 +138,7 @@ static void mmap_munmap_op(void *ctx)
 		bench_fail("mmap_munmap", "munmap", errno);
 }
 
+/* mmap_munmap (parameter: the bytes mapped). */
 void bench_mmap_munmap(void)
 {
 	bench_measure("mmap_munmap", MAP_BYTES, bench_plan_for(MAP_EST_INSN), mmap_munmap_op, NULL);

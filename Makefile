@@ -8,6 +8,7 @@
 #   make linux-target  fetch Debian's kernel and busybox, build bench/unix and the root archive
 #   make qemu       boot the default kernel with the guest test suite by hand
 #   make variants   list the named variants
+#   make unix       the Unix suite's static Linux programs (bench/unix/, mk/unix.mk)
 #
 # A variant is one value per axis (DESIGN.md section 2). Each axis value is a
 # folder variants/<axis>-<value>/ whose .c files implement the axis header in
@@ -52,7 +53,7 @@ KERNEL_HDRS   := $(shell find include kernel/include -name '*.h') $(foreach d,$(
 
 .PHONY: all kernel user harness test bench qemu variants variant-kernels cross-kernels deps clean plots fuzz \
 	linux-target
-all: kernel user harness
+all: kernel user harness unix
 
 kernel: $(KBUILD)/kernel.elf
 
@@ -72,7 +73,7 @@ $(KBUILD)/kernel.elf: $(KBUILD)/kernel64.elf
 	objcopy -O elf32-i386 $< $@
 
 # ---- user programs ------------------------------------------------------
-USER_CFLAGS := $(FREESTANDING) -mno-red-zone -Iinclude -Ikernel/include -Iuser/libmk -Ibench/lib -Itests/fuzz -I$(UBUILD)
+USER_CFLAGS := $(FREESTANDING) -mno-red-zone -Iinclude -Ikernel/include -Iuser/libmk -Ibench/lib -Ibench/mk -Itests/fuzz -I$(UBUILD)
 USER_LDFLAGS := -nostdlib -static --strip-debug -z max-page-size=4096 -T user/libmk/user.ld
 LIBMK_SRCS  := $(wildcard user/libmk/*.c user/libmk/*.S) kernel/lib/string.c kernel/lib/fmt.c
 LIBMK_OBJS  := $(patsubst %,$(UBUILD)/obj/%.o,$(LIBMK_SRCS))
@@ -128,6 +129,9 @@ $(BENCH_ELF): $(BENCH_OBJS) $(UBUILD)/libmk.a user/libmk/user.ld
 $(FUZZ_ELF): $(FUZZ_OBJS) $(UBUILD)/libmk.a user/libmk/user.ld
 	ld $(USER_LDFLAGS) -o $@ $(UBUILD)/obj/user/libmk/crt0.S.o $(FUZZ_OBJS) $(UBUILD)/libmk.a
 
+# ---- Unix suite (bench/unix/: static Linux programs, musl) ------------------
+include mk/unix.mk
+
 # ---- host tools and tests -----------------------------------------------
 HARNESS_CFLAGS := -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE $(WARN) -O2 -g -pthread
 HARNESS_LIB    := $(filter-out harness/main.c,$(wildcard harness/*.c))
@@ -165,18 +169,15 @@ $(HBUILD)/unit-tests: $(UNIT_SRCS) $(UNIT_KERNEL_SRCS) $(KERNEL_HDRS) $(wildcard
 # an uncompressed vmlinux, Debian's busybox-static, and the root archive made
 # from bench/unix/ROOT (harness/linux_pkg.c, harness/rootfs.c). The .deb files
 # are kept in LINUX_CACHE, outside the tree; nothing is installed on the host.
-LINUX_DIR   ?= $(BUILD)/linux
 LINUX_CACHE ?= $(HOME)/.cache/machlab/debian
-UNIX_LIST   := bench/unix/BENCHMARKS
-ROOT_SPEC   := bench/unix/ROOT
 
 linux-target: harness
 	$(HARNESS) linux-fetch --cache $(LINUX_CACHE) --out $(LINUX_DIR)
-	@$(MAKE) --no-print-directory unix
-	$(HARNESS) rootfs --spec $(ROOT_SPEC) --out $(LINUX_DIR)/root.cpio
+	@$(MAKE) --no-print-directory unix-root-inputs
+	$(HARNESS) rootfs --spec $(UNIX_ROOT_LIST) --out $(LINUX_DIR)/root.cpio
 
 # ---- running ------------------------------------------------------------
-DEBIAN_PACKAGES := gcc make binutils qemu-system-x86 gnuplot-nox xz-utils
+DEBIAN_PACKAGES := gcc make binutils qemu-system-x86 gnuplot-nox musl-tools cpio xz-utils
 
 # Install missing Debian packages (only when something is missing).
 deps:
@@ -209,7 +210,7 @@ test: deps
 	  --hang-timeout $(TEST_HANG_S) \
 	  --repeat-bench $(BENCH_ELF) --repeat-args "--quick null_rpc_tasks rpc_inline" \
 	  --smoke-list $(BENCH_LIST) --little-ram $(LITTLE_RAM_MANIFEST) --little-ram-mib $(LITTLE_RAM_MIB) \
-	  --linux $(LINUX_DIR) --linux-list $(UNIX_LIST) \
+	  --linux $(LINUX_DIR) --linux-list $(UNIX_BENCH_LIST) \
 	  $(addprefix $(BUILD)/,$(VARIANTS) $(foreach c,$(unnamed_combos),$(call combo_name,$(c))))
 
 # ---- fuzzing -------------------------------------------------------------
@@ -258,7 +259,7 @@ COMMIT := $(shell git rev-parse --short=12 HEAD 2>/dev/null || echo unknown)$(sh
 bench: deps
 	@$(MAKE) --no-print-directory variant-kernels user harness
 	$(if $(filter linux,$(TARGETS)),@$(MAKE) --no-print-directory linux-target)
-	$(HARNESS) bench --bench $(BENCH_ELF) --list $(BENCH_LIST) --unix-list $(UNIX_LIST) \
+	$(HARNESS) bench --bench $(BENCH_ELF) --list $(BENCH_LIST) --unix-list $(UNIX_BENCH_LIST) \
 	  --timeout $(BENCH_TIMEOUT_S) \
 	  --hang-timeout $(BENCH_HANG_S) \
 	  --jobs $(JOBS) --results-dir results --commit $(COMMIT) --report REPORT.md --plots-dir plots \

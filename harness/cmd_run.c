@@ -34,7 +34,7 @@
 #define RUN_FILE_MODE 0644
 #define RUN_PROGRAM_MODE 0755
 #define RUN_ARGV_MODE 0644
-#define RUN_ARGV_MAX_BYTES (128 * 1024) /* the argv file; Linux's own limit is larger */
+#define RUN_ARGV_MAX_BYTES (64 * 1024 - 1) /* the argv file: /init reads less than 64 KiB */
 
 struct run_options {
 	const char *target, *spec, *qemu_path;

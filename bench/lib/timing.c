@@ -6,15 +6,19 @@
  *   BENCH samples <benchmark> <parameter|-> insn <v> [!<v> flagged] ...
  *   BENCH samples <benchmark> <parameter|-> msg <count> ...   (bench_count)
  *   BENCH end
+ *
+ * Everything platform-specific (cycle counter, disturbance count, printing,
+ * exiting, error names, snprintf) comes from bench_platform.h: bench/mk's
+ * for the microkernel, bench/unix's for the static Linux programs.
  */
 #include "timing.h"
-#include "mk.h"
-#include <mach/comm_page.h>
+#include "bench_platform.h"
 
 #define VALUES_PER_LINE     16
 #define OVERHEAD_RUNS       64
 #define BUDGET_INSN         (300UL * 1000 * 1000)  /* timed instructions per measurement */
 #define QUICK_DIVISOR       10
+#define LINE_BYTES_MAX      (VALUES_PER_LINE * 22 + 128)
 
 static uint64_t samples[BENCH_SAMPLES_MAX];
 static bool flagged[BENCH_SAMPLES_MAX];
@@ -32,24 +36,22 @@ bool bench_quick(void)
 
 void bench_begin(void)
 {
-	mk_printf("BENCH begin\n");
+	bench_puts("BENCH begin");
 }
 
 void bench_end(void)
 {
-	mk_printf("BENCH end\n");
+	bench_puts("BENCH end");
 }
 
 void bench_fail(const char *name, const char *what, int code)
 {
-	mk_printf("bench %s: %s failed: %s (0x%x)\n", name, what, mk_strerror(code), code);
-	mk_task_exit(1);
-}
+	char line[LINE_BYTES_MAX];
 
-/* Interrupts and idle periods so far: a change during a sample flags it. */
-static uint64_t bench_disturbances(void)
-{
-	return MK_COMM_PAGE->interrupts + MK_COMM_PAGE->idle_entries;
+	snprintf(line, sizeof(line), "bench %s: %s failed: %s (" BENCH_ERROR_CODE_FMT ")",
+		 name, what, bench_error_string(code), code);
+	bench_puts(line);
+	bench_exit(1);
 }
 
 static void bench_nothing(void *ctx)
@@ -62,9 +64,9 @@ static uint64_t bench_time_once(bench_op op, void *ctx, bool *disturbed)
 {
 	uint64_t d0 = bench_disturbances(), t0, t1;
 
-	t0 = mk_rdtsc();
+	t0 = bench_cycles();
 	op(ctx);
-	t1 = mk_rdtsc();
+	t1 = bench_cycles();
 	*disturbed = bench_disturbances() != d0;
 	return t1 - t0;
 }
@@ -97,6 +99,7 @@ struct bench_plan bench_plan_for(uint64_t est_insn)
 		n = 10;
 	p.samples = (int)n;
 	p.warmup = p.samples / 10 + 2;
+	p.keep_disturbed = false;
 	return p;
 }
 
@@ -110,13 +113,13 @@ static void bench_print(const char *name, long param, const char *unit,
 	else
 		snprintf(pbuf, sizeof(pbuf), "%ld", param);
 	for (int i = 0; i < n; i += VALUES_PER_LINE) {
-		char line[VALUES_PER_LINE * 22 + 128];
+		char line[LINE_BYTES_MAX];
 		int len = snprintf(line, sizeof(line), "BENCH samples %s %s %s", name, pbuf, unit);
 
 		for (int k = i; k < n && k < i + VALUES_PER_LINE; k++)
 			len += snprintf(line + len, sizeof(line) - len, " %s%lu",
 					flags && flags[k] ? "!" : "", values[k]);
-		mk_printf("%s\n", line);
+		bench_puts(line);
 	}
 }
 
@@ -132,7 +135,7 @@ void bench_measure(const char *name, long param, struct bench_plan plan, bench_o
 
 		samples[i] = t > overhead ? t - overhead : 0;
 	}
-	bench_print(name, param, "insn", samples, flagged, n);
+	bench_print(name, param, "insn", samples, plan.keep_disturbed ? NULL : flagged, n);
 }
 
 void bench_count(const char *name, long param, const uint64_t *counts, int n)

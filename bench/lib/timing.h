@@ -4,10 +4,11 @@
  * bench_measure warms up, takes N samples of one operation with the cycle
  * counter (under TCG icount: executed instructions), subtracts the timer's
  * own overhead, flags samples during which an interrupt arrived or the CPU
- * idled (from the kernel's comm page), and prints the raw samples as
- * `BENCH samples` records; statistics are the harness's job. The operation
- * is called through a function pointer, so the compiler cannot fold it into
- * the loop, and nothing is printed inside the timed region.
+ * idled (the platform's bench_disturbances, bench_platform.h), and prints
+ * the raw samples as `BENCH samples` records; statistics are the harness's
+ * job. The operation is called through a function pointer, so the compiler
+ * cannot fold it into the loop, and nothing is printed inside the timed
+ * region.
  */
 #ifndef BENCH_TIMING_H
 #define BENCH_TIMING_H
@@ -23,6 +24,7 @@ typedef void (*bench_op)(void *ctx);
 struct bench_plan {
 	int warmup;      /* untimed runs first (caches, lazily made rights, zero fill) */
 	int samples;     /* timed runs */
+	bool keep_disturbed; /* never flag: a whole workload always spans timer interrupts */
 };
 
 void bench_begin(void);

@@ -38,7 +38,6 @@
 #define BENCH_PROGRAM_DEFAULT "build/user/bench-mk.elf"
 #define BENCH_LIST_DEFAULT "bench/BENCHMARKS"
 #define BENCH_UNIX_LIST_DEFAULT "bench/unix/BENCHMARKS"
-#define BENCH_KERNEL_MACHLAB "machlab" /* the CSV's kernel column for microkernel targets */
 #define BENCH_RESULTS_DIR_DEFAULT "results"
 #define BENCH_COMMIT_DEFAULT "unknown"
 #define BENCH_RUN_ID_FORMAT "%Y%m%dT%H%M%SZ" /* UTC: run ids sort by time */
@@ -176,7 +175,7 @@ static int bench_target_files(const char *dir, char **kernel, char **initrd, cha
 		return rc;
 	}
 	if (!is_linux) {
-		snprintf(id, id_bytes, "%s", BENCH_KERNEL_MACHLAB);
+		snprintf(id, id_bytes, "%s", CSV_KERNEL_MACHLAB);
 		return 0;
 	}
 	int rc = linux_version_read(dir, id, id_bytes);

@@ -10,6 +10,7 @@
 #include "bench_records.h"
 #include "stats.h"
 
+#define CSV_KERNEL_MACHLAB "machlab" /* the kernel column of microkernel targets */
 #define CSV_HEADER \
 	"run_id,commit,accelerator,target,benchmark,parameter,unit,n,min,median,p90,p99,max,flagged,kernel"
 
@@ -25,6 +26,7 @@ struct bench_table {
 	char *const *targets; /* names, in command-line order */
 	char *const *target_kernels; /* per target: "machlab" or "<Linux package>=<version>"; may be NULL */
 	const bool *target_linux;    /* per target: a Linux target; may be NULL (none is) */
+	char **owned_kernels;        /* a view's copy of target_kernels (report_view_make) */
 	size_t target_count;
 	struct bench_row *rows;
 	size_t count;

@@ -123,6 +123,10 @@ char *report_tables_results(const struct bench_table *t, const char *csv_path)
 		"median of the unflagged samples, with their min–p99 below it; *flagged* counts, "
 		"per target, the samples the guest flagged (an interrupt or an idle period) and "
 		"left out.\n", t->run_id, t->commit, t->accelerator, csv_path);
+	for (size_t k = 0; t->target_kernels && k < t->target_count; k++)
+		if (strcmp(t->target_kernels[k], CSV_KERNEL_MACHLAB) != 0)
+			fprintf(out, "Target `%s` runs the kernel package `%s`.\n", t->targets[k],
+				t->target_kernels[k]);
 	return text_finish(out, &text);
 }
 
@@ -285,15 +289,19 @@ int report_view_make(const struct bench_table *t, bool want_linux, size_t first,
 				      .accelerator = t->accelerator };
 	size_t *index = calloc(t->target_count + 1, sizeof *index);
 	char **names = calloc(t->target_count + 1, sizeof *names);
+	char **kernels = calloc(t->target_count + 1, sizeof *kernels);
 	view->rows = calloc(t->count + 1, sizeof *view->rows);
 	view->targets = names;
-	if (!index || !names || !view->rows) {
+	view->target_kernels = t->target_kernels ? kernels : NULL;
+	view->owned_kernels = kernels;
+	if (!index || !names || !kernels || !view->rows) {
 		free(index);
 		return -ENOMEM;
 	}
 	for (size_t k = 0; k < t->target_count; k++)
 		if (table_target_linux(t, k) == want_linux) {
 			index[k] = view->target_count;
+			kernels[view->target_count] = t->target_kernels ? t->target_kernels[k] : NULL;
 			names[view->target_count++] = t->targets[k];
 		}
 	for (size_t i = 0; i < t->count; i++) {
@@ -312,5 +320,6 @@ int report_view_make(const struct bench_table *t, bool want_linux, size_t first,
 void report_view_free(struct bench_table *view)
 {
 	free((void *)view->targets);
+	free(view->owned_kernels);
 	free(view->rows);
 }

@@ -4,15 +4,21 @@
 # -e "unit='cyc-model'"). Reads the harness CSV named by `csv` and writes
 # outdir/scalars.svg and outdir/scalars.png:
 #   gnuplot -e "csv='results/RUN.csv'; outdir='plots'" plots/scalars.gp
-# CSV columns used: 4 target, 5 benchmark, 6 parameter, 7 unit, 10 median.
+# CSV columns used: 4 target, 5 benchmark, 6 parameter, 7 unit, 10 median, 15 kernel.
 # The `stats` passes read the header row too (it fails every filter), so a
 # CSV without rows gives an empty figure, not a warning.
 # The y axis turns logarithmic when the medians span more than 100x.
 
 if (!exists('unit')) unit = 'insn'
+# suite 'machlab': rows of microkernel targets (CSV column 15, kernel, is
+# "machlab"); 'unix': rows of the other targets (the Linux baseline), written
+# as outdir/unix.* (plots/unix.gp sets it).
+if (!exists('suite')) suite = 'machlab'
+figure = suite eq 'machlab' ? 'scalars' : 'unix'
+in_suite(k) = suite eq 'machlab' ? k eq 'machlab' : k ne 'machlab' && k ne ''
 span_for_log = 100
 set datafile separator ','
-scalar(u) = strcol(6) eq '-' && strcol(7) eq u && strcol(10) ne ''
+scalar(u) = strcol(6) eq '-' && strcol(7) eq u && strcol(10) ne '' && in_suite(strcol(15))
 add_word(list, w) = strstrt(list, ' '.w.' ') ? list : list.' '.w.' '
 
 # The benchmarks and targets present, in CSV order, and the medians' range.
@@ -28,7 +34,8 @@ position_from(b, i) = i > words(benchmarks) ? NaN : word(benchmarks, i) eq b ? i
 bar_width = 0.8 / (words(targets) > 0 ? words(targets) : 1)
 bar_x(b, j) = position_from(b, 1) - 0.4 + (j - 0.5) * bar_width
 
-set title 'Benchmarks without a parameter (median)'
+set title suite eq 'machlab' ? 'Microkernel benchmarks without a parameter (median)' \
+	: 'Unix benchmarks (bench/unix) without a parameter, on the Linux baseline (median)'
 set ylabel 'median ('.unit.')'
 set grid ytics
 set key top left
@@ -51,7 +58,7 @@ if (words(benchmarks) == 0) {
 }
 do for [term in 'svg pngcairo'] {
 	set terminal term size 1000,600 noenhanced
-	set output outdir.'/scalars.'.(term eq 'svg' ? 'svg' : 'png')
+	set output outdir.'/'.figure.'.'.(term eq 'svg' ? 'svg' : 'png')
 	if (words(benchmarks) == 0) {
 		plot 1/0 notitle
 	} else {

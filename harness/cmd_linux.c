@@ -11,7 +11,6 @@
 
 #include <errno.h>
 #include <getopt.h>
-#include <stdarg.h>
 #include <limits.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -23,6 +22,7 @@
 
 #include "atomic_file.h"
 #include "cmd_test.h"
+#include "errmsg.h"
 #include "linux_carve.h"
 #include "linux_pkg.h"
 #include "proc.h"
@@ -47,17 +47,6 @@ struct fetch_dirs {
 	const char *out;
 };
 
-/* Formats the message into err and returns -1. */
-static int __attribute__((format(printf, 3, 4)))
-fetch_fail(char *err, size_t err_bytes, const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(err, err_bytes, fmt, ap);
-	va_end(ap);
-	return -1;
-}
-
 /* Makes dir and its missing parents, like mkdir -p. */
 static int fetch_mkdir_p(const char *dir, char *err, size_t err_bytes)
 {
@@ -69,7 +58,7 @@ static int fetch_mkdir_p(const char *dir, char *err, size_t err_bytes)
 			continue;
 		*p = '\0';
 		if (mkdir(path, FETCH_DIR_MODE) < 0 && errno != EEXIST)
-			return fetch_fail(err, err_bytes, "cannot make directory %s: %s", path,
+			return errmsg_fail(err, err_bytes, "cannot make directory %s: %s", path,
 					  strerror(errno));
 		if (end)
 			return 0;
@@ -118,7 +107,7 @@ static int fetch_deb(const struct linux_pkg *pkg, const struct fetch_dirs *dirs,
 		     size_t deb_bytes, char *err, size_t err_bytes)
 {
 	if (linux_pkg_deb_path(pkg, dirs->cache, deb, deb_bytes) < 0)
-		return fetch_fail(err, err_bytes, "%s: cache path too long", dirs->cache);
+		return errmsg_fail(err, err_bytes, "%s: cache path too long", dirs->cache);
 	struct stat st;
 	if (stat(deb, &st) < 0 || (uint64_t)st.st_size != pkg->deb_bytes)
 		report_line("machlab linux-fetch: downloading %s %s (%.1f MB) into %s", pkg->name,
@@ -144,7 +133,7 @@ static int fetch_kernel(const struct linux_pkg *kernel, const struct fetch_dirs 
 	if (snprintf(bzimage, sizeof bzimage, "%s/vmlinuz-%s", dirs->cache, release) >=
 		    (int)sizeof bzimage ||
 	    snprintf(vmlinux, sizeof vmlinux, "%s/vmlinux", dirs->out) >= (int)sizeof vmlinux)
-		return fetch_fail(err, err_bytes, "%s or %s: path too long", dirs->cache, dirs->out);
+		return errmsg_fail(err, err_bytes, "%s or %s: path too long", dirs->cache, dirs->out);
 	report_line("machlab linux-fetch: extracting %s", member);
 	if (linux_pkg_extract(deb, member, bzimage, FETCH_VERSION_MODE, err, err_bytes) < 0)
 		return -1;
@@ -190,7 +179,7 @@ static int fetch_run(const struct fetch_dirs *dirs, char *err, size_t err_bytes)
 		return -1;
 	int rc = atomic_file_write(path, text, FETCH_VERSION_MODE);
 	if (rc < 0)
-		return fetch_fail(err, err_bytes, "%s: %s", path, strerror(-rc));
+		return errmsg_fail(err, err_bytes, "%s: %s", path, strerror(-rc));
 	report_line("machlab linux-fetch: %s has vmlinux, busybox and VERSION (%s %s, %s %s) "
 		    "after %.1f s", dirs->out, kernel.name, kernel.version, busybox.name,
 		    busybox.version, (double)(proc_clock_ms() - start_ms) / 1000);

@@ -6,10 +6,11 @@
 #include "cpio.h"
 
 #include <errno.h>
-#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+
+#include "errmsg.h"
 
 #define CPIO_MAGIC "070701"
 #define CPIO_HEADER_BYTES 110     /* magic + 13 fields of 8 hex digits */
@@ -23,26 +24,15 @@
 #define CPIO_DIR_NLINK 2
 #define CPIO_OTHER_NLINK 1
 
-/* Formats the message into err and returns -1 (every failure's last step). */
-static int __attribute__((format(printf, 3, 4)))
-cpio_fail(char *err, size_t err_bytes, const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(err, err_bytes, fmt, ap);
-	va_end(ap);
-	return -1;
-}
-
 /* Checks one '/'-separated component of path (len bytes at comp). */
 static int cpio_component_check(const char *path, const char *comp, size_t len, char *err,
 				size_t err_bytes)
 {
 	if (len == 0)
-		return cpio_fail(err, err_bytes, "'%s': empty path component ('//' or a trailing '/')",
+		return errmsg_fail(err, err_bytes, "'%s': empty path component ('//' or a trailing '/')",
 				 path);
 	if ((len == 1 && comp[0] == '.') || (len == 2 && comp[0] == '.' && comp[1] == '.'))
-		return cpio_fail(err, err_bytes, "'%s': path has a '%.*s' component", path, (int)len,
+		return errmsg_fail(err, err_bytes, "'%s': path has a '%.*s' component", path, (int)len,
 				 comp);
 	return 0;
 }
@@ -56,9 +46,9 @@ static int cpio_name_make(const char *path, char name[CPIO_PATH_MAX_BYTES + 1], 
 	while (*p == '/')
 		p++;
 	if (*p == '\0')
-		return cpio_fail(err, err_bytes, "'%s': empty path", path);
+		return errmsg_fail(err, err_bytes, "'%s': empty path", path);
 	if (strlen(p) > CPIO_PATH_MAX_BYTES)
-		return cpio_fail(err, err_bytes, "'%.40s...': path longer than %u bytes", path,
+		return errmsg_fail(err, err_bytes, "'%.40s...': path longer than %u bytes", path,
 				 CPIO_PATH_MAX_BYTES);
 	for (const char *comp = p;; comp++) {
 		size_t len = strcspn(comp, "/");
@@ -89,7 +79,7 @@ static int cpio_push(struct cpio_archive *a, const struct cpio_entry *e, char *e
 		size_t cap = a->cap ? a->cap * 2 : 16;
 		struct cpio_entry *grown = realloc(a->entries, cap * sizeof *grown);
 		if (!grown)
-			return cpio_fail(err, err_bytes, "'%s': out of memory", e->name);
+			return errmsg_fail(err, err_bytes, "'%s': out of memory", e->name);
 		a->entries = grown;
 		a->cap = cap;
 	}
@@ -106,7 +96,7 @@ static int cpio_parents_add(struct cpio_archive *a, const char *name, char *err,
 		snprintf(prefix, sizeof prefix, "%.*s", (int)(slash - name), name);
 		long at = cpio_find(a, prefix);
 		if (at >= 0 && a->entries[at].kind != CPIO_DIR)
-			return cpio_fail(err, err_bytes, "'%s': parent '%s' is not a directory",
+			return errmsg_fail(err, err_bytes, "'%s': parent '%s' is not a directory",
 					 name, prefix);
 		if (at >= 0)
 			continue;
@@ -114,7 +104,7 @@ static int cpio_parents_add(struct cpio_archive *a, const char *name, char *err,
 					  .mode = CPIO_IMPLICIT_DIR_MODE, .implicit = true };
 		if (!dir.name || cpio_push(a, &dir, err, err_bytes) < 0) {
 			free(dir.name);
-			return cpio_fail(err, err_bytes, "'%s': out of memory", name);
+			return errmsg_fail(err, err_bytes, "'%s': out of memory", name);
 		}
 	}
 	return 0;
@@ -129,7 +119,7 @@ static int cpio_entry_add(struct cpio_archive *a, const char *path, struct cpio_
 	char name[CPIO_PATH_MAX_BYTES + 1];
 	int rc = cpio_name_make(path, name, err, err_bytes);
 	if (rc == 0 && (proto->mode & ~CPIO_MODE_BITS))
-		rc = cpio_fail(err, err_bytes, "'%s': mode %o has bits outside %o", path,
+		rc = errmsg_fail(err, err_bytes, "'%s': mode %o has bits outside %o", path,
 			       proto->mode, CPIO_MODE_BITS);
 	long at = rc == 0 ? cpio_find(a, name) : -1;
 	if (at >= 0 && proto->kind == CPIO_DIR && a->entries[at].implicit) {
@@ -138,11 +128,11 @@ static int cpio_entry_add(struct cpio_archive *a, const char *path, struct cpio_
 		return 0;
 	}
 	if (at >= 0)
-		rc = cpio_fail(err, err_bytes, "'%s': already in the archive", path);
+		rc = errmsg_fail(err, err_bytes, "'%s': already in the archive", path);
 	if (rc == 0)
 		rc = cpio_parents_add(a, name, err, err_bytes);
 	if (rc == 0 && !(proto->name = strdup(name)))
-		rc = cpio_fail(err, err_bytes, "'%s': out of memory", path);
+		rc = errmsg_fail(err, err_bytes, "'%s': out of memory", path);
 	if (rc == 0)
 		rc = cpio_push(a, proto, err, err_bytes);
 	if (rc < 0) {
@@ -168,7 +158,7 @@ int cpio_add_data(struct cpio_archive *a, const char *path, unsigned mode, const
 	struct cpio_entry e = { .kind = CPIO_FILE, .mode = mode, .size = size,
 				.data = malloc(size ? size : 1) };
 	if (!e.data)
-		return cpio_fail(err, err_bytes, "'%s': out of memory", path);
+		return errmsg_fail(err, err_bytes, "'%s': out of memory", path);
 	if (size)
 		memcpy(e.data, data, size);
 	return cpio_entry_add(a, path, &e, err, err_bytes);
@@ -181,16 +171,16 @@ int cpio_add_host_file(struct cpio_archive *a, const char *path, unsigned mode,
 {
 	struct stat st;
 	if (stat(host_path, &st) < 0)
-		return cpio_fail(err, err_bytes, "host file %s: %s", host_path, strerror(errno));
+		return errmsg_fail(err, err_bytes, "host file %s: %s", host_path, strerror(errno));
 	if (!S_ISREG(st.st_mode))
-		return cpio_fail(err, err_bytes, "host file %s: not a regular file", host_path);
+		return errmsg_fail(err, err_bytes, "host file %s: not a regular file", host_path);
 	if ((uint64_t)st.st_size > CPIO_FILE_MAX_BYTES)
-		return cpio_fail(err, err_bytes, "host file %s: larger than the 4 GiB cpio limit",
+		return errmsg_fail(err, err_bytes, "host file %s: larger than the 4 GiB cpio limit",
 				 host_path);
 	struct cpio_entry e = { .kind = CPIO_FILE, .mode = mode, .size = (uint64_t)st.st_size,
 				.host_path = strdup(host_path) };
 	if (!e.host_path)
-		return cpio_fail(err, err_bytes, "'%s': out of memory", path);
+		return errmsg_fail(err, err_bytes, "'%s': out of memory", path);
 	return cpio_entry_add(a, path, &e, err, err_bytes);
 }
 
@@ -200,12 +190,12 @@ int cpio_add_symlink(struct cpio_archive *a, const char *path, const char *targe
 {
 	size_t len = strlen(target);
 	if (len == 0 || len > CPIO_PATH_MAX_BYTES)
-		return cpio_fail(err, err_bytes, "'%s': symlink target must be 1 to %u bytes", path,
+		return errmsg_fail(err, err_bytes, "'%s': symlink target must be 1 to %u bytes", path,
 				 CPIO_PATH_MAX_BYTES);
 	struct cpio_entry e = { .kind = CPIO_SYMLINK, .mode = 0777, .size = len,
 				.data = strdup(target) };
 	if (!e.data)
-		return cpio_fail(err, err_bytes, "'%s': out of memory", path);
+		return errmsg_fail(err, err_bytes, "'%s': out of memory", path);
 	return cpio_entry_add(a, path, &e, err, err_bytes);
 }
 
@@ -214,10 +204,10 @@ int cpio_add_node(struct cpio_archive *a, const char *path, char type, unsigned 
 		  unsigned minor, unsigned mode, char *err, size_t err_bytes)
 {
 	if (type != 'c' && type != 'b')
-		return cpio_fail(err, err_bytes, "'%s': device type '%c' is neither 'c' nor 'b'",
+		return errmsg_fail(err, err_bytes, "'%s': device type '%c' is neither 'c' nor 'b'",
 				 path, type);
 	if (major > CPIO_MAJOR_MAX || minor > CPIO_MINOR_MAX)
-		return cpio_fail(err, err_bytes, "'%s': device %u:%u out of range (major <= %u, "
+		return errmsg_fail(err, err_bytes, "'%s': device %u:%u out of range (major <= %u, "
 				 "minor <= %u)", path, major, minor, CPIO_MAJOR_MAX, CPIO_MINOR_MAX);
 	struct cpio_entry e = { .kind = CPIO_NODE, .mode = mode, .major = major, .minor = minor,
 				.char_dev = type == 'c' };
@@ -255,7 +245,7 @@ static int cpio_host_stream(FILE *out, const struct cpio_entry *e, char *err, si
 {
 	FILE *in = fopen(e->host_path, "rb");
 	if (!in)
-		return cpio_fail(err, err_bytes, "host file %s: %s", e->host_path, strerror(errno));
+		return errmsg_fail(err, err_bytes, "host file %s: %s", e->host_path, strerror(errno));
 	char buf[CPIO_COPY_CHUNK_BYTES];
 	uint64_t copied = 0;
 	for (size_t got; (got = fread(buf, 1, sizeof buf, in)) > 0; copied += got)
@@ -264,9 +254,9 @@ static int cpio_host_stream(FILE *out, const struct cpio_entry *e, char *err, si
 	int read_failed = ferror(in);
 	fclose(in);
 	if (read_failed)
-		return cpio_fail(err, err_bytes, "host file %s: read error", e->host_path);
+		return errmsg_fail(err, err_bytes, "host file %s: read error", e->host_path);
 	if (copied != e->size)
-		return cpio_fail(err, err_bytes, "host file %s: changed size from %llu to %llu "
+		return errmsg_fail(err, err_bytes, "host file %s: changed size from %llu to %llu "
 				 "bytes while the archive was built", e->host_path,
 				 (unsigned long long)e->size, (unsigned long long)copied);
 	return 0;
@@ -321,7 +311,7 @@ int cpio_write(const struct cpio_archive *a, FILE *out, char *err, size_t err_by
 	offset += cpio_header_write(out, 0, 0, 1, 0, 0, 0, CPIO_TRAILER);
 	cpio_zeros_write(out, cpio_pad_bytes(offset, CPIO_BLOCK_BYTES));
 	if (fflush(out) != 0 || ferror(out))
-		return cpio_fail(err, err_bytes, "writing the archive: %s", strerror(errno));
+		return errmsg_fail(err, err_bytes, "writing the archive: %s", strerror(errno));
 	return 0;
 }
 

@@ -7,7 +7,6 @@
 #include <elf.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <stdarg.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -16,6 +15,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "errmsg.h"
 #include "proc.h"
 #include "strlist.h"
 
@@ -52,17 +52,6 @@ static const struct carve_magic {
 	{ .name = "lz4", .bytes = { 0x02, 0x21, 0x4c, 0x18 }, .len = 4 },
 };
 
-/* Formats the message into err and returns -1. */
-static int __attribute__((format(printf, 3, 4)))
-carve_fail(char *err, size_t err_bytes, const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(err, err_bytes, fmt, ap);
-	va_end(ap);
-	return -1;
-}
-
 /* Little-endian loads from the file image. */
 static uint32_t carve_le32(const unsigned char *p)
 {
@@ -84,11 +73,11 @@ static int carve_file_read(const char *path, unsigned char **data, size_t *bytes
 		int e = errno;
 		if (f)
 			fclose(f);
-		return carve_fail(err, err_bytes, "%s: %s", path, strerror(e));
+		return errmsg_fail(err, err_bytes, "%s: %s", path, strerror(e));
 	}
 	if (!S_ISREG(st.st_mode) || (uint64_t)st.st_size > BZ_FILE_MAX_BYTES) {
 		fclose(f);
-		return carve_fail(err, err_bytes, "%s: not a regular file of at most %u MiB", path,
+		return errmsg_fail(err, err_bytes, "%s: not a regular file of at most %u MiB", path,
 				  BZ_FILE_MAX_BYTES >> 20);
 	}
 	*bytes = (size_t)st.st_size;
@@ -97,7 +86,7 @@ static int carve_file_read(const char *path, unsigned char **data, size_t *bytes
 	fclose(f);
 	if (!ok) {
 		free(*data);
-		return carve_fail(err, err_bytes, "%s: cannot read it", path);
+		return errmsg_fail(err, err_bytes, "%s: cannot read it", path);
 	}
 	return 0;
 }
@@ -107,14 +96,14 @@ static int carve_payload_find(const unsigned char *image, size_t bytes, uint64_t
 			      uint32_t *length, char *why, size_t why_bytes)
 {
 	if (bytes < BZ_MAGIC_AT + 4 || memcmp(image + BZ_MAGIC_AT, BZ_MAGIC, 4) != 0)
-		return carve_fail(why, why_bytes, "not a Linux bzImage (no HdrS magic at 0x%x)",
+		return errmsg_fail(why, why_bytes, "not a Linux bzImage (no HdrS magic at 0x%x)",
 				  BZ_MAGIC_AT);
 	if (bytes < BZ_HEADER_END_BYTES)
-		return carve_fail(why, why_bytes, "truncated: the boot header ends at byte %u but "
+		return errmsg_fail(why, why_bytes, "truncated: the boot header ends at byte %u but "
 				  "the file has %zu", BZ_HEADER_END_BYTES, bytes);
 	unsigned version = carve_le16(image + BZ_VERSION_AT);
 	if (version < BZ_PAYLOAD_MIN_VERSION)
-		return carve_fail(why, why_bytes, "boot protocol %u.%02u has no payload fields "
+		return errmsg_fail(why, why_bytes, "boot protocol %u.%02u has no payload fields "
 				  "(they came in 2.08)", version >> 8, version & 0xff);
 	unsigned setup_sects = image[BZ_SETUP_SECTS_AT];
 	setup_sects = setup_sects ? setup_sects : BZ_SETUP_SECTS_IF_ZERO;
@@ -122,7 +111,7 @@ static int carve_payload_find(const unsigned char *image, size_t bytes, uint64_t
 		 carve_le32(image + BZ_PAYLOAD_OFFSET_AT);
 	*length = carve_le32(image + BZ_PAYLOAD_LENGTH_AT);
 	if (*start + *length > bytes)
-		return carve_fail(why, why_bytes, "truncated: payload ends at byte %llu but the "
+		return errmsg_fail(why, why_bytes, "truncated: payload ends at byte %llu but the "
 				  "file has %zu", (unsigned long long)(*start + *length), bytes);
 	return 0;
 }
@@ -137,12 +126,12 @@ static int carve_payload_check_xz(const unsigned char *payload, uint32_t length,
 			continue;
 		if (strcmp(m->name, "xz") == 0)
 			return 0;
-		return carve_fail(why, why_bytes, "payload is %s, not xz", m->name);
+		return errmsg_fail(why, why_bytes, "payload is %s, not xz", m->name);
 	}
 	if (length < carve_magics[0].len)
-		return carve_fail(why, why_bytes, "payload is only %u bytes, not an xz stream",
+		return errmsg_fail(why, why_bytes, "payload is only %u bytes, not an xz stream",
 				  length);
-	return carve_fail(why, why_bytes, "payload is not xz (it starts with %02x %02x %02x %02x "
+	return errmsg_fail(why, why_bytes, "payload is not xz (it starts with %02x %02x %02x %02x "
 			  "%02x %02x)", payload[0], payload[1], payload[2], payload[3], payload[4],
 			  payload[5]);
 }
@@ -169,19 +158,19 @@ static bool carve_notes_have_pvh(const unsigned char *notes, size_t bytes)
 static int carve_ehdr_check(const Elf64_Ehdr *eh, ssize_t got, char *why, size_t why_bytes)
 {
 	if (got < (ssize_t)EI_NIDENT || memcmp(eh->e_ident, ELFMAG, SELFMAG) != 0)
-		return carve_fail(why, why_bytes, "is not an ELF file");
+		return errmsg_fail(why, why_bytes, "is not an ELF file");
 	if (got < (ssize_t)sizeof *eh || eh->e_ident[EI_CLASS] != ELFCLASS64)
-		return carve_fail(why, why_bytes, "is not ELF64");
+		return errmsg_fail(why, why_bytes, "is not ELF64");
 	if (eh->e_ident[EI_DATA] != ELFDATA2LSB)
-		return carve_fail(why, why_bytes, "is not little-endian");
+		return errmsg_fail(why, why_bytes, "is not little-endian");
 	if (eh->e_machine != EM_X86_64)
-		return carve_fail(why, why_bytes, "is for ELF machine %u, not x86-64 (%u)",
+		return errmsg_fail(why, why_bytes, "is for ELF machine %u, not x86-64 (%u)",
 				  eh->e_machine, EM_X86_64);
 	if (eh->e_type != ET_EXEC)
-		return carve_fail(why, why_bytes, "is not an executable (ELF type %u)", eh->e_type);
+		return errmsg_fail(why, why_bytes, "is not an executable (ELF type %u)", eh->e_type);
 	if (eh->e_phentsize != sizeof(Elf64_Phdr) || eh->e_phnum == 0 ||
 	    eh->e_phnum > ELF_PHDRS_MAX)
-		return carve_fail(why, why_bytes, "has no usable program headers (%u of %u bytes)",
+		return errmsg_fail(why, why_bytes, "has no usable program headers (%u of %u bytes)",
 				  eh->e_phnum, eh->e_phentsize);
 	return 0;
 }
@@ -191,16 +180,16 @@ static int carve_segment_has_pvh(int fd, const Elf64_Phdr *ph, bool *found, char
 				 size_t why_bytes)
 {
 	if (ph->p_filesz > NOTE_SEGMENT_MAX_BYTES)
-		return carve_fail(why, why_bytes, "has a %llu-byte note segment (at most %u)",
+		return errmsg_fail(why, why_bytes, "has a %llu-byte note segment (at most %u)",
 				  (unsigned long long)ph->p_filesz, NOTE_SEGMENT_MAX_BYTES);
 	unsigned char *notes = malloc(ph->p_filesz ? ph->p_filesz : 1);
 	if (!notes)
-		return carve_fail(why, why_bytes, "is out of memory");
+		return errmsg_fail(why, why_bytes, "is out of memory");
 	ssize_t got = pread(fd, notes, ph->p_filesz, (off_t)ph->p_offset);
 	*found = got == (ssize_t)ph->p_filesz && carve_notes_have_pvh(notes, ph->p_filesz);
 	free(notes);
 	if (got != (ssize_t)ph->p_filesz)
-		return carve_fail(why, why_bytes, "is truncated inside a note segment");
+		return errmsg_fail(why, why_bytes, "is truncated inside a note segment");
 	return 0;
 }
 
@@ -216,14 +205,14 @@ static int carve_elf_check(int fd, char *why, size_t why_bytes)
 		Elf64_Phdr ph;
 		off_t at = (off_t)(eh.e_phoff + (uint64_t)i * sizeof ph);
 		if (pread(fd, &ph, sizeof ph, at) != (ssize_t)sizeof ph)
-			return carve_fail(why, why_bytes, "is truncated in its program headers");
+			return errmsg_fail(why, why_bytes, "is truncated in its program headers");
 		bool found = false;
 		if (ph.p_type == PT_NOTE && carve_segment_has_pvh(fd, &ph, &found, why, why_bytes) < 0)
 			return -1;
 		if (found)
 			return 0;
 	}
-	return carve_fail(why, why_bytes, "has no PVH entry note (a \"Xen\" note of type %u, "
+	return errmsg_fail(why, why_bytes, "has no PVH entry note (a \"Xen\" note of type %u, "
 			  "XEN_ELFNOTE_PHYS32_ENTRY, in a PT_NOTE segment)", PVH_NOTE_TYPE);
 }
 
@@ -234,11 +223,11 @@ int linux_pvh_check(const char *vmlinux_path, char *err, size_t err_bytes)
 	char why[CARVE_WHY_MAX_BYTES];
 	int fd = open(vmlinux_path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
-		return carve_fail(err, err_bytes, "%s: %s", vmlinux_path, strerror(errno));
+		return errmsg_fail(err, err_bytes, "%s: %s", vmlinux_path, strerror(errno));
 	int rc = carve_elf_check(fd, why, sizeof why);
 	close(fd);
 	if (rc < 0)
-		return carve_fail(err, err_bytes, "%s %s", vmlinux_path, why);
+		return errmsg_fail(err, err_bytes, "%s %s", vmlinux_path, why);
 	return 0;
 }
 
@@ -252,7 +241,7 @@ static int carve_bytes_write(const char *path, const unsigned char *data, size_t
 		ok = false;
 	if (!ok) {
 		unlink(path);
-		return carve_fail(err, err_bytes, "%s: cannot write it: %s", path, strerror(errno));
+		return errmsg_fail(err, err_bytes, "%s: cannot write it: %s", path, strerror(errno));
 	}
 	return 0;
 }
@@ -266,7 +255,7 @@ static int carve_xz_run(const char *xz_path, const char *out_path, char *why, si
 	struct strlist lines = { 0 };
 	int code = proc_capture(argv, LINUX_XZ_TIMEOUT_MS, &lines);
 	if (code != 0)
-		carve_fail(why, why_bytes, "xz -dc failed on the payload (exit %d): %s", code,
+		errmsg_fail(why, why_bytes, "xz -dc failed on the payload (exit %d): %s", code,
 			   lines.count ? lines.items[lines.count - 1] : "no output");
 	strlist_free(&lines);
 	return code == 0 ? 0 : -1;
@@ -287,12 +276,12 @@ static int carve_decompress(const unsigned char *payload, uint32_t length, const
 		return -1;
 	int fd = open(tmp_path, O_RDONLY | O_CLOEXEC);
 	char elf_why[CARVE_WHY_MAX_BYTES];
-	rc = fd < 0 ? carve_fail(elf_why, sizeof elf_why, "is missing") :
+	rc = fd < 0 ? errmsg_fail(elf_why, sizeof elf_why, "is missing") :
 		      carve_elf_check(fd, elf_why, sizeof elf_why);
 	if (fd >= 0)
 		close(fd);
 	if (rc < 0)
-		return carve_fail(why, why_bytes, "decompressed kernel %s", elf_why);
+		return errmsg_fail(why, why_bytes, "decompressed kernel %s", elf_why);
 	return 0;
 }
 
@@ -316,11 +305,11 @@ int linux_carve(const char *bzimage_path, const char *vmlinux_out, char *err, si
 		rc = carve_decompress(image + start, length, vmlinux_out, tmp_path, why, sizeof why);
 	free(image);
 	if (rc == 0 && rename(tmp_path, vmlinux_out) < 0)
-		rc = carve_fail(why, sizeof why, "cannot rename %s over %s: %s", tmp_path,
+		rc = errmsg_fail(why, sizeof why, "cannot rename %s over %s: %s", tmp_path,
 				vmlinux_out, strerror(errno));
 	if (rc < 0) {
 		unlink(tmp_path);
-		return carve_fail(err, err_bytes, "%s: %s", bzimage_path, why);
+		return errmsg_fail(err, err_bytes, "%s: %s", bzimage_path, why);
 	}
 	return 0;
 }

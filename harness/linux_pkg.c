@@ -9,13 +9,13 @@
 #include <ctype.h>
 #include <errno.h>
 #include <limits.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "errmsg.h"
 #include "proc.h"
 #include "strlist.h"
 
@@ -23,17 +23,6 @@
 #define PKG_LINE_MAX_BYTES 512
 #define PKG_VERSION_TOKEN_CHARS \
 	"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.+-~:"
-
-/* Formats the message into err and returns -1. */
-static int __attribute__((format(printf, 3, 4)))
-pkg_fail(char *err, size_t err_bytes, const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(err, err_bytes, fmt, ap);
-	va_end(ap);
-	return -1;
-}
 
 /* Returns the last output line of a command, for error messages. */
 static const char *pkg_last_line(const struct strlist *lines)
@@ -108,7 +97,7 @@ static int pkg_candidate(const struct strlist *policy, struct linux_pkg *pkg, ch
 	if (pkg_section_field(policy, pkg->name, "Candidate:", pkg->version,
 			      sizeof pkg->version) < 0 ||
 	    strcmp(pkg->version, "(none)") == 0 || pkg->version[0] == '\0') {
-		pkg_fail(err, err_bytes, "apt knows no installable version of %s", pkg->name);
+		errmsg_fail(err, err_bytes, "apt knows no installable version of %s", pkg->name);
 		return LINUX_PKG_UNKNOWN;
 	}
 	return 0;
@@ -127,7 +116,7 @@ static int pkg_kernel_depends(const struct strlist *show, const char *meta_spec,
 	if (strncmp(depends, LINUX_PKG_KERNEL_PREFIX, prefix_len) != 0 ||
 	    name_len >= sizeof kernel->name || !exact || exact - depends != (long)name_len + 1 ||
 	    version_len == 0 || version_len >= sizeof kernel->version)
-		return pkg_fail(err, err_bytes, "%s depends on no exact version of a %s* package "
+		return errmsg_fail(err, err_bytes, "%s depends on no exact version of a %s* package "
 				"(Depends: \"%s\")", meta_spec, LINUX_PKG_KERNEL_PREFIX, depends);
 	snprintf(kernel->name, sizeof kernel->name, "%.*s", (int)name_len, depends);
 	snprintf(kernel->version, sizeof kernel->version, "%.*s", (int)version_len, exact + 3);
@@ -147,7 +136,7 @@ int linux_pkg_resolve(struct linux_pkg *kernel, struct linux_pkg *busybox, char 
 	*busybox = (struct linux_pkg){ .name = LINUX_PKG_BUSYBOX };
 	struct strlist lines = { 0 };
 	int code = pkg_apt_cache("policy", meta.name, busybox->name, &lines);
-	int rc = code != 0 ? pkg_fail(err, err_bytes, "apt-cache policy failed (exit %d): %s",
+	int rc = code != 0 ? errmsg_fail(err, err_bytes, "apt-cache policy failed (exit %d): %s",
 				      code, pkg_last_line(&lines)) :
 			     pkg_candidate(&lines, &meta, err, err_bytes);
 	if (rc == 0)
@@ -158,7 +147,7 @@ int linux_pkg_resolve(struct linux_pkg *kernel, struct linux_pkg *busybox, char 
 	char spec[sizeof meta.name + sizeof meta.version + 1];
 	snprintf(spec, sizeof spec, "%s=%s", meta.name, meta.version);
 	code = pkg_apt_cache("show", spec, NULL, &lines);
-	rc = code != 0 ? pkg_fail(err, err_bytes, "apt-cache show %s failed (exit %d): %s", spec,
+	rc = code != 0 ? errmsg_fail(err, err_bytes, "apt-cache show %s failed (exit %d): %s", spec,
 				  code, pkg_last_line(&lines)) :
 			 pkg_kernel_depends(&lines, spec, kernel, err, err_bytes);
 	strlist_free(&lines);
@@ -182,7 +171,7 @@ int linux_pkg_sizes(struct linux_pkg *kernel, struct linux_pkg *busybox, char *e
 						   sizeof size) == 0)
 			pkgs[i]->deb_bytes = strtoull(size, &end, 10);
 		if (code != 0 || !end || *end != '\0' || pkgs[i]->deb_bytes == 0)
-			rc = pkg_fail(err, err_bytes, "apt-cache show %s gave no Size (exit %d): %s",
+			rc = errmsg_fail(err, err_bytes, "apt-cache show %s gave no Size (exit %d): %s",
 				      specs[i], code, pkg_last_line(&lines));
 	}
 	strlist_free(&lines);
@@ -194,13 +183,13 @@ int linux_pkg_sizes(struct linux_pkg *kernel, struct linux_pkg *busybox, char *e
 int linux_pkg_apt_update(char *err, size_t err_bytes)
 {
 	if (geteuid() != 0)
-		return pkg_fail(err, err_bytes, "apt's package lists look missing and only root "
+		return errmsg_fail(err, err_bytes, "apt's package lists look missing and only root "
 				"can fetch them: run 'sudo apt-get update', then this again");
 	char *argv[] = { "apt-get", "update", "-qq", NULL };
 	struct strlist lines = { 0 };
 	int code = proc_capture(argv, LINUX_PKG_UPDATE_TIMEOUT_MS, &lines);
 	if (code != 0)
-		pkg_fail(err, err_bytes, "apt-get update failed (exit %d): %s", code,
+		errmsg_fail(err, err_bytes, "apt-get update failed (exit %d): %s", code,
 			 pkg_last_line(&lines));
 	strlist_free(&lines);
 	return code == 0 ? 0 : -1;
@@ -238,7 +227,7 @@ int linux_pkg_download(const struct linux_pkg *pkg, const char *cache_dir, bool 
 {
 	char path[PATH_MAX], spec[sizeof pkg->name + sizeof pkg->version + 1];
 	if (linux_pkg_deb_path(pkg, cache_dir, path, sizeof path) < 0)
-		return pkg_fail(err, err_bytes, "%s: cache path too long", cache_dir);
+		return errmsg_fail(err, err_bytes, "%s: cache path too long", cache_dir);
 	*cached = pkg_file_bytes(path) == (long long)pkg->deb_bytes;
 	if (*cached)
 		return 0;
@@ -251,10 +240,10 @@ int linux_pkg_download(const struct linux_pkg *pkg, const char *cache_dir, bool 
 	long long got = pkg_file_bytes(path);
 	int rc = 0;
 	if (code != 0)
-		rc = pkg_fail(err, err_bytes, "apt-get download %s in %s failed (exit %d): %s", spec,
+		rc = errmsg_fail(err, err_bytes, "apt-get download %s in %s failed (exit %d): %s", spec,
 			      cache_dir, code, pkg_last_line(&lines));
 	else if (got != (long long)pkg->deb_bytes)
-		rc = pkg_fail(err, err_bytes, "apt-get download %s left %s with %lld bytes, not the "
+		rc = errmsg_fail(err, err_bytes, "apt-get download %s left %s with %lld bytes, not the "
 			      "%llu the archive index gives", spec, path, got,
 			      (unsigned long long)pkg->deb_bytes);
 	strlist_free(&lines);
@@ -269,7 +258,7 @@ int linux_pkg_extract(const char *deb_path, const char *member, const char *out_
 {
 	char tmp[PATH_MAX];
 	if (snprintf(tmp, sizeof tmp, "%s.tmp", out_path) >= (int)sizeof tmp)
-		return pkg_fail(err, err_bytes, "%s: path too long", out_path);
+		return errmsg_fail(err, err_bytes, "%s: path too long", out_path);
 	char *argv[] = { "bash", "-c",
 			 "set -o pipefail; dpkg-deb --fsys-tarfile \"$1\" | tar -xOf - \"$2\" > \"$3\"",
 			 "bash", (char *)deb_path, (char *)member, tmp, NULL };
@@ -277,12 +266,12 @@ int linux_pkg_extract(const char *deb_path, const char *member, const char *out_
 	int code = proc_capture(argv, LINUX_PKG_EXTRACT_TIMEOUT_MS, &lines);
 	int rc = 0;
 	if (code != 0)
-		rc = pkg_fail(err, err_bytes, "%s: cannot extract %s (exit %d): %s", deb_path,
+		rc = errmsg_fail(err, err_bytes, "%s: cannot extract %s (exit %d): %s", deb_path,
 			      member, code, pkg_last_line(&lines));
 	else if (pkg_file_bytes(tmp) <= 0)
-		rc = pkg_fail(err, err_bytes, "%s: %s is empty", deb_path, member);
+		rc = errmsg_fail(err, err_bytes, "%s: %s is empty", deb_path, member);
 	else if (chmod(tmp, mode) < 0 || rename(tmp, out_path) < 0)
-		rc = pkg_fail(err, err_bytes, "%s: %s", out_path, strerror(errno));
+		rc = errmsg_fail(err, err_bytes, "%s: %s", out_path, strerror(errno));
 	if (rc < 0)
 		unlink(tmp);
 	strlist_free(&lines);

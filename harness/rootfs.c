@@ -5,12 +5,12 @@
 
 #include <errno.h>
 #include <limits.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "atomic_file.h"
+#include "errmsg.h"
 
 #define ROOTFS_FIELDS_MAX 8        /* more fields than any kind takes, to count extras */
 #define ROOTFS_WHY_MAX_BYTES 512   /* one line's error, before the "<spec>:<line>: " */
@@ -24,22 +24,11 @@ struct rootfs_line {
 	const char *base_dir;
 };
 
-/* Formats the message into err and returns -1. */
-static int __attribute__((format(printf, 3, 4)))
-rootfs_fail(char *err, size_t err_bytes, const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(err, err_bytes, fmt, ap);
-	va_end(ap);
-	return -1;
-}
-
 /* Refuses a path that is not absolute (spec and caller paths are). */
 static int rootfs_path_check(const char *path, char *err, size_t err_bytes)
 {
 	if (path[0] != '/')
-		return rootfs_fail(err, err_bytes, "'%s': path must be absolute (start with '/')",
+		return errmsg_fail(err, err_bytes, "'%s': path must be absolute (start with '/')",
 				   path);
 	return 0;
 }
@@ -96,7 +85,7 @@ static int rootfs_mode_parse(const char *s, unsigned *mode, char *err, size_t er
 	errno = 0;
 	unsigned long v = strtoul(s, &end, 8);
 	if (s[0] < '0' || s[0] > '7' || *end != '\0' || errno || v > CPIO_MODE_BITS)
-		return rootfs_fail(err, err_bytes, "bad mode '%s' (octal, at most %04o)", s,
+		return errmsg_fail(err, err_bytes, "bad mode '%s' (octal, at most %04o)", s,
 				   CPIO_MODE_BITS);
 	*mode = (unsigned)v;
 	return 0;
@@ -110,7 +99,7 @@ static int rootfs_dev_parse(const char *s, const char *what, unsigned *out, char
 	errno = 0;
 	unsigned long v = strtoul(s, &end, 10);
 	if (s[0] < '0' || s[0] > '9' || *end != '\0' || errno || v > ROOTFS_DEV_NUMBER_MAX)
-		return rootfs_fail(err, err_bytes, "bad %s number '%s' (decimal)", what, s);
+		return errmsg_fail(err, err_bytes, "bad %s number '%s' (decimal)", what, s);
 	*out = (unsigned)v;
 	return 0;
 }
@@ -136,7 +125,7 @@ static int rootfs_line_file(struct rootfs *r, const struct rootfs_line *l, char 
 	int len = src[0] == '/' ? snprintf(host, sizeof host, "%s", src)
 				: snprintf(host, sizeof host, "%s/%s", l->base_dir, src);
 	if (len < 0 || (size_t)len >= sizeof host)
-		return rootfs_fail(err, n, "host source '%s': path too long", src);
+		return errmsg_fail(err, n, "host source '%s': path too long", src);
 	return rootfs_add_file(r, l->field[1], host, mode, err, n);
 }
 
@@ -152,7 +141,7 @@ static int rootfs_line_nod(struct rootfs *r, const struct rootfs_line *l, char *
 	unsigned major, minor, mode;
 	const char *type = l->field[2];
 	if (strcmp(type, "c") != 0 && strcmp(type, "b") != 0)
-		return rootfs_fail(err, n, "bad device type '%s' (c or b)", type);
+		return errmsg_fail(err, n, "bad device type '%s' (c or b)", type);
 	if (rootfs_dev_parse(l->field[3], "major", &major, err, n) < 0 ||
 	    rootfs_dev_parse(l->field[4], "minor", &minor, err, n) < 0 ||
 	    rootfs_mode_parse(l->field[5], &mode, err, n) < 0)
@@ -196,11 +185,11 @@ static int rootfs_line_apply(struct rootfs *r, const struct rootfs_line *l, char
 		if (strcmp(l->field[0], kind->name) != 0)
 			continue;
 		if (l->count != kind->args + 1)
-			return rootfs_fail(err, n, "'%s' takes %d fields after the kind, got %d "
+			return errmsg_fail(err, n, "'%s' takes %d fields after the kind, got %d "
 					   "(%s)", kind->name, kind->args, l->count - 1, kind->usage);
 		return kind->parse(r, l, err, n);
 	}
-	return rootfs_fail(err, n, "unknown kind '%s' (dir, file, slink or nod)", l->field[0]);
+	return errmsg_fail(err, n, "unknown kind '%s' (dir, file, slink or nod)", l->field[0]);
 }
 
 /* Adds the entries listed in the spec at spec_path to rootfs, host sources
@@ -211,23 +200,23 @@ int rootfs_spec_read(const char *spec_path, const char *base_dir, struct rootfs 
 {
 	FILE *f = fopen(spec_path, "r");
 	if (!f)
-		return rootfs_fail(err, err_bytes, "%s: %s", spec_path, strerror(errno));
+		return errmsg_fail(err, err_bytes, "%s: %s", spec_path, strerror(errno));
 	char text[ROOTFS_LINE_MAX_BYTES + 2], why[ROOTFS_WHY_MAX_BYTES];
 	struct rootfs_line line = { .base_dir = base_dir };
 	int rc = 0;
 	for (int number = 1; rc == 0 && fgets(text, sizeof text, f); number++) {
 		if (strlen(text) > ROOTFS_LINE_MAX_BYTES && !strchr(text, '\n'))
-			rc = rootfs_fail(why, sizeof why, "line longer than %d bytes",
+			rc = errmsg_fail(why, sizeof why, "line longer than %d bytes",
 					 ROOTFS_LINE_MAX_BYTES);
 		if (rc == 0)
 			rootfs_line_split(text, &line);
 		if (rc == 0 && line.count > 0)
 			rc = rootfs_line_apply(rootfs, &line, why, sizeof why);
 		if (rc < 0)
-			rootfs_fail(err, err_bytes, "%s:%d: %s", spec_path, number, why);
+			errmsg_fail(err, err_bytes, "%s:%d: %s", spec_path, number, why);
 	}
 	if (rc == 0 && ferror(f))
-		rc = rootfs_fail(err, err_bytes, "%s: read error", spec_path);
+		rc = errmsg_fail(err, err_bytes, "%s: read error", spec_path);
 	fclose(f);
 	return rc;
 }
@@ -239,15 +228,15 @@ int rootfs_write(const struct rootfs *rootfs, const char *out_path, char *err,
 	struct atomic_file af;
 	int rc = atomic_file_open(&af, out_path, ROOTFS_ARCHIVE_MODE);
 	if (rc < 0)
-		return rootfs_fail(err, err_bytes, "%s: %s", out_path, strerror(-rc));
+		return errmsg_fail(err, err_bytes, "%s: %s", out_path, strerror(-rc));
 	char why[ROOTFS_WHY_MAX_BYTES];
 	if (cpio_write(&rootfs->archive, af.f, why, sizeof why) < 0) {
 		atomic_file_abort(&af);
-		return rootfs_fail(err, err_bytes, "%s: %s", out_path, why);
+		return errmsg_fail(err, err_bytes, "%s: %s", out_path, why);
 	}
 	rc = atomic_file_commit(&af);
 	if (rc < 0)
-		return rootfs_fail(err, err_bytes, "%s: %s", out_path, strerror(-rc));
+		return errmsg_fail(err, err_bytes, "%s: %s", out_path, strerror(-rc));
 	return 0;
 }
 

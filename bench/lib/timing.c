@@ -8,7 +8,7 @@
  *   BENCH end
  *
  * Everything platform-specific (cycle counter, disturbance count, printing,
- * exiting, error names, snprintf) comes from bench_platform.h: bench/mk's
+ * exiting, error names, snprintf, strcmp) comes from bench_platform.h: bench/mk's
  * for the microkernel, bench/unix's for the static Linux programs.
  */
 #include "timing.h"
@@ -23,6 +23,16 @@
 static uint64_t samples[BENCH_SAMPLES_MAX];
 static bool flagged[BENCH_SAMPLES_MAX];
 static bool quick_mode;
+
+/* The entry of table (count entries) called name, or NULL. */
+const struct bench_entry *bench_entry_find(const struct bench_entry *table, size_t count,
+					   const char *name)
+{
+	for (size_t i = 0; i < count; i++)
+		if (strcmp(table[i].name, name) == 0)
+			return &table[i];
+	return NULL;
+}
 
 void bench_set_quick(bool quick)
 {

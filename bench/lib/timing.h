@@ -14,12 +14,19 @@
 #define BENCH_TIMING_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #define BENCH_SAMPLES_MAX 1000
 #define BENCH_NO_PARAM    (-1L)
 
 typedef void (*bench_op)(void *ctx);
+
+/* One benchmark of a program's table (made from its BENCHMARKS list). */
+struct bench_entry {
+	const char *name;
+	void (*fn)(void);
+};
 
 struct bench_plan {
 	int warmup;      /* untimed runs first (caches, lazily made rights, zero fill) */
@@ -39,6 +46,8 @@ void bench_measure(const char *name, long param, struct bench_plan plan, bench_o
 void bench_count(const char *name, long param, const uint64_t *counts, int n);
 /* Print values of another unit (bytes: sizes the kernel reports), taken outside any timing. */
 void bench_report(const char *name, long param, const char *unit, const uint64_t *values, int n);
+const struct bench_entry *bench_entry_find(const struct bench_entry *table, size_t count,
+					   const char *name);
 void bench_fail(const char *name, const char *what, int code) __attribute__((noreturn));
 
 #endif

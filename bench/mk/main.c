@@ -10,11 +10,6 @@
  */
 #include "bench_mk.h"
 
-struct bench_entry {
-	const char *name;
-	void (*fn)(void);
-};
-
 static const struct bench_entry bench_table[] = {
 #define BENCH(name) { #name, bench_##name },
 #include "benchmarks.def"
@@ -35,12 +30,10 @@ void bench_image(const void **image, size_t *size)
 	*size = len;
 }
 
+/* The table entry called name, or NULL. */
 static const struct bench_entry *bench_find(const char *name)
 {
-	for (size_t i = 0; i < BENCH_COUNT; i++)
-		if (strcmp(bench_table[i].name, name) == 0)
-			return &bench_table[i];
-	return NULL;
+	return bench_entry_find(bench_table, BENCH_COUNT, name);
 }
 
 int main(int argc, char **argv)

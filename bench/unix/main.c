@@ -15,11 +15,6 @@
 
 #define EXIT_UNKNOWN_NAME 2
 
-struct bench_entry {
-	const char *name;
-	void (*fn)(void);
-};
-
 static const struct bench_entry bench_table[] = {
 #define BENCH(name) { #name, bench_##name },
 #include "benchmarks.def"
@@ -30,10 +25,7 @@ static const struct bench_entry bench_table[] = {
 /* The table entry called name, or NULL. */
 static const struct bench_entry *bench_find(const char *name)
 {
-	for (size_t i = 0; i < BENCH_COUNT; i++)
-		if (strcmp(bench_table[i].name, name) == 0)
-			return &bench_table[i];
-	return NULL;
+	return bench_entry_find(bench_table, BENCH_COUNT, name);
 }
 
 /* Check every name first, so a typo fails before anything is measured. */

@@ -137,11 +137,20 @@ HARNESS_CFLAGS := -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE $(WARN) -
 HARNESS_LIB    := $(filter-out harness/main.c,$(wildcard harness/*.c))
 HARNESS        := $(HBUILD)/machlab
 
-harness: $(HARNESS)
+harness: $(HARNESS) $(PROFILE_PLUGIN)
 
 $(HARNESS): harness/main.c $(HARNESS_LIB) $(wildcard harness/*.h)
 	@mkdir -p $(@D)
 	$(HOSTCC) $(HARNESS_CFLAGS) -o $@ harness/main.c $(HARNESS_LIB)
+
+# The TCG plugin of machlab profile, loaded by QEMU (-plugin): built against the
+# project's own declarations of QEMU's plugin API (Debian ships no qemu-plugin.h).
+PROFILE_PLUGIN := $(HBUILD)/profile.so
+
+$(PROFILE_PLUGIN): harness/plugin/profile_plugin.c harness/plugin/qemu_plugin_api.h bench/lib/profile_marker.h
+	@mkdir -p $(@D)
+	$(HOSTCC) -std=c11 -D_GNU_SOURCE $(WARN) -O2 -shared -fPIC -fvisibility=hidden -Ibench/lib \
+	  -Iharness/plugin -o $@ $<
 
 # Host tests of the harness: one program per tests/host/test_<harness part>.c.
 HARNESS_TESTS := $(HBUILD)/test_harness $(HBUILD)/test_bench $(HBUILD)/test_linux
@@ -190,6 +199,10 @@ deps:
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing; \
 	fi
 
+# make test profiles these on the first two variants: the plugin's count of every
+# sample must equal the benchmark's own figure.
+PROFILE_CHECK_BENCHMARKS := null_rpc_tasks zero_fill_fault
+
 # Every named variant's kernel, built by recursive make into build/<variant>/.
 variant-kernels:
 	@for v in $(VARIANTS); do $(MAKE) --no-print-directory -j$(JOBS) VARIANT=$$v kernel || exit 1; done
@@ -211,6 +224,7 @@ test: deps
 	  --repeat-bench $(BENCH_ELF) --repeat-args "--quick null_rpc_tasks rpc_inline" \
 	  --smoke-list $(BENCH_LIST) --little-ram $(LITTLE_RAM_MANIFEST) --little-ram-mib $(LITTLE_RAM_MIB) \
 	  --linux $(LINUX_DIR) --linux-list $(UNIX_BENCH_LIST) \
+	  --profile $(PROFILE_PLUGIN) --profile-names "$(PROFILE_CHECK_BENCHMARKS)" \
 	  $(addprefix $(BUILD)/,$(VARIANTS) $(foreach c,$(unnamed_combos),$(call combo_name,$(c))))
 
 # ---- fuzzing -------------------------------------------------------------

@@ -17,6 +17,7 @@
 #include "jobs.h"
 #include "linux_boot.h"
 #include "bench_list.h"
+#include "cmd_profile.h"
 #include "manifest.h"
 #include "qemu.h"
 #include "repeat_check.h"
@@ -24,6 +25,10 @@
 #include "report.h"
 #include "strlist.h"
 #include "target.h"
+
+#define PROFILE_CHECK_NAME "profile_counts_equal_the_insn_figures"
+#define PROFILE_CHECK_TARGETS 2   /* the first targets given */
+#define PROFILE_CHECK_NAMES_MAX 16
 
 #define TEST_TIMEOUT_DEFAULT_S 120
 #define TEST_TIMEOUT_MAX_S (INT_MAX / 1000)
@@ -46,6 +51,8 @@ struct test_options {
 	const char *little_ram;   /* a manifest of tests for a boot with little RAM, or NULL */
 	const char *linux_dir;    /* a Linux target to boot once with the Unix suite, or NULL */
 	const char *linux_list;   /* bench/unix/BENCHMARKS: what that boot must measure */
+	const char *profile_plugin; /* profile these on the first targets with this plugin, or NULL */
+	const char *profile_names;  /* space-separated benchmarks */
 	long little_ram_mib;
 	long timeout_s;
 	long hang_timeout_s; /* no serial line for this long: a kernel hang */
@@ -69,6 +76,8 @@ struct test_run {
 	struct results *little_ram;                  /* per target */
 	struct strlist linux_names;
 	char linux_reason[TEST_ERR_MAX_BYTES];       /* "" when the Linux boot passed */
+	char profile_reasons[PROFILE_CHECK_TARGETS][TEST_ERR_MAX_BYTES]; /* "" when it passed */
+	size_t profile_checked;                      /* targets the profile check ran on */
 };
 
 static const char test_usage[] =
@@ -76,7 +85,8 @@ static const char test_usage[] =
 	"                    [--hang-timeout SECONDS] [--jobs N] [--qemu PATH] [--log-dir DIR]\n"
 	"                    [--repeat-bench PATH --repeat-args ARGS [--smoke-list PATH]]\n"
 	"                    [--little-ram MANIFEST --little-ram-mib N]\n"
-	"                    [--linux DIR --linux-list PATH] TARGET_DIR...\n";
+	"                    [--linux DIR --linux-list PATH]\n"
+	"                    [--profile PLUGIN --profile-names \"NAME...\"] TARGET_DIR...\n";
 
 bool cmd_number_parse(const char *s, long max, long *out)
 {
@@ -101,6 +111,8 @@ static int test_options_parse(int argc, char **argv, struct test_options *opt)
 		{ "little-ram-mib", required_argument, NULL, 'M' },
 		{ "linux", required_argument, NULL, 'X' },
 		{ "linux-list", required_argument, NULL, 'Y' },
+		{ "profile", required_argument, NULL, 'P' },
+		{ "profile-names", required_argument, NULL, 'N' },
 		{ "hang-timeout", required_argument, NULL, 'H' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -127,6 +139,8 @@ static int test_options_parse(int argc, char **argv, struct test_options *opt)
 		case 'L': opt->little_ram = optarg; break;
 		case 'X': opt->linux_dir = optarg; break;
 		case 'Y': opt->linux_list = optarg; break;
+		case 'P': opt->profile_plugin = optarg; break;
+		case 'N': opt->profile_names = optarg; break;
 		case 'M': ok = cmd_number_parse(optarg, LITTLE_RAM_MIB_MAX, &opt->little_ram_mib); break;
 		case 'T': ok = cmd_number_parse(optarg, TEST_TIMEOUT_MAX_S, &opt->timeout_s); break;
 		case 'H': ok = cmd_number_parse(optarg, TEST_TIMEOUT_MAX_S, &opt->hang_timeout_s); break;
@@ -183,6 +197,10 @@ static int test_run_prepare(struct test_run *run, char *err)
 			return rc;
 		if (!(run->little_ram = calloc(opt->target_count, sizeof *run->little_ram)))
 			return -ENOMEM;
+	}
+	if (opt->profile_plugin && (!opt->profile_names || !opt->repeat_bench)) {
+		snprintf(err, TEST_ERR_MAX_BYTES, "--profile needs --profile-names and --repeat-bench");
+		return -EINVAL;
 	}
 	if (!opt->linux_dir != !opt->linux_list) {
 		snprintf(err, TEST_ERR_MAX_BYTES, "--linux and --linux-list go together");
@@ -308,6 +326,33 @@ static void test_run_linux(struct test_run *run)
 	free(names);
 }
 
+/* Profiles the named benchmarks on the first targets: the plugin's count of
+ * every sample must equal the guest's figure (see profile.h). */
+static void test_run_profile(struct test_run *run)
+{
+	char *names = strdup(run->opt.profile_names), *argv[PROFILE_CHECK_NAMES_MAX], *save = NULL;
+	int count = 0;
+	for (char *w = names ? strtok_r(names, " ", &save) : NULL;
+	     w && count < PROFILE_CHECK_NAMES_MAX; w = strtok_r(NULL, " ", &save))
+		argv[count++] = w;
+	for (size_t i = 0; i < run->opt.target_count && i < PROFILE_CHECK_TARGETS; i++) {
+		char *reason = run->profile_reasons[i];
+		run->profile_checked++;
+		if (count == 0)
+			snprintf(reason, TEST_ERR_MAX_BYTES, "no benchmark named (out of memory?)");
+		else if (profile_verify(run->opt.target_dirs[i], run->opt.repeat_bench,
+					run->opt.profile_plugin, run->opt.qemu_path, argv, count,
+					reason, TEST_ERR_MAX_BYTES) == 0)
+			reason[0] = '\0';
+		if (reason[0])
+			report_line("FAIL %s/%s: %s", run->targets[i].name, PROFILE_CHECK_NAME, reason);
+		else
+			report_line("ok   %s/%s (%s)", run->targets[i].name, PROFILE_CHECK_NAME,
+				    run->opt.profile_names);
+	}
+	free(names);
+}
+
 /* Boots every target once with little RAM and the tests that need it. */
 static void test_run_little_ram(struct test_run *run)
 {
@@ -338,6 +383,10 @@ static void test_print_failures(const struct test_run *run)
 		report_line("  FAIL %s: %s", REPEAT_CHECK_NAME, run->repeat_reason);
 	if (run->opt.linux_dir && run->linux_reason[0])
 		report_line("  FAIL %s: %s", LINUX_SMOKE_NAME, run->linux_reason);
+	for (size_t i = 0; i < run->profile_checked; i++)
+		if (run->profile_reasons[i][0])
+			report_line("  FAIL %s/%s: %s", run->targets[i].name, PROFILE_CHECK_NAME,
+				    run->profile_reasons[i]);
 	for (size_t i = 0; run->little_ram && i < run->opt.target_count; i++)
 		for (size_t k = 0; k < run->little_ram[i].count; k++)
 			if (run->little_ram[i].tests[k].state != TEST_PASSED)
@@ -380,6 +429,12 @@ static int test_run_summarize(const struct test_run *run)
 		report_line("  %s: %s", REPEAT_CHECK_NAME, run->repeat_ok ? "ok" : "FAILED");
 		passed += run->repeat_ok;
 		failed += !run->repeat_ok;
+	}
+	for (size_t i = 0; i < run->profile_checked; i++) {
+		bool ok = !run->profile_reasons[i][0];
+		report_line("  %s/%s: %s", run->targets[i].name, PROFILE_CHECK_NAME, ok ? "ok" : "FAILED");
+		passed += ok;
+		failed += !ok;
 	}
 	if (run->opt.linux_dir) {
 		bool ok = !run->linux_reason[0];
@@ -466,6 +521,8 @@ int cmd_test_main(int argc, char **argv)
 		test_run_little_ram(&run);
 	if (run.opt.linux_dir)
 		test_run_linux(&run);
+	if (run.opt.profile_plugin && run.opt.target_count > 0)
+		test_run_profile(&run);
 	int status = test_run_summarize(&run);
 	test_run_free(&run);
 	return status;

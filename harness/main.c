@@ -6,6 +6,7 @@
 #include "cmd_boot.h"
 #include "cmd_linux.h"
 #include "cmd_plots.h"
+#include "cmd_profile.h"
 #include "cmd_rootfs.h"
 #include "cmd_run.h"
 #include "cmd_test.h"
@@ -19,6 +20,8 @@ int main(int argc, char **argv)
 		return cmd_bench_main(argc - 1, argv + 1);
 	if (argc >= 2 && strcmp(argv[1], "plots") == 0)
 		return cmd_plots_main(argc - 1, argv + 1);
+	if (argc >= 2 && strcmp(argv[1], "profile") == 0)
+		return cmd_profile_main(argc - 1, argv + 1);
 	if (argc >= 2 && strcmp(argv[1], "run") == 0)
 		return cmd_run_main(argc - 1, argv + 1);
 	if (argc >= 2 && strcmp(argv[1], "boot") == 0)
@@ -32,6 +35,7 @@ int main(int argc, char **argv)
 			"       machlab plots [--results-dir DIR] [--plots-dir DIR] [--csv PATH]\n"
 			"       machlab boot KERNEL [MODULE [ARGS...]]\n"
 			"       machlab run [options] -- PROGRAM [ARG...]  (machlab run --help)\n"
+			"       machlab profile [options] BENCH[:PARAM]...  (machlab profile --help)\n"
 			"       machlab rootfs --spec FILE [--base DIR] --out FILE\n"
 			"       machlab linux-fetch [--cache DIR] --out DIR\n");
 	return CMD_EXIT_USAGE;

@@ -60,9 +60,10 @@ int qemu_initrd_format(const struct qemu_module *modules, size_t count, char **o
 }
 
 /* Fills argv (which must start empty) with the full QEMU command line for
- * boot: the fixed machine, then -kernel, then -initrd (the multiboot modules,
- * or a Linux initramfs file) and -append. Returns 0, -EINVAL (modules and an
- * initramfs both, a bad module path, a comma in the initramfs path) or -ENOMEM; argv must be freed either way. */
+ * boot: the fixed machine, the profiling plugin if any, then -kernel, then
+ * -initrd (the multiboot modules, or a Linux initramfs file) and -append.
+ * Returns 0, -EINVAL (modules and an initramfs both, a bad module path, a
+ * comma in the initramfs path) or -ENOMEM; argv must be freed either way. */
 int qemu_argv_build(const struct qemu_boot *boot, struct strlist *argv)
 {
 	char *initrd = NULL;
@@ -86,6 +87,8 @@ int qemu_argv_build(const struct qemu_boot *boot, struct strlist *argv)
 	for (size_t i = 0; i < fixed_count && rc == 0; i++)
 		rc = strlist_push(argv, boot->memory_mib > 0 && i > 0 &&
 				  strcmp(qemu_fixed_args[i - 1], "-m") == 0 ? memory : qemu_fixed_args[i]);
+	if (rc == 0 && boot->plugin && (rc = strlist_push(argv, "-plugin")) == 0)
+		rc = strlist_push(argv, boot->plugin);
 	if (rc == 0)
 		rc = strlist_push(argv, "-kernel");
 	if (rc == 0)

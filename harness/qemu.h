@@ -29,6 +29,7 @@ struct qemu_boot {
 	size_t module_count;
 	const char *initrd_path; /* a Linux initramfs given whole to -initrd (no modules then) */
 	const char *append;      /* kernel command line (-append), or NULL */
+	const char *plugin;      /* a TCG plugin and its arguments (-plugin), or NULL */
 	int timeout_ms;
 	int silence_timeout_ms; /* no serial line for this long: a kernel hang; 0: none */
 	int memory_mib;       /* 0: QEMU_MEMORY_MIB (only the little-RAM boot differs) */

@@ -13,6 +13,7 @@
  */
 #include "timing.h"
 #include "bench_platform.h"
+#include "profile_marker.h"
 
 #define VALUES_PER_LINE     16
 #define OVERHEAD_RUNS       64
@@ -69,14 +70,19 @@ static void bench_nothing(void *ctx)
 	(void)ctx;
 }
 
-/* One timed run of op: its cycles (timer overhead included) and whether it was disturbed. */
+/*
+ * One timed run of op: its cycles (timer overhead included) and whether it
+ * was disturbed. The two profiling markers inside the timed region (see
+ * profile_marker.h) are in the samples and in the overhead runs alike, so
+ * they cancel out of every figure.
+ */
 static uint64_t bench_time_once(bench_op op, void *ctx, bool *disturbed)
 {
 	uint64_t d0 = bench_disturbances(), t0, t1;
 
-	t0 = bench_cycles();
+	t0 = profile_cycles_then_begin();
 	op(ctx);
-	t1 = bench_cycles();
+	t1 = profile_end_then_cycles();
 	*disturbed = bench_disturbances() != d0;
 	return t1 - t0;
 }
@@ -87,12 +93,14 @@ static uint64_t bench_overhead(void)
 	uint64_t best = ~0UL;
 	bool disturbed;
 
+	PROFILE_MARK(PROFILE_MARK_CAL_START);
 	for (int i = 0; i < OVERHEAD_RUNS; i++) {
 		uint64_t t = bench_time_once(bench_nothing, NULL, &disturbed);
 
 		if (!disturbed && t < best)
 			best = t;
 	}
+	PROFILE_MARK(PROFILE_MARK_CAL_STOP);
 	return best;
 }
 
@@ -144,6 +152,8 @@ void bench_measure(const char *name, long param, struct bench_plan plan, bench_o
 		uint64_t t = bench_time_once(op, ctx, &flagged[i]);
 
 		samples[i] = t > overhead ? t - overhead : 0;
+		if (flagged[i] && !plan.keep_disturbed)
+			PROFILE_MARK(PROFILE_MARK_DISCARD);
 	}
 	bench_print(name, param, "insn", samples, plan.keep_disturbed ? NULL : flagged, n);
 }

@@ -1,0 +1,363 @@
+/* cmd_profile.c: "machlab profile [options] BENCH[:PARAM]...": boots a
+ * microkernel target with the benchmarks named and the profiling plugin
+ * (harness/plugin/profile_plugin.c), checks that the plugin's count of every
+ * sample equals the figure the guest printed (profile.h), and prints, per
+ * measurement, where the instructions of one sample go: per function
+ * (symbols of the target's kernel64.elf and of the benchmark program, each
+ * function's source file from the objects in <target>/obj and beside the
+ * benchmark program, in <its directory>/obj) and per component
+ * (profile_components.c); --csv writes the same rows. Figures are per kept
+ * sample: the plugin's count over the samples the guest did not flag,
+ * divided by their number (a mean; under icount the samples of a measurement
+ * are nearly all identical). The plugin counts between the two counter
+ * reads; the empty operation's count (the timing loop's own instructions,
+ * which the guest subtracts too) is shown as its own line. */
+#include "cmd_profile.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cmd_test.h"
+#include "elf_syms.h"
+#include "errmsg.h"
+#include "profile.h"
+#include "profile_components.h"
+#include "qemu.h"
+#include "target.h"
+
+#define PROFILE_TARGET_DEFAULT "build/default"
+#define PROFILE_BENCH_DEFAULT "build/user/bench-mk.elf"
+#define PROFILE_USER_OBJ "obj" /* beside the benchmark program: its objects */
+#define PROFILE_PLUGIN_DEFAULT "build/host/profile.so"
+#define PROFILE_KERNEL_SYMBOLS "kernel64.elf" /* kernel.elf is its ELF32 copy without them */
+#define PROFILE_KERNEL_OBJ "obj"
+#define PROFILE_TOP_DEFAULT 25
+#define PROFILE_TOP_MAX 100000
+#define PROFILE_TIMEOUT_S 600
+#define PROFILE_ERR_MAX_BYTES 512
+#define PROFILE_ARGS_MAX_BYTES 1024
+#define PROFILE_PLUGIN_ARG_MAX_BYTES 4096
+#define PROFILE_EMPTY_OP "(the timing loop: the empty operation's count)"
+
+/* The x86 exception vectors that stop an instruction before it completes
+ * (the plugin takes the stopped instruction back; see the plugin). */
+static const char *const profile_fault_vectors[] = {
+	"isr_0", "isr_5", "isr_6", "isr_7", "isr_10", "isr_11", "isr_12", "isr_13", "isr_14",
+	"isr_16", "isr_17", "isr_19",
+};
+
+struct profile_options {
+	const char *target, *bench, *plugin, *csv, *qemu_path;
+	long top;
+	bool full;
+	char **names; /* BENCH[:PARAM] */
+	int name_count;
+};
+
+static const char profile_usage[] =
+	"usage: machlab profile [--target DIR] [--bench PATH] [--plugin PATH]\n"
+	"                       [--csv PATH] [--top N] [--full] [--qemu PATH] BENCH[:PARAM]...\n"
+	"  boots DIR (default build/default) with the benchmarks and the profiling plugin\n"
+	"  (default build/host/profile.so) and prints where each sample's instructions go\n";
+
+/* Fills opt from the command line. Returns 0, or -EINVAL after printing why. */
+static int profile_options_parse(int argc, char **argv, struct profile_options *opt)
+{
+	static const struct option longopts[] = {
+		{ "target", required_argument, NULL, 't' }, { "bench", required_argument, NULL, 'b' },
+		{ "plugin", required_argument, NULL, 'p' },
+		{ "csv", required_argument, NULL, 'c' }, { "top", required_argument, NULL, 'n' },
+		{ "full", no_argument, NULL, 'f' }, { "qemu", required_argument, NULL, 'q' },
+		{ "help", no_argument, NULL, 'h' }, { NULL, 0, NULL, 0 },
+	};
+	*opt = (struct profile_options){ .target = PROFILE_TARGET_DEFAULT,
+					 .bench = PROFILE_BENCH_DEFAULT,
+					 .plugin = PROFILE_PLUGIN_DEFAULT, .qemu_path = QEMU_DEFAULT_BINARY,
+					 .top = PROFILE_TOP_DEFAULT };
+	optind = 1;
+	for (int c; (c = getopt_long(argc, argv, "", longopts, NULL)) != -1;) {
+		bool ok = true;
+		switch (c) {
+		case 't': opt->target = optarg; break;
+		case 'b': opt->bench = optarg; break;
+		case 'p': opt->plugin = optarg; break;
+		case 'c': opt->csv = optarg; break;
+		case 'f': opt->full = true; break;
+		case 'q': opt->qemu_path = optarg; break;
+		case 'n': ok = cmd_number_parse(optarg, PROFILE_TOP_MAX, &opt->top); break;
+		default: ok = false; break;
+		}
+		if (!ok) {
+			fputs(profile_usage, stderr);
+			return -EINVAL;
+		}
+	}
+	opt->names = argv + optind;
+	opt->name_count = argc - optind;
+	if (opt->name_count == 0) {
+		fprintf(stderr, "machlab profile: name a benchmark\n%s", profile_usage);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/* Loads the symbols of the target's kernel and of the benchmark program, with
+ * their sources. Returns 0, or -1 with err set. */
+static int profile_symbols_load(const struct profile_options *opt, struct elf_symtab *syms,
+				char *err, size_t err_bytes)
+{
+	char *kernel = path_join(opt->target, PROFILE_KERNEL_SYMBOLS);
+	char *kernel_obj = path_join(opt->target, PROFILE_KERNEL_OBJ);
+	char *bench_dir = strdup(opt->bench), *slash = bench_dir ? strrchr(bench_dir, '/') : NULL;
+	if (slash)
+		*slash = '\0';
+	char *user_obj = bench_dir ? path_join(slash ? bench_dir : ".", PROFILE_USER_OBJ) : NULL;
+	int rc = kernel && kernel_obj && user_obj ? 0 : errmsg_fail(err, err_bytes, "out of memory");
+	if (rc == 0)
+		rc = elf_symtab_load(syms, kernel, err, err_bytes);
+	if (rc == 0)
+		rc = elf_symtab_load(syms, opt->bench, err, err_bytes);
+	if (rc == 0)
+		rc = elf_symtab_sources(syms, kernel_obj, err, err_bytes);
+	if (rc == 0)
+		rc = elf_symtab_sources(syms, user_obj, err, err_bytes);
+	free(kernel);
+	free(kernel_obj);
+	free(bench_dir);
+	free(user_obj);
+	return rc < 0 ? -1 : 0;
+}
+
+/* Writes "path,out=OUT,fault=HEX..." for -plugin into buf. Returns 0, or -1
+ * with err set (a fault vector the kernel does not have). */
+static int profile_plugin_arg(const struct profile_options *opt, const struct elf_symtab *syms,
+			      const char *out, char *buf, size_t buf_bytes, char *err,
+			      size_t err_bytes)
+{
+	size_t len = (size_t)snprintf(buf, buf_bytes, "%s,out=%s", opt->plugin, out);
+	for (size_t v = 0; v < sizeof profile_fault_vectors / sizeof *profile_fault_vectors; v++) {
+		const struct elf_sym *s = elf_symtab_by_name(syms, profile_fault_vectors[v]);
+		if (!s)
+			return errmsg_fail(err, err_bytes, "%s/%s has no symbol %s (the fault entry the "
+					   "plugin must know)", opt->target, PROFILE_KERNEL_SYMBOLS,
+					   profile_fault_vectors[v]);
+		len += (size_t)snprintf(buf + len, len < buf_bytes ? buf_bytes - len : 0,
+					",fault=%" PRIx64, s->addr);
+	}
+	return len < buf_bytes ? 0 : errmsg_fail(err, err_bytes, "the plugin's arguments are too long");
+}
+
+/* Serial line callback: keeps the measures, echoes failures. */
+static void profile_on_line(void *ctx, const char *line)
+{
+	struct profile_measures *m = ctx;
+	if (profile_measures_feed(m, line) < 0)
+		fprintf(stderr, "machlab profile: out of memory keeping samples\n");
+	if (strncmp(line, "bench ", 6) == 0 || strstr(line, "PANIC") || strstr(line, "plugin"))
+		fprintf(stderr, "%s\n", line);
+}
+
+/* Boots the target with the benchmarks and the plugin writing to out.
+ * Returns 0, or -1 with err set. */
+static int profile_boot(const struct profile_options *opt, const char *plugin_arg,
+			struct profile_measures *m, char *err, size_t err_bytes)
+{
+	char args[PROFILE_ARGS_MAX_BYTES], how[160];
+	size_t len = (size_t)snprintf(args, sizeof args, "%s", opt->full ? "" : "--quick");
+	for (int i = 0; i < opt->name_count && len < sizeof args; i++)
+		len += (size_t)snprintf(args + len, sizeof args - len, " %.*s",
+					(int)strcspn(opt->names[i], ":"), opt->names[i]);
+	char *kernel = path_join(opt->target, TARGET_KERNEL_FILE);
+	struct qemu_module module = { .path = opt->bench, .args = args };
+	struct qemu_boot boot = {
+		.qemu_path = opt->qemu_path, .kernel_path = kernel, .modules = &module,
+		.module_count = 1, .plugin = plugin_arg, .timeout_ms = PROFILE_TIMEOUT_S * 1000,
+		.on_line = profile_on_line, .ctx = m,
+	};
+	struct qemu_result result = { 0 };
+	int rc = kernel ? qemu_run(&boot, &result) : -ENOMEM;
+	if (rc < 0)
+		rc = errmsg_fail(err, err_bytes, "cannot run %s: %s", opt->qemu_path, strerror(-rc));
+	else if (!qemu_status_clean(&result.status)) {
+		qemu_status_describe(&result.status, &boot, how, sizeof how);
+		rc = errmsg_fail(err, err_bytes, "the boot did not end cleanly (%s)%s%.200s", how,
+				 result.lines.count ? "; QEMU said: " : "",
+				 result.lines.count ? result.lines.items[0] : "");
+	}
+	qemu_result_free(&result);
+	free(kernel);
+	return rc;
+}
+
+/* True when measure x is one that names asks for (BENCH or BENCH:PARAM). */
+static bool profile_selected(const struct profile_options *opt, const struct profile_measure *x)
+{
+	for (int i = 0; i < opt->name_count; i++) {
+		const char *colon = strchr(opt->names[i], ':');
+		size_t len = colon ? (size_t)(colon - opt->names[i]) : strlen(opt->names[i]);
+		if (strlen(x->benchmark) == len && strncmp(x->benchmark, opt->names[i], len) == 0 &&
+		    (!colon || strcmp(colon + 1, x->parameter) == 0))
+			return true;
+	}
+	return false;
+}
+
+/* Prints one measurement's table (top rows and components) and its CSV rows. */
+static void profile_print(const struct profile_options *opt, const struct profile_measure *x,
+			  const struct profile_group *g, struct profile_row *rows, size_t count,
+			  FILE *csv)
+{
+	size_t kept = profile_kept_samples(g);
+	double per = kept ? 1.0 / (double)kept : 0, total = 0;
+	for (size_t i = 0; i < count; i++)
+		total += (double)rows[i].count * per;
+	double figure = total - (double)g->calibration;
+	printf("\n%s %s on %s: %.1f insn per sample (%zu samples kept of %zu; the plugin "
+	       "counted %.1f, less %" PRIu64 " for the timing loop)\n", x->benchmark, x->parameter,
+	       opt->target, figure, kept, g->samples, total, g->calibration);
+	printf("  %12s %7s  %-4s %-18s %s\n", "insn/sample", "share", "K/U", "component",
+	       "function (source)");
+	for (size_t i = 0; i < count; i++) {
+		double v = (double)rows[i].count * per;
+		if (csv)
+			fprintf(csv, "%s,%s,%s,%s,%s,%s,%s,%.2f\n", opt->target, x->benchmark,
+				x->parameter, rows[i].kernel ? "kernel" : "user", rows[i].component,
+				rows[i].function ? rows[i].function : "unknown",
+				rows[i].source ? rows[i].source : "", v);
+		if ((long)i < opt->top)
+			printf("  %12.1f %6.1f%%  %-4s %-18s %s (%s)\n", v, total ? 100 * v / total : 0,
+			       rows[i].kernel ? "K" : "U", rows[i].component,
+			       rows[i].function ? rows[i].function : "unknown",
+			       rows[i].source ? rows[i].source : "?");
+	}
+	if ((long)count > opt->top)
+		printf("  (%zu more functions: --top N shows them)\n", count - (size_t)opt->top);
+	printf("  by component:\n");
+	for (size_t c = 0; c < profile_component_count; c++) {
+		double v = 0;
+		for (size_t i = 0; i < count; i++)
+			if (strcmp(rows[i].component, profile_component_names[c]) == 0)
+				v += (double)rows[i].count * per;
+		if (v > 0)
+			printf("  %12.1f %6.1f%%  %s\n", v, 100 * v / total, profile_component_names[c]);
+	}
+	printf("  %12" PRIu64 "          %s\n", g->calibration, PROFILE_EMPTY_OP);
+}
+
+/* Symbolises and prints every selected measurement. Returns 0 or -ENOMEM. */
+static int profile_report(const struct profile_options *opt, const struct elf_symtab *syms,
+			  const struct profile_data *d, const struct profile_measures *m, FILE *csv)
+{
+	for (size_t i = 0; i < m->count; i++) {
+		if (!profile_selected(opt, &m->items[i]))
+			continue;
+		struct profile_row *rows = NULL;
+		size_t count = 0;
+		const struct profile_group *g = &d->groups[i];
+		if (profile_rows_build(syms, g, &rows, &count) < 0)
+			return -ENOMEM;
+		profile_print(opt, &m->items[i], g, rows, count, csv);
+		free(rows);
+	}
+	return 0;
+}
+
+/* Boots with the plugin writing to a scratch file, reads it, and checks it
+ * against the guest's records. Returns 0, or -1 with err set; d and m are the
+ * caller's to free either way. */
+static int profile_collect(const struct profile_options *opt, const struct elf_symtab *syms,
+			   struct profile_data *d, struct profile_measures *m, char *err,
+			   size_t err_bytes)
+{
+	char out[] = "/tmp/machlab-profile-XXXXXX", plugin_arg[PROFILE_PLUGIN_ARG_MAX_BYTES];
+	int fd = mkstemp(out), rc;
+	if (fd < 0)
+		return errmsg_fail(err, err_bytes, "%s: %s", out, strerror(errno));
+	close(fd);
+	rc = profile_plugin_arg(opt, syms, out, plugin_arg, sizeof plugin_arg, err, err_bytes);
+	if (rc == 0)
+		rc = profile_boot(opt, plugin_arg, m, err, err_bytes);
+	if (rc == 0)
+		rc = profile_read(out, d, err, err_bytes);
+	if (rc == 0)
+		rc = profile_check(d, m, err, err_bytes);
+	unlink(out);
+	return rc;
+}
+
+/* Writes the CSV (if asked) and the tables of the selected measurements.
+ * Returns the exit status. */
+static int profile_output(const struct profile_options *opt, const struct elf_symtab *syms,
+			  const struct profile_data *d, const struct profile_measures *m, char *err)
+{
+	FILE *csv = NULL;
+	if (opt->csv && !(csv = fopen(opt->csv, "we"))) {
+		snprintf(err, PROFILE_ERR_MAX_BYTES, "%s: %s", opt->csv, strerror(errno));
+		return CMD_EXIT_FAILED;
+	}
+	if (csv)
+		fputs(PROFILE_CSV_HEADER "\n", csv);
+	int status = profile_report(opt, syms, d, m, csv) == 0 ? CMD_EXIT_OK : CMD_EXIT_FAILED;
+	if (csv && fclose(csv) != 0) {
+		snprintf(err, PROFILE_ERR_MAX_BYTES, "%s: %s", opt->csv, strerror(errno));
+		status = CMD_EXIT_FAILED;
+	}
+	return status;
+}
+
+/* One boot of target with the benchmarks names[0..count) under the plugin
+ * (bench: the benchmark program; plugin: the .so), checked sample by sample
+ * against the guest's figures; nothing printed. For machlab test. Returns 0,
+ * or -1 with err set. */
+int profile_verify(const char *target, const char *bench, const char *plugin,
+		   const char *qemu_path, char **names, int count, char *err, size_t err_bytes)
+{
+	struct profile_options opt = { .target = target, .bench = bench, .plugin = plugin,
+				       .qemu_path = qemu_path, .names = names, .name_count = count };
+	struct elf_symtab syms = { 0 };
+	struct profile_data d = { 0 };
+	struct profile_measures m = { 0 };
+	int rc = access(plugin, R_OK) < 0 ? errmsg_fail(err, err_bytes, "%s: %s", plugin,
+							 strerror(errno))
+					    : profile_symbols_load(&opt, &syms, err, err_bytes);
+	if (rc == 0)
+		rc = profile_collect(&opt, &syms, &d, &m, err, err_bytes);
+	profile_free(&d);
+	profile_measures_free(&m);
+	elf_symtab_free(&syms);
+	return rc;
+}
+
+/* Entry point of "machlab profile"; argv[0] is "profile". */
+int cmd_profile_main(int argc, char **argv)
+{
+	struct profile_options opt;
+	struct elf_symtab syms = { 0 };
+	struct profile_data d = { 0 };
+	struct profile_measures m = { 0 };
+	char err[PROFILE_ERR_MAX_BYTES] = "";
+	if (profile_options_parse(argc, argv, &opt) < 0)
+		return CMD_EXIT_USAGE;
+	int status = CMD_EXIT_USAGE;
+	if (access(opt.plugin, R_OK) < 0)
+		snprintf(err, sizeof err, "%s: %s (make harness builds the profiling plugin)",
+			 opt.plugin, strerror(errno));
+	else if (profile_symbols_load(&opt, &syms, err, sizeof err) < 0)
+		status = CMD_EXIT_USAGE;
+	else if (profile_collect(&opt, &syms, &d, &m, err, sizeof err) < 0)
+		status = CMD_EXIT_FAILED;
+	else
+		status = profile_output(&opt, &syms, &d, &m, err);
+	if (err[0])
+		fprintf(stderr, "machlab profile: %s\n", err);
+	profile_free(&d);
+	profile_measures_free(&m);
+	elf_symtab_free(&syms);
+	return status;
+}

@@ -1,0 +1,329 @@
+/*
+ * profile_plugin.c — the QEMU TCG plugin behind "machlab profile": counts
+ * the guest instructions executed inside marked benchmark samples
+ * (bench/lib/profile_marker.h), per guest code address, and writes them at
+ * exit to the file named by its argument out=PATH.
+ *
+ * Every translated instruction gets an execution callback with a counter of
+ * its own (QEMU calls it once per execution, and once per iteration of a
+ * rep-prefixed instruction, as icount charges it); marker instructions get
+ * a callback that switches counting. A measurement (a "group") starts at
+ * CALIBRATE_START: the samples inside CALIBRATE_START..STOP are the empty
+ * operation the guest subtracts, and the plugin keeps only their least
+ * total; every later sample's total is kept, and its per-address counts are
+ * added to the group unless a DISCARD marker (the guest flagged the sample)
+ * takes them back. Output, one line each:
+ *   PROFILE 1
+ *   GROUP <n> calibration <least empty-sample total>
+ *   S <sample total> <0|1 discarded>
+ *   A <hex address> <instructions in the kept samples>
+ *   END
+ * Counts are per address only: QEMU 7.2's plugin API (version 1) cannot read
+ * CR3, so address spaces are not told apart (kernel and user are, by address).
+ *
+ * A faulting instruction: QEMU calls its callback, then the fault stops it,
+ * and it runs again after the handler; icount charges it once, when it
+ * completes. The harness passes the entry address of every fault vector
+ * (fault=HEX, repeated); when one of them runs, the instruction executed
+ * just before it is taken back once, so the counts stay icount's.
+ */
+#include <errno.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "profile_marker.h"
+#include "qemu_plugin_api.h"
+
+#define OUT_ARG_PREFIX "out="
+#define FAULT_ARG_PREFIX "fault="
+#define FAULT_ENTRIES_MAX 32
+#define COUNTERS_PER_CHUNK 4096
+
+QEMU_PLUGIN_EXPORT int qemu_plugin_version = 1;
+
+/* One translated instruction. */
+struct counter {
+	uint64_t vaddr;
+	uint64_t in_sample;   /* executions in the sample being taken */
+	uint64_t last;        /* executions in the last finished sample */
+	uint64_t kept;        /* executions in the group's kept samples */
+	struct counter *next_touched; /* in the sample's touched list */
+	bool touched;
+	bool in_group;        /* in the group's list of counters with kept > 0 */
+	struct counter *next_in_group;
+};
+
+/* A chunk of counters (they are never freed: QEMU may run a TB again). */
+struct counter_chunk {
+	struct counter c[COUNTERS_PER_CHUNK];
+	size_t used;
+	struct counter_chunk *next;
+};
+
+/* A sample's total and whether it was discarded. */
+struct sample {
+	uint64_t total;
+	bool discarded;
+};
+
+static struct {
+	FILE *out;
+	struct counter_chunk *chunks;
+	bool calibrating, in_sample;
+	uint64_t sample_total, calibration_least;
+	struct counter *touched, *group;
+	struct sample *samples;
+	size_t sample_count, sample_cap, groups;
+	bool group_open, failed;
+	struct counter *last;  /* the instruction counted last, while it may still fault */
+	bool last_counted;
+	uint64_t fault_entries[FAULT_ENTRIES_MAX];
+	size_t fault_entry_count;
+} prof;
+
+/* The marker an instruction is (its displacement), or 0 when it is none. */
+static uint32_t marker_of(const struct qemu_plugin_insn *insn)
+{
+	static const unsigned char opcode[PROFILE_MARK_OPCODE_BYTES] = { 0x0f, 0x1f, 0x84, 0x00 };
+	const unsigned char *bytes = qemu_plugin_insn_data(insn);
+	uint32_t mark;
+	if (qemu_plugin_insn_size(insn) != PROFILE_MARK_BYTES ||
+	    memcmp(bytes, opcode, sizeof opcode) != 0)
+		return 0;
+	memcpy(&mark, bytes + PROFILE_MARK_OPCODE_BYTES, sizeof mark);
+	return mark >= PROFILE_MARK_SAMPLE_BEGIN && mark <= PROFILE_MARK_DISCARD ? mark : 0;
+}
+
+/* A fresh counter for the instruction at vaddr, or NULL when out of memory. */
+static struct counter *counter_new(uint64_t vaddr)
+{
+	if (!prof.chunks || prof.chunks->used == COUNTERS_PER_CHUNK) {
+		struct counter_chunk *chunk = calloc(1, sizeof *chunk);
+		if (!chunk)
+			return NULL;
+		chunk->next = prof.chunks;
+		prof.chunks = chunk;
+	}
+	struct counter *c = &prof.chunks->c[prof.chunks->used++];
+	c->vaddr = vaddr;
+	return c;
+}
+
+/* Execution of an ordinary instruction: count it if a sample is running. */
+static void on_insn(unsigned int vcpu, void *udata)
+{
+	struct counter *c = udata;
+	(void)vcpu;
+	prof.last_counted = prof.in_sample;
+	prof.last = c;
+	if (!prof.in_sample)
+		return;
+	prof.sample_total++;
+	if (prof.calibrating)
+		return;
+	if (!c->touched) {
+		c->touched = true;
+		c->next_touched = prof.touched;
+		prof.touched = c;
+	}
+	c->in_sample++;
+}
+
+/* A fault vector's entry runs: the instruction counted just before it
+ * faulted and will run again, so it is taken back. */
+static void on_fault_entry(unsigned int vcpu, void *udata)
+{
+	(void)vcpu;
+	(void)udata;
+	if (!prof.last_counted || !prof.last)
+		return;
+	prof.sample_total--;
+	if (!prof.calibrating)
+		prof.last->in_sample--;
+	prof.last_counted = false;
+}
+
+/* True when vaddr is the entry of a fault vector. */
+static bool is_fault_entry(uint64_t vaddr)
+{
+	for (size_t i = 0; i < prof.fault_entry_count; i++)
+		if (prof.fault_entries[i] == vaddr)
+			return true;
+	return false;
+}
+
+/* Writes the open group and closes it. */
+static void group_flush(void)
+{
+	if (!prof.group_open || !prof.out)
+		return;
+	fprintf(prof.out, "GROUP %zu calibration %llu\n", prof.groups,
+		(unsigned long long)prof.calibration_least);
+	for (size_t i = 0; i < prof.sample_count; i++)
+		fprintf(prof.out, "S %llu %d\n", (unsigned long long)prof.samples[i].total,
+			prof.samples[i].discarded);
+	for (struct counter *c = prof.group; c; c = c->next_in_group) {
+		if (c->kept)
+			fprintf(prof.out, "A %llx %llu\n", (unsigned long long)c->vaddr,
+				(unsigned long long)c->kept);
+		c->kept = 0;
+		c->in_group = false;
+	}
+	prof.group = NULL;
+	prof.sample_count = 0;
+	prof.groups++;
+	prof.group_open = false;
+}
+
+/* Forgets the last sample's per-counter figures (a new sample begins). */
+static void touched_clear(void)
+{
+	for (struct counter *c = prof.touched, *next; c; c = next) {
+		next = c->next_touched;
+		c->touched = false;
+		c->last = 0;
+		c->next_touched = NULL;
+	}
+	prof.touched = NULL;
+}
+
+/* The end of a measured sample: its counts join the group. */
+static void sample_end(void)
+{
+	if (prof.sample_count == prof.sample_cap) {
+		size_t cap = prof.sample_cap ? 2 * prof.sample_cap : 1024;
+		struct sample *grown = realloc(prof.samples, cap * sizeof *grown);
+		if (!grown) {
+			prof.failed = true;
+			return;
+		}
+		prof.samples = grown;
+		prof.sample_cap = cap;
+	}
+	prof.samples[prof.sample_count++] = (struct sample){ .total = prof.sample_total };
+	for (struct counter *c = prof.touched; c; c = c->next_touched) {
+		c->kept += c->in_sample;
+		c->last = c->in_sample;
+		c->in_sample = 0;
+		if (!c->in_group) {
+			c->in_group = true;
+			c->next_in_group = prof.group;
+			prof.group = c;
+		}
+	}
+}
+
+/* The guest flagged the last sample: take its counts back, keep its total. */
+static void sample_discard(void)
+{
+	if (prof.sample_count == 0)
+		return;
+	prof.samples[prof.sample_count - 1].discarded = true;
+	for (struct counter *c = prof.touched; c; c = c->next_touched)
+		c->kept -= c->last;
+	touched_clear();
+}
+
+/* Execution of a marker. */
+static void on_marker(unsigned int vcpu, void *udata)
+{
+	uint32_t mark = (uint32_t)(uintptr_t)udata;
+	(void)vcpu;
+	switch (mark) {
+	case PROFILE_MARK_CAL_START:
+		group_flush();
+		prof.group_open = true;
+		prof.calibrating = true;
+		prof.calibration_least = UINT64_MAX;
+		break;
+	case PROFILE_MARK_CAL_STOP:
+		prof.calibrating = false;
+		break;
+	case PROFILE_MARK_SAMPLE_BEGIN:
+		touched_clear();
+		prof.sample_total = 0;
+		prof.in_sample = true;
+		break;
+	case PROFILE_MARK_SAMPLE_END:
+		prof.in_sample = false;
+		if (prof.calibrating && prof.sample_total < prof.calibration_least)
+			prof.calibration_least = prof.sample_total;
+		else if (!prof.calibrating && prof.group_open)
+			sample_end();
+		break;
+	case PROFILE_MARK_DISCARD:
+		sample_discard();
+		break;
+	}
+}
+
+/* Translation of a block: a callback with a counter for each instruction. */
+static void on_translate(qemu_plugin_id_t id, struct qemu_plugin_tb *tb)
+{
+	(void)id;
+	for (size_t i = 0; i < qemu_plugin_tb_n_insns(tb); i++) {
+		struct qemu_plugin_insn *insn = qemu_plugin_tb_get_insn(tb, i);
+		uint32_t mark = marker_of(insn);
+		if (mark) {
+			qemu_plugin_register_vcpu_insn_exec_cb(insn, on_marker, QEMU_PLUGIN_CB_NO_REGS,
+							       (void *)(uintptr_t)mark);
+			continue;
+		}
+		uint64_t vaddr = qemu_plugin_insn_vaddr(insn);
+		struct counter *c = counter_new(vaddr);
+		if (!c) {
+			prof.failed = true;
+			continue;
+		}
+		if (is_fault_entry(vaddr))
+			qemu_plugin_register_vcpu_insn_exec_cb(insn, on_fault_entry,
+							       QEMU_PLUGIN_CB_NO_REGS, NULL);
+		qemu_plugin_register_vcpu_insn_exec_cb(insn, on_insn, QEMU_PLUGIN_CB_NO_REGS, c);
+	}
+}
+
+/* At QEMU's exit: the last group and the end line (a missing END says the file is cut). */
+static void on_exit_cb(qemu_plugin_id_t id, void *udata)
+{
+	(void)id;
+	(void)udata;
+	if (!prof.out)
+		return;
+	group_flush();
+	fprintf(prof.out, prof.failed ? "FAILED out of memory\n" : "END\n");
+	fclose(prof.out);
+	prof.out = NULL;
+}
+
+/* Entry point: reads out=PATH and fault=HEX..., opens the output and
+ * registers the callbacks. */
+QEMU_PLUGIN_EXPORT int qemu_plugin_install(qemu_plugin_id_t id, const qemu_info_t *info, int argc,
+					   char **argv)
+{
+	const char *path = NULL;
+	(void)info;
+	for (int i = 0; i < argc; i++)
+		if (strncmp(argv[i], OUT_ARG_PREFIX, strlen(OUT_ARG_PREFIX)) == 0)
+			path = argv[i] + strlen(OUT_ARG_PREFIX);
+		else if (strncmp(argv[i], FAULT_ARG_PREFIX, strlen(FAULT_ARG_PREFIX)) == 0 &&
+			 prof.fault_entry_count < FAULT_ENTRIES_MAX)
+			prof.fault_entries[prof.fault_entry_count++] =
+				strtoull(argv[i] + strlen(FAULT_ARG_PREFIX), NULL, 16);
+	if (!path) {
+		qemu_plugin_outs("machlab profile plugin: give out=PATH\n");
+		return -1;
+	}
+	if (!(prof.out = fopen(path, "w"))) {
+		char msg[512];
+		snprintf(msg, sizeof msg, "machlab profile plugin: %s: %s\n", path, strerror(errno));
+		qemu_plugin_outs(msg);
+		return -1;
+	}
+	fputs("PROFILE 1\n", prof.out);
+	qemu_plugin_register_vcpu_tb_trans_cb(id, on_translate);
+	qemu_plugin_register_atexit_cb(id, on_exit_cb, NULL);
+	return 0;
+}

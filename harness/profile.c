@@ -1,0 +1,268 @@
+/* profile.c: reading the plugin's output and the guest's records of one
+ * boot, and checking that they agree (see profile.h). */
+#include "profile.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "elf_syms.h"
+#include "errmsg.h"
+#include "profile_components.h"
+
+#define PROFILE_LINE_MAX_BYTES 256
+#define PROFILE_MAGIC "PROFILE 1"
+#define PROFILE_RECORD_PREFIX "BENCH samples "
+#define PROFILE_UNIT_INSN "insn"
+#define PROFILE_GROW_MIN 16
+
+/* Makes room for one more item of size bytes in *items (count used of *cap).
+ * Returns 0 or -ENOMEM. */
+static int grow(void **items, size_t count, size_t *cap, size_t size)
+{
+	if (count < *cap)
+		return 0;
+	size_t new_cap = *cap ? 2 * *cap : PROFILE_GROW_MIN;
+	void *grown = realloc(*items, new_cap * size);
+	if (!grown)
+		return -ENOMEM;
+	*items = grown;
+	*cap = new_cap;
+	return 0;
+}
+
+/* Appends a sample (total, discarded) to g. Returns 0 or -ENOMEM. */
+static int group_sample_add(struct profile_group *g, uint64_t total, bool discarded)
+{
+	size_t cap = g->samples_cap;
+	if (grow((void **)&g->totals, g->samples, &cap, sizeof *g->totals) < 0)
+		return -ENOMEM;
+	if (grow((void **)&g->discarded, g->samples, &g->samples_cap, sizeof *g->discarded) < 0)
+		return -ENOMEM;
+	g->totals[g->samples] = total;
+	g->discarded[g->samples++] = discarded;
+	return 0;
+}
+
+/* Applies one line of the plugin's file to d. Returns 1 at END, 0 to go
+ * on, or -1 with err set. */
+static int profile_line(struct profile_data *d, const char *line, char *err, size_t err_bytes)
+{
+	struct profile_group *g = d->count ? &d->groups[d->count - 1] : NULL;
+	unsigned long long a, b;
+	size_t index;
+	int flag;
+	if (strcmp(line, "END") == 0)
+		return 1;
+	if (sscanf(line, "GROUP %zu calibration %llu", &index, &a) == 2) {
+		if (index != d->count || grow((void **)&d->groups, d->count, &d->cap, sizeof *g) < 0)
+			return errmsg_fail(err, err_bytes, "group %zu out of order, or out of memory",
+					   index);
+		d->groups[d->count++] = (struct profile_group){ .calibration = a };
+		return 0;
+	}
+	if (g && sscanf(line, "S %llu %d", &a, &flag) == 2) {
+		if (group_sample_add(g, a, flag != 0) < 0)
+			return errmsg_fail(err, err_bytes, "out of memory");
+		return 0;
+	}
+	if (g && sscanf(line, "A %llx %llu", &a, &b) == 2) {
+		if (grow((void **)&g->addrs, g->addr_count, &g->addr_cap, sizeof *g->addrs) < 0)
+			return errmsg_fail(err, err_bytes, "out of memory");
+		g->addrs[g->addr_count++] = (struct profile_addr){ .addr = a, .count = b };
+		return 0;
+	}
+	return errmsg_fail(err, err_bytes, "unexpected line \"%.80s\"", line);
+}
+
+/* Reads the plugin's file at path into d (empty at first). Returns 0, or
+ * -1 with err set (a file without its END line was cut short: the boot did
+ * not end cleanly, or the plugin ran out of memory). */
+int profile_read(const char *path, struct profile_data *d, char *err, size_t err_bytes)
+{
+	char line[PROFILE_LINE_MAX_BYTES];
+	FILE *f = fopen(path, "re");
+	int rc = 0, number = 1;
+	if (!f)
+		return errmsg_fail(err, err_bytes, "%s: %s (did the plugin load?)", path,
+				   strerror(errno));
+	if (!fgets(line, sizeof line, f) || strncmp(line, PROFILE_MAGIC, strlen(PROFILE_MAGIC)) != 0)
+		rc = errmsg_fail(err, err_bytes, "%s: not a profile (no \"%s\" line)", path,
+				 PROFILE_MAGIC);
+	while (rc == 0 && fgets(line, sizeof line, f)) {
+		char why[PROFILE_LINE_MAX_BYTES];
+		number++;
+		line[strcspn(line, "\n")] = '\0';
+		rc = profile_line(d, line, why, sizeof why);
+		if (rc < 0)
+			errmsg_fail(err, err_bytes, "%s:%d: %s", path, number, why);
+	}
+	fclose(f);
+	if (rc == 0)
+		return errmsg_fail(err, err_bytes, "%s: no END line: cut short (the boot did not end "
+				   "cleanly, or the plugin ran out of memory)", path);
+	return rc < 0 ? -1 : 0;
+}
+
+/* Frees what profile_read allocated. */
+void profile_free(struct profile_data *d)
+{
+	for (size_t i = 0; i < d->count; i++) {
+		free(d->groups[i].totals);
+		free(d->groups[i].discarded);
+		free(d->groups[i].addrs);
+	}
+	free(d->groups);
+	*d = (struct profile_data){ 0 };
+}
+
+/* Returns m's measure (benchmark, parameter), appending it when new, or NULL
+ * when out of memory. */
+static struct profile_measure *measure_get(struct profile_measures *m, const char *benchmark,
+					   const char *parameter)
+{
+	for (size_t i = 0; i < m->count; i++)
+		if (strcmp(m->items[i].benchmark, benchmark) == 0 &&
+		    strcmp(m->items[i].parameter, parameter) == 0)
+			return &m->items[i];
+	if (grow((void **)&m->items, m->count, &m->cap, sizeof *m->items) < 0)
+		return NULL;
+	struct profile_measure *x = &m->items[m->count++];
+	*x = (struct profile_measure){ 0 };
+	snprintf(x->benchmark, sizeof x->benchmark, "%s", benchmark);
+	snprintf(x->parameter, sizeof x->parameter, "%s", parameter);
+	return x;
+}
+
+/* Takes one serial line: an insn "BENCH samples" record adds its values, in
+ * order, flags kept; anything else is ignored. Returns 0 or -ENOMEM. */
+int profile_measures_feed(struct profile_measures *m, const char *line)
+{
+	char benchmark[BENCH_NAME_MAX_BYTES], parameter[PROFILE_PARAM_MAX_BYTES], unit[16];
+	int used = 0;
+	if (strncmp(line, PROFILE_RECORD_PREFIX, strlen(PROFILE_RECORD_PREFIX)) != 0 ||
+	    sscanf(line + strlen(PROFILE_RECORD_PREFIX), "%63s %23s %15s%n", benchmark, parameter,
+		   unit, &used) != 3 || strcmp(unit, PROFILE_UNIT_INSN) != 0)
+		return 0;
+	struct profile_measure *x = measure_get(m, benchmark, parameter);
+	if (!x)
+		return -ENOMEM;
+	const char *p = line + strlen(PROFILE_RECORD_PREFIX) + used;
+	for (;;) {
+		while (*p == ' ')
+			p++;
+		bool flagged = *p == '!';
+		char *end;
+		uint64_t v = strtoull(p + flagged, &end, 10);
+		if (end == p + flagged)
+			return 0;
+		size_t cap = x->cap;
+		if (grow((void **)&x->values, x->count, &cap, sizeof *x->values) < 0 ||
+		    grow((void **)&x->flagged, x->count, &x->cap, sizeof *x->flagged) < 0)
+			return -ENOMEM;
+		x->values[x->count] = v;
+		x->flagged[x->count++] = flagged;
+		p = end;
+	}
+}
+
+/* Frees what profile_measures_feed allocated. */
+void profile_measures_free(struct profile_measures *m)
+{
+	for (size_t i = 0; i < m->count; i++) {
+		free(m->items[i].values);
+		free(m->items[i].flagged);
+	}
+	free(m->items);
+	*m = (struct profile_measures){ 0 };
+}
+
+/* The samples of g whose addresses count (not discarded). */
+size_t profile_kept_samples(const struct profile_group *g)
+{
+	size_t kept = 0;
+	for (size_t i = 0; i < g->samples; i++)
+		kept += !g->discarded[i];
+	return kept;
+}
+
+/* Checks that d and m describe the same samples and the same figures (see
+ * profile.h). Returns 0, or -1 with err saying the first difference. */
+int profile_check(const struct profile_data *d, const struct profile_measures *m, char *err,
+		  size_t err_bytes)
+{
+	if (d->count != m->count)
+		return errmsg_fail(err, err_bytes, "the plugin saw %zu measurements, the guest printed "
+				   "%zu", d->count, m->count);
+	for (size_t i = 0; i < m->count; i++) {
+		const struct profile_group *g = &d->groups[i];
+		const struct profile_measure *x = &m->items[i];
+		if (g->samples != x->count)
+			return errmsg_fail(err, err_bytes, "%s %s: the plugin saw %zu samples, the guest "
+					   "printed %zu", x->benchmark, x->parameter, g->samples,
+					   x->count);
+		for (size_t k = 0; k < x->count; k++) {
+			uint64_t plugin = g->totals[k] - g->calibration;
+			if (plugin != x->values[k] || g->discarded[k] != x->flagged[k])
+				return errmsg_fail(err, err_bytes, "%s %s sample %zu: the plugin counted "
+						   "%" PRIu64 "%s, the guest printed %s%" PRIu64,
+						   x->benchmark, x->parameter, k + 1, plugin,
+						   g->discarded[k] ? " (discarded)" : "",
+						   x->flagged[k] ? "!" : "", x->values[k]);
+		}
+	}
+	return 0;
+}
+
+/* Adds n instructions at addr to rows (one per function, and one "unknown"
+ * per privilege: an address no symbol holds is counted, never dropped).
+ * Returns 0 or -ENOMEM. */
+static int rows_add(struct profile_row **rows, size_t *count, size_t *cap,
+		    const struct elf_symtab *syms, uint64_t addr, uint64_t n)
+{
+	const struct elf_sym *s = elf_symtab_find(syms, addr);
+	bool kernel = addr >= PROFILE_KERNEL_BASE;
+	const char *function = s ? s->name : NULL;
+	for (size_t i = 0; i < *count; i++)
+		if ((*rows)[i].kernel == kernel && (*rows)[i].function == function) {
+			(*rows)[i].count += n;
+			return 0;
+		}
+	if (grow((void **)rows, *count, cap, sizeof **rows) < 0)
+		return -ENOMEM;
+	const char *source = s ? s->source : NULL;
+	(*rows)[(*count)++] = (struct profile_row){
+		.function = function, .source = source, .kernel = kernel, .count = n,
+		.component = profile_component(source, function, kernel),
+	};
+	return 0;
+}
+
+/* qsort order: most instructions first, then by name. */
+static int row_compare(const void *pa, const void *pb)
+{
+	const struct profile_row *a = pa, *b = pb;
+	if (a->count != b->count)
+		return a->count < b->count ? 1 : -1;
+	return strcmp(a->function ? a->function : "", b->function ? b->function : "");
+}
+
+/* Fills *rows (malloc'd, *count of them, most instructions first) with g's
+ * addresses grouped by function. Returns 0 or -ENOMEM (*rows freed). */
+int profile_rows_build(const struct elf_symtab *syms, const struct profile_group *g,
+		       struct profile_row **rows, size_t *count)
+{
+	size_t cap = 0;
+	*rows = NULL;
+	*count = 0;
+	for (size_t k = 0; k < g->addr_count; k++)
+		if (rows_add(rows, count, &cap, syms, g->addrs[k].addr, g->addrs[k].count) < 0) {
+			free(*rows);
+			*rows = NULL;
+			return -ENOMEM;
+		}
+	qsort(*rows, *count, sizeof **rows, row_compare);
+	return 0;
+}

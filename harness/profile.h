@@ -1,0 +1,78 @@
+/* profile.h: what the profiling plugin (harness/plugin/profile_plugin.c)
+ * wrote for one boot, the guest's sample records of the same boot, and the
+ * check that ties them: measurement i of the guest (its i-th insn record,
+ * in order) is the plugin's group i, sample for sample, and every sample's
+ * plugin count minus the group's empty-operation count equals the figure
+ * the guest printed. */
+#ifndef MACHLAB_PROFILE_H
+#define MACHLAB_PROFILE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "bench_list.h"
+
+#define PROFILE_PARAM_MAX_BYTES 24
+
+/* Instructions one code address executed in a group's kept samples. */
+struct profile_addr {
+	uint64_t addr, count;
+};
+
+/* One measurement as the plugin saw it. */
+struct profile_group {
+	uint64_t calibration;  /* the least count of the empty operation */
+	uint64_t *totals;      /* each sample's count, in order */
+	bool *discarded;       /* the guest flagged it: its addresses are not in addrs */
+	size_t samples, samples_cap;
+	struct profile_addr *addrs;
+	size_t addr_count, addr_cap;
+};
+
+struct profile_data {
+	struct profile_group *groups;
+	size_t count, cap;
+};
+
+/* One measurement as the guest printed it (unit insn). */
+struct profile_measure {
+	char benchmark[BENCH_NAME_MAX_BYTES];
+	char parameter[PROFILE_PARAM_MAX_BYTES]; /* "-" or a number */
+	uint64_t *values;
+	bool *flagged;
+	size_t count, cap;
+};
+
+struct profile_measures {
+	struct profile_measure *items;
+	size_t count, cap;
+};
+
+/* One function's share of a measurement: its instructions over the group's
+ * kept samples. */
+struct profile_row {
+	const char *function; /* NULL: no symbol holds the address ("unknown") */
+	const char *source;   /* NULL when unknown */
+	const char *component;
+	bool kernel;          /* a kernel address (upper half) */
+	uint64_t count;
+};
+
+#define PROFILE_KERNEL_BASE 0xffff800000000000ull /* addresses from here up are the kernel's */
+#define PROFILE_CSV_HEADER \
+	"target,benchmark,parameter,privilege,component,function,source,insn_per_sample"
+
+struct elf_symtab;
+
+int profile_read(const char *path, struct profile_data *d, char *err, size_t err_bytes);
+void profile_free(struct profile_data *d);
+int profile_measures_feed(struct profile_measures *m, const char *line);
+void profile_measures_free(struct profile_measures *m);
+int profile_check(const struct profile_data *d, const struct profile_measures *m, char *err,
+		  size_t err_bytes);
+size_t profile_kept_samples(const struct profile_group *g);
+int profile_rows_build(const struct elf_symtab *syms, const struct profile_group *g,
+		       struct profile_row **rows, size_t *count);
+
+#endif

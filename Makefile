@@ -144,7 +144,7 @@ $(HARNESS): harness/main.c $(HARNESS_LIB) $(wildcard harness/*.h)
 	$(HOSTCC) $(HARNESS_CFLAGS) -o $@ harness/main.c $(HARNESS_LIB)
 
 # Host tests of the harness: one program per tests/host/test_<harness part>.c.
-HARNESS_TESTS := $(HBUILD)/test_harness $(HBUILD)/test_bench $(HBUILD)/test_linux
+HARNESS_TESTS := $(HBUILD)/test_harness $(HBUILD)/test_bench $(HBUILD)/test_linux $(HBUILD)/test_profile
 
 HARNESS_CHECK := tests/host/harness_check.c
 

@@ -145,8 +145,9 @@ static int elf_strtab_find(struct elf_file *f, const Elf64_Shdr *symtab, char *e
 			   size_t err_bytes)
 {
 	if (symtab->sh_link == 0 || symtab->sh_link >= f->eh->e_shnum)
-		return errmsg_fail(err, err_bytes, "%s: .symtab links to section %u of %u", f->path,
-				  symtab->sh_link, f->eh->e_shnum);
+		return errmsg_fail(err, err_bytes,
+				  "%s: .symtab's string table is section %u, but there are %u sections",
+				  f->path, symtab->sh_link, f->eh->e_shnum);
 	const Elf64_Shdr *s = &f->sh[symtab->sh_link];
 	if (s->sh_type != SHT_STRTAB || s->sh_size == 0 || !elf_range_ok(f, s->sh_offset, s->sh_size, 1, 1) ||
 	    f->bytes[s->sh_offset + s->sh_size - 1] != '\0')

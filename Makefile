@@ -153,7 +153,7 @@ $(PROFILE_PLUGIN): harness/plugin/profile_plugin.c harness/plugin/qemu_plugin_ap
 	  -Iharness/plugin -o $@ $<
 
 # Host tests of the harness: one program per tests/host/test_<harness part>.c.
-HARNESS_TESTS := $(HBUILD)/test_harness $(HBUILD)/test_bench $(HBUILD)/test_linux
+HARNESS_TESTS := $(HBUILD)/test_harness $(HBUILD)/test_bench $(HBUILD)/test_linux $(HBUILD)/test_profile
 
 HARNESS_CHECK := tests/host/harness_check.c
 

@@ -1,0 +1,544 @@
+/* test_profile.c: host tests for the profile's symbolisation (elf_syms.c) and
+ * component table (profile_components.c). Symbols are checked against the
+ * built kernel (build/default/kernel64.elf) and benchmark program
+ * (build/user/bench-mk.elf), read back here with a naive <elf.h> reader of
+ * its own; tests needing them skip when they are not built. A static
+ * function defined in two files is checked on a small program compiled here
+ * with cc(1) and linked with ld(1). Malformed files are copies of the kernel
+ * cut short or with one field broken.
+ * Every harness source but main.c is linked in. Prints "ok name", "FAIL
+ * name: why" or "skip name: why" per test and ends with exactly
+ * "N passed, N failed, N skipped". */
+#include <elf.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "elf_syms.h"
+#include "harness_check.h"
+#include "proc.h"
+#include "profile_components.h"
+
+#define KERNEL_ELF "build/default/kernel64.elf"
+#define KERNEL_ELF32 "build/default/kernel.elf"
+#define KERNEL_OBJ_DIR "build/default/obj"
+#define BENCH_ELF "build/user/bench-mk.elf"
+#define USER_OBJ_DIR "build/user/obj"
+#define KERNEL_BASE 0xffffffff80000000ull /* the kernel is linked at and above this */
+#define SH_TIMEOUT_MS 30000                /* any one shell command of a test */
+#define ERR_BYTES 1024
+
+/* ---- helpers ---- */
+
+/* Checks haystack contains needle. */
+static void expect_contains(int line, const char *expr, const char *haystack, const char *needle)
+{
+	if (!strstr(haystack, needle))
+		expect_fail(line, expr, "expected \"...%s...\" got \"%s\"", needle, haystack);
+}
+#define EXPECT_CONTAINS(haystack, needle) expect_contains(__LINE__, #haystack, haystack, needle)
+
+/* True when every path of the NULL-terminated list exists; otherwise marks
+ * the test skipped. */
+static bool built(const char *const *paths)
+{
+	for (; *paths; paths++)
+		if (access(*paths, R_OK) != 0) {
+			test_skipped = true;
+			snprintf(test_why, sizeof test_why, "%s is not built (make kernel user)", *paths);
+			return false;
+		}
+	return true;
+}
+
+/* Reads the whole of path; returns a malloc'd buffer (NULL if unreadable). */
+static unsigned char *bytes_read(const char *path, size_t *size)
+{
+	FILE *f = fopen(path, "rb");
+	unsigned char *data = NULL;
+	if (f && fseek(f, 0, SEEK_END) == 0) {
+		long n = ftell(f);
+		data = n >= 0 ? malloc((size_t)n + 1) : NULL;
+		*size = (size_t)n;
+		if (data && (fseek(f, 0, SEEK_SET) != 0 || fread(data, 1, *size, f) != *size)) {
+			free(data);
+			data = NULL;
+		}
+	}
+	if (f)
+		fclose(f);
+	return data;
+}
+
+/* Writes size bytes of data to path. */
+static void bytes_write(const char *path, const unsigned char *data, size_t size)
+{
+	FILE *f = fopen(path, "wb");
+	if (!f || fwrite(data, 1, size, f) != size || fclose(f) != 0)
+		expect_fail(__LINE__, path, "cannot write %s", path);
+}
+
+/* The .symtab section header of the well-formed ELF64 image data. */
+static Elf64_Shdr *naive_symtab(unsigned char *data)
+{
+	Elf64_Ehdr *eh = (Elf64_Ehdr *)data;
+	Elf64_Shdr *sh = (Elf64_Shdr *)(data + eh->e_shoff);
+	for (unsigned i = 0; i < eh->e_shnum; i++)
+		if (sh[i].sh_type == SHT_SYMTAB)
+			return &sh[i];
+	return NULL;
+}
+
+/* Finds name in the .symtab of the well-formed ELF64 file at path, the way
+ * nm would; returns its value and size through addr and size. */
+static bool naive_lookup(const char *path, const char *name, uint64_t *addr, uint64_t *size)
+{
+	size_t bytes;
+	unsigned char *data = bytes_read(path, &bytes);
+	Elf64_Shdr *st = data ? naive_symtab(data) : NULL;
+	bool found = false;
+	if (st) {
+		Elf64_Shdr *strs = (Elf64_Shdr *)(data + ((Elf64_Ehdr *)data)->e_shoff) + st->sh_link;
+		Elf64_Sym *syms = (Elf64_Sym *)(data + st->sh_offset);
+		for (size_t i = 0; !found && i < st->sh_size / sizeof *syms; i++)
+			if (strcmp((char *)data + strs->sh_offset + syms[i].st_name, name) == 0) {
+				*addr = syms[i].st_value;
+				*size = syms[i].st_size;
+				found = true;
+			}
+	}
+	free(data);
+	return found;
+}
+
+/* The symbol of t called name in image (the first if several), or NULL. */
+static const struct elf_sym *sym_named(const struct elf_symtab *t, const char *name, unsigned image)
+{
+	for (size_t i = 0; i < t->count; i++)
+		if (strcmp(t->syms[i].name, name) == 0 && t->syms[i].image == image)
+			return &t->syms[i];
+	return NULL;
+}
+
+/* The source of the symbol called name in image ("(no symbol)" or "(none)"). */
+static const char *source_of(const struct elf_symtab *t, const char *name, unsigned image)
+{
+	const struct elf_sym *s = sym_named(t, name, image);
+	if (!s)
+		return "(no symbol)";
+	return s->source ? s->source : "(none)";
+}
+
+/* Loads the kernel (image 0) and the benchmark program (image 1) into t and,
+ * with sources, names their sources from both object directories (the
+ * user's first, or with kernel_first the kernel's). */
+static bool loaded_in_order(struct elf_symtab *t, bool sources, bool kernel_first)
+{
+	char err[ERR_BYTES] = "";
+	const char *first = kernel_first ? KERNEL_OBJ_DIR : USER_OBJ_DIR;
+	const char *second = kernel_first ? USER_OBJ_DIR : KERNEL_OBJ_DIR;
+	bool ok = elf_symtab_load(t, KERNEL_ELF, err, sizeof err) == 0 &&
+		  elf_symtab_load(t, BENCH_ELF, err, sizeof err) == 0 &&
+		  (!sources || (elf_symtab_sources(t, first, err, sizeof err) == 0 &&
+				elf_symtab_sources(t, second, err, sizeof err) == 0));
+	if (!ok)
+		expect_fail(__LINE__, "loaded_in_order", "load failed: %s", err);
+	return ok;
+}
+
+/* loaded_in_order with the user's object directory first. */
+static bool both_loaded(struct elf_symtab *t, bool sources)
+{
+	return loaded_in_order(t, sources, false);
+}
+
+/* Checks the table finds name (as the ELF at path gives it) at its first,
+ * second and last byte. */
+static void expect_found_at(int line, const struct elf_symtab *t, const char *path,
+			    const char *name, unsigned image)
+{
+	uint64_t addr, size;
+	const struct elf_sym *s = sym_named(t, name, image);
+	if (!naive_lookup(path, name, &addr, &size) || !s) {
+		expect_fail(line, name, "%s: no symbol %s (table: %s)", path, name, s ? "yes" : "no");
+		return;
+	}
+	expect_int(line, "addr", (long long)addr, (long long)s->addr);
+	if (size != 0)
+		expect_int(line, "size", (long long)size, (long long)s->size);
+	uint64_t probes[] = { addr, addr + 1, addr + s->size - 1 };
+	for (size_t i = 0; i < sizeof probes / sizeof probes[0]; i++) {
+		const struct elf_sym *got = elf_symtab_find(t, probes[i]);
+		expect_str(line, "elf_symtab_find", name, got ? got->name : "(NULL)");
+	}
+}
+#define EXPECT_FOUND_AT(t, path, name, image) expect_found_at(__LINE__, t, path, name, image)
+
+/* Runs script with sh -c; returns its exit status (-1: it did not exit). */
+static int sh_run(const char *script)
+{
+	char *argv[] = { "sh", "-c", (char *)script, NULL };
+	struct proc_spec spec = { .argv = argv, .timeout_ms = SH_TIMEOUT_MS };
+	struct proc_status st;
+	int rc = proc_run(&spec, &st);
+	return rc == 0 && st.exited ? st.exit_code : -1;
+}
+
+/* ---- symbols ---- */
+
+/* Functions and assembly labels of the kernel and the program are found at
+ * the addresses the ELF gives, at any of their bytes. */
+static void symbols_are_found_at_their_elf_addresses(void)
+{
+	const char *const need[] = { KERNEL_ELF, BENCH_ELF, NULL };
+	struct elf_symtab t = { 0 };
+	if (!built(need) || !both_loaded(&t, false))
+		return;
+	EXPECT_FOUND_AT(&t, KERNEL_ELF, "msg_check", 0);
+	EXPECT_FOUND_AT(&t, KERNEL_ELF, "msg_copyin_rights.cold", 0);
+	EXPECT_FOUND_AT(&t, KERNEL_ELF, "isr_0", 0);
+	EXPECT_FOUND_AT(&t, KERNEL_ELF, "syscall_entry", 0);
+	EXPECT_FOUND_AT(&t, BENCH_ELF, "main", 1);
+	EXPECT_FOUND_AT(&t, BENCH_ELF, "_start", 1);
+	const struct elf_sym *msg_check = sym_named(&t, "msg_check", 0);
+	EXPECT_TRUE(msg_check && msg_check->addr >= KERNEL_BASE);
+	elf_symtab_free(&t);
+}
+
+/* A label of size 0 (entry.S's trap_common) reaches up to the next symbol. */
+static void label_extends_to_the_next_symbol(void)
+{
+	const char *const need[] = { KERNEL_ELF, NULL };
+	struct elf_symtab t = { 0 };
+	char err[ERR_BYTES];
+	uint64_t common, next, size;
+	if (!built(need))
+		return;
+	EXPECT_INT(0, elf_symtab_load(&t, KERNEL_ELF, err, sizeof err));
+	if (!naive_lookup(KERNEL_ELF, "trap_common", &common, &size) ||
+	    !naive_lookup(KERNEL_ELF, "trap_return", &next, &size)) {
+		expect_fail(__LINE__, "naive_lookup", "no trap_common or trap_return in %s", KERNEL_ELF);
+		elf_symtab_free(&t);
+		return;
+	}
+	const struct elf_sym *s = elf_symtab_find(&t, next - 1);
+	EXPECT_STR("trap_common", s ? s->name : "(NULL)");
+	EXPECT_INT(next - common, s ? s->size : 0);
+	elf_symtab_free(&t);
+}
+
+/* Addresses below, above and between functions (alignment padding) give NULL. */
+static void address_in_no_function_gives_null(void)
+{
+	const char *const need[] = { KERNEL_ELF, NULL };
+	struct elf_symtab t = { 0 };
+	char err[ERR_BYTES];
+	if (!built(need))
+		return;
+	EXPECT_INT(0, elf_symtab_load(&t, KERNEL_ELF, err, sizeof err));
+	EXPECT_TRUE(elf_symtab_find(&t, 0x10) == NULL);
+	EXPECT_TRUE(elf_symtab_find(&t, UINT64_MAX) == NULL);
+	bool gap_seen = false;
+	for (size_t i = 0; i + 1 < t.count && !gap_seen; i++) {
+		uint64_t end = t.syms[i].addr + t.syms[i].size;
+		if (end < t.syms[i + 1].addr && end > t.syms[i].addr) {
+			gap_seen = true;
+			const struct elf_sym *s = elf_symtab_find(&t, end);
+			EXPECT_STR("(NULL)", s ? s->name : "(NULL)");
+		}
+	}
+	EXPECT_TRUE(gap_seen);
+	struct elf_symtab empty = { 0 };
+	EXPECT_TRUE(elf_symtab_find(&empty, KERNEL_BASE) == NULL);
+	elf_symtab_free(&t);
+}
+
+/* ---- sources ---- */
+
+/* Kernel and program symbols get their source paths, the right one of
+ * several objects defining a name (three programs' main, two
+ * default_pager.c) included, whatever the order of the directories. */
+static void sources_name_each_symbols_file(void)
+{
+	const char *const need[] = { KERNEL_ELF, BENCH_ELF, KERNEL_OBJ_DIR, USER_OBJ_DIR, NULL };
+	struct elf_symtab t = { 0 };
+	if (!built(need) || !both_loaded(&t, true))
+		return;
+	EXPECT_STR("kernel/kern/msg.c", source_of(&t, "msg_check", 0));
+	EXPECT_STR("kernel/kern/msg.c", source_of(&t, "msg_copyin_rights.cold", 0));
+	EXPECT_STR("kernel/kern/msg.c", source_of(&t, "msg_use.isra.0", 0));
+	EXPECT_STR("kernel/arch/x86_64/entry.S", source_of(&t, "isr_0", 0));
+	EXPECT_STR("kernel/arch/x86_64/entry.S", source_of(&t, "syscall_entry", 0));
+	EXPECT_STR("kernel/vm/default_pager.c", source_of(&t, "ds_lookup", 0));
+	EXPECT_STR("kernel/lib/string.c", source_of(&t, "memcpy", 0));
+	EXPECT_STR("bench/mk/main.c", source_of(&t, "main", 1));
+	EXPECT_STR("user/libmk/default_pager.c", source_of(&t, "dp_find", 1));
+	EXPECT_STR("user/libmk/crt0.S", source_of(&t, "_start", 1));
+	EXPECT_STR("kernel/lib/string.c", source_of(&t, "memcpy", 1));
+	struct elf_symtab reversed = { 0 };
+	if (loaded_in_order(&reversed, true, true)) {
+		EXPECT_INT(t.count, reversed.count);
+		for (size_t i = 0; i < t.count && i < reversed.count; i++)
+			EXPECT_STR(t.syms[i].source ? t.syms[i].source : "(none)",
+				   reversed.syms[i].source ? reversed.syms[i].source : "(none)");
+	}
+	elf_symtab_free(&reversed);
+	elf_symtab_free(&t);
+}
+
+/* Every symbol of the kernel and the program gets a source path but the
+ * linker script's kernel_image_start, which no object defines. */
+static void sources_cover_every_symbol(void)
+{
+	const char *const need[] = { KERNEL_ELF, BENCH_ELF, KERNEL_OBJ_DIR, USER_OBJ_DIR, NULL };
+	struct elf_symtab t = { 0 };
+	if (!built(need) || !both_loaded(&t, true))
+		return;
+	for (size_t i = 0; i < t.count; i++) {
+		const struct elf_sym *s = &t.syms[i];
+		if ((!s->source || !strchr(s->source, '/')) && strcmp(s->name, "kernel_image_start") != 0)
+			expect_fail(__LINE__, s->name, "%s (image %u) has source %s", s->name, s->image,
+				    s->source ? s->source : "NULL");
+	}
+	elf_symtab_free(&t);
+}
+
+/* Two files with a static helper() of the same size (and a GCC-style clone
+ * name for it, via objcopy --redefine-sym) are told apart by the
+ * executable's STT_FILE symbols alone. */
+static void static_name_in_two_files_resolved_by_its_file(void)
+{
+	char script[4096];
+	snprintf(script, sizeof script,
+		 "cd %s && mkdir -p obj/src && "
+		 "printf 'static int __attribute__((noinline)) helper(int x) { return x + 1; }\\n"
+		 "int a_entry(int x) { return helper(x); }\\n' > a.c && "
+		 "printf 'static int __attribute__((noinline)) helper(int x) { return x + 2; }\\n"
+		 "int b_entry(int x) { return helper(x); }\\n' > b.c && "
+		 "cc -O1 -fno-pie -c a.c -o obj/src/a.c.o && cc -O1 -fno-pie -c b.c -o obj/src/b.c.o && "
+		 "ld -e a_entry -o prog obj/src/a.c.o obj/src/b.c.o && "
+		 "objcopy --redefine-sym helper=helper.part.0 prog clone",
+		 tmp_dir);
+	if (sh_run(script) != 0) {
+		test_skipped = true;
+		snprintf(test_why, sizeof test_why, "cannot build the two-file program with cc and ld");
+		return;
+	}
+	const char *progs[] = { "prog", "clone" };
+	const char *helper_names[] = { "helper", "helper.part.0" };
+	for (size_t p = 0; p < 2; p++) {
+		struct elf_symtab t = { 0 };
+		char err[ERR_BYTES] = "";
+		EXPECT_INT(0, elf_symtab_load(&t, tmp_path(progs[p]), err, sizeof err));
+		EXPECT_INT(0, elf_symtab_sources(&t, tmp_path("obj"), err, sizeof err));
+		EXPECT_STR("", err);
+		uint64_t a = sym_named(&t, "a_entry", 0) ? sym_named(&t, "a_entry", 0)->addr : 0;
+		unsigned seen = 0;
+		for (size_t i = 0; i < t.count; i++) {
+			if (strcmp(t.syms[i].name, helper_names[p]) != 0)
+				continue;
+			bool in_a = t.syms[i].addr < a;
+			EXPECT_STR(in_a ? "src/a.c" : "src/b.c", t.syms[i].source);
+			seen |= in_a ? 1u : 2u;
+		}
+		EXPECT_INT(3, seen);
+		elf_symtab_free(&t);
+	}
+}
+
+/* ---- malformed input ---- */
+
+/* Loads path into a table that already holds one symbol; checks it fails
+ * with a message containing needle and leaves the table as it was. */
+static void expect_load_fails(int line, const char *path, const char *needle)
+{
+	struct elf_symtab t = { 0 };
+	char err[ERR_BYTES] = "", first_err[ERR_BYTES] = "";
+	int first = elf_symtab_load(&t, KERNEL_ELF, first_err, sizeof first_err);
+	size_t before = t.count;
+	expect_int(line, "elf_symtab_load", -1, elf_symtab_load(&t, path, err, sizeof err));
+	expect_contains(line, "err", err, path);
+	expect_contains(line, "err", err, needle);
+	expect_int(line, "count", (long long)before, (long long)t.count);
+	expect_int(line, "first load", 0, first);
+	elf_symtab_free(&t);
+}
+#define EXPECT_LOAD_FAILS(path, needle) expect_load_fails(__LINE__, path, needle)
+
+/* Copies of the kernel cut short anywhere give a clear error. */
+static void truncated_copies_give_clear_errors(void)
+{
+	const char *const need[] = { KERNEL_ELF, NULL };
+	size_t size;
+	if (!built(need))
+		return;
+	unsigned char *data = bytes_read(KERNEL_ELF, &size);
+	const char *path = tmp_path("truncated.elf");
+	EXPECT_LOAD_FAILS(KERNEL_ELF ".missing", "No such file");
+	size_t cuts[] = { 0, 3, 40, sizeof(Elf64_Ehdr), size / 2, size - 1 };
+	const char *why[] = { "not an ELF file", "not an ELF file", "truncated",
+			      "truncated", "truncated", "truncated" };
+	for (size_t i = 0; data && i < sizeof cuts / sizeof cuts[0]; i++) {
+		bytes_write(path, data, cuts[i]);
+		EXPECT_LOAD_FAILS(path, why[i]);
+	}
+	free(data);
+}
+
+/* A broken field of a kernel copy (symbol table offset, a name's string
+ * index, the machine, the string table link) gives a message saying which. */
+static void broken_fields_give_clear_errors(void)
+{
+	const char *const need[] = { KERNEL_ELF, NULL };
+	size_t size;
+	if (!built(need))
+		return;
+	const char *path = tmp_path("broken.elf");
+	for (int field = 0; field < 4; field++) {
+		unsigned char *data = bytes_read(KERNEL_ELF, &size);
+		if (!data)
+			return;
+		Elf64_Shdr *st = naive_symtab(data);
+		Elf64_Sym *syms = (Elf64_Sym *)(data + st->sh_offset);
+		const char *needle[] = { ".symtab", "name index", "not an x86-64", "string table" };
+		if (field == 0)
+			st->sh_offset = size - 16;
+		else if (field == 1)
+			syms[5].st_name = 0x7fffffff;
+		else if (field == 2)
+			((Elf64_Ehdr *)data)->e_machine = EM_AARCH64;
+		else
+			st->sh_link = 0xffff;
+		bytes_write(path, data, size);
+		EXPECT_LOAD_FAILS(path, needle[field]);
+		free(data);
+	}
+}
+
+/* The ELF32 kernel.elf is refused with a pointer at kernel64.elf; an object
+ * file, or a directory without objects, are refused too. */
+static void elf32_kernel_and_wrong_kinds_are_refused(void)
+{
+	const char *const need[] = { KERNEL_ELF, KERNEL_ELF32, NULL };
+	if (!built(need))
+		return;
+	EXPECT_LOAD_FAILS(KERNEL_ELF32, "kernel64.elf");
+	EXPECT_LOAD_FAILS(KERNEL_ELF32, "ELF32");
+	EXPECT_LOAD_FAILS(KERNEL_OBJ_DIR "/kernel/kern/msg.c.o", "an object file");
+	struct elf_symtab t = { 0 };
+	char err[ERR_BYTES] = "";
+	const char *empty = tmp_path("empty");
+	EXPECT_INT(0, mkdir(empty, 0755));
+	EXPECT_INT(-1, elf_symtab_sources(&t, empty, err, sizeof err));
+	EXPECT_CONTAINS(err, "no object files");
+	EXPECT_INT(-1, elf_symtab_sources(&t, tmp_path("absent"), err, sizeof err));
+	EXPECT_CONTAINS(err, "absent");
+}
+
+/* ---- components ---- */
+
+/* A few functions land in the components the table promises. */
+static void components_of_known_functions(void)
+{
+	EXPECT_STR("IPC check", profile_component("kernel/kern/msg.c", "msg_check", true));
+	EXPECT_STR("IPC copy", profile_component("kernel/kern/msg.c", "msg_copyin_rights.cold", true));
+	EXPECT_STR("IPC copy", profile_component("kernel/kern/mach_msg.c", "mach_msg_trap", true));
+	EXPECT_STR("trap entry/exit", profile_component("kernel/arch/x86_64/entry.S", "isr_14", true));
+	EXPECT_STR("scheduler/switch",
+		   profile_component("kernel/arch/x86_64/entry.S", "switch_context", true));
+	EXPECT_STR("rights", profile_component("kernel/kern/port.c", "port_send_right_add", true));
+	EXPECT_STR("queue/wakeup",
+		   profile_component("kernel/kern/port.c", "ipc_wakeup_one.part.0", true));
+	EXPECT_STR("pmap", profile_component("variants/pmap-radix/pmap.c", "pmap_enter", true));
+	EXPECT_STR("pmap", profile_component("variants/pmap-hashed/pmap.c", "pmap_remove", true));
+	EXPECT_STR("page zero/copy", profile_component("kernel/vm/page_alloc.c", "page_zero", true));
+	EXPECT_STR("pager protocol",
+		   profile_component("variants/pager-user/default_pager_store.c", "dp_register", true));
+	EXPECT_STR("server/pager work",
+		   profile_component("user/libmk/default_pager.c", "dp_find", false));
+	EXPECT_STR("benchmark", profile_component("bench/mk/ipc.c", "bench_ipc_rpc", false));
+}
+
+/* kernel/lib/string.c counts as page zero/copy in the kernel and as user
+ * library in a program. */
+static void string_c_depends_on_the_side(void)
+{
+	EXPECT_STR("page zero/copy", profile_component("kernel/lib/string.c", "memcpy", true));
+	EXPECT_STR("user library", profile_component("kernel/lib/string.c", "memcpy", false));
+	EXPECT_STR("user library", profile_component("user/libmk/traps.c", "mk_set_default_pager", false));
+}
+
+/* No symbol is unknown; a kernel file no rule names, or no known source, is other. */
+static void unknown_and_other(void)
+{
+	EXPECT_STR("unknown", profile_component(NULL, NULL, true));
+	EXPECT_STR("unknown", profile_component("kernel/kern/msg.c", NULL, false));
+	EXPECT_STR("other", profile_component("kernel/kern/console.c", "console_write", true));
+	EXPECT_STR("other", profile_component(NULL, "kernel_image_start", true));
+	EXPECT_STR("other", profile_component("msg.c", "msg_check", true));
+}
+
+/* Every rule's component is one of profile_component_names, which are
+ * distinct and end with other and unknown. */
+static void every_rule_component_is_listed(void)
+{
+	for (size_t r = 0; r < profile_rule_count; r++) {
+		bool listed = false;
+		for (size_t c = 0; c < profile_component_count; c++)
+			listed |= strcmp(profile_rules[r].component, profile_component_names[c]) == 0;
+		if (!listed)
+			expect_fail(__LINE__, "profile_rules", "rule %zu (%s) gives unlisted \"%s\"", r,
+				    profile_rules[r].source, profile_rules[r].component);
+	}
+	for (size_t a = 0; a < profile_component_count; a++)
+		for (size_t b = a + 1; b < profile_component_count; b++)
+			EXPECT_TRUE(strcmp(profile_component_names[a], profile_component_names[b]) != 0);
+	EXPECT_STR("other", profile_component_names[profile_component_count - 2]);
+	EXPECT_STR("unknown", profile_component_names[profile_component_count - 1]);
+}
+
+/* Every kernel and program symbol of the real build maps to a listed component. */
+static void real_symbols_map_to_listed_components(void)
+{
+	const char *const need[] = { KERNEL_ELF, BENCH_ELF, KERNEL_OBJ_DIR, USER_OBJ_DIR, NULL };
+	struct elf_symtab t = { 0 };
+	if (!built(need) || !both_loaded(&t, true))
+		return;
+	for (size_t i = 0; i < t.count; i++) {
+		const char *c = profile_component(t.syms[i].source, t.syms[i].name, t.syms[i].image == 0);
+		bool listed = false;
+		for (size_t n = 0; n < profile_component_count; n++)
+			listed |= c == profile_component_names[n] || strcmp(c, profile_component_names[n]) == 0;
+		EXPECT_TRUE(listed);
+	}
+	const struct elf_sym *s = sym_named(&t, "msg_check", 0);
+	EXPECT_STR("IPC check", profile_component(s ? s->source : NULL, "msg_check", true));
+	elf_symtab_free(&t);
+}
+
+static const struct check_test tests[] = {
+	TEST(symbols_are_found_at_their_elf_addresses),
+	TEST(label_extends_to_the_next_symbol),
+	TEST(address_in_no_function_gives_null),
+	TEST(sources_name_each_symbols_file),
+	TEST(sources_cover_every_symbol),
+	TEST(static_name_in_two_files_resolved_by_its_file),
+	TEST(truncated_copies_give_clear_errors),
+	TEST(broken_fields_give_clear_errors),
+	TEST(elf32_kernel_and_wrong_kinds_are_refused),
+	TEST(components_of_known_functions),
+	TEST(string_c_depends_on_the_side),
+	TEST(unknown_and_other),
+	TEST(every_rule_component_is_listed),
+	TEST(real_symbols_map_to_listed_components),
+};
+
+/* Runs every test in a fresh scratch directory. */
+int main(void)
+{
+	return check_main(tests, sizeof tests / sizeof tests[0], "/tmp/machlab-profile-test-", NULL,
+			  true);
+}

@@ -137,15 +137,15 @@ HARNESS_CFLAGS := -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE $(WARN) -
 HARNESS_LIB    := $(filter-out harness/main.c,$(wildcard harness/*.c))
 HARNESS        := $(HBUILD)/machlab
 
+# The TCG plugin of machlab profile, loaded by QEMU (-plugin): built against the
+# project's own declarations of QEMU's plugin API (Debian ships no qemu-plugin.h).
+PROFILE_PLUGIN := $(HBUILD)/profile.so
+
 harness: $(HARNESS) $(PROFILE_PLUGIN)
 
 $(HARNESS): harness/main.c $(HARNESS_LIB) $(wildcard harness/*.h)
 	@mkdir -p $(@D)
 	$(HOSTCC) $(HARNESS_CFLAGS) -o $@ harness/main.c $(HARNESS_LIB)
-
-# The TCG plugin of machlab profile, loaded by QEMU (-plugin): built against the
-# project's own declarations of QEMU's plugin API (Debian ships no qemu-plugin.h).
-PROFILE_PLUGIN := $(HBUILD)/profile.so
 
 $(PROFILE_PLUGIN): harness/plugin/profile_plugin.c harness/plugin/qemu_plugin_api.h bench/lib/profile_marker.h
 	@mkdir -p $(@D)
@@ -261,6 +261,9 @@ fuzz: deps
 # not for the committed reference run); TARGETS picks targets: named variants
 # and linux (the Debian baseline, build/linux).
 TARGETS ?= $(VARIANTS) linux
+# Profiled on every microkernel target after the benchmarks (machlab profile):
+# results/<run>-profile.csv, -components.csv, plots/profile.*, REPORT's profile.
+PROFILE_SET ?= null_rpc_tasks ool_transfer:4096 zero_fill_fault pager_fault default_pager_fault
 $(foreach t,$(TARGETS),$(if $(filter $(t),$(VARIANTS) linux),,\
   $(error machlab: TARGETS: no target '$(t)' (targets: $(VARIANTS) linux))))
 BENCH_TIMEOUT_S ?= 300
@@ -277,6 +280,7 @@ bench: deps
 	  --timeout $(BENCH_TIMEOUT_S) \
 	  --hang-timeout $(BENCH_HANG_S) \
 	  --jobs $(JOBS) --results-dir results --commit $(COMMIT) --report REPORT.md --plots-dir plots \
+	  --profile-plugin $(PROFILE_PLUGIN) --profile-set "$(PROFILE_SET)" \
 	  $(if $(ONLY),--only $(ONLY)) $(if $(QUICK),--quick) $(addprefix $(BUILD)/,$(TARGETS))
 
 # Re-render the figures from the newest CSV in results/ without running anything.

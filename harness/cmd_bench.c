@@ -22,6 +22,7 @@
 
 #include "atomic_file.h"
 #include "bench_list.h"
+#include "bench_profile.h"
 #include "bench_run.h"
 #include "cmd_test.h"
 #include "csv.h"
@@ -53,6 +54,7 @@
 struct bench_options {
 	const char *bench_path, *list_path, *unix_list_path, *only, *qemu_path, *results_dir;
 	const char *commit, *run_id, *report_path, *plots_dir;
+	const char *profile_plugin, *profile_set; /* profile the set with the plugin, or NULL */
 	bool quick;
 	long timeout_s, hang_timeout_s, jobs;
 	char **target_dirs;
@@ -85,6 +87,7 @@ static const char bench_usage[] =
 	"                     [--timeout SECONDS] [--hang-timeout SECONDS] [--jobs N]\n"
 	"                     [--results-dir DIR] [--commit STR]\n"
 	"                     [--run-id STR] [--report PATH] [--plots-dir DIR] [--qemu PATH]\n"
+	"                     [--profile-plugin PATH --profile-set \"BENCH[:PARAM]...\"]\n"
 	"                     TARGET_DIR...\n";
 
 /* Applies one option to opt. Returns false when its value is bad. */
@@ -94,6 +97,8 @@ static bool bench_option_apply(struct bench_options *opt, int c, const char *arg
 	case 'b': opt->bench_path = arg; return true;
 	case 'l': opt->list_path = arg; return true;
 	case 'u': opt->unix_list_path = arg; return true;
+	case 'P': opt->profile_plugin = arg; return true;
+	case 'S': opt->profile_set = arg; return true;
 	case 'o': opt->only = arg; return true;
 	case 'Q': opt->quick = true; return true;
 	case 'q': opt->qemu_path = arg; return true;
@@ -121,6 +126,8 @@ static int bench_options_parse(int argc, char **argv, struct bench_options *opt)
 		{ "plots-dir", required_argument, NULL, 'p' }, { "qemu", required_argument, NULL, 'q' },
 		{ "hang-timeout", required_argument, NULL, 'H' },
 		{ "unix-list", required_argument, NULL, 'u' },
+		{ "profile-plugin", required_argument, NULL, 'P' },
+		{ "profile-set", required_argument, NULL, 'S' },
 		{ "help", no_argument, NULL, 'h' }, { NULL, 0, NULL, 0 },
 	};
 	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
@@ -147,6 +154,10 @@ static int bench_options_parse(int argc, char **argv, struct bench_options *opt)
 		}
 	opt->target_dirs = argv + optind;
 	opt->target_count = (size_t)(argc - optind);
+	if (!opt->profile_plugin != !opt->profile_set) {
+		fprintf(stderr, "machlab bench: --profile-plugin and --profile-set go together\n");
+		return -EINVAL;
+	}
 	if (opt->target_count == 0) {
 		fprintf(stderr, "machlab bench: give at least one TARGET_DIR\n%s", bench_usage);
 		return -EINVAL;
@@ -418,9 +429,11 @@ static int bench_table_build(const struct bench_cmd *cmd, struct bench_table *t)
 }
 
 /* Rewrites REPORT.md's regions from t: the native suite on the microkernel
- * targets (results, ratios), the Unix suite on the Linux targets (unix), and
- * the headline from all. Returns true on success. */
-static bool bench_report_update(const struct bench_cmd *cmd, const struct bench_table *t)
+ * targets (results, ratios), the Unix suite on the Linux targets (unix), the
+ * headline from all, and the profile when there is one. Returns true on
+ * success. */
+static bool bench_report_update(const struct bench_cmd *cmd, const struct bench_table *t,
+				const char *profile)
 {
 	struct bench_table native, unix_suite;
 	int rc = report_view_make(t, false, 0, cmd->native_count, &native);
@@ -431,8 +444,9 @@ static bool bench_report_update(const struct bench_cmd *cmd, const struct bench_
 		{ "ratios", rc ? NULL : report_tables_ratios(&native) },
 		{ "headline", report_tables_headline(t) },
 		{ "unix", rc ? NULL : report_tables_results(&unix_suite, cmd->csv_path) },
+		{ "profile", profile ? strdup(profile) : NULL },
 	};
-	size_t count = sizeof regions / sizeof regions[0];
+	size_t count = sizeof regions / sizeof regions[0] - !profile;
 	struct strlist notes = { 0 };
 	char err[BENCH_ERR_MAX_BYTES] = "out of memory";
 	for (size_t i = 0; i < count; i++)
@@ -452,6 +466,25 @@ static bool bench_report_update(const struct bench_cmd *cmd, const struct bench_
 	report_view_free(&native);
 	report_view_free(&unix_suite);
 	return rc == 0;
+}
+
+/* Profiles the set on every microkernel target (bench_profile.h); *region
+ * gets the report text. Returns true when it worked; the benchmark rows are
+ * written whatever happens here. */
+static bool bench_profile(const struct bench_cmd *cmd, char **region)
+{
+	char err[BENCH_ERR_MAX_BYTES];
+	struct bench_profile_spec spec = {
+		.plugin = cmd->opt.profile_plugin, .set = cmd->opt.profile_set,
+		.bench_path = cmd->opt.bench_path, .qemu_path = cmd->opt.qemu_path,
+		.results_dir = cmd->opt.results_dir, .run_id = cmd->opt.run_id,
+		.target_dirs = cmd->opt.target_dirs, .target_names = cmd->targets.items,
+		.target_linux = cmd->target_linux, .target_count = cmd->targets.count,
+	};
+	if (bench_profile_run(&spec, region, err, sizeof err) == 0)
+		return true;
+	report_line("FAIL profile: %s (the benchmark rows are written)", err);
+	return false;
 }
 
 /* Renders the plots from the CSV. Returns true when every script worked. */
@@ -483,8 +516,12 @@ static bool bench_outputs_write(const struct bench_cmd *cmd, size_t *rows)
 		report_line("FAIL csv: %s not written: %s", cmd->csv_path, why);
 	*rows = why ? 0 : t.count;
 	bool ok = !why;
+	char *profile = NULL;
+	if (!why && cmd->opt.profile_plugin)
+		ok = bench_profile(cmd, &profile) && ok;
 	if (!why && cmd->opt.report_path)
-		ok = bench_report_update(cmd, &t) && ok;
+		ok = bench_report_update(cmd, &t, profile) && ok;
+	free(profile);
 	if (!why && cmd->opt.plots_dir)
 		ok = bench_plots_render(cmd) && ok;
 	free(t.rows);

@@ -6,12 +6,12 @@
  * (symbols of the target's kernel64.elf and of the benchmark program, each
  * function's source file from the objects in <target>/obj and beside the
  * benchmark program, in <its directory>/obj) and per component
- * (profile_components.c); --csv writes the same rows. Figures are per kept
- * sample: the plugin's count over the samples the guest did not flag,
- * divided by their number (a mean; under icount the samples of a measurement
- * are nearly all identical). The plugin counts between the two counter
- * reads; the empty operation's count (the timing loop's own instructions,
- * which the guest subtracts too) is shown as its own line. */
+ * (profile_components.c); --csv writes the same rows. The breakdown is that
+ * of the median sample: the first unflagged sample whose count is the median
+ * of the unflagged ones, so its rows add up to the plugin's count of it. The
+ * plugin counts between the two counter reads; the empty operation's count
+ * (the timing loop's own instructions, which the guest subtracts too) is
+ * shown as its own line. */
 #include "cmd_profile.h"
 
 #include <errno.h>
@@ -184,9 +184,10 @@ static int profile_boot(const struct profile_options *opt, const char *plugin_ar
 	int rc = kernel ? qemu_run(&boot, &result) : -ENOMEM;
 	if (rc < 0)
 		rc = errmsg_fail(err, err_bytes, "cannot run %s: %s", opt->qemu_path, strerror(-rc));
-	else if (!qemu_status_clean(&result.status)) {
+	else if (!qemu_status_clean(&result.status) || m->count == 0) {
 		qemu_status_describe(&result.status, &boot, how, sizeof how);
-		rc = errmsg_fail(err, err_bytes, "the boot did not end cleanly (%s)%s%.200s", how,
+		rc = errmsg_fail(err, err_bytes, "%s (%s)%s%.200s", m->count ? "the boot did not end "
+				 "cleanly" : "the boot measured nothing", how,
 				 result.lines.count ? "; QEMU said: " : "",
 				 result.lines.count ? result.lines.items[0] : "");
 	}
@@ -208,61 +209,66 @@ static bool profile_selected(const struct profile_options *opt, const struct pro
 	return false;
 }
 
-/* Prints one measurement's table (top rows and components) and its CSV rows. */
+/* Prints one measurement's table (top rows and components) of its median
+ * sample, and its CSV rows. */
 static void profile_print(const struct profile_options *opt, const struct profile_measure *x,
-			  const struct profile_group *g, struct profile_row *rows, size_t count,
-			  FILE *csv)
+			  const struct profile_group *g, const struct profile_sample *median,
+			  size_t kept, const struct profile_row *rows, size_t count, FILE *csv)
 {
-	size_t kept = profile_kept_samples(g);
-	double per = kept ? 1.0 / (double)kept : 0, total = 0;
-	for (size_t i = 0; i < count; i++)
-		total += (double)rows[i].count * per;
-	double figure = total - (double)g->calibration;
-	printf("\n%s %s on %s: %.1f insn per sample (%zu samples kept of %zu; the plugin "
-	       "counted %.1f, less %" PRIu64 " for the timing loop)\n", x->benchmark, x->parameter,
-	       opt->target, figure, kept, g->samples, total, g->calibration);
-	printf("  %12s %7s  %-4s %-18s %s\n", "insn/sample", "share", "K/U", "component",
+	printf("\n%s %s on %s: %" PRIu64 " insn, the median sample (of %zu kept, %zu flagged); "
+	       "the plugin counted %" PRIu64 ", less %" PRIu64 " for the timing loop\n",
+	       x->benchmark, x->parameter, opt->target, median->total - g->calibration, kept,
+	       g->count - kept, median->total, g->calibration);
+	printf("  %10s %7s  %-3s %-18s %s\n", "insn", "share", "K/U", "component",
 	       "function (source)");
 	for (size_t i = 0; i < count; i++) {
-		double v = (double)rows[i].count * per;
+		const struct profile_row *r = &rows[i];
+		double share = 100.0 * (double)r->count / (double)median->total;
 		if (csv)
-			fprintf(csv, "%s,%s,%s,%s,%s,%s,%s,%.2f\n", opt->target, x->benchmark,
-				x->parameter, rows[i].kernel ? "kernel" : "user", rows[i].component,
-				rows[i].function ? rows[i].function : "unknown",
-				rows[i].source ? rows[i].source : "", v);
+			fprintf(csv, "%s,%s,%s,%s,%s,%s,%s,%" PRIu64 "\n", opt->target, x->benchmark,
+				x->parameter, r->kernel ? "kernel" : "user", r->component,
+				r->function ? r->function : "unknown", r->source ? r->source : "",
+				r->count);
 		if ((long)i < opt->top)
-			printf("  %12.1f %6.1f%%  %-4s %-18s %s (%s)\n", v, total ? 100 * v / total : 0,
-			       rows[i].kernel ? "K" : "U", rows[i].component,
-			       rows[i].function ? rows[i].function : "unknown",
-			       rows[i].source ? rows[i].source : "?");
+			printf("  %10" PRIu64 " %6.1f%%  %-3s %-18s %s (%s)\n", r->count, share,
+			       r->kernel ? "K" : "U", r->component, r->function ? r->function : "unknown",
+			       r->source ? r->source : "?");
 	}
 	if ((long)count > opt->top)
 		printf("  (%zu more functions: --top N shows them)\n", count - (size_t)opt->top);
 	printf("  by component:\n");
 	for (size_t c = 0; c < profile_component_count; c++) {
-		double v = 0;
+		uint64_t v = 0;
 		for (size_t i = 0; i < count; i++)
 			if (strcmp(rows[i].component, profile_component_names[c]) == 0)
-				v += (double)rows[i].count * per;
+				v += rows[i].count;
 		if (v > 0)
-			printf("  %12.1f %6.1f%%  %s\n", v, 100 * v / total, profile_component_names[c]);
+			printf("  %10" PRIu64 " %6.1f%%  %s\n", v, 100.0 * (double)v / (double)median->total,
+			       profile_component_names[c]);
 	}
-	printf("  %12" PRIu64 "          %s\n", g->calibration, PROFILE_EMPTY_OP);
+	printf("  %10" PRIu64 "          %s\n", g->calibration, PROFILE_EMPTY_OP);
 }
 
-/* Symbolises and prints every selected measurement. Returns 0 or -ENOMEM. */
+/* Symbolises and prints every selected measurement. Returns 0, or -1 with
+ * err set. */
 static int profile_report(const struct profile_options *opt, const struct elf_symtab *syms,
-			  const struct profile_data *d, const struct profile_measures *m, FILE *csv)
+			  const struct profile_data *d, const struct profile_measures *m, FILE *csv,
+			  char *err)
 {
 	for (size_t i = 0; i < m->count; i++) {
 		if (!profile_selected(opt, &m->items[i]))
 			continue;
 		struct profile_row *rows = NULL;
-		size_t count = 0;
+		size_t count = 0, kept;
 		const struct profile_group *g = &d->groups[i];
-		if (profile_rows_build(syms, g, &rows, &count) < 0)
-			return -ENOMEM;
-		profile_print(opt, &m->items[i], g, rows, count, csv);
+		const struct profile_sample *median = profile_median_sample(g, &kept);
+		if (!median)
+			return errmsg_fail(err, PROFILE_ERR_MAX_BYTES, "%s %s: no sample was kept "
+					   "(all flagged), or out of memory", m->items[i].benchmark,
+					   m->items[i].parameter);
+		if (profile_rows_build(syms, median, &rows, &count) < 0)
+			return errmsg_fail(err, PROFILE_ERR_MAX_BYTES, "out of memory");
+		profile_print(opt, &m->items[i], g, median, kept, rows, count, csv);
 		free(rows);
 	}
 	return 0;
@@ -303,12 +309,85 @@ static int profile_output(const struct profile_options *opt, const struct elf_sy
 	}
 	if (csv)
 		fputs(PROFILE_CSV_HEADER "\n", csv);
-	int status = profile_report(opt, syms, d, m, csv) == 0 ? CMD_EXIT_OK : CMD_EXIT_FAILED;
+	int status = profile_report(opt, syms, d, m, csv, err) == 0 ? CMD_EXIT_OK : CMD_EXIT_FAILED;
 	if (csv && fclose(csv) != 0) {
 		snprintf(err, PROFILE_ERR_MAX_BYTES, "%s: %s", opt->csv, strerror(errno));
 		status = CMD_EXIT_FAILED;
 	}
 	return status;
+}
+
+/* Adds one measurement's median sample to sums: its figure and its
+ * instructions per component. Returns 0 or -ENOMEM. */
+static int profile_sums_add(struct profile_sums_list *list, const char *target_name,
+			    const struct profile_measure *x, const struct profile_group *g,
+			    const struct profile_sample *median, const struct profile_row *rows,
+			    size_t count)
+{
+	if (list->count == list->cap) {
+		size_t cap = list->cap ? 2 * list->cap : 16;
+		struct profile_sums *grown = realloc(list->items, cap * sizeof *grown);
+		if (!grown)
+			return -ENOMEM;
+		list->items = grown;
+		list->cap = cap;
+	}
+	struct profile_sums *sums = &list->items[list->count++];
+	*sums = (struct profile_sums){ .figure = median->total - g->calibration,
+				       .calibration = g->calibration };
+	snprintf(sums->target, sizeof sums->target, "%s", target_name);
+	snprintf(sums->benchmark, sizeof sums->benchmark, "%s", x->benchmark);
+	snprintf(sums->parameter, sizeof sums->parameter, "%s", x->parameter);
+	for (size_t i = 0; i < count; i++)
+		for (size_t c = 0; c < profile_component_count && c < PROFILE_COMPONENTS_MAX; c++)
+			if (strcmp(rows[i].component, profile_component_names[c]) == 0)
+				sums->by_component[c] += rows[i].count;
+	return 0;
+}
+
+/* For machlab bench: profiles the benchmarks names[0..count) (BENCH or
+ * BENCH:PARAM) on the microkernel target in target_dir, named target_name,
+ * in one quick boot; writes each median sample's functions to functions_csv
+ * (PROFILE_CSV_HEADER's columns) and adds its components to list. Returns
+ * 0, or -1 with err set. */
+int profile_bench_target(const char *target_dir, const char *target_name, const char *bench,
+			 const char *plugin, const char *qemu_path, char **names, int count,
+			 FILE *functions_csv, struct profile_sums_list *list, char *err,
+			 size_t err_bytes)
+{
+	struct profile_options opt = { .target = target_dir, .bench = bench, .plugin = plugin,
+				       .qemu_path = qemu_path, .names = names, .name_count = count };
+	struct elf_symtab syms = { 0 };
+	struct profile_data d = { 0 };
+	struct profile_measures m = { 0 };
+	int rc = access(plugin, R_OK) < 0 ? errmsg_fail(err, err_bytes, "%s: %s", plugin,
+							 strerror(errno))
+					    : profile_symbols_load(&opt, &syms, err, err_bytes);
+	if (rc == 0)
+		rc = profile_collect(&opt, &syms, &d, &m, err, err_bytes);
+	for (size_t i = 0; rc == 0 && i < m.count; i++) {
+		size_t kept, rows_count = 0;
+		struct profile_row *rows = NULL;
+		const struct profile_sample *median = profile_median_sample(&d.groups[i], &kept);
+		if (!profile_selected(&opt, &m.items[i]))
+			continue;
+		if (!median || profile_rows_build(&syms, median, &rows, &rows_count) < 0 ||
+		    profile_sums_add(list, target_name, &m.items[i], &d.groups[i], median, rows,
+				     rows_count) < 0)
+			rc = errmsg_fail(err, err_bytes, "%s %s: no unflagged sample, or out of memory",
+					 m.items[i].benchmark, m.items[i].parameter);
+		for (size_t k = 0; rc == 0 && k < rows_count; k++)
+			fprintf(functions_csv, "%s,%s,%s,%s,%s,%s,%s,%" PRIu64 "\n", target_name,
+				m.items[i].benchmark, m.items[i].parameter,
+				rows[k].kernel ? "kernel" : "user", rows[k].component,
+				rows[k].function ? rows[k].function : "unknown",
+				rows[k].source ? rows[k].source : "", rows[k].count);
+		free(rows);
+	}
+	profile_free(&d);
+	profile_measures_free(&m);
+	elf_symtab_free(&syms);
+	return rc;
 }
 
 /* One boot of target with the benchmarks names[0..count) under the plugin

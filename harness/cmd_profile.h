@@ -3,8 +3,34 @@
 #define MACHLAB_CMD_PROFILE_H
 
 #include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "bench_list.h"
+#include "profile.h"
+
+#define PROFILE_COMPONENTS_MAX 32
+
+/* One measurement's median sample on one target, by component. */
+struct profile_sums {
+	char target[BENCH_NAME_MAX_BYTES];
+	char benchmark[BENCH_NAME_MAX_BYTES];
+	char parameter[PROFILE_PARAM_MAX_BYTES];
+	uint64_t figure;      /* the guest's figure for that sample */
+	uint64_t calibration; /* the timing loop's own count, in no component */
+	uint64_t by_component[PROFILE_COMPONENTS_MAX]; /* profile_component_names' order */
+};
+
+struct profile_sums_list {
+	struct profile_sums *items;
+	size_t count, cap;
+};
 
 int cmd_profile_main(int argc, char **argv);
+int profile_bench_target(const char *target_dir, const char *target_name, const char *bench,
+			 const char *plugin, const char *qemu_path, char **names, int count,
+			 FILE *functions_csv, struct profile_sums_list *list, char *err,
+			 size_t err_bytes);
 int profile_verify(const char *target, const char *bench, const char *plugin,
 		   const char *qemu_path, char **names, int count, char *err, size_t err_bytes);
 

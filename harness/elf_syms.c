@@ -177,6 +177,16 @@ const struct elf_sym *elf_symtab_find(const struct elf_symtab *t, uint64_t addr)
 	return addr - s->addr < s->size ? s : NULL;
 }
 
+/* The first symbol called name, or NULL (a linear search: for the few
+ * names the profile needs, such as the fault vectors' entries). */
+const struct elf_sym *elf_symtab_by_name(const struct elf_symtab *t, const char *name)
+{
+	for (size_t i = 0; i < t->count; i++)
+		if (strcmp(t->syms[i].name, name) == 0)
+			return &t->syms[i];
+	return NULL;
+}
+
 /* Frees the table's symbols and leaves it empty. */
 void elf_symtab_free(struct elf_symtab *t)
 {

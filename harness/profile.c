@@ -33,45 +33,41 @@ static int grow(void **items, size_t count, size_t *cap, size_t size)
 	return 0;
 }
 
-/* Appends a sample (total, discarded) to g. Returns 0 or -ENOMEM. */
-static int group_sample_add(struct profile_group *g, uint64_t total, bool discarded)
-{
-	size_t cap = g->samples_cap;
-	if (grow((void **)&g->totals, g->samples, &cap, sizeof *g->totals) < 0)
-		return -ENOMEM;
-	if (grow((void **)&g->discarded, g->samples, &g->samples_cap, sizeof *g->discarded) < 0)
-		return -ENOMEM;
-	g->totals[g->samples] = total;
-	g->discarded[g->samples++] = discarded;
-	return 0;
-}
-
 /* Applies one line of the plugin's file to d. Returns 1 at END, 0 to go
  * on, or -1 with err set. */
 static int profile_line(struct profile_data *d, const char *line, char *err, size_t err_bytes)
 {
 	struct profile_group *g = d->count ? &d->groups[d->count - 1] : NULL;
+	struct profile_sample *x = g && g->count ? &g->samples[g->count - 1] : NULL;
 	unsigned long long a, b;
 	size_t index;
-	int flag;
 	if (strcmp(line, "END") == 0)
 		return 1;
-	if (sscanf(line, "GROUP %zu calibration %llu", &index, &a) == 2) {
+	if (sscanf(line, "GROUP %zu", &index) == 1) {
 		if (index != d->count || grow((void **)&d->groups, d->count, &d->cap, sizeof *g) < 0)
 			return errmsg_fail(err, err_bytes, "group %zu out of order, or out of memory",
 					   index);
-		d->groups[d->count++] = (struct profile_group){ .calibration = a };
+		d->groups[d->count++] = (struct profile_group){ 0 };
 		return 0;
 	}
-	if (g && sscanf(line, "S %llu %d", &a, &flag) == 2) {
-		if (group_sample_add(g, a, flag != 0) < 0)
-			return errmsg_fail(err, err_bytes, "out of memory");
+	if (g && sscanf(line, "CALIBRATION %llu", &a) == 1) {
+		g->calibration = a;
 		return 0;
 	}
-	if (g && sscanf(line, "A %llx %llu", &a, &b) == 2) {
-		if (grow((void **)&g->addrs, g->addr_count, &g->addr_cap, sizeof *g->addrs) < 0)
+	if (g && sscanf(line, "S %llu", &a) == 1) {
+		if (grow((void **)&g->samples, g->count, &g->cap, sizeof *g->samples) < 0)
 			return errmsg_fail(err, err_bytes, "out of memory");
-		g->addrs[g->addr_count++] = (struct profile_addr){ .addr = a, .count = b };
+		g->samples[g->count++] = (struct profile_sample){ .total = a };
+		return 0;
+	}
+	if (x && strcmp(line, "D") == 0) {
+		x->discarded = true;
+		return 0;
+	}
+	if (x && sscanf(line, "A %llx %llu", &a, &b) == 2) {
+		if (grow((void **)&x->addrs, x->addr_count, &x->addr_cap, sizeof *x->addrs) < 0)
+			return errmsg_fail(err, err_bytes, "out of memory");
+		x->addrs[x->addr_count++] = (struct profile_addr){ .addr = a, .count = b };
 		return 0;
 	}
 	return errmsg_fail(err, err_bytes, "unexpected line \"%.80s\"", line);
@@ -110,9 +106,9 @@ int profile_read(const char *path, struct profile_data *d, char *err, size_t err
 void profile_free(struct profile_data *d)
 {
 	for (size_t i = 0; i < d->count; i++) {
-		free(d->groups[i].totals);
-		free(d->groups[i].discarded);
-		free(d->groups[i].addrs);
+		for (size_t k = 0; k < d->groups[i].count; k++)
+			free(d->groups[i].samples[k].addrs);
+		free(d->groups[i].samples);
 	}
 	free(d->groups);
 	*d = (struct profile_data){ 0 };
@@ -179,13 +175,36 @@ void profile_measures_free(struct profile_measures *m)
 	*m = (struct profile_measures){ 0 };
 }
 
-/* The samples of g whose addresses count (not discarded). */
-size_t profile_kept_samples(const struct profile_group *g)
+/* qsort order of sample totals. */
+static int total_compare(const void *pa, const void *pb)
 {
-	size_t kept = 0;
-	for (size_t i = 0; i < g->samples; i++)
-		kept += !g->discarded[i];
-	return kept;
+	uint64_t a = *(const uint64_t *)pa, b = *(const uint64_t *)pb;
+	return (a > b) - (a < b);
+}
+
+/* The median sample of g: the first kept (not discarded) sample whose total
+ * is the median of the kept totals (the lower one of an even count, as the
+ * harness's statistics take it); *kept says how many were kept. NULL when
+ * none was kept or out of memory. */
+const struct profile_sample *profile_median_sample(const struct profile_group *g, size_t *kept)
+{
+	uint64_t *totals = malloc((g->count + 1) * sizeof *totals);
+	*kept = 0;
+	if (!totals)
+		return NULL;
+	for (size_t i = 0; i < g->count; i++)
+		if (!g->samples[i].discarded)
+			totals[(*kept)++] = g->samples[i].total;
+	const struct profile_sample *found = NULL;
+	if (*kept) {
+		qsort(totals, *kept, sizeof *totals, total_compare);
+		uint64_t median = totals[(*kept - 1) / 2];
+		for (size_t i = 0; !found && i < g->count; i++)
+			if (!g->samples[i].discarded && g->samples[i].total == median)
+				found = &g->samples[i];
+	}
+	free(totals);
+	return found;
 }
 
 /* Checks that d and m describe the same samples and the same figures (see
@@ -199,17 +218,18 @@ int profile_check(const struct profile_data *d, const struct profile_measures *m
 	for (size_t i = 0; i < m->count; i++) {
 		const struct profile_group *g = &d->groups[i];
 		const struct profile_measure *x = &m->items[i];
-		if (g->samples != x->count)
+		if (g->count != x->count)
 			return errmsg_fail(err, err_bytes, "%s %s: the plugin saw %zu samples, the guest "
-					   "printed %zu", x->benchmark, x->parameter, g->samples,
+					   "printed %zu", x->benchmark, x->parameter, g->count,
 					   x->count);
 		for (size_t k = 0; k < x->count; k++) {
-			uint64_t plugin = g->totals[k] - g->calibration;
-			if (plugin != x->values[k] || g->discarded[k] != x->flagged[k])
+			const struct profile_sample *y = &g->samples[k];
+			uint64_t plugin = y->total - g->calibration;
+			if (plugin != x->values[k] || y->discarded != x->flagged[k])
 				return errmsg_fail(err, err_bytes, "%s %s sample %zu: the plugin counted "
 						   "%" PRIu64 "%s, the guest printed %s%" PRIu64,
 						   x->benchmark, x->parameter, k + 1, plugin,
-						   g->discarded[k] ? " (discarded)" : "",
+						   y->discarded ? " (flagged)" : "",
 						   x->flagged[k] ? "!" : "", x->values[k]);
 		}
 	}
@@ -249,16 +269,17 @@ static int row_compare(const void *pa, const void *pb)
 	return strcmp(a->function ? a->function : "", b->function ? b->function : "");
 }
 
-/* Fills *rows (malloc'd, *count of them, most instructions first) with g's
- * addresses grouped by function. Returns 0 or -ENOMEM (*rows freed). */
-int profile_rows_build(const struct elf_symtab *syms, const struct profile_group *g,
+/* Fills *rows (malloc'd, *count of them, most instructions first) with the
+ * sample's addresses grouped by function. Returns 0 or -ENOMEM (*rows freed). */
+int profile_rows_build(const struct elf_symtab *syms, const struct profile_sample *sample,
 		       struct profile_row **rows, size_t *count)
 {
 	size_t cap = 0;
 	*rows = NULL;
 	*count = 0;
-	for (size_t k = 0; k < g->addr_count; k++)
-		if (rows_add(rows, count, &cap, syms, g->addrs[k].addr, g->addrs[k].count) < 0) {
+	for (size_t k = 0; k < sample->addr_count; k++)
+		if (rows_add(rows, count, &cap, syms, sample->addrs[k].addr,
+			     sample->addrs[k].count) < 0) {
 			free(*rows);
 			*rows = NULL;
 			return -ENOMEM;

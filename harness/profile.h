@@ -15,19 +15,24 @@
 
 #define PROFILE_PARAM_MAX_BYTES 24
 
-/* Instructions one code address executed in a group's kept samples. */
+/* Instructions one code address executed in one sample. */
 struct profile_addr {
 	uint64_t addr, count;
 };
 
-/* One measurement as the plugin saw it. */
-struct profile_group {
-	uint64_t calibration;  /* the least count of the empty operation */
-	uint64_t *totals;      /* each sample's count, in order */
-	bool *discarded;       /* the guest flagged it: its addresses are not in addrs */
-	size_t samples, samples_cap;
+/* One sample as the plugin saw it. */
+struct profile_sample {
+	uint64_t total;       /* instructions between the two counter reads */
+	bool discarded;       /* the guest flagged it */
 	struct profile_addr *addrs;
 	size_t addr_count, addr_cap;
+};
+
+/* One measurement as the plugin saw it. */
+struct profile_group {
+	uint64_t calibration; /* the least count of the empty operation */
+	struct profile_sample *samples;
+	size_t count, cap;
 };
 
 struct profile_data {
@@ -49,8 +54,7 @@ struct profile_measures {
 	size_t count, cap;
 };
 
-/* One function's share of a measurement: its instructions over the group's
- * kept samples. */
+/* One function's share of a sample: its instructions in it. */
 struct profile_row {
 	const char *function; /* NULL: no symbol holds the address ("unknown") */
 	const char *source;   /* NULL when unknown */
@@ -71,8 +75,8 @@ int profile_measures_feed(struct profile_measures *m, const char *line);
 void profile_measures_free(struct profile_measures *m);
 int profile_check(const struct profile_data *d, const struct profile_measures *m, char *err,
 		  size_t err_bytes);
-size_t profile_kept_samples(const struct profile_group *g);
-int profile_rows_build(const struct elf_symtab *syms, const struct profile_group *g,
+const struct profile_sample *profile_median_sample(const struct profile_group *g, size_t *kept);
+int profile_rows_build(const struct elf_symtab *syms, const struct profile_sample *sample,
 		       struct profile_row **rows, size_t *count);
 
 #endif

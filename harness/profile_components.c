@@ -19,7 +19,13 @@
  * - The kernel's memset/memcpy/memmove are page zero/copy; in a user program
  *   the same kernel/lib/string.c is user library.
  * - The page allocator's plain alloc/free and vm_object/vm_copy, the
- *   msg-cow/msg-copy variants' OOL code: memory objects. */
+ *   msg-cow/msg-copy variants' OOL code: memory objects.
+ * - zalloc.c (the memory of every kernel object) and ledger.c (charging
+ *   what a task causes to exist) have components of their own.
+ * - Attribution is per function: code GCC inlines counts for its caller
+ *   (with -O2 the fast path's tests are inlined into ipc_fastpath, so they
+ *   show as IPC copy), and a small memcpy of a message header by the kernel
+ *   shows as page zero/copy. */
 #include "profile_components.h"
 
 #include <fnmatch.h>
@@ -38,6 +44,8 @@
 #define C_PAGE_COPY "page zero/copy"
 #define C_PAGER "pager protocol"
 #define C_MEMOBJ "memory objects"
+#define C_KALLOC "kernel allocator"  /* zalloc: every kernel object's memory */
+#define C_LEDGER "ledgers"           /* charging what a task causes to exist */
 #define C_USER_LIB "user library"
 #define C_SERVER "server/pager work"
 #define C_BENCH "benchmark"
@@ -46,7 +54,7 @@
 
 const char *const profile_component_names[] = {
 	C_TRAP, C_IPC_CHECK, C_IPC_COPY, C_RIGHTS, C_QUEUE, C_SCHED, C_VM_FAULT, C_PMAP,
-	C_PAGE_COPY, C_PAGER, C_MEMOBJ, C_USER_LIB, C_SERVER, C_BENCH, C_OTHER, C_UNKNOWN,
+	C_PAGE_COPY, C_PAGER, C_MEMOBJ, C_KALLOC, C_LEDGER, C_USER_LIB, C_SERVER, C_BENCH, C_OTHER, C_UNKNOWN,
 };
 const size_t profile_component_count =
 	sizeof profile_component_names / sizeof profile_component_names[0];
@@ -120,6 +128,8 @@ const struct profile_rule profile_rules[] = {
 	{ K, "kernel/vm/default_pager.c", NULL, C_PAGER },
 	{ K, "variants/pager-*", NULL, C_PAGER },
 	{ K, "kernel/vm/vm_object.c", NULL, C_MEMOBJ },
+	{ K, "kernel/kern/zalloc.c", NULL, C_KALLOC },
+	{ K, "kernel/kern/ledger.c", NULL, C_LEDGER },
 	{ K, "kernel/vm/vm_copy.c", NULL, C_MEMOBJ },
 	{ K, PAGE_ALLOC_C, NULL, C_MEMOBJ },
 	{ K, "kernel/vm/page_pool.c", NULL, C_MEMOBJ },

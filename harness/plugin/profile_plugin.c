@@ -10,13 +10,15 @@
  * a callback that switches counting. A measurement (a "group") starts at
  * CALIBRATE_START: the samples inside CALIBRATE_START..STOP are the empty
  * operation the guest subtracts, and the plugin keeps only their least
- * total; every later sample's total is kept, and its per-address counts are
- * added to the group unless a DISCARD marker (the guest flagged the sample)
- * takes them back. Output, one line each:
+ * total; every later sample is written as it ends, with the instructions
+ * each address executed in it, and a DISCARD marker (the guest flagged the
+ * sample) says so after it. Output, one line each:
  *   PROFILE 1
- *   GROUP <n> calibration <least empty-sample total>
- *   S <sample total> <0|1 discarded>
- *   A <hex address> <instructions in the kept samples>
+ *   GROUP <n>
+ *   CALIBRATION <least empty-sample total>
+ *   S <sample total>
+ *   A <hex address> <instructions in that sample>
+ *   D                       (the sample before was flagged)
  *   END
  * Counts are per address only: QEMU 7.2's plugin API (version 1) cannot read
  * CR3, so address spaces are not told apart (kernel and user are, by address).
@@ -48,12 +50,8 @@ QEMU_PLUGIN_EXPORT int qemu_plugin_version = 1;
 struct counter {
 	uint64_t vaddr;
 	uint64_t in_sample;   /* executions in the sample being taken */
-	uint64_t last;        /* executions in the last finished sample */
-	uint64_t kept;        /* executions in the group's kept samples */
 	struct counter *next_touched; /* in the sample's touched list */
 	bool touched;
-	bool in_group;        /* in the group's list of counters with kept > 0 */
-	struct counter *next_in_group;
 };
 
 /* A chunk of counters (they are never freed: QEMU may run a TB again). */
@@ -63,20 +61,13 @@ struct counter_chunk {
 	struct counter_chunk *next;
 };
 
-/* A sample's total and whether it was discarded. */
-struct sample {
-	uint64_t total;
-	bool discarded;
-};
-
 static struct {
 	FILE *out;
 	struct counter_chunk *chunks;
 	bool calibrating, in_sample;
 	uint64_t sample_total, calibration_least;
-	struct counter *touched, *group;
-	struct sample *samples;
-	size_t sample_count, sample_cap, groups;
+	struct counter *touched;
+	size_t groups;
 	bool group_open, failed;
 	struct counter *last;  /* the instruction counted last, while it may still fault */
 	bool last_counted;
@@ -155,76 +146,20 @@ static bool is_fault_entry(uint64_t vaddr)
 	return false;
 }
 
-/* Writes the open group and closes it. */
-static void group_flush(void)
+/* The end of a measured sample: its total and its addresses go out. */
+static void sample_end(void)
 {
-	if (!prof.group_open || !prof.out)
-		return;
-	fprintf(prof.out, "GROUP %zu calibration %llu\n", prof.groups,
-		(unsigned long long)prof.calibration_least);
-	for (size_t i = 0; i < prof.sample_count; i++)
-		fprintf(prof.out, "S %llu %d\n", (unsigned long long)prof.samples[i].total,
-			prof.samples[i].discarded);
-	for (struct counter *c = prof.group; c; c = c->next_in_group) {
-		if (c->kept)
-			fprintf(prof.out, "A %llx %llu\n", (unsigned long long)c->vaddr,
-				(unsigned long long)c->kept);
-		c->kept = 0;
-		c->in_group = false;
-	}
-	prof.group = NULL;
-	prof.sample_count = 0;
-	prof.groups++;
-	prof.group_open = false;
-}
-
-/* Forgets the last sample's per-counter figures (a new sample begins). */
-static void touched_clear(void)
-{
+	fprintf(prof.out, "S %llu\n", (unsigned long long)prof.sample_total);
 	for (struct counter *c = prof.touched, *next; c; c = next) {
 		next = c->next_touched;
+		if (c->in_sample) /* 0: its only execution faulted and was taken back */
+			fprintf(prof.out, "A %llx %llu\n", (unsigned long long)c->vaddr,
+				(unsigned long long)c->in_sample);
+		c->in_sample = 0;
 		c->touched = false;
-		c->last = 0;
 		c->next_touched = NULL;
 	}
 	prof.touched = NULL;
-}
-
-/* The end of a measured sample: its counts join the group. */
-static void sample_end(void)
-{
-	if (prof.sample_count == prof.sample_cap) {
-		size_t cap = prof.sample_cap ? 2 * prof.sample_cap : 1024;
-		struct sample *grown = realloc(prof.samples, cap * sizeof *grown);
-		if (!grown) {
-			prof.failed = true;
-			return;
-		}
-		prof.samples = grown;
-		prof.sample_cap = cap;
-	}
-	prof.samples[prof.sample_count++] = (struct sample){ .total = prof.sample_total };
-	for (struct counter *c = prof.touched; c; c = c->next_touched) {
-		c->kept += c->in_sample;
-		c->last = c->in_sample;
-		c->in_sample = 0;
-		if (!c->in_group) {
-			c->in_group = true;
-			c->next_in_group = prof.group;
-			prof.group = c;
-		}
-	}
-}
-
-/* The guest flagged the last sample: take its counts back, keep its total. */
-static void sample_discard(void)
-{
-	if (prof.sample_count == 0)
-		return;
-	prof.samples[prof.sample_count - 1].discarded = true;
-	for (struct counter *c = prof.touched; c; c = c->next_touched)
-		c->kept -= c->last;
-	touched_clear();
 }
 
 /* Execution of a marker. */
@@ -232,18 +167,20 @@ static void on_marker(unsigned int vcpu, void *udata)
 {
 	uint32_t mark = (uint32_t)(uintptr_t)udata;
 	(void)vcpu;
+	if (!prof.out)
+		return;
 	switch (mark) {
 	case PROFILE_MARK_CAL_START:
-		group_flush();
+		fprintf(prof.out, "GROUP %zu\n", prof.groups++);
 		prof.group_open = true;
 		prof.calibrating = true;
 		prof.calibration_least = UINT64_MAX;
 		break;
 	case PROFILE_MARK_CAL_STOP:
+		fprintf(prof.out, "CALIBRATION %llu\n", (unsigned long long)prof.calibration_least);
 		prof.calibrating = false;
 		break;
 	case PROFILE_MARK_SAMPLE_BEGIN:
-		touched_clear();
 		prof.sample_total = 0;
 		prof.in_sample = true;
 		break;
@@ -255,7 +192,7 @@ static void on_marker(unsigned int vcpu, void *udata)
 			sample_end();
 		break;
 	case PROFILE_MARK_DISCARD:
-		sample_discard();
+		fputs("D\n", prof.out);
 		break;
 	}
 }
@@ -285,14 +222,13 @@ static void on_translate(qemu_plugin_id_t id, struct qemu_plugin_tb *tb)
 	}
 }
 
-/* At QEMU's exit: the last group and the end line (a missing END says the file is cut). */
+/* At QEMU's exit: the end line (a file without it was cut short). */
 static void on_exit_cb(qemu_plugin_id_t id, void *udata)
 {
 	(void)id;
 	(void)udata;
 	if (!prof.out)
 		return;
-	group_flush();
 	fprintf(prof.out, prof.failed ? "FAILED out of memory\n" : "END\n");
 	fclose(prof.out);
 	prof.out = NULL;

@@ -537,7 +537,7 @@ static void plots_render_figures_without_warnings(void)
 				   .timeout_ms = PLOTS_TIMEOUT_MS };
 	struct plots_result result;
 	EXPECT_INT(0, plots_render(&spec, &result));
-	EXPECT_INT(7, result.rendered);
+	EXPECT_INT(8, result.rendered);
 	EXPECT_INT(0, result.failed);
 	EXPECT_INT(0, result.warnings);
 	struct stat st;
@@ -546,9 +546,10 @@ static void plots_render_figures_without_warnings(void)
 	EXPECT_TRUE(stat(tmp_path("figs/overview.svg"), &st) == 0 && st.st_size > 0);
 	EXPECT_TRUE(stat(tmp_path("figs/overview.png"), &st) == 0 && st.st_size > 0);
 	EXPECT_TRUE(stat(tmp_path("figs/unix.png"), &st) == 0 && st.st_size > 0);
+	EXPECT_TRUE(stat(tmp_path("figs/profile.svg"), &st) == 0 && st.st_size > 0);
 	spec.gnuplot_path = tmp_path("no-gnuplot");
 	EXPECT_INT(0, plots_render(&spec, &result));
-	EXPECT_INT(7, result.failed);
+	EXPECT_INT(8, result.failed);
 	free(newest);
 }
 

@@ -10,6 +10,7 @@
  * name: why" or "skip name: why" per test and ends with exactly
  * "N passed, N failed, N skipped". */
 #include <elf.h>
+#include <limits.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,9 +18,11 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "cmd_profile.h"
 #include "elf_syms.h"
 #include "harness_check.h"
 #include "proc.h"
+#include "profile.h"
 #include "profile_components.h"
 
 #define KERNEL_ELF "build/default/kernel64.elf"
@@ -519,6 +522,159 @@ static void real_symbols_map_to_listed_components(void)
 	elf_symtab_free(&t);
 }
 
+
+/* ---- the plugin's file, the guest's records and their check ---- */
+
+/* A plugin file: one measurement, calibration 2, three samples (the second
+ * flagged), the median one touching a known function and an address no
+ * symbol holds. */
+static const char profile_text_fmt[] =
+	"PROFILE 1\n"
+	"GROUP 0\n"
+	"CALIBRATION 2\n"
+	"S 12\n"
+	"A %llx 7\n"
+	"A 10 3\n"
+	"S 40\n"
+	"A %llx 38\n"
+	"D\n"
+	"S 14\n"
+	"A %llx 9\n"
+	"A 10 3\n"
+	"END\n";
+
+/* Writes the plugin file with addresses inside function addr_of. */
+static const char *profile_file_write(uint64_t addr)
+{
+	char text[1024];
+	snprintf(text, sizeof text, profile_text_fmt, (unsigned long long)addr,
+		 (unsigned long long)addr, (unsigned long long)addr);
+	file_write(tmp_path("prof.out"), text, 0644);
+	return tmp_path("prof.out");
+}
+
+/* Feeds the guest's records for that measurement to m. */
+static void measures_feed(struct profile_measures *m, const char *const *lines)
+{
+	for (; *lines; lines++)
+		EXPECT_INT(0, profile_measures_feed(m, *lines));
+}
+
+static void profile_check_ties_plugin_counts_to_guest_figures(void)
+{
+	struct profile_data d = { 0 };
+	struct profile_measures good = { 0 }, off = { 0 }, short_m = { 0 };
+	char err[ERR_BYTES] = "";
+	static const char *const good_lines[] = { "BENCH begin", "BENCH samples op - insn 10 !38",
+						  "BENCH samples op - insn 12", "BENCH samples op - msg 2",
+						  NULL };
+	static const char *const off_lines[] = { "BENCH samples op - insn 10 !38 13", NULL };
+	static const char *const short_lines[] = { "BENCH samples op - insn 10 !38", NULL };
+	EXPECT_INT(0, profile_read(profile_file_write(0x1000), &d, err, sizeof err));
+	EXPECT_INT(1, d.count);
+	EXPECT_INT(3, d.count ? d.groups[0].count : 0);
+	measures_feed(&good, good_lines);
+	measures_feed(&off, off_lines);
+	measures_feed(&short_m, short_lines);
+	EXPECT_INT(0, profile_check(&d, &good, err, sizeof err));
+	EXPECT_INT(-1, profile_check(&d, &off, err, sizeof err));
+	expect_contains(__LINE__, "error", err, "sample 3: the plugin counted 12, the guest printed 13");
+	EXPECT_INT(-1, profile_check(&d, &short_m, err, sizeof err));
+	expect_contains(__LINE__, "error", err, "the plugin saw 3 samples, the guest printed 2");
+	profile_free(&d);
+	profile_measures_free(&good);
+	profile_measures_free(&off);
+	profile_measures_free(&short_m);
+}
+
+static void profile_read_refuses_cut_and_foreign_files(void)
+{
+	struct profile_data d = { 0 };
+	char err[ERR_BYTES] = "";
+	file_write(tmp_path("cut.out"), "PROFILE 1\nGROUP 0\nCALIBRATION 2\nS 12\n", 0644);
+	EXPECT_INT(-1, profile_read(tmp_path("cut.out"), &d, err, sizeof err));
+	expect_contains(__LINE__, "error", err, "no END line");
+	profile_free(&d);
+	file_write(tmp_path("foreign.out"), "hello\n", 0644);
+	EXPECT_INT(-1, profile_read(tmp_path("foreign.out"), &d, err, sizeof err));
+	expect_contains(__LINE__, "error", err, "not a profile");
+	profile_free(&d);
+	file_write(tmp_path("bad.out"), "PROFILE 1\nGROUP 0\nS x\nEND\n", 0644);
+	EXPECT_INT(-1, profile_read(tmp_path("bad.out"), &d, err, sizeof err));
+	expect_contains(__LINE__, "error", err, ":3: unexpected line");
+	profile_free(&d);
+	EXPECT_INT(-1, profile_read(tmp_path("missing.out"), &d, err, sizeof err));
+	expect_contains(__LINE__, "error", err, "did the plugin load?");
+}
+
+static void profile_median_sample_counts_unknown_addresses(void)
+{
+	struct elf_symtab syms = { 0 };
+	struct profile_data d = { 0 };
+	char err[ERR_BYTES] = "";
+	static const char *const need[] = { KERNEL_ELF, KERNEL_OBJ_DIR, NULL };
+	if (!built(need))
+		return;
+	EXPECT_INT(0, elf_symtab_load(&syms, KERNEL_ELF, err, sizeof err));
+	EXPECT_INT(0, elf_symtab_sources(&syms, KERNEL_OBJ_DIR, err, sizeof err));
+	const struct elf_sym *known = elf_symtab_by_name(&syms, "msg_check");
+	EXPECT_TRUE(known != NULL);
+	if (!known)
+		return;
+	EXPECT_INT(0, profile_read(profile_file_write(known->addr), &d, err, sizeof err));
+	size_t kept = 0, count = 0;
+	const struct profile_sample *median = d.count ? profile_median_sample(&d.groups[0], &kept)
+						      : NULL;
+	EXPECT_INT(2, kept);
+	EXPECT_INT(12, median ? median->total : 0);
+	struct profile_row *rows = NULL;
+	EXPECT_INT(0, median ? profile_rows_build(&syms, median, &rows, &count) : -1);
+	EXPECT_INT(2, count);
+	uint64_t sum = 0;
+	for (size_t i = 0; i < count; i++)
+		sum += rows[i].count;
+	EXPECT_INT(10, sum); /* every address counted: 7 in msg_check, 3 unknown */
+	EXPECT_STR("msg_check", count ? rows[0].function : "");
+	EXPECT_STR("IPC check", count ? rows[0].component : "");
+	EXPECT_TRUE(count == 2 && rows[1].function == NULL && !rows[1].kernel);
+	EXPECT_STR("unknown", count == 2 ? rows[1].component : "");
+	free(rows);
+	profile_free(&d);
+	elf_symtab_free(&syms);
+}
+
+static void profile_missing_plugin_is_a_clear_error(void)
+{
+	char *out = NULL;
+	char *args[] = { "profile", "--plugin", (char *)tmp_path("no-plugin.so"), "null_trap", NULL };
+	EXPECT_INT(2, main_capture(cmd_profile_main, args, "profile.out", &out));
+	expect_contains(__LINE__, "output", out, "no-plugin.so: No such file or directory");
+	free(out);
+	char *none[] = { "profile", NULL };
+	EXPECT_INT(2, main_capture(cmd_profile_main, none, "profile.out", &out));
+	expect_contains(__LINE__, "output", out, "name a benchmark");
+	free(out);
+}
+
+static void profile_unloadable_plugin_fails_with_qemus_words(void)
+{
+	static const char *const need[] = { KERNEL_ELF, BENCH_ELF, NULL };
+	char qemu[PATH_MAX], *out = NULL;
+	if (!built(need))
+		return;
+	if (proc_path_resolve("qemu-system-x86_64", qemu, sizeof qemu) < 0) {
+		test_skipped = true;
+		snprintf(test_why, sizeof test_why, "QEMU is not installed");
+		return;
+	}
+	file_write(tmp_path("bad-plugin.so"), "not a shared object\n", 0644);
+	char *args[] = { "profile", "--plugin", (char *)tmp_path("bad-plugin.so"), "null_trap", NULL };
+	EXPECT_INT(1, main_capture(cmd_profile_main, args, "profile.out", &out));
+	expect_contains(__LINE__, "output", out, "the boot measured nothing");
+	expect_contains(__LINE__, "output", out, "Could not load plugin");
+	free(out);
+}
+
 static const struct check_test tests[] = {
 	TEST(symbols_are_found_at_their_elf_addresses),
 	TEST(label_extends_to_the_next_symbol),
@@ -534,6 +690,11 @@ static const struct check_test tests[] = {
 	TEST(unknown_and_other),
 	TEST(every_rule_component_is_listed),
 	TEST(real_symbols_map_to_listed_components),
+	TEST(profile_check_ties_plugin_counts_to_guest_figures),
+	TEST(profile_read_refuses_cut_and_foreign_files),
+	TEST(profile_median_sample_counts_unknown_addresses),
+	TEST(profile_missing_plugin_is_a_clear_error),
+	TEST(profile_unloadable_plugin_fails_with_qemus_words),
 };
 
 /* Runs every test in a fresh scratch directory. */

@@ -5,11 +5,13 @@
 #include <dirent.h>
 #include <errno.h>
 #include <limits.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 
+#include "bench_profile.h"
 #include "proc.h"
 #include "report.h"
 #include "strlist.h"
@@ -119,19 +121,33 @@ int plots_render(const struct plots_spec *spec, struct plots_result *result)
 	return rc;
 }
 
-/* Sets *path (malloc'd) to the newest CSV in results_dir: the greatest name,
- * as run ids sort by time. Returns 0, -ENOENT when there is none, or -errno. */
+/* True when name ends in suffix. */
+static bool plots_ends_with(const char *name, const char *suffix)
+{
+	size_t n = strlen(name), k = strlen(suffix);
+	return n >= k && strcmp(name + n - k, suffix) == 0;
+}
+
+/* Sets *path (malloc'd) to the newest run CSV in results_dir: the greatest
+ * name, as run ids sort by time, leaving out a run's profile CSVs (see
+ * bench_profile.h). Returns 0, -ENOENT when there is none, or -errno. */
 int plots_newest_csv(const char *results_dir, char **path)
 {
 	struct strlist names = { 0 };
+	const char *newest = NULL;
 	int rc = plots_dir_list(results_dir, PLOTS_CSV_SUFFIX, &names);
-	if (rc == 0 && names.count == 0)
+	for (size_t i = 0; rc == 0 && i < names.count; i++)
+		if (!plots_ends_with(names.items[i], BENCH_PROFILE_FUNCTIONS_SUFFIX) &&
+		    !plots_ends_with(names.items[i], BENCH_PROFILE_COMPONENTS_SUFFIX) &&
+		    (!newest || strcmp(names.items[i], newest) > 0))
+			newest = names.items[i];
+	if (rc == 0 && !newest)
 		rc = -ENOENT;
-	size_t bytes = rc == 0 ? strlen(results_dir) + strlen(names.items[names.count - 1]) + 2 : 0;
+	size_t bytes = rc == 0 ? strlen(results_dir) + strlen(newest) + 2 : 0;
 	if (rc == 0 && !(*path = malloc(bytes)))
 		rc = -ENOMEM;
 	if (rc == 0)
-		snprintf(*path, bytes, "%s/%s", results_dir, names.items[names.count - 1]);
+		snprintf(*path, bytes, "%s/%s", results_dir, newest);
 	strlist_free(&names);
 	return rc;
 }

@@ -10,8 +10,8 @@
 components = csv[1:strlen(csv) - 4].'-components.csv'
 present = system('test -r '.components.' && echo 1 || echo 0') + 0
 set datafile separator ','
-# sixteen distinct colours, one per component (gnuplot's default eight repeat)
-colours = '#9400d3 #009e73 #56b4e9 #e69f00 #f0e442 #0072b2 #e51e10 #000000 #cc79a7 #808080 #8b4513 #00ced1 #ff69b4 #6b8e23 #b0b0b0 #ffffff'
+# eighteen distinct colours, one per component (gnuplot's default eight repeat)
+colours = '#9400d3 #009e73 #56b4e9 #e69f00 #f0e442 #0072b2 #e51e10 #000000 #cc79a7 #808080 #8b4513 #00ced1 #ff69b4 #6b8e23 #b0b0b0 #ffffff #ffa07a #4b0082'
 do for [i=1:words(colours)] { set linetype i linecolor rgb word(colours, i) }
 set title 'Where the instructions go: the median sample of each benchmark, by component (insn)'
 set ylabel 'instructions (insn)'

@@ -12,9 +12,9 @@
 #include "errmsg.h"
 #include "profile_components.h"
 #include "report.h"
+#include "report_tables.h"
 
 #define BENCH_PROFILE_NAMES_MAX 32
-#define NUMBER_BYTES 32
 
 /* Returns a malloc'd "<dir>/<run_id><suffix>", or NULL. */
 static char *profile_path(const struct bench_profile_spec *spec, const char *suffix)
@@ -59,26 +59,11 @@ static int components_write(const char *path, const struct profile_sums_list *li
 	return fclose(f) == 0 ? 0 : -errno;
 }
 
-/* Formats v with thousands separators into buf. */
-static const char *number(uint64_t v, char buf[NUMBER_BYTES])
-{
-	char digits[NUMBER_BYTES];
-	int n = snprintf(digits, sizeof digits, "%" PRIu64, v);
-	char *out = buf;
-	for (int i = 0; i < n; i++) {
-		if (i > 0 && (n - i) % 3 == 0)
-			*out++ = ',';
-		*out++ = digits[i];
-	}
-	*out = '\0';
-	return buf;
-}
-
 /* The report region: one line per measurement and target, the figure and
  * its instructions per used component. Returns malloc'd text or NULL. */
 static char *region_text(const struct bench_profile_spec *spec, const struct profile_sums_list *list)
 {
-	char *text = NULL, num[NUMBER_BYTES];
+	char *text = NULL, num[NUMBER_MAX_BYTES];
 	size_t bytes;
 	FILE *out = open_memstream(&text, &bytes);
 	if (!out)
@@ -95,10 +80,10 @@ static char *region_text(const struct bench_profile_spec *spec, const struct pro
 	for (size_t i = 0; i < list->count; i++) {
 		const struct profile_sums *s = &list->items[i];
 		fprintf(out, "| %s | %s | %s | %s |", s->benchmark, s->parameter, s->target,
-			number(s->figure, num));
+			number_format(s->figure, num));
 		for (size_t c = 0; c < profile_component_count; c++)
 			if (component_used(list, c))
-				fprintf(out, " %s |", s->by_component[c] ? number(s->by_component[c], num)
+				fprintf(out, " %s |", s->by_component[c] ? number_format(s->by_component[c], num)
 									 : "·");
 		fputc('\n', out);
 	}

@@ -262,10 +262,14 @@ static int profile_report(const struct profile_options *opt, const struct elf_sy
 		size_t count = 0, kept;
 		const struct profile_group *g = &d->groups[i];
 		const struct profile_sample *median = profile_median_sample(g, &kept);
+		if (!median && kept == 0) {
+			printf("\n%s %s on %s: every sample was flagged (an interrupt in each): no "
+			       "median to break down\n", m->items[i].benchmark, m->items[i].parameter,
+			       opt->target);
+			continue;
+		}
 		if (!median)
-			return errmsg_fail(err, PROFILE_ERR_MAX_BYTES, "%s %s: no sample was kept "
-					   "(all flagged), or out of memory", m->items[i].benchmark,
-					   m->items[i].parameter);
+			return errmsg_fail(err, PROFILE_ERR_MAX_BYTES, "out of memory");
 		if (profile_rows_build(syms, median, &rows, &count) < 0)
 			return errmsg_fail(err, PROFILE_ERR_MAX_BYTES, "out of memory");
 		profile_print(opt, &m->items[i], g, median, kept, rows, count, csv);
@@ -317,6 +321,21 @@ static int profile_output(const struct profile_options *opt, const struct elf_sy
 	return status;
 }
 
+/* Loads the symbols and runs one checked boot for opt (profile_collect),
+ * after checking the plugin is there. Returns 0, or -1 with err set; syms,
+ * d and m are the caller's to free either way. */
+static int profile_prepare_and_collect(const struct profile_options *opt, struct elf_symtab *syms,
+				       struct profile_data *d, struct profile_measures *m,
+				       char *err, size_t err_bytes)
+{
+	if (access(opt->plugin, R_OK) < 0)
+		return errmsg_fail(err, err_bytes, "%s: %s (make harness builds the profiling plugin)",
+				   opt->plugin, strerror(errno));
+	if (profile_symbols_load(opt, syms, err, err_bytes) < 0)
+		return -1;
+	return profile_collect(opt, syms, d, m, err, err_bytes);
+}
+
 /* Adds one measurement's median sample to sums: its figure and its
  * instructions per component. Returns 0 or -ENOMEM. */
 static int profile_sums_add(struct profile_sums_list *list, const char *target_name,
@@ -360,11 +379,7 @@ int profile_bench_target(const char *target_dir, const char *target_name, const 
 	struct elf_symtab syms = { 0 };
 	struct profile_data d = { 0 };
 	struct profile_measures m = { 0 };
-	int rc = access(plugin, R_OK) < 0 ? errmsg_fail(err, err_bytes, "%s: %s", plugin,
-							 strerror(errno))
-					    : profile_symbols_load(&opt, &syms, err, err_bytes);
-	if (rc == 0)
-		rc = profile_collect(&opt, &syms, &d, &m, err, err_bytes);
+	int rc = profile_prepare_and_collect(&opt, &syms, &d, &m, err, err_bytes);
 	for (size_t i = 0; rc == 0 && i < m.count; i++) {
 		size_t kept, rows_count = 0;
 		struct profile_row *rows = NULL;
@@ -402,11 +417,7 @@ int profile_verify(const char *target, const char *bench, const char *plugin,
 	struct elf_symtab syms = { 0 };
 	struct profile_data d = { 0 };
 	struct profile_measures m = { 0 };
-	int rc = access(plugin, R_OK) < 0 ? errmsg_fail(err, err_bytes, "%s: %s", plugin,
-							 strerror(errno))
-					    : profile_symbols_load(&opt, &syms, err, err_bytes);
-	if (rc == 0)
-		rc = profile_collect(&opt, &syms, &d, &m, err, err_bytes);
+	int rc = profile_prepare_and_collect(&opt, &syms, &d, &m, err, err_bytes);
 	profile_free(&d);
 	profile_measures_free(&m);
 	elf_symtab_free(&syms);

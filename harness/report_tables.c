@@ -11,7 +11,6 @@
 
 #include "refs.h"
 
-#define NUMBER_MAX_BYTES 32 /* 2^64-1 with thousands separators, and more */
 
 /* Returns t's row for key on target, or NULL when that target has none. */
 static const struct bench_row *table_find(const struct bench_table *t, const struct bench_key *key,
@@ -33,7 +32,7 @@ static bool table_measure_first(const struct bench_table *t, size_t i)
 }
 
 /* Formats v with thousands separators ("1,946") into buf. */
-static const char *number_format(uint64_t v, char buf[NUMBER_MAX_BYTES])
+const char *number_format(uint64_t v, char buf[NUMBER_MAX_BYTES])
 {
 	char digits[NUMBER_MAX_BYTES];
 	int n = snprintf(digits, sizeof digits, "%" PRIu64, v);

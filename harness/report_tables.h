@@ -7,6 +7,9 @@
 
 #include "csv.h"
 
+#define NUMBER_MAX_BYTES 32 /* 2^64-1 with thousands separators, and more */
+
+const char *number_format(uint64_t v, char buf[NUMBER_MAX_BYTES]);
 char *report_tables_results(const struct bench_table *t, const char *csv_path);
 char *report_tables_ratios(const struct bench_table *t);
 char *report_tables_headline(const struct bench_table *t);

@@ -26,8 +26,14 @@
  * A faulting instruction: QEMU calls its callback, then the fault stops it,
  * and it runs again after the handler; icount charges it once, when it
  * completes. The harness passes the entry address of every fault vector
- * (fault=HEX, repeated); when one of them runs, the instruction executed
- * just before it is taken back once, so the counts stay icount's.
+ * (fault=HEX, repeated). When one of them runs, the instruction counted just
+ * before it is remembered as possibly stopped; if an iretq later returns to
+ * that very address, it was (a data fault: it runs again) and one execution
+ * is taken back, so the counts stay icount's. If the return goes elsewhere,
+ * the instruction had completed and the fault was the fetch of the next one
+ * (a code page not mapped), which QEMU never called back. A remembered
+ * instruction is forgotten after PENDING_IRETS_MAX returns; the harness's
+ * check (every sample equals the guest's figure) catches any miss.
  */
 #include <errno.h>
 #include <stdbool.h>
@@ -42,6 +48,9 @@
 #define OUT_ARG_PREFIX "out="
 #define FAULT_ARG_PREFIX "fault="
 #define FAULT_ENTRIES_MAX 32
+#define PENDING_MAX 16        /* instructions a fault may have stopped, at once */
+#define PENDING_IRETS_MAX 16  /* returns after which one is forgotten */
+#define IRETQ_BYTES 2         /* 48 cf: iretq */
 #define COUNTERS_PER_CHUNK 4096
 
 QEMU_PLUGIN_EXPORT int qemu_plugin_version = 1;
@@ -73,6 +82,13 @@ static struct {
 	bool last_counted;
 	uint64_t fault_entries[FAULT_ENTRIES_MAX];
 	size_t fault_entry_count;
+	struct pending {
+		struct counter *c;
+		bool calibrating;     /* counted in an empty-operation sample */
+		unsigned irets;       /* returns seen since */
+	} pending[PENDING_MAX];
+	size_t pending_count;
+	bool after_iret;          /* the next instruction is an iretq's target */
 } prof;
 
 /* The marker an instruction is (its displacement), or 0 when it is none. */
@@ -103,11 +119,32 @@ static struct counter *counter_new(uint64_t vaddr)
 	return c;
 }
 
+/* An iretq returned to c: if a fault stopped c, take one execution back. */
+static void pending_resolve(struct counter *c)
+{
+	for (size_t i = 0; i < prof.pending_count; i++)
+		if (prof.pending[i].c == c || prof.pending[i].c->vaddr == c->vaddr) {
+			struct pending p = prof.pending[i];
+			prof.pending[i] = prof.pending[--prof.pending_count];
+			if (prof.in_sample) {
+				prof.sample_total--;
+				if (!p.calibrating && p.c->in_sample)
+					p.c->in_sample--;
+			}
+			return;
+		}
+}
+
 /* Execution of an ordinary instruction: count it if a sample is running. */
 static void on_insn(unsigned int vcpu, void *udata)
 {
 	struct counter *c = udata;
 	(void)vcpu;
+	if (prof.after_iret) {
+		prof.after_iret = false;
+		if (prof.pending_count)
+			pending_resolve(c);
+	}
 	prof.last_counted = prof.in_sample;
 	prof.last = c;
 	if (!prof.in_sample)
@@ -123,18 +160,41 @@ static void on_insn(unsigned int vcpu, void *udata)
 	c->in_sample++;
 }
 
-/* A fault vector's entry runs: the instruction counted just before it
- * faulted and will run again, so it is taken back. */
+/* A fault vector's entry runs: the instruction counted just before it may
+ * have been stopped by the fault; remember it (see the top of the file). */
 static void on_fault_entry(unsigned int vcpu, void *udata)
 {
 	(void)vcpu;
 	(void)udata;
 	if (!prof.last_counted || !prof.last)
 		return;
-	prof.sample_total--;
-	if (!prof.calibrating)
-		prof.last->in_sample--;
+	if (prof.pending_count == PENDING_MAX)
+		prof.pending[0] = prof.pending[--prof.pending_count];
+	prof.pending[prof.pending_count++] = (struct pending){ .c = prof.last,
+							       .calibrating = prof.calibrating };
 	prof.last_counted = false;
+}
+
+/* An iretq is about to run: its target is checked against the remembered
+ * instructions, and every remembered one ages by a return. */
+static void on_iret(unsigned int vcpu, void *udata)
+{
+	(void)vcpu;
+	(void)udata;
+	prof.after_iret = true;
+	for (size_t i = 0; i < prof.pending_count;)
+		if (++prof.pending[i].irets > PENDING_IRETS_MAX)
+			prof.pending[i] = prof.pending[--prof.pending_count];
+		else
+			i++;
+}
+
+/* True when insn is iretq. */
+static bool is_iretq(const struct qemu_plugin_insn *insn)
+{
+	static const unsigned char iretq[IRETQ_BYTES] = { 0x48, 0xcf };
+	return qemu_plugin_insn_size(insn) == IRETQ_BYTES &&
+	       memcmp(qemu_plugin_insn_data(insn), iretq, IRETQ_BYTES) == 0;
 }
 
 /* True when vaddr is the entry of a fault vector. */
@@ -219,6 +279,9 @@ static void on_translate(qemu_plugin_id_t id, struct qemu_plugin_tb *tb)
 			qemu_plugin_register_vcpu_insn_exec_cb(insn, on_fault_entry,
 							       QEMU_PLUGIN_CB_NO_REGS, NULL);
 		qemu_plugin_register_vcpu_insn_exec_cb(insn, on_insn, QEMU_PLUGIN_CB_NO_REGS, c);
+		if (is_iretq(insn)) /* after on_insn: QEMU calls them in this order */
+			qemu_plugin_register_vcpu_insn_exec_cb(insn, on_iret, QEMU_PLUGIN_CB_NO_REGS,
+							       NULL);
 	}
 }
 

@@ -52,6 +52,22 @@ void expect_str(int line, const char *expr, const char *expected, const char *go
 		expect_fail(line, expr, "expected \"%s\" got \"%s\"", expected, got ? got : "(null)");
 }
 
+/* Checks that haystack (NULL counts as empty) contains needle. */
+void expect_contains(int line, const char *expr, const char *haystack, const char *needle)
+{
+	if (!haystack || !strstr(haystack, needle))
+		expect_fail(line, expr, "expected \"...%s...\" got \"%s\"", needle,
+			    haystack ? haystack : "(null)");
+}
+
+/* Writes bytes[0..n) to path (a failure fails the running test). */
+void bytes_write(const char *path, const unsigned char *bytes, size_t n)
+{
+	FILE *f = fopen(path, "wb");
+	if (!f || fwrite(bytes, 1, n, f) != n || fclose(f) != 0)
+		expect_fail(__LINE__, path, "cannot write %s", path);
+}
+
 /* Returns tmp_dir/name; the string lives until the end of the run. */
 const char *tmp_path(const char *name)
 {

@@ -33,8 +33,12 @@ void expect_str(int line, const char *expr, const char *expected, const char *go
 #define EXPECT_STR(expected, got) expect_str(__LINE__, #got, (expected), (got))
 #define EXPECT_TRUE(cond) expect_int(__LINE__, #cond, 1, !!(cond))
 
+void expect_contains(int line, const char *expr, const char *haystack, const char *needle);
+#define EXPECT_CONTAINS(haystack, needle) expect_contains(__LINE__, #haystack, haystack, needle)
+
 const char *tmp_path(const char *name);
 void file_write(const char *path, const char *text, mode_t mode);
+void bytes_write(const char *path, const unsigned char *bytes, size_t n);
 char *file_read(const char *path);
 int main_capture(int (*main_fn)(int argc, char **argv), char **args, const char *out_name,
 		 char **out);

@@ -52,14 +52,6 @@ static int sh_run(const char *script, struct strlist *out)
 	return rc == 0 && st.exited ? st.exit_code : -1;
 }
 
-/* Checks haystack contains needle. */
-static void expect_contains(int line, const char *expr, const char *haystack, const char *needle)
-{
-	if (!strstr(haystack, needle))
-		expect_fail(line, expr, "expected \"...%s...\" got \"%s\"", needle, haystack);
-}
-#define EXPECT_CONTAINS(haystack, needle) expect_contains(__LINE__, #haystack, haystack, needle)
-
 /* Returns the line of list ending in " suffix", or "" if none does. */
 static const char *line_ending_with(const struct strlist *list, const char *suffix)
 {
@@ -397,14 +389,6 @@ static size_t bytes_read(const char *path, unsigned char *buf, size_t max)
 	if (f)
 		fclose(f);
 	return got;
-}
-
-/* Writes bytes[0..n) to path. */
-static void bytes_write(const char *path, const unsigned char *bytes, size_t n)
-{
-	FILE *f = fopen(path, "wb");
-	if (!f || fwrite(bytes, 1, n, f) != n || fclose(f) != 0)
-		expect_fail(__LINE__, path, "cannot write %s", path);
 }
 
 /* Writes a fake bzImage to path around the payload in payload_path (boot

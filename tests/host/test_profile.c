@@ -36,14 +36,6 @@
 
 /* ---- helpers ---- */
 
-/* Checks haystack contains needle. */
-static void expect_contains(int line, const char *expr, const char *haystack, const char *needle)
-{
-	if (!strstr(haystack, needle))
-		expect_fail(line, expr, "expected \"...%s...\" got \"%s\"", needle, haystack);
-}
-#define EXPECT_CONTAINS(haystack, needle) expect_contains(__LINE__, #haystack, haystack, needle)
-
 /* True when every path of the NULL-terminated list exists; otherwise marks
  * the test skipped. */
 static bool built(const char *const *paths)
@@ -74,14 +66,6 @@ static unsigned char *bytes_read(const char *path, size_t *size)
 	if (f)
 		fclose(f);
 	return data;
-}
-
-/* Writes size bytes of data to path. */
-static void bytes_write(const char *path, const unsigned char *data, size_t size)
-{
-	FILE *f = fopen(path, "wb");
-	if (!f || fwrite(data, 1, size, f) != size || fclose(f) != 0)
-		expect_fail(__LINE__, path, "cannot write %s", path);
 }
 
 /* The .symtab section header of the well-formed ELF64 image data. */

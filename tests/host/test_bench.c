@@ -457,6 +457,22 @@ static void cmd_bench_writes_sorted_csv_log_and_progress(void)
 	free(initrds);
 }
 
+static void cmd_bench_without_its_plugin_still_writes_the_rows(void)
+{
+	bench_fixture();
+	char *args[] = { "bench", "--bench", (char *)tmp_path("bench-mk.elf"), "--list",
+			 (char *)tmp_path("BENCHMARKS"), "--qemu", (char *)tmp_path("fake-qemu"),
+			 "--only", "null_rpc_tasks", "--run-id", "R5", "--results-dir",
+			 (char *)tmp_path("res"), "--profile-plugin", (char *)tmp_path("no-plugin.so"),
+			 "--profile-set", "null_rpc_tasks", (char *)tmp_path("default"), NULL };
+	static const char *const said[] = { "FAIL profile: ", "no-plugin.so: No such file",
+					    "the benchmark rows are written",
+					    "summary: 1 units ok, 0 failed; 1 rows written to ", NULL };
+	expect_bench_run(__LINE__, args, CMD_EXIT_FAILED, said, "res/R5.csv",
+			 "R5,unknown,tcg-icount,default,null_rpc_tasks,-,insn,3,380,400,420,420,420,1,"
+			 "machlab\n");
+}
+
 static void cmd_bench_hang_fails_one_unit_and_keeps_the_rest(void)
 {
 	bench_fixture();
@@ -570,6 +586,7 @@ static const struct check_test tests[] = {
 	TEST(report_md_refuses_unterminated_region_and_leaves_file),
 	TEST(report_tables_show_medians_ratios_and_headline),
 	TEST(cmd_bench_writes_sorted_csv_log_and_progress),
+	TEST(cmd_bench_without_its_plugin_still_writes_the_rows),
 	TEST(cmd_bench_hang_fails_one_unit_and_keeps_the_rest),
 	TEST(cmd_bench_silent_kernel_fails_one_benchmark_as_hang),
 	TEST(cmd_bench_refuses_bad_input_before_booting),

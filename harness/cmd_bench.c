@@ -517,7 +517,10 @@ static bool bench_outputs_write(const struct bench_cmd *cmd, size_t *rows)
 	*rows = why ? 0 : t.count;
 	bool ok = !why;
 	char *profile = NULL;
-	if (!why && cmd->opt.profile_plugin)
+	bool any_microkernel = false;
+	for (size_t k = 0; k < cmd->targets.count; k++)
+		any_microkernel = any_microkernel || !cmd->target_linux[k];
+	if (!why && cmd->opt.profile_plugin && any_microkernel)
 		ok = bench_profile(cmd, &profile) && ok;
 	if (!why && cmd->opt.report_path)
 		ok = bench_report_update(cmd, &t, profile) && ok;

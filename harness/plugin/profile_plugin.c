@@ -242,6 +242,7 @@ static void on_marker(unsigned int vcpu, void *udata)
 		break;
 	case PROFILE_MARK_SAMPLE_BEGIN:
 		prof.sample_total = 0;
+		prof.pending_count = 0; /* a stop remembered earlier belongs to no sample of ours */
 		prof.in_sample = true;
 		break;
 	case PROFILE_MARK_SAMPLE_END:

@@ -184,6 +184,12 @@ linux-target: harness
 	$(HARNESS) linux-fetch --cache $(LINUX_CACHE) --out $(LINUX_DIR)
 	@$(MAKE) --no-print-directory unix-root-inputs
 	$(HARNESS) rootfs --spec $(UNIX_ROOT_LIST) --out $(LINUX_DIR)/root.cpio
+	@$(MAKE) --no-print-directory $(LINUX_DIR)/kallsyms
+
+# The kernel's text symbols for machlab profile (Debian's vmlinux has none):
+# read once per kernel package from a boot of it (machlab run).
+$(LINUX_DIR)/kallsyms: $(LINUX_DIR)/VERSION $(UNIX_BUILD)/kallsyms
+	$(HARNESS) run --target $(LINUX_DIR) -- $(UNIX_BUILD)/kallsyms > $@.tmp && mv $@.tmp $@
 
 # ---- running ------------------------------------------------------------
 DEBIAN_PACKAGES := gcc make binutils qemu-system-x86 gnuplot-nox musl-tools cpio xz-utils
@@ -261,9 +267,11 @@ fuzz: deps
 # not for the committed reference run); TARGETS picks targets: named variants
 # and linux (the Debian baseline, build/linux).
 TARGETS ?= $(VARIANTS) linux
-# Profiled on every microkernel target after the benchmarks (machlab profile):
+# Profiled on every microkernel target (and PROFILE_UNIX_SET on Linux) after the
+# benchmarks (machlab profile):
 # results/<run>-profile.csv, -components.csv, plots/profile.*, REPORT's profile.
 PROFILE_SET ?= null_rpc_tasks ool_transfer:4096 zero_fill_fault pager_fault default_pager_fault
+PROFILE_UNIX_SET ?= null_call pipe_rtt anon_fault fork_exit_wait
 $(foreach t,$(TARGETS),$(if $(filter $(t),$(VARIANTS) linux),,\
   $(error machlab: TARGETS: no target '$(t)' (targets: $(VARIANTS) linux))))
 BENCH_TIMEOUT_S ?= 300
@@ -281,6 +289,7 @@ bench: deps
 	  --hang-timeout $(BENCH_HANG_S) \
 	  --jobs $(JOBS) --results-dir results --commit $(COMMIT) --report REPORT.md --plots-dir plots \
 	  --profile-plugin $(PROFILE_PLUGIN) --profile-set "$(PROFILE_SET)" \
+	  --profile-unix-set "$(PROFILE_UNIX_SET)" --profile-unix-bench $(UNIX_BUILD)/unix-bench.syms \
 	  $(if $(ONLY),--only $(ONLY)) $(if $(QUICK),--quick) $(addprefix $(BUILD)/,$(TARGETS))
 
 # Re-render the figures from the newest CSV in results/ without running anything.

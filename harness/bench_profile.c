@@ -89,8 +89,9 @@ static char *region_text(const struct bench_profile_spec *spec, const struct pro
 	}
 	fprintf(out, "\nRun `%s`; data: `%s/%s%s` (every function) and `%s%s`. Each line is "
 		"the median sample of a quick run under the profiling plugin, split by component "
-		"(`harness/profile_components.c`); the components add up to the figure plus the "
-		"timing loop's own %" PRIu64 " instructions, which the figure leaves out.\n",
+		"(`harness/profile_components.c`; Linux's functions by name, from its kallsyms); "
+		"the components add up to the figure plus the timing loop's own %" PRIu64
+		" instructions, which the figure leaves out.\n",
 		spec->run_id, spec->results_dir, spec->run_id, BENCH_PROFILE_FUNCTIONS_SUFFIX,
 		spec->run_id, BENCH_PROFILE_COMPONENTS_SUFFIX,
 		list->count ? list->items[0].calibration : 0);
@@ -104,10 +105,10 @@ static char *region_text(const struct bench_profile_spec *spec, const struct pro
 /* The benchmark order of the set, for sorting: the rows of one benchmark
  * on every target stand together. */
 static const struct bench_profile_spec *sort_spec;
-static char *const *sort_names;
+static char **sort_names; /* the microkernel set, then the Unix one */
 static int sort_count;
 
-/* Position of s's measure in the set (BENCH or BENCH:PARAM). */
+/* Position of s's measure in the sets (BENCH or BENCH:PARAM). */
 static int set_position(const struct profile_sums *s)
 {
 	for (int i = 0; i < sort_count; i++) {
@@ -118,6 +119,15 @@ static int set_position(const struct profile_sums *s)
 			return i;
 	}
 	return sort_count;
+}
+
+/* Splits the words of text (modified) into argv from *count on. */
+static void words_split(char *text, char **argv, int *count)
+{
+	char *save = NULL;
+	for (char *w = text ? strtok_r(text, " ", &save) : NULL;
+	     w && *count < BENCH_PROFILE_NAMES_MAX; w = strtok_r(NULL, " ", &save))
+		argv[(*count)++] = w;
 }
 
 /* Position of s's target on the command line. */
@@ -149,28 +159,33 @@ static int sums_compare(const void *pa, const void *pb)
 int bench_profile_run(const struct bench_profile_spec *spec, char **region, char *err,
 		      size_t err_bytes)
 {
-	char *names = strdup(spec->set), *argv[BENCH_PROFILE_NAMES_MAX], *save = NULL;
+	char *names = strdup(spec->set), *unix_names = spec->unix_set ? strdup(spec->unix_set) : NULL;
+	char *argv[BENCH_PROFILE_NAMES_MAX];
 	char *functions = profile_path(spec, BENCH_PROFILE_FUNCTIONS_SUFFIX);
 	char *components = profile_path(spec, BENCH_PROFILE_COMPONENTS_SUFFIX);
 	struct profile_sums_list list = { 0 };
 	FILE *csv = functions ? fopen(functions, "we") : NULL;
-	int count = 0, rc = 0;
+	int count = 0, unix_first, rc = 0;
 	*region = NULL;
-	for (char *w = names ? strtok_r(names, " ", &save) : NULL;
-	     w && count < BENCH_PROFILE_NAMES_MAX; w = strtok_r(NULL, " ", &save))
-		argv[count++] = w;
-	if (!names || !components || !csv)
+	words_split(names, argv, &count);
+	unix_first = count;
+	words_split(unix_names, argv, &count);
+	if (!names || (spec->unix_set && !unix_names) || !components || !csv)
 		rc = errmsg_fail(err, err_bytes, "%s: %s", functions ? functions : "profile CSV",
 				 strerror(errno ? errno : ENOMEM));
 	if (csv)
 		fputs(PROFILE_CSV_HEADER "\n", csv);
 	for (size_t k = 0; rc == 0 && k < spec->target_count; k++) {
-		if (spec->target_linux && spec->target_linux[k])
+		bool is_linux = spec->target_linux && spec->target_linux[k];
+		if (is_linux && !spec->unix_set)
 			continue;
-		report_line("profile %s: %s", spec->target_names[k], spec->set);
+		report_line("profile %s: %s", spec->target_names[k], is_linux ? spec->unix_set
+									    : spec->set);
 		rc = profile_bench_target(spec->target_dirs[k], spec->target_names[k],
-					  spec->bench_path, spec->plugin, spec->qemu_path, argv, count,
-					  csv, &list, err, err_bytes);
+					  is_linux ? spec->unix_bench_path : spec->bench_path,
+					  spec->plugin, spec->qemu_path, argv + (is_linux ? unix_first : 0),
+					  is_linux ? count - unix_first : unix_first, csv, &list, err,
+					  err_bytes);
 	}
 	if (csv && fclose(csv) != 0 && rc == 0)
 		rc = errmsg_fail(err, err_bytes, "%s: %s", functions, strerror(errno));
@@ -188,6 +203,7 @@ int bench_profile_run(const struct bench_profile_spec *spec, char **region, char
 			    components);
 	free(list.items);
 	free(names);
+	free(unix_names);
 	free(functions);
 	free(components);
 	return rc;

@@ -17,10 +17,12 @@ struct bench_profile_spec {
 	const char *plugin;      /* the plugin .so */
 	const char *set;         /* space-separated BENCH or BENCH:PARAM */
 	const char *bench_path;  /* the benchmark program */
+	const char *unix_set;    /* the same for Linux targets, or NULL: they are skipped */
+	const char *unix_bench_path; /* bench/unix's program with its symbols */
 	const char *qemu_path;
 	const char *results_dir, *run_id;
 	char *const *target_dirs, *const *target_names;
-	const bool *target_linux; /* skipped: the plugin's symbols are the microkernel's */
+	const bool *target_linux; /* these run unix_set */
 	size_t target_count;
 };
 

@@ -55,6 +55,7 @@ struct bench_options {
 	const char *bench_path, *list_path, *unix_list_path, *only, *qemu_path, *results_dir;
 	const char *commit, *run_id, *report_path, *plots_dir;
 	const char *profile_plugin, *profile_set; /* profile the set with the plugin, or NULL */
+	const char *profile_unix_set, *profile_unix_bench; /* the same on Linux targets */
 	bool quick;
 	long timeout_s, hang_timeout_s, jobs;
 	char **target_dirs;
@@ -87,7 +88,8 @@ static const char bench_usage[] =
 	"                     [--timeout SECONDS] [--hang-timeout SECONDS] [--jobs N]\n"
 	"                     [--results-dir DIR] [--commit STR]\n"
 	"                     [--run-id STR] [--report PATH] [--plots-dir DIR] [--qemu PATH]\n"
-	"                     [--profile-plugin PATH --profile-set \"BENCH[:PARAM]...\"]\n"
+	"                     [--profile-plugin PATH --profile-set \"BENCH[:PARAM]...\"\n"
+	"                      [--profile-unix-set \"BENCH...\" --profile-unix-bench PATH]]\n"
 	"                     TARGET_DIR...\n";
 
 /* Applies one option to opt. Returns false when its value is bad. */
@@ -99,6 +101,8 @@ static bool bench_option_apply(struct bench_options *opt, int c, const char *arg
 	case 'u': opt->unix_list_path = arg; return true;
 	case 'P': opt->profile_plugin = arg; return true;
 	case 'S': opt->profile_set = arg; return true;
+	case 'U': opt->profile_unix_set = arg; return true;
+	case 'B': opt->profile_unix_bench = arg; return true;
 	case 'o': opt->only = arg; return true;
 	case 'Q': opt->quick = true; return true;
 	case 'q': opt->qemu_path = arg; return true;
@@ -128,6 +132,8 @@ static int bench_options_parse(int argc, char **argv, struct bench_options *opt)
 		{ "unix-list", required_argument, NULL, 'u' },
 		{ "profile-plugin", required_argument, NULL, 'P' },
 		{ "profile-set", required_argument, NULL, 'S' },
+		{ "profile-unix-set", required_argument, NULL, 'U' },
+		{ "profile-unix-bench", required_argument, NULL, 'B' },
 		{ "help", no_argument, NULL, 'h' }, { NULL, 0, NULL, 0 },
 	};
 	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
@@ -154,8 +160,11 @@ static int bench_options_parse(int argc, char **argv, struct bench_options *opt)
 		}
 	opt->target_dirs = argv + optind;
 	opt->target_count = (size_t)(argc - optind);
-	if (!opt->profile_plugin != !opt->profile_set) {
-		fprintf(stderr, "machlab bench: --profile-plugin and --profile-set go together\n");
+	if (!opt->profile_plugin != !opt->profile_set ||
+	    !opt->profile_unix_set != !opt->profile_unix_bench ||
+	    (opt->profile_unix_set && !opt->profile_plugin)) {
+		fprintf(stderr, "machlab bench: --profile-plugin and --profile-set go together, and "
+			"--profile-unix-set and --profile-unix-bench with them\n");
 		return -EINVAL;
 	}
 	if (opt->target_count == 0) {
@@ -477,6 +486,7 @@ static bool bench_profile(const struct bench_cmd *cmd, char **region)
 	struct bench_profile_spec spec = {
 		.plugin = cmd->opt.profile_plugin, .set = cmd->opt.profile_set,
 		.bench_path = cmd->opt.bench_path, .qemu_path = cmd->opt.qemu_path,
+		.unix_set = cmd->opt.profile_unix_set, .unix_bench_path = cmd->opt.profile_unix_bench,
 		.results_dir = cmd->opt.results_dir, .run_id = cmd->opt.run_id,
 		.target_dirs = cmd->opt.target_dirs, .target_names = cmd->targets.items,
 		.target_linux = cmd->target_linux, .target_count = cmd->targets.count,
@@ -517,10 +527,10 @@ static bool bench_outputs_write(const struct bench_cmd *cmd, size_t *rows)
 	*rows = why ? 0 : t.count;
 	bool ok = !why;
 	char *profile = NULL;
-	bool any_microkernel = false;
+	bool any_profiled = false;
 	for (size_t k = 0; k < cmd->targets.count; k++)
-		any_microkernel = any_microkernel || !cmd->target_linux[k];
-	if (!why && cmd->opt.profile_plugin && any_microkernel)
+		any_profiled = any_profiled || !cmd->target_linux[k] || cmd->opt.profile_unix_set;
+	if (!why && cmd->opt.profile_plugin && any_profiled)
 		ok = bench_profile(cmd, &profile) && ok;
 	if (!why && cmd->opt.report_path)
 		ok = bench_report_update(cmd, &t, profile) && ok;

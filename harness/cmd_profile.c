@@ -26,6 +26,7 @@
 #include "cmd_test.h"
 #include "elf_syms.h"
 #include "errmsg.h"
+#include "linux_boot.h"
 #include "profile.h"
 #include "profile_components.h"
 #include "qemu.h"
@@ -33,6 +34,8 @@
 
 #define PROFILE_TARGET_DEFAULT "build/default"
 #define PROFILE_BENCH_DEFAULT "build/user/bench-mk.elf"
+#define PROFILE_UNIX_BENCH_DEFAULT "build/unix/unix-bench.syms" /* the archive's, with symbols */
+#define PROFILE_LINUX_SYMBOLS "kallsyms" /* make linux-target reads them from a boot */
 #define PROFILE_USER_OBJ "obj" /* beside the benchmark program: its objects */
 #define PROFILE_PLUGIN_DEFAULT "build/host/profile.so"
 #define PROFILE_KERNEL_SYMBOLS "kernel64.elf" /* kernel.elf is its ELF32 copy without them */
@@ -47,6 +50,13 @@
 
 /* The x86 exception vectors that stop an instruction before it completes
  * (the plugin takes the stopped instruction back; see the plugin). */
+static const char *const profile_linux_fault_vectors[] = {
+	"asm_exc_divide_error", "asm_exc_bounds", "asm_exc_invalid_op",
+	"asm_exc_device_not_available", "asm_exc_invalid_tss", "asm_exc_segment_not_present",
+	"asm_exc_stack_segment", "asm_exc_general_protection", "asm_exc_page_fault",
+	"asm_exc_coprocessor_error", "asm_exc_alignment_check", "asm_exc_simd_coprocessor_error",
+};
+
 static const char *const profile_fault_vectors[] = {
 	"isr_0", "isr_5", "isr_6", "isr_7", "isr_10", "isr_11", "isr_12", "isr_13", "isr_14",
 	"isr_16", "isr_17", "isr_19",
@@ -54,6 +64,7 @@ static const char *const profile_fault_vectors[] = {
 
 struct profile_options {
 	const char *target, *bench, *plugin, *csv, *qemu_path;
+	bool linux_target; /* a Linux target (linux_boot.h): kallsyms, root archive, bench/unix */
 	long top;
 	bool full;
 	char **names; /* BENCH[:PARAM] */
@@ -80,12 +91,13 @@ static int profile_options_parse(int argc, char **argv, struct profile_options *
 					 .bench = PROFILE_BENCH_DEFAULT,
 					 .plugin = PROFILE_PLUGIN_DEFAULT, .qemu_path = QEMU_DEFAULT_BINARY,
 					 .top = PROFILE_TOP_DEFAULT };
+	bool bench_given = false;
 	optind = 1;
 	for (int c; (c = getopt_long(argc, argv, "", longopts, NULL)) != -1;) {
 		bool ok = true;
 		switch (c) {
 		case 't': opt->target = optarg; break;
-		case 'b': opt->bench = optarg; break;
+		case 'b': opt->bench = optarg; bench_given = true; break;
 		case 'p': opt->plugin = optarg; break;
 		case 'c': opt->csv = optarg; break;
 		case 'f': opt->full = true; break;
@@ -100,6 +112,9 @@ static int profile_options_parse(int argc, char **argv, struct profile_options *
 	}
 	opt->names = argv + optind;
 	opt->name_count = argc - optind;
+	opt->linux_target = linux_target_is(opt->target);
+	if (opt->linux_target && !bench_given)
+		opt->bench = PROFILE_UNIX_BENCH_DEFAULT;
 	if (opt->name_count == 0) {
 		fprintf(stderr, "machlab profile: name a benchmark\n%s", profile_usage);
 		return -EINVAL;
@@ -108,10 +123,32 @@ static int profile_options_parse(int argc, char **argv, struct profile_options *
 }
 
 /* Loads the symbols of the target's kernel and of the benchmark program, with
- * their sources. Returns 0, or -1 with err set. */
+ * their sources (a Linux kernel's from its kallsyms, with no sources).
+ * Returns 0, or -1 with err set. */
 static int profile_symbols_load(const struct profile_options *opt, struct elf_symtab *syms,
 				char *err, size_t err_bytes)
 {
+	if (opt->linux_target) {
+		char *map = path_join(opt->target, PROFILE_LINUX_SYMBOLS), *dir = strdup(opt->bench);
+		char *slash = dir ? strrchr(dir, '/') : NULL;
+		if (slash)
+			*slash = '\0';
+		char *user_obj = dir ? path_join(slash ? dir : ".", PROFILE_USER_OBJ) : NULL;
+		int rc = map && user_obj ? 0 : errmsg_fail(err, err_bytes, "out of memory");
+		if (rc == 0 && access(map, R_OK) < 0)
+			rc = errmsg_fail(err, err_bytes, "%s: %s (make linux-target makes it)", map,
+					 strerror(errno));
+		if (rc == 0)
+			rc = elf_symtab_load_map(syms, map, LINUX_SOURCE, err, err_bytes);
+		if (rc == 0)
+			rc = elf_symtab_load(syms, opt->bench, err, err_bytes);
+		if (rc == 0)
+			rc = elf_symtab_sources(syms, user_obj, err, err_bytes);
+		free(map);
+		free(dir);
+		free(user_obj);
+		return rc < 0 ? -1 : 0;
+	}
 	char *kernel = path_join(opt->target, PROFILE_KERNEL_SYMBOLS);
 	char *kernel_obj = path_join(opt->target, PROFILE_KERNEL_OBJ);
 	char *bench_dir = strdup(opt->bench), *slash = bench_dir ? strrchr(bench_dir, '/') : NULL;
@@ -140,13 +177,17 @@ static int profile_plugin_arg(const struct profile_options *opt, const struct el
 			      const char *out, char *buf, size_t buf_bytes, char *err,
 			      size_t err_bytes)
 {
+	const char *const *vectors = opt->linux_target ? profile_linux_fault_vectors
+						       : profile_fault_vectors;
+	size_t count = opt->linux_target
+		? sizeof profile_linux_fault_vectors / sizeof *profile_linux_fault_vectors
+		: sizeof profile_fault_vectors / sizeof *profile_fault_vectors;
 	size_t len = (size_t)snprintf(buf, buf_bytes, "%s,out=%s", opt->plugin, out);
-	for (size_t v = 0; v < sizeof profile_fault_vectors / sizeof *profile_fault_vectors; v++) {
-		const struct elf_sym *s = elf_symtab_by_name(syms, profile_fault_vectors[v]);
+	for (size_t v = 0; v < count; v++) {
+		const struct elf_sym *s = elf_symtab_by_name(syms, vectors[v]);
 		if (!s)
-			return errmsg_fail(err, err_bytes, "%s/%s has no symbol %s (the fault entry the "
-					   "plugin must know)", opt->target, PROFILE_KERNEL_SYMBOLS,
-					   profile_fault_vectors[v]);
+			return errmsg_fail(err, err_bytes, "%s's kernel symbols have no %s (the fault "
+					   "entry the plugin must know)", opt->target, vectors[v]);
 		len += (size_t)snprintf(buf + len, len < buf_bytes ? buf_bytes - len : 0,
 					",fault=%" PRIx64, s->addr);
 	}
@@ -169,19 +210,25 @@ static int profile_boot(const struct profile_options *opt, const char *plugin_ar
 			struct profile_measures *m, char *err, size_t err_bytes)
 {
 	char args[PROFILE_ARGS_MAX_BYTES], how[160];
-	size_t len = (size_t)snprintf(args, sizeof args, "%s", opt->full ? "" : "--quick");
+	size_t len = (size_t)snprintf(args, sizeof args, "%s%s", opt->linux_target ? "bench " : "",
+				      opt->full ? "" : "--quick");
 	for (int i = 0; i < opt->name_count && len < sizeof args; i++)
 		len += (size_t)snprintf(args + len, sizeof args - len, " %.*s",
 					(int)strcspn(opt->names[i], ":"), opt->names[i]);
-	char *kernel = path_join(opt->target, TARGET_KERNEL_FILE);
+	char *kernel = path_join(opt->target, opt->linux_target ? LINUX_KERNEL_FILE
+								  : TARGET_KERNEL_FILE);
+	char *initrd = opt->linux_target ? path_join(opt->target, LINUX_ROOT_FILE) : NULL;
+	char *cmdline = opt->linux_target ? linux_cmdline(args) : NULL;
 	struct qemu_module module = { .path = opt->bench, .args = args };
 	struct qemu_boot boot = {
-		.qemu_path = opt->qemu_path, .kernel_path = kernel, .modules = &module,
-		.module_count = 1, .plugin = plugin_arg, .timeout_ms = PROFILE_TIMEOUT_S * 1000,
-		.on_line = profile_on_line, .ctx = m,
+		.qemu_path = opt->qemu_path, .kernel_path = kernel,
+		.modules = opt->linux_target ? NULL : &module, .module_count = !opt->linux_target,
+		.initrd_path = initrd, .append = cmdline, .plugin = plugin_arg,
+		.timeout_ms = PROFILE_TIMEOUT_S * 1000, .on_line = profile_on_line, .ctx = m,
 	};
 	struct qemu_result result = { 0 };
-	int rc = kernel ? qemu_run(&boot, &result) : -ENOMEM;
+	int rc = kernel && (!opt->linux_target || (initrd && cmdline)) ? qemu_run(&boot, &result)
+								       : -ENOMEM;
 	if (rc < 0)
 		rc = errmsg_fail(err, err_bytes, "cannot run %s: %s", opt->qemu_path, strerror(-rc));
 	else if (!qemu_status_clean(&result.status) || m->count == 0) {
@@ -193,6 +240,8 @@ static int profile_boot(const struct profile_options *opt, const char *plugin_ar
 	}
 	qemu_result_free(&result);
 	free(kernel);
+	free(initrd);
+	free(cmdline);
 	return rc;
 }
 
@@ -365,7 +414,7 @@ static int profile_sums_add(struct profile_sums_list *list, const char *target_n
 }
 
 /* For machlab bench: profiles the benchmarks names[0..count) (BENCH or
- * BENCH:PARAM) on the microkernel target in target_dir, named target_name,
+ * BENCH:PARAM) on the target in target_dir (microkernel or Linux), named target_name,
  * in one quick boot; writes each median sample's functions to functions_csv
  * (PROFILE_CSV_HEADER's columns) and adds its components to list. Returns
  * 0, or -1 with err set. */
@@ -375,7 +424,8 @@ int profile_bench_target(const char *target_dir, const char *target_name, const 
 			 size_t err_bytes)
 {
 	struct profile_options opt = { .target = target_dir, .bench = bench, .plugin = plugin,
-				       .qemu_path = qemu_path, .names = names, .name_count = count };
+				       .qemu_path = qemu_path, .names = names, .name_count = count,
+				       .linux_target = linux_target_is(target_dir) };
 	struct elf_symtab syms = { 0 };
 	struct profile_data d = { 0 };
 	struct profile_measures m = { 0 };
@@ -413,7 +463,8 @@ int profile_verify(const char *target, const char *bench, const char *plugin,
 		   const char *qemu_path, char **names, int count, char *err, size_t err_bytes)
 {
 	struct profile_options opt = { .target = target, .bench = bench, .plugin = plugin,
-				       .qemu_path = qemu_path, .names = names, .name_count = count };
+				       .qemu_path = qemu_path, .names = names, .name_count = count,
+				       .linux_target = linux_target_is(target) };
 	struct elf_symtab syms = { 0 };
 	struct profile_data d = { 0 };
 	struct profile_measures m = { 0 };

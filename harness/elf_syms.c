@@ -4,7 +4,9 @@
  * elf_sym_sources.c. */
 #include "elf_syms.h"
 
+#include <errno.h>
 #include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -44,6 +46,8 @@ static char *elf_file_basename(const char *file_sym)
 		len -= suffix;
 	return strndup(file_sym, len);
 }
+
+#define ELF_MAP_LINE_MAX_BYTES 1024
 
 /* One symbol of a load before it joins the table, with its section's end. */
 struct elf_load_sym {
@@ -157,6 +161,54 @@ int elf_symtab_load(struct elf_symtab *t, const char *elf_path, char *err, size_
 	}
 	elf_load_free(&l);
 	elf_file_close(&f);
+	return rc;
+}
+
+/* The end a map's last text symbol extends to: kallsyms has no sizes and
+ * no sections, so the last one gets this many bytes. */
+#define ELF_MAP_LAST_BYTES 4096
+
+/* Adds the text symbols ('t' or 'T') of a symbol map at map_path, one
+ * "<hex address> <type> <name>" per line as /proc/kallsyms and System.map
+ * give them, to t as one image, each with source, e.g. "[linux]". Sizes
+ * reach the next symbol. On failure t is as it was. */
+int elf_symtab_load_map(struct elf_symtab *t, const char *map_path, const char *source,
+			char *err, size_t err_bytes)
+{
+	FILE *f = fopen(map_path, "re");
+	if (!f)
+		return errmsg_fail(err, err_bytes, "%s: %s", map_path, strerror(errno));
+	struct elf_load l = { 0 };
+	char line[ELF_MAP_LINE_MAX_BYTES], type, name[ELF_MAP_LINE_MAX_BYTES];
+	unsigned long long addr;
+	int rc = 0, number = 0;
+	while (rc == 0 && fgets(line, sizeof line, f)) {
+		number++;
+		if (sscanf(line, "%llx %c %1023s", &addr, &type, name) != 3)
+			rc = errmsg_fail(err, err_bytes, "%s:%d: not \"<address> <type> <name>\"",
+					 map_path, number);
+		else if ((type == 't' || type == 'T') &&
+			 elf_array_grow((void **)&l.items, sizeof *l.items, l.count + 1, &l.cap, err,
+					err_bytes) < 0)
+			rc = -1;
+		else if (type == 't' || type == 'T') {
+			struct elf_load_sym *e = &l.items[l.count++];
+			*e = (struct elf_load_sym){ .sym = { .addr = addr, .name = strdup(name),
+							     .source = strdup(source),
+							     .rank = ELF_RANK_FUNC },
+						    .section_end = addr + ELF_MAP_LAST_BYTES };
+			if (!e->sym.name || !e->sym.source)
+				rc = errmsg_fail(err, err_bytes, "out of memory for symbol names");
+		}
+	}
+	fclose(f);
+	if (rc == 0 && l.count == 0)
+		rc = errmsg_fail(err, err_bytes, "%s: no text symbols", map_path);
+	if (rc == 0) {
+		elf_load_extend(&l); /* sorts; sizes reach the next symbol, at most the cap */
+		rc = elf_load_commit(t, &l, err, err_bytes);
+	}
+	elf_load_free(&l);
 	return rc;
 }
 

@@ -30,6 +30,8 @@ struct elf_symtab {
 };
 
 int elf_symtab_load(struct elf_symtab *t, const char *elf_path, char *err, size_t err_bytes);
+int elf_symtab_load_map(struct elf_symtab *t, const char *map_path, const char *source,
+			char *err, size_t err_bytes);
 int elf_symtab_sources(struct elf_symtab *t, const char *obj_dir, char *err, size_t err_bytes);
 const struct elf_sym *elf_symtab_find(const struct elf_symtab *t, uint64_t addr);
 const struct elf_sym *elf_symtab_by_name(const struct elf_symtab *t, const char *name);

@@ -140,6 +140,69 @@ const struct profile_rule profile_rules[] = {
 	{ U, "user/libmk/*", NULL, C_USER_LIB },
 	{ U, "kernel/lib/*", NULL, C_USER_LIB },
 	{ U, "bench/*", NULL, C_BENCH },
+	/* Linux (the baseline): kallsyms names, source LINUX_SOURCE; sorted by name
+	 * into the same components where the kernels do the same work */
+	{ K, LINUX_SOURCE, "entry_SYSCALL_64*", C_TRAP },
+	{ K, LINUX_SOURCE, "do_syscall_64", C_TRAP },
+	{ K, LINUX_SOURCE, "syscall_*", C_TRAP },
+	{ K, LINUX_SOURCE, "*exit_to_user_mode*", C_TRAP },
+	{ K, LINUX_SOURCE, "*enter_from_user_mode*", C_TRAP },
+	{ K, LINUX_SOURCE, "asm_exc_*", C_TRAP },
+	{ K, LINUX_SOURCE, "exc_*", C_TRAP },
+	{ K, LINUX_SOURCE, "irqentry_*", C_TRAP },
+	{ K, LINUX_SOURCE, "error_*", C_TRAP },
+	{ K, LINUX_SOURCE, "swapgs_*", C_TRAP },
+	{ K, LINUX_SOURCE, "__x64_sys_*", C_TRAP },
+	{ K, LINUX_SOURCE, "vfs_*", C_IPC_CHECK },
+	{ K, LINUX_SOURCE, "ksys_*", C_IPC_CHECK },
+	{ K, LINUX_SOURCE, "*fdget*", C_IPC_CHECK },
+	{ K, LINUX_SOURCE, "fput*", C_IPC_CHECK },
+	{ K, LINUX_SOURCE, "rw_verify_area", C_IPC_CHECK },
+	{ K, LINUX_SOURCE, "security_*", C_IPC_CHECK },
+	{ K, LINUX_SOURCE, "*memcg*", C_LEDGER },
+	{ K, LINUX_SOURCE, "psi_*", C_SCHED },
+	{ K, LINUX_SOURCE, "*load_avg*", C_SCHED },
+	{ K, LINUX_SOURCE, "mt_*", C_VM_FAULT },
+	{ K, LINUX_SOURCE, "mtree_*", C_VM_FAULT },
+	{ K, LINUX_SOURCE, "mas_*", C_VM_FAULT },
+	{ K, LINUX_SOURCE, "get_page_from_freelist", C_MEMOBJ },
+	{ K, LINUX_SOURCE, "pipe_*", C_IPC_COPY },
+	{ K, LINUX_SOURCE, "*copy_*_iter*", C_IPC_COPY },
+	{ K, LINUX_SOURCE, "copy_user_*", C_IPC_COPY },
+	{ K, LINUX_SOURCE, "rep_movs_alternative", C_IPC_COPY },
+	{ K, LINUX_SOURCE, "__wake_up*", C_QUEUE },
+	{ K, LINUX_SOURCE, "*wait_event*", C_QUEUE },
+	{ K, LINUX_SOURCE, "prepare_to_wait*", C_QUEUE },
+	{ K, LINUX_SOURCE, "finish_wait", C_QUEUE },
+	{ K, LINUX_SOURCE, "*schedule*", C_SCHED },
+	{ K, LINUX_SOURCE, "*switch_to*", C_SCHED },
+	{ K, LINUX_SOURCE, "*switch_mm*", C_SCHED },
+	{ K, LINUX_SOURCE, "*task_switch*", C_SCHED },
+	{ K, LINUX_SOURCE, "*_fair", C_SCHED },
+	{ K, LINUX_SOURCE, "*_entity*", C_SCHED },
+	{ K, LINUX_SOURCE, "pick_next_*", C_SCHED },
+	{ K, LINUX_SOURCE, "try_to_wake_up", C_SCHED },
+	{ K, LINUX_SOURCE, "ttwu_*", C_SCHED },
+	{ K, LINUX_SOURCE, "update_*", C_SCHED },
+	{ K, LINUX_SOURCE, "*handle_mm_fault", C_VM_FAULT },
+	{ K, LINUX_SOURCE, "do_*_page", C_VM_FAULT },
+	{ K, LINUX_SOURCE, "do_user_addr_fault", C_VM_FAULT },
+	{ K, LINUX_SOURCE, "*vma*", C_VM_FAULT },
+	{ K, LINUX_SOURCE, "clear_page*", C_PAGE_COPY },
+	{ K, LINUX_SOURCE, "copy_page*", C_PAGE_COPY },
+	{ K, LINUX_SOURCE, "mem*", C_PAGE_COPY },
+	{ K, LINUX_SOURCE, "*pte*", C_PMAP },
+	{ K, LINUX_SOURCE, "*pmd*", C_PMAP },
+	{ K, LINUX_SOURCE, "*tlb*", C_PMAP },
+	{ K, LINUX_SOURCE, "kmem_cache_*", C_KALLOC },
+	{ K, LINUX_SOURCE, "*kmalloc*", C_KALLOC },
+	{ K, LINUX_SOURCE, "kfree*", C_KALLOC },
+	{ K, LINUX_SOURCE, "*alloc_pages*", C_MEMOBJ },
+	{ K, LINUX_SOURCE, "*free_*page*", C_MEMOBJ },
+	{ K, LINUX_SOURCE, "rmqueue*", C_MEMOBJ },
+	{ K, LINUX_SOURCE, "*folio*", C_MEMOBJ },
+	{ K, LINUX_SOURCE, "*lru*", C_MEMOBJ },
+	{ U, NULL, NULL, C_USER_LIB }, /* a user function no object names: the C library */
 };
 const size_t profile_rule_count = sizeof profile_rules / sizeof profile_rules[0];
 
@@ -148,7 +211,7 @@ const size_t profile_rule_count = sizeof profile_rules / sizeof profile_rules[0]
 static bool profile_rule_matches(const struct profile_rule *r, enum profile_space space,
 				 const char *source, const char *name)
 {
-	if (r->space != space || !source || fnmatch(r->source, source, 0) != 0)
+	if (r->space != space || (r->source && (!source || fnmatch(r->source, source, 0) != 0)))
 		return false;
 	return !r->function || fnmatch(r->function, name, 0) == 0;
 }

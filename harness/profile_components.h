@@ -13,8 +13,11 @@ enum profile_space {
 	PROFILE_USER,   /* addresses in a user program */
 };
 
+/* The source of the Linux target's kernel symbols (read from kallsyms). */
+#define LINUX_SOURCE "linux/vmlinux"
+
 /* One rule: code of space whose source path matches source (an fnmatch(3)
- * pattern, '*' crossing '/' too) and, if function is not NULL, whose name
+ * pattern, '*' crossing '/' too; NULL matches any source, none included) and, if function is not NULL, whose name
  * (without GCC's clone suffix: "msg_use.isra.0" is "msg_use") matches it. */
 struct profile_rule {
 	enum profile_space space;

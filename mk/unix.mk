@@ -4,6 +4,8 @@
 #   build/unix/init                /init of the root archive (bench/unix/init.c)
 #   build/unix/unix-bench          the benchmarks of bench/unix/BENCHMARKS
 #   build/unix/tiny                the smallest program (exits 0)
+#   build/unix/unix-bench.syms     unix-bench with its symbols (machlab profile)
+#   build/unix/kallsyms            prints the kernel's text symbols (make linux-target)
 #   build/unix/macro.expected.out  macro/script.sh's output, made on this host
 #                                  with $(LINUX_DIR)/busybox (fetched elsewhere)
 #
@@ -18,9 +20,10 @@ UNIX_LDFLAGS   := -static -s
 UNIX_BENCH_LIST := bench/unix/BENCHMARKS
 UNIX_ROOT_LIST := bench/unix/ROOT
 UNIX_HDRS      := bench/lib/timing.h $(wildcard bench/unix/*.h)
-UNIX_BENCH_SRCS := bench/lib/timing.c $(filter-out bench/unix/init.c bench/unix/tiny.c,$(wildcard bench/unix/*.c))
+UNIX_TOOLS     := init tiny kallsyms
+UNIX_BENCH_SRCS := bench/lib/timing.c $(filter-out $(patsubst %,bench/unix/%.c,$(UNIX_TOOLS)),$(wildcard bench/unix/*.c))
 UNIX_BENCH_OBJS := $(patsubst %.c,$(UNIX_BUILD)/obj/%.o,$(UNIX_BENCH_SRCS))
-UNIX_PROGS     := $(UNIX_BUILD)/init $(UNIX_BUILD)/unix-bench $(UNIX_BUILD)/tiny
+UNIX_PROGS     := $(UNIX_BUILD)/init $(UNIX_BUILD)/unix-bench $(UNIX_BUILD)/tiny $(UNIX_BUILD)/kallsyms
 UNIX_MACRO_EXPECTED := $(UNIX_BUILD)/macro.expected.out
 UNIX_HOSTBIN   := $(UNIX_BUILD)/hostbin
 UNIX_DATA      := $(wildcard bench/unix/data/*)
@@ -42,10 +45,14 @@ $(UNIX_BUILD)/obj/%.o: %.c $(UNIX_HDRS) $(UNIX_BUILD)/benchmarks.def
 	@mkdir -p $(@D)
 	$(UNIX_CC) $(UNIX_CFLAGS) -c $< -o $@
 
-$(UNIX_BUILD)/unix-bench: $(UNIX_BENCH_OBJS)
-	$(UNIX_CC) $(UNIX_LDFLAGS) -o $@ $^
+# unix-bench.syms keeps the symbols (for machlab profile); the archive gets a stripped copy.
+$(UNIX_BUILD)/unix-bench.syms: $(UNIX_BENCH_OBJS)
+	$(UNIX_CC) -static -o $@ $^
 
-$(UNIX_BUILD)/init $(UNIX_BUILD)/tiny: $(UNIX_BUILD)/%: $(UNIX_BUILD)/obj/bench/unix/%.o
+$(UNIX_BUILD)/unix-bench: $(UNIX_BUILD)/unix-bench.syms
+	objcopy --strip-all $< $@
+
+$(addprefix $(UNIX_BUILD)/,$(UNIX_TOOLS)): $(UNIX_BUILD)/%: $(UNIX_BUILD)/obj/bench/unix/%.o
 	$(UNIX_CC) $(UNIX_LDFLAGS) -o $@ $<
 
 # The script's expected output: run by the same busybox on this host, in a fresh

@@ -37,7 +37,7 @@ static bool component_used(const struct profile_sums_list *list, size_t c)
 
 /* Writes the components CSV: "measure" then one column per used component,
  * one row per (benchmark, parameter, target). Returns 0 or -errno. */
-static int components_write(const char *path, const struct profile_sums_list *list)
+int bench_profile_components_write(const char *path, const struct profile_sums_list *list)
 {
 	FILE *f = fopen(path, "we");
 	if (!f)
@@ -194,7 +194,7 @@ int bench_profile_run(const struct bench_profile_spec *spec, char **region, char
 	sort_count = count;
 	if (rc == 0)
 		qsort(list.items, list.count, sizeof *list.items, sums_compare);
-	if (rc == 0 && (rc = components_write(components, &list)) < 0)
+	if (rc == 0 && (rc = bench_profile_components_write(components, &list)) < 0)
 		rc = errmsg_fail(err, err_bytes, "%s: %s", components, strerror(-rc));
 	if (rc == 0 && !(*region = region_text(spec, &list)))
 		rc = errmsg_fail(err, err_bytes, "out of memory");

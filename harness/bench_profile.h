@@ -26,6 +26,9 @@ struct bench_profile_spec {
 	size_t target_count;
 };
 
+struct profile_sums_list;
+
+int bench_profile_components_write(const char *path, const struct profile_sums_list *list);
 int bench_profile_run(const struct bench_profile_spec *spec, char **region, char *err,
 		      size_t err_bytes);
 

@@ -1,12 +1,14 @@
 /* cmd_profile.c: "machlab profile [options] BENCH[:PARAM]...": boots a
- * microkernel target with the benchmarks named and the profiling plugin
+ * target (a microkernel variant, or Linux with bench/unix) with the
+ * benchmarks named and the profiling plugin
  * (harness/plugin/profile_plugin.c), checks that the plugin's count of every
  * sample equals the figure the guest printed (profile.h), and prints, per
  * measurement, where the instructions of one sample go: per function
  * (symbols of the target's kernel64.elf and of the benchmark program, each
  * function's source file from the objects in <target>/obj and beside the
- * benchmark program, in <its directory>/obj) and per component
- * (profile_components.c); --csv writes the same rows. The breakdown is that
+ * benchmark program, in <its directory>/obj; on a Linux target, the kernel's
+ * kallsyms) and per component (profile_components.c); --csv writes the
+ * rows, --plot DIR the stacked bars of plots/profile.gp. The breakdown is that
  * of the median sample: the first unflagged sample whose count is the median
  * of the unflagged ones, so its rows add up to the plugin's count of it. The
  * plugin counts between the two counter reads; the empty operation's count
@@ -25,9 +27,11 @@
 
 #include "cmd_test.h"
 #include "elf_syms.h"
+#include "bench_profile.h"
 #include "errmsg.h"
 #include "linux_boot.h"
 #include "profile.h"
+#include "plots.h"
 #include "profile_components.h"
 #include "qemu.h"
 #include "target.h"
@@ -47,6 +51,10 @@
 #define PROFILE_ARGS_MAX_BYTES 1024
 #define PROFILE_PLUGIN_ARG_MAX_BYTES 4096
 #define PROFILE_EMPTY_OP "(the timing loop: the empty operation's count)"
+#define PROFILE_PLOT_SCRIPTS "plots"
+#define PROFILE_PLOT_SCRIPT "profile.gp"
+#define PROFILE_PLOT_CSV "profile.csv" /* the name profile.gp derives the next one from */
+#define PROFILE_PLOT_COMPONENTS "profile-components.csv"
 
 /* The x86 exception vectors that stop an instruction before it completes
  * (the plugin takes the stopped instruction back; see the plugin). */
@@ -64,6 +72,7 @@ static const char *const profile_fault_vectors[] = {
 
 struct profile_options {
 	const char *target, *bench, *plugin, *csv, *qemu_path;
+	const char *plot_dir; /* write profile.svg/png (and the components CSV) here, or NULL */
 	bool linux_target; /* a Linux target (linux_boot.h): kallsyms, root archive, bench/unix */
 	long top;
 	bool full;
@@ -73,7 +82,8 @@ struct profile_options {
 
 static const char profile_usage[] =
 	"usage: machlab profile [--target DIR] [--bench PATH] [--plugin PATH]\n"
-	"                       [--csv PATH] [--top N] [--full] [--qemu PATH] BENCH[:PARAM]...\n"
+	"                       [--csv PATH] [--plot DIR] [--top N] [--full] [--qemu PATH]\n"
+	"                       BENCH[:PARAM]...\n"
 	"  boots DIR (default build/default) with the benchmarks and the profiling plugin\n"
 	"  (default build/host/profile.so) and prints where each sample's instructions go\n";
 
@@ -85,6 +95,7 @@ static int profile_options_parse(int argc, char **argv, struct profile_options *
 		{ "plugin", required_argument, NULL, 'p' },
 		{ "csv", required_argument, NULL, 'c' }, { "top", required_argument, NULL, 'n' },
 		{ "full", no_argument, NULL, 'f' }, { "qemu", required_argument, NULL, 'q' },
+		{ "plot", required_argument, NULL, 'P' },
 		{ "help", no_argument, NULL, 'h' }, { NULL, 0, NULL, 0 },
 	};
 	*opt = (struct profile_options){ .target = PROFILE_TARGET_DEFAULT,
@@ -100,6 +111,7 @@ static int profile_options_parse(int argc, char **argv, struct profile_options *
 		case 'b': opt->bench = optarg; bench_given = true; break;
 		case 'p': opt->plugin = optarg; break;
 		case 'c': opt->csv = optarg; break;
+		case 'P': opt->plot_dir = optarg; break;
 		case 'f': opt->full = true; break;
 		case 'q': opt->qemu_path = optarg; break;
 		case 'n': ok = cmd_number_parse(optarg, PROFILE_TOP_MAX, &opt->top); break;
@@ -298,11 +310,16 @@ static void profile_print(const struct profile_options *opt, const struct profil
 	printf("  %10" PRIu64 "          %s\n", g->calibration, PROFILE_EMPTY_OP);
 }
 
-/* Symbolises and prints every selected measurement. Returns 0, or -1 with
- * err set. */
+static int profile_sums_add(struct profile_sums_list *list, const char *target_name,
+			    const struct profile_measure *x, const struct profile_group *g,
+			    const struct profile_sample *median, const struct profile_row *rows,
+			    size_t count);
+
+/* Symbolises and prints every selected measurement, adding each to sums
+ * when it is not NULL. Returns 0, or -1 with err set. */
 static int profile_report(const struct profile_options *opt, const struct elf_symtab *syms,
 			  const struct profile_data *d, const struct profile_measures *m, FILE *csv,
-			  char *err)
+			  struct profile_sums_list *sums, char *err)
 {
 	for (size_t i = 0; i < m->count; i++) {
 		if (!profile_selected(opt, &m->items[i]))
@@ -322,7 +339,11 @@ static int profile_report(const struct profile_options *opt, const struct elf_sy
 		if (profile_rows_build(syms, median, &rows, &count) < 0)
 			return errmsg_fail(err, PROFILE_ERR_MAX_BYTES, "out of memory");
 		profile_print(opt, &m->items[i], g, median, kept, rows, count, csv);
+		int rc = sums ? profile_sums_add(sums, opt->target, &m->items[i], g, median, rows,
+						 count) : 0;
 		free(rows);
+		if (rc < 0)
+			return errmsg_fail(err, PROFILE_ERR_MAX_BYTES, "out of memory");
 	}
 	return 0;
 }
@@ -350,6 +371,33 @@ static int profile_collect(const struct profile_options *opt, const struct elf_s
 	return rc;
 }
 
+/* Writes <plot_dir>/profile-components.csv from sums and renders
+ * plots/profile.gp from it into plot_dir (profile.svg, profile.png).
+ * Returns 0, or -1 with err set. */
+static int profile_plot(const struct profile_options *opt, const struct profile_sums_list *sums,
+			char *err)
+{
+	char *csv = path_join(opt->plot_dir, PROFILE_PLOT_CSV);
+	char *components = path_join(opt->plot_dir, PROFILE_PLOT_COMPONENTS);
+	int rc = csv && components ? bench_profile_components_write(components, sums) : -ENOMEM;
+	if (rc < 0) {
+		errmsg_fail(err, PROFILE_ERR_MAX_BYTES, "%s: %s", components ? components : "plot",
+			    strerror(-rc));
+	} else {
+		struct plots_spec spec = { .gnuplot_path = PLOTS_GNUPLOT_BINARY, .csv_path = csv,
+					   .scripts_dir = PROFILE_PLOT_SCRIPTS,
+					   .out_dir = opt->plot_dir, .timeout_ms = PLOTS_TIMEOUT_MS };
+		struct plots_result result = { 0 };
+		plots_run_script(&spec, PROFILE_PLOT_SCRIPT, &result);
+		if (result.failed)
+			rc = errmsg_fail(err, PROFILE_ERR_MAX_BYTES, "%s/%s did not render (run from the "
+					 "checkout's root)", PROFILE_PLOT_SCRIPTS, PROFILE_PLOT_SCRIPT);
+	}
+	free(csv);
+	free(components);
+	return rc < 0 ? -1 : 0;
+}
+
 /* Writes the CSV (if asked) and the tables of the selected measurements.
  * Returns the exit status. */
 static int profile_output(const struct profile_options *opt, const struct elf_symtab *syms,
@@ -362,11 +410,16 @@ static int profile_output(const struct profile_options *opt, const struct elf_sy
 	}
 	if (csv)
 		fputs(PROFILE_CSV_HEADER "\n", csv);
-	int status = profile_report(opt, syms, d, m, csv, err) == 0 ? CMD_EXIT_OK : CMD_EXIT_FAILED;
+	struct profile_sums_list sums = { 0 };
+	int status = profile_report(opt, syms, d, m, csv, opt->plot_dir ? &sums : NULL, err) == 0
+		     ? CMD_EXIT_OK : CMD_EXIT_FAILED;
 	if (csv && fclose(csv) != 0) {
 		snprintf(err, PROFILE_ERR_MAX_BYTES, "%s: %s", opt->csv, strerror(errno));
 		status = CMD_EXIT_FAILED;
 	}
+	if (status == CMD_EXIT_OK && opt->plot_dir && profile_plot(opt, &sums, err) < 0)
+		status = CMD_EXIT_FAILED;
+	free(sums.items);
 	return status;
 }
 

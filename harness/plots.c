@@ -70,8 +70,8 @@ static bool plots_figure_written(const char *out_dir, const char *stem, const ch
 }
 
 /* Runs one script and counts what became of it. */
-static void plots_run_script(const struct plots_spec *spec, const char *name,
-			     struct plots_result *result)
+void plots_run_script(const struct plots_spec *spec, const char *name,
+		      struct plots_result *result)
 {
 	char expr[PLOTS_EXPR_MAX_BYTES], script[PATH_MAX], how[NAME_MAX + PATH_MAX] = "";
 	snprintf(expr, sizeof expr, "csv='%s'; outdir='%s'", spec->csv_path, spec->out_dir);

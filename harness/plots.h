@@ -25,6 +25,8 @@ struct plots_result {
 };
 
 int plots_render(const struct plots_spec *spec, struct plots_result *result);
+void plots_run_script(const struct plots_spec *spec, const char *name,
+		      struct plots_result *result);
 int plots_newest_csv(const char *results_dir, char **path);
 
 #endif

@@ -92,9 +92,13 @@ LITTLE_RAM_MIB ?= 24
 BENCH_SRCS  := $(wildcard bench/lib/*.c bench/mk/*.c)
 BENCH_OBJS  := $(patsubst %,$(UBUILD)/obj/%.o,$(BENCH_SRCS))
 BENCH_ELF   := $(UBUILD)/bench-mk.elf
+# The same program without the profiling markers (bench/lib/profile_marker.h):
+# make test checks that both measure the same figures.
+BENCH_NOMARK_OBJ := $(UBUILD)/nomark/timing.c.o # outside obj/: machlab profile reads obj/
+BENCH_NOMARK_ELF := $(UBUILD)/bench-mk-nomark.elf
 BENCH_LIST  := bench/BENCHMARKS
 
-user: $(GUEST_TESTS) $(BENCH_ELF) $(FUZZ_ELF)
+user: $(GUEST_TESTS) $(BENCH_ELF) $(BENCH_NOMARK_ELF) $(FUZZ_ELF)
 
 $(UBUILD)/obj/%.c.o: %.c $(USER_HDRS) $(UBUILD)/tests.def $(UBUILD)/little_ram_tests.def \
 		      $(UBUILD)/benchmarks.def
@@ -125,6 +129,14 @@ $(GUEST_TESTS): $(GUEST_TEST_OBJS) $(UBUILD)/libmk.a user/libmk/user.ld
 
 $(BENCH_ELF): $(BENCH_OBJS) $(UBUILD)/libmk.a user/libmk/user.ld
 	ld $(USER_LDFLAGS) -o $@ $(UBUILD)/obj/user/libmk/crt0.S.o $(BENCH_OBJS) $(UBUILD)/libmk.a
+
+$(BENCH_NOMARK_OBJ): bench/lib/timing.c $(USER_HDRS) $(UBUILD)/benchmarks.def
+	@mkdir -p $(@D)
+	$(CC) $(USER_CFLAGS) -DPROFILE_MARKERS_OFF -c $< -o $@
+
+$(BENCH_NOMARK_ELF): $(filter-out $(UBUILD)/obj/bench/lib/timing.c.o,$(BENCH_OBJS)) $(BENCH_NOMARK_OBJ) \
+		     $(UBUILD)/libmk.a user/libmk/user.ld
+	ld $(USER_LDFLAGS) -o $@ $(UBUILD)/obj/user/libmk/crt0.S.o $(filter %.o,$^) $(UBUILD)/libmk.a
 
 $(FUZZ_ELF): $(FUZZ_OBJS) $(UBUILD)/libmk.a user/libmk/user.ld
 	ld $(USER_LDFLAGS) -o $@ $(UBUILD)/obj/user/libmk/crt0.S.o $(FUZZ_OBJS) $(UBUILD)/libmk.a
@@ -228,6 +240,7 @@ test: deps
 	  --manifest $(MANIFEST) --tests $(GUEST_TESTS) --timeout $(TEST_TIMEOUT_S) --jobs $(JOBS) \
 	  --hang-timeout $(TEST_HANG_S) \
 	  --repeat-bench $(BENCH_ELF) --repeat-args "--quick null_rpc_tasks rpc_inline" \
+	  --marker-check $(BENCH_NOMARK_ELF) \
 	  --smoke-list $(BENCH_LIST) --little-ram $(LITTLE_RAM_MANIFEST) --little-ram-mib $(LITTLE_RAM_MIB) \
 	  --linux $(LINUX_DIR) --linux-list $(UNIX_BENCH_LIST) \
 	  --profile $(PROFILE_PLUGIN) --profile-names "$(PROFILE_CHECK_BENCHMARKS)" \

@@ -52,6 +52,7 @@ struct test_options {
 	const char *linux_dir;    /* a Linux target to boot once with the Unix suite, or NULL */
 	const char *linux_list;   /* bench/unix/BENCHMARKS: what that boot must measure */
 	const char *profile_plugin; /* profile these on the first targets with this plugin, or NULL */
+	const char *marker_check;   /* the benchmark program built without markers, or NULL */
 	const char *profile_names;  /* space-separated benchmarks */
 	long little_ram_mib;
 	long timeout_s;
@@ -70,6 +71,8 @@ struct test_run {
 	struct host_unit_result units[TEST_UNIT_MAX];
 	bool repeat_ok;
 	char repeat_reason[TEST_ERR_MAX_BYTES];
+	bool marker_ok;
+	char marker_reason[TEST_ERR_MAX_BYTES];
 	struct strlist smoke_names;
 	char (*smoke_reasons)[TEST_ERR_MAX_BYTES];   /* per target; "" when it passed */
 	struct strlist little_ram_names;
@@ -86,7 +89,8 @@ static const char test_usage[] =
 	"                    [--repeat-bench PATH --repeat-args ARGS [--smoke-list PATH]]\n"
 	"                    [--little-ram MANIFEST --little-ram-mib N]\n"
 	"                    [--linux DIR --linux-list PATH]\n"
-	"                    [--profile PLUGIN --profile-names \"NAME...\"] TARGET_DIR...\n";
+	"                    [--profile PLUGIN --profile-names \"NAME...\"] [--marker-check PATH]\n"
+	"                    TARGET_DIR...\n";
 
 bool cmd_number_parse(const char *s, long max, long *out)
 {
@@ -113,6 +117,7 @@ static int test_options_parse(int argc, char **argv, struct test_options *opt)
 		{ "linux-list", required_argument, NULL, 'Y' },
 		{ "profile", required_argument, NULL, 'P' },
 		{ "profile-names", required_argument, NULL, 'N' },
+		{ "marker-check", required_argument, NULL, 'K' },
 		{ "hang-timeout", required_argument, NULL, 'H' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -141,6 +146,7 @@ static int test_options_parse(int argc, char **argv, struct test_options *opt)
 		case 'Y': opt->linux_list = optarg; break;
 		case 'P': opt->profile_plugin = optarg; break;
 		case 'N': opt->profile_names = optarg; break;
+		case 'K': opt->marker_check = optarg; break;
 		case 'M': ok = cmd_number_parse(optarg, LITTLE_RAM_MIB_MAX, &opt->little_ram_mib); break;
 		case 'T': ok = cmd_number_parse(optarg, TEST_TIMEOUT_MAX_S, &opt->timeout_s); break;
 		case 'H': ok = cmd_number_parse(optarg, TEST_TIMEOUT_MAX_S, &opt->hang_timeout_s); break;
@@ -197,6 +203,10 @@ static int test_run_prepare(struct test_run *run, char *err)
 			return rc;
 		if (!(run->little_ram = calloc(opt->target_count, sizeof *run->little_ram)))
 			return -ENOMEM;
+	}
+	if (opt->marker_check && !opt->repeat_bench) {
+		snprintf(err, TEST_ERR_MAX_BYTES, "--marker-check needs --repeat-bench");
+		return -EINVAL;
 	}
 	if (opt->profile_plugin && (!opt->profile_names || !opt->repeat_bench)) {
 		snprintf(err, TEST_ERR_MAX_BYTES, "--profile needs --profile-names and --repeat-bench");
@@ -275,6 +285,21 @@ static void test_run_repeat_check(struct test_run *run)
 		report_line("ok   %s", REPEAT_CHECK_NAME);
 	else
 		report_line("FAIL %s: %s", REPEAT_CHECK_NAME, run->repeat_reason);
+}
+
+/* Boots the first target with the benchmark program and with its build
+ * without profiling markers: the figures must be the same. */
+static void test_run_marker_check(struct test_run *run)
+{
+	char kernel[PATH_MAX];
+	struct repeat_check rc = test_check_on(run, 0, kernel, run->opt.repeat_bench);
+	rc.bench_args = run->opt.repeat_args;
+	run->marker_ok = marker_check_run(&rc, run->opt.marker_check, run->marker_reason,
+					  sizeof run->marker_reason);
+	if (run->marker_ok)
+		report_line("ok   %s", MARKER_CHECK_NAME);
+	else
+		report_line("FAIL %s: %s", MARKER_CHECK_NAME, run->marker_reason);
 }
 
 /* Boots every target once with every benchmark in quick mode. */
@@ -381,6 +406,8 @@ static void test_print_failures(const struct test_run *run)
 {
 	if (run->opt.repeat_bench && !run->repeat_ok)
 		report_line("  FAIL %s: %s", REPEAT_CHECK_NAME, run->repeat_reason);
+	if (run->opt.marker_check && !run->marker_ok)
+		report_line("  FAIL %s: %s", MARKER_CHECK_NAME, run->marker_reason);
 	if (run->opt.linux_dir && run->linux_reason[0])
 		report_line("  FAIL %s: %s", LINUX_SMOKE_NAME, run->linux_reason);
 	for (size_t i = 0; i < run->profile_checked; i++)
@@ -429,6 +456,11 @@ static int test_run_summarize(const struct test_run *run)
 		report_line("  %s: %s", REPEAT_CHECK_NAME, run->repeat_ok ? "ok" : "FAILED");
 		passed += run->repeat_ok;
 		failed += !run->repeat_ok;
+	}
+	if (run->opt.marker_check && run->opt.target_count > 0) {
+		report_line("  %s: %s", MARKER_CHECK_NAME, run->marker_ok ? "ok" : "FAILED");
+		passed += run->marker_ok;
+		failed += !run->marker_ok;
 	}
 	for (size_t i = 0; i < run->profile_checked; i++) {
 		bool ok = !run->profile_reasons[i][0];
@@ -515,6 +547,8 @@ int cmd_test_main(int argc, char **argv)
 	jobs_run(run.opt.target_count, (unsigned)run.opt.jobs, test_run_target, &run);
 	if (run.opt.repeat_bench && run.opt.target_count > 0)
 		test_run_repeat_check(&run);
+	if (run.opt.marker_check && run.opt.target_count > 0)
+		test_run_marker_check(&run);
 	if (run.smoke_reasons)
 		test_run_bench_smoke(&run);
 	if (run.little_ram)

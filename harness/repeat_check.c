@@ -5,14 +5,17 @@
 #include "repeat_check.h"
 
 #include <errno.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "linux_boot.h"
+#include "profile.h"
 #include "protocol.h"
 #include "qemu.h"
 #include "results.h"
+#include "stats.h"
 #include "strlist.h"
 
 #define REPEAT_RECORD_PREFIX "BENCH samples "
@@ -69,11 +72,14 @@ static bool repeat_boot(const struct repeat_check *rc, struct strlist *samples, 
 	return ok;
 }
 
-bool repeat_check_run(const struct repeat_check *rc, char *reason, size_t reason_bytes)
+/* Boots first, then second, and compares their sample lines; false with
+ * reason set when a boot fails or a line differs. */
+static bool boots_compare(const struct repeat_check *first_rc, const struct repeat_check *second_rc,
+			  char *reason, size_t reason_bytes)
 {
 	struct strlist first = { 0 }, second = { 0 };
-	bool ok = repeat_boot(rc, &first, reason, reason_bytes) &&
-		  repeat_boot(rc, &second, reason, reason_bytes);
+	bool ok = repeat_boot(first_rc, &first, reason, reason_bytes) &&
+		  repeat_boot(second_rc, &second, reason, reason_bytes);
 
 	if (ok && first.count != second.count) {
 		snprintf(reason, reason_bytes, "%zu sample lines, then %zu", first.count,
@@ -88,6 +94,71 @@ bool repeat_check_run(const struct repeat_check *rc, char *reason, size_t reason
 		}
 	strlist_free(&first);
 	strlist_free(&second);
+	return ok;
+}
+
+bool repeat_check_run(const struct repeat_check *rc, char *reason, size_t reason_bytes)
+{
+	return boots_compare(rc, rc, reason, reason_bytes);
+}
+
+/* The medians of the unflagged samples of each measure in lines (sample
+ * records, in order), as "name param unit median" lines in out. Returns 0 or
+ * -ENOMEM. */
+static int medians_of(const struct strlist *lines, struct strlist *out)
+{
+	struct profile_measures m = { 0 };
+	int rc = 0;
+	for (size_t i = 0; rc == 0 && i < lines->count; i++)
+		rc = profile_measures_feed(&m, lines->items[i]);
+	for (size_t i = 0; rc == 0 && i < m.count; i++) {
+		const struct profile_measure *x = &m.items[i];
+		uint64_t *kept = malloc((x->count + 1) * sizeof *kept);
+		size_t n = 0;
+		struct bench_stats st;
+		char line[CHECK_HOW_MAX_BYTES];
+		for (size_t k = 0; kept && k < x->count; k++)
+			if (!x->flagged[k])
+				kept[n++] = x->values[k];
+		rc = kept ? stats_compute(kept, n, x->count - n, &st) : -ENOMEM;
+		if (rc == 0) {
+			snprintf(line, sizeof line, "%s %s insn median %" PRIu64, x->benchmark,
+				 x->parameter, n ? st.median : 0);
+			rc = strlist_push(out, line);
+		}
+		free(kept);
+	}
+	profile_measures_free(&m);
+	return rc;
+}
+
+bool marker_check_run(const struct repeat_check *rc, const char *unmarked_bench, char *reason,
+		      size_t reason_bytes)
+{
+	struct repeat_check unmarked = *rc;
+	struct strlist marked_lines = { 0 }, unmarked_lines = { 0 }, a = { 0 }, b = { 0 };
+	unmarked.bench_path = unmarked_bench;
+	bool ok = repeat_boot(rc, &marked_lines, reason, reason_bytes) &&
+		  repeat_boot(&unmarked, &unmarked_lines, reason, reason_bytes);
+	if (ok && (medians_of(&marked_lines, &a) < 0 || medians_of(&unmarked_lines, &b) < 0)) {
+		snprintf(reason, reason_bytes, "out of memory");
+		ok = false;
+	}
+	if (ok && a.count != b.count) {
+		snprintf(reason, reason_bytes, "%zu measures with the markers, %zu without", a.count,
+			 b.count);
+		ok = false;
+	}
+	for (size_t i = 0; ok && i < a.count; i++)
+		if (strcmp(a.items[i], b.items[i]) != 0) {
+			snprintf(reason, reason_bytes, "with the markers \"%.80s\", without \"%.80s\"",
+				 a.items[i], b.items[i]);
+			ok = false;
+		}
+	strlist_free(&marked_lines);
+	strlist_free(&unmarked_lines);
+	strlist_free(&a);
+	strlist_free(&b);
 	return ok;
 }
 

@@ -14,6 +14,7 @@
 #define REPEAT_CHECK_NAME "repeatable_instruction_counts"
 #define BENCH_SMOKE_NAME  "every_benchmark_runs"
 #define LINUX_SMOKE_NAME  "linux_baseline_runs_every_unix_benchmark"
+#define MARKER_CHECK_NAME "markers_leave_the_figures_unchanged"
 
 struct strlist;
 
@@ -33,6 +34,14 @@ struct results;
 
 /* Boots twice and compares the sample lines; false with reason set if they differ. */
 bool repeat_check_run(const struct repeat_check *rc, char *reason, size_t reason_bytes);
+
+/* One boot of rc's benchmark program and one of the same program built
+ * without the profiling markers (unmarked_bench), running the same
+ * benchmarks: every measure's median of the unflagged samples (its figure)
+ * must be the same; false with reason set. (Which sample a timer tick hits
+ * may differ: the markers' own instructions shift the virtual clock.) */
+bool marker_check_run(const struct repeat_check *rc, const char *unmarked_bench, char *reason,
+		      size_t reason_bytes);
 
 /* One boot running what rc names; false with reason set unless it ends
  * cleanly with samples from every benchmark in names. */

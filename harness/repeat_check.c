@@ -72,26 +72,32 @@ static bool repeat_boot(const struct repeat_check *rc, struct strlist *samples, 
 	return ok;
 }
 
-/* Boots first, then second, and compares their sample lines; false with
- * reason set when a boot fails or a line differs. */
-static bool boots_compare(const struct repeat_check *first_rc, const struct repeat_check *second_rc,
-			  char *reason, size_t reason_bytes)
+/* True when a and b hold the same lines; otherwise false with reason
+ * naming the first difference (what_a/what_b say where each came from). */
+static bool lines_same(const struct strlist *a, const struct strlist *b, const char *what_a,
+		       const char *what_b, char *reason, size_t reason_bytes)
+{
+	if (a->count != b->count) {
+		snprintf(reason, reason_bytes, "%zu lines %s, %zu %s", a->count, what_a, b->count,
+			 what_b);
+		return false;
+	}
+	for (size_t i = 0; i < a->count; i++)
+		if (strcmp(a->items[i], b->items[i]) != 0) {
+			snprintf(reason, reason_bytes, "line %zu differs: \"%.80s\" %s, \"%.80s\" %s",
+				 i + 1, a->items[i], what_a, b->items[i], what_b);
+			return false;
+		}
+	return true;
+}
+
+/* Boots twice and compares the sample lines. */
+static bool boots_compare(const struct repeat_check *rc, char *reason, size_t reason_bytes)
 {
 	struct strlist first = { 0 }, second = { 0 };
-	bool ok = repeat_boot(first_rc, &first, reason, reason_bytes) &&
-		  repeat_boot(second_rc, &second, reason, reason_bytes);
-
-	if (ok && first.count != second.count) {
-		snprintf(reason, reason_bytes, "%zu sample lines, then %zu", first.count,
-			 second.count);
-		ok = false;
-	}
-	for (size_t i = 0; ok && i < first.count; i++)
-		if (strcmp(first.items[i], second.items[i]) != 0) {
-			snprintf(reason, reason_bytes, "sample line %zu differs: \"%.80s\" then \"%.80s\"",
-				 i + 1, first.items[i], second.items[i]);
-			ok = false;
-		}
+	bool ok = repeat_boot(rc, &first, reason, reason_bytes) &&
+		  repeat_boot(rc, &second, reason, reason_bytes) &&
+		  lines_same(&first, &second, "the first time", "the second", reason, reason_bytes);
 	strlist_free(&first);
 	strlist_free(&second);
 	return ok;
@@ -99,7 +105,7 @@ static bool boots_compare(const struct repeat_check *first_rc, const struct repe
 
 bool repeat_check_run(const struct repeat_check *rc, char *reason, size_t reason_bytes)
 {
-	return boots_compare(rc, rc, reason, reason_bytes);
+	return boots_compare(rc, reason, reason_bytes);
 }
 
 /* The medians of the unflagged samples of each measure in lines (sample
@@ -144,17 +150,7 @@ bool marker_check_run(const struct repeat_check *rc, const char *unmarked_bench,
 		snprintf(reason, reason_bytes, "out of memory");
 		ok = false;
 	}
-	if (ok && a.count != b.count) {
-		snprintf(reason, reason_bytes, "%zu measures with the markers, %zu without", a.count,
-			 b.count);
-		ok = false;
-	}
-	for (size_t i = 0; ok && i < a.count; i++)
-		if (strcmp(a.items[i], b.items[i]) != 0) {
-			snprintf(reason, reason_bytes, "with the markers \"%.80s\", without \"%.80s\"",
-				 a.items[i], b.items[i]);
-			ok = false;
-		}
+	ok = ok && lines_same(&a, &b, "with the markers", "without", reason, reason_bytes);
 	strlist_free(&marked_lines);
 	strlist_free(&unmarked_lines);
 	strlist_free(&a);

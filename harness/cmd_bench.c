@@ -2,11 +2,13 @@
  * once per benchmark it runs (up to --jobs boots at once): a microkernel
  * target (a build directory with kernel.elf) runs bench/BENCHMARKS through
  * the native program, a Linux target (a directory with vmlinux, see
- * linux_boot.h) runs bench/unix/BENCHMARKS from its root archive. It turns the records into
- * statistics, writes <results-dir>/<run-id>.csv (and .log as the run goes),
- * and optionally updates REPORT.md's regions and renders the plots. A
- * failed boot loses one benchmark on one target: the rest is still written,
- * and the exit status says something failed. */
+ * linux_boot.h) runs bench/unix/BENCHMARKS from its root archive. It turns
+ * the records into statistics, writes <results-dir>/<run-id>.csv (and .log
+ * as the run goes), optionally profiles a set of benchmarks on every target
+ * (bench_profile.h), updates REPORT.md's regions and renders the plots. A
+ * failed boot loses one benchmark on one target, and a failed profile only
+ * the profile: the rest is still written, and the exit status says
+ * something failed. */
 #include "cmd_bench.h"
 
 #include <errno.h>

@@ -111,23 +111,10 @@ static int sort_count;
 /* Position of s's measure in the sets (BENCH or BENCH:PARAM). */
 static int set_position(const struct profile_sums *s)
 {
-	for (int i = 0; i < sort_count; i++) {
-		const char *colon = strchr(sort_names[i], ':');
-		size_t len = colon ? (size_t)(colon - sort_names[i]) : strlen(sort_names[i]);
-		if (strlen(s->benchmark) == len && strncmp(s->benchmark, sort_names[i], len) == 0 &&
-		    (!colon || strcmp(colon + 1, s->parameter) == 0))
+	for (int i = 0; i < sort_count; i++)
+		if (profile_name_matches(sort_names[i], s->benchmark, s->parameter))
 			return i;
-	}
 	return sort_count;
-}
-
-/* Splits the words of text (modified) into argv from *count on. */
-static void words_split(char *text, char **argv, int *count)
-{
-	char *save = NULL;
-	for (char *w = text ? strtok_r(text, " ", &save) : NULL;
-	     w && *count < BENCH_PROFILE_NAMES_MAX; w = strtok_r(NULL, " ", &save))
-		argv[(*count)++] = w;
 }
 
 /* Position of s's target on the command line. */
@@ -167,9 +154,9 @@ int bench_profile_run(const struct bench_profile_spec *spec, char **region, char
 	FILE *csv = functions ? fopen(functions, "we") : NULL;
 	int count = 0, unix_first, rc = 0;
 	*region = NULL;
-	words_split(names, argv, &count);
+	count = profile_names_split(names, argv, BENCH_PROFILE_NAMES_MAX);
 	unix_first = count;
-	words_split(unix_names, argv, &count);
+	count += profile_names_split(unix_names, argv + count, BENCH_PROFILE_NAMES_MAX - count);
 	if (!names || (spec->unix_set && !unix_names) || !components || !csv)
 		rc = errmsg_fail(err, err_bytes, "%s: %s", functions ? functions : "profile CSV",
 				 strerror(errno ? errno : ENOMEM));

@@ -27,6 +27,7 @@
 
 #include "cmd_test.h"
 #include "elf_syms.h"
+#include "array.h"
 #include "bench_profile.h"
 #include "errmsg.h"
 #include "linux_boot.h"
@@ -134,45 +135,30 @@ static int profile_options_parse(int argc, char **argv, struct profile_options *
 	return 0;
 }
 
-/* Loads the symbols of the target's kernel and of the benchmark program, with
- * their sources (a Linux kernel's from its kallsyms, with no sources).
- * Returns 0, or -1 with err set. */
+/* Loads the symbols of the target's kernel (a microkernel's kernel64.elf
+ * with sources from its objects, or a Linux kernel's kallsyms) and of the
+ * benchmark program (sources from the objects beside it). Returns 0, or -1
+ * with err set. */
 static int profile_symbols_load(const struct profile_options *opt, struct elf_symtab *syms,
 				char *err, size_t err_bytes)
 {
-	if (opt->linux_target) {
-		char *map = path_join(opt->target, PROFILE_LINUX_SYMBOLS), *dir = strdup(opt->bench);
-		char *slash = dir ? strrchr(dir, '/') : NULL;
-		if (slash)
-			*slash = '\0';
-		char *user_obj = dir ? path_join(slash ? dir : ".", PROFILE_USER_OBJ) : NULL;
-		int rc = map && user_obj ? 0 : errmsg_fail(err, err_bytes, "out of memory");
-		if (rc == 0 && access(map, R_OK) < 0)
-			rc = errmsg_fail(err, err_bytes, "%s: %s (make linux-target makes it)", map,
-					 strerror(errno));
-		if (rc == 0)
-			rc = elf_symtab_load_map(syms, map, LINUX_SOURCE, err, err_bytes);
-		if (rc == 0)
-			rc = elf_symtab_load(syms, opt->bench, err, err_bytes);
-		if (rc == 0)
-			rc = elf_symtab_sources(syms, user_obj, err, err_bytes);
-		free(map);
-		free(dir);
-		free(user_obj);
-		return rc < 0 ? -1 : 0;
-	}
-	char *kernel = path_join(opt->target, PROFILE_KERNEL_SYMBOLS);
+	char *kernel = path_join(opt->target, opt->linux_target ? PROFILE_LINUX_SYMBOLS
+								 : PROFILE_KERNEL_SYMBOLS);
 	char *kernel_obj = path_join(opt->target, PROFILE_KERNEL_OBJ);
 	char *bench_dir = strdup(opt->bench), *slash = bench_dir ? strrchr(bench_dir, '/') : NULL;
 	if (slash)
 		*slash = '\0';
 	char *user_obj = bench_dir ? path_join(slash ? bench_dir : ".", PROFILE_USER_OBJ) : NULL;
 	int rc = kernel && kernel_obj && user_obj ? 0 : errmsg_fail(err, err_bytes, "out of memory");
+	if (rc == 0 && opt->linux_target && access(kernel, R_OK) < 0)
+		rc = errmsg_fail(err, err_bytes, "%s: %s (make linux-target makes it)", kernel,
+				 strerror(errno));
 	if (rc == 0)
-		rc = elf_symtab_load(syms, kernel, err, err_bytes);
+		rc = opt->linux_target ? elf_symtab_load_map(syms, kernel, LINUX_SOURCE, err, err_bytes)
+				       : elf_symtab_load(syms, kernel, err, err_bytes);
 	if (rc == 0)
 		rc = elf_symtab_load(syms, opt->bench, err, err_bytes);
-	if (rc == 0)
+	if (rc == 0 && !opt->linux_target)
 		rc = elf_symtab_sources(syms, kernel_obj, err, err_bytes);
 	if (rc == 0)
 		rc = elf_symtab_sources(syms, user_obj, err, err_bytes);
@@ -260,13 +246,9 @@ static int profile_boot(const struct profile_options *opt, const char *plugin_ar
 /* True when measure x is one that names asks for (BENCH or BENCH:PARAM). */
 static bool profile_selected(const struct profile_options *opt, const struct profile_measure *x)
 {
-	for (int i = 0; i < opt->name_count; i++) {
-		const char *colon = strchr(opt->names[i], ':');
-		size_t len = colon ? (size_t)(colon - opt->names[i]) : strlen(opt->names[i]);
-		if (strlen(x->benchmark) == len && strncmp(x->benchmark, opt->names[i], len) == 0 &&
-		    (!colon || strcmp(colon + 1, x->parameter) == 0))
+	for (int i = 0; i < opt->name_count; i++)
+		if (profile_name_matches(opt->names[i], x->benchmark, x->parameter))
 			return true;
-	}
 	return false;
 }
 
@@ -423,17 +405,24 @@ static int profile_output(const struct profile_options *opt, const struct elf_sy
 	return status;
 }
 
-/* Loads the symbols and runs one checked boot for opt (profile_collect),
- * after checking the plugin is there. Returns 0, or -1 with err set; syms,
- * d and m are the caller's to free either way. */
-static int profile_prepare_and_collect(const struct profile_options *opt, struct elf_symtab *syms,
-				       struct profile_data *d, struct profile_measures *m,
-				       char *err, size_t err_bytes)
+/* Checks the plugin is there and loads the symbols (bad input: nothing is
+ * booted). Returns 0, or -1 with err set; syms is the caller's to free. */
+static int profile_prepare(const struct profile_options *opt, struct elf_symtab *syms, char *err,
+			   size_t err_bytes)
 {
 	if (access(opt->plugin, R_OK) < 0)
 		return errmsg_fail(err, err_bytes, "%s: %s (make harness builds the profiling plugin)",
 				   opt->plugin, strerror(errno));
-	if (profile_symbols_load(opt, syms, err, err_bytes) < 0)
+	return profile_symbols_load(opt, syms, err, err_bytes);
+}
+
+/* profile_prepare, then profile_collect. Returns 0, or -1 with err set;
+ * syms, d and m are the caller's to free either way. */
+static int profile_prepare_and_collect(const struct profile_options *opt, struct elf_symtab *syms,
+				       struct profile_data *d, struct profile_measures *m,
+				       char *err, size_t err_bytes)
+{
+	if (profile_prepare(opt, syms, err, err_bytes) < 0)
 		return -1;
 	return profile_collect(opt, syms, d, m, err, err_bytes);
 }
@@ -445,14 +434,8 @@ static int profile_sums_add(struct profile_sums_list *list, const char *target_n
 			    const struct profile_sample *median, const struct profile_row *rows,
 			    size_t count)
 {
-	if (list->count == list->cap) {
-		size_t cap = list->cap ? 2 * list->cap : 16;
-		struct profile_sums *grown = realloc(list->items, cap * sizeof *grown);
-		if (!grown)
-			return -ENOMEM;
-		list->items = grown;
-		list->cap = cap;
-	}
+	if (array_grow((void **)&list->items, sizeof *list->items, list->count + 1, &list->cap) < 0)
+		return -ENOMEM;
 	struct profile_sums *sums = &list->items[list->count++];
 	*sums = (struct profile_sums){ .figure = median->total - g->calibration,
 				       .calibration = g->calibration };
@@ -539,10 +522,7 @@ int cmd_profile_main(int argc, char **argv)
 	if (profile_options_parse(argc, argv, &opt) < 0)
 		return CMD_EXIT_USAGE;
 	int status = CMD_EXIT_USAGE;
-	if (access(opt.plugin, R_OK) < 0)
-		snprintf(err, sizeof err, "%s: %s (make harness builds the profiling plugin)",
-			 opt.plugin, strerror(errno));
-	else if (profile_symbols_load(&opt, &syms, err, sizeof err) < 0)
+	if (profile_prepare(&opt, &syms, err, sizeof err) < 0)
 		status = CMD_EXIT_USAGE;
 	else if (profile_collect(&opt, &syms, &d, &m, err, sizeof err) < 0)
 		status = CMD_EXIT_FAILED;

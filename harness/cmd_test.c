@@ -19,6 +19,7 @@
 #include "bench_list.h"
 #include "cmd_profile.h"
 #include "manifest.h"
+#include "profile.h"
 #include "qemu.h"
 #include "repeat_check.h"
 #include "results.h"
@@ -355,11 +356,8 @@ static void test_run_linux(struct test_run *run)
  * every sample must equal the guest's figure (see profile.h). */
 static void test_run_profile(struct test_run *run)
 {
-	char *names = strdup(run->opt.profile_names), *argv[PROFILE_CHECK_NAMES_MAX], *save = NULL;
-	int count = 0;
-	for (char *w = names ? strtok_r(names, " ", &save) : NULL;
-	     w && count < PROFILE_CHECK_NAMES_MAX; w = strtok_r(NULL, " ", &save))
-		argv[count++] = w;
+	char *names = strdup(run->opt.profile_names), *argv[PROFILE_CHECK_NAMES_MAX];
+	int count = profile_names_split(names, argv, PROFILE_CHECK_NAMES_MAX);
 	for (size_t i = 0; i < run->opt.target_count && i < PROFILE_CHECK_TARGETS; i++) {
 		char *reason = run->profile_reasons[i];
 		run->profile_checked++;

@@ -10,6 +10,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "array.h"
 #include "errmsg.h"
 
 #define CPIO_MAGIC "070701"
@@ -75,14 +76,8 @@ static long cpio_find(const struct cpio_archive *a, const char *name)
 static int cpio_push(struct cpio_archive *a, const struct cpio_entry *e, char *err,
 		     size_t err_bytes)
 {
-	if (a->count == a->cap) {
-		size_t cap = a->cap ? a->cap * 2 : 16;
-		struct cpio_entry *grown = realloc(a->entries, cap * sizeof *grown);
-		if (!grown)
-			return errmsg_fail(err, err_bytes, "'%s': out of memory", e->name);
-		a->entries = grown;
-		a->cap = cap;
-	}
+	if (array_grow((void **)&a->entries, sizeof *a->entries, a->count + 1, &a->cap) < 0)
+		return errmsg_fail(err, err_bytes, "'%s': out of memory", e->name);
 	a->entries[a->count++] = *e;
 	return 0;
 }

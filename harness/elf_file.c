@@ -11,10 +11,10 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "array.h"
 #include "errmsg.h"
 
 #define ELF_FILE_MAX_BYTES (256u << 20) /* far above any kernel or program we build */
-#define ELF_ARRAY_MIN_CAP 256           /* first allocation of a growable array */
 #define ELF_LOCAL_LABEL_PREFIX ".L"     /* assembler-local labels, never functions */
 
 /* Reads the whole of path into f->bytes. */
@@ -226,19 +226,12 @@ bool elf_sym_is_code(const struct elf_file *f, const Elf64_Sym *s, const char *n
 	return type == STT_NOTYPE && (sec->sh_flags & SHF_EXECINSTR);
 }
 
-/* Makes *items (an array of *cap items of each bytes) hold at least need. */
+/* Makes *items (an array of *cap items of each bytes) hold at least need
+ * (array_grow), saying so in err when memory runs out. */
 int elf_array_grow(void **items, size_t each, size_t need, size_t *cap, char *err,
 		   size_t err_bytes)
 {
-	if (need <= *cap)
-		return 0;
-	size_t grown_cap = *cap ? *cap : ELF_ARRAY_MIN_CAP;
-	while (grown_cap < need)
-		grown_cap *= 2;
-	void *grown = realloc(*items, grown_cap * each);
-	if (!grown)
-		return errmsg_fail(err, err_bytes, "out of memory for %zu symbols", grown_cap);
-	*items = grown;
-	*cap = grown_cap;
+	if (array_grow(items, each, need, cap) < 0)
+		return errmsg_fail(err, err_bytes, "out of memory for %zu symbols", need);
 	return 0;
 }

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "array.h"
 #include "elf_syms.h"
 #include "errmsg.h"
 #include "profile_components.h"
@@ -16,22 +17,6 @@
 #define PROFILE_MAGIC "PROFILE 1"
 #define PROFILE_RECORD_PREFIX "BENCH samples "
 #define PROFILE_UNIT_INSN "insn"
-#define PROFILE_GROW_MIN 16
-
-/* Makes room for one more item of size bytes in *items (count used of *cap).
- * Returns 0 or -ENOMEM. */
-static int grow(void **items, size_t count, size_t *cap, size_t size)
-{
-	if (count < *cap)
-		return 0;
-	size_t new_cap = *cap ? 2 * *cap : PROFILE_GROW_MIN;
-	void *grown = realloc(*items, new_cap * size);
-	if (!grown)
-		return -ENOMEM;
-	*items = grown;
-	*cap = new_cap;
-	return 0;
-}
 
 /* Applies one line of the plugin's file to d. Returns 1 at END, 0 to go
  * on, or -1 with err set. */
@@ -44,7 +29,8 @@ static int profile_line(struct profile_data *d, const char *line, char *err, siz
 	if (strcmp(line, "END") == 0)
 		return 1;
 	if (sscanf(line, "GROUP %zu", &index) == 1) {
-		if (index != d->count || grow((void **)&d->groups, d->count, &d->cap, sizeof *g) < 0)
+		if (index != d->count ||
+		    array_grow((void **)&d->groups, sizeof *g, d->count + 1, &d->cap) < 0)
 			return errmsg_fail(err, err_bytes, "group %zu out of order, or out of memory",
 					   index);
 		d->groups[d->count++] = (struct profile_group){ 0 };
@@ -55,7 +41,7 @@ static int profile_line(struct profile_data *d, const char *line, char *err, siz
 		return 0;
 	}
 	if (g && sscanf(line, "S %llu", &a) == 1) {
-		if (grow((void **)&g->samples, g->count, &g->cap, sizeof *g->samples) < 0)
+		if (array_grow((void **)&g->samples, sizeof *g->samples, g->count + 1, &g->cap) < 0)
 			return errmsg_fail(err, err_bytes, "out of memory");
 		g->samples[g->count++] = (struct profile_sample){ .total = a };
 		return 0;
@@ -65,7 +51,8 @@ static int profile_line(struct profile_data *d, const char *line, char *err, siz
 		return 0;
 	}
 	if (x && sscanf(line, "A %llx %llu", &a, &b) == 2) {
-		if (grow((void **)&x->addrs, x->addr_count, &x->addr_cap, sizeof *x->addrs) < 0)
+		if (array_grow((void **)&x->addrs, sizeof *x->addrs, x->addr_count + 1,
+			       &x->addr_cap) < 0)
 			return errmsg_fail(err, err_bytes, "out of memory");
 		x->addrs[x->addr_count++] = (struct profile_addr){ .addr = a, .count = b };
 		return 0;
@@ -123,7 +110,7 @@ static struct profile_measure *measure_get(struct profile_measures *m, const cha
 		if (strcmp(m->items[i].benchmark, benchmark) == 0 &&
 		    strcmp(m->items[i].parameter, parameter) == 0)
 			return &m->items[i];
-	if (grow((void **)&m->items, m->count, &m->cap, sizeof *m->items) < 0)
+	if (array_grow((void **)&m->items, sizeof *m->items, m->count + 1, &m->cap) < 0)
 		return NULL;
 	struct profile_measure *x = &m->items[m->count++];
 	*x = (struct profile_measure){ 0 };
@@ -154,14 +141,33 @@ int profile_measures_feed(struct profile_measures *m, const char *line)
 		uint64_t v = strtoull(p + flagged, &end, 10);
 		if (end == p + flagged)
 			return 0;
-		size_t cap = x->cap;
-		if (grow((void **)&x->values, x->count, &cap, sizeof *x->values) < 0 ||
-		    grow((void **)&x->flagged, x->count, &x->cap, sizeof *x->flagged) < 0)
+		if (array_grow((void **)&x->values, sizeof *x->values, x->count + 1, &x->cap) < 0)
 			return -ENOMEM;
-		x->values[x->count] = v;
-		x->flagged[x->count++] = flagged;
+		x->values[x->count++] = (struct profile_value){ .value = v, .flagged = flagged };
 		p = end;
 	}
+}
+
+/* True when name (BENCH or BENCH:PARAM, as machlab profile takes them)
+ * names the measure (benchmark, parameter). */
+bool profile_name_matches(const char *name, const char *benchmark, const char *parameter)
+{
+	const char *colon = strchr(name, ':');
+	size_t len = colon ? (size_t)(colon - name) : strlen(name);
+	return strlen(benchmark) == len && strncmp(benchmark, name, len) == 0 &&
+	       (!colon || strcmp(colon + 1, parameter) == 0);
+}
+
+/* Splits text (modified) at blanks into names, at most max of them.
+ * Returns how many. */
+int profile_names_split(char *text, char **names, int max)
+{
+	char *save = NULL;
+	int count = 0;
+	for (char *w = text ? strtok_r(text, " ", &save) : NULL; w && count < max;
+	     w = strtok_r(NULL, " ", &save))
+		names[count++] = w;
+	return count;
 }
 
 /* Frees what profile_measures_feed allocated. */
@@ -169,7 +175,6 @@ void profile_measures_free(struct profile_measures *m)
 {
 	for (size_t i = 0; i < m->count; i++) {
 		free(m->items[i].values);
-		free(m->items[i].flagged);
 	}
 	free(m->items);
 	*m = (struct profile_measures){ 0 };
@@ -224,13 +229,14 @@ int profile_check(const struct profile_data *d, const struct profile_measures *m
 					   x->count);
 		for (size_t k = 0; k < x->count; k++) {
 			const struct profile_sample *y = &g->samples[k];
+			const struct profile_value *v = &x->values[k];
 			uint64_t plugin = y->total - g->calibration;
-			if (plugin != x->values[k] || y->discarded != x->flagged[k])
+			if (plugin != v->value || y->discarded != v->flagged)
 				return errmsg_fail(err, err_bytes, "%s %s sample %zu: the plugin counted "
 						   "%" PRIu64 "%s, the guest printed %s%" PRIu64,
 						   x->benchmark, x->parameter, k + 1, plugin,
 						   y->discarded ? " (flagged)" : "",
-						   x->flagged[k] ? "!" : "", x->values[k]);
+						   v->flagged ? "!" : "", v->value);
 		}
 	}
 	return 0;
@@ -250,7 +256,7 @@ static int rows_add(struct profile_row **rows, size_t *count, size_t *cap,
 			(*rows)[i].count += n;
 			return 0;
 		}
-	if (grow((void **)rows, *count, cap, sizeof **rows) < 0)
+	if (array_grow((void **)rows, sizeof **rows, *count + 1, cap) < 0)
 		return -ENOMEM;
 	const char *source = s ? s->source : NULL;
 	(*rows)[(*count)++] = (struct profile_row){

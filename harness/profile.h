@@ -40,12 +40,17 @@ struct profile_data {
 	size_t count, cap;
 };
 
+/* One sample as the guest printed it. */
+struct profile_value {
+	uint64_t value;
+	bool flagged; /* "!": an interrupt fell in it */
+};
+
 /* One measurement as the guest printed it (unit insn). */
 struct profile_measure {
 	char benchmark[BENCH_NAME_MAX_BYTES];
 	char parameter[PROFILE_PARAM_MAX_BYTES]; /* "-" or a number */
-	uint64_t *values;
-	bool *flagged;
+	struct profile_value *values;
 	size_t count, cap;
 };
 
@@ -72,6 +77,8 @@ struct elf_symtab;
 int profile_read(const char *path, struct profile_data *d, char *err, size_t err_bytes);
 void profile_free(struct profile_data *d);
 int profile_measures_feed(struct profile_measures *m, const char *line);
+bool profile_name_matches(const char *name, const char *benchmark, const char *parameter);
+int profile_names_split(char *text, char **names, int max);
 void profile_measures_free(struct profile_measures *m);
 int profile_check(const struct profile_data *d, const struct profile_measures *m, char *err,
 		  size_t err_bytes);

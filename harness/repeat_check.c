@@ -124,8 +124,8 @@ static int medians_of(const struct strlist *lines, struct strlist *out)
 		struct bench_stats st;
 		char line[CHECK_HOW_MAX_BYTES];
 		for (size_t k = 0; kept && k < x->count; k++)
-			if (!x->flagged[k])
-				kept[n++] = x->values[k];
+			if (!x->values[k].flagged)
+				kept[n++] = x->values[k].value;
 		rc = kept ? stats_compute(kept, n, x->count - n, &st) : -ENOMEM;
 		if (rc == 0) {
 			snprintf(line, sizeof line, "%s %s insn median %" PRIu64, x->benchmark,

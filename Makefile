@@ -218,8 +218,9 @@ deps:
 	fi
 
 # make test profiles these on the first two variants: the plugin's count of every
-# sample must equal the benchmark's own figure.
-PROFILE_CHECK_BENCHMARKS := null_rpc_tasks zero_fill_fault
+# sample must equal the benchmark's own figure, and each must show the address
+# spaces of its tasks apart (harness/cmd_test.c: profile_spaces_expected).
+PROFILE_CHECK_BENCHMARKS := null_rpc_tasks zero_fill_fault pager_fault
 
 # Every named variant's kernel, built by recursive make into build/<variant>/.
 variant-kernels:

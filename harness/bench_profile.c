@@ -15,6 +15,7 @@
 #include "report_tables.h"
 
 #define BENCH_PROFILE_NAMES_MAX 32
+#define BENCH_PROFILE_SPACES_TEXT_BYTES 1024
 
 /* Returns a malloc'd "<dir>/<run_id><suffix>", or NULL. */
 static char *profile_path(const struct bench_profile_spec *spec, const char *suffix)
@@ -86,6 +87,17 @@ static char *region_text(const struct bench_profile_spec *spec, const struct pro
 				fprintf(out, " %s |", s->by_component[c] ? number_format(s->by_component[c], num)
 									 : "·");
 		fputc('\n', out);
+	}
+	fputs("\nThe same samples by address space (1: the benchmark's own task; 2...: the "
+	      "others in order of entry; 0: kernel work between two address-space switches "
+	      "with no user code), kernel and user instructions and the space's busiest "
+	      "user function:\n\n| benchmark | parameter | target | address spaces |\n"
+	      "| --- | ---: | --- | --- |\n", out);
+	for (size_t i = 0; i < list->count; i++) {
+		const struct profile_sums *s = &list->items[i];
+		char spaces[BENCH_PROFILE_SPACES_TEXT_BYTES];
+		profile_spaces_format(s->spaces, s->space_count, spaces, sizeof spaces);
+		fprintf(out, "| %s | %s | %s | %s |\n", s->benchmark, s->parameter, s->target, spaces);
 	}
 	fprintf(out, "\nRun `%s`; data: `%s/%s%s` (every function) and `%s%s`. Each line is "
 		"the median sample of a quick run under the profiling plugin, split by component "

@@ -71,6 +71,10 @@ static const char *const profile_fault_vectors[] = {
 	"isr_16", "isr_17", "isr_19",
 };
 
+/* The functions that write CR3 to flush the TLB, reloading the same tables:
+ * not a switch of address space (machlab writes CR3 only to switch). */
+static const char *const profile_linux_tlb_flushes[] = { "native_flush_tlb_local" };
+
 struct profile_options {
 	const char *target, *bench, *plugin, *csv, *qemu_path;
 	const char *plot_dir; /* write profile.svg/png (and the components CSV) here, or NULL */
@@ -169,8 +173,8 @@ static int profile_symbols_load(const struct profile_options *opt, struct elf_sy
 	return rc < 0 ? -1 : 0;
 }
 
-/* Writes "path,out=OUT,fault=HEX..." for -plugin into buf. Returns 0, or -1
- * with err set (a fault vector the kernel does not have). */
+/* Writes "path,out=OUT,fault=HEX...,flush=HEX-HEX..." for -plugin into buf.
+ * Returns 0, or -1 with err set (a symbol the kernel does not have). */
 static int profile_plugin_arg(const struct profile_options *opt, const struct elf_symtab *syms,
 			      const char *out, char *buf, size_t buf_bytes, char *err,
 			      size_t err_bytes)
@@ -188,6 +192,16 @@ static int profile_plugin_arg(const struct profile_options *opt, const struct el
 					   "entry the plugin must know)", opt->target, vectors[v]);
 		len += (size_t)snprintf(buf + len, len < buf_bytes ? buf_bytes - len : 0,
 					",fault=%" PRIx64, s->addr);
+	}
+	for (size_t f = 0; opt->linux_target && f < sizeof profile_linux_tlb_flushes /
+						    sizeof *profile_linux_tlb_flushes; f++) {
+		const struct elf_sym *s = elf_symtab_by_name(syms, profile_linux_tlb_flushes[f]);
+		if (!s)
+			return errmsg_fail(err, err_bytes, "%s's kernel symbols have no %s (the TLB "
+					   "flush the plugin must know)", opt->target,
+					   profile_linux_tlb_flushes[f]);
+		len += (size_t)snprintf(buf + len, len < buf_bytes ? buf_bytes - len : 0,
+					",flush=%" PRIx64 "-%" PRIx64, s->addr, s->addr + s->size);
 	}
 	return len < buf_bytes ? 0 : errmsg_fail(err, err_bytes, "the plugin's arguments are too long");
 }
@@ -262,20 +276,17 @@ static void profile_print(const struct profile_options *opt, const struct profil
 	       "the plugin counted %" PRIu64 ", less %" PRIu64 " for the timing loop\n",
 	       x->benchmark, x->parameter, opt->target, median->total - g->calibration, kept,
 	       g->count - kept, median->total, g->calibration);
-	printf("  %10s %7s  %-3s %-18s %s\n", "insn", "share", "K/U", "component",
+	printf("  %10s %7s  %-2s %-3s %-18s %s\n", "insn", "share", "AS", "K/U", "component",
 	       "function (source)");
 	for (size_t i = 0; i < count; i++) {
 		const struct profile_row *r = &rows[i];
 		double share = 100.0 * (double)r->count / (double)median->total;
 		if (csv)
-			fprintf(csv, "%s,%s,%s,%s,%s,%s,%s,%" PRIu64 "\n", opt->target, x->benchmark,
-				x->parameter, r->kernel ? "kernel" : "user", r->component,
-				r->function ? r->function : "unknown", r->source ? r->source : "",
-				r->count);
+			profile_row_csv(csv, opt->target, x, r);
 		if ((long)i < opt->top)
-			printf("  %10" PRIu64 " %6.1f%%  %-3s %-18s %s (%s)\n", r->count, share,
-			       r->kernel ? "K" : "U", r->component, r->function ? r->function : "unknown",
-			       r->source ? r->source : "?");
+			printf("  %10" PRIu64 " %6.1f%%  %-2u %-3s %-18s %s (%s)\n", r->count, share,
+			       r->space, r->kernel ? "K" : "U", r->component,
+			       r->function ? r->function : "unknown", r->source ? r->source : "?");
 	}
 	if ((long)count > opt->top)
 		printf("  (%zu more functions: --top N shows them)\n", count - (size_t)opt->top);
@@ -290,6 +301,16 @@ static void profile_print(const struct profile_options *opt, const struct profil
 			       profile_component_names[c]);
 	}
 	printf("  %10" PRIu64 "          %s\n", g->calibration, PROFILE_EMPTY_OP);
+	struct profile_space_sum spaces[PROFILE_SPACES_MAX];
+	size_t space_count = profile_spaces_sum(rows, count, spaces);
+	printf("  by address space (AS 1: the benchmark's own task; 2...: others, in order of "
+	       "entry; 0: none ran user code):\n");
+	for (size_t i = 0; i < space_count; i++)
+		printf("  %10" PRIu64 " %6.1f%%  AS %u: %" PRIu64 " kernel + %" PRIu64 " user%s%s\n",
+		       spaces[i].kernel + spaces[i].user,
+		       100.0 * (double)(spaces[i].kernel + spaces[i].user) / (double)median->total,
+		       spaces[i].space, spaces[i].kernel, spaces[i].user,
+		       spaces[i].top_user[0] ? ", most in " : "", spaces[i].top_user);
 }
 
 static int profile_sums_add(struct profile_sums_list *list, const char *target_name,
@@ -446,6 +467,7 @@ static int profile_sums_add(struct profile_sums_list *list, const char *target_n
 		for (size_t c = 0; c < profile_component_count && c < PROFILE_COMPONENTS_MAX; c++)
 			if (strcmp(rows[i].component, profile_component_names[c]) == 0)
 				sums->by_component[c] += rows[i].count;
+	sums->space_count = profile_spaces_sum(rows, count, sums->spaces);
 	return 0;
 }
 
@@ -478,11 +500,7 @@ int profile_bench_target(const char *target_dir, const char *target_name, const 
 			rc = errmsg_fail(err, err_bytes, "%s %s: no unflagged sample, or out of memory",
 					 m.items[i].benchmark, m.items[i].parameter);
 		for (size_t k = 0; rc == 0 && k < rows_count; k++)
-			fprintf(functions_csv, "%s,%s,%s,%s,%s,%s,%s,%" PRIu64 "\n", target_name,
-				m.items[i].benchmark, m.items[i].parameter,
-				rows[k].kernel ? "kernel" : "user", rows[k].component,
-				rows[k].function ? rows[k].function : "unknown",
-				rows[k].source ? rows[k].source : "", rows[k].count);
+			profile_row_csv(functions_csv, target_name, &m.items[i], &rows[k]);
 		free(rows);
 	}
 	profile_free(&d);
@@ -493,10 +511,13 @@ int profile_bench_target(const char *target_dir, const char *target_name, const 
 
 /* One boot of target with the benchmarks names[0..count) under the plugin
  * (bench: the benchmark program; plugin: the .so), checked sample by sample
- * against the guest's figures; nothing printed. For machlab test. Returns 0,
- * or -1 with err set. */
+ * against the guest's figures; nothing printed. user_spaces (NULL, or
+ * count of them) gets, for each name, how many address spaces ran user
+ * code in its first measurement's median sample. For machlab test.
+ * Returns 0, or -1 with err set. */
 int profile_verify(const char *target, const char *bench, const char *plugin,
-		   const char *qemu_path, char **names, int count, char *err, size_t err_bytes)
+		   const char *qemu_path, char **names, int count, size_t *user_spaces, char *err,
+		   size_t err_bytes)
 {
 	struct profile_options opt = { .target = target, .bench = bench, .plugin = plugin,
 				       .qemu_path = qemu_path, .names = names, .name_count = count,
@@ -505,6 +526,15 @@ int profile_verify(const char *target, const char *bench, const char *plugin,
 	struct profile_data d = { 0 };
 	struct profile_measures m = { 0 };
 	int rc = profile_prepare_and_collect(&opt, &syms, &d, &m, err, err_bytes);
+	for (int n = 0; rc == 0 && user_spaces && n < count; n++) {
+		size_t i = 0, kept;
+		while (i < m.count && !profile_name_matches(names[n], m.items[i].benchmark,
+							    m.items[i].parameter))
+			i++;
+		const struct profile_sample *median = i < m.count
+			? profile_median_sample(&d.groups[i], &kept) : NULL;
+		user_spaces[n] = median ? profile_user_spaces(median) : 0;
+	}
 	profile_free(&d);
 	profile_measures_free(&m);
 	elf_symtab_free(&syms);

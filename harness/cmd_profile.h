@@ -19,6 +19,8 @@ struct profile_sums {
 	uint64_t figure;      /* the guest's figure for that sample */
 	uint64_t calibration; /* the timing loop's own count, in no component */
 	uint64_t by_component[PROFILE_COMPONENTS_MAX]; /* profile_component_names' order */
+	struct profile_space_sum spaces[PROFILE_SPACES_MAX]; /* by address space */
+	size_t space_count;
 };
 
 struct profile_sums_list {
@@ -32,6 +34,7 @@ int profile_bench_target(const char *target_dir, const char *target_name, const 
 			 FILE *functions_csv, struct profile_sums_list *list, char *err,
 			 size_t err_bytes);
 int profile_verify(const char *target, const char *bench, const char *plugin,
-		   const char *qemu_path, char **names, int count, char *err, size_t err_bytes);
+		   const char *qemu_path, char **names, int count, size_t *user_spaces, char *err,
+		   size_t err_bytes);
 
 #endif

@@ -28,6 +28,7 @@
 #include "target.h"
 
 #define PROFILE_CHECK_NAME "profile_counts_equal_the_insn_figures"
+#define PROFILE_SPACES_NAME "profile_separates_address_spaces"
 #define PROFILE_CHECK_TARGETS 2   /* the first targets given */
 #define PROFILE_CHECK_NAMES_MAX 16
 
@@ -81,6 +82,8 @@ struct test_run {
 	struct strlist linux_names;
 	char linux_reason[TEST_ERR_MAX_BYTES];       /* "" when the Linux boot passed */
 	char profile_reasons[PROFILE_CHECK_TARGETS][TEST_ERR_MAX_BYTES]; /* "" when it passed */
+	char spaces_reasons[PROFILE_CHECK_TARGETS][TEST_ERR_MAX_BYTES];  /* the same boot's
+									  address spaces */
 	size_t profile_checked;                      /* targets the profile check ran on */
 };
 
@@ -352,26 +355,76 @@ static void test_run_linux(struct test_run *run)
 	free(names);
 }
 
+/* The tasks whose user code runs in one sample of a benchmark, for the
+ * address-space check: names of the profiled set not here are not checked. */
+static const struct {
+	const char *benchmark;
+	size_t user_spaces;
+} profile_spaces_expected[] = {
+	{ "null_rpc_tasks", 2 },  /* client and server */
+	{ "zero_fill_fault", 1 }, /* the faulting task; the kernel serves it */
+	{ "pager_fault", 2 },     /* the faulting task and its external pager */
+};
+
+/* Checks spaces[k], the address spaces that ran user code in names[k]'s
+ * median sample, against profile_spaces_expected. Returns 0, or -1 with
+ * reason set. */
+static int profile_spaces_check(char **names, int count, const size_t *spaces, char *reason)
+{
+	size_t checked = 0;
+	for (int k = 0; k < count; k++)
+		for (size_t e = 0; e < sizeof profile_spaces_expected / sizeof *profile_spaces_expected;
+		     e++) {
+			if (strcmp(names[k], profile_spaces_expected[e].benchmark) != 0)
+				continue;
+			checked++;
+			if (spaces[k] != profile_spaces_expected[e].user_spaces) {
+				snprintf(reason, TEST_ERR_MAX_BYTES, "%s: user code ran in %zu address "
+					 "spaces, expected %zu", names[k], spaces[k],
+					 profile_spaces_expected[e].user_spaces);
+				return -1;
+			}
+		}
+	if (checked == 0) {
+		snprintf(reason, TEST_ERR_MAX_BYTES, "none of the profiled benchmarks has an "
+			 "expected number of address spaces");
+		return -1;
+	}
+	return 0;
+}
+
 /* Profiles the named benchmarks on the first targets: the plugin's count of
- * every sample must equal the guest's figure (see profile.h). */
+ * every sample must equal the guest's figure (see profile.h), and the
+ * benchmarks of profile_spaces_expected must show their tasks' address
+ * spaces apart. */
 static void test_run_profile(struct test_run *run)
 {
 	char *names = strdup(run->opt.profile_names), *argv[PROFILE_CHECK_NAMES_MAX];
 	int count = profile_names_split(names, argv, PROFILE_CHECK_NAMES_MAX);
+	size_t spaces[PROFILE_CHECK_NAMES_MAX];
 	for (size_t i = 0; i < run->opt.target_count && i < PROFILE_CHECK_TARGETS; i++) {
-		char *reason = run->profile_reasons[i];
+		char *reason = run->profile_reasons[i], *spaces_reason = run->spaces_reasons[i];
 		run->profile_checked++;
 		if (count == 0)
 			snprintf(reason, TEST_ERR_MAX_BYTES, "no benchmark named (out of memory?)");
 		else if (profile_verify(run->opt.target_dirs[i], run->opt.repeat_bench,
 					run->opt.profile_plugin, run->opt.qemu_path, argv, count,
-					reason, TEST_ERR_MAX_BYTES) == 0)
+					spaces, reason, TEST_ERR_MAX_BYTES) == 0)
 			reason[0] = '\0';
+		if (reason[0])
+			snprintf(spaces_reason, TEST_ERR_MAX_BYTES, "the profile failed");
+		else if (profile_spaces_check(argv, count, spaces, spaces_reason) == 0)
+			spaces_reason[0] = '\0';
 		if (reason[0])
 			report_line("FAIL %s/%s: %s", run->targets[i].name, PROFILE_CHECK_NAME, reason);
 		else
 			report_line("ok   %s/%s (%s)", run->targets[i].name, PROFILE_CHECK_NAME,
 				    run->opt.profile_names);
+		if (spaces_reason[0])
+			report_line("FAIL %s/%s: %s", run->targets[i].name, PROFILE_SPACES_NAME,
+				    spaces_reason);
+		else
+			report_line("ok   %s/%s", run->targets[i].name, PROFILE_SPACES_NAME);
 	}
 	free(names);
 }
@@ -408,10 +461,14 @@ static void test_print_failures(const struct test_run *run)
 		report_line("  FAIL %s: %s", MARKER_CHECK_NAME, run->marker_reason);
 	if (run->opt.linux_dir && run->linux_reason[0])
 		report_line("  FAIL %s: %s", LINUX_SMOKE_NAME, run->linux_reason);
-	for (size_t i = 0; i < run->profile_checked; i++)
+	for (size_t i = 0; i < run->profile_checked; i++) {
 		if (run->profile_reasons[i][0])
 			report_line("  FAIL %s/%s: %s", run->targets[i].name, PROFILE_CHECK_NAME,
 				    run->profile_reasons[i]);
+		if (run->spaces_reasons[i][0])
+			report_line("  FAIL %s/%s: %s", run->targets[i].name, PROFILE_SPACES_NAME,
+				    run->spaces_reasons[i]);
+	}
 	for (size_t i = 0; run->little_ram && i < run->opt.target_count; i++)
 		for (size_t k = 0; k < run->little_ram[i].count; k++)
 			if (run->little_ram[i].tests[k].state != TEST_PASSED)
@@ -461,10 +518,12 @@ static int test_run_summarize(const struct test_run *run)
 		failed += !run->marker_ok;
 	}
 	for (size_t i = 0; i < run->profile_checked; i++) {
-		bool ok = !run->profile_reasons[i][0];
+		bool ok = !run->profile_reasons[i][0], spaces_ok = !run->spaces_reasons[i][0];
 		report_line("  %s/%s: %s", run->targets[i].name, PROFILE_CHECK_NAME, ok ? "ok" : "FAILED");
-		passed += ok;
-		failed += !ok;
+		report_line("  %s/%s: %s", run->targets[i].name, PROFILE_SPACES_NAME,
+			    spaces_ok ? "ok" : "FAILED");
+		passed += ok + spaces_ok;
+		failed += !ok + !spaces_ok;
 	}
 	if (run->opt.linux_dir) {
 		bool ok = !run->linux_reason[0];

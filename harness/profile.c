@@ -25,6 +25,7 @@ static int profile_line(struct profile_data *d, const char *line, char *err, siz
 	struct profile_group *g = d->count ? &d->groups[d->count - 1] : NULL;
 	struct profile_sample *x = g && g->count ? &g->samples[g->count - 1] : NULL;
 	unsigned long long a, b;
+	unsigned space;
 	size_t index;
 	if (strcmp(line, "END") == 0)
 		return 1;
@@ -50,11 +51,11 @@ static int profile_line(struct profile_data *d, const char *line, char *err, siz
 		x->discarded = true;
 		return 0;
 	}
-	if (x && sscanf(line, "A %llx %llu", &a, &b) == 2) {
+	if (x && sscanf(line, "A %llx %llu %u", &a, &b, &space) == 3) {
 		if (array_grow((void **)&x->addrs, sizeof *x->addrs, x->addr_count + 1,
 			       &x->addr_cap) < 0)
 			return errmsg_fail(err, err_bytes, "out of memory");
-		x->addrs[x->addr_count++] = (struct profile_addr){ .addr = a, .count = b };
+		x->addrs[x->addr_count++] = (struct profile_addr){ .addr = a, .count = b, .space = space };
 		return 0;
 	}
 	return errmsg_fail(err, err_bytes, "unexpected line \"%.80s\"", line);
@@ -242,37 +243,42 @@ int profile_check(const struct profile_data *d, const struct profile_measures *m
 	return 0;
 }
 
-/* Adds n instructions at addr to rows (one per function, and one "unknown"
- * per privilege: an address no symbol holds is counted, never dropped).
- * Returns 0 or -ENOMEM. */
+/* Adds a's instructions to rows (one per function and address space, and
+ * one "unknown" per privilege and space: an address no symbol holds is
+ * counted, never dropped). Returns 0 or -ENOMEM. */
 static int rows_add(struct profile_row **rows, size_t *count, size_t *cap,
-		    const struct elf_symtab *syms, uint64_t addr, uint64_t n)
+		    const struct elf_symtab *syms, const struct profile_addr *a)
 {
-	const struct elf_sym *s = elf_symtab_find(syms, addr);
-	bool kernel = addr >= PROFILE_KERNEL_BASE;
+	const struct elf_sym *s = elf_symtab_find(syms, a->addr);
+	bool kernel = a->addr >= PROFILE_KERNEL_BASE;
 	const char *function = s ? s->name : NULL;
 	for (size_t i = 0; i < *count; i++)
-		if ((*rows)[i].kernel == kernel && (*rows)[i].function == function) {
-			(*rows)[i].count += n;
+		if ((*rows)[i].kernel == kernel && (*rows)[i].function == function &&
+		    (*rows)[i].space == a->space) {
+			(*rows)[i].count += a->count;
 			return 0;
 		}
 	if (array_grow((void **)rows, sizeof **rows, *count + 1, cap) < 0)
 		return -ENOMEM;
 	const char *source = s ? s->source : NULL;
 	(*rows)[(*count)++] = (struct profile_row){
-		.function = function, .source = source, .kernel = kernel, .count = n,
+		.function = function, .source = source, .kernel = kernel, .space = a->space,
+		.count = a->count,
 		.component = profile_component(source, function, kernel),
 	};
 	return 0;
 }
 
-/* qsort order: most instructions first, then by name. */
+/* qsort order: most instructions first, then by name and space. */
 static int row_compare(const void *pa, const void *pb)
 {
 	const struct profile_row *a = pa, *b = pb;
 	if (a->count != b->count)
 		return a->count < b->count ? 1 : -1;
-	return strcmp(a->function ? a->function : "", b->function ? b->function : "");
+	int by_name = strcmp(a->function ? a->function : "", b->function ? b->function : "");
+	if (by_name)
+		return by_name;
+	return (a->space > b->space) - (a->space < b->space);
 }
 
 /* Fills *rows (malloc'd, *count of them, most instructions first) with the
@@ -284,12 +290,89 @@ int profile_rows_build(const struct elf_symtab *syms, const struct profile_sampl
 	*rows = NULL;
 	*count = 0;
 	for (size_t k = 0; k < sample->addr_count; k++)
-		if (rows_add(rows, count, &cap, syms, sample->addrs[k].addr,
-			     sample->addrs[k].count) < 0) {
+		if (rows_add(rows, count, &cap, syms, &sample->addrs[k]) < 0) {
 			free(*rows);
 			*rows = NULL;
 			return -ENOMEM;
 		}
 	qsort(*rows, *count, sizeof **rows, row_compare);
 	return 0;
+}
+
+/* Sums rows (most instructions first) per address space into sums, in
+ * space order, at most PROFILE_SPACES_MAX (a space beyond goes with the
+ * last one kept). Returns how many. */
+size_t profile_spaces_sum(const struct profile_row *rows, size_t count,
+			  struct profile_space_sum sums[PROFILE_SPACES_MAX])
+{
+	size_t n = 0;
+	for (size_t i = 0; i < count; i++) {
+		const struct profile_row *r = &rows[i];
+		size_t k = 0;
+		while (k < n && sums[k].space != r->space)
+			k++;
+		if (k == n && n < PROFILE_SPACES_MAX)
+			sums[n++] = (struct profile_space_sum){ .space = r->space };
+		else if (k == n)
+			k = n - 1;
+		if (r->kernel) {
+			sums[k].kernel += r->count;
+		} else {
+			sums[k].user += r->count;
+			if (!sums[k].top_user[0] && r->function)
+				snprintf(sums[k].top_user, sizeof sums[k].top_user, "%s", r->function);
+		}
+	}
+	for (size_t i = 1; i < n; i++) /* insertion sort by space: n is small */
+		for (size_t k = i; k > 0 && sums[k - 1].space > sums[k].space; k--) {
+			struct profile_space_sum t = sums[k];
+			sums[k] = sums[k - 1];
+			sums[k - 1] = t;
+		}
+	return n;
+}
+
+/* Writes "1: K kernel + U user (F); 2: ..." for sums into buf. Returns the
+ * length it wanted (snprintf's rule). */
+int profile_spaces_format(const struct profile_space_sum *sums, size_t count, char *buf,
+			  size_t buf_bytes)
+{
+	size_t len = 0;
+	if (buf_bytes)
+		buf[0] = '\0';
+	for (size_t i = 0; i < count; i++) {
+		int n = snprintf(buf + (len < buf_bytes ? len : buf_bytes),
+				 len < buf_bytes ? buf_bytes - len : 0,
+				 "%s%u: %" PRIu64 " kernel + %" PRIu64 " user%s%s%s", i ? "; " : "",
+				 sums[i].space, sums[i].kernel, sums[i].user,
+				 sums[i].top_user[0] ? " (" : "", sums[i].top_user,
+				 sums[i].top_user[0] ? ")" : "");
+		if (n < 0)
+			return n;
+		len += (size_t)n;
+	}
+	return (int)len;
+}
+
+/* How many address spaces (numbered, not 0) ran user code in sample s. */
+size_t profile_user_spaces(const struct profile_sample *s)
+{
+	size_t n = 0;
+	for (unsigned space = 1; space <= PROFILE_SPACE_NUMBER_MAX; space++)
+		for (size_t k = 0; k < s->addr_count; k++)
+			if (s->addrs[k].space == space && s->addrs[k].addr < PROFILE_KERNEL_BASE &&
+			    s->addrs[k].count) {
+				n++;
+				break;
+			}
+	return n;
+}
+
+/* One CSV row (PROFILE_CSV_HEADER's columns) for r of measure x. */
+void profile_row_csv(FILE *f, const char *target, const struct profile_measure *x,
+		     const struct profile_row *r)
+{
+	fprintf(f, "%s,%s,%s,%u,%s,%s,%s,%s,%" PRIu64 "\n", target, x->benchmark, x->parameter,
+		r->space, r->kernel ? "kernel" : "user", r->component,
+		r->function ? r->function : "unknown", r->source ? r->source : "", r->count);
 }

@@ -10,14 +10,18 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "bench_list.h"
 
 #define PROFILE_PARAM_MAX_BYTES 24
 
-/* Instructions one code address executed in one sample. */
+/* Instructions one code address executed in one sample, in one address
+ * space: 1 is the one the sample started in, 2... the others in order of
+ * first appearance, 0 one in which no user code ran (see the plugin). */
 struct profile_addr {
 	uint64_t addr, count;
+	unsigned space;
 };
 
 /* One sample as the plugin saw it. */
@@ -65,12 +69,25 @@ struct profile_row {
 	const char *source;   /* NULL when unknown */
 	const char *component;
 	bool kernel;          /* a kernel address (upper half) */
+	unsigned space;       /* the address space (struct profile_addr) */
 	uint64_t count;
 };
 
 #define PROFILE_KERNEL_BASE 0xffff800000000000ull /* addresses from here up are the kernel's */
 #define PROFILE_CSV_HEADER \
-	"target,benchmark,parameter,privilege,component,function,source,insn_per_sample"
+	"target,benchmark,parameter,address_space,privilege,component,function,source,insn_per_sample"
+
+#define PROFILE_FUNCTION_MAX_BYTES 64 /* a space's top user function, cut to this */
+/* One address space's share of a sample (profile_spaces_sum). */
+struct profile_space_sum {
+	unsigned space;
+	uint64_t kernel, user;
+	char top_user[PROFILE_FUNCTION_MAX_BYTES]; /* its user function with most
+						      instructions ("": none) */
+};
+
+#define PROFILE_SPACES_MAX 8
+#define PROFILE_SPACE_NUMBER_MAX 32 /* the plugin numbers at most this many (SPACES_MAX) */ /* spaces summed per sample; the rest go with the last */
 
 struct elf_symtab;
 
@@ -83,6 +100,13 @@ void profile_measures_free(struct profile_measures *m);
 int profile_check(const struct profile_data *d, const struct profile_measures *m, char *err,
 		  size_t err_bytes);
 const struct profile_sample *profile_median_sample(const struct profile_group *g, size_t *kept);
+size_t profile_spaces_sum(const struct profile_row *rows, size_t count,
+			  struct profile_space_sum sums[PROFILE_SPACES_MAX]);
+int profile_spaces_format(const struct profile_space_sum *sums, size_t count, char *buf,
+			  size_t buf_bytes);
+void profile_row_csv(FILE *f, const char *target, const struct profile_measure *x,
+		     const struct profile_row *r);
+size_t profile_user_spaces(const struct profile_sample *s);
 int profile_rows_build(const struct elf_symtab *syms, const struct profile_sample *sample,
 		       struct profile_row **rows, size_t *count);
 

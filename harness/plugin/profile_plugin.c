@@ -17,11 +17,39 @@
  *   GROUP <n>
  *   CALIBRATION <least empty-sample total>
  *   S <sample total>
- *   A <hex address> <instructions in that sample>
+ *   A <hex address> <instructions in that sample> <address space>
  *   D                       (the sample before was flagged)
  *   END
- * Counts are per address only: QEMU 7.2's plugin API (version 1) cannot read
- * CR3, so address spaces are not told apart (kernel and user are, by address).
+ *
+ * Address spaces. QEMU 7.2's plugin API (version 1) cannot read registers,
+ * so the plugin cannot see CR3's value; it sees every write to it (mov to
+ * CR3, recognised when translated) and where user stores go. Execution is
+ * cut into segments at each CR3 write, except those in the address ranges
+ * the harness passes as flush=START-END (code that reloads the same tables
+ * to flush the TLB, as Linux's native_flush_tlb_local). A segment is named
+ * by the first user-mode stack write in it (a push or a call at a user
+ * address: its one store is to the stack): the space its physical page
+ * belongs to, or a new one. Each space remembers the physical page of each
+ * of its stack pages. A store, not a load, so a page still shared
+ * copy-on-write after fork is never seen (the store faults and lands in the
+ * writer's copy); a write that lands in another physical page than the
+ * space's for that virtual page saw the copy made: the copy joins the
+ * space, and the page left behind, the other process's now, leaves it, so
+ * a process that forks keeps its name and the child gets one of its own.
+ * A sample that ends before its last segment has a name (a fault's return
+ * goes straight to the faulting load, and the marker follows) waits for
+ * it, while the next one is taken, in a second buffer.
+ * Within a sample the names are numbered in order of first appearance: 1
+ * is the space the sample starts in (the benchmark's own task), 2, 3... the
+ * others; 0 is a segment in which no user code wrote its stack before CR3
+ * changed again (kernel work only). Kernel instructions count in the space
+ * that is loaded when they run, so the kernel's side of a switch shows in
+ * both. Two threads of one task that run one after another are one space;
+ * two threads of one task that each run right after a switch from another
+ * task would be named by their two stacks, as two spaces. (Debian's QEMU
+ * 7.2 has a bug this must step around: an access that faults leaves its
+ * instruction's memory callbacks armed for the next access, the fault
+ * handler's first push; on_stack_write ignores kernel addresses.)
  *
  * A faulting instruction: QEMU calls its callback, then the fault stops it,
  * and it runs again after the handler; icount charges it once, when it
@@ -47,20 +75,44 @@
 
 #define OUT_ARG_PREFIX "out="
 #define FAULT_ARG_PREFIX "fault="
+#define FLUSH_ARG_PREFIX "flush="
+#define FLUSHES_MAX 8
 #define FAULT_ENTRIES_MAX 32
 #define PENDING_MAX 16        /* instructions a fault may have stopped, at once */
 #define PENDING_IRETS_MAX 16  /* returns after which one is forgotten */
 #define IRETQ_BYTES 2         /* 48 cf: iretq */
 #define COUNTERS_PER_CHUNK 4096
+#define SPACES_MAX 32         /* address spaces numbered in one sample; more are 0 */
+#define SPACE_PENDING UINT32_MAX /* an entry of a segment not named yet */
+#define STACK_SLOTS 8192      /* stack pages remembered, in each of two tables (a power
+				 of two; kept at most half full) */
+#define PAGE_SHIFT 12
+#define USER_ADDR_LIMIT 0x0000800000000000ull /* user addresses are below */
 
 QEMU_PLUGIN_EXPORT int qemu_plugin_version = 1;
 
 /* One translated instruction. */
 struct counter {
 	uint64_t vaddr;
-	uint64_t in_sample;   /* executions in the sample being taken */
+	uint64_t in_sample;   /* executions in the sample's current segment */
 	struct counter *next_touched; /* in the sample's touched list */
 	bool touched;
+};
+
+/* Instructions one address executed in one finished segment of the sample. */
+struct entry {
+	uint64_t vaddr, count;
+	unsigned space;
+};
+
+/* A sample's output: its total and its addresses by space. */
+struct sample_buf {
+	uint64_t total;
+	uint64_t space_names[SPACES_MAX]; /* its spaces' names, space i+1 first */
+	size_t space_count;
+	struct entry *entries;             /* its finished segments */
+	size_t entry_count, entry_cap;
+	bool discard;                      /* the guest flagged it */
 };
 
 /* A chunk of counters (they are never freed: QEMU may run a TB again). */
@@ -82,6 +134,10 @@ static struct {
 	bool last_counted;
 	uint64_t fault_entries[FAULT_ENTRIES_MAX];
 	size_t fault_entry_count;
+	struct flush_range {      /* code that writes CR3 only to flush the TLB */
+		uint64_t start, end;
+	} flushes[FLUSHES_MAX];
+	size_t flush_count;
 	struct pending {
 		struct counter *c;
 		bool calibrating;     /* counted in an empty-operation sample */
@@ -89,7 +145,19 @@ static struct {
 	} pending[PENDING_MAX];
 	size_t pending_count;
 	bool after_iret;          /* the next instruction is an iretq's target */
-} prof;
+	bool segment_named;       /* a user stack write has named the current segment */
+	uint64_t segment_name;   /* its space's name */
+	uint64_t names_given;     /* names are 1, 2...: a new space takes the next */
+	struct slot {             /* a two-word key and its value; key[0] 0: free */
+		uint64_t key[2], value;
+	} frame_space[STACK_SLOTS], /* stack physical page -> its space's name (0: none) */
+	  space_page[STACK_SLOTS];  /* (space's name, virtual page) -> physical page */
+	size_t frame_space_count, space_page_count;
+	struct sample_buf bufs[2];
+	struct sample_buf *cur;   /* the sample being taken */
+	struct sample_buf *waiting; /* one that ended before its last segment had a
+				       name (the other buffer), or NULL */
+} prof = { .cur = &prof.bufs[0] };
 
 /* The marker an instruction is (its displacement), or 0 when it is none. */
 static uint32_t marker_of(const struct qemu_plugin_insn *insn)
@@ -119,6 +187,23 @@ static struct counter *counter_new(uint64_t vaddr)
 	return c;
 }
 
+/* One execution of c is taken back: from the current segment's count, or
+ * from a finished segment's (the fault's handler switched address space
+ * before the instruction ran again). */
+static void count_take_back(struct counter *c)
+{
+	if (c->in_sample) {
+		c->in_sample--;
+		return;
+	}
+	struct sample_buf *b = prof.cur;
+	for (size_t i = 0; i < b->entry_count; i++)
+		if (b->entries[i].vaddr == c->vaddr && b->entries[i].count) {
+			b->entries[i].count--;
+			return;
+		}
+}
+
 /* An iretq returned to c: if a fault stopped c, take one execution back. */
 static void pending_resolve(struct counter *c)
 {
@@ -128,8 +213,8 @@ static void pending_resolve(struct counter *c)
 			prof.pending[i] = prof.pending[--prof.pending_count];
 			if (prof.in_sample) {
 				prof.sample_total--;
-				if (!p.calibrating && p.c->in_sample)
-					p.c->in_sample--;
+				if (!p.calibrating)
+					count_take_back(p.c);
 			}
 			return;
 		}
@@ -197,6 +282,56 @@ static bool is_iretq(const struct qemu_plugin_insn *insn)
 	       memcmp(qemu_plugin_insn_data(insn), iretq, IRETQ_BYTES) == 0;
 }
 
+/* The bytes of insn after at most one REX prefix (0x40..0x4f); *rex gets it
+ * (0 when none). NULL when nothing follows it. */
+static const unsigned char *after_rex(const struct qemu_plugin_insn *insn, size_t *left,
+				      unsigned char *rex)
+{
+	const unsigned char *b = qemu_plugin_insn_data(insn);
+	*left = qemu_plugin_insn_size(insn);
+	*rex = 0;
+	if (*left > 1 && (b[0] & 0xf0) == 0x40) {
+		*rex = b[0];
+		b++;
+		(*left)--;
+	}
+	return *left ? b : NULL;
+}
+
+/* True when insn is a mov to CR3 (0f 22 /3; a REX.R would make it CR11). */
+static bool is_cr3_write(const struct qemu_plugin_insn *insn)
+{
+	size_t left;
+	unsigned char rex;
+	const unsigned char *b = after_rex(insn, &left, &rex);
+	return b && left == 3 && !(rex & 0x04) && b[0] == 0x0f && b[1] == 0x22 &&
+	       (b[2] & 0x38) == 0x18;
+}
+
+/* True when insn writes the stack and nothing else: push (50+r, 68, 6a,
+ * ff /6) or call (e8, ff /2). Memory operands of ff /2 and /6 are loads. */
+static bool is_stack_write(const struct qemu_plugin_insn *insn)
+{
+	size_t left;
+	unsigned char rex;
+	const unsigned char *b = after_rex(insn, &left, &rex);
+	if (!b)
+		return false;
+	if ((b[0] >= 0x50 && b[0] <= 0x57) || b[0] == 0x68 || b[0] == 0x6a || b[0] == 0xe8)
+		return true;
+	return b[0] == 0xff && left > 1 && ((b[1] & 0x38) == 0x10 || (b[1] & 0x38) == 0x30);
+}
+
+/* True when vaddr is in a function that writes CR3 to flush the TLB (the
+ * same tables again: not a switch). */
+static bool is_tlb_flush(uint64_t vaddr)
+{
+	for (size_t i = 0; i < prof.flush_count; i++)
+		if (vaddr >= prof.flushes[i].start && vaddr < prof.flushes[i].end)
+			return true;
+	return false;
+}
+
 /* True when vaddr is the entry of a fault vector. */
 static bool is_fault_entry(uint64_t vaddr)
 {
@@ -206,20 +341,190 @@ static bool is_fault_entry(uint64_t vaddr)
 	return false;
 }
 
-/* The end of a measured sample: its total and its addresses go out. */
-static void sample_end(void)
+/* The number of the current segment's space in sample b (see the top of
+ * the file): 1, 2... in order of first appearance, 0 when unnamed. */
+static unsigned segment_space(struct sample_buf *b)
 {
-	fprintf(prof.out, "S %llu\n", (unsigned long long)prof.sample_total);
+	if (!prof.segment_named)
+		return 0;
+	for (size_t i = 0; i < b->space_count; i++)
+		if (b->space_names[i] == prof.segment_name)
+			return (unsigned)i + 1;
+	if (b->space_count == SPACES_MAX)
+		return 0;
+	b->space_names[b->space_count++] = prof.segment_name;
+	return (unsigned)b->space_count;
+}
+
+/* The current segment's counts become entries of the sample being taken,
+ * in space (SPACE_PENDING: the segment has no name yet). */
+static void segment_flush(unsigned space)
+{
+	struct sample_buf *b = prof.cur;
 	for (struct counter *c = prof.touched, *next; c; c = next) {
 		next = c->next_touched;
-		if (c->in_sample) /* 0: its only execution faulted and was taken back */
-			fprintf(prof.out, "A %llx %llu\n", (unsigned long long)c->vaddr,
-				(unsigned long long)c->in_sample);
+		if (c->in_sample) { /* 0: its only execution faulted and was taken back */
+			if (b->entry_count == b->entry_cap) {
+				size_t cap = b->entry_cap ? 2 * b->entry_cap : 1024;
+				struct entry *grown = realloc(b->entries, cap * sizeof *grown);
+				if (!grown) {
+					prof.failed = true;
+					return;
+				}
+				b->entries = grown;
+				b->entry_cap = cap;
+			}
+			b->entries[b->entry_count++] =
+				(struct entry){ .vaddr = c->vaddr, .count = c->in_sample, .space = space };
+		}
 		c->in_sample = 0;
 		c->touched = false;
 		c->next_touched = NULL;
 	}
 	prof.touched = NULL;
+}
+
+/* qsort order of entries: by address, then space. */
+static int entry_compare(const void *pa, const void *pb)
+{
+	const struct entry *a = pa, *b = pb;
+	if (a->vaddr != b->vaddr)
+		return a->vaddr < b->vaddr ? -1 : 1;
+	return (a->space > b->space) - (a->space < b->space);
+}
+
+/* Sample b goes out: its total, one line per address and space, and "D"
+ * if it was flagged; b is empty after. */
+static void sample_emit(struct sample_buf *b)
+{
+	qsort(b->entries, b->entry_count, sizeof *b->entries, entry_compare);
+	fprintf(prof.out, "S %llu\n", (unsigned long long)b->total);
+	for (size_t i = 0; i < b->entry_count;) {
+		struct entry e = b->entries[i++];
+		while (i < b->entry_count && b->entries[i].vaddr == e.vaddr &&
+		       b->entries[i].space == e.space)
+			e.count += b->entries[i++].count;
+		if (e.count)
+			fprintf(prof.out, "A %llx %llu %u\n", (unsigned long long)e.vaddr,
+				(unsigned long long)e.count, e.space);
+	}
+	if (b->discard)
+		fputs("D\n", prof.out);
+	b->entry_count = b->space_count = 0;
+	b->discard = false;
+}
+
+/* The waiting sample's last segment is named now (space 0: it never will
+ * be, CR3 changed first): its pending entries get their space, and it goes
+ * out. */
+static void waiting_name(bool named)
+{
+	struct sample_buf *b = prof.waiting;
+	if (!b)
+		return;
+	unsigned space = named ? segment_space(b) : 0;
+	for (size_t i = 0; i < b->entry_count; i++)
+		if (b->entries[i].space == SPACE_PENDING)
+			b->entries[i].space = space;
+	sample_emit(b);
+	prof.waiting = NULL;
+}
+
+/* The end of a measured sample: it goes out now, or, when the task it ends
+ * in has not written its stack since CR3 last changed (a fault's return
+ * goes straight back to the faulting load), once it does: the sample waits
+ * in the other buffer while the next one is taken. */
+static void sample_end(void)
+{
+	struct sample_buf *b = prof.cur;
+	b->total = prof.sample_total;
+	segment_flush(prof.segment_named ? segment_space(b) : SPACE_PENDING);
+	waiting_name(false); /* two in a row without a stack write: the older one goes */
+	if (prof.segment_named) {
+		sample_emit(b);
+		return;
+	}
+	prof.waiting = b;
+	prof.cur = b == &prof.bufs[0] ? &prof.bufs[1] : &prof.bufs[0];
+}
+
+/* A CR3 write is about to run (after its own count): the segment ends. */
+static void on_cr3_write(unsigned int vcpu, void *udata)
+{
+	(void)vcpu;
+	(void)udata;
+	if (prof.in_sample && !prof.calibrating)
+		segment_flush(segment_space(prof.cur));
+	waiting_name(false);
+	prof.segment_named = false;
+}
+
+/* The slot of key in table (free if absent; a free one only while the
+ * table is at most half full), or NULL. Keys are page numbers, never 0. */
+static struct slot *slot_find(struct slot *table, size_t *count, uint64_t k0, uint64_t k1,
+			      bool add)
+{
+	size_t i = (size_t)((k0 ^ k1 * 0x9e3779b97f4a7c15ull) * 0xff51afd7ed558ccdull >> 40) &
+		   (STACK_SLOTS - 1);
+	while (table[i].key[0] && (table[i].key[0] != k0 || table[i].key[1] != k1))
+		i = (i + 1) & (STACK_SLOTS - 1);
+	if (table[i].key[0])
+		return &table[i];
+	if (!add || *count + 1 >= STACK_SLOTS / 2)
+		return NULL;
+	(*count)++;
+	table[i] = (struct slot){ .key = { k0, k1 } };
+	return &table[i];
+}
+
+/* The name of the space whose stack page is frame; 0 when unknown. */
+static uint64_t frame_name(uint64_t frame)
+{
+	struct slot *x = slot_find(prof.frame_space, &prof.frame_space_count, frame, 0, false);
+	return x ? x->value : 0;
+}
+
+/* A user stack write (push or call) went to vaddr. The first one in a
+ * segment names it: the space its physical page belongs to, or, for a page
+ * in none, a new space with a new name. Each space remembers
+ * which physical page each of its stack pages is. A write that lands in
+ * another physical page than the space's for that virtual page saw the
+ * page copied on write under it (after fork the first writer gets the
+ * copy): the copy is the space's now, and the page left behind belongs to
+ * the other process, in no space until it names one. A page written is
+ * the writer's (a page two processes can write is not copy-on-write), so
+ * the write also takes it from any space that had it. */
+static void on_stack_write(unsigned int vcpu, qemu_plugin_meminfo_t info, uint64_t vaddr,
+			   void *udata)
+{
+	(void)vcpu;
+	(void)udata;
+	/* QEMU 7.2 leaves an instruction's memory callbacks armed when its
+	 * access faults, and calls them for the next access, the fault
+	 * handler's first push on the kernel stack: not this one's */
+	if (vaddr >= USER_ADDR_LIMIT)
+		return;
+	struct qemu_plugin_hwaddr *hw = qemu_plugin_get_hwaddr(info, vaddr);
+	if (!hw || qemu_plugin_hwaddr_is_io(hw))
+		return;
+	uint64_t page = vaddr >> PAGE_SHIFT;
+	uint64_t frame = qemu_plugin_hwaddr_phys_addr(hw) >> PAGE_SHIFT;
+	if (!prof.segment_named) {
+		uint64_t name = frame_name(frame);
+		prof.segment_name = name ? name : ++prof.names_given;
+		prof.segment_named = true;
+		waiting_name(true);
+	}
+	struct slot *mine = slot_find(prof.space_page, &prof.space_page_count, prof.segment_name,
+				      page, true);
+	if (!mine || mine->value == frame)
+		return; /* full (pages stay as first seen), or nothing new */
+	if (mine->value && frame_name(mine->value) == prof.segment_name)
+		slot_find(prof.frame_space, &prof.frame_space_count, mine->value, 0, false)->value = 0;
+	mine->value = frame;
+	struct slot *owner = slot_find(prof.frame_space, &prof.frame_space_count, frame, 0, true);
+	if (owner)
+		owner->value = prof.segment_name;
 }
 
 /* Execution of a marker. */
@@ -229,6 +534,8 @@ static void on_marker(unsigned int vcpu, void *udata)
 	(void)vcpu;
 	if (!prof.out)
 		return;
+	if (mark != PROFILE_MARK_DISCARD && mark != PROFILE_MARK_SAMPLE_BEGIN)
+		waiting_name(false); /* a measurement's end: the sample goes out first */
 	switch (mark) {
 	case PROFILE_MARK_CAL_START:
 		fprintf(prof.out, "GROUP %zu\n", prof.groups++);
@@ -253,7 +560,10 @@ static void on_marker(unsigned int vcpu, void *udata)
 			sample_end();
 		break;
 	case PROFILE_MARK_DISCARD:
-		fputs("D\n", prof.out);
+		if (prof.waiting)
+			prof.waiting->discard = true;
+		else
+			fputs("D\n", prof.out);
 		break;
 	}
 }
@@ -280,9 +590,16 @@ static void on_translate(qemu_plugin_id_t id, struct qemu_plugin_tb *tb)
 			qemu_plugin_register_vcpu_insn_exec_cb(insn, on_fault_entry,
 							       QEMU_PLUGIN_CB_NO_REGS, NULL);
 		qemu_plugin_register_vcpu_insn_exec_cb(insn, on_insn, QEMU_PLUGIN_CB_NO_REGS, c);
-		if (is_iretq(insn)) /* after on_insn: QEMU calls them in this order */
+		/* after on_insn: QEMU calls them in this order */
+		if (is_iretq(insn))
 			qemu_plugin_register_vcpu_insn_exec_cb(insn, on_iret, QEMU_PLUGIN_CB_NO_REGS,
 							       NULL);
+		else if (is_cr3_write(insn) && !is_tlb_flush(vaddr))
+			qemu_plugin_register_vcpu_insn_exec_cb(insn, on_cr3_write,
+							       QEMU_PLUGIN_CB_NO_REGS, NULL);
+		else if (vaddr < USER_ADDR_LIMIT && is_stack_write(insn))
+			qemu_plugin_register_vcpu_mem_cb(insn, on_stack_write, QEMU_PLUGIN_CB_NO_REGS,
+							 QEMU_PLUGIN_MEM_W, NULL);
 	}
 }
 
@@ -293,12 +610,13 @@ static void on_exit_cb(qemu_plugin_id_t id, void *udata)
 	(void)udata;
 	if (!prof.out)
 		return;
+	waiting_name(false);
 	fprintf(prof.out, prof.failed ? "FAILED out of memory\n" : "END\n");
 	fclose(prof.out);
 	prof.out = NULL;
 }
 
-/* Entry point: reads out=PATH and fault=HEX..., opens the output and
+/* Entry point: reads out=PATH, fault=HEX... and flush=HEX-HEX..., opens the output and
  * registers the callbacks. */
 QEMU_PLUGIN_EXPORT int qemu_plugin_install(qemu_plugin_id_t id, const qemu_info_t *info, int argc,
 					   char **argv)
@@ -312,6 +630,13 @@ QEMU_PLUGIN_EXPORT int qemu_plugin_install(qemu_plugin_id_t id, const qemu_info_
 			 prof.fault_entry_count < FAULT_ENTRIES_MAX)
 			prof.fault_entries[prof.fault_entry_count++] =
 				strtoull(argv[i] + strlen(FAULT_ARG_PREFIX), NULL, 16);
+		else if (strncmp(argv[i], FLUSH_ARG_PREFIX, strlen(FLUSH_ARG_PREFIX)) == 0 &&
+			 prof.flush_count < FLUSHES_MAX) {
+			char *end;
+			struct flush_range *r = &prof.flushes[prof.flush_count++];
+			r->start = strtoull(argv[i] + strlen(FLUSH_ARG_PREFIX), &end, 16);
+			r->end = *end == '-' ? strtoull(end + 1, NULL, 16) : r->start;
+		}
 	if (!path) {
 		qemu_plugin_outs("machlab profile plugin: give out=PATH\n");
 		return -1;

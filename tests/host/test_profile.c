@@ -517,14 +517,14 @@ static const char profile_text_fmt[] =
 	"GROUP 0\n"
 	"CALIBRATION 2\n"
 	"S 12\n"
-	"A %llx 7\n"
-	"A 10 3\n"
+	"A %llx 7 1\n"
+	"A 10 3 1\n"
 	"S 40\n"
-	"A %llx 38\n"
+	"A %llx 38 1\n"
 	"D\n"
 	"S 14\n"
-	"A %llx 9\n"
-	"A 10 3\n"
+	"A %llx 9 1\n"
+	"A 10 3 1\n"
 	"END\n";
 
 /* Writes the plugin file with addresses inside function addr_of. */
@@ -589,6 +589,52 @@ static void profile_read_refuses_cut_and_foreign_files(void)
 	profile_free(&d);
 	EXPECT_INT(-1, profile_read(tmp_path("missing.out"), &d, err, sizeof err));
 	expect_contains(__LINE__, "error", err, "did the plugin load?");
+	file_write(tmp_path("nospace.out"), "PROFILE 1\nGROUP 0\nS 3\nA 10 3\nEND\n", 0644);
+	EXPECT_INT(-1, profile_read(tmp_path("nospace.out"), &d, err, sizeof err));
+	expect_contains(__LINE__, "error", err, ":4: unexpected line \"A 10 3\"");
+	profile_free(&d);
+}
+
+/* One kernel function run in two address spaces is two rows; the sums per
+ * space add up, and only spaces that ran user code count as such. */
+static void profile_rows_keep_address_spaces_apart(void)
+{
+	struct elf_symtab syms = { 0 };
+	struct profile_data d = { 0 };
+	char err[ERR_BYTES] = "", text[512];
+	static const char *const need[] = { KERNEL_ELF, NULL };
+	if (!built(need))
+		return;
+	EXPECT_INT(0, elf_symtab_load(&syms, KERNEL_ELF, err, sizeof err));
+	const struct elf_sym *known = elf_symtab_by_name(&syms, "msg_check");
+	EXPECT_TRUE(known != NULL);
+	if (!known)
+		return;
+	snprintf(text, sizeof text, "PROFILE 1\nGROUP 0\nCALIBRATION 0\nS 31\nA %llx 10 1\n"
+		 "A %llx 12 2\nA 401000 4 2\nA %llx 5 0\nEND\n", (unsigned long long)known->addr,
+		 (unsigned long long)known->addr, (unsigned long long)known->addr);
+	file_write(tmp_path("spaces.out"), text, 0644);
+	EXPECT_INT(0, profile_read(tmp_path("spaces.out"), &d, err, sizeof err));
+	size_t kept = 0, count = 0;
+	const struct profile_sample *s = d.count ? profile_median_sample(&d.groups[0], &kept) : NULL;
+	struct profile_row *rows = NULL;
+	EXPECT_INT(0, s ? profile_rows_build(&syms, s, &rows, &count) : -1);
+	EXPECT_INT(4, count); /* msg_check in 2, 1 and 0; the unknown user address in 2 */
+	EXPECT_TRUE(count == 4 && rows[0].space == 2 && rows[0].count == 12 && rows[0].kernel);
+	EXPECT_TRUE(count == 4 && rows[1].space == 1 && rows[1].count == 10);
+	struct profile_space_sum sums[PROFILE_SPACES_MAX];
+	size_t n = profile_spaces_sum(rows, count, sums);
+	EXPECT_INT(3, n);
+	EXPECT_TRUE(n == 3 && sums[0].space == 0 && sums[0].kernel == 5 && sums[0].user == 0);
+	EXPECT_TRUE(n == 3 && sums[1].space == 1 && sums[1].kernel == 10 && sums[1].user == 0);
+	EXPECT_TRUE(n == 3 && sums[2].space == 2 && sums[2].kernel == 12 && sums[2].user == 4);
+	EXPECT_INT(1, s ? profile_user_spaces(s) : 0);
+	char line[256];
+	profile_spaces_format(sums, n, line, sizeof line);
+	EXPECT_STR("0: 5 kernel + 0 user; 1: 10 kernel + 0 user; 2: 12 kernel + 4 user", line);
+	free(rows);
+	profile_free(&d);
+	elf_symtab_free(&syms);
 }
 
 static void profile_median_sample_counts_unknown_addresses(void)
@@ -676,6 +722,7 @@ static const struct check_test tests[] = {
 	TEST(real_symbols_map_to_listed_components),
 	TEST(profile_check_ties_plugin_counts_to_guest_figures),
 	TEST(profile_read_refuses_cut_and_foreign_files),
+	TEST(profile_rows_keep_address_spaces_apart),
 	TEST(profile_median_sample_counts_unknown_addresses),
 	TEST(profile_missing_plugin_is_a_clear_error),
 	TEST(profile_unloadable_plugin_fails_with_qemus_words),

@@ -8,7 +8,7 @@
 #include "kern/lock.h"
 
 static spinlock_t deferred_lock = SPINLOCK_INIT;
-static struct list deferred = LIST_INIT(deferred);
+struct list deferred_list = LIST_INIT(deferred_list);
 
 /* Queue w to run fn(w) later (once, however often it is queued before it runs). */
 void deferred_queue(struct deferred_work *w, void (*fn)(struct deferred_work *w))
@@ -18,14 +18,9 @@ void deferred_queue(struct deferred_work *w, void (*fn)(struct deferred_work *w)
 	if (!w->queued) {
 		w->queued = true;
 		w->fn = fn;
-		list_push_back(&deferred, &w->link);
+		list_push_back(&deferred_list, &w->link);
 	}
 	spin_unlock(&deferred_lock, f);
-}
-
-bool deferred_pending(void)
-{
-	return !list_empty(&deferred);
 }
 
 /* Run everything queued (no lock held by the caller). */
@@ -35,7 +30,7 @@ void deferred_run(void)
 
 	for (;;) {
 		uint64_t f = spin_lock(&deferred_lock);
-		struct list *l = list_pop_front(&deferred);
+		struct list *l = list_pop_front(&deferred_list);
 		struct deferred_work *w;
 
 		spin_unlock(&deferred_lock, f);

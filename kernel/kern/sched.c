@@ -21,12 +21,7 @@
 
 spinlock_t sched_lock = SPINLOCK_INIT;
 
-struct run_queue {
-	struct list queues[SCHED_PRIORITIES];
-	uint32_t nonempty;               /* bit p set: queues[p] has threads */
-};
-
-static struct run_queue run_queues[MAX_CPUS];
+struct run_queue run_queues[MAX_CPUS];
 static struct list timeouts = LIST_INIT(timeouts);   /* sorted by deadline */
 static volatile uint64_t ticks;
 
@@ -143,24 +138,16 @@ void sched_switch_locked(void)
 	next->state = TH_RUNNING;
 	next->quantum = SCHED_QUANTUM_TICKS;
 	c->current = next;
-	c->context_switches++;
 	stats_inc(STAT_CONTEXT_SWITCHES);
 	sched_load_context(c, next);
 	switch_context(&prev->ctx_rsp, next->ctx_rsp);
 	sched_reap();
 }
 
-/* The highest priority among runnable threads on this CPU, or -1. */
-int sched_highest_runnable(void)
-{
-	uint32_t ne = run_queue_mine()->nonempty;
-
-	return ne ? 31 - __builtin_clz(ne) : -1;
-}
-
 /*
- * Hand the CPU straight to `to`, which is blocked in a wait queue, while
- * the current thread blocks on wq (no timeout). `to` runs on the rest of
+ * Hand the CPU straight to `to`, which is blocked in a wait queue with no
+ * timeout (deadline 0: the caller checks), while the current thread blocks
+ * on wq (no timeout either). `to` runs on the rest of
  * the current time slice. Returns the current thread's wait result once it
  * is woken.
  */
@@ -174,14 +161,12 @@ int sched_handoff_locked(struct thread *to, struct waitq *wq)
 	self->wait_result = WAIT_AWAKENED;
 	self->deadline = 0;
 	list_push_back(&wq->threads, &self->sched_link);
-	list_unlink(&to->sched_link);
-	list_unlink(&to->timeout_link);
+	list_unlink(&to->sched_link);          /* not in the timeout list: no deadline */
 	to->wait_queue = NULL;
 	to->wait_result = WAIT_AWAKENED;
 	to->state = TH_RUNNING;
 	to->quantum = self->quantum;
 	c->current = to;
-	c->context_switches++;
 	stats_inc(STAT_CONTEXT_SWITCHES);
 	sched_load_context(c, to);
 	switch_context(&self->ctx_rsp, to->ctx_rsp);

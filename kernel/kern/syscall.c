@@ -37,10 +37,6 @@
 #include "pmap.h"
 #include <mach/traps.h>
 
-struct trap_args {
-	uint64_t a[6];
-};
-
 typedef kern_return_t (*trap_fn)(const struct trap_args *args);
 
 static struct task *self_task(void)
@@ -864,8 +860,9 @@ static const trap_fn trap_table[MK_TRAP_COUNT + 1] = {
 	[-MK_TRAP_TASK_WIRE]          = sys_task_wire,
 };
 
-/* A system call of a foreign ABI from a task with no emulation vector. */
-static void syscall_foreign(struct trapframe *tf)
+/* A system call of a foreign ABI from a task with no emulation vector
+ * (out of line: syscall_dispatch's common path saves no register for it). */
+static __attribute__((noinline, cold)) void syscall_foreign(struct trapframe *tf)
 {
 	struct thread *t = current_thread();
 	struct task_status st = { .how = TASK_END_BAD_TRAP, .code = (int32_t)tf->rax,
@@ -882,18 +879,14 @@ int syscall_dispatch(struct trapframe *tf)
 	int64_t nr = (int64_t)tf->rax;
 
 	irq_enable();
-	if (likely(nr == MK_TRAP_MACH_MSG)) {     /* the IPC trap skips the table */
-		tf->rax = (uint64_t)(int64_t)sys_mach_msg(&(struct trap_args){
-			{ tf->rdi, tf->rsi, tf->rdx, tf->r10, tf->r8, tf->r9 } });
-	} else if (nr >= 0) {
+	if (likely(nr == MK_TRAP_MACH_MSG))       /* the IPC trap skips the table */
+		tf->rax = (uint64_t)(int64_t)sys_mach_msg(&tf->args);
+	else if (nr >= 0)
 		syscall_foreign(tf);
-	} else if (nr < -MK_TRAP_COUNT) {
+	else if (nr < -MK_TRAP_COUNT)
 		tf->rax = KERN_INVALID_TRAP;
-	} else {
-		struct trap_args a = { { tf->rdi, tf->rsi, tf->rdx, tf->r10, tf->r8, tf->r9 } };
-
-		tf->rax = (uint64_t)(int64_t)trap_table[-nr](&a);
-	}
+	else                                      /* the arguments stay in the frame */
+		tf->rax = (uint64_t)(int64_t)trap_table[-nr](&tf->args);
 	return_to_user_check();
 	/* sysret faults in kernel mode on a non-canonical rip: use iretq then */
 	return tf->rip >= USER_SPACE_END;

@@ -264,10 +264,10 @@ void thread_exit_self(void)
 }
 
 /*
- * Last stop before a thread returns to user mode: carry out a pending
- * termination, suspension or preemption.
+ * return_to_user_check's slow side (thread.h): run deferred work, then carry
+ * out a pending termination, suspension or preemption.
  */
-void return_to_user_check(void)
+void return_to_user_slow(void)
 {
 	struct cpu *c = cpu_current();
 	struct thread *t = c->current;

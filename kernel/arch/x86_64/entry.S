@@ -19,37 +19,37 @@
 
 	.text
 
-.macro PUSH_GPRS
+.macro PUSH_GPRS                   /* struct trapframe's order, from the top */
 	pushq %rax
 	pushq %rbx
 	pushq %rcx
-	pushq %rdx
-	pushq %rsi
-	pushq %rdi
 	pushq %rbp
-	pushq %r8
-	pushq %r9
-	pushq %r10
 	pushq %r11
 	pushq %r12
 	pushq %r13
 	pushq %r14
 	pushq %r15
+	pushq %r9                      /* the trap arguments last: lowest, in order */
+	pushq %r8
+	pushq %r10
+	pushq %rdx
+	pushq %rsi
+	pushq %rdi
 .endm
 
 .macro POP_GPRS
+	popq %rdi
+	popq %rsi
+	popq %rdx
+	popq %r10
+	popq %r8
+	popq %r9
 	popq %r15
 	popq %r14
 	popq %r13
 	popq %r12
 	popq %r11
-	popq %r10
-	popq %r9
-	popq %r8
 	popq %rbp
-	popq %rdi
-	popq %rsi
-	popq %rdx
 	popq %rcx
 	popq %rbx
 	popq %rax
@@ -129,13 +129,11 @@ syscall_entry:
 	testl %eax, %eax
 	jnz trap_return                /* the frame needs a full iretq */
 	cli
-	POP_GPRS
-	addq $16, %rsp                 /* vector, error code */
-	popq %rcx                      /* rip */
-	addq $8, %rsp                  /* cs */
-	popq %r11                      /* rflags */
+	POP_GPRS                       /* rsp at the vector; rip, rflags, rsp above it */
+	movq 16(%rsp), %rcx            /* rip */
+	movq 32(%rsp), %r11            /* rflags */
 	swapgs
-	popq %rsp                      /* user rsp */
+	movq 40(%rsp), %rsp            /* user rsp */
 	sysretq
 
 /*

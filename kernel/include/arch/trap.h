@@ -16,6 +16,5 @@ void trap_dispatch(struct trapframe *tf);
 int syscall_dispatch(struct trapframe *tf);
 const char *trap_name(uint64_t vector);
 void trapframe_print(const struct trapframe *tf);
-void return_to_user_check(void);
 
 #endif

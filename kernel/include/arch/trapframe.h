@@ -8,9 +8,19 @@
 
 #include <stdint.h>
 
+/* A trap's six arguments, in the order the trap ABI passes them. */
+struct trap_args {
+	uint64_t a[6];
+};
+
 struct trapframe {
-	uint64_t r15, r14, r13, r12, r11, r10, r9, r8;
-	uint64_t rbp, rdi, rsi, rdx, rcx, rbx, rax;
+	union {                     /* lowest: syscall_dispatch hands them over in place */
+		struct {
+			uint64_t rdi, rsi, rdx, r10, r8, r9;
+		};
+		struct trap_args args;
+	};
+	uint64_t r15, r14, r13, r12, r11, rbp, rcx, rbx, rax;
 	uint64_t vector;      /* interrupt vector, or TRAP_VECTOR_SYSCALL */
 	uint64_t error_code;  /* the CPU's error code, or 0 */
 	/* pushed by the CPU (by entry.S for syscall) */

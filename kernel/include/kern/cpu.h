@@ -37,7 +37,6 @@ struct cpu {
 	struct thread *reap;       /* a dead thread to free once we are off its stack */
 	struct thread *fpu_owner;  /* whose user FPU/SSE registers are loaded */
 	uint64_t ticks;
-	uint64_t context_switches;
 	struct tss tss;
 	uint64_t gdt[7];
 	uint8_t double_fault_stack[CPU_DOUBLE_FAULT_STACK_BYTES] __attribute__((aligned(16)));

@@ -16,8 +16,15 @@ struct deferred_work {
 	bool queued;
 };
 
+extern struct list deferred_list;       /* deferred.c's queue; read here unlocked */
+
 void deferred_queue(struct deferred_work *w, void (*fn)(struct deferred_work *w));
-bool deferred_pending(void);
 void deferred_run(void);
+
+/* True when work is queued (a racy read: a miss is caught at the next check). */
+static inline bool deferred_pending(void)
+{
+	return !list_empty(&deferred_list);
+}
 
 #endif

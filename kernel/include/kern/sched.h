@@ -15,8 +15,10 @@
 #define KERN_SCHED_H
 
 #include <stdint.h>
+#include "kern/cpu.h"
 #include "kern/lock.h"
 #include "lib/list.h"
+#include "param.h"
 
 struct thread;
 
@@ -31,6 +33,14 @@ struct waitq {
 };
 
 extern spinlock_t sched_lock;
+
+/* A CPU's runnable threads, by priority (sched.c; under sched_lock). */
+struct run_queue {
+	struct list queues[SCHED_PRIORITIES];
+	uint32_t nonempty;               /* bit p set: queues[p] has threads */
+};
+
+extern struct run_queue run_queues[MAX_CPUS];
 
 void sched_init(void);
 void sched_run_idle(void) __attribute__((noreturn));   /* boot thread becomes idle */
@@ -48,7 +58,15 @@ void waitq_wakeup_one_locked(struct waitq *wq, int result);
 void waitq_wakeup_all_locked(struct waitq *wq, int result);
 
 int sched_handoff_locked(struct thread *to, struct waitq *wq);
-int sched_highest_runnable(void);
+
+/* The highest priority among runnable threads on this CPU, or -1 (inline:
+ * the RPC fast path asks before every handoff). */
+static inline int sched_highest_runnable(void)
+{
+	uint32_t ne = run_queues[cpu_current()->id].nonempty;
+
+	return ne ? 31 - __builtin_clz(ne) : -1;
+}
 
 void waitq_init(struct waitq *wq);
 void sched_yield(void);          /* round-robin: to the back of the queue */

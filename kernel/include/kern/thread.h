@@ -15,6 +15,8 @@
 #include <mach/kern_return.h>
 #include "arch/fpu.h"
 #include "lib/list.h"
+#include "kern/cpu.h"
+#include "kern/deferred.h"
 
 struct task;
 struct waitq;
@@ -93,5 +95,21 @@ kern_return_t thread_resume(struct thread *t);
 void thread_terminate(struct thread *t);
 void thread_exit_self(void) __attribute__((noreturn));
 uint32_t thread_count(void);
+void return_to_user_slow(void);
+
+/*
+ * Last stop before a thread returns to user mode: queued deferred work, a
+ * pending termination, suspension or preemption go to return_to_user_slow;
+ * the common case is these four tests, inline on every trap's way out.
+ */
+static inline void return_to_user_check(void)
+{
+	struct cpu *c = cpu_current();
+	struct thread *t = c->current;
+
+	if (__builtin_expect(deferred_pending() || t->terminate_pending || c->need_resched ||
+			     t->suspend_count, 0))
+		return_to_user_slow();
+}
 
 #endif

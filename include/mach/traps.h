@@ -6,7 +6,8 @@
  * (Linux numbers from 0) and is redirected to the task's emulation vector, or
  * ends the task (TASK_END_BAD_TRAP) while it has none. Arguments go in rdi,
  * rsi, rdx, r10, r8, r9 (rcx and r11 are clobbered by `syscall`); the result
- * (a kern_return_t unless stated) comes back in rax.
+ * (a kern_return_t unless stated) comes back in rax. Every other register
+ * comes back as it was.
  */
 #ifndef MACH_TRAPS_H
 #define MACH_TRAPS_H

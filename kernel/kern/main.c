@@ -78,6 +78,7 @@ void kmain(uint32_t mbi_phys, uint32_t magic)
 	kprintf("machlab: booting\n");
 	cpu_init_boot();
 	idt_init();
+	syscall_table_check();
 	boot_info_parse(mbi_phys, magic);
 	page_alloc_init();
 	pmap_bootstrap();

@@ -7,6 +7,8 @@
  * foreign system calls: with no emulation vector (a later issue) the task
  * ends with TASK_END_BAD_TRAP and a console message.
  */
+#include <stddef.h>
+#include "arch/asm_offsets.h"
 #include "arch/trap.h"
 #include "arch/x86.h"
 #include "kern/boot_info.h"
@@ -38,6 +40,16 @@
 #include <mach/traps.h>
 
 typedef kern_return_t (*trap_fn)(const struct trap_args *args);
+extern const trap_fn mk_trap_table[MK_TRAP_COUNT + 1];
+
+/* entry.S reads these fields by offset (arch/asm_offsets.h). */
+_Static_assert(offsetof(struct cpu, need_resched) == CPU_NEED_RESCHED, "asm_offsets.h");
+_Static_assert(offsetof(struct thread, suspend_count) == THREAD_SUSPEND_COUNT, "asm_offsets.h");
+_Static_assert(offsetof(struct thread, terminate_pending) == THREAD_TERMINATE_PENDING,
+	       "asm_offsets.h");
+_Static_assert(sizeof(((struct thread *)0)->suspend_count) == 4, "asm_offsets.h: cmpl");
+_Static_assert(sizeof(((struct thread *)0)->terminate_pending) == 1, "asm_offsets.h: cmpb");
+_Static_assert(sizeof(((struct cpu *)0)->need_resched) == 1, "asm_offsets.h: cmpb");
 
 static struct task *self_task(void)
 {
@@ -813,7 +825,8 @@ static kern_return_t sys_set_default_pager(const struct trap_args *a)
 	return kr;
 }
 
-static const trap_fn trap_table[MK_TRAP_COUNT + 1] = {
+/* Trap -n is mk_trap_table[n]; syscall_entry (entry.S) calls it directly. */
+const trap_fn mk_trap_table[MK_TRAP_COUNT + 1] = {
 	[-MK_TRAP_CONSOLE_WRITE]      = sys_console_write,
 	[-MK_TRAP_TASK_EXIT]          = sys_task_exit,
 	[-MK_TRAP_VM_ALLOCATE]        = sys_vm_allocate,
@@ -873,20 +886,28 @@ static __attribute__((noinline, cold)) void syscall_foreign(struct trapframe *tf
 	task_terminate(t->task, &st);
 }
 
-/* The C side of syscall_entry. Returns nonzero when the frame must leave by iretq. */
+/* entry.S calls mk_trap_table[1..MK_TRAP_COUNT] unchecked: every slot must be filled. */
+void syscall_table_check(void)
+{
+	for (int n = 1; n <= MK_TRAP_COUNT; n++)
+		if (!mk_trap_table[n])
+			panic("trap -%d has no entry in mk_trap_table", n);
+}
+
+/*
+ * The C side of syscall_entry's full path: a system call that is not a
+ * Mach trap (those go straight to mk_trap_table from entry.S). Returns
+ * nonzero when the frame must leave by iretq.
+ */
 int syscall_dispatch(struct trapframe *tf)
 {
 	int64_t nr = (int64_t)tf->rax;
 
 	irq_enable();
-	if (likely(nr == MK_TRAP_MACH_MSG))       /* the IPC trap skips the table */
-		tf->rax = (uint64_t)(int64_t)sys_mach_msg(&tf->args);
-	else if (nr >= 0)
+	if (nr >= 0)
 		syscall_foreign(tf);
-	else if (nr < -MK_TRAP_COUNT)
+	else
 		tf->rax = KERN_INVALID_TRAP;
-	else                                      /* the arguments stay in the frame */
-		tf->rax = (uint64_t)(int64_t)trap_table[-nr](&tf->args);
 	return_to_user_check();
 	/* sysret faults in kernel mode on a non-canonical rip: use iretq then */
 	return tf->rip >= USER_SPACE_END;

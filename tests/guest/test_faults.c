@@ -99,3 +99,95 @@ void test_foreign_syscall_without_emulation_ends_task(void)
 	EXPECT_KR(KERN_INVALID_TRAP, (kern_return_t)mk_trap(-(MK_TRAP_COUNT + 1), 0));
 	EXPECT_KR(KERN_INVALID_TRAP, (kern_return_t)mk_trap(-1000000, 0));
 }
+
+/*
+ * The trap ABI (include/mach/traps.h): every register but rax (the result),
+ * rcx and r11 (the `syscall` instruction's) comes back as it was, on the
+ * short path of a Mach trap, across a trap that blocks and switches
+ * threads, and on the full path of an invalid number.
+ */
+#define TRAP_ABI_REGS 12 /* rbx rbp r12 r13 r14 r15 rdi rsi rdx r8 r9 r10 */
+
+static uint64_t trap_abi_nr, trap_abi_a0, trap_abi_result;
+static uint64_t trap_abi_seen[TRAP_ABI_REGS];
+
+/* The value the test loads into register i before the trap (rdi: the argument). */
+static uint64_t trap_abi_value(int i)
+{
+	return i == 6 ? trap_abi_a0 : 0x5eed000000000000UL + 0x1111UL * (uint64_t)(i + 1);
+}
+
+static long trap_with_known_registers(long nr, uint64_t a0)
+{
+	trap_abi_nr = (uint64_t)nr;
+	trap_abi_a0 = a0;
+	__asm__ volatile(
+		"pushq %%rbp\n\t"
+		"movabsq $0x5eed000000001111, %%rbx\n\t"
+		"movabsq $0x5eed000000002222, %%rbp\n\t"
+		"movabsq $0x5eed000000003333, %%r12\n\t"
+		"movabsq $0x5eed000000004444, %%r13\n\t"
+		"movabsq $0x5eed000000005555, %%r14\n\t"
+		"movabsq $0x5eed000000006666, %%r15\n\t"
+		"movq %[a0], %%rdi\n\t"
+		"movabsq $0x5eed000000008888, %%rsi\n\t"
+		"movabsq $0x5eed000000009999, %%rdx\n\t"
+		"movabsq $0x5eed00000000aaaa, %%r8\n\t"
+		"movabsq $0x5eed00000000bbbb, %%r9\n\t"
+		"movabsq $0x5eed00000000cccc, %%r10\n\t"
+		"movq %[nr], %%rax\n\t"
+		"syscall\n\t"
+		"movq %%rax, %[res]\n\t"
+		"movq %%rbx, %[s0]\n\t"
+		"movq %%rbp, %[s1]\n\t"
+		"movq %%r12, %[s2]\n\t"
+		"movq %%r13, %[s3]\n\t"
+		"movq %%r14, %[s4]\n\t"
+		"movq %%r15, %[s5]\n\t"
+		"movq %%rdi, %[s6]\n\t"
+		"movq %%rsi, %[s7]\n\t"
+		"movq %%rdx, %[s8]\n\t"
+		"movq %%r8, %[s9]\n\t"
+		"movq %%r9, %[s10]\n\t"
+		"movq %%r10, %[s11]\n\t"
+		"popq %%rbp"
+		: [res] "=m"(trap_abi_result), [s0] "=m"(trap_abi_seen[0]),
+		  [s1] "=m"(trap_abi_seen[1]), [s2] "=m"(trap_abi_seen[2]),
+		  [s3] "=m"(trap_abi_seen[3]), [s4] "=m"(trap_abi_seen[4]),
+		  [s5] "=m"(trap_abi_seen[5]), [s6] "=m"(trap_abi_seen[6]),
+		  [s7] "=m"(trap_abi_seen[7]), [s8] "=m"(trap_abi_seen[8]),
+		  [s9] "=m"(trap_abi_seen[9]), [s10] "=m"(trap_abi_seen[10]),
+		  [s11] "=m"(trap_abi_seen[11])
+		: [nr] "m"(trap_abi_nr), [a0] "m"(trap_abi_a0)
+		: "rax", "rbx", "rcx", "rdx", "rsi", "rdi", "r8", "r9", "r10", "r11", "r12", "r13",
+		  "r14", "r15", "memory");
+	return (long)trap_abi_result;
+}
+
+/* How many of the registers came back changed. */
+static int trap_abi_changed(void)
+{
+	int changed = 0;
+
+	for (int i = 0; i < TRAP_ABI_REGS; i++)
+		if (trap_abi_seen[i] != trap_abi_value(i))
+			changed++;
+	return changed;
+}
+
+void test_traps_keep_every_register_but_rax_rcx_r11(void)
+{
+	/* the short path, returning at once */
+	EXPECT_EQ((long)MACH_PORT_TASK_SELF, trap_with_known_registers(MK_TRAP_TASK_SELF, 0));
+	EXPECT_EQ(0, trap_abi_changed());
+	/* a trap that blocks: another thread runs in between */
+	EXPECT_KR(KERN_SUCCESS, (kern_return_t)trap_with_known_registers(MK_TRAP_THREAD_SLEEP, 5));
+	EXPECT_EQ(0, trap_abi_changed());
+	/* the full path: not a trap number */
+	EXPECT_KR(KERN_INVALID_TRAP,
+		  (kern_return_t)trap_with_known_registers(-(MK_TRAP_COUNT + 1), 0));
+	EXPECT_EQ(0, trap_abi_changed());
+	/* mach_msg refusing its arguments (rsi holds no valid option) */
+	EXPECT(trap_with_known_registers(MK_TRAP_MACH_MSG, 0x10) != KERN_SUCCESS);
+	EXPECT_EQ(0, trap_abi_changed());
+}

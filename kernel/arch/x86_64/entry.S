@@ -6,16 +6,31 @@
  *  - trap_common / trap_return: save and restore a struct trapframe
  *    (arch/trapframe.h), swapgs when coming from or going to user mode,
  *    and call trap_dispatch(frame).
- *  - syscall_entry / syscall_return: the `syscall` instruction's path. It
- *    builds the same trapframe (so every C path sees one layout), calls
- *    syscall_dispatch(frame) and returns with sysretq, or through
- *    trap_return's iretq when syscall_dispatch asks for it.
+ *  - syscall_entry: the `syscall` instruction's path. A Mach trap (rax in
+ *    -MK_TRAP_COUNT..-1) takes the short path: it saves what the trap ABI
+ *    must give back and the C code does not keep by itself (user rsp, rip,
+ *    rflags and the six argument registers, which are the trap's struct
+ *    trap_args in place), calls mk_trap_table[-rax], checks for work due
+ *    before user mode (the four tests of return_to_user_check, here in
+ *    assembly), and leaves by sysretq. The callee-saved registers (rbx,
+ *    rbp, r12-r15) stay the user's because every C function keeps them, so
+ *    nothing else is saved; no code reads a trap's frame. Every register
+ *    but rax (the result), rcx and r11 (the `syscall` instruction's own)
+ *    comes back unchanged. rip needs no canonical check: user space ends a
+ *    page below the non-canonical hole, so the address after a `syscall`
+ *    is canonical.
+ *    Anything else (a foreign system call, rax >= 0, or an invalid number)
+ *    takes syscall_full: a whole struct trapframe (so the Unix emulation
+ *    can read and rewrite the caller's registers), syscall_dispatch(frame),
+ *    then sysretq, or trap_return's iretq when syscall_dispatch asks.
  *  - switch_context: save callee-saved registers, switch kernel stacks.
  *  - thread_trampoline: where a new thread's first switch lands.
  */
 #define GDT_USER_DATA 0x18
 #define GDT_USER_CODE 0x20
 #define TF_CS_OFFSET  (18 * 8)      /* offsetof(struct trapframe, cs) */
+#include "arch/asm_offsets.h"
+#include <mach/traps.h>
 
 	.text
 
@@ -115,6 +130,54 @@ syscall_entry:
 	swapgs
 	movq %rsp, %gs:16
 	movq %gs:8, %rsp
+	cmpq $-MK_TRAP_COUNT, %rax     /* below, unsigned: rax >= 0 or < -MK_TRAP_COUNT */
+	jb syscall_full
+	pushq %rax                     /* the trap's number (keeps the stack 16-aligned) */
+	pushq %gs:16                   /* user rsp */
+	pushq %rcx                     /* user rip */
+	pushq %r11                     /* user rflags */
+	pushq %r9                      /* struct trap_args, lowest first */
+	pushq %r8
+	pushq %r10
+	pushq %rdx
+	pushq %rsi
+	pushq %rdi
+	movq %rsp, %rdi
+	negq %rax
+	sti
+	call *mk_trap_table(,%rax,8)
+	movslq %eax, %rax              /* kern_return_t, sign-extended */
+1:	leaq deferred_list(%rip), %rcx /* return_to_user_check's four tests */
+	cmpq %rcx, (%rcx)
+	jne 2f
+	movq %gs:0, %rcx
+	cmpb $0, CPU_NEED_RESCHED(%rcx)
+	jne 2f
+	movq %gs:24, %rcx
+	cmpb $0, THREAD_TERMINATE_PENDING(%rcx)
+	jne 2f
+	cmpl $0, THREAD_SUSPEND_COUNT(%rcx)
+	jne 2f
+	cli
+	popq %rdi
+	popq %rsi
+	popq %rdx
+	popq %r10
+	popq %r8
+	popq %r9
+	popq %r11
+	popq %rcx
+	swapgs
+	movq (%rsp), %rsp
+	sysretq
+2:	pushq %rax                     /* the result, and 16-byte alignment */
+	pushq %rax
+	call return_to_user_slow
+	popq %rax
+	popq %rax
+	jmp 1b
+
+syscall_full:
 	pushq $(GDT_USER_DATA | 3)     /* ss */
 	pushq %gs:16                   /* rsp */
 	pushq %r11                     /* rflags */
@@ -123,8 +186,7 @@ syscall_entry:
 	pushq $0                       /* error code */
 	pushq $0x100                   /* TRAP_VECTOR_SYSCALL */
 	PUSH_GPRS
-	cld
-	movq %rsp, %rdi
+	movq %rsp, %rdi                /* (SFMASK has cleared DF, IF, TF and AC) */
 	call syscall_dispatch
 	testl %eax, %eax
 	jnz trap_return                /* the frame needs a full iretq */

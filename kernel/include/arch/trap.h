@@ -14,6 +14,7 @@
 void idt_init(void);
 void trap_dispatch(struct trapframe *tf);
 int syscall_dispatch(struct trapframe *tf);
+void syscall_table_check(void);
 const char *trap_name(uint64_t vector);
 void trapframe_print(const struct trapframe *tf);
 

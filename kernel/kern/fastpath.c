@@ -72,16 +72,6 @@ static struct thread *fastpath_receiver(struct port *p, uint32_t size)
 	return t;
 }
 
-/* Copy a message the fast path left in t's ipc state out to its buffer (t is running). */
-mach_msg_return_t ipc_fast_copyout(struct thread *t, uint64_t buf)
-{
-	t->ipc.delivered = false;
-	if (user_range_ok(buf, t->ipc.msg_size) &&
-	    user_copy((void *)buf, t->ipc.msg, t->ipc.msg_size) == 0)
-		return MACH_MSG_SUCCESS;
-	return MACH_RCV_INVALID_DATA;
-}
-
 bool ipc_fastpath(const struct mach_msg_args *a, mach_msg_return_t *mr)
 {
 	uint64_t buf[IPC_FAST_MSG_MAX_BYTES / 8];
@@ -90,7 +80,7 @@ bool ipc_fastpath(const struct mach_msg_args *a, mach_msg_return_t *mr)
 	struct ipc_space *space = self->task->space;
 	int rd, ld;
 	struct ipc_entry *de, *le, *re;
-	struct port *dest, *rcv, *reply = NULL;
+	struct port *dest, *rcv;
 	mach_port_name_t reply_name = MACH_PORT_NULL;
 	uint64_t f;
 
@@ -119,8 +109,10 @@ bool ipc_fastpath(const struct mach_msg_args *a, mach_msg_return_t *mr)
 	    !(de->type & (rd == MACH_MSG_TYPE_COPY_SEND ? MACH_PORT_TYPE_SEND :
 			  MACH_PORT_TYPE_SEND_ONCE)) ||
 	    (ld && (!le || !(le->type & MACH_PORT_TYPE_RECEIVE))) ||
+	    (rd == MACH_MSG_TYPE_MOVE_SEND_ONCE && !ipc_sonce_removable(de)) ||
 	    !rcv || rcv->msgcount || rcv == dest ||
 	    !(to = fastpath_receiver(dest, a->send_size)) ||
+	    (ld && !ipc_sonce_insert_ready(to->task->space)) ||
 	    sched_highest_runnable() > to->priority) {
 		spin_unlock(&ipc_lock, f);
 		return false;
@@ -128,21 +120,21 @@ bool ipc_fastpath(const struct mach_msg_args *a, mach_msg_return_t *mr)
 
 	/* Commit: nothing below can fail back to the general path. */
 	stats_inc(STAT_IPC_FASTPATH_HITS);
-	if (ld) {
-		reply = le->port;
-		port_ref(reply);
-		port_sonce_right_add(reply);
-		reply_name = ipc_right_insert(to->task->space, reply, MSG_RIGHT_SEND_ONCE,
-					      MACH_PORT_NULL);
-	}
-	if (rd == MACH_MSG_TYPE_MOVE_SEND_ONCE)
-		port_sonce_right_drop(ipc_right_take(space, h->remote_port, rd, NULL), true);
+	if (ld)                                    /* the reply right, made in the receiver's space */
+		reply_name = ipc_sonce_insert(to->task->space, le->port);
+	if (rd == MACH_MSG_TYPE_MOVE_SEND_ONCE)    /* the right the message goes by, used up */
+		ipc_sonce_remove(de);
 	h->bits = MACH_MSGH_BITS(reply_name ? MACH_MSG_TYPE_PORT_SEND_ONCE : 0, 0) |
 		  (h->bits & MACH_MSGH_BITS_COMPLEX);
 	h->size = a->send_size;
 	h->remote_port = reply_name;
 	h->local_port = dest->receiver_name;
-	memcpy(to->ipc.msg, h, a->send_size);      /* the receiver copies it out itself */
+	/* the receiver copies it out itself: the header (all of a null RPC's
+	 * message) in three moves (a constant-size copy GCC inlines), any body
+	 * by memcpy */
+	__builtin_memcpy(to->ipc.msg, h, sizeof(*h));
+	if (a->send_size > sizeof(*h))
+		memcpy((char *)to->ipc.msg + sizeof(*h), h + 1, a->send_size - sizeof(*h));
 	to->ipc.msg_size = a->send_size;
 	to->ipc.delivered = true;
 

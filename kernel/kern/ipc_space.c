@@ -148,6 +148,20 @@ kern_return_t ipc_entry_alloc(struct ipc_space *space, mach_port_name_t want,
 	return KERN_SUCCESS;
 }
 
+/*
+ * ipc_sonce_insert_ready's slow side: give space a free name (growing its
+ * table) and a spare entry, as ipc_entry_alloc would. False when the space
+ * is dead or out of names or memory (the fast path then stands aside).
+ */
+bool ipc_sonce_insert_prepare(struct ipc_space *space)
+{
+	if (!space->active || (!space->free_head && ipc_space_grow(space) != KERN_SUCCESS))
+		return false;
+	if (!space->spare)
+		space->spare = zalloc(&entry_zone);         /* zeroed */
+	return space->spare != NULL;
+}
+
 void ipc_entry_set_port(struct ipc_entry *e, struct port *p)
 {
 	e->port = p;

@@ -10,6 +10,7 @@
  * (fastpath.c).
  */
 #include "kern/mach_msg.h"
+#include "arch/trapframe.h"
 #include "kern/cpu.h"
 #include "kern/ipc_space.h"
 #include "kern/kobject.h"
@@ -187,12 +188,19 @@ mach_msg_return_t mach_msg_receive(struct ipc_space *space, struct vm_map *map,
 	return mr;
 }
 
-mach_msg_return_t mach_msg_trap(const struct mach_msg_args *a)
+/* The trap: msg, option, send_size, rcv_size, rcv_name, timeout_ms. */
+kern_return_t mach_msg_trap(const struct trap_args *ta)
 {
+	const struct mach_msg_args args = {
+		.msg = ta->a[0], .option = (uint32_t)ta->a[1], .send_size = (uint32_t)ta->a[2],
+		.rcv_size = (uint32_t)ta->a[3], .rcv_name = (mach_port_name_t)ta->a[4],
+		.timeout_ms = ta->a[5],
+	}, *a = &args;
 	struct task *task = current_thread()->task;
 	mach_msg_return_t mr = MACH_MSG_SUCCESS;
 
-	if (a->option & ~MACH_MSG_OPTIONS)
+	if ((ta->a[1] | ta->a[2] | ta->a[3] | ta->a[4]) > UINT32_MAX ||
+	    a->option & ~MACH_MSG_OPTIONS)
 		return KERN_INVALID_ARGUMENT;
 	if ((a->option & (MACH_SEND_MSG | MACH_RCV_MSG)) == (MACH_SEND_MSG | MACH_RCV_MSG)) {
 		if (ipc_fastpath(a, &mr))

@@ -449,20 +449,6 @@ static kern_return_t sys_thread_info(const struct trap_args *a)
 	return vm_copyout(self_map(), &state, a->a[1], sizeof(state));
 }
 
-static kern_return_t sys_mach_msg(const struct trap_args *a)
-{
-	struct mach_msg_args m = {
-		.msg = a->a[0], .option = (uint32_t)a->a[1], .send_size = (uint32_t)a->a[2],
-		.rcv_size = (uint32_t)a->a[3], .rcv_name = (mach_port_name_t)a->a[4],
-		.timeout_ms = a->a[5],
-	};
-
-	if (a->a[1] > UINT32_MAX || a->a[2] > UINT32_MAX || a->a[3] > UINT32_MAX ||
-	    a->a[4] > UINT32_MAX)
-		return KERN_INVALID_ARGUMENT;
-	return mach_msg_trap(&m);
-}
-
 /* The IPC space of the task whose port name is the trap's first argument. */
 typedef kern_return_t (*space_op)(struct ipc_space *space, const struct trap_args *a);
 
@@ -849,7 +835,7 @@ const trap_fn mk_trap_table[MK_TRAP_COUNT + 1] = {
 	[-MK_TRAP_THREAD_SLEEP]       = sys_thread_sleep,
 	[-MK_TRAP_THREAD_INFO]        = sys_thread_info,
 	[-MK_TRAP_THREAD_EXIT]        = sys_thread_exit,
-	[-MK_TRAP_MACH_MSG]           = sys_mach_msg,
+	[-MK_TRAP_MACH_MSG]           = mach_msg_trap,     /* mach_msg.c */
 	[-MK_TRAP_PORT_ALLOCATE]      = sys_port_allocate,
 	[-MK_TRAP_PORT_DESTROY]       = sys_port_destroy,
 	[-MK_TRAP_PORT_MOD_REFS]      = sys_port_mod_refs,

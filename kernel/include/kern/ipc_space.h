@@ -58,6 +58,73 @@ kern_return_t ipc_entry_alloc(struct ipc_space *space, mach_port_name_t want,
 void ipc_entry_free(struct ipc_entry *e);
 void ipc_entry_set_port(struct ipc_entry *e, struct port *p);
 
+/*
+ * The RPC fast path's reply right (fastpath.c), without the general
+ * machinery: a space can take one at once when it has a free name and a
+ * spare entry (it keeps the entry its last freed name had), and a send-once
+ * entry with no dead-name request can go at once.
+ */
+bool ipc_sonce_insert_prepare(struct ipc_space *space);
+
+static inline bool ipc_sonce_insert_ready(struct ipc_space *space)
+{
+	return (space->active && space->free_head && space->spare) ||
+	       ipc_sonce_insert_prepare(space);
+}
+
+/* A new send-once right to p in space (ipc_sonce_insert_ready said yes),
+ * with the port reference and the right's count it stands for; its name. */
+static inline mach_port_name_t ipc_sonce_insert(struct ipc_space *space, struct port *p)
+{
+	struct ipc_entry *e = space->spare;
+	mach_port_name_t name = space->free_head;
+
+	space->spare = NULL;                         /* zeroed when it was kept */
+	space->free_head = space->slots[name].next_free;
+	space->slots[name].entry = e;
+	space->entries++;
+	e->space = space;
+	e->name = name;
+	e->type = MACH_PORT_TYPE_SEND_ONCE;
+	e->urefs = 1;
+	e->port = p;
+	list_push_back(&p->holders, &e->port_link);
+	p->refs++;
+	p->sorights++;
+	return name;
+}
+
+/* True when e holds a send-once right and nothing else the fast path
+ * would have to notify about (ipc_sonce_remove can take it). */
+static inline bool ipc_sonce_removable(const struct ipc_entry *e)
+{
+	return e->type == MACH_PORT_TYPE_SEND_ONCE && !e->dnrequest;
+}
+
+/* The send-once right at e is used up: its name is freed, the right's count
+ * and its port reference go. Inline when the entry can become the space's
+ * spare and the port keeps other references; ipc_entry_free otherwise. */
+static inline void ipc_sonce_remove(struct ipc_entry *e)
+{
+	struct ipc_space *space = e->space;
+	struct port *p = e->port;
+
+	p->sorights--;
+	if (!space->active || space->spare || p->refs == 1) {
+		e->type = 0;
+		ipc_entry_free(e);                   /* drops the reference */
+		return;
+	}
+	p->refs--;
+	list_unlink(&e->port_link);
+	space->slots[e->name].entry = NULL;
+	space->slots[e->name].next_free = space->free_head;
+	space->free_head = e->name;
+	space->entries--;
+	*e = (struct ipc_entry){ 0 };                /* kept zeroed: ipc_sonce_insert's next */
+	space->spare = e;
+}
+
 #include "kern/ipc_right.h"
 
 #endif

@@ -6,7 +6,10 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <mach/kern_return.h>
 #include <mach/message.h>
+#include "kern/thread.h"
+#include "vm/vm_fault.h"
 
 struct ipc_space;
 struct vm_map;
@@ -20,7 +23,8 @@ struct mach_msg_args {
 	uint64_t timeout_ms;
 };
 
-mach_msg_return_t mach_msg_trap(const struct mach_msg_args *a);
+struct trap_args;
+kern_return_t mach_msg_trap(const struct trap_args *ta);  /* the trap (mk_trap_table) */
 mach_msg_return_t mach_msg_send(struct ipc_space *space, struct vm_map *map,
 				const struct mach_msg_args *a);
 mach_msg_return_t mach_msg_receive(struct ipc_space *space, struct vm_map *map,
@@ -29,6 +33,16 @@ mach_msg_return_t mach_msg_receive(struct ipc_space *space, struct vm_map *map,
 /* The RPC fast path (fastpath.c): returns true if it handled the call, with *mr set. */
 bool ipc_fastpath(const struct mach_msg_args *a, mach_msg_return_t *mr);
 struct thread;
-mach_msg_return_t ipc_fast_copyout(struct thread *t, uint64_t buf);
+
+/* Copy a message the fast path left in t's ipc state out to its buffer (t
+ * is running, its own address space loaded). */
+static inline mach_msg_return_t ipc_fast_copyout(struct thread *t, uint64_t buf)
+{
+	t->ipc.delivered = false;
+	if (user_range_ok(buf, t->ipc.msg_size) &&
+	    user_copy((void *)buf, t->ipc.msg, t->ipc.msg_size) == 0)
+		return MACH_MSG_SUCCESS;
+	return MACH_RCV_INVALID_DATA;
+}
 
 #endif

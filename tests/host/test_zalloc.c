@@ -154,6 +154,27 @@ UNIT_TEST(zalloc_zeroes_a_reused_element)
 	zfree(&z, keep);
 }
 
+/* kmem_alloc zeroes a reused zone element too; kmem_alloc_uninit leaves it
+ * as the last user did (its caller fills every byte). */
+UNIT_TEST(kmem_alloc_zeroes_a_reused_element_and_uninit_does_not)
+{
+	void *keep, *e;
+
+	fake_zones_reset();
+	keep = kmem_alloc(TEST_ELEM_BYTES);               /* keeps the page alive */
+	CHECK((e = kmem_alloc(TEST_ELEM_BYTES)) != NULL);
+	memset(e, 0xFF, TEST_ELEM_BYTES);
+	kmem_free(e, TEST_ELEM_BYTES);
+	CHECK((e = kmem_alloc(TEST_ELEM_BYTES)) != NULL);
+	CHECK(bytes_all(e, TEST_ELEM_BYTES, 0));
+	memset(e, 0xFF, TEST_ELEM_BYTES);
+	kmem_free(e, TEST_ELEM_BYTES);
+	CHECK((e = kmem_alloc_uninit(TEST_ELEM_BYTES)) != NULL);
+	CHECK(bytes_all((char *)e + sizeof(void *), TEST_ELEM_BYTES - sizeof(void *), 0xFF));
+	kmem_free(e, TEST_ELEM_BYTES);
+	kmem_free(keep, TEST_ELEM_BYTES);
+}
+
 UNIT_TEST(zalloc_returns_null_when_no_page_is_available)
 {
 	struct zone z;

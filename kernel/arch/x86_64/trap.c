@@ -23,7 +23,6 @@
 #include <mach/types.h>
 #include "vm/phys.h"
 
-#define KERNEL_STACKS_MIN PHYS_MAP_BASE   /* frames live in the direct map or the image */
 
 #define PF_PRESENT (1u << 0)
 #define PF_WRITE   (1u << 1)
@@ -89,16 +88,32 @@ void trapframe_print(const struct trapframe *tf)
 		tf->r13, tf->r14, tf->r15, tf->error_code);
 }
 
-/* Print the return addresses on the kernel stack (the kernel keeps frame pointers). */
-static void trap_backtrace(uint64_t rbp)
-{
-	kprintf("  backtrace:");
-	for (int i = 0; i < 16 && rbp >= KERNEL_STACKS_MIN && (rbp & 7) == 0; i++) {
-		const uint64_t *frame = (const uint64_t *)rbp;
+extern const char kernel_image_start[], kernel_text_end[];   /* kernel.ld */
 
-		kprintf(" 0x%lx", frame[1]);
-		rbp = frame[0];
-	}
+/*
+ * Print what look like return addresses on the kernel stack above rsp: the
+ * words that point into the kernel's code, up to the thread's stack top
+ * (or BACKTRACE_SCAN_WORDS without a thread). The kernel is built without
+ * frame pointers (they cost every call three instructions), so this is a
+ * scan, not a walk: a stale address left on the stack can appear too.
+ */
+#define BACKTRACE_SCAN_WORDS 64
+#define BACKTRACE_MAX 16
+
+static void trap_backtrace(uint64_t rsp)
+{
+	struct thread *t = current_thread();
+	uint64_t top = t && t->kstack_top > rsp && t->kstack_top - rsp <= KERNEL_STACK_PAGES * PAGE_SIZE
+		? t->kstack_top : rsp + BACKTRACE_SCAN_WORDS * 8;
+	int shown = 0;
+
+	kprintf("  backtrace (scan):");
+	for (const uint64_t *w = (const uint64_t *)(rsp & ~7UL);
+	     (uint64_t)w < top && shown < BACKTRACE_MAX; w++)
+		if (*w >= (uint64_t)kernel_image_start && *w < (uint64_t)kernel_text_end) {
+			kprintf(" 0x%lx", *w);
+			shown++;
+		}
 	kprintf("\n");
 }
 
@@ -111,7 +126,7 @@ static void trap_kernel_fatal(const struct trapframe *tf, uint64_t addr)
 		trap_name(tf->vector), tf->vector, tf->rip, addr,
 		t ? t->id : 0, t && t->task ? t->task->name : "kernel");
 	trapframe_print(tf);
-	trap_backtrace(tf->rbp);
+	trap_backtrace(tf->rsp);
 	panic("unhandled kernel exception");
 }
 

@@ -31,11 +31,12 @@ struct zone {
 
 void zone_init(struct zone *z, const char *name, size_t elem_size);
 void *zalloc(struct zone *z);        /* zeroed element, or NULL */
+void *zalloc_uninit(struct zone *z); /* an element as its last user left it, or NULL */
 void zfree(struct zone *z, void *elem);
 
 void kmem_init(void);
 void *kmem_alloc(size_t bytes);      /* zeroed, or NULL */
-void *kmem_alloc_uninit(size_t bytes); /* not zeroed above ZONE_ELEM_MAX */
+void *kmem_alloc_uninit(size_t bytes); /* not zeroed (the caller fills every byte) */
 void kmem_free(void *p, size_t bytes);
 
 /* Supplied by the page allocator (or, in host tests, by the test). */

@@ -224,9 +224,15 @@ static int profile_boot(const struct profile_options *opt, const char *plugin_ar
 	char args[PROFILE_ARGS_MAX_BYTES], how[160];
 	size_t len = (size_t)snprintf(args, sizeof args, "%s%s", opt->linux_target ? "bench " : "",
 				      opt->full ? "" : "--quick");
-	for (int i = 0; i < opt->name_count && len < sizeof args; i++)
-		len += (size_t)snprintf(args + len, sizeof args - len, " %.*s",
-					(int)strcspn(opt->names[i], ":"), opt->names[i]);
+	for (int i = 0; i < opt->name_count && len < sizeof args; i++) {
+		int base = (int)strcspn(opt->names[i], ":"), k = 0;
+		while (k < i && ((int)strcspn(opt->names[k], ":") != base ||
+				 strncmp(opt->names[k], opt->names[i], (size_t)base) != 0))
+			k++;
+		if (k == i) /* once per benchmark: BENCH:4096 BENCH:8192 boot BENCH once */
+			len += (size_t)snprintf(args + len, sizeof args - len, " %.*s", base,
+						opt->names[i]);
+	}
 	char *kernel = path_join(opt->target, opt->linux_target ? LINUX_KERNEL_FILE
 								  : TARGET_KERNEL_FILE);
 	char *initrd = opt->linux_target ? path_join(opt->target, LINUX_ROOT_FILE) : NULL;

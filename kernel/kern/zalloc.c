@@ -149,13 +149,10 @@ static size_t kmem_pages_for(size_t bytes)
 void *kmem_alloc(size_t bytes)
 {
 	struct zone *z = kmem_zone_for(bytes);
-	void *p;
+	void *p = z ? zalloc_uninit(z) : kmem_pages_alloc(kmem_pages_for(bytes));
 
-	if (z)
-		return zalloc(z);                /* zeroed */
-	p = kmem_pages_alloc(kmem_pages_for(bytes));
-	if (p)
-		memset(p, 0, kmem_pages_for(bytes) * PAGE_SIZE);
+	if (p)              /* a zone element: the bytes asked for, not its whole power of two */
+		memset(p, 0, z ? bytes : kmem_pages_for(bytes) * PAGE_SIZE);
 	return p;
 }
 

@@ -27,7 +27,11 @@
 #include "param.h"
 #include <mach/types.h>
 
-#define VM_COPY_PIECES_MAX 64   /* entries one out-of-line region may span */
+/* Entries one out-of-line region may span (less 2 for the partial pages at
+ * its ends): as many as keep struct vm_map_copy within the largest kmem
+ * zone (2,048 bytes), which a one-page message takes from a partly used page
+ * instead of a fresh page of its own. */
+#define VM_COPY_PIECES_MAX 62
 
 /* One piece of a copy: a range of an object, or (edge) a private page. */
 struct vm_copy_piece {
@@ -37,12 +41,30 @@ struct vm_copy_piece {
 	bool needs_copy;
 };
 
+/* Allocated unzeroed: every piece below npieces is written whole when it is
+ * made (vm_copy_bytes, vm_copy_shared, vm_map_copy_of_object), the rest are
+ * never read. */
 struct vm_map_copy {
 	uint64_t size;             /* bytes of the region */
 	uint64_t page_offset;      /* where the region starts in its first page */
 	uint32_t npieces;
 	struct vm_copy_piece pieces[VM_COPY_PIECES_MAX];
 };
+
+_Static_assert(sizeof(struct vm_map_copy) <= ZONE_ELEM_MAX, "a copy fits a kmem zone");
+
+/* A new copy of size bytes from page_offset on, with no piece yet; NULL when out of memory. */
+static struct vm_map_copy *vm_map_copy_new(uint64_t size, uint64_t page_offset)
+{
+	struct vm_map_copy *copy = kmem_alloc_uninit(sizeof(*copy));
+
+	if (copy) {                  /* the header only: the pieces are ~2 KiB */
+		copy->size = size;
+		copy->page_offset = page_offset;
+		copy->npieces = 0;
+	}
+	return copy;
+}
 
 static vm_address_t trunc_page(vm_address_t a)
 {
@@ -254,12 +276,9 @@ kern_return_t vm_map_copyin(struct vm_map *map, vm_address_t addr, vm_size_t siz
 
 	if (size == 0 || addr + size < addr || addr < map->min || addr + size > map->max)
 		return KERN_INVALID_ADDRESS;
-	copy = kmem_alloc(sizeof(*copy));
+	copy = vm_map_copy_new(size, addr - first);
 	if (!copy)
 		return KERN_RESOURCE_SHORTAGE;
-	copy->size = size;
-	copy->page_offset = addr - first;
-	copy->npieces = 0;
 	if (mid_start > first)                     /* a partial first page */
 		kr = vm_copy_bytes(map, addr, (first == last ? size : mid_start - addr),
 				   &copy->pieces[copy->npieces++]);
@@ -460,12 +479,10 @@ struct vm_page *vm_map_copy_take_page(struct vm_map_copy *copy, uint64_t i)
 /* A copy of the first size bytes of obj (whose reference it takes), for a kernel message. */
 struct vm_map_copy *vm_map_copy_of_object(struct vm_object *obj, uint64_t size)
 {
-	struct vm_map_copy *copy = kmem_alloc(sizeof(*copy));
+	struct vm_map_copy *copy = vm_map_copy_new(size, 0);
 
 	if (!copy)
 		return NULL;
-	copy->size = size;
-	copy->page_offset = 0;
 	copy->npieces = 1;
 	copy->pieces[0] = (struct vm_copy_piece){ .object = obj, .offset = 0, .size = size };
 	return copy;

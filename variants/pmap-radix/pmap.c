@@ -171,6 +171,16 @@ static void pmap_for_each_pte(struct pmap *p, vm_address_t start, vm_address_t e
 {
 	struct pte_walk w = { fn, ctx, pmap_is_active(p), 0 };
 
+	if (end - start == PAGE_SIZE) {          /* one page (most faults and messages): */
+		uint64_t *pte = pmap_walk(p, start, false);  /* straight down, no loops */
+
+		if (pte && (*pte & PTE_P)) {
+			fn(ctx, start, pte);
+			if (w.active)
+				invlpg(start);
+		}
+		return;
+	}
 	if (start < end)
 		pmap_walk_range(phys_to_virt(p->pml4_pa), 3, 0, start, end, &w);
 	if (w.active && w.visited > PMAP_FLUSH_ALL_PAGES)

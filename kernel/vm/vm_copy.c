@@ -98,7 +98,8 @@ static struct vm_object *vm_copy_source(struct vm_map *map, struct vm_map_entry 
 	}
 	if (!e->needs_copy) {
 		e->needs_copy = true;
-		pmap_protect(map->pmap, e->start, e->end, e->prot & ~VM_PROT_WRITE);
+		if (e->pmapped)
+			pmap_protect(map->pmap, e->start, e->end, e->prot & ~VM_PROT_WRITE);
 	}
 	vm_object_reference(e->object);
 	*offset = off;

@@ -138,6 +138,7 @@ static kern_return_t vm_fault_page_locked(struct vm_map *map, vm_address_t va,
 	prot = e->prot;
 	if (e->needs_copy || (depth > 0 && !write))
 		prot &= ~VM_PROT_WRITE;
+	e->pmapped = true;                        /* (map->lock held, as for clipping) */
 	page->busy = true;                        /* a table page may have to be made first */
 	while ((kr = pmap_enter(map->pmap, page_va, vm_page_pa(page), prot)) ==
 	       KERN_RESOURCE_SHORTAGE && default_pager_pageout_one())

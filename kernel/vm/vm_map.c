@@ -299,6 +299,7 @@ kern_return_t vm_map_deallocate(struct vm_map *map, vm_address_t addr, vm_size_t
 	struct vm_map_entry *spare[2];
 	vm_address_t end;
 	kern_return_t kr = vm_map_check_range(map, addr, size, &end);
+	bool pmapped = false;
 	uint64_t f;
 
 	if (kr == KERN_SUCCESS)
@@ -314,10 +315,13 @@ kern_return_t vm_map_deallocate(struct vm_map *map, vm_address_t addr, vm_size_t
 	list_for_each_safe(l, &map->entries) {
 		struct vm_map_entry *e = list_entry(l, struct vm_map_entry, link);
 
-		if (e->start >= addr && e->end <= end)
+		if (e->start >= addr && e->end <= end) {
+			pmapped |= e->pmapped;
 			vm_map_entry_free(map, e);
+		}
 	}
-	pmap_remove(map->pmap, addr, end, NULL, NULL);
+	if (pmapped)                          /* else no fault ever entered a translation */
+		pmap_remove(map->pmap, addr, end, NULL, NULL);
 	spin_unlock(&map->lock, f);
 	vm_map_spares_put(map, spare);
 	return KERN_SUCCESS;
@@ -358,6 +362,7 @@ static kern_return_t vm_map_update(struct vm_map *map, vm_address_t addr, vm_siz
 	struct vm_map_entry *spare[2] = { NULL, NULL };
 	vm_address_t end;
 	kern_return_t kr = vm_map_check_range(map, addr, size, &end);
+	bool pmapped = false;
 	uint64_t f;
 
 	if (kr == KERN_SUCCESS)
@@ -376,6 +381,7 @@ static kern_return_t vm_map_update(struct vm_map *map, vm_address_t addr, vm_siz
 
 			if (e->start < addr || e->end > end)
 				continue;
+			pmapped |= e->pmapped;
 			if (field == VM_MAP_SET_PROT)
 				e->prot = value;
 			else
@@ -384,7 +390,7 @@ static kern_return_t vm_map_update(struct vm_map *map, vm_address_t addr, vm_siz
 	}
 	/* Taking rights away is done at once; granting write is left to the next
 	 * fault, which knows whether the page must be copied first. */
-	if (kr == KERN_SUCCESS && field == VM_MAP_SET_PROT) {
+	if (kr == KERN_SUCCESS && field == VM_MAP_SET_PROT && pmapped) {
 		if (value & VM_PROT_WRITE)
 			pmap_remove(map->pmap, addr, end, NULL, NULL);
 		else

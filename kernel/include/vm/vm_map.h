@@ -28,6 +28,10 @@ struct vm_map_entry {
 	uint64_t offset;           /* of start in object */
 	bool needs_copy;           /* object is shared copy-on-write: shadow before writing */
 	bool shared;               /* object is mapped by other entries (SHARE inheritance) */
+	bool pmapped;              /* a fault has entered a translation for it: pmap work
+				    * on its range may find something (false: skip it, so a
+				    * region never touched costs nothing to remove or protect,
+				    * whatever its size) */
 };
 
 struct ledger;

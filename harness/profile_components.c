@@ -22,10 +22,11 @@
  *   msg-cow/msg-copy variants' OOL code: memory objects.
  * - zalloc.c (the memory of every kernel object) and ledger.c (charging
  *   what a task causes to exist) have components of their own.
- * - Attribution is per function: code GCC inlines counts for its caller
- *   (with -O2 the fast path's tests are inlined into ipc_fastpath, so they
- *   show as IPC copy), and a small memcpy of a message header by the kernel
- *   shows as page zero/copy. */
+ * - Attribution is per function: code GCC inlines counts for its caller.
+ *   With -O2 the fast path's tests and its reply right (ipc_sonce_insert,
+ *   ipc_sonce_remove in ipc_space.h) are inlined into ipc_fastpath, so they
+ *   show as IPC copy; a memcpy of a message body by the kernel shows as page
+ *   zero/copy. */
 #include "profile_components.h"
 
 #include <fnmatch.h>

@@ -97,6 +97,19 @@ static bool ledger_global_ok(int kind, uint64_t amount, bool privileged)
 	return amount <= cap && ledger_global_held[kind] <= cap - amount;
 }
 
+/* May l hold amount more of kind? (ledger_lock held) */
+static bool ledger_fits(const struct ledger *l, int kind, uint64_t amount)
+{
+	return amount <= ledger_limits[kind] && l->held[kind] <= ledger_limits[kind] - amount &&
+	       ledger_global_ok(kind, amount, l->privileged);
+}
+
+static void ledger_add(struct ledger *l, int kind, uint64_t amount)
+{
+	ledger_global_held[kind] += amount;
+	l->held[kind] += amount;
+}
+
 kern_return_t ledger_charge(struct ledger *l, int kind, uint64_t amount)
 {
 	uint64_t f;
@@ -105,16 +118,43 @@ kern_return_t ledger_charge(struct ledger *l, int kind, uint64_t amount)
 	if (!l)
 		return KERN_SUCCESS;
 	f = spin_lock(&ledger_lock);
-	ok = amount <= ledger_limits[kind] && l->held[kind] <= ledger_limits[kind] - amount &&
-	     ledger_global_ok(kind, amount, l->privileged);
+	ok = ledger_fits(l, kind, amount);
+	if (ok)
+		ledger_add(l, kind, amount);
+	else
+		l->refused++;
+	spin_unlock(&ledger_lock, f);
+	return ok ? KERN_SUCCESS : KERN_RESOURCE_SHORTAGE;
+}
+
+/* Two charges at once, both or neither (one refusal counted): a message's
+ * count and its bytes under one lock instead of two. kind1 != kind2. */
+kern_return_t ledger_charge2(struct ledger *l, int kind1, uint64_t amount1, int kind2,
+			     uint64_t amount2)
+{
+	uint64_t f;
+	bool ok;
+
+	if (!l)
+		return KERN_SUCCESS;
+	f = spin_lock(&ledger_lock);
+	ok = ledger_fits(l, kind1, amount1) && ledger_fits(l, kind2, amount2);
 	if (ok) {
-		ledger_global_held[kind] += amount;
-		l->held[kind] += amount;
+		ledger_add(l, kind1, amount1);
+		ledger_add(l, kind2, amount2);
 	} else {
 		l->refused++;
 	}
 	spin_unlock(&ledger_lock, f);
 	return ok ? KERN_SUCCESS : KERN_RESOURCE_SHORTAGE;
+}
+
+/* Give back amount of kind (ledger_lock held). */
+static void ledger_sub(struct ledger *l, int kind, uint64_t amount)
+{
+	assert(l->held[kind] >= amount && ledger_global_held[kind] >= amount);
+	l->held[kind] -= amount;
+	ledger_global_held[kind] -= amount;
 }
 
 void ledger_credit(struct ledger *l, int kind, uint64_t amount)
@@ -125,9 +165,24 @@ void ledger_credit(struct ledger *l, int kind, uint64_t amount)
 	if (!l || !amount)
 		return;
 	f = spin_lock(&ledger_lock);
-	assert(l->held[kind] >= amount && ledger_global_held[kind] >= amount);
-	l->held[kind] -= amount;
-	ledger_global_held[kind] -= amount;
+	ledger_sub(l, kind, amount);
+	gone = ledger_unused(l);
+	spin_unlock(&ledger_lock, f);
+	if (gone)
+		zfree(&ledger_zone, l);
+}
+
+/* Two credits under one lock (either amount may be 0). */
+void ledger_credit2(struct ledger *l, int kind1, uint64_t amount1, int kind2, uint64_t amount2)
+{
+	uint64_t f;
+	bool gone;
+
+	if (!l || (!amount1 && !amount2))
+		return;
+	f = spin_lock(&ledger_lock);
+	ledger_sub(l, kind1, amount1);
+	ledger_sub(l, kind2, amount2);
 	gone = ledger_unused(l);
 	spin_unlock(&ledger_lock, f);
 	if (gone)

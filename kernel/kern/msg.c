@@ -56,20 +56,15 @@ struct kmsg *kmsg_alloc(uint32_t size, bool zeroed, struct ledger *ledger)
 {
 	struct kmsg *m;
 
-	if (ledger_charge(ledger, LEDGER_MESSAGES, 1) != KERN_SUCCESS)
+	if (ledger_charge2(ledger, LEDGER_MESSAGES, 1, LEDGER_MESSAGE_BYTES, size) != KERN_SUCCESS)
 		return NULL;
-	if (ledger_charge(ledger, LEDGER_MESSAGE_BYTES, size) != KERN_SUCCESS) {
-		ledger_credit(ledger, LEDGER_MESSAGES, 1);
-		return NULL;
-	}
 	m = zalloc(&kmsg_zone);
 	if (m)
 		m->hdr = zeroed ? kmem_alloc(size) : kmem_alloc_uninit(size);
 	if (!m || !m->hdr) {
 		if (m)
 			zfree(&kmsg_zone, m);
-		ledger_credit(ledger, LEDGER_MESSAGE_BYTES, size);
-		ledger_credit(ledger, LEDGER_MESSAGES, 1);
+		ledger_credit2(ledger, LEDGER_MESSAGE_BYTES, size, LEDGER_MESSAGES, 1);
 		return NULL;
 	}
 	m->size = m->alloc_bytes = size;
@@ -91,8 +86,7 @@ void kmsg_free(struct kmsg *m)
 	kmem_free(m->ool, m->nool * sizeof(*m->ool));
 	kmem_free(m->hdr, m->alloc_bytes);
 	ledger_credit(l, LEDGER_OOL_BYTES, m->charged_ool);
-	ledger_credit(l, LEDGER_MESSAGE_BYTES, m->charged_bytes);
-	ledger_credit(l, LEDGER_MESSAGES, 1);
+	ledger_credit2(l, LEDGER_MESSAGE_BYTES, m->charged_bytes, LEDGER_MESSAGES, 1);
 	zfree(&kmsg_zone, m);
 }
 

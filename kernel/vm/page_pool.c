@@ -72,11 +72,44 @@ static size_t free_run(const struct page_pool *p, size_t i, size_t want)
 	return n;
 }
 
+/*
+ * One frame, the same first fit from the hint as below but a word at a
+ * time: the hint's word with the frames below the hint masked, the words
+ * after it, then from word 0 round to the hint's word again, unmasked.
+ * Single frames are nearly every request (zone pages, faulted pages).
+ */
+static bool take_one(struct page_pool *p, size_t *first)
+{
+	size_t words = (p->nframes + BITS_PER_WORD - 1) / BITS_PER_WORD;
+	size_t hint_word = p->hint / BITS_PER_WORD;
+
+	for (size_t n = 0; n <= words; n++) {
+		size_t w = (hint_word + n) % words;
+		uint64_t word = p->bits[w];
+
+		if (n == 0)
+			word |= (1UL << (p->hint % BITS_PER_WORD)) - 1;
+		if (word == ~0UL)
+			continue;
+		size_t i = w * BITS_PER_WORD + (size_t)__builtin_ctzl(~word);
+		if (i >= p->nframes)             /* (bits past the last frame stay set) */
+			continue;
+		p->bits[w] |= 1UL << (i % BITS_PER_WORD);
+		p->free--;
+		p->hint = i + 1;
+		*first = i;
+		return true;
+	}
+	return false;
+}
+
 /* Find and mark count contiguous free frames; first-fit from the hint. */
 bool page_pool_take(struct page_pool *p, size_t count, size_t *first)
 {
 	if (count == 0 || count > p->free)
 		return false;
+	if (count == 1)
+		return take_one(p, first);
 	for (size_t pass = 0; pass < 2; pass++) {
 		size_t i = pass ? 0 : p->hint;
 		size_t end = pass ? p->hint : p->nframes;

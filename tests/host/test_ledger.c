@@ -59,3 +59,30 @@ UNIT_TEST(ledger_global_reserve_is_left_for_privileged_ledgers)
 		ledger_release(l[i]);
 	}
 }
+
+/* Two charges at once go in together or not at all (one refusal counted),
+ * and the paired credit gives both back. */
+UNIT_TEST(ledger_charge2_is_both_or_neither)
+{
+	struct ledger *l;
+	struct ledger_info info;
+
+	ledger_init();
+	l = ledger_create(false);
+	CHECK(l != NULL);
+	CHECK_EQ(KERN_SUCCESS, ledger_charge(l, LEDGER_THREADS, LEDGER_THREADS_MAX));
+	CHECK_EQ(KERN_RESOURCE_SHORTAGE, ledger_charge2(l, LEDGER_MESSAGES, 1, LEDGER_THREADS, 1));
+	ledger_info_get(l, &info);
+	CHECK_EQ(0, info.held[LEDGER_MESSAGES]);          /* the first kind was not kept */
+	CHECK_EQ(1, info.refused);
+	CHECK_EQ(KERN_SUCCESS, ledger_charge2(l, LEDGER_MESSAGES, 1, LEDGER_MESSAGE_BYTES, 64));
+	ledger_info_get(l, &info);
+	CHECK_EQ(1, info.held[LEDGER_MESSAGES]);
+	CHECK_EQ(64, info.held[LEDGER_MESSAGE_BYTES]);
+	ledger_credit2(l, LEDGER_MESSAGE_BYTES, 64, LEDGER_MESSAGES, 1);
+	ledger_credit(l, LEDGER_THREADS, LEDGER_THREADS_MAX);
+	ledger_info_get(l, &info);
+	CHECK_EQ(0, info.held[LEDGER_MESSAGES]);
+	CHECK_EQ(0, info.held[LEDGER_MESSAGE_BYTES]);
+	ledger_release(l);
+}

@@ -162,6 +162,22 @@ UNIT_TEST(page_pool_take_wraps_around_to_find_a_run_below_the_hint)
 	CHECK_EQ(0, p.free);
 }
 
+/* A single frame wraps too: with the hint at the pool's end, a frame freed
+ * below it (without pulling the hint back) is found from word 0. */
+UNIT_TEST(page_pool_take_one_frame_wraps_from_the_pools_end)
+{
+	struct page_pool p;
+
+	pool_new(&p, 0, POOL_FRAMES);
+	for (size_t i = 0; i < POOL_FRAMES; i++)
+		CHECK_EQ(i, take(&p, 1));
+	CHECK_EQ(POOL_FRAMES, p.hint);
+	page_pool_release_range(&p, 5, 1);             /* below the hint, hint untouched */
+	CHECK_EQ(5, take(&p, 1));
+	size_t none;
+	CHECK(!page_pool_take(&p, 1, &none));          /* nothing left */
+}
+
 UNIT_TEST(page_pool_take_refuses_zero_more_than_free_and_unfitting_runs)
 {
 	struct page_pool p;

@@ -23,7 +23,10 @@ void ledger_ref(struct ledger *l);
 void ledger_release(struct ledger *l);
 /* Charge amount of kind to l (NULL: the kernel's, never refused); credit it back when it goes. */
 kern_return_t ledger_charge(struct ledger *l, int kind, uint64_t amount);
+kern_return_t ledger_charge2(struct ledger *l, int kind1, uint64_t amount1, int kind2,
+			     uint64_t amount2);
 void ledger_credit(struct ledger *l, int kind, uint64_t amount);
+void ledger_credit2(struct ledger *l, int kind1, uint64_t amount1, int kind2, uint64_t amount2);
 void ledger_info_get(struct ledger *l, struct ledger_info *out);
 
 #endif

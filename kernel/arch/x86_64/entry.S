@@ -34,6 +34,24 @@
 
 	.text
 
+.macro PUSH_TRAP_ARGS              /* struct trap_args: lowest, in the ABI's order */
+	pushq %r9
+	pushq %r8
+	pushq %r10
+	pushq %rdx
+	pushq %rsi
+	pushq %rdi
+.endm
+
+.macro POP_TRAP_ARGS
+	popq %rdi
+	popq %rsi
+	popq %rdx
+	popq %r10
+	popq %r8
+	popq %r9
+.endm
+
 .macro PUSH_GPRS                   /* struct trapframe's order, from the top */
 	pushq %rax
 	pushq %rbx
@@ -44,21 +62,11 @@
 	pushq %r13
 	pushq %r14
 	pushq %r15
-	pushq %r9                      /* the trap arguments last: lowest, in order */
-	pushq %r8
-	pushq %r10
-	pushq %rdx
-	pushq %rsi
-	pushq %rdi
+	PUSH_TRAP_ARGS
 .endm
 
 .macro POP_GPRS
-	popq %rdi
-	popq %rsi
-	popq %rdx
-	popq %r10
-	popq %r8
-	popq %r9
+	POP_TRAP_ARGS
 	popq %r15
 	popq %r14
 	popq %r13
@@ -136,12 +144,7 @@ syscall_entry:
 	pushq %gs:16                   /* user rsp */
 	pushq %rcx                     /* user rip */
 	pushq %r11                     /* user rflags */
-	pushq %r9                      /* struct trap_args, lowest first */
-	pushq %r8
-	pushq %r10
-	pushq %rdx
-	pushq %rsi
-	pushq %rdi
+	PUSH_TRAP_ARGS
 	movq %rsp, %rdi
 	negq %rax
 	sti
@@ -159,12 +162,7 @@ syscall_entry:
 	cmpl $0, THREAD_SUSPEND_COUNT(%rcx)
 	jne 2f
 	cli
-	popq %rdi
-	popq %rsi
-	popq %rdx
-	popq %r10
-	popq %r8
-	popq %r9
+	POP_TRAP_ARGS
 	popq %r11
 	popq %rcx
 	swapgs

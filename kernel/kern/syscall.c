@@ -859,8 +859,8 @@ const trap_fn mk_trap_table[MK_TRAP_COUNT + 1] = {
 	[-MK_TRAP_TASK_WIRE]          = sys_task_wire,
 };
 
-/* A system call of a foreign ABI from a task with no emulation vector
- * (out of line: syscall_dispatch's common path saves no register for it). */
+/* A system call of a foreign ABI from a task with no emulation vector (cold:
+ * it ends the task). */
 static __attribute__((noinline, cold)) void syscall_foreign(struct trapframe *tf)
 {
 	struct thread *t = current_thread();

@@ -150,8 +150,9 @@ syscall_entry:
 	sti
 	call *mk_trap_table(,%rax,8)
 	movslq %eax, %rax              /* kern_return_t, sign-extended */
-1:	leaq deferred_list(%rip), %rcx /* return_to_user_check's four tests */
-	cmpq %rcx, (%rcx)
+1:	cli                            /* return_to_user_check's four tests, with */
+	leaq deferred_list(%rip), %rcx /* interrupts off: no preemption an interrupt */
+	cmpq %rcx, (%rcx)              /* asks for can slip in between test and exit */
 	jne 2f
 	movq %gs:0, %rcx
 	cmpb $0, CPU_NEED_RESCHED(%rcx)
@@ -161,14 +162,14 @@ syscall_entry:
 	jne 2f
 	cmpl $0, THREAD_SUSPEND_COUNT(%rcx)
 	jne 2f
-	cli
 	POP_TRAP_ARGS
 	popq %r11
 	popq %rcx
 	swapgs
 	movq (%rsp), %rsp
 	sysretq
-2:	pushq %rax                     /* the result, and 16-byte alignment */
+2:	sti
+	pushq %rax                     /* the result, and 16-byte alignment */
 	pushq %rax
 	call return_to_user_slow
 	popq %rax

@@ -28,6 +28,7 @@ static struct zone kmsg_zone;
 void msg_init(void)
 {
 	zone_init(&kmsg_zone, "kmsg", sizeof(struct kmsg));
+	zone_keep_empty(&kmsg_zone);         /* one message at a time comes and goes */
 }
 
 /*

@@ -26,8 +26,29 @@ struct zone_page {
 
 #define ZONE_HEADER_BYTES ((sizeof(struct zone_page) + 15) & ~15UL)
 
+/* The zones that keep an empty page (zone_keep_empty), for zone_reclaim. */
+#define ZONE_KEEPERS_MAX 32
+static struct zone *zone_keepers[ZONE_KEEPERS_MAX];
+static size_t zone_keeper_count;
+static size_t zone_kept;                 /* pages kept, all zones (atomic) */
+
+/* The index of z among the keepers, or zone_keeper_count. */
+static size_t zone_keeper_index(const struct zone *z)
+{
+	size_t i = 0;
+
+	while (i < zone_keeper_count && zone_keepers[i] != z)
+		i++;
+	return i;
+}
+
 void zone_init(struct zone *z, const char *name, size_t elem_size)
 {
+	bool keeper = zone_keeper_index(z) < zone_keeper_count;
+
+	if (keeper && z->kept)                 /* set up again (host tests): its kept
+						* page is forgotten with the rest */
+		__atomic_fetch_sub(&zone_kept, 1, __ATOMIC_RELAXED);
 	z->name = name;
 	z->elem_size = (elem_size + 15) & ~15UL;
 	z->per_page = (PAGE_SIZE - ZONE_HEADER_BYTES) / z->elem_size;
@@ -36,6 +57,54 @@ void zone_init(struct zone *z, const char *name, size_t elem_size)
 	list_init(&z->full);
 	z->in_use = 0;
 	z->pages = 0;
+	z->keeps = keeper;
+	z->kept = NULL;
+}
+
+/* From now on z keeps its last empty page (at boot, before any zalloc from
+ * it; past ZONE_KEEPERS_MAX zones it keeps nothing, as zone_reclaim could
+ * not find it). */
+void zone_keep_empty(struct zone *z)
+{
+	if (zone_keeper_index(z) == zone_keeper_count && zone_keeper_count < ZONE_KEEPERS_MAX)
+		zone_keepers[zone_keeper_count++] = z;
+	z->keeps = zone_keeper_index(z) < zone_keeper_count;
+}
+
+size_t zone_kept_pages(void)
+{
+	return __atomic_load_n(&zone_kept, __ATOMIC_RELAXED);
+}
+
+/*
+ * Give every kept page back to the pool; returns how many. The caller may
+ * hold a zone's lock (the page allocator runs inside zalloc): zones are
+ * tried, and one whose lock is taken is passed over.
+ */
+size_t zone_reclaim(void)
+{
+	size_t freed = 0;
+
+	for (size_t i = 0; i < zone_keeper_count; i++) {
+		struct zone *z = zone_keepers[i];
+		struct zone_page *pg;
+		uint64_t f;
+
+		if (!__atomic_load_n(&z->kept, __ATOMIC_RELAXED) || !spin_trylock(&z->lock, &f))
+			continue;
+		pg = z->kept;
+		z->kept = NULL;
+		if (pg) {
+			z->pages--;
+			__atomic_fetch_sub(&zone_kept, 1, __ATOMIC_RELAXED);
+		}
+		spin_unlock(&z->lock, f);
+		if (pg) {
+			kmem_page_free(pg);
+			freed++;
+		}
+	}
+	return freed;
 }
 
 /* A fresh page, every element free (none carved yet). */
@@ -69,6 +138,11 @@ void *zalloc_uninit(struct zone *z)
 	struct zone_page *pg;
 	void **e;
 
+	if (list_empty(&z->partial) && z->kept) {   /* the page kept empty */
+		list_push_front(&z->partial, &z->kept->link);
+		z->kept = NULL;
+		__atomic_fetch_sub(&zone_kept, 1, __ATOMIC_RELAXED);
+	}
 	if (list_empty(&z->partial) && !zone_page_new(z)) {
 		spin_unlock(&z->lock, f);
 		return NULL;
@@ -105,6 +179,12 @@ void zfree(struct zone *z, void *elem)
 	z->in_use--;
 	if (pg->used == 0) {
 		list_unlink(&pg->link);
+		if (z->keeps && !z->kept) {          /* kept for the next zalloc */
+			z->kept = pg;
+			__atomic_fetch_add(&zone_kept, 1, __ATOMIC_RELAXED);
+			spin_unlock(&z->lock, f);
+			return;
+		}
 		z->pages--;
 		spin_unlock(&z->lock, f);
 		kmem_page_free(pg);
@@ -126,8 +206,10 @@ void kmem_init(void)
 {
 	size_t size = 16;
 
-	for (int i = 0; i < KMEM_ZONES; i++, size <<= 1)
+	for (int i = 0; i < KMEM_ZONES; i++, size <<= 1) {
 		zone_init(&kmem_zones[i], kmem_zone_names[i], size);
+		zone_keep_empty(&kmem_zones[i]);  /* message bodies, copy objects, rights */
+	}
 }
 
 /* The smallest kmem zone that fits, or NULL above ZONE_ELEM_MAX. */

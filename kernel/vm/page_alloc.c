@@ -12,6 +12,7 @@
 #include "kern/cpu.h"
 #include "kern/kprintf.h"
 #include "kern/thread.h"
+#include "kern/zalloc.h"
 #include "param.h"
 
 #define LOW_MEMORY_END (1UL << 20)
@@ -54,14 +55,24 @@ static bool page_reserve_allowed(void)
 	return !t || t->vm_privileged;
 }
 
+/* count frames from the pool, the reserve only for those allowed it. */
+static bool page_take(size_t count, size_t *first)
+{
+	uint64_t f = spin_lock(&kernel_pool.lock);
+	bool ok = (kernel_pool.free >= count + PAGE_RESERVE || page_reserve_allowed()) &&
+		  page_pool_take(&kernel_pool, count, first);
+
+	spin_unlock(&kernel_pool.lock, f);
+	return ok;
+}
+
+/* count contiguous frames, or 0; when the pool is short, the empty pages
+ * zones keep (zalloc.h) come back to it first. */
 uint64_t page_alloc_contig(size_t count)
 {
 	size_t first;
-	uint64_t f = spin_lock(&kernel_pool.lock);
-	bool ok = (kernel_pool.free >= count + PAGE_RESERVE || page_reserve_allowed()) &&
-		  page_pool_take(&kernel_pool, count, &first);
+	bool ok = page_take(count, &first) || (zone_reclaim() && page_take(count, &first));
 
-	spin_unlock(&kernel_pool.lock, f);
 	return ok ? first * PAGE_SIZE : 0;
 }
 
@@ -112,9 +123,10 @@ void page_copy(uint64_t dst_pa, uint64_t src_pa)
 	__asm__ volatile("rep movsq" : "+D"(d), "+S"(s), "+c"(n) : : "memory");
 }
 
+/* Frames free: in the pool, or kept empty by a zone (taken back on demand). */
 size_t page_free_count(void)
 {
-	return kernel_pool.free;
+	return kernel_pool.free + zone_kept_pages();
 }
 
 size_t page_total_count(void)

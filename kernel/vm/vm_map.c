@@ -23,6 +23,7 @@ void vm_map_init(void)
 {
 	zone_init(&vm_map_zone, "vm_map", sizeof(struct vm_map));
 	zone_init(&vm_entry_zone, "vm_map_entry", sizeof(struct vm_map_entry));
+	zone_keep_empty(&vm_entry_zone);     /* out-of-line regions map and unmap one */
 }
 
 static vm_address_t page_round(vm_address_t a)

@@ -59,6 +59,7 @@ void vm_page_init(void)
 		list_init(&page_hash[i]);
 	page_hash_mask = buckets - 1;
 	zone_init(&object_zone, "vm_object", sizeof(struct vm_object));
+	zone_keep_empty(&object_zone);
 }
 
 struct vm_page *vm_page_of(uint64_t pa)

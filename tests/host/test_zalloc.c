@@ -175,6 +175,38 @@ UNIT_TEST(kmem_alloc_zeroes_a_reused_element_and_uninit_does_not)
 	kmem_free(keep, TEST_ELEM_BYTES);
 }
 
+/* A zone registered with zone_keep_empty keeps its last empty page for the
+ * next zalloc (no page taken then), gives a second empty page back at once,
+ * and zone_reclaim returns the kept one. */
+UNIT_TEST(zone_keep_empty_keeps_one_page_and_reclaim_gives_it_back)
+{
+	static struct zone z;                     /* registered for good: static */
+	size_t start;
+	void *a, *b;
+
+	fake_zones_reset();
+	zone_reclaim();
+	zone_init(&z, "keeper", ZONE_ELEM_MAX);   /* one element per page */
+	zone_keep_empty(&z);
+	start = fake_pages_outstanding();
+	CHECK((a = zalloc(&z)) != NULL);
+	CHECK((b = zalloc(&z)) != NULL);
+	CHECK_EQ(start + 2, fake_pages_outstanding());
+	zfree(&z, a);                             /* kept */
+	CHECK_EQ(start + 2, fake_pages_outstanding());
+	CHECK_EQ(1, zone_kept_pages());
+	zfree(&z, b);                             /* one is kept already: given back */
+	CHECK_EQ(start + 1, fake_pages_outstanding());
+	CHECK((a = zalloc(&z)) != NULL);          /* the kept page, no new one */
+	CHECK_EQ(start + 1, fake_pages_outstanding());
+	CHECK_EQ(0, zone_kept_pages());
+	zfree(&z, a);
+	CHECK_EQ(1, zone_reclaim());
+	CHECK_EQ(start, fake_pages_outstanding());
+	CHECK_EQ(0, zone_kept_pages());
+	CHECK_EQ(0, z.pages);
+}
+
 UNIT_TEST(zalloc_returns_null_when_no_page_is_available)
 {
 	struct zone z;
@@ -210,6 +242,9 @@ static void check_kmem_zone(size_t bytes, size_t want_zone)
 	CHECK_EQ(start + 2, fake_pages_outstanding());
 	for (size_t i = 0; i <= probe.per_page; i++)
 		kmem_free(elems[i], bytes);
+	CHECK_EQ(1, zone_kept_pages());               /* kmem zones keep their last page */
+	CHECK_EQ(start + 1, fake_pages_outstanding());
+	CHECK_EQ(1, zone_reclaim());
 	CHECK_EQ(start, fake_pages_outstanding());
 	CHECK_EQ(0, fake_page_errors());
 }

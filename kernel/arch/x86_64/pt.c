@@ -169,6 +169,7 @@ void pv_init(void)
 	for (size_t i = 0; i < pv_frames; i++)
 		list_init(&pv_heads[i]);
 	zone_init(&pv_zone, "pv_entry", sizeof(struct pv_entry));
+	zone_keep_empty(&pv_zone);
 }
 
 struct list *pv_head(uint64_t pa)

@@ -29,6 +29,17 @@ static inline uint64_t spin_lock(spinlock_t *l)
 	return flags;
 }
 
+/* Take the lock if it is free (*flags gets the interrupt state); false, with
+ * nothing changed, when someone holds it. */
+static inline int spin_trylock(spinlock_t *l, uint64_t *flags)
+{
+	*flags = irq_save();
+	if (!__atomic_exchange_n(&l->locked, 1, __ATOMIC_ACQUIRE))
+		return 1;
+	irq_restore(*flags);
+	return 0;
+}
+
 static inline void spin_unlock(spinlock_t *l, uint64_t flags)
 {
 	__atomic_store_n(&l->locked, 0, __ATOMIC_RELEASE);

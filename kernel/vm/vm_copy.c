@@ -29,8 +29,9 @@
 
 /* Entries one out-of-line region may span (less 2 for the partial pages at
  * its ends): as many as keep struct vm_map_copy within the largest kmem
- * zone (2,048 bytes), which a one-page message takes from a partly used page
- * instead of a fresh page of its own. */
+ * zone (2,048 bytes), whose kept page serves the next message, instead of
+ * whole pages from the page allocator, taken, zeroed and given back on
+ * every message. */
 #define VM_COPY_PIECES_MAX 62
 
 /* One piece of a copy: a range of an object, or (edge) a private page. */

@@ -23,7 +23,6 @@
 #include <mach/types.h>
 #include "vm/phys.h"
 
-
 #define PF_PRESENT (1u << 0)
 #define PF_WRITE   (1u << 1)
 #define PF_USER    (1u << 2)

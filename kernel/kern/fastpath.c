@@ -4,10 +4,13 @@
  * Taken when the message is short and carries nothing but in-line data,
  * its destination (a send or send-once right) has an empty queue and a
  * thread already blocked receiving on it, and the caller will wait on a
- * plain port of its own with an empty queue. The message then goes
- * straight from the sender's buffer into the receiver's, the reply right is
- * made in the receiver's space, and the CPU is handed to the receiver
- * without a pass through the scheduler.
+ * plain port of its own with an empty queue. The message is copied in from
+ * the sender's buffer (its address space is loaded) and left, header
+ * rewritten, in the receiver's thread (ipc.msg), which copies it out to its
+ * own buffer once it runs; the reply right is made in the receiver's space
+ * (ipc_sonce_insert, a free name and the space's spare entry) and a reply
+ * sent through one is used up the same way (ipc_sonce_remove); and the CPU
+ * is handed to the receiver without a pass through the scheduler.
  *
  * Priorities and time slices on handoff: the receiver runs at its own
  * priority on the remainder of the sender's time slice (the slice is

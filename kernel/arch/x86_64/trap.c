@@ -91,21 +91,24 @@ extern const char kernel_image_start[], kernel_text_end[];   /* kernel.ld */
 
 /*
  * Print what look like return addresses on the kernel stack above rsp: the
- * words that point into the kernel's code, up to the thread's stack top
- * (or BACKTRACE_SCAN_WORDS without a thread). The kernel is built without
- * frame pointers (they cost every call three instructions), so this is a
- * scan, not a walk: a stale address left on the stack can appear too.
+ * words that point into the kernel's code, up to the thread's stack top.
+ * The kernel is built without frame pointers (they cost every call three
+ * instructions), so this is a scan, not a walk: a stale address left on the
+ * stack can appear too. An rsp outside the running thread's kernel stack is
+ * not followed (reading it could fault again).
  */
-#define BACKTRACE_SCAN_WORDS 64
 #define BACKTRACE_MAX 16
 
 static void trap_backtrace(uint64_t rsp)
 {
 	struct thread *t = current_thread();
-	uint64_t top = t && t->kstack_top > rsp && t->kstack_top - rsp <= KERNEL_STACK_PAGES * PAGE_SIZE
-		? t->kstack_top : rsp + BACKTRACE_SCAN_WORDS * 8;
+	uint64_t top = t ? t->kstack_top : 0;
 	int shown = 0;
 
+	if (!t || rsp >= top || top - rsp > KERNEL_STACK_PAGES * PAGE_SIZE) {
+		kprintf("  backtrace: rsp 0x%lx is not on the thread's kernel stack\n", rsp);
+		return;
+	}
 	kprintf("  backtrace (scan):");
 	for (const uint64_t *w = (const uint64_t *)(rsp & ~7UL);
 	     (uint64_t)w < top && shown < BACKTRACE_MAX; w++)

@@ -95,7 +95,7 @@ struct task_status {
 #define THREAD_STATE_DEAD      4
 
 /* Kernel statistics readable with mk_kernel_stat(). */
-#define KSTAT_FREE_PAGES     0   /* physical pages free */
+#define KSTAT_FREE_PAGES     0   /* physical pages free (empty pages zones keep included: taken back on demand) */
 #define KSTAT_TOTAL_PAGES    1   /* physical pages managed */
 #define KSTAT_TICKS          2   /* timer ticks since boot */
 #define KSTAT_CONTEXT_SWITCHES 3

@@ -174,11 +174,7 @@ void ipc_entry_free(struct ipc_entry *e)
 	struct ipc_space *space = e->space;
 	struct port *p = e->port;
 
-	list_unlink(&e->port_link);
-	space->slots[e->name].entry = NULL;
-	space->slots[e->name].next_free = space->free_head;
-	space->free_head = e->name;
-	space->entries--;
+	ipc_entry_unname(e);
 	if (e->dnrequest)
 		port_sonce_right_drop(e->dnrequest, false);
 	ipc_entry_recycle(space, e);

@@ -58,6 +58,19 @@ kern_return_t ipc_entry_alloc(struct ipc_space *space, mach_port_name_t want,
 void ipc_entry_free(struct ipc_entry *e);
 void ipc_entry_set_port(struct ipc_entry *e, struct port *p);
 
+/* e leaves its port's holders and its name goes back on the free list (the
+ * entry itself, its rights and its reference are the caller's). */
+static inline void ipc_entry_unname(struct ipc_entry *e)
+{
+	struct ipc_space *space = e->space;
+
+	list_unlink(&e->port_link);
+	space->slots[e->name].entry = NULL;
+	space->slots[e->name].next_free = space->free_head;
+	space->free_head = e->name;
+	space->entries--;
+}
+
 /*
  * The RPC fast path's reply right (fastpath.c), without the general
  * machinery: a space can take one at once when it has a free name and a
@@ -116,11 +129,7 @@ static inline void ipc_sonce_remove(struct ipc_entry *e)
 		return;
 	}
 	p->refs--;
-	list_unlink(&e->port_link);
-	space->slots[e->name].entry = NULL;
-	space->slots[e->name].next_free = space->free_head;
-	space->free_head = e->name;
-	space->entries--;
+	ipc_entry_unname(e);
 	*e = (struct ipc_entry){ 0 };                /* kept zeroed: ipc_sonce_insert's next */
 	space->spare = e;
 }

@@ -119,7 +119,9 @@ struct task_status {
 #define KSTAT_PMAP_EVICTIONS 20  /* translations evicted from a full bucket of the hash table */
 #define KSTAT_PMAP_TRIMS     21  /* times a task's hardware tables were trimmed to their budget */
 #define KSTAT_PAGER_REPLIES_REFUSED 22  /* pager replies ignored (malformed, or a bad range) */
-#define KSTAT_COUNT          23
+#define KSTAT_PAGER_FASTPATH_HITS 23  /* pager messages that took the pager fast path (vm_pager.c):
+					 * requests written into a waiting pager, one-page supplies */
+#define KSTAT_COUNT          24
 
 /* What mk_kernel_check found (MK_TRAP_KERNEL_CHECK): what it walked, and the first inconsistency. */
 struct kernel_check_info {

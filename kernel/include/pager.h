@@ -32,6 +32,14 @@ void pager_send_page(struct vm_object *obj, int id, const uint64_t *words, uint3
 		     struct vm_object *page_obj);
 /* Ask for the page at offset and wait for it (no locks held; obj referenced by the caller). */
 kern_return_t pager_fault_wait(struct vm_object *obj, uint64_t offset, vm_prot_t access);
+/*
+ * The send half of a mach_msg carrying a one-page DATA_SUPPLY of a page the
+ * pager keeps (PAGER_SUPPLY_FAST_BYTES long): taken without a kernel
+ * message (vm_pager.c). False: not that shape; nothing was done.
+ */
+#define PAGER_SUPPLY_FAST_BYTES 64
+struct mach_msg_args;
+bool pager_supply_fast(const struct mach_msg_args *a);
 /* The object's last reference went (vm_lock held): its pager link goes later (deferred.h). */
 void pager_object_dead(struct vm_object *obj);
 /* A message arrived on an object's control port (consumes it). */

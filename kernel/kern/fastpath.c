@@ -59,8 +59,7 @@ static bool fastpath_body_ok(const struct mach_msg_header *h, uint32_t size)
 	return true;
 }
 
-/* A thread blocked receiving on p (directly or through its set) that can take size bytes. */
-static struct thread *fastpath_receiver(struct port *p, uint32_t size)
+struct thread *ipc_waiting_receiver(struct port *p, uint32_t size)
 {
 	struct waitq *wq = !list_empty(&p->receivers.threads) ? &p->receivers :
 			   p->set ? &p->set->receivers : NULL;
@@ -114,7 +113,7 @@ bool ipc_fastpath(const struct mach_msg_args *a, mach_msg_return_t *mr)
 	    (ld && (!le || !(le->type & MACH_PORT_TYPE_RECEIVE))) ||
 	    (rd == MACH_MSG_TYPE_MOVE_SEND_ONCE && !ipc_sonce_removable(de)) ||
 	    !rcv || rcv->msgcount || rcv == dest ||
-	    !(to = fastpath_receiver(dest, a->send_size)) ||
+	    !(to = ipc_waiting_receiver(dest, a->send_size)) ||
 	    (ld && !ipc_sonce_insert_ready(to->task->space)) ||
 	    sched_highest_runnable() > to->priority) {
 		spin_unlock(&ipc_lock, f);
@@ -146,7 +145,7 @@ bool ipc_fastpath(const struct mach_msg_args *a, mach_msg_return_t *mr)
 	ipc_wait_state_set(self, a->msg, a->rcv_size);
 	spin_lock(&sched_lock);
 	spin_unlock(&ipc_lock, 0);
-	sched_handoff_locked(to, &rcv->receivers);
+	sched_handoff_locked(to, &rcv->receivers, SCHED_NO_TIMEOUT);
 	spin_unlock(&sched_lock, f);
 
 	/* Woken: by a fast-path reply, or by a message queued the general way. */

@@ -21,6 +21,7 @@
 #include "kern/task.h"
 #include "kern/thread.h"
 #include "vm/vm_fault.h"
+#include "pager.h"
 
 #define MACH_MSG_OPTIONS (MACH_SEND_MSG | MACH_RCV_MSG | MACH_SEND_TIMEOUT | MACH_RCV_TIMEOUT)
 
@@ -202,6 +203,10 @@ kern_return_t mach_msg_trap(const struct trap_args *ta)
 	if ((ta->a[1] | ta->a[2] | ta->a[3] | ta->a[4]) > UINT32_MAX ||
 	    a->option & ~MACH_MSG_OPTIONS)
 		return KERN_INVALID_ARGUMENT;
+	if ((a->option & MACH_SEND_MSG) && a->send_size == PAGER_SUPPLY_FAST_BYTES &&
+	    pager_supply_fast(a))                  /* a pager's one-page answer (vm_pager.c) */
+		return (a->option & MACH_RCV_MSG) ? mach_msg_receive(task->space, task->map, a) :
+		       MACH_MSG_SUCCESS;
 	if ((a->option & (MACH_SEND_MSG | MACH_RCV_MSG)) == (MACH_SEND_MSG | MACH_RCV_MSG)) {
 		if (ipc_fastpath(a, &mr))
 			return mr;

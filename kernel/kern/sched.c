@@ -144,14 +144,16 @@ void sched_switch_locked(void)
 	sched_reap();
 }
 
+static void timeout_insert(struct thread *t);
+
 /*
  * Hand the CPU straight to `to`, which is blocked in a wait queue with no
  * timeout (deadline 0: the caller checks), while the current thread blocks
- * on wq (no timeout either). `to` runs on the rest of
- * the current time slice. Returns the current thread's wait result once it
- * is woken.
+ * on wq for at most timeout_ticks (SCHED_NO_TIMEOUT: forever; the RPC fast
+ * path's wait). `to` runs on the rest of the current time slice. Returns
+ * the current thread's wait result once it is woken.
  */
-int sched_handoff_locked(struct thread *to, struct waitq *wq)
+int sched_handoff_locked(struct thread *to, struct waitq *wq, uint64_t timeout_ticks)
 {
 	struct cpu *c = cpu_current();
 	struct thread *self = c->current;
@@ -161,6 +163,10 @@ int sched_handoff_locked(struct thread *to, struct waitq *wq)
 	self->wait_result = WAIT_AWAKENED;
 	self->deadline = 0;
 	list_push_back(&wq->threads, &self->sched_link);
+	if (timeout_ticks != SCHED_NO_TIMEOUT) {
+		self->deadline = ticks + timeout_ticks;
+		timeout_insert(self);
+	}
 	list_unlink(&to->sched_link);          /* not in the timeout list: no deadline */
 	to->wait_queue = NULL;
 	to->wait_result = WAIT_AWAKENED;

@@ -391,6 +391,7 @@ static kern_return_t sys_kernel_stat(const struct trap_args *a)
 	case KSTAT_PMAP_EVICTIONS:   v = stats_counters[STAT_PMAP_EVICTIONS]; break;
 	case KSTAT_PMAP_TRIMS:       v = stats_counters[STAT_PMAP_TRIMS]; break;
 	case KSTAT_PAGER_REPLIES_REFUSED: v = stats_counters[STAT_PAGER_REPLIES_REFUSED]; break;
+	case KSTAT_PAGER_FASTPATH_HITS: v = stats_counters[STAT_PAGER_FASTPATH_HITS]; break;
 	default:                     return KERN_INVALID_ARGUMENT;
 	}
 	return put_user_u64(a->a[1], v);

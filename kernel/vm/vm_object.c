@@ -188,22 +188,34 @@ static bool vm_page_reserve_ok(void)
 	       page_free_count() > page_total_count() >> LEDGER_PAGE_RESERVE_SHIFT;
 }
 
-/* A fresh frame as page offset of obj (zeroed if asked), or NULL when memory is out. */
-struct vm_page *vm_page_alloc(struct vm_object *obj, uint64_t offset, bool zero)
+/*
+ * A fresh frame for a page of an object, in none yet (zeroed if asked), or
+ * 0 when memory is out or the caller may not take the reserve; vm_lock held.
+ */
+uint64_t vm_page_frame_alloc(bool zero)
 {
-	struct vm_page *page;
-	uint64_t pa;
-
 	while (default_pager_pressure() && default_pager_pageout_one())
 		;                                     /* make room first */
 	if (!vm_page_reserve_ok())
-		return NULL;
-	pa = zero ? page_alloc_zeroed() : page_alloc();
-	if (!pa)
-		return NULL;
-	page = vm_page_of(pa);
+		return 0;
+	return zero ? page_alloc_zeroed() : page_alloc();
+}
+
+/* Make the frame at pa (from vm_page_frame_alloc) page offset of obj; vm_lock held. */
+struct vm_page *vm_page_insert_frame(struct vm_object *obj, uint64_t offset, uint64_t pa)
+{
+	struct vm_page *page = vm_page_of(pa);
+
 	vm_page_insert(page, obj, offset);
 	return page;
+}
+
+/* A fresh frame as page offset of obj (zeroed if asked), or NULL when memory is out. */
+struct vm_page *vm_page_alloc(struct vm_object *obj, uint64_t offset, bool zero)
+{
+	uint64_t pa = vm_page_frame_alloc(zero);
+
+	return pa ? vm_page_insert_frame(obj, offset, pa) : NULL;
 }
 
 /* Free a resident page, removing any translation still pointing at it. */

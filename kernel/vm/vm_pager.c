@@ -9,13 +9,29 @@
  * pager's context: a supplied page moves into the object when nothing else
  * can reach it (the pager sent it with deallocate, as Mach's pagers do) and
  * is copied into a fresh page otherwise (512 counted instructions more).
+ *
+ * The pager fast path (counted in STAT_PAGER_FASTPATH_HITS) takes the two
+ * messages of a fault without kernel message buffers, as the RPC fast path
+ * does for RPCs; the protocol and the message count are unchanged:
+ *   - the request: when a pager thread already waits to receive on the
+ *     pager port (nothing queued there), DATA_REQUEST is written straight
+ *     into that thread's ipc state, laid out as the general path delivers
+ *     it, and the CPU is handed to it (pager_request_handoff);
+ *   - the answer: a DATA_SUPPLY of exactly one page the pager keeps (the
+ *     fixed format of struct pager_supply_msg, no deallocate) is copied from
+ *     the pager's loaded address space straight into a fresh frame, which
+ *     becomes the object's page (pager_supply_fast) — no vm_map_copy, no
+ *     kmsg. A page sent with deallocate takes the general path, where it
+ *     moves into the object instead of being copied.
  */
 #include "pager.h"
 #include "kern/cpu.h"
 #include "kern/deferred.h"
 #include "kern/ipc_right.h"
 #include "kern/kobject.h"
+#include "kern/ipc_space.h"
 #include "kern/kprintf.h"
+#include "kern/mach_msg.h"
 #include "kern/msg.h"
 #include "kern/port.h"
 #include "kern/sched.h"
@@ -153,6 +169,55 @@ static kern_return_t pager_wait_state(struct vm_object *obj, uint64_t offset, ui
 	return KERN_PAGER_WAIT;
 }
 
+/* DATA_REQUEST as a pager receives it (the layout kmsg_kernel_build and msg_copyout give it). */
+struct pager_request_msg {
+	struct mach_msg_header h;
+	struct mach_msg_type words_type;
+	uint64_t words[4];                        /* offset, length, access, object id */
+};
+
+/*
+ * The request's fast path: write it straight into a pager thread waiting
+ * to receive on the pager port with nothing queued, and hand the CPU to it
+ * while the faulting thread waits on the object for one slice, as the slow
+ * way's loop does. Taken only when the handoff breaks no scheduling rule
+ * (as in fastpath.c). ipc_lock held; true: sent and waited, ipc_lock
+ * released (f restored); false: nothing done, send the general way.
+ *
+ * If the page arrived between the fault's lookup and this request (another
+ * thread's request was answered), the pager is asked again; the default
+ * pager does not answer a request for a page it no longer holds, so such a
+ * fault sleeps out one slice before it finds the page, as on the slow way.
+ */
+static bool pager_request_handoff(struct vm_object *obj, const uint64_t words[4], uint64_t f)
+{
+	struct port *p = obj->pager;
+	struct thread *self = current_thread(), *to;
+	struct pager_request_msg *m;
+
+	if (!p->active || p->kotype != KOT_NONE || p->msgcount || !self ||
+	    self->suspend_count || self->terminate_pending ||
+	    !(to = ipc_waiting_receiver(p, sizeof(*m))) || sched_highest_runnable() > to->priority)
+		return false;
+	m = (struct pager_request_msg *)to->ipc.msg;
+	m->h = (struct mach_msg_header){
+		.bits = MACH_MSGH_BITS_COMPLEX, .size = sizeof(*m),
+		.local_port = p->receiver_name, .id = MEMORY_OBJECT_DATA_REQUEST_ID,
+	};
+	m->words_type = (struct mach_msg_type){ .kind = MACH_MSG_TYPE_INLINE, .elem_size = 8,
+						.count = 4 };
+	__builtin_memcpy(m->words, words, sizeof(m->words));
+	to->ipc.msg_size = sizeof(*m);
+	to->ipc.delivered = true;
+	stats_inc(STAT_PAGER_MESSAGES);
+	stats_inc(STAT_PAGER_FASTPATH_HITS);
+	spin_lock(&sched_lock);
+	spin_unlock(&ipc_lock, 0);
+	sched_handoff_locked(to, &obj->waiters, sched_ms_to_ticks(PAGER_WAIT_SLICE_MS));
+	spin_unlock(&sched_lock, f);
+	return true;
+}
+
 kern_return_t pager_fault_wait(struct vm_object *obj, uint64_t offset, vm_prot_t access)
 {
 	uint64_t words[4] = { offset, PAGE_SIZE, access, obj->id };
@@ -167,9 +232,11 @@ kern_return_t pager_fault_wait(struct vm_object *obj, uint64_t offset, vm_prot_t
 		return KERN_MEMORY_ERROR;
 	}
 	fills = obj->fills;
-	pager_send(obj, MEMORY_OBJECT_DATA_REQUEST_ID, words, 4, NULL);
-	spin_unlock(&ipc_lock, f);
 	stats_inc(STAT_PAGER_FAULTS);
+	if (!pager_request_handoff(obj, words, f)) {
+		pager_send(obj, MEMORY_OBJECT_DATA_REQUEST_ID, words, 4, NULL);
+		spin_unlock(&ipc_lock, f);
+	}
 	for (;;) {
 		f = spin_lock(&vm_lock);
 		kr = pager_wait_state(obj, offset, fills);
@@ -218,6 +285,27 @@ static uint64_t pager_supplied_page(struct vm_map_copy *copy, uint64_t i)
 }
 
 /*
+ * Should a supplied page at off go into obj? Not past its end, not where a
+ * page is (an answer to a repeated request), and for the default pager's
+ * objects only where it holds the page (a late answer brings nothing
+ * back). vm_lock held.
+ */
+static bool pager_page_wanted(struct vm_object *obj, uint64_t off)
+{
+	return off < obj->size && !vm_page_lookup(obj, off) &&
+	       !(obj->default_paged && !default_pager_holds(obj, off));
+}
+
+/* The pager answered: faults waiting on obj look again (vm_lock held). */
+static void pager_answered(struct vm_object *obj)
+{
+	obj->fills++;
+	spin_lock(&sched_lock);
+	waitq_wakeup_all_locked(&obj->waiters, WAIT_AWAKENED);
+	spin_unlock(&sched_lock, 0);
+}
+
+/*
  * Put pages [offset, offset+len) into obj from copy (NULL: zeros), where
  * absent; the default pager's only where it holds the page (a late answer
  * to a repeated request brings nothing back).
@@ -231,8 +319,7 @@ static void pager_fill(struct vm_object *obj, uint64_t offset, uint64_t len,
 		uint64_t off = offset + i * PAGE_SIZE, src;
 		struct vm_page *page;
 
-		if (off >= obj->size || vm_page_lookup(obj, off) ||
-		    (obj->default_paged && !default_pager_holds(obj, off)))
+		if (!pager_page_wanted(obj, off))
 			continue;
 		if (copy && (page = vm_map_copy_take_page(copy, i))) {
 			vm_page_move(page, obj, off);       /* the pager gave it up: no copy */
@@ -250,10 +337,7 @@ static void pager_fill(struct vm_object *obj, uint64_t offset, uint64_t len,
 		if (page && src)
 			page_copy(vm_page_pa(page), src);
 	}
-	obj->fills++;
-	spin_lock(&sched_lock);
-	waitq_wakeup_all_locked(&obj->waiters, WAIT_AWAKENED);
-	spin_unlock(&sched_lock, 0);
+	pager_answered(obj);
 	spin_unlock(&vm_lock, f);
 }
 
@@ -314,6 +398,99 @@ static bool pager_reply_apply(struct kmsg *m, struct vm_object *obj)
 	default:
 		return false;
 	}
+}
+
+/* DATA_SUPPLY of one page the pager keeps: the only shape the fast path takes. */
+struct pager_supply_msg {
+	struct mach_msg_header h;
+	struct mach_msg_type words_type;
+	uint64_t offset;
+	struct mach_msg_type ool_type;
+	struct mach_msg_ool ool;
+};
+
+_Static_assert(sizeof(struct pager_supply_msg) == PAGER_SUPPLY_FAST_BYTES, "pager.h says its size");
+
+static bool pager_supply_shape_ok(const struct pager_supply_msg *m)
+{
+	static const struct mach_msg_type words = {
+		.kind = MACH_MSG_TYPE_INLINE, .elem_size = 8, .count = 1 };
+	static const struct mach_msg_type ool = { .kind = MACH_MSG_TYPE_OOL, .count = 1 };
+
+	return m->h.id == MEMORY_OBJECT_DATA_SUPPLY_ID &&
+	       m->h.bits == (MACH_MSGH_BITS(MACH_MSG_TYPE_COPY_SEND, 0) | MACH_MSGH_BITS_COMPLEX) &&
+	       !m->h.local_port && !m->h.reserved &&
+	       !__builtin_memcmp(&m->words_type, &words, sizeof(words)) &&
+	       !__builtin_memcmp(&m->ool_type, &ool, sizeof(ool)) &&
+	       m->ool.size == PAGE_SIZE && !(m->ool.address & (PAGE_SIZE - 1)) &&
+	       user_range_ok(m->ool.address, PAGE_SIZE);
+}
+
+/* Put the frame at pa into obj as the supplied page at offset, or free it (vm_lock held). */
+static void pager_supply_frame(struct vm_object *obj, uint64_t offset, uint64_t pa)
+{
+	if (pager_page_wanted(obj, offset)) {
+		vm_page_insert_frame(obj, offset, pa);
+		default_pager_forget(obj, offset);    /* it is back */
+	} else {
+		page_free(pa);
+	}
+	pager_answered(obj);
+}
+
+/*
+ * The send half of mach_msg for a one-page DATA_SUPPLY (the answer's fast
+ * path, see the top of this file). The page is copied with no lock held
+ * into a frame taken first, so a fault on the pager's own page is resolved
+ * as any user fault; the right and the object are checked after. Returns
+ * false, having changed nothing, for anything else (the general path then
+ * sends it, and finds any error); true when the message was taken (a range
+ * outside the object is refused and counted, and the send succeeds, as on
+ * the general path).
+ */
+bool pager_supply_fast(const struct mach_msg_args *a)
+{
+	struct pager_supply_msg m;
+	struct ipc_space *space = current_thread()->task->space;
+	struct ipc_entry *e;
+	struct vm_object *obj;
+	struct port *p;
+	uint64_t f, pa;
+
+	if (a->send_size != sizeof(m) || (a->option & MACH_SEND_TIMEOUT) ||
+	    !user_range_ok(a->msg, sizeof(m)) || user_copy(&m, (const void *)a->msg, sizeof(m)) ||
+	    !pager_supply_shape_ok(&m))
+		return false;
+	f = spin_lock(&vm_lock);
+	pa = vm_page_frame_alloc(false);
+	spin_unlock(&vm_lock, f);
+	if (!pa)
+		return false;
+	if (user_copy(phys_to_virt(pa), (const void *)m.ool.address, PAGE_SIZE)) {
+		page_free(pa);
+		return false;
+	}
+	f = spin_lock(&ipc_lock);
+	e = ipc_entry_lookup(space, m.h.remote_port);
+	p = e && (e->type & MACH_PORT_TYPE_SEND) ? e->port : NULL;
+	if (!p || !p->active || p->kotype != KOT_MEMORY_CONTROL) {
+		spin_unlock(&ipc_lock, f);
+		page_free(pa);
+		return false;
+	}
+	obj = p->kobject;
+	stats_inc(STAT_PAGER_MESSAGES);
+	stats_inc(STAT_PAGER_FASTPATH_HITS);
+	spin_lock(&vm_lock);                       /* (ipc_lock, then vm_lock: the usual order) */
+	if (obj && pager_range_ok(obj, m.offset, PAGE_SIZE, MEMORY_OBJECT_REPLY_MAX_BYTES)) {
+		pager_supply_frame(obj, m.offset, pa);
+	} else {
+		stats_inc(STAT_PAGER_REPLIES_REFUSED);
+		page_free(pa);
+	}
+	spin_unlock(&vm_lock, 0);
+	spin_unlock(&ipc_lock, f);
+	return true;
 }
 
 /* A pager's answer on obj's control port; anything malformed or out of range is ignored. */

@@ -68,6 +68,41 @@ static void pager_answer_wild(mach_port_name_t control, uint64_t offset)
 	pager_supply(control, offset, page, MACH_MSG_OOL_DEALLOCATE);  /* the real one */
 }
 
+/*
+ * "hostile": before the real answer, DATA_SUPPLY messages of the shape the
+ * pager fast path takes (one page, 64 bytes) that it must refuse to take:
+ * a page at an unmapped address and one in the kernel half (the send
+ * fails, the object gets nothing), and one sent to a port that is not a
+ * control port (delivered as an ordinary message). The helper exits with
+ * IPC_HELPER_BAD_REPLY if any of them is treated otherwise.
+ */
+static void pager_answer_hostile(mach_port_name_t control, uint64_t offset, vm_address_t page)
+{
+	static const vm_address_t bad[] = { IPC_UNMAPPED_ADDR, IPC_KERNEL_ADDR & ~(PAGE - 1) };
+	mach_port_name_t own = ipc_port_alloc_send();
+	struct ipc_buf m;
+
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		ipc_msg_init(&m.header, control, MACH_MSG_TYPE_COPY_SEND,
+			     MEMORY_OBJECT_DATA_SUPPLY_ID);
+		ipc_msg_add_inline(&m.header, 8, 1, &offset);
+		ipc_msg_add_ool(&m.header, bad[i], PAGE, 0);
+		if (ipc_send(&m.header) != MACH_SEND_INVALID_MEMORY)
+			mk_task_exit(IPC_HELPER_BAD_REPLY);
+	}
+	pager_supply(own, offset, page, 0);              /* to a port of ours */
+	if (ipc_receive(&m.header, sizeof(m), own, 0) != MACH_MSG_SUCCESS ||
+	    m.header.id != MEMORY_OBJECT_DATA_SUPPLY_ID ||
+	    *(uint64_t *)(ipc_msg_item(&m.header, 0) + 1) != offset ||
+	    *(uint64_t *)((struct mach_msg_ool *)(ipc_msg_item(&m.header, 1) + 1))->address !=
+	    PAGER_PATTERN(offset / PAGE))
+		mk_task_exit(IPC_HELPER_BAD_REPLY);
+	mk_vm_deallocate(MACH_PORT_TASK_SELF,
+			 ((struct mach_msg_ool *)(ipc_msg_item(&m.header, 1) + 1))->address, PAGE);
+	mk_port_destroy(MACH_PORT_TASK_SELF, own);
+	pager_supply(control, offset, page, 0);          /* the real one */
+}
+
 /* The helper's answer to a data request, as its mode (argv[3]) says. */
 static void pager_answer(const char *mode, mach_port_name_t control, uint64_t offset)
 {
@@ -95,7 +130,7 @@ static void pager_answer(const char *mode, mach_port_name_t control, uint64_t of
 	} else if (strcmp(mode, "garbage") == 0) {
 		ipc_msg_init(&m.header, control, MACH_MSG_TYPE_COPY_SEND,
 			     MEMORY_OBJECT_DATA_SUPPLY_ID);   /* no offset, no data */
-	} else if (strcmp(mode, "keep") == 0) {
+	} else if (strcmp(mode, "keep") == 0 || strcmp(mode, "hostile") == 0) {
 		if (!buffer) {
 			if (mk_vm_allocate(MACH_PORT_TASK_SELF, &buffer, PAGE, VM_ALLOC_ANYWHERE))
 				mk_task_exit(IPC_HELPER_FAILED);
@@ -103,6 +138,11 @@ static void pager_answer(const char *mode, mach_port_name_t control, uint64_t of
 		}
 		if (((volatile uint64_t *)buffer)[1] != 0x5AFEUL)
 			mk_task_exit(IPC_HELPER_FAILED);
+		if (mode[0] == 'h') {
+			*(uint64_t *)buffer = PAGER_PATTERN(offset / PAGE);
+			pager_answer_hostile(control, offset, buffer);
+			return;
+		}
 		pager_supply(control, offset, buffer, 0);
 		*(volatile uint64_t *)buffer = 0xDEADUL;      /* must not reach the object */
 		return;
@@ -115,6 +155,43 @@ static void pager_answer(const char *mode, mach_port_name_t control, uint64_t of
 	ipc_send(&m.header);
 }
 
+/*
+ * "fast": answer each request with a page from one buffer it keeps, in the
+ * same call that waits for the next request, as the benchmark's pager and
+ * the default pager do: the shape both pager fast paths take.
+ */
+static int pager_serve_fast(mach_port_name_t object)
+{
+	mach_port_name_t control = MACH_PORT_NULL;
+	vm_address_t buffer = 0;
+	uint32_t answer = 0;
+	struct ipc_buf m;
+
+	if (mk_vm_allocate(MACH_PORT_TASK_SELF, &buffer, PAGE, VM_ALLOC_ANYWHERE))
+		return IPC_HELPER_FAILED;
+	for (;;) {
+		uint64_t offset;
+
+		if (mk_mach_msg(&m.header, answer ? MACH_SEND_MSG | MACH_RCV_MSG : MACH_RCV_MSG,
+				answer, sizeof(m), object, 0))
+			return IPC_HELPER_FAILED;
+		answer = 0;
+		if (m.header.id == MEMORY_OBJECT_INIT_ID)
+			control = *(mach_port_name_t *)((char *)ipc_msg_item(&m.header, 1) + 8);
+		if (m.header.id == MEMORY_OBJECT_TERMINATE_ID)
+			return 0;
+		if (m.header.id != MEMORY_OBJECT_DATA_REQUEST_ID)
+			continue;
+		offset = *(uint64_t *)(ipc_msg_item(&m.header, 0) + 1);
+		*(uint64_t *)buffer = PAGER_PATTERN(offset / PAGE);
+		ipc_msg_init(&m.header, control, MACH_MSG_TYPE_COPY_SEND,
+			     MEMORY_OBJECT_DATA_SUPPLY_ID);
+		ipc_msg_add_inline(&m.header, 8, 1, &offset);
+		ipc_msg_add_ool(&m.header, buffer, PAGE, 0);
+		answer = m.header.size;
+	}
+}
+
 /* A pager: serve the memory object port at IPC_HELPER_PORT until TERMINATE. */
 int helper_pager(int argc, char **argv)
 {
@@ -122,6 +199,8 @@ int helper_pager(int argc, char **argv)
 	const char *mode = argc > 3 ? argv[3] : "good";
 	struct ipc_buf m;
 
+	if (strcmp(mode, "fast") == 0)
+		return pager_serve_fast(object);
 	for (;;) {
 		if (mk_mach_msg(&m.header, MACH_RCV_MSG, 0, sizeof(m), object, 0))
 			return IPC_HELPER_FAILED;
@@ -304,6 +383,48 @@ void test_pager_keeping_its_buffer_does_not_share_it(void)
 	EXPECT_EQ(PAGER_PATTERN(0), *(volatile uint64_t *)s.addr);
 	EXPECT_EQ(PAGER_PATTERN(1), *(volatile uint64_t *)(s.addr + PAGE));
 	EXPECT_EQ(PAGER_PATTERN(0), *(volatile uint64_t *)s.addr);
+	st = pager_unmap(&s);
+	EXPECT_EQ(TASK_END_EXITED, st.how);
+	EXPECT_EQ(0, st.code);
+}
+
+/*
+ * The pager fast path (vm_pager.c) is taken for a pager waiting in receive
+ * that answers with a one-page supply of a page it keeps: each fault after
+ * the first (when the pager may still have INIT to read) counts two hits,
+ * the request and the answer, still two messages, and the data is right.
+ */
+void test_pager_fast_path_is_taken_for_a_waiting_pager(void)
+{
+	struct pager_setup s = pager_map("fast");
+	uint64_t hits, msgs;
+	struct task_status st;
+
+	EXPECT_EQ(PAGER_PATTERN(0), *(volatile uint64_t *)s.addr);
+	hits = mk_kernel_stat(KSTAT_PAGER_FASTPATH_HITS);
+	msgs = mk_kernel_stat(KSTAT_PAGER_MESSAGES);
+	for (int n = 1; n < PAGER_PAGES; n++)
+		EXPECT_EQ(PAGER_PATTERN(n), *(volatile uint64_t *)(s.addr + n * PAGE));
+	EXPECT_EQ(2 * (PAGER_PAGES - 1), mk_kernel_stat(KSTAT_PAGER_FASTPATH_HITS) - hits);
+	EXPECT_EQ(2 * (PAGER_PAGES - 1), mk_kernel_stat(KSTAT_PAGER_MESSAGES) - msgs);
+	EXPECT_EQ(PAGER_PATTERN(1), *(volatile uint64_t *)(s.addr + PAGE));
+	st = pager_unmap(&s);
+	EXPECT_EQ(TASK_END_EXITED, st.how);
+	EXPECT_EQ(0, st.code);
+}
+
+/*
+ * Supplies of the fast path's shape that it must not take (a page at an
+ * unmapped or kernel address: the send fails; one to an ordinary port: it
+ * is delivered there) change nothing: the faults get the real answers.
+ */
+void test_pager_fast_path_refuses_what_it_cannot_take(void)
+{
+	struct pager_setup s = pager_map("hostile");
+	struct task_status st;
+
+	for (int n = 0; n < 2; n++)
+		EXPECT_EQ(PAGER_PATTERN(n), *(volatile uint64_t *)(s.addr + n * PAGE));
 	st = pager_unmap(&s);
 	EXPECT_EQ(TASK_END_EXITED, st.how);
 	EXPECT_EQ(0, st.code);

@@ -108,22 +108,23 @@ static void dp_keep(uint64_t id, uint64_t offset, const void *data)
 }
 
 /*
- * Answer a request with the page, and forget it. A request for a page not
- * held is a repeat whose first answer already brought the page back: the
- * kernel asked twice because some other page of the object arrived
- * meanwhile (pager_wait_state), so it gets no answer.
+ * Answer a request with the page, and forget it: the answer is written into
+ * m (the request's buffer, read already) and its size returned, to go out
+ * with the next receive; 0: no answer. A request for a page not held is a
+ * repeat whose first answer already brought the page back: the kernel
+ * asked twice because some other page of the object arrived meanwhile
+ * (pager_wait_state), so it gets no answer. The slot is free at once: the
+ * answer leaves before this pager receives, so before dp_keep can reuse it.
  */
-static void dp_supply(uint64_t id, uint64_t offset)
+static uint32_t dp_supply(struct mach_msg_header *m, uint64_t id, uint64_t offset)
 {
 	struct dp_object *o = dp_object(id);
 	int32_t *h = dp_find(id, offset, false);
-	uint64_t buf[16];
-	struct mach_msg_header *m = (struct mach_msg_header *)buf;
 	struct mach_msg_type *t = (struct mach_msg_type *)(m + 1);
 	int32_t s;
 
 	if (!o || !h || *h <= 0)
-		return;
+		return 0;
 	s = *h - 1;
 	*m = (struct mach_msg_header){
 		.bits = MACH_MSGH_BITS(MACH_MSG_TYPE_COPY_SEND, 0) | MACH_MSGH_BITS_COMPLEX,
@@ -137,9 +138,9 @@ static void dp_supply(uint64_t id, uint64_t offset)
 	*(struct mach_msg_ool *)(t + 1) = (struct mach_msg_ool){
 		(uint64_t)(store + s * DP_PAGE), DP_PAGE };
 	m->size = sizeof(*m) + 2 * sizeof(*t) + 8 + sizeof(struct mach_msg_ool);
-	mk_mach_msg(m, MACH_SEND_MSG, m->size, 0, MACH_PORT_NULL, 0);
 	slots[s].object_id = 0;
 	*h = -1;
+	return m->size;
 }
 
 static void dp_terminate(uint64_t id)
@@ -178,15 +179,23 @@ int mk_default_pager_run(void)
 	if (mk_set_default_pager(MACH_PORT_HOST_PRIV, port) != KERN_SUCCESS)
 		return 1;
 	mk_bootstrap_register(BOOTSTRAP_DEFAULT_PAGER_NAME, MACH_PORT_TASK_SELF);   /* best effort */
-	for (;;) {
-		mach_msg_return_t mr = mk_mach_msg(m, MACH_RCV_MSG, 0, sizeof(buf), port, 0);
+	for (uint32_t answer = 0;;) {          /* answer: bytes of one to send first, or 0 */
+		mach_msg_return_t mr = mk_mach_msg(m, answer ? MACH_SEND_MSG | MACH_RCV_MSG :
+						   MACH_RCV_MSG, answer, sizeof(buf), port, 0);
 		struct mach_msg_type *t = (struct mach_msg_type *)(m + 1);
 		uint64_t *w = (uint64_t *)(t + 1);
+		mach_port_name_t reply;
 
+		if (answer && mr != MACH_MSG_SUCCESS && mr < MACH_RCV_INVALID_NAME) {
+			answer = 0;                   /* the answer was refused (MACH_SEND_*): */
+			continue;                     /* nothing was received; wait again */
+		}
+		answer = 0;
 		if (mr == MACH_RCV_BODY_ERROR || mr == MACH_RCV_ABORTED)
 			continue;                     /* that message is gone; serve the next */
 		if (mr != MACH_MSG_SUCCESS)
 			return 1;                     /* the port is gone: nothing left to serve */
+		reply = m->remote_port;               /* (an answer overwrites the request) */
 
 		switch (m->id) {
 		case MEMORY_OBJECT_INIT_ID: {
@@ -206,14 +215,14 @@ int mk_default_pager_run(void)
 			break;
 		}
 		case MEMORY_OBJECT_DATA_REQUEST_ID:
-			dp_supply(w[3], w[0]);
+			answer = dp_supply(m, w[3], w[0]);
 			break;
 		case MEMORY_OBJECT_TERMINATE_ID:
 			dp_terminate(w[0]);
 			break;
 		}
-		if (m->remote_port)
-			mk_port_deallocate(MACH_PORT_TASK_SELF, m->remote_port);
+		if (reply)
+			mk_port_deallocate(MACH_PORT_TASK_SELF, reply);
 	}
 	return 1;
 }

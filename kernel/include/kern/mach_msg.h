@@ -32,7 +32,12 @@ mach_msg_return_t mach_msg_receive(struct ipc_space *space, struct vm_map *map,
 
 /* The RPC fast path (fastpath.c): returns true if it handled the call, with *mr set. */
 bool ipc_fastpath(const struct mach_msg_args *a, mach_msg_return_t *mr);
-struct thread;
+/*
+ * A thread blocked receiving on p (directly or through its set), with no
+ * timeout and nothing pending, that can take a size-byte message straight
+ * into its ipc state (ipc_lock held); NULL if none. For the fast paths.
+ */
+struct thread *ipc_waiting_receiver(struct port *p, uint32_t size);
 
 /* Copy a message the fast path left in t's ipc state out to its buffer (t
  * is running, its own address space loaded). */

@@ -22,6 +22,7 @@ enum stat_counter {
 	STAT_PMAP_EVICTIONS,    /* translations evicted from a full hashed page table */
 	STAT_PMAP_TRIMS,        /* per-task hardware tables trimmed to their budget */
 	STAT_PAGER_REPLIES_REFUSED, /* pager replies ignored: malformed, or a range outside the object */
+	STAT_PAGER_FASTPATH_HITS,   /* pager requests and supplies that took the pager fast path */
 	STAT_COUNTERS
 };
 

@@ -66,6 +66,9 @@ void vm_object_reference(struct vm_object *obj);
 void vm_object_deallocate(struct vm_object *obj);
 struct vm_page *vm_page_lookup(struct vm_object *obj, uint64_t offset);
 struct vm_page *vm_page_alloc(struct vm_object *obj, uint64_t offset, bool zero);
+/* vm_page_alloc in two steps, for a frame filled with no lock held: the frame, then the page. */
+uint64_t vm_page_frame_alloc(bool zero);
+struct vm_page *vm_page_insert_frame(struct vm_object *obj, uint64_t offset, uint64_t pa);
 void vm_page_free(struct vm_page *page);
 struct pager_miss;
 struct vm_page *vm_object_find_page(struct vm_object *obj, uint64_t offset, uint32_t *depth,

@@ -39,13 +39,6 @@ uint64_t sched_ticks(void)
 	return ticks;
 }
 
-uint64_t sched_ms_to_ticks(uint64_t ms)
-{
-	uint64_t t = ms * TIMER_HZ / 1000;
-
-	return t ? t : 1;
-}
-
 void waitq_init(struct waitq *wq)
 {
 	list_init(&wq->threads);

@@ -225,7 +225,8 @@ kern_return_t pager_fault_wait(struct vm_object *obj, uint64_t offset, vm_prot_t
 	kern_return_t kr;
 	uint64_t f, fills;
 
-	deferred_run();              /* a page on its way to the default pager goes first */
+	if (deferred_pending())
+		deferred_run();          /* a page on its way to the default pager goes first */
 	f = spin_lock(&ipc_lock);
 	if (!obj->pager) {
 		spin_unlock(&ipc_lock, f);

@@ -186,7 +186,7 @@ bool pv_add(struct pmap *p, vm_address_t va, uint64_t pa)
 
 	if (!head)
 		return true;
-	pv = zalloc(&pv_zone);
+	pv = zalloc_uninit(&pv_zone);                /* every field is set below */
 	if (!pv)
 		return false;
 	pv->pmap = p;

@@ -46,7 +46,13 @@ void sched_init(void);
 void sched_run_idle(void) __attribute__((noreturn));   /* boot thread becomes idle */
 void sched_tick(void);
 uint64_t sched_ticks(void);
-uint64_t sched_ms_to_ticks(uint64_t ms);
+/* Ticks in ms milliseconds, at least 1 (inline: constants fold on the pager fault path). */
+static inline uint64_t sched_ms_to_ticks(uint64_t ms)
+{
+	uint64_t t = ms * TIMER_HZ / 1000;
+
+	return t ? t : 1;
+}
 
 /* All of these need sched_lock held. */
 void sched_make_runnable_locked(struct thread *t);

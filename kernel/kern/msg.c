@@ -240,8 +240,8 @@ mach_msg_return_t msg_check(struct kmsg *m)
 	if (!(h->bits & MACH_MSGH_BITS_COMPLEX))
 		return m->size == HDR_BYTES ? MACH_MSG_SUCCESS : MACH_SEND_INVALID_HEADER;
 	mr = msg_walk_items(m, false);
-	if (mr != MACH_MSG_SUCCESS)
-		return mr;
+	if (mr != MACH_MSG_SUCCESS || (!m->nrights && !m->nool))
+		return mr;                           /* in-line data only: no tables to fill */
 	if (!kmsg_charge(m, LEDGER_MESSAGE_BYTES, m->nrights * sizeof(*m->rights) +
 			 m->nool * sizeof(*m->ool))) {
 		m->nrights = m->nool = 0;            /* no tables to free */
@@ -372,6 +372,35 @@ static mach_msg_return_t msg_check_use(struct kmsg *m, struct ipc_space *space, 
 }
 
 /*
+ * msg_check_rights for the common message: no port items, and a reply
+ * right (if any) named differently from the destination. Each name is used
+ * once, so each use is checked against its entry as it is, with the
+ * results the general walk would give (no earlier use can have consumed
+ * anything).
+ */
+static mach_msg_return_t msg_check_header_rights(struct kmsg *m, struct ipc_space *space,
+						 struct port *dest)
+{
+	for (uint32_t i = 0; i < 2; i++) {
+		struct ipc_right_state now;
+		struct ipc_entry *e;
+		struct msg_use u;
+
+		msg_use(m, i, &u);
+		if (i == 1 && u.disposition == 0)
+			break;
+		e = ipc_entry_lookup(space, u.name);
+		if (!e)
+			return u.error;
+		now = (struct ipc_right_state){ e->type, e->urefs, e->port };
+		if (!ipc_right_state_valid(&now, u.disposition, dest, false))
+			return u.disposition == MACH_MSG_TYPE_MOVE_RECEIVE &&
+			       (now.type & MACH_PORT_TYPE_RECEIVE) ? MACH_SEND_RECEIVE_CYCLE : u.error;
+	}
+	return MACH_MSG_SUCCESS;
+}
+
+/*
  * Check every right the message names against space (ipc_lock held);
  * changes nothing. The state each name is left in by the uses so far is
  * kept in its entry while checking (linear in the number of rights) and
@@ -386,6 +415,8 @@ mach_msg_return_t msg_check_rights(struct kmsg *m, struct ipc_space *space)
 
 	if (!dest || !dest->active)
 		return MACH_SEND_INVALID_DEST;
+	if (!m->nrights && (!m->hdr->local_port || m->hdr->local_port != m->hdr->remote_port))
+		return msg_check_header_rights(m, space, dest);
 	for (i = 0; i < 2 + m->nrights && mr == MACH_MSG_SUCCESS; i++)
 		mr = msg_check_use(m, space, i, dest);
 	checked = i;

@@ -14,7 +14,17 @@
 #include "param.h"
 
 uint64_t pt_active_pml4[MAX_CPUS];
-static struct list *pv_heads;      /* per frame number */
+/*
+ * Per frame number: the list of the frame's mappings, and an entry of its
+ * own for the first of them (most frames are mapped once: a fault then
+ * takes no allocation); further mappings' entries come from pv_zone.
+ */
+struct pv_frame {
+	struct list head;
+	struct pv_entry own;           /* free when own.pmap is NULL */
+};
+
+static struct pv_frame *pv_table;
 static size_t pv_frames;
 static struct zone pv_zone;
 
@@ -163,42 +173,54 @@ void pv_init(void)
 	pv_frames = pool->nframes;
 	while (pv_frames > 0 && page_pool_frame_in_use(pool, pv_frames - 1))
 		pv_frames--;
-	pv_heads = kmem_pages_alloc((pv_frames * sizeof(*pv_heads) + PAGE_SIZE - 1) / PAGE_SIZE);
-	if (!pv_heads)
+	pv_table = kmem_pages_alloc((pv_frames * sizeof(*pv_table) + PAGE_SIZE - 1) / PAGE_SIZE);
+	if (!pv_table)
 		panic("no memory for reverse mappings");
-	for (size_t i = 0; i < pv_frames; i++)
-		list_init(&pv_heads[i]);
+	for (size_t i = 0; i < pv_frames; i++) {
+		list_init(&pv_table[i].head);
+		pv_table[i].own.pmap = NULL;
+	}
 	zone_init(&pv_zone, "pv_entry", sizeof(struct pv_entry));
 	zone_keep_empty(&pv_zone);
 }
 
-struct list *pv_head(uint64_t pa)
+static struct pv_frame *pv_frame_of(uint64_t pa)
 {
 	size_t f = pa / PAGE_SIZE;
 
-	return pv_heads && f < pv_frames ? &pv_heads[f] : NULL;
+	return pv_table && f < pv_frames ? &pv_table[f] : NULL;
+}
+
+struct list *pv_head(uint64_t pa)
+{
+	struct pv_frame *fr = pv_frame_of(pa);
+
+	return fr ? &fr->head : NULL;
 }
 
 bool pv_add(struct pmap *p, vm_address_t va, uint64_t pa)
 {
-	struct list *head = pv_head(pa);
+	struct pv_frame *fr = pv_frame_of(pa);
 	struct pv_entry *pv;
 
-	if (!head)
+	if (!fr)
 		return true;
-	pv = zalloc_uninit(&pv_zone);                /* every field is set below */
+	pv = !fr->own.pmap ? &fr->own : zalloc_uninit(&pv_zone);   /* every field set below */
 	if (!pv)
 		return false;
 	pv->pmap = p;
 	pv->va = va;
-	list_push_front(head, &pv->link);
+	list_push_front(&fr->head, &pv->link);
 	return true;
 }
 
 void pv_unlink(struct pv_entry *pv)
 {
 	list_unlink(&pv->link);
-	zfree(&pv_zone, pv);
+	if ((uintptr_t)pv - (uintptr_t)pv_table < pv_frames * sizeof(*pv_table))
+		pv->pmap = NULL;                     /* a frame's own entry: free again */
+	else
+		zfree(&pv_zone, pv);
 }
 
 void pv_remove(struct pmap *p, vm_address_t va, uint64_t pa)

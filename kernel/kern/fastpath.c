@@ -59,21 +59,6 @@ static bool fastpath_body_ok(const struct mach_msg_header *h, uint32_t size)
 	return true;
 }
 
-struct thread *ipc_waiting_receiver(struct port *p, uint32_t size)
-{
-	struct waitq *wq = !list_empty(&p->receivers.threads) ? &p->receivers :
-			   p->set ? &p->set->receivers : NULL;
-	struct thread *t;
-
-	if (!wq || list_empty(&wq->threads))
-		return NULL;
-	t = list_entry(wq->threads.next, struct thread, sched_link);
-	if (!t->task || t->ipc.size < size || t->suspend_count || t->terminate_pending ||
-	    t->deadline)
-		return NULL;
-	return t;
-}
-
 bool ipc_fastpath(const struct mach_msg_args *a, mach_msg_return_t *mr)
 {
 	uint64_t buf[IPC_FAST_MSG_MAX_BYTES / 8];
@@ -145,7 +130,7 @@ bool ipc_fastpath(const struct mach_msg_args *a, mach_msg_return_t *mr)
 	ipc_wait_state_set(self, a->msg, a->rcv_size);
 	spin_lock(&sched_lock);
 	spin_unlock(&ipc_lock, 0);
-	sched_handoff_locked(to, &rcv->receivers, SCHED_NO_TIMEOUT);
+	sched_handoff_locked(to, &rcv->receivers);
 	spin_unlock(&sched_lock, f);
 
 	/* Woken: by a fast-path reply, or by a message queued the general way. */

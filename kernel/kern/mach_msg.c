@@ -203,14 +203,16 @@ kern_return_t mach_msg_trap(const struct trap_args *ta)
 	if ((ta->a[1] | ta->a[2] | ta->a[3] | ta->a[4]) > UINT32_MAX ||
 	    a->option & ~MACH_MSG_OPTIONS)
 		return KERN_INVALID_ARGUMENT;
-	if ((a->option & MACH_SEND_MSG) && a->send_size == PAGER_SUPPLY_FAST_BYTES &&
-	    pager_supply_fast(a))                  /* a pager's one-page answer (vm_pager.c) */
-		return (a->option & MACH_RCV_MSG) ? mach_msg_receive(task->space, task->map, a) :
-		       MACH_MSG_SUCCESS;
+	/* the fast paths: RPCs (fastpath.c), and a pager's one-page answer (vm_pager.c) */
 	if ((a->option & (MACH_SEND_MSG | MACH_RCV_MSG)) == (MACH_SEND_MSG | MACH_RCV_MSG)) {
+		if (a->send_size == PAGER_SUPPLY_FAST_BYTES && pager_supply_fast(a))
+			return mach_msg_receive(task->space, task->map, a);
 		if (ipc_fastpath(a, &mr))
 			return mr;
 		stats_inc(STAT_IPC_FASTPATH_MISSES);
+	} else if (a->send_size == PAGER_SUPPLY_FAST_BYTES && (a->option & MACH_SEND_MSG) &&
+		   pager_supply_fast(a)) {
+		return MACH_MSG_SUCCESS;
 	}
 	if (a->option & MACH_SEND_MSG)
 		mr = mach_msg_send(task->space, task->map, a);

@@ -139,27 +139,9 @@ void sched_switch_locked(void)
 
 static void timeout_insert(struct thread *t);
 
-/*
- * Hand the CPU straight to `to`, which is blocked in a wait queue with no
- * timeout (deadline 0: the caller checks), while the current thread blocks
- * on wq for at most timeout_ticks (SCHED_NO_TIMEOUT: forever; the RPC fast
- * path's wait). `to` runs on the rest of the current time slice. Returns
- * the current thread's wait result once it is woken.
- */
-int sched_handoff_locked(struct thread *to, struct waitq *wq, uint64_t timeout_ticks)
+/* The current thread waits on wq; `to` (blocked, no deadline) runs on its time slice. */
+static inline int sched_handoff_to(struct cpu *c, struct thread *self, struct thread *to)
 {
-	struct cpu *c = cpu_current();
-	struct thread *self = c->current;
-
-	self->state = TH_WAITING;
-	self->wait_queue = wq;
-	self->wait_result = WAIT_AWAKENED;
-	self->deadline = 0;
-	list_push_back(&wq->threads, &self->sched_link);
-	if (timeout_ticks != SCHED_NO_TIMEOUT) {
-		self->deadline = ticks + timeout_ticks;
-		timeout_insert(self);
-	}
 	list_unlink(&to->sched_link);          /* not in the timeout list: no deadline */
 	to->wait_queue = NULL;
 	to->wait_result = WAIT_AWAKENED;
@@ -171,6 +153,43 @@ int sched_handoff_locked(struct thread *to, struct waitq *wq, uint64_t timeout_t
 	switch_context(&self->ctx_rsp, to->ctx_rsp);
 	sched_reap();
 	return self->wait_result;
+}
+
+/* Block the current thread on wq (no deadline yet). */
+static inline struct thread *sched_block_on(struct cpu *c, struct waitq *wq)
+{
+	struct thread *self = c->current;
+
+	self->state = TH_WAITING;
+	self->wait_queue = wq;
+	self->wait_result = WAIT_AWAKENED;
+	self->deadline = 0;
+	list_push_back(&wq->threads, &self->sched_link);
+	return self;
+}
+
+/*
+ * Hand the CPU straight to `to`, which is blocked in a wait queue with no
+ * timeout (deadline 0: the caller checks), while the current thread blocks
+ * on wq (no timeout either). `to` runs on the rest of the current time
+ * slice. Returns the current thread's wait result once it is woken.
+ */
+int sched_handoff_locked(struct thread *to, struct waitq *wq)
+{
+	struct cpu *c = cpu_current();
+
+	return sched_handoff_to(c, sched_block_on(c, wq), to);
+}
+
+/* The same, the current thread waiting at most timeout_ticks (the pager fast path). */
+int sched_handoff_timed_locked(struct thread *to, struct waitq *wq, uint64_t timeout_ticks)
+{
+	struct cpu *c = cpu_current();
+	struct thread *self = sched_block_on(c, wq);
+
+	self->deadline = ticks + timeout_ticks;
+	timeout_insert(self);
+	return sched_handoff_to(c, self, to);
 }
 
 /* Free the thread that died on this CPU, now that we are off its stack. */

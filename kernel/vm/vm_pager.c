@@ -213,7 +213,7 @@ static bool pager_request_handoff(struct vm_object *obj, const uint64_t words[4]
 	stats_inc(STAT_PAGER_FASTPATH_HITS);
 	spin_lock(&sched_lock);
 	spin_unlock(&ipc_lock, 0);
-	sched_handoff_locked(to, &obj->waiters, sched_ms_to_ticks(PAGER_WAIT_SLICE_MS));
+	sched_handoff_timed_locked(to, &obj->waiters, sched_ms_to_ticks(PAGER_WAIT_SLICE_MS));
 	spin_unlock(&sched_lock, f);
 	return true;
 }

@@ -8,6 +8,7 @@
 #include <stdint.h>
 #include <mach/kern_return.h>
 #include <mach/message.h>
+#include "kern/port.h"
 #include "kern/thread.h"
 #include "vm/vm_fault.h"
 
@@ -35,9 +36,23 @@ bool ipc_fastpath(const struct mach_msg_args *a, mach_msg_return_t *mr);
 /*
  * A thread blocked receiving on p (directly or through its set), with no
  * timeout and nothing pending, that can take a size-byte message straight
- * into its ipc state (ipc_lock held); NULL if none. For the fast paths.
+ * into its ipc state (ipc_lock held); NULL if none. For the fast paths
+ * (inline: a call costs the RPC fast path a dozen instructions each way).
  */
-struct thread *ipc_waiting_receiver(struct port *p, uint32_t size);
+static inline struct thread *ipc_waiting_receiver(struct port *p, uint32_t size)
+{
+	struct waitq *wq = !list_empty(&p->receivers.threads) ? &p->receivers :
+			   p->set ? &p->set->receivers : NULL;
+	struct thread *t;
+
+	if (!wq || list_empty(&wq->threads))
+		return NULL;
+	t = list_entry(wq->threads.next, struct thread, sched_link);
+	if (!t->task || t->ipc.size < size || t->suspend_count || t->terminate_pending ||
+	    t->deadline)
+		return NULL;
+	return t;
+}
 
 /* Copy a message the fast path left in t's ipc state out to its buffer (t
  * is running, its own address space loaded). */

@@ -63,7 +63,8 @@ void sched_wakeup_locked(struct thread *t, int result);
 void waitq_wakeup_one_locked(struct waitq *wq, int result);
 void waitq_wakeup_all_locked(struct waitq *wq, int result);
 
-int sched_handoff_locked(struct thread *to, struct waitq *wq, uint64_t timeout_ticks);
+int sched_handoff_locked(struct thread *to, struct waitq *wq);
+int sched_handoff_timed_locked(struct thread *to, struct waitq *wq, uint64_t timeout_ticks);
 
 /* The highest priority among runnable threads on this CPU, or -1 (inline:
  * the RPC fast path asks before every handoff). */

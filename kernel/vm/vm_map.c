@@ -281,11 +281,43 @@ static void vm_map_clip_range(struct vm_map *map, vm_address_t start, vm_address
 		vm_map_clip(map, e, end, &spare[1]);
 }
 
+/* Will clipping to [start, end) split an entry (map locked)? */
+static bool vm_map_clip_needed(struct vm_map *map, vm_address_t start, vm_address_t end)
+{
+	struct vm_map_entry *e = vm_map_lookup_locked(map, start);
+
+	if (e && e->start < start)
+		return true;
+	e = vm_map_lookup_locked(map, end - 1);
+	return e && e->end > end;
+}
+
 static kern_return_t vm_map_spares_get(struct vm_map *map, struct vm_map_entry **spare)
 {
-	spare[0] = vm_map_entry_alloc(map);
-	spare[1] = vm_map_entry_alloc(map);
+	for (int i = 0; i < 2; i++)
+		if (!spare[i])
+			spare[i] = vm_map_entry_alloc(map);
 	return spare[0] && spare[1] ? KERN_SUCCESS : KERN_RESOURCE_SHORTAGE;
+}
+
+/*
+ * Lock map (*f) ready for vm_map_clip_range(start, end): when a clip is
+ * needed, the two spare entries are allocated first, with the lock dropped
+ * (an allocation may need memory), and the map is looked at again; a range
+ * on entry boundaries, the usual case, allocates nothing. Without the lock
+ * on error. Runs at most twice: the second time the spares are there.
+ */
+static kern_return_t vm_map_lock_for_clip(struct vm_map *map, vm_address_t start,
+					  vm_address_t end, struct vm_map_entry **spare, uint64_t *f)
+{
+	for (;;) {
+		*f = spin_lock(&map->lock);
+		if ((spare[0] && spare[1]) || !vm_map_clip_needed(map, start, end))
+			return KERN_SUCCESS;
+		spin_unlock(&map->lock, *f);
+		if (vm_map_spares_get(map, spare) != KERN_SUCCESS)
+			return KERN_RESOURCE_SHORTAGE;
+	}
 }
 
 static void vm_map_spares_put(struct vm_map *map, struct vm_map_entry **spare)
@@ -297,25 +329,24 @@ static void vm_map_spares_put(struct vm_map *map, struct vm_map_entry **spare)
 
 kern_return_t vm_map_deallocate(struct vm_map *map, vm_address_t addr, vm_size_t size)
 {
-	struct vm_map_entry *spare[2];
+	struct vm_map_entry *spare[2] = { NULL, NULL };
 	vm_address_t end;
 	kern_return_t kr = vm_map_check_range(map, addr, size, &end);
 	bool pmapped = false;
 	uint64_t f;
 
 	if (kr == KERN_SUCCESS)
-		kr = vm_map_spares_get(map, spare);
-	else
-		spare[0] = spare[1] = NULL;
+		kr = vm_map_lock_for_clip(map, addr, end, spare, &f);
 	if (kr != KERN_SUCCESS) {
 		vm_map_spares_put(map, spare);
 		return kr;
 	}
-	f = spin_lock(&map->lock);
 	vm_map_clip_range(map, addr, end, spare);
 	list_for_each_safe(l, &map->entries) {
 		struct vm_map_entry *e = list_entry(l, struct vm_map_entry, link);
 
+		if (e->start >= end)
+			break;                        /* (sorted by start) */
 		if (e->start >= addr && e->end <= end) {
 			pmapped |= e->pmapped;
 			vm_map_entry_free(map, e);
@@ -367,12 +398,11 @@ static kern_return_t vm_map_update(struct vm_map *map, vm_address_t addr, vm_siz
 	uint64_t f;
 
 	if (kr == KERN_SUCCESS)
-		kr = vm_map_spares_get(map, spare);
+		kr = vm_map_lock_for_clip(map, addr, end, spare, &f);
 	if (kr != KERN_SUCCESS) {
 		vm_map_spares_put(map, spare);
 		return kr;
 	}
-	f = spin_lock(&map->lock);
 	kr = vm_map_check_covered(map, addr, end,
 				  field == VM_MAP_SET_PROT ? value : VM_PROT_NONE);
 	if (kr == KERN_SUCCESS) {
@@ -380,6 +410,8 @@ static kern_return_t vm_map_update(struct vm_map *map, vm_address_t addr, vm_siz
 		list_for_each(l, &map->entries) {
 			struct vm_map_entry *e = list_entry(l, struct vm_map_entry, link);
 
+			if (e->start >= end)
+				break;                /* (sorted by start) */
 			if (e->start < addr || e->end > end)
 				continue;
 			pmapped |= e->pmapped;

@@ -7,7 +7,7 @@
  * right, waits while the destination queue is full (not for send-once
  * rights), and only then moves the rights and queues the message — so a
  * refused or timed-out send changes nothing. RPCs try the fast path first
- * (fastpath.c).
+ * (fastpath.c), and a pager's one-page DATA_SUPPLY its own (vm_pager.c).
  */
 #include "kern/mach_msg.h"
 #include "arch/trapframe.h"

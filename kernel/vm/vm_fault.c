@@ -7,8 +7,9 @@
  * (2) vm_fault_page finds the page by (object, offset) down the shadow
  * chain, zero-filling a page nobody ever wrote; (3) vm_fault_cow copies a
  * page up into the entry's own object on a write to a shared one; (4) the
- * translation is entered through the pmap. Pagers for objects whose pages
- * can be paged out are later work of the VM issue.
+ * translation is entered through the pmap. A page an object's pager must
+ * supply is asked for with every lock dropped (vm_fault_pager_wait, then
+ * pager_fault_wait in vm_pager.c), and the fault starts again from step 1.
  */
 #include "vm/vm_fault.h"
 #include "vm/vm_map.h"

@@ -75,10 +75,13 @@ $(KBUILD)/kernel.elf: $(KBUILD)/kernel64.elf
 	objcopy -O elf32-i386 $< $@
 
 # ---- user programs ------------------------------------------------------
-USER_CFLAGS := $(FREESTANDING) -mno-red-zone -Iinclude -Ikernel/include -Iuser/libmk -Ibench/lib -Ibench/mk -Itests/fuzz -I$(UBUILD)
+USER_CFLAGS := $(FREESTANDING) -mno-red-zone -Iinclude -Ikernel/include -Iuser/libmk -Iuser/emul -Ibench/lib -Ibench/mk -Itests/fuzz -I$(UBUILD)
 USER_LDFLAGS := -nostdlib -static --strip-debug -z max-page-size=4096 -T user/libmk/user.ld
 LIBMK_SRCS  := $(wildcard user/libmk/*.c user/libmk/*.S) kernel/lib/string.c kernel/lib/fmt.c
 LIBMK_OBJS  := $(patsubst %,$(UBUILD)/obj/%.o,$(LIBMK_SRCS))
+# The emulation library (user/emul/): the code at a task's emulation vector.
+LIBEMUL_SRCS := $(wildcard user/emul/*.c user/emul/*.S)
+LIBEMUL_OBJS := $(patsubst %,$(UBUILD)/obj/%.o,$(LIBEMUL_SRCS))
 USER_HDRS   := $(shell find include kernel/include/lib user bench tests/fuzz -name '*.h')
 # The fuzzer (tests/fuzz/): a library linked into the guest suite (its short campaign) and into
 # fuzz.elf, the bootstrap task of make fuzz.
@@ -126,19 +129,22 @@ $(UBUILD)/benchmarks.def: $(BENCH_LIST)
 $(UBUILD)/libmk.a: $(LIBMK_OBJS)
 	rm -f $@ && ar rcs $@ $^
 
-$(GUEST_TESTS): $(GUEST_TEST_OBJS) $(UBUILD)/libmk.a user/libmk/user.ld
-	ld $(USER_LDFLAGS) -o $@ $(UBUILD)/obj/user/libmk/crt0.S.o $(GUEST_TEST_OBJS) $(UBUILD)/libmk.a
+$(UBUILD)/libemul.a: $(LIBEMUL_OBJS)
+	rm -f $@ && ar rcs $@ $^
 
-$(BENCH_ELF): $(BENCH_OBJS) $(UBUILD)/libmk.a user/libmk/user.ld
-	ld $(USER_LDFLAGS) -o $@ $(UBUILD)/obj/user/libmk/crt0.S.o $(BENCH_OBJS) $(UBUILD)/libmk.a
+$(GUEST_TESTS): $(GUEST_TEST_OBJS) $(UBUILD)/libemul.a $(UBUILD)/libmk.a user/libmk/user.ld
+	ld $(USER_LDFLAGS) -o $@ $(UBUILD)/obj/user/libmk/crt0.S.o $(GUEST_TEST_OBJS) $(UBUILD)/libemul.a $(UBUILD)/libmk.a
+
+$(BENCH_ELF): $(BENCH_OBJS) $(UBUILD)/libemul.a $(UBUILD)/libmk.a user/libmk/user.ld
+	ld $(USER_LDFLAGS) -o $@ $(UBUILD)/obj/user/libmk/crt0.S.o $(BENCH_OBJS) $(UBUILD)/libemul.a $(UBUILD)/libmk.a
 
 $(BENCH_NOMARK_OBJ): bench/lib/timing.c $(USER_HDRS) $(UBUILD)/benchmarks.def
 	@mkdir -p $(@D)
 	$(CC) $(USER_CFLAGS) -DPROFILE_MARKERS_OFF -c $< -o $@
 
 $(BENCH_NOMARK_ELF): $(filter-out $(UBUILD)/obj/bench/lib/timing.c.o,$(BENCH_OBJS)) $(BENCH_NOMARK_OBJ) \
-		     $(UBUILD)/libmk.a user/libmk/user.ld
-	ld $(USER_LDFLAGS) -o $@ $(UBUILD)/obj/user/libmk/crt0.S.o $(filter %.o,$^) $(UBUILD)/libmk.a
+		     $(UBUILD)/libemul.a $(UBUILD)/libmk.a user/libmk/user.ld
+	ld $(USER_LDFLAGS) -o $@ $(UBUILD)/obj/user/libmk/crt0.S.o $(filter %.o,$^) $(UBUILD)/libemul.a $(UBUILD)/libmk.a
 
 $(FUZZ_ELF): $(FUZZ_OBJS) $(UBUILD)/libmk.a user/libmk/user.ld
 	ld $(USER_LDFLAGS) -o $@ $(UBUILD)/obj/user/libmk/crt0.S.o $(FUZZ_OBJS) $(UBUILD)/libmk.a

@@ -1,8 +1,9 @@
 /*
- * sys.c — benchmarks of the kernel's other primitives: switching between
- * threads and creating a task.
+ * sys.c — benchmarks of the kernel's other primitives: traps, system-call
+ * redirection, switching between threads and creating a task.
  */
 #include "bench_mk.h"
+#include "emul.h"
 
 #define YIELDER_STACK_BYTES (16 * 1024)
 
@@ -15,6 +16,31 @@ static void null_trap_once(void *ctx)
 void bench_null_trap(void)
 {
 	bench_measure("null_trap", BENCH_NO_PARAM, bench_plan_for(200), null_trap_once, NULL);
+}
+
+/* The handler of emul_redirect: the call's result, nothing else. */
+static void emul_nothing(struct emul_frame *f)
+{
+	f->rax = 0;
+}
+
+static void emul_redirect_once(void *ctx)
+{
+	uint64_t rax = 39;                     /* Linux getpid */
+
+	(void)ctx;
+	__asm__ volatile("syscall" : "+a"(rax) : : "rcx", "r11", "memory");
+}
+
+void bench_emul_redirect(void)
+{
+	kern_return_t kr = emul_install_self(emul_nothing);
+
+	if (kr != KERN_SUCCESS)
+		bench_fail("emul_redirect", "task_set_emulation", kr);
+	bench_measure("emul_redirect", BENCH_NO_PARAM, bench_plan_for(500), emul_redirect_once,
+		      NULL);
+	emul_install_self(NULL);
 }
 
 static volatile int yielder_stop;

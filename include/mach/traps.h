@@ -3,8 +3,8 @@
  *
  * A trap is `syscall` with the number in rax. Kernel traps are NEGATIVE (as
  * in GNU Mach and XNU); every number >= 0 belongs to a foreign system-call ABI
- * (Linux numbers from 0) and is redirected to the task's emulation vector, or
- * ends the task (TASK_END_BAD_TRAP) while it has none. Arguments go in rdi,
+ * (Linux numbers from 0) and is redirected to the task's emulation vector
+ * (mach/emulation.h), or ends the task (TASK_END_BAD_TRAP) while it has none. Arguments go in rdi,
  * rsi, rdx, r10, r8, r9 (rcx and r11 are clobbered by `syscall`); the result
  * (a kern_return_t unless stated) comes back in rax. Every other register
  * comes back as it was.
@@ -58,7 +58,9 @@
 #define MK_TRAP_LEDGER_INFO       (-43) /* (task, struct ledger_info *): what the task's ledger holds and may hold */
 #define MK_TRAP_TASK_WIRE         (-44) /* (host, task): the task's memory, present and future, is never paged out
 					 * (a task that must outlive a default pager that dies; privileged) */
-#define MK_TRAP_COUNT             44    /* traps are -1 .. -MK_TRAP_COUNT */
+#define MK_TRAP_TASK_SET_EMULATION (-45) /* (task, vector): its foreign system calls go to vector
+					  * (0: none); see mach/emulation.h */
+#define MK_TRAP_COUNT             45    /* traps are -1 .. -MK_TRAP_COUNT */
 
 /*
  * Privileged traps take a send right to the host privilege port as their

@@ -4,8 +4,9 @@
  * Each handler decodes its arguments (port names, user pointers, sizes) and
  * fails with a specific kern_return_t before changing anything; user
  * memory is reached only through vm_copyin/vm_copyout. Numbers >= 0 are
- * foreign system calls: with no emulation vector (a later issue) the task
- * ends with TASK_END_BAD_TRAP and a console message.
+ * foreign system calls: redirected to the task's emulation vector
+ * (syscall_redirect, include/mach/emulation.h), or with none the task ends
+ * with TASK_END_BAD_TRAP and a console message.
  */
 #include <stddef.h>
 #include "arch/asm_offsets.h"
@@ -29,6 +30,7 @@
 #include "kern/thread.h"
 #include "kern/zalloc.h"
 #include "arch/lapic.h"
+#include <mach/emulation.h>
 #include "vm/page_alloc.h"
 #include "vm/phys.h"
 #include "vm/vm_fault.h"
@@ -588,10 +590,12 @@ static kern_return_t sys_task_create(const struct trap_args *a)
 	if (kr != KERN_SUCCESS)
 		return kr;
 	child = task_create(parent->name, self_task(), false);
-	if (!child)
+	if (!child) {
 		kr = KERN_RESOURCE_SHORTAGE;
-	else if (a->a[1])
+	} else if (a->a[1]) {
 		kr = vm_map_fork(parent->map, child->map);
+		child->emul_vector = parent->emul_vector;   /* with the code it points to */
+	}
 	task_release(parent);
 	if (kr == KERN_SUCCESS)
 		kr = give_port(KOT_TASK, child, a->a[2]);
@@ -683,6 +687,22 @@ static kern_return_t sys_task_wire(const struct trap_args *a)
 	if (kr != KERN_SUCCESS)
 		return kr;
 	vm_map_wire(task->map);
+	task_release(task);
+	return KERN_SUCCESS;
+}
+
+/* (task, vector): the task's foreign system calls go to vector from now on; 0: none. */
+static kern_return_t sys_task_set_emulation(const struct trap_args *a)
+{
+	struct task *task;
+	kern_return_t kr;
+
+	if (a->a[1] && !user_range_ok(a->a[1], 1))
+		return KERN_INVALID_ADDRESS;
+	kr = lookup_task(a->a[0], &task);
+	if (kr != KERN_SUCCESS)
+		return kr;
+	__atomic_store_n(&task->emul_vector, a->a[1], __ATOMIC_RELAXED);
 	task_release(task);
 	return KERN_SUCCESS;
 }
@@ -858,6 +878,7 @@ const trap_fn mk_trap_table[MK_TRAP_COUNT + 1] = {
 	[-MK_TRAP_KERNEL_CHECK]       = sys_kernel_check,
 	[-MK_TRAP_LEDGER_INFO]        = sys_ledger_info,
 	[-MK_TRAP_TASK_WIRE]          = sys_task_wire,
+	[-MK_TRAP_TASK_SET_EMULATION] = sys_task_set_emulation,
 };
 
 /* A system call of a foreign ABI from a task with no emulation vector (cold:
@@ -871,6 +892,41 @@ static __attribute__((noinline, cold)) void syscall_foreign(struct trapframe *tf
 	kprintf("machlab: task '%s' (thread %u) killed: system call %ld at rip 0x%lx "
 		"and no emulation vector\n", t->task->name, t->id, (long)tf->rax, tf->rip);
 	task_terminate(t->task, &st);
+}
+
+/*
+ * A foreign system call from a task with an emulation vector: the caller's
+ * registers go into a struct emul_frame on its own stack, below the red
+ * zone, and the thread resumes at the vector with rsp and rdi at the frame
+ * (include/mach/emulation.h). A frame that cannot be written ends the task
+ * as the page fault it is.
+ */
+static void syscall_redirect(struct trapframe *tf, uint64_t vector)
+{
+	struct emul_frame f = {
+		.rax = tf->rax, .rdi = tf->rdi, .rsi = tf->rsi, .rdx = tf->rdx, .r10 = tf->r10,
+		.r8 = tf->r8, .r9 = tf->r9, .rbx = tf->rbx, .rbp = tf->rbp, .r12 = tf->r12,
+		.r13 = tf->r13, .r14 = tf->r14, .r15 = tf->r15, .rip = tf->rip, .rsp = tf->rsp,
+		.rflags = tf->rflags,
+	};
+	uint64_t sp = ((tf->rsp - EMUL_RED_ZONE_BYTES) & ~15UL) - sizeof(f);
+
+	if (tf->rsp < USER_SPACE_START + EMUL_RED_ZONE_BYTES + 2 * sizeof(f) ||
+	    vm_copyout(self_map(), &f, sp, sizeof(f)) != KERN_SUCCESS) {
+		struct thread *t = current_thread();
+		struct task_status st = { .how = TASK_END_FAULTED, .code = VECTOR_PAGE_FAULT,
+					  .fault_addr = sp, .fault_rip = tf->rip,
+					  .error_code = PF_WRITE | PF_USER };
+
+		kprintf("machlab: task '%s' (thread %u) killed: system call %ld at rip 0x%lx: "
+			"no room for its emulation frame at 0x%lx\n", t->task->name, t->id,
+			(long)tf->rax, tf->rip, sp);
+		task_terminate(t->task, &st);
+		return;
+	}
+	tf->rsp = sp;
+	tf->rdi = sp;
+	tf->rip = vector;
 }
 
 /* entry.S calls mk_trap_table[1..MK_TRAP_COUNT] unchecked: every slot must be filled. */
@@ -891,9 +947,15 @@ int syscall_dispatch(struct trapframe *tf)
 	int64_t nr = (int64_t)tf->rax;
 
 	irq_enable();
-	if (nr >= 0)
-		syscall_foreign(tf);
-	else
+	if (nr >= 0) {
+		uint64_t vector = __atomic_load_n(&current_thread()->task->emul_vector,
+						  __ATOMIC_RELAXED);
+
+		if (vector)
+			syscall_redirect(tf, vector);
+		else
+			syscall_foreign(tf);
+	} else
 		tf->rax = KERN_INVALID_TRAP;
 	return_to_user_check();
 	/* sysret faults in kernel mode on a non-canonical rip: use iretq then */

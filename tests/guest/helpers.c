@@ -10,6 +10,8 @@ int helper_divide_by_zero(int, char **);
 int helper_invalid_opcode(int, char **);
 int helper_privileged_instruction(int, char **);
 int helper_linux_getpid(int, char **);
+int helper_emul_cleared(int, char **);
+int helper_emul_bad_stack(int, char **);
 int helper_write_after_protect(int, char **);
 int helper_read_after_deallocate(int, char **);
 int helper_exit0(int, char **);
@@ -40,6 +42,8 @@ const struct guest_helper guest_helpers[] = {
 	{ "invalid_opcode", helper_invalid_opcode },
 	{ "privileged_instruction", helper_privileged_instruction },
 	{ "linux_getpid", helper_linux_getpid },
+	{ "emul_cleared", helper_emul_cleared },
+	{ "emul_bad_stack", helper_emul_bad_stack },
 	{ "write_after_protect", helper_write_after_protect },
 	{ "read_after_deallocate", helper_read_after_deallocate },
 	{ "exit0", helper_exit0 },

@@ -83,6 +83,9 @@ kern_return_t mk_kernel_check(mach_port_name_t host, struct kernel_check_info *i
 kern_return_t mk_ledger_info(mach_port_name_t task, struct ledger_info *info);
 /* The task's memory, present and future, is never paged out (privileged). */
 kern_return_t mk_task_wire(mach_port_name_t host, mach_port_name_t task);
+/* The task's foreign system calls (numbers >= 0) go to vector in its own space; 0: none
+ * (include/mach/emulation.h; user/emul/ has the code for a vector). */
+kern_return_t mk_task_set_emulation(mach_port_name_t task, vm_address_t vector);
 kern_return_t mk_default_pager_ensure(const void *image, size_t size, const char *name);
 kern_return_t mk_vm_debug(mach_port_name_t task, vm_address_t addr, struct vm_debug_info *info);
 kern_return_t mk_pmap_footprint(mach_port_name_t task, struct pmap_footprint_info *info);

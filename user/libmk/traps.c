@@ -246,3 +246,8 @@ kern_return_t mk_task_wire(mach_port_name_t host, mach_port_name_t task)
 {
 	return (kern_return_t)mk_trap(MK_TRAP_TASK_WIRE, host, task);
 }
+
+kern_return_t mk_task_set_emulation(mach_port_name_t task, vm_address_t vector)
+{
+	return (kern_return_t)mk_trap(MK_TRAP_TASK_SET_EMULATION, task, vector);
+}

@@ -23,11 +23,6 @@
 #include <mach/types.h>
 #include "vm/phys.h"
 
-#define PF_PRESENT (1u << 0)
-#define PF_WRITE   (1u << 1)
-#define PF_USER    (1u << 2)
-#define PF_FETCH   (1u << 4)
-
 struct idt_entry {
 	uint16_t off_lo, selector;
 	uint8_t ist, type;

@@ -11,6 +11,12 @@
 #define VECTOR_PIC_BASE     32     /* the 8259s are remapped here, then masked */
 #define VECTOR_SPURIOUS     255
 
+/* A page fault's error code. */
+#define PF_PRESENT (1u << 0)
+#define PF_WRITE   (1u << 1)
+#define PF_USER    (1u << 2)
+#define PF_FETCH   (1u << 4)
+
 void idt_init(void);
 void trap_dispatch(struct trapframe *tf);
 int syscall_dispatch(struct trapframe *tf);

@@ -47,6 +47,7 @@ struct task {
 	struct waitq waiters;          /* task_wait callers (sched_lock) */
 	struct deferred_work abandon;  /* ending it when nothing can reach it any more */
 	struct ledger *ledger;         /* what it and the tasks it creates may hold (ledger.c) */
+	uint64_t emul_vector;          /* where its foreign system calls go (0: none; mach/emulation.h) */
 };
 
 struct image_source;

@@ -1,0 +1,32 @@
+/*
+ * emul.h — the emulation library (user/emul/): the code at a task's
+ * emulation vector (include/mach/emulation.h).
+ *
+ * emul_entry is the vector: the kernel resumes a thread there after a
+ * foreign system call, with the caller's registers in a struct emul_frame
+ * on its stack. It calls the handler the program installed, which performs
+ * the call and leaves the result in the frame's rax (it may change any
+ * other field: a signal or an exec would), then returns straight to the
+ * program with the frame's registers. The handler runs on the program's
+ * own stack, below the frame, in the calling thread: it may make traps and
+ * further foreign calls (each gets a frame of its own below).
+ *
+ * What the handler does is the rest of the Unix emulation (the RPC to the
+ * Unix server is a later step); today a program installs its own.
+ */
+#ifndef EMUL_H
+#define EMUL_H
+
+#include <mach/emulation.h>
+#include "mk.h"
+
+#define EMUL_ENOSYS 38                     /* Linux's: what a call no handler takes returns */
+
+typedef void (*emul_handler_t)(struct emul_frame *f);
+
+extern void emul_entry(void);              /* the vector (emul_entry.S) */
+
+/* Send this task's foreign system calls to handler (NULL: end the redirection). */
+kern_return_t emul_install_self(emul_handler_t handler);
+
+#endif

@@ -60,7 +60,9 @@
 					 * (a task that must outlive a default pager that dies; privileged) */
 #define MK_TRAP_TASK_SET_EMULATION (-45) /* (task, vector): its foreign system calls go to vector
 					  * (0: none); see mach/emulation.h */
-#define MK_TRAP_COUNT             45    /* traps are -1 .. -MK_TRAP_COUNT */
+#define MK_TRAP_THREAD_SET_TLS    (-46) /* (thread, base): its user FS base (thread-local storage;
+					 * what Linux's arch_prctl(ARCH_SET_FS) sets); 0 for a new thread */
+#define MK_TRAP_COUNT             46    /* traps are -1 .. -MK_TRAP_COUNT */
 
 /*
  * Privileged traps take a send right to the host privilege port as their

@@ -96,13 +96,16 @@ void sched_set_priority_locked(struct thread *t, int priority)
 	sched_make_runnable_locked(t);
 }
 
-/* Load what the next thread needs: its address space, kernel stack, FPU state. */
-static void sched_load_context(struct cpu *c, struct thread *next)
+/* Load what the next thread needs: its address space, kernel stack, FPU state, TLS base. */
+static inline __attribute__((always_inline)) void sched_load_context(struct cpu *c,
+								   struct thread *next)
 {
 	if (!next->task)
 		return;
 	pmap_activate(next->task->map->pmap);
 	cpu_set_kernel_stack(c, next->kstack_top);
+	if (c->tls_base != next->tls_base)
+		cpu_set_tls_base(c, next->tls_base);
 	if (c->fpu_owner != next) {
 		if (c->fpu_owner)
 			fpu_save(&c->fpu_owner->fpu);

@@ -430,6 +430,33 @@ static kern_return_t sys_thread_set_priority(const struct trap_args *a)
 	return KERN_SUCCESS;
 }
 
+/*
+ * (thread, base): the thread's FS base, which user code reaches as %fs:
+ * (its thread-local storage). At once for the calling thread; another one
+ * gets it when it is next switched to. The base must be a user address, so
+ * that loading it can never fault in the kernel.
+ */
+static kern_return_t sys_thread_set_tls(const struct trap_args *a)
+{
+	struct thread *t;
+	kern_return_t kr;
+
+	if (a->a[1] > USER_SPACE_END)
+		return KERN_INVALID_ADDRESS;
+	kr = lookup_thread(a->a[0], &t);
+	if (kr != KERN_SUCCESS)
+		return kr;
+	t->tls_base = a->a[1];
+	if (t == current_thread()) {
+		uint64_t f = irq_save();              /* (no switch between the two stores) */
+
+		cpu_set_tls_base(cpu_current(), t->tls_base);
+		irq_restore(f);
+	}
+	thread_release(t);
+	return KERN_SUCCESS;
+}
+
 static kern_return_t sys_thread_sleep(const struct trap_args *a)
 {
 	uint64_t f = spin_lock(&sched_lock);
@@ -879,6 +906,7 @@ const trap_fn mk_trap_table[MK_TRAP_COUNT + 1] = {
 	[-MK_TRAP_LEDGER_INFO]        = sys_ledger_info,
 	[-MK_TRAP_TASK_WIRE]          = sys_task_wire,
 	[-MK_TRAP_TASK_SET_EMULATION] = sys_task_set_emulation,
+	[-MK_TRAP_THREAD_SET_TLS]     = sys_thread_set_tls,
 };
 
 /* A system call of a foreign ABI from a task with no emulation vector (cold:

@@ -5,9 +5,12 @@
  * every other register as it was (rcx and r11 as a `syscall` leaves them);
  * the vector is set through a task port, checked, cleared and inherited by
  * a blueprint child; a frame that cannot be written ends only its task.
+ * And each thread's own FS base (thread-local storage, which the C
+ * runtimes set at start-up with arch_prctl), kept across switches.
  */
 #include "guest.h"
 #include "emul.h"
+#include "ipc_util.h"
 
 #define EMUL_PROBE_CALL  39         /* answered with 39 * 1000 + its first argument */
 #define EMUL_NESTED_CALL 500        /* the handler makes a foreign call of its own for it */
@@ -201,4 +204,66 @@ void test_emulation_vector_is_inherited_by_a_blueprint_child(void)
 	mk_port_deallocate(MACH_PORT_TASK_SELF, thread);
 	mk_port_deallocate(MACH_PORT_TASK_SELF, child);
 	mk_vm_deallocate(MACH_PORT_TASK_SELF, stack, EMUL_CHILD_STACK_BYTES);
+}
+
+/* ---- thread-local storage: a thread's FS base (mk_thread_set_tls) ---- */
+
+#define TLS_ROUNDS 20
+
+struct tls_peer {
+	uint64_t words[2];            /* its TLS block */
+	volatile int ready, stop, bad;
+};
+
+static uint64_t tls_word0(void)
+{
+	uint64_t v;
+
+	__asm__ volatile("movq %%fs:0, %0" : "=r"(v));
+	return v;
+}
+
+/* The other thread: its own FS base, checked after every switch until told to stop. */
+static void tls_peer_run(void *arg)
+{
+	struct tls_peer *p = arg;
+	mach_port_name_t me;
+
+	if (mk_thread_self(&me) != KERN_SUCCESS ||
+	    mk_thread_set_tls(me, (vm_address_t)p->words) != KERN_SUCCESS)
+		p->bad = 1;
+	p->ready = 1;
+	while (!p->stop) {
+		if (tls_word0() != p->words[0])
+			p->bad = 1;
+		mk_thread_yield();
+	}
+	p->ready = 2;
+}
+
+void test_thread_tls_base_is_each_threads_own(void)
+{
+	static struct tls_peer peer = { .words = { 0xBEEF0002, 0 } };
+	static uint64_t mine[2] = { 0xBEEF0001, 0xBEEF0011 };
+	mach_port_name_t me;
+
+	EXPECT_KR(KERN_SUCCESS, mk_thread_self(&me));
+	EXPECT_KR(KERN_SUCCESS, mk_thread_set_tls(me, (vm_address_t)mine));
+	EXPECT_EQ(0xBEEF0001, tls_word0());
+	ipc_thread_start(tls_peer_run, &peer);
+	for (int i = 0; i < TLS_ROUNDS || !peer.ready; i++) {
+		mk_thread_yield();
+		EXPECT_EQ(0xBEEF0001, tls_word0());       /* ours again after each switch */
+	}
+	peer.stop = 1;
+	while (peer.ready != 2)
+		mk_thread_yield();
+	EXPECT_EQ(0, peer.bad);
+	/* only user addresses: loading the base must never fault in the kernel */
+	EXPECT_KR(KERN_INVALID_ADDRESS, mk_thread_set_tls(me, 0xFFFF800000100000UL));
+	EXPECT_KR(KERN_INVALID_ADDRESS, mk_thread_set_tls(me, 0x8000000000000000UL));
+	EXPECT(mk_thread_set_tls(999, (vm_address_t)mine) != KERN_SUCCESS);
+	EXPECT(mk_thread_set_tls(MACH_PORT_TASK_SELF, (vm_address_t)mine) != KERN_SUCCESS);
+	EXPECT_KR(KERN_SUCCESS, mk_thread_set_tls(me, 0));
+	mk_port_deallocate(MACH_PORT_TASK_SELF, me);
 }

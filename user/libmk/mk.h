@@ -86,6 +86,8 @@ kern_return_t mk_task_wire(mach_port_name_t host, mach_port_name_t task);
 /* The task's foreign system calls (numbers >= 0) go to vector in its own space; 0: none
  * (include/mach/emulation.h; user/emul/ has the code for a vector). */
 kern_return_t mk_task_set_emulation(mach_port_name_t task, vm_address_t vector);
+/* The thread's FS base (%fs: addresses its thread-local storage); 0 for a new thread. */
+kern_return_t mk_thread_set_tls(mach_port_name_t thread, vm_address_t base);
 kern_return_t mk_default_pager_ensure(const void *image, size_t size, const char *name);
 kern_return_t mk_vm_debug(mach_port_name_t task, vm_address_t addr, struct vm_debug_info *info);
 kern_return_t mk_pmap_footprint(mach_port_name_t task, struct pmap_footprint_info *info);

@@ -103,3 +103,10 @@ void cpu_set_kernel_stack(struct cpu *c, uint64_t top)
 	c->tss.rsp[0] = top;
 	c->kernel_rsp = top;
 }
+
+/* User mode's FS base from now on (a canonical user address, checked by the caller). */
+void cpu_set_tls_base(struct cpu *c, uint64_t base)
+{
+	wrmsr(MSR_FS_BASE, base);
+	c->tls_base = base;
+}

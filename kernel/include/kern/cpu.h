@@ -36,6 +36,7 @@ struct cpu {
 	struct thread *idle;
 	struct thread *reap;       /* a dead thread to free once we are off its stack */
 	struct thread *fpu_owner;  /* whose user FPU/SSE registers are loaded */
+	uint64_t tls_base;         /* the FS base loaded (MSR_FS_BASE): a thread's tls_base */
 	uint64_t ticks;
 	struct tss tss;
 	uint64_t gdt[7];
@@ -62,5 +63,6 @@ static inline struct thread *current_thread(void)
 
 void cpu_init_boot(void);                 /* GDT, TSS, GS base, syscall MSRs for CPU 0 */
 void cpu_set_kernel_stack(struct cpu *c, uint64_t top);
+void cpu_set_tls_base(struct cpu *c, uint64_t base);
 
 #endif

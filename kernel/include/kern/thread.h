@@ -69,6 +69,7 @@ struct thread {
 	struct port *self_port;       /* its thread port, made on first need (ipc_lock) */
 	struct ipc_wait_state ipc;    /* while blocked in mach_msg receive */
 	struct fpu_state fpu;
+	uint64_t tls_base;            /* its user FS base (thread_set_tls; 0 for a new thread) */
 	struct ledger *ledger;        /* charged for it (user threads; NULL: kernel) */
 };
 

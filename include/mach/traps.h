@@ -62,7 +62,12 @@
 					  * (0: none); see mach/emulation.h */
 #define MK_TRAP_THREAD_SET_TLS    (-46) /* (thread, base): its user FS base (thread-local storage;
 					 * what Linux's arch_prctl(ARCH_SET_FS) sets); 0 for a new thread */
-#define MK_TRAP_COUNT             46    /* traps are -1 .. -MK_TRAP_COUNT */
+#define MK_TRAP_VM_WRITE          (-47) /* (task, addr, const void *data, size): copy the caller's
+					 * data into the task's memory, which must be writable */
+#define MK_TRAP_VM_READ           (-48) /* (task, addr, void *buffer, size): copy the task's memory
+					 * into the caller's buffer */
+#define MK_VM_RW_MAX_BYTES        (1u << 20)  /* the most one vm_write or vm_read copies */
+#define MK_TRAP_COUNT             48    /* traps are -1 .. -MK_TRAP_COUNT */
 
 /*
  * Privileged traps take a send right to the host privilege port as their

@@ -173,6 +173,64 @@ static kern_return_t sys_vm_deallocate(const struct trap_args *a)
 	return kr;
 }
 
+/*
+ * Copy size bytes from (from_map, from) to (to_map, to), a page at a time
+ * through a kernel page, with no lock held between the read and the write
+ * (so either map may be the caller's, or both); faults on either side are
+ * resolved as the tasks' own, and a failure leaves what was copied before
+ * it. At most MK_VM_RW_MAX_BYTES: the loop is bounded by the kernel, not by
+ * the caller.
+ */
+static kern_return_t vm_transfer(struct vm_map *from_map, vm_address_t from,
+				 struct vm_map *to_map, vm_address_t to, uint64_t size)
+{
+	kern_return_t kr = KERN_SUCCESS;
+	char *bounce;
+
+	if (size > MK_VM_RW_MAX_BYTES)
+		return KERN_INVALID_ARGUMENT;
+	if (!size)
+		return KERN_SUCCESS;
+	bounce = kmem_page_alloc();
+	if (!bounce)
+		return KERN_RESOURCE_SHORTAGE;
+	for (uint64_t done = 0; done < size && kr == KERN_SUCCESS; done += PAGE_SIZE) {
+		size_t n = size - done < PAGE_SIZE ? size - done : PAGE_SIZE;
+
+		kr = vm_copyin(from_map, from + done, bounce, n);
+		if (kr == KERN_SUCCESS)
+			kr = vm_copyout(to_map, bounce, to + done, n);
+	}
+	kmem_page_free(bounce);
+	return kr;
+}
+
+/* (task, addr, data, size): Mach's vm_write, how a server builds another task's image. */
+static kern_return_t sys_vm_write(const struct trap_args *a)
+{
+	struct task *task;
+	kern_return_t kr = lookup_task(a->a[0], &task);
+
+	if (kr != KERN_SUCCESS)
+		return kr;
+	kr = vm_transfer(self_map(), a->a[2], task->map, a->a[1], a->a[3]);
+	task_release(task);
+	return kr;
+}
+
+/* (task, addr, buffer, size): vm_read into a buffer of the caller's. */
+static kern_return_t sys_vm_read(const struct trap_args *a)
+{
+	struct task *task;
+	kern_return_t kr = lookup_task(a->a[0], &task);
+
+	if (kr != KERN_SUCCESS)
+		return kr;
+	kr = vm_transfer(task->map, a->a[1], self_map(), a->a[2], a->a[3]);
+	task_release(task);
+	return kr;
+}
+
 static kern_return_t sys_vm_protect(const struct trap_args *a)
 {
 	struct task *task;
@@ -907,6 +965,8 @@ const trap_fn mk_trap_table[MK_TRAP_COUNT + 1] = {
 	[-MK_TRAP_TASK_WIRE]          = sys_task_wire,
 	[-MK_TRAP_TASK_SET_EMULATION] = sys_task_set_emulation,
 	[-MK_TRAP_THREAD_SET_TLS]     = sys_thread_set_tls,
+	[-MK_TRAP_VM_WRITE]           = sys_vm_write,
+	[-MK_TRAP_VM_READ]            = sys_vm_read,
 };
 
 /* A system call of a foreign ABI from a task with no emulation vector (cold:

@@ -191,3 +191,85 @@ void test_bad_user_pointers_get_error_codes(void)
 	EXPECT_EQ(7, st.code);
 	mk_port_deallocate(MACH_PORT_TASK_SELF, task);
 }
+
+/* ---- vm_write and vm_read: one task's memory from another's ---- */
+
+#define RW_BYTES 300               /* crosses no page: at an offset inside one */
+#define RW_OFFSET 1000
+
+static void rw_fill(uint8_t *p, size_t n, uint8_t seed)
+{
+	for (size_t i = 0; i < n; i++)
+		p[i] = (uint8_t)(seed + i * 7);
+}
+
+/* Into and out of our own memory, across a page boundary too. */
+void test_vm_write_and_read_copy_exactly_the_bytes_asked(void)
+{
+	static uint8_t data[2 * PAGE], back[2 * PAGE];
+	vm_address_t base = 0;
+
+	EXPECT_KR(KERN_SUCCESS, mk_vm_allocate(MACH_PORT_TASK_SELF, &base, 3 * PAGE,
+					       VM_ALLOC_ANYWHERE));
+	rw_fill(data, sizeof(data), 3);
+	EXPECT_KR(KERN_SUCCESS, mk_vm_write(MACH_PORT_TASK_SELF, base + RW_OFFSET, data, RW_BYTES));
+	EXPECT(memcmp((void *)(base + RW_OFFSET), data, RW_BYTES) == 0);
+	EXPECT_EQ(0, ((uint8_t *)base)[RW_OFFSET - 1]);
+	EXPECT_EQ(0, ((uint8_t *)base)[RW_OFFSET + RW_BYTES]);
+	EXPECT_KR(KERN_SUCCESS, mk_vm_write(MACH_PORT_TASK_SELF, base + PAGE / 2, data,
+					    sizeof(data)));
+	EXPECT_KR(KERN_SUCCESS, mk_vm_read(MACH_PORT_TASK_SELF, base + PAGE / 2, back,
+					   sizeof(back)));
+	EXPECT(memcmp(back, data, sizeof(data)) == 0);
+	EXPECT_KR(KERN_SUCCESS, mk_vm_write(MACH_PORT_TASK_SELF, base, data, 0));
+	mk_vm_deallocate(MACH_PORT_TASK_SELF, base, 3 * PAGE);
+}
+
+/* Into a blueprint child: the child's copy changes, ours does not (copy-on-write). */
+void test_vm_write_into_a_child_leaves_the_parent_alone(void)
+{
+	static uint8_t data[RW_BYTES], back[RW_BYTES];
+	vm_address_t base = 0;
+	mach_port_name_t child;
+
+	EXPECT_KR(KERN_SUCCESS, mk_vm_allocate(MACH_PORT_TASK_SELF, &base, PAGE,
+					       VM_ALLOC_ANYWHERE));
+	memset((void *)base, 0x11, PAGE);
+	EXPECT_KR(KERN_SUCCESS, mk_task_create(MACH_PORT_TASK_SELF, 1, &child));
+	rw_fill(data, sizeof(data), 9);
+	EXPECT_KR(KERN_SUCCESS, mk_vm_write(child, base + RW_OFFSET, data, sizeof(data)));
+	EXPECT_EQ(0x11, ((volatile uint8_t *)base)[RW_OFFSET]);
+	EXPECT_KR(KERN_SUCCESS, mk_vm_read(child, base + RW_OFFSET, back, sizeof(back)));
+	EXPECT(memcmp(back, data, sizeof(data)) == 0);
+	EXPECT_KR(KERN_SUCCESS, mk_vm_read(child, base, back, 1));
+	EXPECT_EQ(0x11, back[0]);
+	EXPECT_KR(KERN_SUCCESS, mk_port_deallocate(MACH_PORT_TASK_SELF, child));
+	mk_vm_deallocate(MACH_PORT_TASK_SELF, base, PAGE);
+}
+
+void test_vm_write_and_read_refuse_bad_arguments(void)
+{
+	static uint8_t data[64];
+	vm_address_t base = 0;
+
+	EXPECT_KR(KERN_SUCCESS, mk_vm_allocate(MACH_PORT_TASK_SELF, &base, 2 * PAGE,
+					       VM_ALLOC_ANYWHERE));
+	EXPECT_KR(KERN_SUCCESS, mk_vm_protect(MACH_PORT_TASK_SELF, base + PAGE, PAGE,
+					      VM_PROT_READ));
+	EXPECT_KR(KERN_PROTECTION_FAILURE, mk_vm_write(MACH_PORT_TASK_SELF, base + PAGE, data,
+						       sizeof(data)));
+	EXPECT_KR(KERN_INVALID_ADDRESS, mk_vm_write(MACH_PORT_TASK_SELF, FIXED_TEST_ADDR, data,
+						    sizeof(data)));
+	EXPECT_KR(KERN_INVALID_ADDRESS, mk_vm_write(MACH_PORT_TASK_SELF, base,
+						    (const void *)KERNEL_ADDR, sizeof(data)));
+	EXPECT_KR(KERN_INVALID_ADDRESS, mk_vm_read(MACH_PORT_TASK_SELF, KERNEL_ADDR, data,
+						   sizeof(data)));
+	EXPECT_KR(KERN_PROTECTION_FAILURE, mk_vm_read(MACH_PORT_TASK_SELF, base,
+						      (void *)(base + PAGE), sizeof(data)));
+	EXPECT_KR(KERN_INVALID_ARGUMENT, mk_vm_write(MACH_PORT_TASK_SELF, base, data,
+						     MK_VM_RW_MAX_BYTES + 1));
+	EXPECT_KR(KERN_INVALID_ARGUMENT, mk_vm_read(MACH_PORT_TASK_SELF, base, data, ~0UL));
+	EXPECT(mk_vm_write(999, base, data, sizeof(data)) != KERN_SUCCESS);
+	EXPECT(mk_vm_read(MACH_PORT_BOOTSTRAP, base, data, sizeof(data)) != KERN_SUCCESS);
+	mk_vm_deallocate(MACH_PORT_TASK_SELF, base, 2 * PAGE);
+}

@@ -88,6 +88,11 @@ kern_return_t mk_task_wire(mach_port_name_t host, mach_port_name_t task);
 kern_return_t mk_task_set_emulation(mach_port_name_t task, vm_address_t vector);
 /* The thread's FS base (%fs: addresses its thread-local storage); 0 for a new thread. */
 kern_return_t mk_thread_set_tls(mach_port_name_t thread, vm_address_t base);
+/* Copy between the caller's memory and another task's (at most MK_VM_RW_MAX_BYTES; the
+ * target of a write must be writable): how a server builds or reads a task's image. */
+kern_return_t mk_vm_write(mach_port_name_t task, vm_address_t addr, const void *data,
+			  vm_size_t size);
+kern_return_t mk_vm_read(mach_port_name_t task, vm_address_t addr, void *buffer, vm_size_t size);
 kern_return_t mk_default_pager_ensure(const void *image, size_t size, const char *name);
 kern_return_t mk_vm_debug(mach_port_name_t task, vm_address_t addr, struct vm_debug_info *info);
 kern_return_t mk_pmap_footprint(mach_port_name_t task, struct pmap_footprint_info *info);

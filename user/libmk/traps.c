@@ -256,3 +256,14 @@ kern_return_t mk_thread_set_tls(mach_port_name_t thread, vm_address_t base)
 {
 	return (kern_return_t)mk_trap(MK_TRAP_THREAD_SET_TLS, thread, base);
 }
+
+kern_return_t mk_vm_write(mach_port_name_t task, vm_address_t addr, const void *data,
+			  vm_size_t size)
+{
+	return (kern_return_t)mk_trap(MK_TRAP_VM_WRITE, task, addr, data, size);
+}
+
+kern_return_t mk_vm_read(mach_port_name_t task, vm_address_t addr, void *buffer, vm_size_t size)
+{
+	return (kern_return_t)mk_trap(MK_TRAP_VM_READ, task, addr, buffer, size);
+}

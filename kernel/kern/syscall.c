@@ -205,30 +205,30 @@ static kern_return_t vm_transfer(struct vm_map *from_map, vm_address_t from,
 	return kr;
 }
 
-/* (task, addr, data, size): Mach's vm_write, how a server builds another task's image. */
-static kern_return_t sys_vm_write(const struct trap_args *a)
+/* vm_write (into_task: the caller's data to the task's addr) or vm_read (the other way). */
+static kern_return_t vm_task_transfer(const struct trap_args *a, bool into_task)
 {
 	struct task *task;
 	kern_return_t kr = lookup_task(a->a[0], &task);
 
 	if (kr != KERN_SUCCESS)
 		return kr;
-	kr = vm_transfer(self_map(), a->a[2], task->map, a->a[1], a->a[3]);
+	kr = into_task ? vm_transfer(self_map(), a->a[2], task->map, a->a[1], a->a[3]) :
+			 vm_transfer(task->map, a->a[1], self_map(), a->a[2], a->a[3]);
 	task_release(task);
 	return kr;
+}
+
+/* (task, addr, data, size): Mach's vm_write, how a server builds another task's image. */
+static kern_return_t sys_vm_write(const struct trap_args *a)
+{
+	return vm_task_transfer(a, true);
 }
 
 /* (task, addr, buffer, size): vm_read into a buffer of the caller's. */
 static kern_return_t sys_vm_read(const struct trap_args *a)
 {
-	struct task *task;
-	kern_return_t kr = lookup_task(a->a[0], &task);
-
-	if (kr != KERN_SUCCESS)
-		return kr;
-	kr = vm_transfer(task->map, a->a[1], self_map(), a->a[2], a->a[3]);
-	task_release(task);
-	return kr;
+	return vm_task_transfer(a, false);
 }
 
 static kern_return_t sys_vm_protect(const struct trap_args *a)

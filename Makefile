@@ -75,13 +75,21 @@ $(KBUILD)/kernel.elf: $(KBUILD)/kernel64.elf
 	objcopy -O elf32-i386 $< $@
 
 # ---- user programs ------------------------------------------------------
-USER_CFLAGS := $(FREESTANDING) -mno-red-zone -Iinclude -Ikernel/include -Iuser/libmk -Iuser/emul -Ibench/lib -Ibench/mk -Itests/fuzz -I$(UBUILD)
+USER_CFLAGS := $(FREESTANDING) -mno-red-zone -Iinclude -Ikernel/include -Iuser/libmk -Iuser/emul -Iuser/unix -Ibench/lib -Ibench/mk -Itests/fuzz -I$(UBUILD)
 USER_LDFLAGS := -nostdlib -static --strip-debug -z max-page-size=4096 -T user/libmk/user.ld
 LIBMK_SRCS  := $(wildcard user/libmk/*.c user/libmk/*.S) kernel/lib/string.c kernel/lib/fmt.c
 LIBMK_OBJS  := $(patsubst %,$(UBUILD)/obj/%.o,$(LIBMK_SRCS))
 # The emulation library (user/emul/): the code at a task's emulation vector.
 LIBEMUL_SRCS := $(wildcard user/emul/*.c user/emul/*.S)
 LIBEMUL_OBJS := $(patsubst %,$(UBUILD)/obj/%.o,$(LIBEMUL_SRCS))
+# ... and as an image of its own, mapped into Linux processes (user/emul/image/).
+EMUL_IMAGE      := $(UBUILD)/emul-image.elf
+EMUL_IMAGE_OBJS := $(LIBEMUL_OBJS) $(UBUILD)/obj/user/emul/image/local.c.o
+# Building Unix processes (user/unix/), with the kernel's ELF checker.
+LIBUNIX_SRCS := $(wildcard user/unix/*.c) kernel/kern/elf.c
+LIBUNIX_OBJS := $(patsubst %,$(UBUILD)/obj/%.o,$(LIBUNIX_SRCS))
+# Binaries the guest suite carries (tests/guest/blobs.S): a static musl program and the image.
+GUEST_BLOBS_OBJ := $(UBUILD)/obj/tests/guest/blobs.S.o
 USER_HDRS   := $(shell find include kernel/include/lib user bench tests/fuzz -name '*.h')
 # The fuzzer (tests/fuzz/): a library linked into the guest suite (its short campaign) and into
 # fuzz.elf, the bootstrap task of make fuzz.
@@ -132,8 +140,17 @@ $(UBUILD)/libmk.a: $(LIBMK_OBJS)
 $(UBUILD)/libemul.a: $(LIBEMUL_OBJS)
 	rm -f $@ && ar rcs $@ $^
 
-$(GUEST_TESTS): $(GUEST_TEST_OBJS) $(UBUILD)/libemul.a $(UBUILD)/libmk.a user/libmk/user.ld
-	ld $(USER_LDFLAGS) -o $@ $(UBUILD)/obj/user/libmk/crt0.S.o $(GUEST_TEST_OBJS) $(UBUILD)/libemul.a $(UBUILD)/libmk.a
+$(GUEST_TESTS): $(GUEST_TEST_OBJS) $(GUEST_BLOBS_OBJ) $(UBUILD)/libunix.a $(UBUILD)/libemul.a \
+		$(UBUILD)/libmk.a user/libmk/user.ld
+	ld $(USER_LDFLAGS) -o $@ $(UBUILD)/obj/user/libmk/crt0.S.o $(GUEST_TEST_OBJS) $(GUEST_BLOBS_OBJ) \
+	  $(UBUILD)/libunix.a $(UBUILD)/libemul.a $(UBUILD)/libmk.a
+
+$(UBUILD)/libunix.a: $(LIBUNIX_OBJS)
+	rm -f $@ && ar rcs $@ $^
+
+$(EMUL_IMAGE): $(EMUL_IMAGE_OBJS) $(UBUILD)/libmk.a user/emul/image/emul.ld
+	ld -nostdlib -static --strip-debug -z max-page-size=4096 -T user/emul/image/emul.ld -o $@ \
+	  $(EMUL_IMAGE_OBJS) $(UBUILD)/libmk.a
 
 $(BENCH_ELF): $(BENCH_OBJS) $(UBUILD)/libemul.a $(UBUILD)/libmk.a user/libmk/user.ld
 	ld $(USER_LDFLAGS) -o $@ $(UBUILD)/obj/user/libmk/crt0.S.o $(BENCH_OBJS) $(UBUILD)/libemul.a $(UBUILD)/libmk.a
@@ -151,6 +168,17 @@ $(FUZZ_ELF): $(FUZZ_OBJS) $(UBUILD)/libmk.a user/libmk/user.ld
 
 # ---- Unix suite (bench/unix/: static Linux programs, musl) ------------------
 include mk/unix.mk
+
+# (after mk/unix.mk: it names the musl programs) tests/unix/: static musl programs the guest
+# suite runs under emulation, carried in guest-tests.elf with bench/unix's tiny.
+$(UNIX_BUILD)/test-%: tests/unix/%.c
+	@mkdir -p $(@D)
+	$(UNIX_CC) $(UNIX_CFLAGS) $(UNIX_LDFLAGS) -o $@ $<
+
+$(GUEST_BLOBS_OBJ): tests/guest/blobs.S $(UNIX_BUILD)/tiny $(UNIX_BUILD)/test-hello $(EMUL_IMAGE)
+	@mkdir -p $(@D)
+	$(CC) $(USER_CFLAGS) -DTINY_PATH='"$(UNIX_BUILD)/tiny"' \
+	  -DHELLO_PATH='"$(UNIX_BUILD)/test-hello"' -DEMUL_IMAGE_PATH='"$(EMUL_IMAGE)"' -c $< -o $@
 
 # ---- host tools and tests -----------------------------------------------
 HARNESS_CFLAGS := -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE $(WARN) -O2 -g -pthread

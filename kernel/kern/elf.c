@@ -129,5 +129,8 @@ kern_return_t elf_check(const void *head, size_t head_len, size_t image_size,
 	if (!entry_ok)
 		return elf_refuse(why, "entry point is not in an executable segment");
 	out->entry = h->entry;
+	out->phoff = h->phoff;
+	out->phnum = h->phnum;
+	out->phentsize = h->phentsize;
 	return KERN_SUCCESS;
 }

@@ -16,6 +16,13 @@ static emul_handler_t emul_handler;
 
 void emul_dispatch(struct emul_frame *f);
 
+/* What answers when no handler is installed: ENOSYS here; the image mapped
+ * into Linux processes links a handler of its own (image/local.c). */
+__attribute__((weak)) void emul_default(struct emul_frame *f)
+{
+	f->rax = (uint64_t)-EMUL_ENOSYS;
+}
+
 void emul_dispatch(struct emul_frame *f)
 {
 	emul_handler_t h = emul_handler;
@@ -23,7 +30,7 @@ void emul_dispatch(struct emul_frame *f)
 	if (h)
 		h(f);
 	else
-		f->rax = (uint64_t)-EMUL_ENOSYS;
+		emul_default(f);
 }
 
 kern_return_t emul_install_self(emul_handler_t handler)

@@ -29,4 +29,7 @@ extern void emul_entry(void);              /* the vector (emul_entry.S) */
 /* Send this task's foreign system calls to handler (NULL: end the redirection). */
 kern_return_t emul_install_self(emul_handler_t handler);
 
+/* What answers when no handler is installed (weak: -ENOSYS; image/local.c has its own). */
+void emul_default(struct emul_frame *f);
+
 #endif

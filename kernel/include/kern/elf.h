@@ -25,6 +25,8 @@ struct elf_segment {
 
 struct elf_image {
 	uint64_t entry;
+	uint64_t phoff;              /* the program headers: where in the file, how many */
+	uint16_t phnum, phentsize;   /* (a Unix exec passes them to the program: AT_PHDR...) */
 	struct elf_segment segs[ELF_SEGMENTS_MAX];
 	size_t nsegs;
 };

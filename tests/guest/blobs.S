@@ -1,0 +1,23 @@
+/*
+ * blobs.S — binaries the guest suite carries: bench/unix's tiny and
+ * tests/unix/hello (static musl programs, built on the host) and the
+ * emulation library's image, for
+ * the exec tests (test_unix_exec.c). The Makefile passes their paths.
+ */
+	.section .rodata
+	.balign 16
+	.globl blob_tiny, blob_tiny_end
+blob_tiny:
+	.incbin TINY_PATH
+blob_tiny_end:
+	.balign 16
+	.globl blob_hello, blob_hello_end
+blob_hello:
+	.incbin HELLO_PATH
+blob_hello_end:
+	.balign 16
+	.globl blob_emul_image, blob_emul_image_end
+blob_emul_image:
+	.incbin EMUL_IMAGE_PATH
+blob_emul_image_end:
+	.section .note.GNU-stack,"",@progbits

@@ -1,0 +1,65 @@
+/*
+ * test_unix_exec.c — a static Linux program runs unmodified on the
+ * microkernel: bench/unix's tiny (musl, built on the host) is made into a
+ * task by the exec builder (user/unix/exec.c), with the emulation library's
+ * image mapped in and its entry as the task's emulation vector; musl's
+ * start-up calls (arch_prctl for its TLS, set_tid_address) and its
+ * exit_group are redirected there, and the task ends with the program's
+ * exit status. Images that are not static executables are refused before
+ * any task runs.
+ */
+#include "guest.h"
+#include "exec.h"
+
+extern const char blob_tiny[], blob_tiny_end[], blob_hello[], blob_hello_end[];
+extern const char blob_emul_image[], blob_emul_image_end[];
+
+#define HELLO_EXIT_CODE (40 + 3 + 100 + 50)   /* TLS + argc, HOME is "/", argv[2] is "two" */
+
+static const char *const exec_argv[] = { "prog", "one", "two", NULL };
+static const char *const exec_envp[] = { "PATH=/bin", "HOME=/", NULL };
+
+static kern_return_t exec_blob(const char *prog, size_t size, mach_port_name_t *task)
+{
+	return unix_exec_spawn(prog, size, blob_emul_image,
+			       (size_t)(blob_emul_image_end - blob_emul_image), exec_argv, exec_envp,
+			       task);
+}
+
+void test_static_musl_program_runs_under_emulation(void)
+{
+	mach_port_name_t task = MACH_PORT_NULL;
+	struct task_status st;
+
+	EXPECT_KR(KERN_SUCCESS, exec_blob(blob_tiny, (size_t)(blob_tiny_end - blob_tiny), &task));
+	EXPECT_KR(KERN_SUCCESS, mk_task_wait(task, &st, GUEST_TEST_TIMEOUT_MS));
+	EXPECT_EQ(TASK_END_EXITED, st.how);
+	EXPECT_EQ(0, st.code);
+	mk_port_deallocate(MACH_PORT_TASK_SELF, task);
+}
+
+/* Its TLS variable, arguments and environment make its exit code; it prints through stdio. */
+void test_static_musl_program_sees_its_tls_arguments_and_environment(void)
+{
+	mach_port_name_t task = MACH_PORT_NULL;
+	struct task_status st;
+
+	EXPECT_KR(KERN_SUCCESS, exec_blob(blob_hello, (size_t)(blob_hello_end - blob_hello),
+					  &task));
+	EXPECT_KR(KERN_SUCCESS, mk_task_wait(task, &st, GUEST_TEST_TIMEOUT_MS));
+	EXPECT_EQ(TASK_END_EXITED, st.how);
+	EXPECT_EQ(HELLO_EXIT_CODE, st.code);
+	mk_port_deallocate(MACH_PORT_TASK_SELF, task);
+}
+
+void test_exec_refuses_what_is_not_a_static_executable(void)
+{
+	static const char script[] = "#!/bin/sh\necho not an ELF file\n";
+	mach_port_name_t task = MACH_PORT_NULL;
+	uint64_t tasks = mk_kernel_stat(KSTAT_TASKS);
+
+	EXPECT_KR(KERN_BAD_IMAGE, exec_blob(script, sizeof(script), &task));
+	EXPECT_KR(KERN_BAD_IMAGE, exec_blob(blob_tiny, 100, &task));        /* cut short */
+	EXPECT_EQ(MACH_PORT_NULL, task);
+	EXPECT_EQ(tasks, mk_kernel_stat(KSTAT_TASKS));
+}

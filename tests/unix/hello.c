@@ -1,0 +1,24 @@
+/*
+ * hello.c — a static musl program for the exec tests (test_unix_exec.c):
+ * it prints a line through stdio (ioctl, writev) and exits with a code made
+ * from a thread-local variable (musl reaches it through the FS base that
+ * its start-up sets with arch_prctl), its arguments and its environment, so
+ * that a wrong stack, TLS or exit path shows in the status.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static __thread int tls_value = 40;
+
+int main(int argc, char **argv)
+{
+	const char *home = getenv("HOME");
+	int code;
+
+	tls_value += argc;
+	code = tls_value + (home && strcmp(home, "/") == 0 ? 100 : 0) +
+	       (argc > 2 && strcmp(argv[2], "two") == 0 ? 50 : 0);
+	printf("hello from %s: %d arguments, exit code %d\n", argv[0], argc, code);
+	return code;
+}

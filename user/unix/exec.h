@@ -1,0 +1,30 @@
+/*
+ * exec.h — building a Unix process from a static Linux ELF64 executable,
+ * as the Unix server's execve will: a new task, the program's segments and
+ * the emulation library's image written into it through its task port
+ * (vm_allocate, vm_write, vm_protect), the System V initial stack (argc,
+ * argv, envp, the auxiliary vector) at UNIX_STACK_TOP, the task's emulation
+ * vector set to the library's entry, and a thread started at the program's
+ * entry. A library of its own until the Unix server exists.
+ */
+#ifndef UNIX_EXEC_H
+#define UNIX_EXEC_H
+
+#include "mk.h"
+
+#define UNIX_STACK_TOP   0x7FFFFFF00000UL  /* the initial stack ends here */
+#define UNIX_STACK_BYTES (1UL << 20)
+#define UNIX_ARGS_BYTES  4096              /* argv, envp and auxv together, at most */
+
+/*
+ * Start prog (prog_size bytes) in a new task with the emulation image
+ * (emul, emul_size bytes: build/user/emul-image.elf) and argv/envp
+ * (NULL-terminated). The task's port name goes to *task. KERN_BAD_IMAGE
+ * for an image that is not a static x86-64 executable (the reason on the
+ * console), KERN_INVALID_ARGUMENT when the arguments do not fit.
+ */
+kern_return_t unix_exec_spawn(const void *prog, size_t prog_size, const void *emul,
+			      size_t emul_size, const char *const argv[], const char *const envp[],
+			      mach_port_name_t *task);
+
+#endif

@@ -26,6 +26,15 @@ enum bench_request {
 	BENCH_REQ_QUIT = 99,
 };
 
+#define BENCH_LINUX_GETPID 39      /* the foreign call the emulation benchmarks make */
+
+/* A foreign (Linux-numbered) system call: redirected to this task's emulation vector. */
+static inline uint64_t bench_foreign_call(uint64_t nr)
+{
+	__asm__ volatile("syscall" : "+a"(nr) : : "rcx", "r11", "memory");
+	return nr;
+}
+
 void bench_image(const void **image, size_t *size);
 mach_port_name_t bench_server_start_task(void);
 mach_port_name_t bench_server_start_thread(void);

@@ -8,6 +8,7 @@
  * next request in one call (server.c).
  */
 #include "bench_mk.h"
+#include "emul.h"
 
 #define RPC_REPLY_BYTES 64
 
@@ -84,6 +85,43 @@ static void bench_null_rpc(const char *name, mach_port_name_t service)
 
 	rpc_init(&r, service, BENCH_REQ_NULL, sizeof(struct mach_msg_header));
 	bench_measure(name, BENCH_NO_PARAM, bench_plan_for(2000), rpc_call, &r);
+	rpc_fini(&r);
+	bench_server_stop(service);
+}
+
+/*
+ * emul_rpc: a foreign system call whose emulation handler makes one null
+ * RPC to a server task and returns — the shape of a Unix call answered by
+ * a user-level server (trap, redirection, the library's RPC, the way back),
+ * before the Unix server exists. The handler reaches its RPC here.
+ */
+static struct rpc *emul_rpc_target;
+
+static void emul_rpc_handler(struct emul_frame *f)
+{
+	rpc_call(emul_rpc_target);
+	f->rax = 0;
+}
+
+static void emul_rpc_once(void *ctx)
+{
+	(void)ctx;
+	bench_foreign_call(BENCH_LINUX_GETPID);
+}
+
+void bench_emul_rpc(void)
+{
+	mach_port_name_t service = bench_server_start_task();
+	struct rpc r;
+	kern_return_t kr;
+
+	rpc_init(&r, service, BENCH_REQ_NULL, sizeof(struct mach_msg_header));
+	emul_rpc_target = &r;
+	kr = emul_install_self(emul_rpc_handler);
+	if (kr != KERN_SUCCESS)
+		bench_fail("emul_rpc", "task_set_emulation", kr);
+	bench_measure("emul_rpc", BENCH_NO_PARAM, bench_plan_for(2500), emul_rpc_once, NULL);
+	emul_install_self(NULL);
 	rpc_fini(&r);
 	bench_server_stop(service);
 }

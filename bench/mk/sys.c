@@ -26,10 +26,8 @@ static void emul_nothing(struct emul_frame *f)
 
 static void emul_redirect_once(void *ctx)
 {
-	uint64_t rax = 39;                     /* Linux getpid */
-
 	(void)ctx;
-	__asm__ volatile("syscall" : "+a"(rax) : : "rcx", "r11", "memory");
+	bench_foreign_call(BENCH_LINUX_GETPID);
 }
 
 void bench_emul_redirect(void)

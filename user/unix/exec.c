@@ -156,7 +156,7 @@ kern_return_t unix_exec_spawn(const void *prog, size_t prog_size, const void *em
 			      size_t emul_size, const char *const argv[], const char *const envp[],
 			      mach_port_name_t *task)
 {
-	static struct stack_image stack;
+	static struct stack_image stack;       /* (4 KiB: not on the caller's stack; one exec at a time) */
 	struct elf_image pe, ee;
 	vm_address_t stack_base = UNIX_STACK_TOP - UNIX_STACK_BYTES;
 	mach_port_name_t thread = MACH_PORT_NULL;

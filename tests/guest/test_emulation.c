@@ -267,3 +267,51 @@ void test_thread_tls_base_is_each_threads_own(void)
 	EXPECT_KR(KERN_SUCCESS, mk_thread_set_tls(me, 0));
 	mk_port_deallocate(MACH_PORT_TASK_SELF, me);
 }
+
+/* ---- fork, as the emulation library does it (emul_fork) ---- */
+
+#define LINUX_FORK        57
+#define FORK_CHILD_EXIT   42
+#define FORK_TLS_WORD     0xF0F0CAFEUL
+
+static volatile int fork_marker = 1;
+static uint64_t fork_tls[2] = { FORK_TLS_WORD, 0 };
+
+/* Answer fork with emul_fork (the child's task port name is the "pid"); nothing else. */
+static void fork_handler(struct emul_frame *f)
+{
+	mach_port_name_t child;
+
+	if (f->rax != LINUX_FORK) {
+		f->rax = (uint64_t)-EMUL_ENOSYS;
+		return;
+	}
+	f->rax = emul_fork(f, (uint64_t)fork_tls, &child) == KERN_SUCCESS ? child :
+		 (uint64_t)-EMUL_ENOSYS;
+}
+
+/*
+ * The child returns 0 from the call on its copy of the caller's stack, with
+ * the TLS base it was given, writes its copy of a variable and exits; the
+ * parent gets the child's name, sees its own copy unchanged, and the exit
+ * status.
+ */
+void test_emulated_fork_gives_a_copy_on_write_child_that_returns_zero(void)
+{
+	struct task_status st;
+	uint64_t pid;
+
+	EXPECT_KR(KERN_SUCCESS, emul_install_self(fork_handler));
+	pid = emul_raw_call(LINUX_FORK);
+	if (pid == 0) {                                  /* the child */
+		fork_marker = 2;
+		mk_task_exit(fork_marker == 2 && tls_word0() == FORK_TLS_WORD ? FORK_CHILD_EXIT : 1);
+	}
+	EXPECT((int64_t)pid > 0);
+	EXPECT_KR(KERN_SUCCESS, mk_task_wait((mach_port_name_t)pid, &st, GUEST_TEST_TIMEOUT_MS));
+	EXPECT_EQ(TASK_END_EXITED, st.how);
+	EXPECT_EQ(FORK_CHILD_EXIT, st.code);
+	EXPECT_EQ(1, fork_marker);                       /* the child's write stayed its own */
+	mk_port_deallocate(MACH_PORT_TASK_SELF, (mach_port_name_t)pid);
+	EXPECT_KR(KERN_SUCCESS, emul_install_self(NULL));
+}

@@ -33,6 +33,43 @@ void emul_dispatch(struct emul_frame *f)
 		emul_default(f);
 }
 
+/* The TLS base a forked child sets before anything else, read in its copy
+ * of this variable (set just before the copy is made; one fork at a time). */
+static uint64_t emul_fork_tls;
+
+void emul_fork_child_start(void);
+
+void emul_fork_child_start(void)
+{
+	mach_port_name_t me;
+
+	if (emul_fork_tls && mk_thread_self(&me) == KERN_SUCCESS) {
+		mk_thread_set_tls(me, emul_fork_tls);
+		mk_port_deallocate(MACH_PORT_TASK_SELF, me);
+	}
+}
+
+kern_return_t emul_fork(struct emul_frame *f, uint64_t tls_base, mach_port_name_t *child)
+{
+	mach_port_name_t thread = MACH_PORT_NULL;
+	kern_return_t kr;
+
+	emul_fork_tls = tls_base;
+	kr = mk_task_create(MACH_PORT_TASK_SELF, 1, child);
+	if (kr != KERN_SUCCESS)
+		return kr;
+	/* the frame is at the same address in the child's copy of this stack */
+	kr = mk_thread_create(*child, (void (*)(void *))emul_fork_child, f, f, &thread);
+	if (thread != MACH_PORT_NULL)
+		mk_port_deallocate(MACH_PORT_TASK_SELF, thread);
+	if (kr != KERN_SUCCESS) {
+		mk_task_terminate(*child);
+		mk_port_deallocate(MACH_PORT_TASK_SELF, *child);
+		*child = MACH_PORT_NULL;
+	}
+	return kr;
+}
+
 kern_return_t emul_install_self(emul_handler_t handler)
 {
 	emul_handler = handler;

@@ -32,4 +32,14 @@ kern_return_t emul_install_self(emul_handler_t handler);
 /* What answers when no handler is installed (weak: -ENOSYS; image/local.c has its own). */
 void emul_default(struct emul_frame *f);
 
+/*
+ * fork for a handler answering a foreign call at frame f: a child task made
+ * from this one as a blueprint (copy-on-write, the emulation vector
+ * inherited), with one thread that starts on the child's copy of f and
+ * returns 0 from the call there, with tls_base as its TLS base. The
+ * child's task port name goes to *child; the caller answers the parent.
+ */
+kern_return_t emul_fork(struct emul_frame *f, uint64_t tls_base, mach_port_name_t *child);
+extern void emul_fork_child(void);         /* (emul_entry.S) */
+
 #endif

@@ -12,6 +12,7 @@ int helper_privileged_instruction(int, char **);
 int helper_linux_getpid(int, char **);
 int helper_emul_cleared(int, char **);
 int helper_emul_bad_stack(int, char **);
+int helper_unix_server(int, char **);
 int helper_write_after_protect(int, char **);
 int helper_read_after_deallocate(int, char **);
 int helper_exit0(int, char **);
@@ -44,6 +45,7 @@ const struct guest_helper guest_helpers[] = {
 	{ "linux_getpid", helper_linux_getpid },
 	{ "emul_cleared", helper_emul_cleared },
 	{ "emul_bad_stack", helper_emul_bad_stack },
+	{ "unix_server", helper_unix_server },
 	{ "write_after_protect", helper_write_after_protect },
 	{ "read_after_deallocate", helper_read_after_deallocate },
 	{ "exit0", helper_exit0 },

@@ -6,10 +6,15 @@
  * start-up calls (arch_prctl for its TLS, set_tid_address) and its
  * exit_group are redirected there, and the task ends with the program's
  * exit status. Images that are not static executables are refused before
- * any task runs.
+ * any task runs. And the same program started by the Unix server (a helper
+ * task running user/unix/server.c), whose calls then go to the server as
+ * RPCs.
  */
 #include "guest.h"
 #include "exec.h"
+#include "ipc_util.h"
+#include "server.h"
+#include "unix_proto.h"
 
 extern const char blob_tiny[], blob_tiny_end[], blob_hello[], blob_hello_end[];
 extern const char blob_emul_image[], blob_emul_image_end[];
@@ -62,4 +67,52 @@ void test_exec_refuses_what_is_not_a_static_executable(void)
 	EXPECT_KR(KERN_BAD_IMAGE, exec_blob(blob_tiny, 100, &task));        /* cut short */
 	EXPECT_EQ(MACH_PORT_NULL, task);
 	EXPECT_EQ(tasks, mk_kernel_stat(KSTAT_TASKS));
+}
+
+/* The Unix server as a helper task: its control port is the helper's first right. */
+int helper_unix_server(int argc, char **argv)
+{
+	const struct unix_prog progs[] = {
+		[UNIX_PROG_HELLO] = { "hello", blob_hello, (size_t)(blob_hello_end - blob_hello) },
+	};
+	struct unix_server_config cfg = {
+		.control = ipc_helper_port(), .progs = progs, .nprogs = 1,
+		.emul = blob_emul_image, .emul_size = (size_t)(blob_emul_image_end - blob_emul_image),
+	};
+
+	(void)argc;
+	(void)argv;
+	return unix_server_run(&cfg);
+}
+
+/*
+ * The server starts hello for us and answers its calls (set_tid_address,
+ * ioctl, writev, exit_group: arch_prctl stays in the library); it reports
+ * the exit status and how many calls it answered.
+ */
+void test_unix_server_runs_a_program_and_reports_its_exit(void)
+{
+	mach_port_name_t control = ipc_port_alloc_send(), reply = ipc_port_alloc();
+	mach_port_name_t server = ipc_spawn_with_right("unix_server", NULL, control,
+						       MACH_MSG_TYPE_MOVE_RECEIVE);
+	uint64_t prog = UNIX_PROG_HELLO, *answer;
+	struct ipc_buf m;
+	struct task_status st;
+	mach_msg_return_t mr;
+
+	ipc_msg_init(&m.header, control, MACH_MSG_TYPE_COPY_SEND, UNIX_SPAWN_ID);
+	ipc_msg_add_inline(&m.header, 8, 1, &prog);
+	ipc_msg_set_reply(&m.header, reply, MACH_MSG_TYPE_MAKE_SEND_ONCE);
+	mr = mk_mach_msg(&m.header, MACH_SEND_MSG | MACH_RCV_MSG | MACH_RCV_TIMEOUT, m.header.size,
+			 sizeof(m), reply, GUEST_TEST_TIMEOUT_MS);
+	/* the server goes first, whatever the answer, so that nothing of it outlives the test */
+	EXPECT_KR(KERN_SUCCESS, mk_task_terminate(server));
+	EXPECT_KR(KERN_SUCCESS, mk_task_wait(server, &st, GUEST_TEST_TIMEOUT_MS));
+	EXPECT_MR(MACH_MSG_SUCCESS, mr);
+	answer = (uint64_t *)(ipc_msg_item(&m.header, 0) + 1);
+	EXPECT_EQ(HELLO_EXIT_CODE, answer[0]);            /* the server's environment is ours */
+	EXPECT(answer[1] >= 4);
+	mk_port_deallocate(MACH_PORT_TASK_SELF, server);
+	mk_port_deallocate(MACH_PORT_TASK_SELF, control);
+	mk_port_destroy(MACH_PORT_TASK_SELF, reply);
 }

@@ -156,10 +156,42 @@ kern_return_t unix_exec_spawn(const void *prog, size_t prog_size, const void *em
 			      size_t emul_size, const char *const argv[], const char *const envp[],
 			      mach_port_name_t *task)
 {
+	struct unix_exec_start start;
+	kern_return_t kr = unix_exec_build(prog, prog_size, emul, emul_size, argv, envp, task,
+					   &start);
+
+	return kr == KERN_SUCCESS ? unix_exec_run(task, &start) : kr;
+}
+
+/* End a task that could not be made whole, and forget its name. */
+static void exec_abandon(mach_port_name_t *task)
+{
+	mk_task_terminate(*task);
+	mk_port_deallocate(MACH_PORT_TASK_SELF, *task);
+	*task = MACH_PORT_NULL;
+}
+
+kern_return_t unix_exec_run(mach_port_name_t *task, const struct unix_exec_start *start)
+{
+	mach_port_name_t thread = MACH_PORT_NULL;
+	kern_return_t kr = mk_thread_create(*task, (void (*)(void *))start->entry,
+					    (void *)start->sp, NULL, &thread);
+
+	if (kr != KERN_SUCCESS) {
+		exec_abandon(task);
+		return kr;
+	}
+	mk_port_deallocate(MACH_PORT_TASK_SELF, thread);
+	return KERN_SUCCESS;
+}
+
+kern_return_t unix_exec_build(const void *prog, size_t prog_size, const void *emul,
+			      size_t emul_size, const char *const argv[], const char *const envp[],
+			      mach_port_name_t *task, struct unix_exec_start *start)
+{
 	static struct stack_image stack;       /* (4 KiB: not on the caller's stack; one exec at a time) */
 	struct elf_image pe, ee;
 	vm_address_t stack_base = UNIX_STACK_TOP - UNIX_STACK_BYTES;
-	mach_port_name_t thread = MACH_PORT_NULL;
 	uint64_t sp = 0;
 	kern_return_t kr;
 
@@ -179,14 +211,10 @@ kern_return_t unix_exec_spawn(const void *prog, size_t prog_size, const void *em
 				 (UNIX_STACK_TOP - sp), UNIX_STACK_TOP - sp);
 	if (kr == KERN_SUCCESS)
 		kr = mk_task_set_emulation(*task, ee.entry);
-	if (kr == KERN_SUCCESS)
-		kr = mk_thread_create(*task, (void (*)(void *))pe.entry, (void *)sp, NULL, &thread);
 	if (kr != KERN_SUCCESS) {
-		mk_task_terminate(*task);
-		mk_port_deallocate(MACH_PORT_TASK_SELF, *task);
-		*task = MACH_PORT_NULL;
+		exec_abandon(task);
 		return kr;
 	}
-	mk_port_deallocate(MACH_PORT_TASK_SELF, thread);
+	*start = (struct unix_exec_start){ .entry = pe.entry, .sp = sp };
 	return KERN_SUCCESS;
 }

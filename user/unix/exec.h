@@ -27,4 +27,14 @@ kern_return_t unix_exec_spawn(const void *prog, size_t prog_size, const void *em
 			      size_t emul_size, const char *const argv[], const char *const envp[],
 			      mach_port_name_t *task);
 
+/* The same in two steps, so that the caller can give the task rights before it runs. */
+struct unix_exec_start {
+	uint64_t entry, sp;
+};
+kern_return_t unix_exec_build(const void *prog, size_t prog_size, const void *emul,
+			      size_t emul_size, const char *const argv[], const char *const envp[],
+			      mach_port_name_t *task, struct unix_exec_start *start);
+/* Start it (on failure the task is ended and *task made MACH_PORT_NULL). */
+kern_return_t unix_exec_run(mach_port_name_t *task, const struct unix_exec_start *start);
+
 #endif

@@ -1,15 +1,17 @@
 /*
- * local.c — the calls the emulation library answers by itself, in the
- * image mapped into Linux processes (emul.ld), until the Unix server
- * exists: a thread's TLS base (arch_prctl, which stays here in the final
- * design too: it is the thread's own register), and for now exit,
- * exit_group, set_tid_address, write and writev on descriptors 1 and 2 (to
- * the console) and ioctl (ENOTTY). Any other call gets -ENOSYS, and the
- * first time a number is seen it is named on the console, so missing
- * coverage is visible.
+ * local.c — the emulation library's calls, in the image mapped into Linux
+ * processes (emul.ld). A thread's TLS base (arch_prctl) is set here: it is
+ * the thread's own register. Every other call goes to the Unix server
+ * (server.c, unix_proto.h) as one RPC when the process has a server right
+ * at UNIX_SERVER_NAME; a process started without a server (exec.c alone)
+ * gets a few answers here instead: exit, exit_group, set_tid_address,
+ * write and writev on descriptors 1 and 2 (the console), ioctl (ENOTTY).
+ * Any other call then gets -ENOSYS, and the first time a number is seen it
+ * is named on the console, so missing coverage is visible.
  */
 #include "emul.h"
 #include "lib/fmt.h"
+#include "unix_proto.h"
 
 #define LINUX_WRITE           1
 #define LINUX_IOCTL           16
@@ -95,10 +97,85 @@ static int64_t local_writev(uint64_t fd, uint64_t iov, uint64_t cnt)
 	return total;
 }
 
+static mach_port_name_t reply_port;        /* for the server's answers, made at the first call */
+static int server_state;                   /* 0: not looked at yet; 1: there; -1: none */
+
+static bool have_server(void)
+{
+	mach_port_type_t type = 0;
+
+	if (!server_state)
+		server_state = mk_port_type(MACH_PORT_TASK_SELF, UNIX_SERVER_NAME, &type) ==
+			       KERN_SUCCESS && (type & MACH_PORT_TYPE_SEND) ? 1 : -1;
+	return server_state > 0;
+}
+
+/* Copy the bytes of iovcnt iovecs into buf, at most max; how many. */
+static uint32_t gather(uint64_t iov, uint64_t iovcnt, char *buf, uint32_t max)
+{
+	const struct linux_iovec *v = (const struct linux_iovec *)iov;
+	uint32_t n = 0;
+
+	for (uint64_t i = 0; i < iovcnt && i < LOCAL_IOV_MAX && n < max; i++) {
+		uint32_t take = v[i].len < max - n ? (uint32_t)v[i].len : max - n;
+
+		memcpy(buf + n, (const void *)v[i].base, take);
+		n += take;
+	}
+	return n;
+}
+
+/* The call at f as one RPC to the server (no answer awaited for exit). */
+static int64_t server_call(const struct emul_frame *f, bool wait)
+{
+	static struct unix_call_msg m;
+	uint32_t size = (uint32_t)offsetof(struct unix_call_msg, data_type), len = 0;
+	const uint64_t words[UNIX_CALL_WORDS] = { f->rax, f->rdi, f->rsi, f->rdx, f->r10, f->r8,
+						  f->r9 };
+
+	if (wait && !reply_port &&
+	    mk_port_allocate(MACH_PORT_TASK_SELF, MACH_PORT_RIGHT_RECEIVE, &reply_port))
+		return -LINUX_EINVAL;
+	m.h = (struct mach_msg_header){
+		.bits = MACH_MSGH_BITS(MACH_MSG_TYPE_COPY_SEND,
+				       wait ? MACH_MSG_TYPE_MAKE_SEND_ONCE : 0) | MACH_MSGH_BITS_COMPLEX,
+		.remote_port = UNIX_SERVER_NAME, .local_port = wait ? reply_port : 0,
+		.id = UNIX_CALL_ID,
+	};
+	m.words_type = (struct mach_msg_type){ .kind = MACH_MSG_TYPE_INLINE, .elem_size = 8,
+					       .count = UNIX_CALL_WORDS };
+	memcpy(m.words, words, sizeof(words));
+	if (f->rax == LINUX_WRITE)
+		len = f->rdx < UNIX_DATA_MAX ? (uint32_t)f->rdx : UNIX_DATA_MAX;
+	if (f->rax == LINUX_WRITE)
+		memcpy(m.data, (const void *)f->rsi, len);
+	if (f->rax == LINUX_WRITEV)
+		len = gather(f->rsi, f->rdx, m.data, UNIX_DATA_MAX);
+	if (f->rax == LINUX_WRITE || f->rax == LINUX_WRITEV) {
+		m.data_type = (struct mach_msg_type){ .kind = MACH_MSG_TYPE_INLINE, .elem_size = 1,
+						      .count = len };
+		size = (uint32_t)offsetof(struct unix_call_msg, data) + ((len + 7) & ~7u);
+	}
+	m.h.size = size;
+	if (!wait)
+		return mk_mach_msg(&m.h, MACH_SEND_MSG, size, 0, MACH_PORT_NULL, 0);
+	if (mk_mach_msg(&m.h, MACH_SEND_MSG | MACH_RCV_MSG, size, sizeof(m), reply_port, 0))
+		return -LINUX_EINVAL;
+	return (int64_t)m.words[0];          /* the answer's one word, where a call's first is */
+}
+
 void emul_default(struct emul_frame *f)
 {
 	int64_t r;
 
+	if (f->rax != LINUX_ARCH_PRCTL && have_server()) {
+		if (f->rax == LINUX_EXIT || f->rax == LINUX_EXIT_GROUP) {
+			server_call(f, false);
+			mk_task_exit((int)(f->rdi & 0xFF));
+		}
+		f->rax = (uint64_t)server_call(f, true);
+		return;
+	}
 	switch (f->rax) {
 	case LINUX_ARCH_PRCTL:
 		r = local_arch_prctl(f->rdi, f->rsi);

@@ -1,0 +1,212 @@
+/*
+ * server.c — the Unix server, first slice (unix_proto.h): processes are
+ * tasks built by exec.c, each with a port of its own in the server's port
+ * set; the emulation library in each sends its system calls there.
+ *
+ * What it answers so far: getpid, getppid, set_tid_address (the pid: one
+ * thread per process), write and writev on descriptors 1 and 2 (the
+ * console), ioctl (ENOTTY: no terminal yet), exit and exit_group (the status
+ * goes to whoever asked for the process to be started). Any other call gets
+ * -ENOSYS, and its number is printed once. Processes are started by
+ * UNIX_SPAWN_ID on the control port; there is no fork, exec, file system,
+ * signal or wait yet (the issue on Unix emulation lists what is to come).
+ */
+#include "server.h"
+#include "unix_proto.h"
+#include "exec.h"
+#include "lib/fmt.h"
+#include <stddef.h>
+
+#define LINUX_WRITE           1
+#define LINUX_IOCTL           16
+#define LINUX_WRITEV          20
+#define LINUX_GETPID          39
+#define LINUX_EXIT            60
+#define LINUX_GETPPID         110
+#define LINUX_SET_TID_ADDRESS 218
+#define LINUX_EXIT_GROUP      231
+#define LINUX_EBADF           9
+#define LINUX_ENOTTY          25
+#define LINUX_ENOSYS          38
+#define UNIX_PROCS_MAX        16
+#define UNIX_LOGGED_MAX       512
+#define UNIX_FIRST_PID        100
+
+struct unix_proc {
+	uint32_t pid;                  /* 0: the slot is free */
+	mach_port_name_t task;
+	mach_port_name_t port;         /* its port in the set: calls arrive here */
+	mach_port_name_t waiter;       /* the send-once right of the spawn request */
+	uint64_t calls;                /* the calls answered for it */
+};
+
+static struct unix_proc procs[UNIX_PROCS_MAX];
+static uint32_t next_pid = UNIX_FIRST_PID;
+static uint8_t logged[UNIX_LOGGED_MAX / 8];
+
+static struct unix_proc *proc_by_port(mach_port_name_t port)
+{
+	for (int i = 0; i < UNIX_PROCS_MAX; i++)
+		if (procs[i].pid && procs[i].port == port)
+			return &procs[i];
+	return NULL;
+}
+
+/* Send words to a reply right (consumed). */
+static void reply_words(mach_port_name_t reply, const uint64_t *w, uint32_t n)
+{
+	uint64_t buf[8];
+	struct mach_msg_header *h = (struct mach_msg_header *)buf;
+	struct mach_msg_type *t = (struct mach_msg_type *)(h + 1);
+
+	*h = (struct mach_msg_header){
+		.bits = MACH_MSGH_BITS(MACH_MSG_TYPE_MOVE_SEND_ONCE, 0) | MACH_MSGH_BITS_COMPLEX,
+		.size = (uint32_t)(sizeof(*h) + sizeof(*t) + 8 * n), .remote_port = reply,
+	};
+	*t = (struct mach_msg_type){ .kind = MACH_MSG_TYPE_INLINE, .elem_size = 8, .count = n };
+	memcpy(t + 1, w, 8 * n);
+	mk_mach_msg(h, MACH_SEND_MSG, h->size, 0, MACH_PORT_NULL, 0);
+}
+
+/* The process is gone: tell whoever started it, and free its slot and port. */
+static void proc_end(struct unix_proc *p, uint64_t status)
+{
+	uint64_t w[2] = { status, p->calls };
+
+	if (p->waiter)
+		reply_words(p->waiter, w, 2);
+	mk_port_destroy(MACH_PORT_TASK_SELF, p->port);
+	mk_port_deallocate(MACH_PORT_TASK_SELF, p->task);
+	*p = (struct unix_proc){ 0 };
+}
+
+static void log_unknown(uint64_t nr)
+{
+	if (nr < UNIX_LOGGED_MAX && (logged[nr / 8] & (1u << (nr % 8))))
+		return;
+	if (nr < UNIX_LOGGED_MAX)
+		logged[nr / 8] |= (uint8_t)(1u << (nr % 8));
+	mk_printf("unix: system call %lu not implemented (ENOSYS)\n", (unsigned long)nr);
+}
+
+/* The bytes of a write, if the call carries a data item. */
+static const char *call_data(const struct unix_call_msg *m, uint32_t *len)
+{
+	if (m->h.size < offsetof(struct unix_call_msg, data) ||
+	    m->data_type.kind != MACH_MSG_TYPE_INLINE || m->data_type.elem_size != 1 ||
+	    m->data_type.count > m->h.size - offsetof(struct unix_call_msg, data))
+		return NULL;
+	*len = m->data_type.count;
+	return m->data;
+}
+
+/* Answer one call of p; false for exit (no reply: the process is gone). */
+static bool unix_call(struct unix_proc *p, const struct unix_call_msg *m, int64_t *result)
+{
+	const uint64_t *w = m->words;
+	const char *data;
+	uint32_t len = 0;
+
+	p->calls++;
+	switch (w[0]) {
+	case LINUX_GETPID:
+	case LINUX_SET_TID_ADDRESS:
+		*result = p->pid;
+		return true;
+	case LINUX_GETPPID:
+		*result = 1;                       /* started by the server: init's child */
+		return true;
+	case LINUX_WRITE:
+	case LINUX_WRITEV:
+		data = call_data(m, &len);
+		*result = w[1] != 1 && w[1] != 2 ? -LINUX_EBADF :
+			  !data ? -LINUX_EBADF :
+			  mk_console_write(data, len) == KERN_SUCCESS ? (int64_t)len : -LINUX_EBADF;
+		return true;
+	case LINUX_IOCTL:
+		*result = -LINUX_ENOTTY;
+		return true;
+	case LINUX_EXIT:
+	case LINUX_EXIT_GROUP:
+		proc_end(p, w[1] & 0xFF);
+		return false;
+	default:
+		log_unknown(w[0]);
+		*result = -LINUX_ENOSYS;
+		return true;
+	}
+}
+
+/* Start program index for the requester, who hears at its exit. */
+static void unix_spawn(const struct unix_server_config *cfg, mach_port_name_t set,
+		       uint64_t index, mach_port_name_t reply)
+{
+	static const char *const envp[] = { "PATH=/bin", "HOME=/", NULL };
+	const struct unix_prog *prog = &cfg->progs[index < cfg->nprogs ? index : 0];
+	const char *const argv[] = { prog->name, "one", "two", NULL };
+	struct unix_proc *p = NULL;
+	struct unix_exec_start start;
+	uint64_t fail[2] = { (uint64_t)-1, 0 };
+
+	for (int i = 0; !p && i < UNIX_PROCS_MAX; i++)
+		if (!procs[i].pid)
+			p = &procs[i];
+	if (!p || index >= cfg->nprogs ||
+	    unix_exec_build(prog->image, prog->size, cfg->emul, cfg->emul_size, argv, envp,
+			    &p->task, &start) != KERN_SUCCESS) {
+		reply_words(reply, fail, 2);
+		return;
+	}
+	if (mk_port_allocate(MACH_PORT_TASK_SELF, MACH_PORT_RIGHT_RECEIVE, &p->port) ||
+	    mk_port_move_member(MACH_PORT_TASK_SELF, p->port, set) ||
+	    mk_port_insert_right(p->task, UNIX_SERVER_NAME, p->port, MACH_MSG_TYPE_MAKE_SEND) ||
+	    unix_exec_run(&p->task, &start)) {
+		if (p->port)
+			mk_port_destroy(MACH_PORT_TASK_SELF, p->port);
+		if (p->task) {
+			mk_task_terminate(p->task);
+			mk_port_deallocate(MACH_PORT_TASK_SELF, p->task);
+		}
+		*p = (struct unix_proc){ 0 };
+		reply_words(reply, fail, 2);
+		return;
+	}
+	p->pid = next_pid++;
+	p->waiter = reply;
+}
+
+int unix_server_run(const struct unix_server_config *cfg)
+{
+	static struct unix_call_msg m;
+	mach_port_name_t set;
+
+	if (mk_port_allocate(MACH_PORT_TASK_SELF, MACH_PORT_RIGHT_PORT_SET, &set) ||
+	    mk_port_move_member(MACH_PORT_TASK_SELF, cfg->control, set))
+		return 1;
+	for (;;) {
+		mach_msg_return_t mr = mk_mach_msg(&m.h, MACH_RCV_MSG, 0, sizeof(m), set, 0);
+		struct unix_proc *p;
+		int64_t result;
+
+		if (mr != MACH_MSG_SUCCESS)
+			return 1;
+		if (m.h.local_port == cfg->control) {
+			if (m.h.id == UNIX_SPAWN_ID && m.h.remote_port &&
+			    m.h.size >= offsetof(struct unix_call_msg, words) + 8)
+				unix_spawn(cfg, set, m.words[0], m.h.remote_port);
+			else if (m.h.remote_port)
+				mk_port_deallocate(MACH_PORT_TASK_SELF, m.h.remote_port);
+			continue;
+		}
+		p = proc_by_port(m.h.local_port);
+		if (!p || m.h.id != UNIX_CALL_ID ||
+		    m.h.size < offsetof(struct unix_call_msg, data_type) ||
+		    m.words_type.count != UNIX_CALL_WORDS) {
+			if (m.h.remote_port)              /* malformed: no answer */
+				mk_port_deallocate(MACH_PORT_TASK_SELF, m.h.remote_port);
+			continue;
+		}
+		if (unix_call(p, &m, &result) && m.h.remote_port)
+			reply_words(m.h.remote_port, (uint64_t *)&result, 1);
+	}
+}

@@ -1,0 +1,43 @@
+/*
+ * unix_proto.h — the messages between the emulation library (in a Unix
+ * process) and the Unix server (user/unix/server.c).
+ *
+ * Each process has a port of its own in the server's port set; the server
+ * puts a send right to it at UNIX_SERVER_NAME in the process's task before
+ * the process runs, so the port a call arrives on names the process. A call
+ * is one mach_msg (send, then receive on the library's reply port with a
+ * send-once reply right): UNIX_CALL_ID with one INLINE item of 7 words (the
+ * number and its six arguments), then for write and writev one INLINE item
+ * of bytes (at most UNIX_DATA_MAX: a longer write is a shorter one, as
+ * Linux allows). The reply is one INLINE word, the result (a negative errno
+ * on failure). exit and exit_group are sent without waiting for a reply.
+ *
+ * UNIX_SPAWN_ID is the one request of the server's control port (its first
+ * right, given by whoever starts it): start the program named by its one
+ * word (UNIX_PROG_*), and answer on the request's reply right when it
+ * exits, with two words: its exit status and the calls the server answered
+ * for it.
+ */
+#ifndef UNIX_PROTO_H
+#define UNIX_PROTO_H
+
+#define UNIX_SERVER_NAME  16       /* the process's send right to its server port */
+#define UNIX_CALL_ID      3000
+#define UNIX_SPAWN_ID     3001
+#define UNIX_CALL_WORDS   7
+#define UNIX_DATA_MAX     2048
+
+#define UNIX_PROG_HELLO   0        /* tests/unix/hello */
+
+#include <mach/message.h>
+
+/* A call as it travels (the data item only for write and writev). */
+struct unix_call_msg {
+	struct mach_msg_header h;
+	struct mach_msg_type words_type;
+	uint64_t words[UNIX_CALL_WORDS];
+	struct mach_msg_type data_type;
+	char data[UNIX_DATA_MAX];
+};
+
+#endif

@@ -10,6 +10,11 @@
  * -ENOSYS, and its number is printed once. Processes are started by
  * UNIX_SPAWN_ID on the control port; there is no fork, exec, file system,
  * signal or wait yet (the issue on Unix emulation lists what is to come).
+ * Limits of this slice: a process that dies without calling exit is not
+ * noticed (its slot and its requester's answer wait for ever: the server
+ * asks for no death notice yet); one thread per process (the library keeps
+ * one message buffer); a bad buffer given to write faults in the library
+ * and ends the process instead of returning EFAULT.
  */
 #include "server.h"
 #include "unix_proto.h"

@@ -175,10 +175,12 @@ $(UNIX_BUILD)/test-%: tests/unix/%.c
 	@mkdir -p $(@D)
 	$(UNIX_CC) $(UNIX_CFLAGS) $(UNIX_LDFLAGS) -o $@ $<
 
-$(GUEST_BLOBS_OBJ): tests/guest/blobs.S $(UNIX_BUILD)/tiny $(UNIX_BUILD)/test-hello $(EMUL_IMAGE)
+$(GUEST_BLOBS_OBJ): tests/guest/blobs.S $(UNIX_BUILD)/tiny $(UNIX_BUILD)/test-hello \
+		    $(UNIX_BUILD)/test-crash $(EMUL_IMAGE)
 	@mkdir -p $(@D)
 	$(CC) $(USER_CFLAGS) -DTINY_PATH='"$(UNIX_BUILD)/tiny"' \
-	  -DHELLO_PATH='"$(UNIX_BUILD)/test-hello"' -DEMUL_IMAGE_PATH='"$(EMUL_IMAGE)"' -c $< -o $@
+	  -DHELLO_PATH='"$(UNIX_BUILD)/test-hello"' -DCRASH_PATH='"$(UNIX_BUILD)/test-crash"' \
+	  -DEMUL_IMAGE_PATH='"$(EMUL_IMAGE)"' -c $< -o $@
 
 # ---- host tools and tests -----------------------------------------------
 HARNESS_CFLAGS := -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE $(WARN) -O2 -g -pthread

@@ -1,6 +1,6 @@
 /*
  * blobs.S — binaries the guest suite carries: bench/unix's tiny and
- * tests/unix/hello (static musl programs, built on the host) and the
+ * tests/unix/hello and crash (static musl programs, built on the host) and the
  * emulation library's image, for
  * the exec tests (test_unix_exec.c). The Makefile passes their paths.
  */
@@ -15,6 +15,11 @@ blob_tiny_end:
 blob_hello:
 	.incbin HELLO_PATH
 blob_hello_end:
+	.balign 16
+	.globl blob_crash, blob_crash_end
+blob_crash:
+	.incbin CRASH_PATH
+blob_crash_end:
 	.balign 16
 	.globl blob_emul_image, blob_emul_image_end
 blob_emul_image:

@@ -17,6 +17,7 @@
 #include "unix_proto.h"
 
 extern const char blob_tiny[], blob_tiny_end[], blob_hello[], blob_hello_end[];
+extern const char blob_crash[], blob_crash_end[];
 extern const char blob_emul_image[], blob_emul_image_end[];
 
 #define HELLO_EXIT_CODE (40 + 3 + 100 + 50)   /* TLS + argc, HOME is "/", argv[2] is "two" */
@@ -74,9 +75,10 @@ int helper_unix_server(int argc, char **argv)
 {
 	const struct unix_prog progs[] = {
 		[UNIX_PROG_HELLO] = { "hello", blob_hello, (size_t)(blob_hello_end - blob_hello) },
+		[UNIX_PROG_CRASH] = { "crash", blob_crash, (size_t)(blob_crash_end - blob_crash) },
 	};
 	struct unix_server_config cfg = {
-		.control = ipc_helper_port(), .progs = progs, .nprogs = 1,
+		.control = ipc_helper_port(), .progs = progs, .nprogs = 2,
 		.emul = blob_emul_image, .emul_size = (size_t)(blob_emul_image_end - blob_emul_image),
 	};
 
@@ -85,19 +87,11 @@ int helper_unix_server(int argc, char **argv)
 	return unix_server_run(&cfg);
 }
 
-/*
- * The server starts hello for us and answers its calls (set_tid_address,
- * ioctl, writev, exit_group: arch_prctl stays in the library); it reports
- * the exit status and how many calls it answered.
- */
-void test_unix_server_runs_a_program_and_reports_its_exit(void)
+/* Ask the server to start program prog; its answer's two words (status, calls), or a failure. */
+static mach_msg_return_t unix_run(mach_port_name_t control, mach_port_name_t reply, uint64_t prog,
+				  uint64_t answer[2])
 {
-	mach_port_name_t control = ipc_port_alloc_send(), reply = ipc_port_alloc();
-	mach_port_name_t server = ipc_spawn_with_right("unix_server", NULL, control,
-						       MACH_MSG_TYPE_MOVE_RECEIVE);
-	uint64_t prog = UNIX_PROG_HELLO, *answer;
 	struct ipc_buf m;
-	struct task_status st;
 	mach_msg_return_t mr;
 
 	ipc_msg_init(&m.header, control, MACH_MSG_TYPE_COPY_SEND, UNIX_SPAWN_ID);
@@ -105,13 +99,40 @@ void test_unix_server_runs_a_program_and_reports_its_exit(void)
 	ipc_msg_set_reply(&m.header, reply, MACH_MSG_TYPE_MAKE_SEND_ONCE);
 	mr = mk_mach_msg(&m.header, MACH_SEND_MSG | MACH_RCV_MSG | MACH_RCV_TIMEOUT, m.header.size,
 			 sizeof(m), reply, GUEST_TEST_TIMEOUT_MS);
-	/* the server goes first, whatever the answer, so that nothing of it outlives the test */
+	if (mr == MACH_MSG_SUCCESS)
+		memcpy(answer, ipc_msg_item(&m.header, 0) + 1, 2 * sizeof(uint64_t));
+	return mr;
+}
+
+/*
+ * The server starts hello for us and answers its calls (set_tid_address,
+ * ioctl, writev, exit_group: arch_prctl stays in the library) and reports
+ * the exit status and how many calls it answered; then a program that
+ * dies of a fault before exit, which the server notices (UNIX_STATUS_DIED)
+ * and goes on: hello runs again after it.
+ */
+void test_unix_server_runs_programs_and_reports_their_end(void)
+{
+	mach_port_name_t control = ipc_port_alloc_send(), reply = ipc_port_alloc();
+	mach_port_name_t server = ipc_spawn_with_right("unix_server", NULL, control,
+						       MACH_MSG_TYPE_MOVE_RECEIVE);
+	uint64_t hello[2] = { 0, 0 }, crash[2] = { 0, 0 }, again[2] = { 0, 0 };
+	mach_msg_return_t mr1, mr2, mr3;
+	struct task_status st;
+
+	mr1 = unix_run(control, reply, UNIX_PROG_HELLO, hello);
+	mr2 = unix_run(control, reply, UNIX_PROG_CRASH, crash);
+	mr3 = unix_run(control, reply, UNIX_PROG_HELLO, again);
+	/* the server goes first, whatever the answers, so that nothing of it outlives the test */
 	EXPECT_KR(KERN_SUCCESS, mk_task_terminate(server));
 	EXPECT_KR(KERN_SUCCESS, mk_task_wait(server, &st, GUEST_TEST_TIMEOUT_MS));
-	EXPECT_MR(MACH_MSG_SUCCESS, mr);
-	answer = (uint64_t *)(ipc_msg_item(&m.header, 0) + 1);
-	EXPECT_EQ(HELLO_EXIT_CODE, answer[0]);            /* the server's environment is ours */
-	EXPECT(answer[1] >= 4);
+	EXPECT_MR(MACH_MSG_SUCCESS, mr1);
+	EXPECT_EQ(HELLO_EXIT_CODE, hello[0]);            /* the server's environment is ours */
+	EXPECT(hello[1] >= 4);
+	EXPECT_MR(MACH_MSG_SUCCESS, mr2);
+	EXPECT_EQ(UNIX_STATUS_DIED, crash[0]);
+	EXPECT_MR(MACH_MSG_SUCCESS, mr3);
+	EXPECT_EQ(HELLO_EXIT_CODE, again[0]);
 	mk_port_deallocate(MACH_PORT_TASK_SELF, server);
 	mk_port_deallocate(MACH_PORT_TASK_SELF, control);
 	mk_port_destroy(MACH_PORT_TASK_SELF, reply);

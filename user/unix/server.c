@@ -10,9 +10,9 @@
  * -ENOSYS, and its number is printed once. Processes are started by
  * UNIX_SPAWN_ID on the control port; there is no fork, exec, file system,
  * signal or wait yet (the issue on Unix emulation lists what is to come).
- * Limits of this slice: a process that dies without calling exit is not
- * noticed (its slot and its requester's answer wait for ever: the server
- * asks for no death notice yet); one thread per process (the library keeps
+ * A process that dies without calling exit is noticed by the no-senders
+ * notice of its port (the process held the only send right), and reported
+ * as UNIX_STATUS_DIED. Limits of this slice: one thread per process (the library keeps
  * one message buffer); a bad buffer given to write faults in the library
  * and ends the process instead of returning EFAULT.
  */
@@ -165,6 +165,8 @@ static void unix_spawn(const struct unix_server_config *cfg, mach_port_name_t se
 	if (mk_port_allocate(MACH_PORT_TASK_SELF, MACH_PORT_RIGHT_RECEIVE, &p->port) ||
 	    mk_port_move_member(MACH_PORT_TASK_SELF, p->port, set) ||
 	    mk_port_insert_right(p->task, UNIX_SERVER_NAME, p->port, MACH_MSG_TYPE_MAKE_SEND) ||
+	    mk_port_request_notification(MACH_PORT_TASK_SELF, p->port, MACH_NOTIFY_NO_SENDERS,
+					 p->port) ||
 	    unix_exec_run(&p->task, &start)) {
 		if (p->port)
 			mk_port_destroy(MACH_PORT_TASK_SELF, p->port);
@@ -204,6 +206,10 @@ int unix_server_run(const struct unix_server_config *cfg)
 			continue;
 		}
 		p = proc_by_port(m.h.local_port);
+		if (p && m.h.id == MACH_NOTIFY_NO_SENDERS) {    /* it ended without exit */
+			proc_end(p, UNIX_STATUS_DIED);
+			continue;
+		}
 		if (!p || m.h.id != UNIX_CALL_ID ||
 		    m.h.size < offsetof(struct unix_call_msg, data_type) ||
 		    m.words_type.count != UNIX_CALL_WORDS) {

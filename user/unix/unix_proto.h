@@ -15,8 +15,9 @@
  * UNIX_SPAWN_ID is the one request of the server's control port (its first
  * right, given by whoever starts it): start the program named by its one
  * word (UNIX_PROG_*), and answer on the request's reply right when it
- * exits, with two words: its exit status and the calls the server answered
- * for it.
+ * ends, with two words: its exit status (UNIX_STATUS_DIED if it ended
+ * without exit: the server hears of that by the no-senders notice of the
+ * process's port) and the calls the server answered for it.
  */
 #ifndef UNIX_PROTO_H
 #define UNIX_PROTO_H
@@ -28,6 +29,9 @@
 #define UNIX_DATA_MAX     2048
 
 #define UNIX_PROG_HELLO   0        /* tests/unix/hello */
+#define UNIX_PROG_CRASH   1        /* tests/unix/crash */
+
+#define UNIX_STATUS_DIED  0x100    /* the status of a process that ended without exit */
 
 #include <mach/message.h>
 

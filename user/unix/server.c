@@ -19,7 +19,6 @@
 #include "server.h"
 #include "unix_proto.h"
 #include "exec.h"
-#include "lib/fmt.h"
 #include <stddef.h>
 
 #define LINUX_WRITE           1
@@ -34,7 +33,6 @@
 #define LINUX_ENOTTY          25
 #define LINUX_ENOSYS          38
 #define UNIX_PROCS_MAX        16
-#define UNIX_LOGGED_MAX       512
 #define UNIX_FIRST_PID        100
 
 struct unix_proc {
@@ -47,7 +45,7 @@ struct unix_proc {
 
 static struct unix_proc procs[UNIX_PROCS_MAX];
 static uint32_t next_pid = UNIX_FIRST_PID;
-static uint8_t logged[UNIX_LOGGED_MAX / 8];
+static uint8_t named[UNIX_CALLS_NAMED_MAX / 8];
 
 static struct unix_proc *proc_by_port(mach_port_name_t port)
 {
@@ -83,15 +81,6 @@ static void proc_end(struct unix_proc *p, uint64_t status)
 	mk_port_destroy(MACH_PORT_TASK_SELF, p->port);
 	mk_port_deallocate(MACH_PORT_TASK_SELF, p->task);
 	*p = (struct unix_proc){ 0 };
-}
-
-static void log_unknown(uint64_t nr)
-{
-	if (nr < UNIX_LOGGED_MAX && (logged[nr / 8] & (1u << (nr % 8))))
-		return;
-	if (nr < UNIX_LOGGED_MAX)
-		logged[nr / 8] |= (uint8_t)(1u << (nr % 8));
-	mk_printf("unix: system call %lu not implemented (ENOSYS)\n", (unsigned long)nr);
 }
 
 /* The bytes of a write, if the call carries a data item. */
@@ -136,7 +125,7 @@ static bool unix_call(struct unix_proc *p, const struct unix_call_msg *m, int64_
 		proc_end(p, w[1] & 0xFF);
 		return false;
 	default:
-		log_unknown(w[0]);
+		unix_name_unknown_once(named, "unix", w[0]);
 		*result = -LINUX_ENOSYS;
 		return true;
 	}

@@ -34,6 +34,20 @@
 #define UNIX_STATUS_DIED  0x100    /* the status of a process that ended without exit */
 
 #include <mach/message.h>
+#include "mk.h"
+
+#define UNIX_CALLS_NAMED_MAX 512   /* call numbers remembered as already named */
+
+/* Name an unimplemented call on the console, once per number (bits: UNIX_CALLS_NAMED_MAX). */
+static inline void unix_name_unknown_once(uint8_t *bits, const char *who, uint64_t nr)
+{
+	if (nr < UNIX_CALLS_NAMED_MAX) {
+		if (bits[nr / 8] & (1u << (nr % 8)))
+			return;
+		bits[nr / 8] |= (uint8_t)(1u << (nr % 8));
+	}
+	mk_printf("%s: system call %lu not implemented (ENOSYS)\n", who, (unsigned long)nr);
+}
 
 /* A call as it travels (the data item only for write and writev). */
 struct unix_call_msg {

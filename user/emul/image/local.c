@@ -10,7 +10,6 @@
  * is named on the console, so missing coverage is visible.
  */
 #include "emul.h"
-#include "lib/fmt.h"
 #include "unix_proto.h"
 
 #define LINUX_WRITE           1
@@ -27,23 +26,9 @@
 #define LINUX_EBADF           9
 #define LINUX_ENOTTY          25
 #define LOCAL_IOV_MAX         64     /* iovecs one writev may pass */
-#define LOCAL_LOGGED_MAX      512    /* call numbers remembered as already named */
 
 static uint64_t tls_base;            /* this process's one thread's, for ARCH_GET_FS */
-static uint8_t logged[LOCAL_LOGGED_MAX / 8];
-
-static void local_unknown(uint64_t nr)
-{
-	char msg[64];
-
-	if (nr < LOCAL_LOGGED_MAX && (logged[nr / 8] & (1u << (nr % 8))))
-		return;
-	if (nr < LOCAL_LOGGED_MAX)
-		logged[nr / 8] |= (uint8_t)(1u << (nr % 8));
-	mk_console_write(msg, (size_t)snprintf(msg, sizeof(msg),
-					       "emul: system call %lu not implemented (ENOSYS)\n",
-					       (unsigned long)nr));
-}
+static uint8_t named[UNIX_CALLS_NAMED_MAX / 8];
 
 static int64_t local_arch_prctl(uint64_t code, uint64_t addr)
 {
@@ -196,7 +181,7 @@ void emul_default(struct emul_frame *f)
 	case LINUX_EXIT_GROUP:
 		mk_task_exit((int)(f->rdi & 0xFF));
 	default:
-		local_unknown(f->rax);
+		unix_name_unknown_once(named, "emul", f->rax);
 		r = -EMUL_ENOSYS;
 	}
 	f->rax = (uint64_t)r;

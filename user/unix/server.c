@@ -12,9 +12,9 @@
  * signal or wait yet (the issue on Unix emulation lists what is to come).
  * A process that dies without calling exit is noticed by the no-senders
  * notice of its port (the process held the only send right), and reported
- * as UNIX_STATUS_DIED. Limits of this slice: one thread per process (the library keeps
- * one message buffer); a bad buffer given to write faults in the library
- * and ends the process instead of returning EFAULT.
+ * as UNIX_STATUS_DIED. Limits of this slice: one thread per process (the
+ * library keeps one message buffer); a bad buffer given to write faults in
+ * the library and ends the process instead of returning EFAULT.
  */
 #include "server.h"
 #include "unix_proto.h"

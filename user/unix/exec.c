@@ -163,8 +163,7 @@ kern_return_t unix_exec_spawn(const void *prog, size_t prog_size, const void *em
 	return kr == KERN_SUCCESS ? unix_exec_run(task, &start) : kr;
 }
 
-/* End a task that could not be made whole, and forget its name. */
-static void exec_abandon(mach_port_name_t *task)
+void unix_exec_abandon(mach_port_name_t *task)
 {
 	mk_task_terminate(*task);
 	mk_port_deallocate(MACH_PORT_TASK_SELF, *task);
@@ -178,7 +177,7 @@ kern_return_t unix_exec_run(mach_port_name_t *task, const struct unix_exec_start
 					    (void *)start->sp, NULL, &thread);
 
 	if (kr != KERN_SUCCESS) {
-		exec_abandon(task);
+		unix_exec_abandon(task);
 		return kr;
 	}
 	mk_port_deallocate(MACH_PORT_TASK_SELF, thread);
@@ -212,7 +211,7 @@ kern_return_t unix_exec_build(const void *prog, size_t prog_size, const void *em
 	if (kr == KERN_SUCCESS)
 		kr = mk_task_set_emulation(*task, ee.entry);
 	if (kr != KERN_SUCCESS) {
-		exec_abandon(task);
+		unix_exec_abandon(task);
 		return kr;
 	}
 	*start = (struct unix_exec_start){ .entry = pe.entry, .sp = sp };

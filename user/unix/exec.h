@@ -36,5 +36,7 @@ kern_return_t unix_exec_build(const void *prog, size_t prog_size, const void *em
 			      mach_port_name_t *task, struct unix_exec_start *start);
 /* Start it (on failure the task is ended and *task made MACH_PORT_NULL). */
 kern_return_t unix_exec_run(mach_port_name_t *task, const struct unix_exec_start *start);
+/* End a task that could not be made whole, and forget its name (MACH_PORT_NULL after). */
+void unix_exec_abandon(mach_port_name_t *task);
 
 #endif

@@ -159,10 +159,8 @@ static void unix_spawn(const struct unix_server_config *cfg, mach_port_name_t se
 	    unix_exec_run(&p->task, &start)) {
 		if (p->port)
 			mk_port_destroy(MACH_PORT_TASK_SELF, p->port);
-		if (p->task) {
-			mk_task_terminate(p->task);
-			mk_port_deallocate(MACH_PORT_TASK_SELF, p->task);
-		}
+		if (p->task)
+			unix_exec_abandon(&p->task);
 		*p = (struct unix_proc){ 0 };
 		reply_words(reply, fail, 2);
 		return;

@@ -6,6 +6,8 @@
  * at UNIX_SERVER_NAME; a process started without a server (exec.c alone)
  * gets a few answers here instead: exit, exit_group, set_tid_address,
  * write and writev on descriptors 1 and 2 (the console), ioctl (ENOTTY).
+ * Either way a write carries at most UNIX_DATA_MAX bytes (a shorter write,
+ * as Linux allows) from at most LOCAL_IOV_MAX iovecs (more: EINVAL).
  * Any other call then gets -ENOSYS, and the first time a number is seen it
  * is named on the console, so missing coverage is visible.
  */
@@ -57,29 +59,43 @@ struct linux_iovec {
 	uint64_t base, len;
 };
 
-/* write(fd, buf, n) for the console's descriptors; the bytes written or -errno. */
-static int64_t local_write(uint64_t fd, uint64_t buf, uint64_t n)
+/*
+ * The bytes a write or writev at f writes, copied into buf (at most
+ * UNIX_DATA_MAX); how many, or -EINVAL for too many iovecs.
+ */
+static int64_t write_bytes(const struct emul_frame *f, char *buf)
 {
-	if (fd != 1 && fd != 2)
-		return -LINUX_EBADF;
-	return mk_console_write((const char *)buf, n) == KERN_SUCCESS ? (int64_t)n : -LINUX_EFAULT;
+	const struct linux_iovec *v = (const struct linux_iovec *)f->rsi;
+	uint32_t n = 0;
+
+	if (f->rax == LINUX_WRITE) {
+		n = f->rdx < UNIX_DATA_MAX ? (uint32_t)f->rdx : UNIX_DATA_MAX;
+		memcpy(buf, (const void *)f->rsi, n);
+		return n;
+	}
+	if (f->rdx > LOCAL_IOV_MAX)
+		return -LINUX_EINVAL;
+	for (uint64_t i = 0; i < f->rdx && n < UNIX_DATA_MAX; i++) {
+		uint32_t take = v[i].len < UNIX_DATA_MAX - n ? (uint32_t)v[i].len : UNIX_DATA_MAX - n;
+
+		memcpy(buf + n, (const void *)v[i].base, take);
+		n += take;
+	}
+	return n;
 }
 
-static int64_t local_writev(uint64_t fd, uint64_t iov, uint64_t cnt)
+/* write or writev without a server: to the console, for descriptors 1 and 2. */
+static int64_t local_write(const struct emul_frame *f)
 {
-	const struct linux_iovec *v = (const struct linux_iovec *)iov;
-	int64_t total = 0;
+	static char buf[UNIX_DATA_MAX];
+	int64_t n;
 
-	if (cnt > LOCAL_IOV_MAX)
-		return -LINUX_EINVAL;
-	for (uint64_t i = 0; i < cnt; i++) {
-		int64_t r = local_write(fd, v[i].base, v[i].len);
-
-		if (r < 0)
-			return r;
-		total += r;
-	}
-	return total;
+	if (f->rdi != 1 && f->rdi != 2)
+		return -LINUX_EBADF;
+	n = write_bytes(f, buf);
+	if (n <= 0)
+		return n;
+	return mk_console_write(buf, (size_t)n) == KERN_SUCCESS ? n : -LINUX_EFAULT;
 }
 
 static mach_port_name_t reply_port;        /* for the server's answers, made at the first call */
@@ -95,26 +111,11 @@ static bool have_server(void)
 	return server_state > 0;
 }
 
-/* Copy the bytes of iovcnt iovecs into buf, at most max; how many. */
-static uint32_t gather(uint64_t iov, uint64_t iovcnt, char *buf, uint32_t max)
-{
-	const struct linux_iovec *v = (const struct linux_iovec *)iov;
-	uint32_t n = 0;
-
-	for (uint64_t i = 0; i < iovcnt && i < LOCAL_IOV_MAX && n < max; i++) {
-		uint32_t take = v[i].len < max - n ? (uint32_t)v[i].len : max - n;
-
-		memcpy(buf + n, (const void *)v[i].base, take);
-		n += take;
-	}
-	return n;
-}
-
 /* The call at f as one RPC to the server (no answer awaited for exit). */
 static int64_t server_call(const struct emul_frame *f, bool wait)
 {
 	static struct unix_call_msg m;
-	uint32_t size = (uint32_t)offsetof(struct unix_call_msg, data_type), len = 0;
+	uint32_t size = (uint32_t)offsetof(struct unix_call_msg, data_type);
 	const uint64_t words[UNIX_CALL_WORDS] = { f->rax, f->rdi, f->rsi, f->rdx, f->r10, f->r8,
 						  f->r9 };
 
@@ -130,15 +131,13 @@ static int64_t server_call(const struct emul_frame *f, bool wait)
 	m.words_type = (struct mach_msg_type){ .kind = MACH_MSG_TYPE_INLINE, .elem_size = 8,
 					       .count = UNIX_CALL_WORDS };
 	memcpy(m.words, words, sizeof(words));
-	if (f->rax == LINUX_WRITE)
-		len = f->rdx < UNIX_DATA_MAX ? (uint32_t)f->rdx : UNIX_DATA_MAX;
-	if (f->rax == LINUX_WRITE)
-		memcpy(m.data, (const void *)f->rsi, len);
-	if (f->rax == LINUX_WRITEV)
-		len = gather(f->rsi, f->rdx, m.data, UNIX_DATA_MAX);
 	if (f->rax == LINUX_WRITE || f->rax == LINUX_WRITEV) {
+		int64_t len = write_bytes(f, m.data);
+
+		if (len < 0)
+			return len;
 		m.data_type = (struct mach_msg_type){ .kind = MACH_MSG_TYPE_INLINE, .elem_size = 1,
-						      .count = len };
+						      .count = (uint32_t)len };
 		size = (uint32_t)offsetof(struct unix_call_msg, data) + ((len + 7) & ~7u);
 	}
 	m.h.size = size;
@@ -166,10 +165,8 @@ void emul_default(struct emul_frame *f)
 		r = local_arch_prctl(f->rdi, f->rsi);
 		break;
 	case LINUX_WRITE:
-		r = local_write(f->rdi, f->rsi, f->rdx);
-		break;
 	case LINUX_WRITEV:
-		r = local_writev(f->rdi, f->rsi, f->rdx);
+		r = local_write(f);
 		break;
 	case LINUX_IOCTL:
 		r = -LINUX_ENOTTY;                   /* no terminal yet */

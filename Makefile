@@ -322,7 +322,7 @@ TARGETS ?= $(VARIANTS) linux
 # Profiled on every microkernel target (and PROFILE_UNIX_SET on Linux) after the
 # benchmarks (machlab profile):
 # results/<run>-profile.csv, -components.csv, plots/profile.*, REPORT's profile.
-PROFILE_SET ?= null_rpc_tasks ool_transfer:4096 zero_fill_fault pager_fault default_pager_fault
+PROFILE_SET ?= null_rpc_tasks null_rpc_short ool_transfer:4096 zero_fill_fault pager_fault default_pager_fault
 PROFILE_UNIX_SET ?= null_call pipe_rtt anon_fault fork_exit_wait
 $(foreach t,$(TARGETS),$(if $(filter $(t),$(VARIANTS) linux),,\
   $(error machlab: TARGETS: no target '$(t)' (targets: $(VARIANTS) linux))))

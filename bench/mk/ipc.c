@@ -5,7 +5,8 @@
  * Every RPC is one mach_msg(SEND|RCV) from the client: request to the
  * server's port with a send-once reply right made from the client's reply
  * port, then the wait for the reply. The server replies and waits for the
- * next request in one call (server.c).
+ * next request in one call (server.c). null_rpc_short and emul_rpc do the
+ * same through the short trap (the message in registers, both sides).
  */
 #include "bench_mk.h"
 #include "emul.h"
@@ -34,6 +35,17 @@ static void rpc_call(void *ctx)
 			 r->reply, MACH_MSG_TIMEOUT_NONE);
 	if (mr != MACH_MSG_SUCCESS)
 		bench_fail("rpc", "mach_msg", mr);
+}
+
+/* The same through the short trap: request and reply in registers, no buffer. */
+static void rpc_call_short(void *ctx)
+{
+	struct rpc *r = ctx;
+	struct mach_msg_short m = { .header = *r->msg };
+	mach_msg_return_t mr = mk_mach_msg_short(&m, MACH_SEND_MSG | MACH_RCV_MSG, r->reply);
+
+	if (mr != MACH_MSG_SUCCESS)
+		bench_fail("rpc", "short mach_msg", mr);
 }
 
 static vm_address_t bench_alloc(size_t bytes)
@@ -79,12 +91,12 @@ static struct mach_msg_type *rpc_item(struct rpc *r)
 	return (struct mach_msg_type *)(r->msg + 1);
 }
 
-static void bench_null_rpc(const char *name, mach_port_name_t service)
+static void bench_null_rpc(const char *name, mach_port_name_t service, void (*call)(void *))
 {
 	struct rpc r;
 
 	rpc_init(&r, service, BENCH_REQ_NULL, sizeof(struct mach_msg_header));
-	bench_measure(name, BENCH_NO_PARAM, bench_plan_for(2000), rpc_call, &r);
+	bench_measure(name, BENCH_NO_PARAM, bench_plan_for(2000), call, &r);
 	rpc_fini(&r);
 	bench_server_stop(service);
 }
@@ -93,13 +105,14 @@ static void bench_null_rpc(const char *name, mach_port_name_t service)
  * emul_rpc: a foreign system call whose emulation handler makes one null
  * RPC to a server task and returns — the shape of a Unix call answered by
  * a user-level server (trap, redirection, the library's RPC, the way back),
- * before the Unix server exists. The handler reaches its RPC here.
+ * before the Unix server exists. The handler reaches its RPC here; the RPC
+ * goes through the short trap, as a Unix call's short request would.
  */
 static struct rpc *emul_rpc_target;
 
 static void emul_rpc_handler(struct emul_frame *f)
 {
-	rpc_call(emul_rpc_target);
+	rpc_call_short(emul_rpc_target);
 	f->rax = 0;
 }
 
@@ -111,7 +124,7 @@ static void emul_rpc_once(void *ctx)
 
 void bench_emul_rpc(void)
 {
-	mach_port_name_t service = bench_server_start_task();
+	mach_port_name_t service = bench_server_start_task(true);
 	struct rpc r;
 	kern_return_t kr;
 
@@ -128,17 +141,22 @@ void bench_emul_rpc(void)
 
 void bench_null_rpc_threads(void)
 {
-	bench_null_rpc("null_rpc_threads", bench_server_start_thread());
+	bench_null_rpc("null_rpc_threads", bench_server_start_thread(), rpc_call);
 }
 
 void bench_null_rpc_tasks(void)
 {
-	bench_null_rpc("null_rpc_tasks", bench_server_start_task());
+	bench_null_rpc("null_rpc_tasks", bench_server_start_task(false), rpc_call);
+}
+
+void bench_null_rpc_short(void)
+{
+	bench_null_rpc("null_rpc_short", bench_server_start_task(true), rpc_call_short);
 }
 
 void bench_rpc_inline(void)
 {
-	mach_port_name_t service = bench_server_start_task();
+	mach_port_name_t service = bench_server_start_task(false);
 
 	for (size_t i = 0; i < sizeof(rpc_inline_sizes) / sizeof(rpc_inline_sizes[0]); i++) {
 		long n = rpc_inline_sizes[i];
@@ -163,7 +181,7 @@ void bench_rpc_inline(void)
  */
 static void bench_ool(const char *name, int request, long max_bytes)
 {
-	mach_port_name_t service = bench_server_start_task();
+	mach_port_name_t service = bench_server_start_task(false);
 
 	for (size_t i = 0; i < sizeof(ool_sizes) / sizeof(ool_sizes[0]); i++) {
 		long n = ool_sizes[i];
@@ -199,7 +217,7 @@ void bench_ool_write_all(void)
 
 void bench_port_rights(void)
 {
-	mach_port_name_t service = bench_server_start_task(), carried;
+	mach_port_name_t service = bench_server_start_task(false), carried;
 	kern_return_t kr = mk_port_allocate(MACH_PORT_TASK_SELF, MACH_PORT_RIGHT_RECEIVE, &carried);
 
 	if (kr == KERN_SUCCESS)

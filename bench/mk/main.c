@@ -41,7 +41,7 @@ int main(int argc, char **argv)
 	int first = 1;
 
 	if (argc >= 3 && strcmp(argv[1], "--server") == 0)
-		return bench_server_main(argv[2]);
+		return bench_server_main(argv[2], argc >= 4 && strcmp(argv[3], "--short") == 0);
 	if (argc >= 2 && strcmp(argv[1], "--exit") == 0)
 		return 0;
 	if (argc >= 2 && strcmp(argv[1], "--pager") == 0)

@@ -57,6 +57,33 @@ static void bench_serve(mach_port_name_t service, struct mach_msg_header *buf)
 	mk_printf("bench server: mach_msg failed: 0x%x\n", mr);
 }
 
+/*
+ * The same loop through the short trap (registers, no buffer): for the
+ * short-message RPC, whose requests are all header-only. A request too
+ * long for registers would stay queued (MACH_RCV_TOO_LARGE) and end it.
+ */
+static void bench_serve_short(mach_port_name_t service)
+{
+	struct mach_msg_short m = { 0 };
+	mach_msg_return_t mr = mk_mach_msg_short(&m, MACH_RCV_MSG, service);
+
+	while (mr == MACH_MSG_SUCCESS) {
+		mach_port_name_t reply = m.header.remote_port;
+		int id = m.header.id;
+
+		m.header = (struct mach_msg_header){
+			.bits = MACH_MSGH_BITS(MACH_MSG_TYPE_MOVE_SEND_ONCE, 0),
+			.size = sizeof(m.header), .remote_port = reply, .id = id + 100,
+		};
+		if (id == BENCH_REQ_QUIT) {
+			mk_mach_msg_short(&m, MACH_SEND_MSG, MACH_PORT_NULL);
+			return;
+		}
+		mr = mk_mach_msg_short(&m, MACH_SEND_MSG | MACH_RCV_MSG, service);
+	}
+	mk_printf("bench server: short mach_msg failed: 0x%x\n", mr);
+}
+
 static struct mach_msg_header *bench_server_buffer(void)
 {
 	vm_address_t buf = 0;
@@ -80,20 +107,25 @@ static mach_port_name_t bench_service_port(void)
 	return p;
 }
 
-/* --server NAME: register the service under NAME, then serve. */
-int bench_server_main(const char *name)
+/* --server NAME [--short]: register the service under NAME, then serve
+ * (through the short trap with --short). */
+int bench_server_main(const char *name, bool short_msgs)
 {
 	mach_port_name_t service = bench_service_port();
 	kern_return_t kr = mk_bootstrap_register(name, service);
 
 	if (kr != KERN_SUCCESS)
 		bench_fail("server", "bootstrap_register", kr);
-	bench_serve(service, bench_server_buffer());
+	if (short_msgs)
+		bench_serve_short(service);
+	else
+		bench_serve(service, bench_server_buffer());
 	return 0;
 }
 
-/* Start a server task under a name of its own (an earlier one may still be dying). */
-mach_port_name_t bench_server_start_task(void)
+/* Start a server task under a name of its own (an earlier one may still be
+ * dying), serving through the short trap if short_msgs. */
+mach_port_name_t bench_server_start_task(bool short_msgs)
 {
 	static int servers;
 	char args[64], name[24];
@@ -104,6 +136,8 @@ mach_port_name_t bench_server_start_task(void)
 
 	snprintf(name, sizeof(name), "%s-%d", BENCH_SERVICE_NAME, servers++);
 	len = (size_t)snprintf(args, sizeof(args), "bench-server%c--server%c%s", 0, 0, name) + 1;
+	if (short_msgs)
+		len += (size_t)snprintf(args + len, sizeof(args) - len, "--short") + 1;
 	bench_image(&image, &size);
 	kr = mk_task_spawn(image, size, args, len, &task);
 	if (kr != KERN_SUCCESS)

@@ -91,6 +91,39 @@ struct mach_msg_ool {
 
 #define MACH_MSG_TIMEOUT_NONE 0
 
+/*
+ * Short messages in registers (MK_TRAP_MACH_MSG_SHORT, libmk's
+ * mk_mach_msg_short): mach_msg for a message of at most MACH_MSG_SHORT_MAX
+ * bytes — a header and up to three 8-byte body words — that never touches a
+ * buffer in memory, so an RPC pays no copy in or out (seL4's message
+ * registers). The message is the same message: the words are exactly the
+ * bytes that follow the header in mach_msg's format (items and all), so
+ * either side of an exchange may use either trap, and every check, right
+ * and error of mach_msg applies. In the six argument registers:
+ *   rdi  option | rcv_name << 32, the send size (header included) in the
+ *        option's bits 16..23 (MACH_MSG_SHORT_OPTION); options are
+ *        MACH_SEND_MSG and MACH_RCV_MSG only (no register is left for a
+ *        timeout: use mach_msg to wait a bounded time)
+ *   rsi  bits | id << 32          (the header's reserved field is 0)
+ *   rdx  remote_port | local_port << 32
+ *   r10, r8, r9   body words 0, 1, 2
+ * After a message is received, the same registers hold it as the receiver
+ * sees it (rdi: its size; rdx: the reply right and the port it arrived
+ * on; unused words 0); a message longer than MACH_MSG_SHORT_MAX stays
+ * queued and the call returns MACH_RCV_TOO_LARGE. If nothing was received
+ * the registers are unchanged.
+ */
+#define MACH_MSG_SHORT_WORDS    3
+#define MACH_MSG_SHORT_MAX      (sizeof(struct mach_msg_header) + 8 * MACH_MSG_SHORT_WORDS)
+#define MACH_MSG_SHORT_OPTION(option, send_size) ((uint32_t)(option) | (uint32_t)(send_size) << 16)
+#define MACH_MSG_SHORT_SEND_SIZE(option)         (((option) >> 16) & 0xFF)
+
+/* A short message as a buffer: the layout of a mach_msg message of that size. */
+struct mach_msg_short {
+	struct mach_msg_header header;
+	uint64_t body[MACH_MSG_SHORT_WORDS];
+};
+
 /* mach_msg results (also returned by the port traps where they apply). */
 #define MACH_MSG_SUCCESS              0
 #define MACH_SEND_INVALID_DATA        0x10000002  /* the message could not be read */

@@ -67,7 +67,8 @@
 #define MK_TRAP_VM_READ           (-48) /* (task, addr, void *buffer, size): copy the task's memory
 					 * into the caller's buffer */
 #define MK_VM_RW_MAX_BYTES        (1u << 20)  /* the most one vm_write or vm_read copies */
-#define MK_TRAP_COUNT             48    /* traps are -1 .. -MK_TRAP_COUNT */
+#define MK_TRAP_MACH_MSG_SHORT    (-49) /* (registers: see MACH_MSG_SHORT_* in mach/message.h) */
+#define MK_TRAP_COUNT             49    /* traps are -1 .. -MK_TRAP_COUNT */
 
 /*
  * Privileged traps take a send right to the host privilege port as their

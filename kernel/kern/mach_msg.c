@@ -20,6 +20,7 @@
 #include "kern/stats.h"
 #include "kern/task.h"
 #include "kern/thread.h"
+#include "lib/string.h"
 #include "vm/vm_fault.h"
 #include "pager.h"
 
@@ -61,8 +62,13 @@ static mach_msg_return_t mach_msg_copyin(struct vm_map *map, const struct mach_m
 	m = kmsg_alloc(a->send_size, false, current_ledger());   /* vm_copyin fills it */
 	if (!m)
 		return MACH_SEND_NO_BUFFER;
-	mr = vm_copyin(map, a->msg, m->hdr, a->send_size) == KERN_SUCCESS ?
-	     MACH_MSG_SUCCESS : MACH_SEND_INVALID_DATA;
+	if (a->kbuf) {                                             /* the short trap's */
+		memcpy(m->hdr, a->kbuf, a->send_size);
+		mr = MACH_MSG_SUCCESS;
+	} else {
+		mr = vm_copyin(map, a->msg, m->hdr, a->send_size) == KERN_SUCCESS ?
+		     MACH_MSG_SUCCESS : MACH_SEND_INVALID_DATA;
+	}
 	if (mr == MACH_MSG_SUCCESS)
 		mr = msg_check(m);
 	if (mr == MACH_MSG_SUCCESS)
@@ -136,6 +142,21 @@ static mach_msg_return_t receive_source(struct ipc_space *space, mach_port_name_
 	return MACH_MSG_SUCCESS;
 }
 
+/* Deliver a dequeued message to the receiver's buffer, or its registers. */
+static mach_msg_return_t receive_copyout(struct kmsg *m, struct ipc_space *space,
+					 struct vm_map *map, const struct mach_msg_args *a)
+{
+	struct mach_msg_short buf;
+	mach_msg_return_t mr;
+
+	if (!a->regs)
+		return msg_copyout(m, space, map, a->msg, NULL);
+	mr = msg_copyout(m, space, map, 0, &buf.header);
+	if (mr == MACH_MSG_SUCCESS)
+		mach_msg_short_deliver(a->regs, &buf.header);
+	return mr;
+}
+
 mach_msg_return_t mach_msg_receive(struct ipc_space *space, struct vm_map *map,
 				   const struct mach_msg_args *a)
 {
@@ -158,7 +179,7 @@ mach_msg_return_t mach_msg_receive(struct ipc_space *space, struct vm_map *map,
 		m = src ? port_dequeue_fits(src, a->rcv_size, &too_large) : NULL;
 		if (m) {
 			spin_unlock(&ipc_lock, f);
-			return msg_copyout(m, space, map, a->msg);
+			return receive_copyout(m, space, map, a);
 		}
 		if (src && too_large) {
 			mr = MACH_RCV_TOO_LARGE;
@@ -169,13 +190,13 @@ mach_msg_return_t mach_msg_receive(struct ipc_space *space, struct vm_map *map,
 			break;
 		}
 		port_ref(p);
-		ipc_wait_state_set(self, a->msg, a->rcv_size);
+		ipc_wait_state_set(self, a->msg, a->rcv_size, a->regs);
 		r = ipc_wait(&p->receivers, ticks_left(deadline), f);
 		f = spin_lock(&ipc_lock);
 		if (self->ipc.delivered) {             /* the fast path handed us a message */
 			port_release(p);
 			spin_unlock(&ipc_lock, f);
-			return ipc_fast_copyout(self, a->msg);
+			return ipc_fast_copyout(self, a);
 		}
 		mr = !p->active ? MACH_RCV_PORT_DIED :
 		     (!p->is_set && p->receiver != space) ? MACH_RCV_PORT_CHANGED :
@@ -186,6 +207,19 @@ mach_msg_return_t mach_msg_receive(struct ipc_space *space, struct vm_map *map,
 			break;
 	}
 	spin_unlock(&ipc_lock, f);
+	return mr;
+}
+
+/* mach_msg's two halves, each the general way, after the fast paths declined. */
+static mach_msg_return_t mach_msg_general(const struct mach_msg_args *a)
+{
+	struct task *task = current_thread()->task;
+	mach_msg_return_t mr = MACH_MSG_SUCCESS;
+
+	if (a->option & MACH_SEND_MSG)
+		mr = mach_msg_send(task->space, task->map, a);
+	if (mr == MACH_MSG_SUCCESS && (a->option & MACH_RCV_MSG))
+		mr = mach_msg_receive(task->space, task->map, a);
 	return mr;
 }
 
@@ -214,9 +248,42 @@ kern_return_t mach_msg_trap(const struct trap_args *ta)
 		   pager_supply_fast(a)) {
 		return MACH_MSG_SUCCESS;
 	}
-	if (a->option & MACH_SEND_MSG)
-		mr = mach_msg_send(task->space, task->map, a);
-	if (mr == MACH_MSG_SUCCESS && (a->option & MACH_RCV_MSG))
-		mr = mach_msg_receive(task->space, task->map, a);
-	return mr;
+	return mach_msg_general(a);
+}
+
+/*
+ * The short trap's general path (registers: MACH_MSG_SHORT_* in
+ * mach/message.h; the trap itself, with its fast path, is in fastpath.c):
+ * the same mach_msg, the message taken from and delivered into the
+ * caller's saved argument registers, which syscall_entry restores on the
+ * way out. The message is rebuilt in mach_msg's format on the stack, so the
+ * general path takes it as it takes any other.
+ */
+mach_msg_return_t mach_msg_short_general(struct trap_args *regs)
+{
+	const struct trap_args *ta = regs;
+	uint32_t option = (uint32_t)ta->a[0];
+	struct mach_msg_short buf;
+	struct mach_msg_args a;
+
+	if (option & ~MACH_MSG_SHORT_OPTION(MACH_SEND_MSG | MACH_RCV_MSG, 0xFF))
+		return KERN_INVALID_ARGUMENT;
+	a = mach_msg_short_args(regs);
+	if (a.option & MACH_SEND_MSG) {
+		if (a.send_size < sizeof(buf.header) || a.send_size % 8)
+			return MACH_SEND_MSG_TOO_SMALL;
+		if (a.send_size > sizeof(buf))
+			return MACH_SEND_TOO_LARGE;
+		buf.header = (struct mach_msg_header){
+			.bits = (uint32_t)ta->a[1], .size = a.send_size,
+			.remote_port = (mach_port_name_t)ta->a[2],
+			.local_port = (mach_port_name_t)(ta->a[2] >> 32),
+			.id = (int32_t)(ta->a[1] >> 32),
+		};
+		__builtin_memcpy(buf.body, &ta->a[3], sizeof(buf.body));
+		a.kbuf = &buf.header;
+		if (a.option & MACH_RCV_MSG)
+			stats_inc(STAT_IPC_FASTPATH_MISSES);
+	}
+	return mach_msg_general(&a);
 }

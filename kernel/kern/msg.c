@@ -533,16 +533,17 @@ static void msg_copyout_rights(struct kmsg *m, struct ipc_space *space)
 }
 
 /*
- * Deliver m into space/map at uaddr (the caller holds no lock). A receive
+ * Deliver m into space/map at uaddr, or into the kernel buffer kdst if it
+ * is not NULL (the short trap's; the caller holds no lock). A receive
  * buffer that cannot be written destroys the message.
  */
 mach_msg_return_t msg_copyout(struct kmsg *m, struct ipc_space *space, struct vm_map *map,
-			      uint64_t uaddr)
+			      uint64_t uaddr, struct mach_msg_header *kdst)
 {
 	mach_msg_return_t mr;
 	uint64_t f;
 
-	if (vm_copyout_probe(map, m->hdr, uaddr, m->size) != KERN_SUCCESS) {
+	if (!kdst && vm_copyout_probe(map, m->hdr, uaddr, m->size) != KERN_SUCCESS) {
 		f = spin_lock(&ipc_lock);
 		kmsg_destroy(m);
 		spin_unlock(&ipc_lock, f);
@@ -552,7 +553,9 @@ mach_msg_return_t msg_copyout(struct kmsg *m, struct ipc_space *space, struct vm
 	f = spin_lock(&ipc_lock);
 	msg_copyout_rights(m, space);
 	spin_unlock(&ipc_lock, f);
-	if (vm_copyout(map, m->hdr, uaddr, m->size) != KERN_SUCCESS)
+	if (kdst)
+		memcpy(kdst, m->hdr, m->size);
+	else if (vm_copyout(map, m->hdr, uaddr, m->size) != KERN_SUCCESS)
 		mr = MACH_RCV_INVALID_DATA;
 	kmsg_free(m);
 	return mr;

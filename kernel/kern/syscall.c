@@ -967,6 +967,7 @@ const trap_fn mk_trap_table[MK_TRAP_COUNT + 1] = {
 	[-MK_TRAP_THREAD_SET_TLS]     = sys_thread_set_tls,
 	[-MK_TRAP_VM_WRITE]           = sys_vm_write,
 	[-MK_TRAP_VM_READ]            = sys_vm_read,
+	[-MK_TRAP_MACH_MSG_SHORT]     = mach_msg_short_trap, /* fastpath.c */
 };
 
 /* A system call of a foreign ABI from a task with no emulation vector (cold:

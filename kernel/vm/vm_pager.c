@@ -208,7 +208,7 @@ static bool pager_request_handoff(struct vm_object *obj, const uint64_t words[4]
 						.count = 4 };
 	__builtin_memcpy(m->words, words, sizeof(m->words));
 	to->ipc.msg_size = sizeof(*m);
-	to->ipc.delivered = true;
+	to->ipc.delivered = IPC_DELIVERED_MSG;
 	stats_inc(STAT_PAGER_MESSAGES);
 	stats_inc(STAT_PAGER_FASTPATH_HITS);
 	spin_lock(&sched_lock);

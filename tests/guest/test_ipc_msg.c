@@ -655,6 +655,26 @@ void test_null_rpc_between_threads_takes_the_fast_path(void)
 	ipc_echo_quit(s, r);
 }
 
+/*
+ * A reply name with no disposition is refused (MACH_SEND_INVALID_REPLY) when
+ * a receiver waits too, where the fast path would take the call: it once
+ * read the message as carrying no reply right and delivered it.
+ */
+void test_rpc_with_a_reply_name_and_no_disposition_is_refused(void)
+{
+	mach_port_name_t s = ipc_port_alloc_send(), r = ipc_port_alloc();
+	struct mach_msg_header h;
+
+	ipc_thread_start(ipc_echo_thread, (void *)(uintptr_t)s);
+	ipc_null_rpcs(s, r, WARMUP_RPCS, NULL);              /* the server waits again */
+	ipc_msg_init(&h, s, MACH_MSG_TYPE_COPY_SEND, IPC_ID_PING);
+	ipc_msg_set_reply(&h, r, 0);
+	EXPECT_MR(MACH_SEND_INVALID_REPLY,
+		  mk_mach_msg(&h, MACH_SEND_MSG | MACH_RCV_MSG, sizeof(h), sizeof(h), r, 0));
+	ipc_null_rpcs(s, r, 1, NULL);                        /* nothing was delivered */
+	ipc_echo_quit(s, r);
+}
+
 void test_null_rpc_between_tasks_takes_the_fast_path(void)
 {
 	mach_port_name_t s, r = ipc_port_alloc();

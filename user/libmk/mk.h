@@ -100,6 +100,41 @@ kern_return_t mk_pmap_footprint(mach_port_name_t task, struct pmap_footprint_inf
 /* Ports (include/mach/port.h). task is a task port name (MACH_PORT_TASK_SELF for the caller). */
 mach_msg_return_t mk_mach_msg(struct mach_msg_header *msg, int option, uint32_t send_size,
 			      uint32_t rcv_size, mach_port_name_t rcv_name, uint64_t timeout_ms);
+/*
+ * mach_msg for a short message carried in registers both ways (MACH_MSG_SHORT_*
+ * in mach/message.h): m is sent (if option has MACH_SEND_MSG; its
+ * header.size says how many body words go) and, if a message is received,
+ * replaced by it. Inline, so the message goes from the caller's variables
+ * to the registers with no call and no copy.
+ */
+static inline mach_msg_return_t mk_mach_msg_short(struct mach_msg_short *m, uint32_t option,
+						  mach_port_name_t rcv_name)
+{
+	long ret = MK_TRAP_MACH_MSG_SHORT;
+	register uint64_t rdi __asm__("rdi") =
+		MACH_MSG_SHORT_OPTION(option, (option & MACH_SEND_MSG) ? m->header.size : 0) |
+		(uint64_t)rcv_name << 32;
+	register uint64_t rsi __asm__("rsi") = m->header.bits | (uint64_t)(uint32_t)m->header.id << 32;
+	register uint64_t rdx __asm__("rdx") = m->header.remote_port |
+					       (uint64_t)m->header.local_port << 32;
+	register uint64_t r10 __asm__("r10") = m->body[0];
+	register uint64_t r8 __asm__("r8") = m->body[1];
+	register uint64_t r9 __asm__("r9") = m->body[2];
+
+	__asm__ volatile("syscall"
+			 : "+a"(ret), "+r"(rdi), "+r"(rsi), "+r"(rdx), "+r"(r10), "+r"(r8), "+r"(r9)
+			 : : "rcx", "r11", "memory");
+	if (ret == MACH_MSG_SUCCESS && (option & MACH_RCV_MSG)) {
+		m->header = (struct mach_msg_header){
+			.bits = (uint32_t)rsi, .size = (uint32_t)rdi, .remote_port = (uint32_t)rdx,
+			.local_port = (uint32_t)(rdx >> 32), .id = (int32_t)(rsi >> 32),
+		};
+		m->body[0] = r10;
+		m->body[1] = r8;
+		m->body[2] = r9;
+	}
+	return (mach_msg_return_t)ret;
+}
 kern_return_t mk_port_allocate(mach_port_name_t task, mach_port_right_t right,
 			       mach_port_name_t *name);
 kern_return_t mk_port_destroy(mach_port_name_t task, mach_port_name_t name);

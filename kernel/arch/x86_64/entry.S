@@ -16,7 +16,9 @@
  *    rbp, r12-r15) stay the user's because every C function keeps them, so
  *    nothing else is saved; no code reads a trap's frame. Every register
  *    but rax (the result), rcx and r11 (the `syscall` instruction's own)
- *    comes back unchanged. rip needs no canonical check: user space ends a
+ *    comes back unchanged, except that the short message trap returns a
+ *    received message in the six argument registers by writing their saved
+ *    copies (mach_msg_short_trap, fastpath.c). rip needs no canonical check: user space ends a
  *    page below the non-canonical hole, so the address after a `syscall`
  *    is canonical.
  *    Anything else (a foreign system call, rax >= 0, or an invalid number)

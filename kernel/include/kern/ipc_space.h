@@ -79,7 +79,7 @@ static inline void ipc_entry_unname(struct ipc_entry *e)
  */
 bool ipc_sonce_insert_prepare(struct ipc_space *space);
 
-static inline bool ipc_sonce_insert_ready(struct ipc_space *space)
+static inline __attribute__((always_inline)) bool ipc_sonce_insert_ready(struct ipc_space *space)
 {
 	return (space->active && space->free_head && space->spare) ||
 	       ipc_sonce_insert_prepare(space);

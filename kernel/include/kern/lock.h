@@ -29,6 +29,14 @@ static inline uint64_t spin_lock(spinlock_t *l)
 	return flags;
 }
 
+/* Take the lock when interrupts are already off (the caller holds another
+ * lock, whose release restores them): no state to keep. */
+static inline void spin_lock_irqs_off(spinlock_t *l)
+{
+	while (__atomic_exchange_n(&l->locked, 1, __ATOMIC_ACQUIRE))
+		cpu_pause();
+}
+
 /* Take the lock if it is free (*flags gets the interrupt state); false, with
  * nothing changed, when someone holds it. */
 static inline int spin_trylock(spinlock_t *l, uint64_t *flags)

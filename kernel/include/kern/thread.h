@@ -23,16 +23,25 @@ struct waitq;
 struct port;
 struct ipc_space;
 struct vm_map;
+struct trap_args;
 
 #define IPC_FAST_MSG_MAX_BYTES 256   /* largest message the RPC fast path carries */
+
+/* How a fast path handed a blocked receiver its message. */
+enum ipc_delivery {
+	IPC_NOT_DELIVERED,
+	IPC_DELIVERED_MSG,            /* in msg, for the receiver to copy out */
+	IPC_DELIVERED_REGS,           /* already in its short trap's registers */
+};
 
 /* A receiver blocked in mach_msg, as the fast path sees it. */
 struct ipc_wait_state {
 	uint64_t buf;                 /* its receive buffer */
 	uint32_t size;
-	bool delivered;               /* the fast path left a message in msg */
+	uint8_t delivered;            /* enum ipc_delivery */
 	int32_t gone;                 /* MACH_RCV_PORT_DIED/_CHANGED: why the wait ended, or 0 */
 	uint32_t msg_size;
+	struct trap_args *regs;       /* the short trap's saved registers, or NULL */
 	uint64_t msg[IPC_FAST_MSG_MAX_BYTES / 8];   /* that message, as the receiver sees it */
 };
 
@@ -77,11 +86,13 @@ void thread_init(void);
 struct thread *thread_create_user(struct task *task, uint64_t entry, uint64_t stack_top,
 				  uint64_t arg0, uint64_t arg1, kern_return_t *kr);
 /* Record what a thread about to block in receive waits on (fields, not the message buffer). */
-static inline void ipc_wait_state_set(struct thread *t, uint64_t buf, uint32_t size)
+static inline void ipc_wait_state_set(struct thread *t, uint64_t buf, uint32_t size,
+				      struct trap_args *regs)
 {
 	t->ipc.buf = buf;
 	t->ipc.size = size;
-	t->ipc.delivered = false;
+	t->ipc.regs = regs;
+	t->ipc.delivered = IPC_NOT_DELIVERED;
 	t->ipc.gone = 0;
 }
 

@@ -150,8 +150,8 @@ static mach_msg_return_t receive_copyout(struct kmsg *m, struct ipc_space *space
 	mach_msg_return_t mr;
 
 	if (!a->regs)
-		return msg_copyout(m, space, map, a->msg, NULL);
-	mr = msg_copyout(m, space, map, 0, &buf.header);
+		return msg_copyout(m, space, map, a->msg);
+	mr = msg_copyout_kernel(m, space, map, &buf.header);
 	if (mr == MACH_MSG_SUCCESS)
 		mach_msg_short_deliver(a->regs, &buf.header);
 	return mr;
@@ -211,7 +211,8 @@ mach_msg_return_t mach_msg_receive(struct ipc_space *space, struct vm_map *map,
 }
 
 /* mach_msg's two halves, each the general way, after the fast paths declined. */
-static mach_msg_return_t mach_msg_general(const struct mach_msg_args *a)
+static inline __attribute__((always_inline)) mach_msg_return_t
+mach_msg_general(const struct mach_msg_args *a)
 {
 	struct task *task = current_thread()->task;
 	mach_msg_return_t mr = MACH_MSG_SUCCESS;

@@ -476,7 +476,8 @@ static int msg_received_disposition(enum msg_right_type t)
 }
 
 /* Map each OOL region into map (copy-on-write) and write its address into the body. */
-static mach_msg_return_t msg_copyout_ool(struct kmsg *m, struct vm_map *map)
+static inline __attribute__((always_inline)) mach_msg_return_t
+msg_copyout_ool(struct kmsg *m, struct vm_map *map)
 {
 	mach_msg_return_t mr = MACH_MSG_SUCCESS;
 
@@ -497,7 +498,8 @@ static mach_msg_return_t msg_copyout_ool(struct kmsg *m, struct vm_map *map)
 }
 
 /* Turn the message's rights into names of space and rewrite the header (ipc_lock held). */
-static void msg_copyout_rights(struct kmsg *m, struct ipc_space *space)
+static inline __attribute__((always_inline)) void msg_copyout_rights(struct kmsg *m,
+								     struct ipc_space *space)
 {
 	struct mach_msg_header *h = m->hdr;
 	mach_port_name_t reply = MACH_PORT_NULL;
@@ -535,10 +537,12 @@ static void msg_copyout_rights(struct kmsg *m, struct ipc_space *space)
 /*
  * Deliver m into space/map at uaddr, or into the kernel buffer kdst if it
  * is not NULL (the short trap's; the caller holds no lock). A receive
- * buffer that cannot be written destroys the message.
+ * buffer that cannot be written destroys the message. Inline in the two
+ * entry points below, so mach_msg's way pays no test for the other.
  */
-mach_msg_return_t msg_copyout(struct kmsg *m, struct ipc_space *space, struct vm_map *map,
-			      uint64_t uaddr, struct mach_msg_header *kdst)
+static inline __attribute__((always_inline)) mach_msg_return_t
+msg_deliver(struct kmsg *m, struct ipc_space *space, struct vm_map *map, uint64_t uaddr,
+	    struct mach_msg_header *kdst)
 {
 	mach_msg_return_t mr;
 	uint64_t f;
@@ -559,6 +563,18 @@ mach_msg_return_t msg_copyout(struct kmsg *m, struct ipc_space *space, struct vm
 		mr = MACH_RCV_INVALID_DATA;
 	kmsg_free(m);
 	return mr;
+}
+
+mach_msg_return_t msg_copyout(struct kmsg *m, struct ipc_space *space, struct vm_map *map,
+			      uint64_t uaddr)
+{
+	return msg_deliver(m, space, map, uaddr, NULL);
+}
+
+mach_msg_return_t msg_copyout_kernel(struct kmsg *m, struct ipc_space *space, struct vm_map *map,
+				     struct mach_msg_header *kdst)
+{
+	return msg_deliver(m, space, map, 0, kdst);
 }
 
 /*

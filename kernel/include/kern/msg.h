@@ -79,7 +79,10 @@ mach_msg_return_t msg_copyin_ool(struct kmsg *m, struct vm_map *map);
 mach_msg_return_t msg_check_rights(struct kmsg *m, struct ipc_space *space);
 void msg_copyin_rights(struct kmsg *m, struct ipc_space *space);
 mach_msg_return_t msg_copyout(struct kmsg *m, struct ipc_space *space, struct vm_map *map,
-			      uint64_t uaddr, struct mach_msg_header *kdst);
+			      uint64_t uaddr);
+/* The same into a kernel buffer of m->size bytes (the short trap's registers, next). */
+mach_msg_return_t msg_copyout_kernel(struct kmsg *m, struct ipc_space *space, struct vm_map *map,
+				     struct mach_msg_header *kdst);
 void msg_deallocate_ool(struct kmsg *m, struct vm_map *map);
 int msg_disposition_type(int disposition);
 void msg_right_destroy(struct msg_right *r);

@@ -36,10 +36,12 @@ static inline uint64_t bench_foreign_call(uint64_t nr)
 }
 
 void bench_image(const void **image, size_t *size);
-mach_port_name_t bench_server_start_task(bool short_msgs);
+#define BENCH_SERVER_SHORT 0x1   /* the server uses the short trap */
+#define BENCH_SERVER_SET   0x2   /* it receives from a port set holding its port */
+mach_port_name_t bench_server_start_task(int flags);
 mach_port_name_t bench_server_start_thread(void);
 void bench_server_stop(mach_port_name_t service);
-int bench_server_main(const char *name, bool short_msgs);
+int bench_server_main(const char *name, int flags);
 int bench_pager_main(void);
 int bench_pt_child_main(const char *name, const char *stride, bool quick);
 

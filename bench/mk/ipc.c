@@ -124,7 +124,7 @@ static void emul_rpc_once(void *ctx)
 
 void bench_emul_rpc(void)
 {
-	mach_port_name_t service = bench_server_start_task(true);
+	mach_port_name_t service = bench_server_start_task(BENCH_SERVER_SHORT);
 	struct rpc r;
 	kern_return_t kr;
 
@@ -146,17 +146,23 @@ void bench_null_rpc_threads(void)
 
 void bench_null_rpc_tasks(void)
 {
-	bench_null_rpc("null_rpc_tasks", bench_server_start_task(false), rpc_call);
+	bench_null_rpc("null_rpc_tasks", bench_server_start_task(0), rpc_call);
 }
 
 void bench_null_rpc_short(void)
 {
-	bench_null_rpc("null_rpc_short", bench_server_start_task(true), rpc_call_short);
+	bench_null_rpc("null_rpc_short", bench_server_start_task(BENCH_SERVER_SHORT), rpc_call_short);
+}
+
+void bench_null_rpc_set(void)
+{
+	bench_null_rpc("null_rpc_set", bench_server_start_task(BENCH_SERVER_SHORT | BENCH_SERVER_SET),
+		       rpc_call_short);
 }
 
 void bench_rpc_inline(void)
 {
-	mach_port_name_t service = bench_server_start_task(false);
+	mach_port_name_t service = bench_server_start_task(0);
 
 	for (size_t i = 0; i < sizeof(rpc_inline_sizes) / sizeof(rpc_inline_sizes[0]); i++) {
 		long n = rpc_inline_sizes[i];
@@ -181,7 +187,7 @@ void bench_rpc_inline(void)
  */
 static void bench_ool(const char *name, int request, long max_bytes)
 {
-	mach_port_name_t service = bench_server_start_task(false);
+	mach_port_name_t service = bench_server_start_task(0);
 
 	for (size_t i = 0; i < sizeof(ool_sizes) / sizeof(ool_sizes[0]); i++) {
 		long n = ool_sizes[i];
@@ -217,7 +223,7 @@ void bench_ool_write_all(void)
 
 void bench_port_rights(void)
 {
-	mach_port_name_t service = bench_server_start_task(false), carried;
+	mach_port_name_t service = bench_server_start_task(0), carried;
 	kern_return_t kr = mk_port_allocate(MACH_PORT_TASK_SELF, MACH_PORT_RIGHT_RECEIVE, &carried);
 
 	if (kr == KERN_SUCCESS)

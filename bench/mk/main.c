@@ -36,12 +36,23 @@ static const struct bench_entry *bench_find(const char *name)
 	return bench_entry_find(bench_table, BENCH_COUNT, name);
 }
 
+/* The server's options after its name (--short, --set) as BENCH_SERVER_* flags. */
+static int bench_server_flags(int argc, char **argv)
+{
+	int flags = 0;
+
+	for (int i = 0; i < argc; i++)
+		flags |= strcmp(argv[i], "--short") == 0 ? BENCH_SERVER_SHORT :
+			 strcmp(argv[i], "--set") == 0 ? BENCH_SERVER_SET : 0;
+	return flags;
+}
+
 int main(int argc, char **argv)
 {
 	int first = 1;
 
 	if (argc >= 3 && strcmp(argv[1], "--server") == 0)
-		return bench_server_main(argv[2], argc >= 4 && strcmp(argv[3], "--short") == 0);
+		return bench_server_main(argv[2], bench_server_flags(argc - 3, argv + 3));
 	if (argc >= 2 && strcmp(argv[1], "--exit") == 0)
 		return 0;
 	if (argc >= 2 && strcmp(argv[1], "--pager") == 0)

@@ -107,25 +107,40 @@ static mach_port_name_t bench_service_port(void)
 	return p;
 }
 
-/* --server NAME [--short]: register the service under NAME, then serve
- * (through the short trap with --short). */
-int bench_server_main(const char *name, bool short_msgs)
+/* A port set holding service, to receive from (BENCH_SERVER_SET). */
+static mach_port_name_t bench_service_set(mach_port_name_t service)
+{
+	mach_port_name_t set;
+	kern_return_t kr = mk_port_allocate(MACH_PORT_TASK_SELF, MACH_PORT_RIGHT_PORT_SET, &set);
+
+	if (kr == KERN_SUCCESS)
+		kr = mk_port_move_member(MACH_PORT_TASK_SELF, service, set);
+	if (kr != KERN_SUCCESS)
+		bench_fail("server", "port set setup", kr);
+	return set;
+}
+
+/* --server NAME [--short] [--set]: register the service under NAME, then
+ * serve (through the short trap with --short, receiving from a port set
+ * that holds the service port with --set). */
+int bench_server_main(const char *name, int flags)
 {
 	mach_port_name_t service = bench_service_port();
+	mach_port_name_t from = flags & BENCH_SERVER_SET ? bench_service_set(service) : service;
 	kern_return_t kr = mk_bootstrap_register(name, service);
 
 	if (kr != KERN_SUCCESS)
 		bench_fail("server", "bootstrap_register", kr);
-	if (short_msgs)
-		bench_serve_short(service);
+	if (flags & BENCH_SERVER_SHORT)
+		bench_serve_short(from);
 	else
-		bench_serve(service, bench_server_buffer());
+		bench_serve(from, bench_server_buffer());
 	return 0;
 }
 
 /* Start a server task under a name of its own (an earlier one may still be
- * dying), serving through the short trap if short_msgs. */
-mach_port_name_t bench_server_start_task(bool short_msgs)
+ * dying), serving as flags (BENCH_SERVER_*) say. */
+mach_port_name_t bench_server_start_task(int flags)
 {
 	static int servers;
 	char args[64], name[24];
@@ -136,8 +151,10 @@ mach_port_name_t bench_server_start_task(bool short_msgs)
 
 	snprintf(name, sizeof(name), "%s-%d", BENCH_SERVICE_NAME, servers++);
 	len = (size_t)snprintf(args, sizeof(args), "bench-server%c--server%c%s", 0, 0, name) + 1;
-	if (short_msgs)
+	if (flags & BENCH_SERVER_SHORT)
 		len += (size_t)snprintf(args + len, sizeof(args) - len, "--short") + 1;
+	if (flags & BENCH_SERVER_SET)
+		len += (size_t)snprintf(args + len, sizeof(args) - len, "--set") + 1;
 	bench_image(&image, &size);
 	kr = mk_task_spawn(image, size, args, len, &task);
 	if (kr != KERN_SUCCESS)

@@ -3,12 +3,14 @@
  *
  * Taken when the message is short and carries nothing but in-line data,
  * its destination (a send or send-once right) has an empty queue and a
- * thread already blocked receiving on it, and the caller will wait on a
- * plain port of its own with an empty queue. The message is copied in from
- * the sender's buffer (its address space is loaded), or comes in registers
- * (the short trap, mach_msg.c), and is left, header rewritten, in the
- * receiver's thread (ipc.msg), which copies it out to its own buffer or
- * registers once it runs; the reply right is made in the receiver's space
+ * thread already blocked receiving on it (or on its set), and the caller
+ * will wait on a port or port set of its own with nothing queued (a set
+ * counts its members' messages in msgcount) that is not
+ * the destination or its set. The message is copied in from the sender's
+ * buffer (its address space is loaded), or comes in registers (the short
+ * trap) and is written into a short-trap receiver's registers, or is left,
+ * header rewritten, in the receiver's thread (ipc.msg), which copies it
+ * out to its own buffer or registers once it runs; the reply right is made in the receiver's space
  * (ipc_sonce_insert, a free name and the space's spare entry) and a reply
  * sent through one is used up the same way (ipc_sonce_remove); and the CPU
  * is handed to the receiver without a pass through the scheduler.
@@ -21,9 +23,8 @@
  * cannot run a low-priority server ahead of medium-priority work, and a
  * low-priority client gives a high-priority server nothing it would not
  * get from the scheduler anyway. Anything unusual (port or OOL items,
- * timeouts, a full or non-empty queue, no waiting receiver, a port set on
- * the receive side, pending suspension or termination) takes the general
- * path.
+ * timeouts, a full or non-empty queue, no waiting receiver, pending
+ * suspension or termination) takes the general path.
  */
 #include "kern/cpu.h"
 #include "kern/ipc_space.h"
@@ -90,7 +91,8 @@ route_check(struct thread *self, uint32_t bits, mach_port_name_t remote, mach_po
 	r->le = ld ? ipc_entry_lookup(space, local) : NULL;
 	re = ipc_entry_lookup(space, rcv_name);
 	r->dest = r->de ? r->de->port : NULL;
-	r->rcv = re && (re->type & MACH_PORT_TYPE_RECEIVE) ? re->port : NULL;
+	r->rcv = re && (re->type & (MACH_PORT_TYPE_RECEIVE | MACH_PORT_TYPE_PORT_SET)) ?
+		 re->port : NULL;
 	r->rd = rd;
 	r->ld = ld;
 	if (!r->dest || !r->dest->active || r->dest->kotype != KOT_NONE || r->dest->msgcount ||
@@ -98,7 +100,7 @@ route_check(struct thread *self, uint32_t bits, mach_port_name_t remote, mach_po
 			     MACH_PORT_TYPE_SEND_ONCE)) ||
 	    (ld && (!r->le || !(r->le->type & MACH_PORT_TYPE_RECEIVE))) ||
 	    (rd == MACH_MSG_TYPE_MOVE_SEND_ONCE && !ipc_sonce_removable(r->de)) ||
-	    !r->rcv || r->rcv->msgcount || r->rcv == r->dest ||
+	    !r->rcv || r->rcv->msgcount || r->rcv == r->dest || r->rcv == r->dest->set ||
 	    !(r->to = ipc_waiting_receiver(r->dest, size)) ||
 	    (ld && !ipc_sonce_insert_ready(r->to->task->space)) ||
 	    sched_highest_runnable() > r->to->priority) {

@@ -8,12 +8,13 @@
  *   - every entry sits at its own name in its own space, with sane rights
  *     (send and dead names have user references, send-once exactly one),
  *     and is on its port's holders list (and every holder is an entry);
- *   - every port's msgcount is its queue's length, each queued message is
+ *   - every port's msgcount is its queue's length (a set's, the messages
+ *     queued on its members), each queued message is
  *     addressed to it, and its right counts and references are at least
  *     what the spaces, messages and notification requests hold (the kernel
  *     holds more: kernel objects, pagers, messages on their way);
  *   - a receive right's port points back at its entry, port-set membership
- *     is symmetric;
+ *     is symmetric, and a set's count of its members' messages is right;
  *   - map entries are sorted, disjoint, page-aligned and counted, and each
  *     object reached from them (shadow chains included) is referenced.
  * Everything walked is charged to some ledger, so the walk is bounded. It
@@ -165,7 +166,7 @@ static bool check_port_queue(struct kernel_check_info *info, struct port *p)
 		n++;
 		check_kmsg(info, p, list_entry(l, struct kmsg, link));
 	}
-	if (n != p->msgcount)
+	if (!p->is_set && n != p->msgcount)           /* a set's is checked in check_port */
 		return check_fail(info, "port counts %u messages, queues %u", p->msgcount, n);
 	if (p->nsrequest)
 		check_tally(p->nsrequest, MSG_RIGHT_SEND_ONCE, 1);
@@ -204,11 +205,20 @@ static bool check_port_counts(struct kernel_check_info *info, struct port *p)
 	if (p->set && (!p->set->is_set || list_empty(&p->set_link)))
 		return check_fail(info, "a port's set is not a set holding it");
 	if (p->is_set) {
-		if (p->msgcount)
-			return check_fail(info, "a port set queues %u messages", p->msgcount);
-		list_for_each(l, &p->members)
-			if (list_entry(l, struct port, set_link)->set != p)
+		uint32_t queued = 0;
+
+		if (!list_empty(&p->messages))
+			return check_fail(info, "a port set has a queue of its own");
+		list_for_each(l, &p->members) {
+			struct port *member = list_entry(l, struct port, set_link);
+
+			if (member->set != p)
 				return check_fail(info, "a member of a set names another set");
+			queued += member->msgcount;
+		}
+		if (queued != p->msgcount)
+			return check_fail(info, "a port set counts %u messages on its members, "
+					  "they queue %u", p->msgcount, queued);
 	}
 	return true;
 }

@@ -98,6 +98,8 @@ void port_enqueue(struct port *p, struct kmsg *m)
 {
 	list_push_back(&p->messages, &m->link);
 	p->msgcount++;
+	if (p->set)
+		p->set->msgcount++;
 	ipc_wakeup_one(&p->receivers);
 	if (p->set)
 		ipc_wakeup_one(&p->set->receivers);
@@ -118,6 +120,8 @@ struct kmsg *port_dequeue_fits(struct port *p, uint32_t max, bool *too_large)
 	}
 	list_unlink(&m->link);
 	p->msgcount--;
+	if (p->set)
+		p->set->msgcount--;
 	ipc_wakeup_one(&p->senders);
 	return m;
 }

@@ -27,6 +27,7 @@ struct port *port_set_find_message(struct port *set)
 void port_set_remove(struct port *p)
 {
 	if (p->set) {
+		p->set->msgcount -= p->msgcount;
 		list_unlink(&p->set_link);
 		p->set = NULL;
 	}
@@ -57,6 +58,7 @@ kern_return_t port_move_member(struct ipc_space *space, mach_port_name_t member,
 		p->set = se ? se->port : NULL;
 		if (p->set) {
 			list_push_back(&p->set->members, &p->set_link);
+			p->set->msgcount += p->msgcount;
 			if (p->msgcount)
 				ipc_wakeup_one(&p->set->receivers);
 		}

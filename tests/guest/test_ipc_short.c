@@ -349,6 +349,24 @@ void test_short_rpc_between_threads_carries_its_words_on_the_fast_path(void)
 	ipc_echo_quit(s, r);
 }
 
+/*
+ * A server receiving on a port set (a Mach server's usual shape) and a
+ * client waiting for its reply on a port in a set of its own: both halves
+ * of each RPC still take the fast path, through either trap.
+ */
+void test_rpcs_through_port_sets_take_the_fast_path(void)
+{
+	mach_port_name_t s = ipc_port_alloc_send(), r = ipc_port_alloc();
+	mach_port_name_t server_set = ipc_port_alloc_set(), client_set = ipc_port_alloc_set();
+
+	EXPECT_KR(KERN_SUCCESS, mk_port_move_member(SELF, s, server_set));
+	EXPECT_KR(KERN_SUCCESS, mk_port_move_member(SELF, r, client_set));
+	ipc_thread_start(short_echo_thread, (void *)(uintptr_t)server_set);
+	expect_fast_path_rpcs(short_rpcs, s, r);
+	expect_fast_path_rpcs(buffer_rpcs, s, r);
+	ipc_echo_quit(s, r);
+}
+
 void test_short_rpc_between_tasks_carries_its_words_on_the_fast_path(void)
 {
 	mach_port_name_t s, r = ipc_port_alloc();

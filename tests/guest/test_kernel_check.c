@@ -66,3 +66,38 @@ void test_kernel_check_passes_with_rights_in_transit(void)
 	EXPECT_KR(KERN_SUCCESS, mk_port_destroy(MACH_PORT_TASK_SELF, set));
 	kernel_check_expect_consistent();
 }
+
+/*
+ * A port set counts the messages queued on its members (the RPC fast path
+ * tests it to know the set is empty; the walk checks it against the
+ * members' queues): it follows messages that arrive and are received, and
+ * members that join, move to another set, leave or die with their messages.
+ */
+void test_port_set_counts_its_members_messages(void)
+{
+	mach_port_name_t set = ipc_port_alloc_set(), other = ipc_port_alloc_set();
+	mach_port_name_t a = ipc_port_alloc_send(), b = ipc_port_alloc_send();
+	struct ipc_buf m;
+
+	EXPECT_KR(KERN_SUCCESS, mk_port_move_member(MACH_PORT_TASK_SELF, a, set));
+	EXPECT_MR(MACH_MSG_SUCCESS, ipc_send_id(a, IPC_ID_PING));
+	EXPECT_MR(MACH_MSG_SUCCESS, ipc_send_id(a, IPC_ID_PING));
+	EXPECT_MR(MACH_MSG_SUCCESS, ipc_send_id(b, IPC_ID_PING));
+	kernel_check_expect_consistent();
+	EXPECT_KR(KERN_SUCCESS, mk_port_move_member(MACH_PORT_TASK_SELF, b, set)); /* with one */
+	kernel_check_expect_consistent();
+	EXPECT_MR(MACH_MSG_SUCCESS, ipc_receive(&m.header, sizeof(m), set, 0));
+	EXPECT_EQ(a, m.header.local_port);
+	kernel_check_expect_consistent();
+	EXPECT_KR(KERN_SUCCESS, mk_port_move_member(MACH_PORT_TASK_SELF, a, other)); /* moves */
+	kernel_check_expect_consistent();
+	EXPECT_KR(KERN_SUCCESS, mk_port_move_member(MACH_PORT_TASK_SELF, b, MACH_PORT_NULL));
+	EXPECT_EQ(1, ipc_msgcount(b));                                              /* left */
+	kernel_check_expect_consistent();
+	EXPECT_KR(KERN_SUCCESS, mk_port_destroy(MACH_PORT_TASK_SELF, a));            /* dies */
+	kernel_check_expect_consistent();
+	EXPECT_MR(MACH_RCV_TIMED_OUT, ipc_receive(&m.header, sizeof(m), other, 0));
+	EXPECT_KR(KERN_SUCCESS, mk_port_destroy(MACH_PORT_TASK_SELF, set));
+	EXPECT_KR(KERN_SUCCESS, mk_port_destroy(MACH_PORT_TASK_SELF, other));
+	EXPECT_KR(KERN_SUCCESS, mk_port_destroy(MACH_PORT_TASK_SELF, b));
+}

@@ -45,7 +45,7 @@ struct port {
 	uint32_t srights, sorights;    /* send and send-once rights in existence */
 	struct list holders;           /* ipc_entry.port_link of every entry naming this port */
 	struct list messages;          /* struct kmsg, FIFO */
-	uint32_t msgcount, qlimit;
+	uint32_t msgcount, qlimit;     /* (a set's msgcount: messages queued on its members) */
 	struct waitq senders;          /* threads blocked on a full queue */
 	struct waitq receivers;        /* threads blocked in receive on this port (or set) */
 	struct port *set;              /* the set this port belongs to */

@@ -149,6 +149,9 @@ struct mach_msg_short {
 #define MACH_RCV_PORT_CHANGED         0x10004006  /* the receive right moved away while waiting */
 #define MACH_RCV_ABORTED              0x1000400a
 #define MACH_RCV_BODY_ERROR           0x1000400c  /* the body could not be delivered (OOL space) */
+/* A result that is a refused send (MACH_SEND_*: nothing was sent, and with
+ * MACH_RCV_MSG nothing received either), as against a receive's (MACH_RCV_*). */
+#define MACH_MSG_SEND_REFUSED(mr)     (((uint32_t)(mr) & 0xFFFFC000u) == 0x10000000u)
 
 /* Ids of kernel-generated messages. */
 #define MACH_NOTIFY_FIRST  0x40   /* notifications use their MACH_NOTIFY_* value as id */

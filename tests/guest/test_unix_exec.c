@@ -119,8 +119,10 @@ void test_unix_server_runs_programs_and_reports_their_end(void)
 	uint64_t hello[2] = { 0, 0 }, crash[2] = { 0, 0 }, again[2] = { 0, 0 };
 	mach_msg_return_t mr1, mr2, mr3;
 	struct task_status st;
+	uint64_t hits = mk_kernel_stat(KSTAT_IPC_FASTPATH_HITS);
 
 	mr1 = unix_run(control, reply, UNIX_PROG_HELLO, hello);
+	hits = mk_kernel_stat(KSTAT_IPC_FASTPATH_HITS) - hits;
 	mr2 = unix_run(control, reply, UNIX_PROG_CRASH, crash);
 	mr3 = unix_run(control, reply, UNIX_PROG_HELLO, again);
 	/* the server goes first, whatever the answers, so that nothing of it outlives the test */
@@ -129,6 +131,12 @@ void test_unix_server_runs_programs_and_reports_their_end(void)
 	EXPECT_MR(MACH_MSG_SUCCESS, mr1);
 	EXPECT_EQ(HELLO_EXIT_CODE, hello[0]);            /* the server's environment is ours */
 	EXPECT(hello[1] >= 4);
+	/* every call but exit (sent without waiting) takes the fast path both ways: the
+	 * answer goes in the server's wait for the next call, on its port set */
+	if (hits < 2 * (hello[1] - 1))
+		guest_fail(__FILE__, __LINE__, "fast-path hits over hello's %lu calls: expected "
+			   "at least %lu got %lu", (unsigned long)hello[1],
+			   2 * ((unsigned long)hello[1] - 1), (unsigned long)hits);
 	EXPECT_MR(MACH_MSG_SUCCESS, mr2);
 	EXPECT_EQ(UNIX_STATUS_DIED, crash[0]);
 	EXPECT_MR(MACH_MSG_SUCCESS, mr3);

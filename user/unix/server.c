@@ -55,11 +55,10 @@ static struct unix_proc *proc_by_port(mach_port_name_t port)
 	return NULL;
 }
 
-/* Send words to a reply right (consumed). */
-static void reply_words(mach_port_name_t reply, const uint64_t *w, uint32_t n)
+/* Make in h an answer of n words (at most 2) to the reply right; its size. */
+static uint32_t reply_build(struct mach_msg_header *h, mach_port_name_t reply, const uint64_t *w,
+			    uint32_t n)
 {
-	uint64_t buf[8];
-	struct mach_msg_header *h = (struct mach_msg_header *)buf;
 	struct mach_msg_type *t = (struct mach_msg_type *)(h + 1);
 
 	*h = (struct mach_msg_header){
@@ -68,7 +67,18 @@ static void reply_words(mach_port_name_t reply, const uint64_t *w, uint32_t n)
 	};
 	*t = (struct mach_msg_type){ .kind = MACH_MSG_TYPE_INLINE, .elem_size = 8, .count = n };
 	memcpy(t + 1, w, 8 * n);
-	mk_mach_msg(h, MACH_SEND_MSG, h->size, 0, MACH_PORT_NULL, 0);
+	return h->size;
+}
+
+/* Send words to a reply right (consumed, or dropped if the send fails). */
+static void reply_words(mach_port_name_t reply, const uint64_t *w, uint32_t n)
+{
+	uint64_t buf[8];
+	struct mach_msg_header *h = (struct mach_msg_header *)buf;
+
+	if (mk_mach_msg(h, MACH_SEND_MSG, reply_build(h, reply, w, n), 0, MACH_PORT_NULL, 0) !=
+	    MACH_MSG_SUCCESS)
+		mk_port_deallocate(MACH_PORT_TASK_SELF, reply);
 }
 
 /* The process is gone: tell whoever started it, and free its slot and port. */
@@ -169,19 +179,33 @@ static void unix_spawn(const struct unix_server_config *cfg, mach_port_name_t se
 	p->waiter = reply;
 }
 
+/*
+ * The answer to a call goes in the mach_msg that waits for the next one
+ * (send, then receive, on the set), as a Mach server's loop does, so both
+ * halves of a call can take the RPC fast path. An answer that cannot be
+ * sent (the caller's reply port died) is dropped, and the wait goes on.
+ */
 int unix_server_run(const struct unix_server_config *cfg)
 {
 	static struct unix_call_msg m;
-	mach_port_name_t set;
+	mach_port_name_t set, reply = MACH_PORT_NULL;
+	uint32_t answer = 0;                   /* bytes of an answer in m to send first */
 
 	if (mk_port_allocate(MACH_PORT_TASK_SELF, MACH_PORT_RIGHT_PORT_SET, &set) ||
 	    mk_port_move_member(MACH_PORT_TASK_SELF, cfg->control, set))
 		return 1;
 	for (;;) {
-		mach_msg_return_t mr = mk_mach_msg(&m.h, MACH_RCV_MSG, 0, sizeof(m), set, 0);
+		mach_msg_return_t mr = mk_mach_msg(&m.h, answer ? MACH_SEND_MSG | MACH_RCV_MSG :
+						   MACH_RCV_MSG, answer, sizeof(m), set, 0);
 		struct unix_proc *p;
 		int64_t result;
 
+		if (answer && MACH_MSG_SEND_REFUSED(mr)) {
+			mk_port_deallocate(MACH_PORT_TASK_SELF, reply);
+			answer = 0;
+			continue;
+		}
+		answer = 0;
 		if (mr != MACH_MSG_SUCCESS)
 			return 1;
 		if (m.h.local_port == cfg->control) {
@@ -204,7 +228,9 @@ int unix_server_run(const struct unix_server_config *cfg)
 				mk_port_deallocate(MACH_PORT_TASK_SELF, m.h.remote_port);
 			continue;
 		}
-		if (unix_call(p, &m, &result) && m.h.remote_port)
-			reply_words(m.h.remote_port, (uint64_t *)&result, 1);
+		if (unix_call(p, &m, &result) && m.h.remote_port) {
+			reply = m.h.remote_port;
+			answer = reply_build(&m.h, reply, (uint64_t *)&result, 1);
+		}
 	}
 }

@@ -110,8 +110,12 @@ BENCH_ELF   := $(UBUILD)/bench-mk.elf
 BENCH_NOMARK_OBJ := $(UBUILD)/nomark/timing.c.o # outside obj/: machlab profile reads obj/
 BENCH_NOMARK_ELF := $(UBUILD)/bench-mk-nomark.elf
 BENCH_LIST  := bench/BENCHMARKS
+# unix-run (user/unix-run/): runs a static Linux program under the Unix server, the boot
+# program of the Unix suite on microkernel targets; it carries unix-bench (blobs.S).
+UNIX_RUN_OBJS := $(UBUILD)/obj/user/unix-run/main.c.o $(UBUILD)/obj/user/unix-run/blobs.S.o
+UNIX_RUN_ELF  := $(UBUILD)/unix-run.elf
 
-user: $(GUEST_TESTS) $(BENCH_ELF) $(BENCH_NOMARK_ELF) $(FUZZ_ELF)
+user: $(GUEST_TESTS) $(BENCH_ELF) $(BENCH_NOMARK_ELF) $(FUZZ_ELF) $(UNIX_RUN_ELF)
 
 $(UBUILD)/obj/%.c.o: %.c $(USER_HDRS) $(UBUILD)/tests.def $(UBUILD)/little_ram_tests.def \
 		      $(UBUILD)/benchmarks.def
@@ -181,6 +185,15 @@ $(GUEST_BLOBS_OBJ): tests/guest/blobs.S $(UNIX_BUILD)/tiny $(UNIX_BUILD)/test-he
 	$(CC) $(USER_CFLAGS) -DTINY_PATH='"$(UNIX_BUILD)/tiny"' \
 	  -DHELLO_PATH='"$(UNIX_BUILD)/test-hello"' -DCRASH_PATH='"$(UNIX_BUILD)/test-crash"' \
 	  -DEMUL_IMAGE_PATH='"$(EMUL_IMAGE)"' -c $< -o $@
+
+$(UBUILD)/obj/user/unix-run/blobs.S.o: user/unix-run/blobs.S $(UNIX_BUILD)/unix-bench $(EMUL_IMAGE)
+	@mkdir -p $(@D)
+	$(CC) $(USER_CFLAGS) -DUNIX_BENCH_PATH='"$(UNIX_BUILD)/unix-bench"' \
+	  -DEMUL_IMAGE_PATH='"$(EMUL_IMAGE)"' -c $< -o $@
+
+$(UNIX_RUN_ELF): $(UNIX_RUN_OBJS) $(UBUILD)/libunix.a $(UBUILD)/libmk.a user/libmk/user.ld
+	ld $(USER_LDFLAGS) -o $@ $(UBUILD)/obj/user/libmk/crt0.S.o $(UNIX_RUN_OBJS) \
+	  $(UBUILD)/libunix.a $(UBUILD)/libmk.a
 
 # ---- host tools and tests -----------------------------------------------
 HARNESS_CFLAGS := -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE $(WARN) -O2 -g -pthread
@@ -337,6 +350,7 @@ bench: deps
 	@$(MAKE) --no-print-directory variant-kernels user harness
 	$(if $(filter linux,$(TARGETS)),@$(MAKE) --no-print-directory linux-target)
 	$(HARNESS) bench --bench $(BENCH_ELF) --list $(BENCH_LIST) --unix-list $(UNIX_BENCH_LIST) \
+	  --emulated-list $(UNIX_EMULATED_LIST) --unix-run $(UNIX_RUN_ELF) \
 	  --timeout $(BENCH_TIMEOUT_S) \
 	  --hang-timeout $(BENCH_HANG_S) \
 	  --jobs $(JOBS) --results-dir results --commit $(COMMIT) --report REPORT.md --plots-dir plots \

@@ -98,7 +98,8 @@ void bench_job_run(struct bench_job *job, const struct bench_setup *setup)
 	snprintf(args, sizeof args, "%s%s%s", job->initrd_path ? "bench " : "",
 		 setup->quick ? "--quick " : "", job->records.benchmark);
 	char *cmdline = job->initrd_path ? linux_cmdline(args) : NULL;
-	struct qemu_module module = { .path = setup->bench_path, .args = args };
+	struct qemu_module module = { .path = job->program ? job->program : setup->bench_path,
+				      .args = args };
 	struct qemu_boot boot = {
 		.qemu_path = setup->qemu_path, .kernel_path = job->kernel_path,
 		.modules = job->initrd_path ? NULL : &module, .module_count = job->initrd_path ? 0 : 1,

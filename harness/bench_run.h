@@ -29,6 +29,8 @@ struct bench_job {
 	const char *target;      /* borrowed: the target's name */
 	const char *kernel_path; /* borrowed */
 	const char *initrd_path; /* borrowed: a Linux target's root archive; NULL: the microkernel */
+	const char *program;     /* borrowed: the microkernel's boot program; NULL: setup->bench_path
+				  * (unix-run for the Unix suite under the emulation) */
 	size_t target_index, bench_index;
 	struct bench_records records; /* records.benchmark names the benchmark */
 	bool ok;

@@ -55,6 +55,7 @@
 
 struct bench_options {
 	const char *bench_path, *list_path, *unix_list_path, *only, *qemu_path, *results_dir;
+	const char *emulated_list_path, *unix_run_path; /* the Unix suite on the microkernel */
 	const char *commit, *run_id, *report_path, *plots_dir;
 	const char *profile_plugin, *profile_set; /* profile the set with the plugin, or NULL */
 	const char *profile_unix_set, *profile_unix_bench; /* the same on Linux targets */
@@ -69,6 +70,7 @@ struct bench_options {
 struct bench_cmd {
 	struct bench_options opt;
 	struct strlist all, selected; /* BENCHMARKS then unix/BENCHMARKS, and the ones this run runs */
+	struct strlist emulated;      /* of the Unix suite, what microkernel targets run too */
 	size_t native_count;             /* the first native_count of all are bench/BENCHMARKS */
 	struct strlist targets, kernels; /* target names and their kernel paths */
 	struct strlist initrds;          /* a Linux target's root archive; "" for the microkernel */
@@ -86,6 +88,7 @@ struct bench_cmd {
 
 static const char bench_usage[] =
 	"usage: machlab bench [--bench PATH] [--list PATH] [--unix-list PATH]\n"
+	"                     [--emulated-list PATH --unix-run PATH]\n"
 	"                     [--only NAME[,NAME...]] [--quick]\n"
 	"                     [--timeout SECONDS] [--hang-timeout SECONDS] [--jobs N]\n"
 	"                     [--results-dir DIR] [--commit STR]\n"
@@ -101,6 +104,8 @@ static bool bench_option_apply(struct bench_options *opt, int c, const char *arg
 	case 'b': opt->bench_path = arg; return true;
 	case 'l': opt->list_path = arg; return true;
 	case 'u': opt->unix_list_path = arg; return true;
+	case 'e': opt->emulated_list_path = arg; return true;
+	case 'x': opt->unix_run_path = arg; return true;
 	case 'P': opt->profile_plugin = arg; return true;
 	case 'S': opt->profile_set = arg; return true;
 	case 'U': opt->profile_unix_set = arg; return true;
@@ -132,6 +137,8 @@ static int bench_options_parse(int argc, char **argv, struct bench_options *opt)
 		{ "plots-dir", required_argument, NULL, 'p' }, { "qemu", required_argument, NULL, 'q' },
 		{ "hang-timeout", required_argument, NULL, 'H' },
 		{ "unix-list", required_argument, NULL, 'u' },
+		{ "emulated-list", required_argument, NULL, 'e' },
+		{ "unix-run", required_argument, NULL, 'x' },
 		{ "profile-plugin", required_argument, NULL, 'P' },
 		{ "profile-set", required_argument, NULL, 'S' },
 		{ "profile-unix-set", required_argument, NULL, 'U' },
@@ -167,6 +174,10 @@ static int bench_options_parse(int argc, char **argv, struct bench_options *opt)
 	    (opt->profile_unix_set && !opt->profile_plugin)) {
 		fprintf(stderr, "machlab bench: --profile-plugin and --profile-set go together, and "
 			"--profile-unix-set and --profile-unix-bench with them\n");
+		return -EINVAL;
+	}
+	if (!opt->emulated_list_path != !opt->unix_run_path) {
+		fprintf(stderr, "machlab bench: --emulated-list and --unix-run go together\n");
 		return -EINVAL;
 	}
 	if (opt->target_count == 0) {
@@ -250,18 +261,27 @@ static int bench_target_kinds(struct bench_cmd *cmd)
 	return 0;
 }
 
-/* Appends the Unix suite's list to cmd->all when a Linux target runs. Returns
- * 0, or -errno with err set (a name in both lists is refused). */
+/* Appends the Unix suite's list to cmd->all when a Linux target runs, or a
+ * microkernel target runs some of it under the Unix emulation (the
+ * --emulated-list, into cmd->emulated). Returns 0, or -errno with err set
+ * (a name in both lists, or an emulated one not in the Unix suite, is
+ * refused). */
 static int bench_unix_list_add(struct bench_cmd *cmd, char *err)
 {
 	struct strlist unix_names = { 0 };
-	bool any_linux = false;
+	bool any_linux = false, any_microkernel = false;
+	int rc = 0;
 	cmd->native_count = cmd->all.count;
-	for (size_t k = 0; k < cmd->targets.count; k++)
+	for (size_t k = 0; k < cmd->targets.count; k++) {
 		any_linux = any_linux || bench_target_linux(cmd, k);
-	if (!any_linux)
-		return 0;
-	int rc = bench_list_read(cmd->opt.unix_list_path, &unix_names, err, BENCH_ERR_MAX_BYTES);
+		any_microkernel = any_microkernel || !bench_target_linux(cmd, k);
+	}
+	if (cmd->opt.emulated_list_path && any_microkernel)
+		rc = bench_list_read(cmd->opt.emulated_list_path, &cmd->emulated, err,
+				     BENCH_ERR_MAX_BYTES);
+	if (rc < 0 || (!any_linux && !cmd->emulated.count))
+		return rc;
+	rc = bench_list_read(cmd->opt.unix_list_path, &unix_names, err, BENCH_ERR_MAX_BYTES);
 	for (size_t i = 0; rc == 0 && i < unix_names.count; i++) {
 		if (strlist_find(&cmd->all, unix_names.items[i]) >= 0) {
 			snprintf(err, BENCH_ERR_MAX_BYTES, "%s and %s both name a benchmark %s",
@@ -272,14 +292,24 @@ static int bench_unix_list_add(struct bench_cmd *cmd, char *err)
 		}
 	}
 	strlist_free(&unix_names);
+	for (size_t i = 0; rc == 0 && i < cmd->emulated.count; i++)
+		if (strlist_find(&cmd->all, cmd->emulated.items[i]) < (long)cmd->native_count) {
+			snprintf(err, BENCH_ERR_MAX_BYTES, "%s names %s, which %s does not",
+				 cmd->opt.emulated_list_path, cmd->emulated.items[i],
+				 cmd->opt.unix_list_path);
+			rc = -EINVAL;
+		}
 	return rc;
 }
 
 /* True when target k runs benchmark index b of cmd->all: the native suite on
- * the microkernel, the Unix suite on Linux. */
+ * the microkernel, the Unix suite on Linux, and its emulated part on the
+ * microkernel too. */
 static bool bench_target_runs(const struct bench_cmd *cmd, size_t k, size_t b)
 {
-	return bench_target_linux(cmd, k) == (b >= cmd->native_count);
+	if (b < cmd->native_count)
+		return !bench_target_linux(cmd, k);
+	return bench_target_linux(cmd, k) || strlist_find(&cmd->emulated, cmd->all.items[b]) >= 0;
 }
 
 /* Checks the strings that go into file names, CSV rows and the boot module
@@ -298,15 +328,20 @@ static int bench_names_check(const struct bench_options *opt, char *err)
 			 opt->commit);
 		return -EINVAL;
 	}
-	if (strchr(opt->bench_path, ' ')) {
-		snprintf(err, BENCH_ERR_MAX_BYTES, "%s: a boot module path cannot hold a space",
-			 opt->bench_path);
-		return -EINVAL;
-	}
-	if (access(opt->bench_path, R_OK) < 0) {
-		int rc = -errno;
-		snprintf(err, BENCH_ERR_MAX_BYTES, "%s: %s", opt->bench_path, strerror(-rc));
-		return rc;
+	const char *programs[] = { opt->bench_path, opt->unix_run_path };
+	for (size_t i = 0; i < sizeof programs / sizeof programs[0]; i++) {
+		if (!programs[i])
+			continue;
+		if (strchr(programs[i], ' ')) {
+			snprintf(err, BENCH_ERR_MAX_BYTES,
+				 "%s: a boot module path cannot hold a space", programs[i]);
+			return -EINVAL;
+		}
+		if (access(programs[i], R_OK) < 0) {
+			int rc = -errno;
+			snprintf(err, BENCH_ERR_MAX_BYTES, "%s: %s", programs[i], strerror(-rc));
+			return rc;
+		}
 	}
 	return 0;
 }
@@ -381,6 +416,9 @@ static int bench_jobs_create(struct bench_cmd *cmd, char *err)
 					.initrd_path = bench_target_linux(cmd, k) ? cmd->initrds.items[k]
 										  : NULL,
 					.target_index = k, .bench_index = b,
+					.program = !bench_target_linux(cmd, k) &&
+						   b >= cmd->native_count ? cmd->opt.unix_run_path
+									  : NULL,
 					.records = { .benchmark = bench },
 				};
 	}
@@ -440,15 +478,17 @@ static int bench_table_build(const struct bench_cmd *cmd, struct bench_table *t)
 }
 
 /* Rewrites REPORT.md's regions from t: the native suite on the microkernel
- * targets (results, ratios), the Unix suite on the Linux targets (unix), the
+ * targets (results, ratios), the Unix suite on every target (unix: Linux,
+ * and the microkernel's under the Unix emulation where it runs them), the
  * headline from all, and the profile when there is one. Returns true on
  * success. */
 static bool bench_report_update(const struct bench_cmd *cmd, const struct bench_table *t,
 				const char *profile)
 {
 	struct bench_table native, unix_suite;
-	int rc = report_view_make(t, false, 0, cmd->native_count, &native);
-	if (report_view_make(t, true, cmd->native_count, cmd->all.count, &unix_suite) < 0)
+	int rc = report_view_make(t, REPORT_VIEW_MICROKERNEL, 0, cmd->native_count, &native);
+	if (report_view_make(t, cmd->emulated.count ? REPORT_VIEW_ALL : REPORT_VIEW_LINUX,
+			     cmd->native_count, cmd->all.count, &unix_suite) < 0)
 		rc = -ENOMEM;
 	struct report_region regions[] = {
 		{ "results", rc ? NULL : report_tables_results(&native, cmd->csv_path) },
@@ -577,6 +617,7 @@ static void bench_cmd_free(struct bench_cmd *cmd)
 	strlist_free(&cmd->targets);
 	strlist_free(&cmd->kernels);
 	strlist_free(&cmd->initrds);
+	strlist_free(&cmd->emulated);
 	strlist_free(&cmd->kernel_ids);
 	free(cmd->target_linux);
 	pthread_mutex_destroy(&cmd->lock);

@@ -278,10 +278,16 @@ char *report_tables_headline(const struct bench_table *t)
 	return text_finish(out, &text);
 }
 
+/* Whether target k of t is one of targets (REPORT_VIEW_*). */
+static bool view_has_target(const struct bench_table *t, size_t k, int targets)
+{
+	return targets == REPORT_VIEW_ALL || table_target_linux(t, k) == (targets == REPORT_VIEW_LINUX);
+}
+
 /* Fills view with the rows of t whose benchmark index is in [first, end) on
- * the targets that are Linux ones when want_linux, renumbered; the view borrows t's
+ * the targets of targets (REPORT_VIEW_*), renumbered; the view borrows t's
  * names. Returns 0 or -ENOMEM; free with report_view_free either way. */
-int report_view_make(const struct bench_table *t, bool want_linux, size_t first, size_t end,
+int report_view_make(const struct bench_table *t, int targets, size_t first, size_t end,
 		     struct bench_table *view)
 {
 	*view = (struct bench_table){ .run_id = t->run_id, .commit = t->commit,
@@ -298,7 +304,7 @@ int report_view_make(const struct bench_table *t, bool want_linux, size_t first,
 		return -ENOMEM;
 	}
 	for (size_t k = 0; k < t->target_count; k++)
-		if (table_target_linux(t, k) == want_linux) {
+		if (view_has_target(t, k, targets)) {
 			index[k] = view->target_count;
 			kernels[view->target_count] = t->target_kernels ? t->target_kernels[k] : NULL;
 			names[view->target_count++] = t->targets[k];
@@ -306,7 +312,7 @@ int report_view_make(const struct bench_table *t, bool want_linux, size_t first,
 	for (size_t i = 0; i < t->count; i++) {
 		const struct bench_row *r = &t->rows[i];
 		if (r->bench_index < first || r->bench_index >= end ||
-		    table_target_linux(t, r->target_index) != want_linux)
+		    !view_has_target(t, r->target_index, targets))
 			continue;
 		view->rows[view->count] = *r;
 		view->rows[view->count++].target_index = index[r->target_index];

@@ -13,7 +13,10 @@ const char *number_format(uint64_t v, char buf[NUMBER_MAX_BYTES]);
 char *report_tables_results(const struct bench_table *t, const char *csv_path);
 char *report_tables_ratios(const struct bench_table *t);
 char *report_tables_headline(const struct bench_table *t);
-int report_view_make(const struct bench_table *t, bool want_linux, size_t first, size_t end,
+#define REPORT_VIEW_MICROKERNEL 0   /* report_view_make's targets: the microkernel's */
+#define REPORT_VIEW_LINUX       1   /* Linux's */
+#define REPORT_VIEW_ALL         2   /* every one */
+int report_view_make(const struct bench_table *t, int targets, size_t first, size_t end,
 		     struct bench_table *view);
 void report_view_free(struct bench_table *view);
 

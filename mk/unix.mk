@@ -18,6 +18,8 @@ LINUX_DIR      ?= $(BUILD)/linux
 UNIX_CFLAGS    := -static -std=c11 -D_GNU_SOURCE -O2 $(WARN) -Ibench/lib -Ibench/unix -I$(UNIX_BUILD)
 UNIX_LDFLAGS   := -static -s
 UNIX_BENCH_LIST := bench/unix/BENCHMARKS
+# The part of it microkernel targets run too, under the Unix emulation (user/unix-run).
+UNIX_EMULATED_LIST := bench/unix/EMULATED
 UNIX_ROOT_LIST := bench/unix/ROOT
 UNIX_HDRS      := bench/lib/timing.h $(wildcard bench/unix/*.h)
 UNIX_TOOLS     := init tiny kallsyms

@@ -457,6 +457,48 @@ static void cmd_bench_writes_sorted_csv_log_and_progress(void)
 	free(initrds);
 }
 
+/* The emulated part of the Unix suite runs on a microkernel target too, its
+ * boot program unix-run; the rest of the suite does not, and an emulated
+ * name the Unix suite lacks, or one option without the other, is refused. */
+static void cmd_bench_runs_the_emulated_unix_suite_on_the_microkernel(void)
+{
+	bench_fixture();
+	file_write(tmp_path("UNIX"), "null_call  getpid\npipe_rtt  pipe\n", 0644);
+	file_write(tmp_path("EMULATED"), "null_call  through the server\n", 0644);
+	file_write(tmp_path("unix-run.elf"), "", 0644);
+	char *args[] = { "bench", "--bench", (char *)tmp_path("bench-mk.elf"), "--list",
+			 (char *)tmp_path("BENCHMARKS"), "--unix-list", (char *)tmp_path("UNIX"),
+			 "--emulated-list", (char *)tmp_path("EMULATED"),
+			 "--unix-run", (char *)tmp_path("unix-run.elf"),
+			 "--qemu", (char *)tmp_path("fake-qemu"), "--only", "null_call,null_rpc_tasks",
+			 "--run-id", "R5", "--results-dir", (char *)tmp_path("res"),
+			 (char *)tmp_path("default"), NULL };
+	static const char *const said[] = { "summary: 2 units ok, 0 failed", NULL };
+	unlink(tmp_path("fake-qemu.initrd"));
+	expect_bench_run(__LINE__, args, CMD_EXIT_OK, said, "res/R5.csv",
+			 "R5,unknown,tcg-icount,default,null_rpc_tasks,-,insn,3,380,400,420,420,420,1,machlab\n"
+			 "R5,unknown,tcg-icount,default,null_call,-,insn,3,380,400,420,420,420,1,machlab\n");
+	char *initrds = file_read(tmp_path("fake-qemu.initrd"));
+	EXPECT_TRUE(initrds && strstr(initrds, "unix-run.elf null_call\n"));
+	EXPECT_TRUE(initrds && strstr(initrds, "bench-mk.elf null_rpc_tasks\n"));
+	free(initrds);
+	char *out;
+	args[14] = "pipe_rtt";                       /* not emulated: nothing runs it here */
+	EXPECT_INT(CMD_EXIT_USAGE, cmd_bench_capture(args, &out));
+	EXPECT_TRUE(strstr(out, "no target runs the benchmarks selected"));
+	free(out);
+	file_write(tmp_path("EMULATED"), "fork_exit_wait  not in the suite\n", 0644);
+	args[14] = "null_call";
+	EXPECT_INT(CMD_EXIT_USAGE, cmd_bench_capture(args, &out));
+	EXPECT_TRUE(strstr(out, "names fork_exit_wait, which"));
+	free(out);
+	args[9] = "--jobs";                          /* --emulated-list without --unix-run */
+	args[10] = "1";
+	EXPECT_INT(CMD_EXIT_USAGE, cmd_bench_capture(args, &out));
+	EXPECT_TRUE(strstr(out, "--emulated-list and --unix-run go together"));
+	free(out);
+}
+
 static void cmd_bench_without_its_plugin_still_writes_the_rows(void)
 {
 	bench_fixture();
@@ -590,6 +632,7 @@ static const struct check_test tests[] = {
 	TEST(cmd_bench_hang_fails_one_unit_and_keeps_the_rest),
 	TEST(cmd_bench_silent_kernel_fails_one_benchmark_as_hang),
 	TEST(cmd_bench_refuses_bad_input_before_booting),
+	TEST(cmd_bench_runs_the_emulated_unix_suite_on_the_microkernel),
 	TEST(plots_render_figures_without_warnings),
 };
 

@@ -141,17 +141,46 @@ static bool unix_call(struct unix_proc *p, const struct unix_call_msg *m, int64_
 	}
 }
 
-/* Start program index for the requester, who hears at its exit. */
+/*
+ * The program's arguments after its name: the request's data item, NUL-
+ * terminated strings (UNIX_SPAWN_ARGS_MAX at most), or "one" and "two"
+ * without one. argv[0] is the program's name.
+ */
+static void spawn_args(const struct unix_call_msg *m, const char *name,
+		       const char *argv[UNIX_SPAWN_ARGS_MAX + 2])
+{
+	uint32_t len = 0, n = 1;
+	const char *data = m->words_type.count == UNIX_CALL_WORDS ? call_data(m, &len) : NULL;
+
+	argv[0] = name;
+	if (!data) {
+		argv[n++] = "one";
+		argv[n++] = "two";
+	}
+	for (uint32_t at = 0; data && at < len && n <= UNIX_SPAWN_ARGS_MAX; n++) {
+		size_t arg_len = strnlen(data + at, len - at);
+
+		if (arg_len == len - at)
+			break;                     /* an unterminated last string is left out */
+		argv[n] = data + at;
+		at += (uint32_t)arg_len + 1;
+	}
+	argv[n] = NULL;
+}
+
+/* Start the program the request names for the requester, who hears at its exit. */
 static void unix_spawn(const struct unix_server_config *cfg, mach_port_name_t set,
-		       uint64_t index, mach_port_name_t reply)
+		       const struct unix_call_msg *m, mach_port_name_t reply)
 {
 	static const char *const envp[] = { "PATH=/bin", "HOME=/", NULL };
+	uint64_t index = m->words[0];
 	const struct unix_prog *prog = &cfg->progs[index < cfg->nprogs ? index : 0];
-	const char *const argv[] = { prog->name, "one", "two", NULL };
+	const char *argv[UNIX_SPAWN_ARGS_MAX + 2];
 	struct unix_proc *p = NULL;
 	struct unix_exec_start start;
 	uint64_t fail[2] = { (uint64_t)-1, 0 };
 
+	spawn_args(m, prog->name, argv);
 	for (int i = 0; !p && i < UNIX_PROCS_MAX; i++)
 		if (!procs[i].pid)
 			p = &procs[i];
@@ -211,7 +240,7 @@ int unix_server_run(const struct unix_server_config *cfg)
 		if (m.h.local_port == cfg->control) {
 			if (m.h.id == UNIX_SPAWN_ID && m.h.remote_port &&
 			    m.h.size >= offsetof(struct unix_call_msg, words) + 8)
-				unix_spawn(cfg, set, m.words[0], m.h.remote_port);
+				unix_spawn(cfg, set, &m, m.h.remote_port);
 			else if (m.h.remote_port)
 				mk_port_deallocate(MACH_PORT_TASK_SELF, m.h.remote_port);
 			continue;

@@ -13,11 +13,15 @@
  * on failure). exit and exit_group are sent without waiting for a reply.
  *
  * UNIX_SPAWN_ID is the one request of the server's control port (its first
- * right, given by whoever starts it): start the program named by its one
- * word (UNIX_PROG_*), and answer on the request's reply right when it
- * ends, with two words: its exit status (UNIX_STATUS_DIED if it ended
- * without exit: the server hears of that by the no-senders notice of the
- * process's port) and the calls the server answered for it.
+ * right, given by whoever starts it): start the program named by its first
+ * word (an index in the server's table of programs), and answer on the
+ * request's reply right when it ends, with two words: its exit status
+ * (UNIX_STATUS_DIED if it ended without exit: the server hears of that by
+ * the no-senders notice of the process's port) and the calls the server
+ * answered for it. With UNIX_CALL_WORDS words and a data item laid out as
+ * a call's, the data are the program's arguments after its name, each
+ * NUL-terminated (at most UNIX_SPAWN_ARGS_MAX); with one word, the
+ * arguments are "one" and "two".
  */
 #ifndef UNIX_PROTO_H
 #define UNIX_PROTO_H
@@ -27,6 +31,7 @@
 #define UNIX_SPAWN_ID     3001
 #define UNIX_CALL_WORDS   7
 #define UNIX_DATA_MAX     2048
+#define UNIX_SPAWN_ARGS_MAX 16     /* arguments a spawn request gives after the name */
 
 #define UNIX_PROG_HELLO   0        /* tests/unix/hello */
 #define UNIX_PROG_CRASH   1        /* tests/unix/crash */

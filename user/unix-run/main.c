@@ -1,0 +1,102 @@
+/*
+ * unix-run — run one static Linux program under the Unix server on the
+ * microkernel, and end with its exit status: the boot program of the Unix
+ * suite on microkernel targets (`make bench` runs bench/unix/EMULATED
+ * through it). Its arguments are the program's, after the program's name.
+ *
+ * Until the server has a file system the program is carried in this image
+ * (blobs.S: bench/unix's unix-bench, with the emulation library's image),
+ * and the server runs as a thread of this task on a control port of its
+ * own. A program that dies without exit (UNIX_STATUS_DIED) ends the run
+ * with status 1 and a line saying so.
+ */
+#include "mk.h"
+#include "server.h"
+#include "unix_proto.h"
+
+#define SERVER_STACK_BYTES (64 * 1024)
+#define RUN_DIED_STATUS    1
+
+extern const char blob_unix_bench[], blob_unix_bench_end[];
+extern const char blob_emul_image[], blob_emul_image_end[];
+
+static struct unix_server_config cfg;
+static struct unix_call_msg request;
+
+static void server_thread(void *arg)
+{
+	(void)arg;
+	unix_server_run(&cfg);
+	mk_printf("unix-run: the Unix server stopped\n");
+	mk_task_exit(RUN_DIED_STATUS);
+}
+
+/* The spawn request for the program, its arguments args[0..n) in the data item. */
+static bool request_build(mach_port_name_t control, mach_port_name_t reply, char **args, int n)
+{
+	uint32_t len = 0;
+
+	request = (struct unix_call_msg){
+		.h = { .bits = MACH_MSGH_BITS(MACH_MSG_TYPE_COPY_SEND, MACH_MSG_TYPE_MAKE_SEND_ONCE) |
+			       MACH_MSGH_BITS_COMPLEX,
+		       .remote_port = control, .local_port = reply, .id = UNIX_SPAWN_ID },
+		.words_type = { .kind = MACH_MSG_TYPE_INLINE, .elem_size = 8,
+				.count = UNIX_CALL_WORDS },
+	};
+	if (n > UNIX_SPAWN_ARGS_MAX)
+		return false;
+	for (int i = 0; i < n; i++) {
+		size_t a = strlen(args[i]) + 1;
+
+		if (a > UNIX_DATA_MAX - len)
+			return false;
+		memcpy(request.data + len, args[i], a);
+		len += (uint32_t)a;
+	}
+	request.data_type = (struct mach_msg_type){ .kind = MACH_MSG_TYPE_INLINE, .elem_size = 1,
+						    .count = len };
+	request.h.size = (uint32_t)(offsetof(struct unix_call_msg, data) + ((len + 7) & ~7u));
+	return true;
+}
+
+int main(int argc, char **argv)
+{
+	static const struct unix_prog progs[] = {
+		{ "unix-bench", blob_unix_bench, 0 },
+	};
+	static struct unix_prog prog;
+	mach_port_name_t control, reply, thread;
+	mach_msg_return_t mr;
+
+	prog = progs[0];
+	prog.size = (size_t)(blob_unix_bench_end - blob_unix_bench);
+	if (mk_port_allocate(MACH_PORT_TASK_SELF, MACH_PORT_RIGHT_RECEIVE, &control) ||
+	    mk_port_insert_right(MACH_PORT_TASK_SELF, control, control, MACH_MSG_TYPE_MAKE_SEND) ||
+	    mk_port_allocate(MACH_PORT_TASK_SELF, MACH_PORT_RIGHT_RECEIVE, &reply)) {
+		mk_printf("unix-run: no ports\n");
+		return RUN_DIED_STATUS;
+	}
+	cfg = (struct unix_server_config){
+		.control = control, .progs = &prog, .nprogs = 1, .emul = blob_emul_image,
+		.emul_size = (size_t)(blob_emul_image_end - blob_emul_image),
+	};
+	if (mk_thread_start(server_thread, NULL, SERVER_STACK_BYTES, &thread) != KERN_SUCCESS) {
+		mk_printf("unix-run: cannot start the Unix server\n");
+		return RUN_DIED_STATUS;
+	}
+	if (!request_build(control, reply, argv + 1, argc - 1)) {
+		mk_printf("unix-run: too many or too long arguments\n");
+		return RUN_DIED_STATUS;
+	}
+	mr = mk_mach_msg(&request.h, MACH_SEND_MSG | MACH_RCV_MSG, request.h.size, sizeof(request),
+			 reply, MACH_MSG_TIMEOUT_NONE);
+	if (mr != MACH_MSG_SUCCESS || request.words[0] == (uint64_t)-1) {
+		mk_printf("unix-run: the server could not start %s (0x%x)\n", prog.name, mr);
+		return RUN_DIED_STATUS;
+	}
+	if (request.words[0] == UNIX_STATUS_DIED) {
+		mk_printf("unix-run: %s died without exit\n", prog.name);
+		return RUN_DIED_STATUS;
+	}
+	return (int)request.words[0];
+}

@@ -87,15 +87,21 @@ int helper_unix_server(int argc, char **argv)
 	return unix_server_run(&cfg);
 }
 
-/* Ask the server to start program prog; its answer's two words (status, calls), or a failure. */
-static mach_msg_return_t unix_run(mach_port_name_t control, mach_port_name_t reply, uint64_t prog,
-				  uint64_t answer[2])
+/* Ask the server to start program prog, with the default arguments or (args
+ * not NULL) the args_len bytes of NUL-terminated strings at args; its
+ * answer's two words (status, calls), or a failure. */
+static mach_msg_return_t unix_run_args(mach_port_name_t control, mach_port_name_t reply,
+				       uint64_t prog, const char *args, uint32_t args_len,
+				       uint64_t answer[2])
 {
+	uint64_t words[UNIX_CALL_WORDS] = { prog };
 	struct ipc_buf m;
 	mach_msg_return_t mr;
 
 	ipc_msg_init(&m.header, control, MACH_MSG_TYPE_COPY_SEND, UNIX_SPAWN_ID);
-	ipc_msg_add_inline(&m.header, 8, 1, &prog);
+	ipc_msg_add_inline(&m.header, 8, args ? UNIX_CALL_WORDS : 1, words);
+	if (args)
+		ipc_msg_add_inline(&m.header, 1, args_len, args);
 	ipc_msg_set_reply(&m.header, reply, MACH_MSG_TYPE_MAKE_SEND_ONCE);
 	mr = mk_mach_msg(&m.header, MACH_SEND_MSG | MACH_RCV_MSG | MACH_RCV_TIMEOUT, m.header.size,
 			 sizeof(m), reply, GUEST_TEST_TIMEOUT_MS);
@@ -104,20 +110,28 @@ static mach_msg_return_t unix_run(mach_port_name_t control, mach_port_name_t rep
 	return mr;
 }
 
+static mach_msg_return_t unix_run(mach_port_name_t control, mach_port_name_t reply, uint64_t prog,
+				  uint64_t answer[2])
+{
+	return unix_run_args(control, reply, prog, NULL, 0, answer);
+}
+
 /*
  * The server starts hello for us and answers its calls (set_tid_address,
  * ioctl, writev, exit_group: arch_prctl stays in the library) and reports
  * the exit status and how many calls it answered; then a program that
  * dies of a fault before exit, which the server notices (UNIX_STATUS_DIED)
- * and goes on: hello runs again after it.
+ * and goes on: hello runs again after it, and once more with arguments of
+ * our own (a spawn request's data item; an unterminated last one is left out).
  */
 void test_unix_server_runs_programs_and_reports_their_end(void)
 {
 	mach_port_name_t control = ipc_port_alloc_send(), reply = ipc_port_alloc();
 	mach_port_name_t server = ipc_spawn_with_right("unix_server", NULL, control,
 						       MACH_MSG_TYPE_MOVE_RECEIVE);
-	uint64_t hello[2] = { 0, 0 }, crash[2] = { 0, 0 }, again[2] = { 0, 0 };
-	mach_msg_return_t mr1, mr2, mr3;
+	static const char args[] = "alpha\0two\0gamma\0delta";   /* the last unterminated */
+	uint64_t hello[2] = { 0, 0 }, crash[2] = { 0, 0 }, again[2] = { 0, 0 }, given[2] = { 0, 0 };
+	mach_msg_return_t mr1, mr2, mr3, mr4;
 	struct task_status st;
 	uint64_t hits = mk_kernel_stat(KSTAT_IPC_FASTPATH_HITS);
 
@@ -125,6 +139,7 @@ void test_unix_server_runs_programs_and_reports_their_end(void)
 	hits = mk_kernel_stat(KSTAT_IPC_FASTPATH_HITS) - hits;
 	mr2 = unix_run(control, reply, UNIX_PROG_CRASH, crash);
 	mr3 = unix_run(control, reply, UNIX_PROG_HELLO, again);
+	mr4 = unix_run_args(control, reply, UNIX_PROG_HELLO, args, sizeof(args) - 1, given);
 	/* the server goes first, whatever the answers, so that nothing of it outlives the test */
 	EXPECT_KR(KERN_SUCCESS, mk_task_terminate(server));
 	EXPECT_KR(KERN_SUCCESS, mk_task_wait(server, &st, GUEST_TEST_TIMEOUT_MS));
@@ -141,6 +156,8 @@ void test_unix_server_runs_programs_and_reports_their_end(void)
 	EXPECT_EQ(UNIX_STATUS_DIED, crash[0]);
 	EXPECT_MR(MACH_MSG_SUCCESS, mr3);
 	EXPECT_EQ(HELLO_EXIT_CODE, again[0]);
+	EXPECT_MR(MACH_MSG_SUCCESS, mr4);                /* argv: hello, alpha, two, gamma */
+	EXPECT_EQ(40 + 4 + 100 + 50, given[0]);
 	mk_port_deallocate(MACH_PORT_TASK_SELF, server);
 	mk_port_deallocate(MACH_PORT_TASK_SELF, control);
 	mk_port_destroy(MACH_PORT_TASK_SELF, reply);

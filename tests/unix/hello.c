@@ -4,12 +4,14 @@
  * from a thread-local variable (musl reaches it through the FS base that
  * its start-up sets with arch_prctl), its arguments and its environment, so
  * that a wrong stack, TLS or exit path shows in the status. A call no
- * system has (number 999) must fail with ENOSYS, or the status is 1.
+ * system has (number 999) must fail with ENOSYS, or the status is 1; the
+ * monotonic clock must work and not go back, or the status is 2.
  */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 static __thread int tls_value = 40;
@@ -17,10 +19,14 @@ static __thread int tls_value = 40;
 int main(int argc, char **argv)
 {
 	const char *home = getenv("HOME");
+	struct timespec t0, t1;
 	int code;
 
 	if (syscall(999) != -1 || errno != ENOSYS)
 		return 1;
+	if (clock_gettime(CLOCK_MONOTONIC, &t0) != 0 || clock_gettime(CLOCK_MONOTONIC, &t1) != 0 ||
+	    t1.tv_sec < t0.tv_sec || (t1.tv_sec == t0.tv_sec && t1.tv_nsec < t0.tv_nsec))
+		return 2;
 	tls_value += argc;
 	code = tls_value + (home && strcmp(home, "/") == 0 ? 100 : 0) +
 	       (argc > 2 && strcmp(argv[2], "two") == 0 ? 50 : 0);

@@ -93,10 +93,29 @@ static void proc_end(struct unix_proc *p, uint64_t status)
 	*p = (struct unix_proc){ 0 };
 }
 
-/* The bytes of a write, if the call carries a data item. */
+/*
+ * A call's words item is well formed: UNIX_SHORT_CALL_WORDS to
+ * UNIX_CALL_WORDS words, all in the message. The words a call leaves out
+ * are made 0 (the buffer still holds the last call's).
+ */
+static bool call_words_ok(struct unix_call_msg *m)
+{
+	uint32_t n = m->words_type.count;
+
+	if (m->h.size < offsetof(struct unix_call_msg, words) ||
+	    m->words_type.kind != MACH_MSG_TYPE_INLINE || m->words_type.elem_size != 8 ||
+	    n < UNIX_SHORT_CALL_WORDS || n > UNIX_CALL_WORDS ||
+	    m->h.size < offsetof(struct unix_call_msg, words) + 8 * n)
+		return false;
+	memset(&m->words[n], 0, 8 * (UNIX_CALL_WORDS - n));
+	return true;
+}
+
+/* The bytes of a write, if the call carries a data item (after all seven words). */
 static const char *call_data(const struct unix_call_msg *m, uint32_t *len)
 {
-	if (m->h.size < offsetof(struct unix_call_msg, data) ||
+	if (m->words_type.count != UNIX_CALL_WORDS ||
+	    m->h.size < offsetof(struct unix_call_msg, data) ||
 	    m->data_type.kind != MACH_MSG_TYPE_INLINE || m->data_type.elem_size != 1 ||
 	    m->data_type.count > m->h.size - offsetof(struct unix_call_msg, data))
 		return NULL;
@@ -250,9 +269,7 @@ int unix_server_run(const struct unix_server_config *cfg)
 			proc_end(p, UNIX_STATUS_DIED);
 			continue;
 		}
-		if (!p || m.h.id != UNIX_CALL_ID ||
-		    m.h.size < offsetof(struct unix_call_msg, data_type) ||
-		    m.words_type.count != UNIX_CALL_WORDS) {
+		if (!p || m.h.id != UNIX_CALL_ID || !call_words_ok(&m)) {
 			if (m.h.remote_port)              /* malformed: no answer */
 				mk_port_deallocate(MACH_PORT_TASK_SELF, m.h.remote_port);
 			continue;

@@ -9,8 +9,12 @@
  * send-once reply right): UNIX_CALL_ID with one INLINE item of 7 words (the
  * number and its six arguments), then for write and writev one INLINE item
  * of bytes (at most UNIX_DATA_MAX: a longer write is a shorter one, as
- * Linux allows). The reply is one INLINE word, the result (a negative errno
- * on failure). exit and exit_group are sent without waiting for a reply.
+ * Linux allows). A call whose later arguments are 0 may send fewer words
+ * (at least UNIX_SHORT_CALL_WORDS: the number and the first argument); the
+ * words left out are 0. The library sends those through the short trap,
+ * a 48-byte message in registers. The reply is one INLINE word, the result
+ * (a negative errno on failure). exit and exit_group are sent without
+ * waiting for a reply.
  *
  * UNIX_SPAWN_ID is the one request of the server's control port (its first
  * right, given by whoever starts it): start the program named by its first
@@ -30,6 +34,7 @@
 #define UNIX_CALL_ID      3000
 #define UNIX_SPAWN_ID     3001
 #define UNIX_CALL_WORDS   7
+#define UNIX_SHORT_CALL_WORDS 2    /* the fewest words a call sends: the number and one argument */
 #define UNIX_DATA_MAX     2048
 #define UNIX_SPAWN_ARGS_MAX 16     /* arguments a spawn request gives after the name */
 

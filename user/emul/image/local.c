@@ -22,6 +22,17 @@
 #include <mach/comm_page.h>
 
 #define LINUX_WRITE           1
+#define LINUX_CLOSE           3
+#define LINUX_DUP             32
+#define LINUX_GETPID          39
+#define LINUX_UMASK           95
+#define LINUX_GETUID          102
+#define LINUX_GETGID          104
+#define LINUX_GETEUID         107
+#define LINUX_GETEGID         108
+#define LINUX_GETPPID         110
+#define LINUX_GETPGRP         111
+#define LINUX_GETTID          186
 #define LINUX_IOCTL           16
 #define LINUX_WRITEV          20
 #define LINUX_EXIT            60
@@ -134,6 +145,46 @@ static bool have_server(void)
 	return server_state > 0;
 }
 
+/*
+ * A call that takes at most one argument and carries no data (getpid,
+ * close, ...) goes as a short message: its number and first argument in
+ * registers (UNIX_SHORT_CALL_WORDS), the answer back the same way
+ * (mk_mach_msg_short). The server reads the words a call leaves out as 0;
+ * the call never reads them (the registers of arguments a Linux call does
+ * not take hold whatever the caller left there: musl's syscall() passes
+ * six). Calls not named here go whole.
+ */
+static bool short_call_ok(const struct emul_frame *f)
+{
+	switch (f->rax) {
+	case LINUX_CLOSE: case LINUX_DUP: case LINUX_GETPID: case LINUX_UMASK:
+	case LINUX_GETUID: case LINUX_GETGID: case LINUX_GETEUID: case LINUX_GETEGID:
+	case LINUX_GETPPID: case LINUX_GETPGRP: case LINUX_GETTID: case LINUX_SET_TID_ADDRESS:
+		return true;
+	default:
+		return false;
+	}
+}
+
+static int64_t server_call_short(const struct emul_frame *f)
+{
+	struct mach_msg_type t = { .kind = MACH_MSG_TYPE_INLINE, .elem_size = 8,
+				   .count = UNIX_SHORT_CALL_WORDS };
+	struct mach_msg_short m = {
+		.header = { .bits = MACH_MSGH_BITS(MACH_MSG_TYPE_COPY_SEND,
+						   MACH_MSG_TYPE_MAKE_SEND_ONCE) |
+				    MACH_MSGH_BITS_COMPLEX,
+			    .size = MACH_MSG_SHORT_MAX, .remote_port = UNIX_SERVER_NAME,
+			    .local_port = reply_port, .id = UNIX_CALL_ID },
+		.body = { 0, f->rax, f->rdi },
+	};
+
+	memcpy(&m.body[0], &t, sizeof(t));
+	if (mk_mach_msg_short(&m, MACH_SEND_MSG | MACH_RCV_MSG, reply_port) != MACH_MSG_SUCCESS)
+		return -LINUX_EINVAL;
+	return (int64_t)m.body[1];           /* the answer's one word, after its type */
+}
+
 /* The call at f as one RPC to the server (no answer awaited for exit). */
 static int64_t server_call(const struct emul_frame *f, bool wait)
 {
@@ -145,6 +196,8 @@ static int64_t server_call(const struct emul_frame *f, bool wait)
 	if (wait && !reply_port &&
 	    mk_port_allocate(MACH_PORT_TASK_SELF, MACH_PORT_RIGHT_RECEIVE, &reply_port))
 		return -LINUX_EINVAL;
+	if (wait && short_call_ok(f))
+		return server_call_short(f);
 	m.h = (struct mach_msg_header){
 		.bits = MACH_MSGH_BITS(MACH_MSG_TYPE_COPY_SEND,
 				       wait ? MACH_MSG_TYPE_MAKE_SEND_ONCE : 0) | MACH_MSGH_BITS_COMPLEX,

@@ -85,11 +85,13 @@ LIBEMUL_OBJS := $(patsubst %,$(UBUILD)/obj/%.o,$(LIBEMUL_SRCS))
 # ... and as an image of its own, mapped into Linux processes (user/emul/image/).
 EMUL_IMAGE      := $(UBUILD)/emul-image.elf
 EMUL_IMAGE_OBJS := $(LIBEMUL_OBJS) $(UBUILD)/obj/user/emul/image/local.c.o
+# ... and that image as data, in the programs that start Linux processes.
+EMUL_BLOB_OBJ   := $(UBUILD)/obj/user/emul/image/blob.S.o
 # Building Unix processes (user/unix/), with the kernel's ELF checker.
 LIBUNIX_SRCS := $(wildcard user/unix/*.c) kernel/kern/elf.c
 LIBUNIX_OBJS := $(patsubst %,$(UBUILD)/obj/%.o,$(LIBUNIX_SRCS))
 # Binaries the guest suite carries (tests/guest/blobs.S): a static musl program and the image.
-GUEST_BLOBS_OBJ := $(UBUILD)/obj/tests/guest/blobs.S.o
+GUEST_BLOBS_OBJ := $(UBUILD)/obj/tests/guest/blobs.S.o $(EMUL_BLOB_OBJ)
 USER_HDRS   := $(shell find include kernel/include/lib user bench tests/fuzz -name '*.h')
 # The fuzzer (tests/fuzz/): a library linked into the guest suite (its short campaign) and into
 # fuzz.elf, the bootstrap task of make fuzz.
@@ -112,7 +114,8 @@ BENCH_NOMARK_ELF := $(UBUILD)/bench-mk-nomark.elf
 BENCH_LIST  := bench/BENCHMARKS
 # unix-run (user/unix-run/): runs a static Linux program under the Unix server, the boot
 # program of the Unix suite on microkernel targets; it carries unix-bench (blobs.S).
-UNIX_RUN_OBJS := $(UBUILD)/obj/user/unix-run/main.c.o $(UBUILD)/obj/user/unix-run/blobs.S.o
+UNIX_RUN_OBJS := $(UBUILD)/obj/user/unix-run/main.c.o $(UBUILD)/obj/user/unix-run/blobs.S.o \
+		 $(EMUL_BLOB_OBJ)
 UNIX_RUN_ELF  := $(UBUILD)/unix-run.elf
 
 user: $(GUEST_TESTS) $(BENCH_ELF) $(BENCH_NOMARK_ELF) $(FUZZ_ELF) $(UNIX_RUN_ELF)
@@ -179,17 +182,20 @@ $(UNIX_BUILD)/test-%: tests/unix/%.c
 	@mkdir -p $(@D)
 	$(UNIX_CC) $(UNIX_CFLAGS) $(UNIX_LDFLAGS) -o $@ $<
 
-$(GUEST_BLOBS_OBJ): tests/guest/blobs.S $(UNIX_BUILD)/tiny $(UNIX_BUILD)/test-hello \
-		    $(UNIX_BUILD)/test-crash $(EMUL_IMAGE)
+$(UBUILD)/obj/tests/guest/blobs.S.o: tests/guest/blobs.S $(UNIX_BUILD)/tiny \
+				       $(UNIX_BUILD)/test-hello $(UNIX_BUILD)/test-crash
 	@mkdir -p $(@D)
 	$(CC) $(USER_CFLAGS) -DTINY_PATH='"$(UNIX_BUILD)/tiny"' \
 	  -DHELLO_PATH='"$(UNIX_BUILD)/test-hello"' -DCRASH_PATH='"$(UNIX_BUILD)/test-crash"' \
-	  -DEMUL_IMAGE_PATH='"$(EMUL_IMAGE)"' -c $< -o $@
+	  -c $< -o $@
 
-$(UBUILD)/obj/user/unix-run/blobs.S.o: user/unix-run/blobs.S $(UNIX_BUILD)/unix-bench $(EMUL_IMAGE)
+$(EMUL_BLOB_OBJ): user/emul/image/blob.S $(EMUL_IMAGE)
 	@mkdir -p $(@D)
-	$(CC) $(USER_CFLAGS) -DUNIX_BENCH_PATH='"$(UNIX_BUILD)/unix-bench"' \
-	  -DEMUL_IMAGE_PATH='"$(EMUL_IMAGE)"' -c $< -o $@
+	$(CC) $(USER_CFLAGS) -DEMUL_IMAGE_PATH='"$(EMUL_IMAGE)"' -c $< -o $@
+
+$(UBUILD)/obj/user/unix-run/blobs.S.o: user/unix-run/blobs.S $(UNIX_BUILD)/unix-bench
+	@mkdir -p $(@D)
+	$(CC) $(USER_CFLAGS) -DUNIX_BENCH_PATH='"$(UNIX_BUILD)/unix-bench"' -c $< -o $@
 
 $(UNIX_RUN_ELF): $(UNIX_RUN_OBJS) $(UBUILD)/libunix.a $(UBUILD)/libmk.a user/libmk/user.ld
 	ld $(USER_LDFLAGS) -o $@ $(UBUILD)/obj/user/libmk/crt0.S.o $(UNIX_RUN_OBJS) \

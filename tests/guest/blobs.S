@@ -1,8 +1,8 @@
 /*
  * blobs.S — binaries the guest suite carries: bench/unix's tiny and
- * tests/unix/hello and crash (static musl programs, built on the host) and the
- * emulation library's image, for
- * the exec tests (test_unix_exec.c). The Makefile passes their paths.
+ * tests/unix/hello and crash (static musl programs, built on the host), for
+ * the exec tests (test_unix_exec.c), with the emulation library's image
+ * (user/emul/image/blob.S). The Makefile passes their paths.
  */
 	.section .rodata
 	.balign 16
@@ -20,9 +20,4 @@ blob_hello_end:
 blob_crash:
 	.incbin CRASH_PATH
 blob_crash_end:
-	.balign 16
-	.globl blob_emul_image, blob_emul_image_end
-blob_emul_image:
-	.incbin EMUL_IMAGE_PATH
-blob_emul_image_end:
 	.section .note.GNU-stack,"",@progbits

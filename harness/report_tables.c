@@ -281,7 +281,8 @@ char *report_tables_headline(const struct bench_table *t)
 /* Whether target k of t is one of targets (REPORT_VIEW_*). */
 static bool view_has_target(const struct bench_table *t, size_t k, int targets)
 {
-	return targets == REPORT_VIEW_ALL || table_target_linux(t, k) == (targets == REPORT_VIEW_LINUX);
+	return targets == REPORT_VIEW_ALL ||
+	       table_target_linux(t, k) == (targets == REPORT_VIEW_LINUX);
 }
 
 /* Fills view with the rows of t whose benchmark index is in [first, end) on

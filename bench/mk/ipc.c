@@ -104,9 +104,10 @@ static void bench_null_rpc(const char *name, mach_port_name_t service, void (*ca
 /*
  * emul_rpc: a foreign system call whose emulation handler makes one null
  * RPC to a server task and returns — the shape of a Unix call answered by
- * a user-level server (trap, redirection, the library's RPC, the way back),
- * before the Unix server exists. The handler reaches its RPC here; the RPC
- * goes through the short trap, as a Unix call's short request would.
+ * a user-level server (trap, redirection, the library's RPC, the way back)
+ * without the server's own work (bench/unix's null_call, run under the Unix
+ * server by unix-run, has it). The handler reaches its RPC here; the RPC
+ * goes through the short trap, as a Unix call's short request does.
  */
 static struct rpc *emul_rpc_target;
 

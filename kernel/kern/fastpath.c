@@ -5,15 +5,16 @@
  * its destination (a send or send-once right) has an empty queue and a
  * thread already blocked receiving on it (or on its set), and the caller
  * will wait on a port or port set of its own with nothing queued (a set
- * counts its members' messages in msgcount) that is not
- * the destination or its set. The message is copied in from the sender's
- * buffer (its address space is loaded), or comes in registers (the short
- * trap) and is written into a short-trap receiver's registers, or is left,
- * header rewritten, in the receiver's thread (ipc.msg), which copies it
- * out to its own buffer or registers once it runs; the reply right is made in the receiver's space
- * (ipc_sonce_insert, a free name and the space's spare entry) and a reply
- * sent through one is used up the same way (ipc_sonce_remove); and the CPU
- * is handed to the receiver without a pass through the scheduler.
+ * counts its members' messages in msgcount) that is not the destination
+ * or its set. The message is copied in from the sender's buffer (its
+ * address space is loaded), or comes in registers (the short trap) and is
+ * written into a short-trap receiver's registers, or is left, header
+ * rewritten, in the receiver's thread (ipc.msg), which copies it out to
+ * its own buffer or registers once it runs; the reply right is made in the
+ * receiver's space (ipc_sonce_insert, a free name and the space's spare
+ * entry) and a reply sent through one is used up the same way
+ * (ipc_sonce_remove); and the CPU is handed to the receiver without a pass
+ * through the scheduler.
  *
  * Priorities and time slices on handoff: the receiver runs at its own
  * priority on the remainder of the sender's time slice (the slice is

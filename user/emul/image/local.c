@@ -23,8 +23,11 @@
 
 #define LINUX_WRITE           1
 #define LINUX_CLOSE           3
+#define LINUX_IOCTL           16
+#define LINUX_WRITEV          20
 #define LINUX_DUP             32
 #define LINUX_GETPID          39
+#define LINUX_EXIT            60
 #define LINUX_UMASK           95
 #define LINUX_GETUID          102
 #define LINUX_GETGID          104
@@ -32,15 +35,13 @@
 #define LINUX_GETEGID         108
 #define LINUX_GETPPID         110
 #define LINUX_GETPGRP         111
-#define LINUX_GETTID          186
-#define LINUX_IOCTL           16
-#define LINUX_WRITEV          20
-#define LINUX_EXIT            60
 #define LINUX_ARCH_PRCTL      158
-#define LINUX_CLOCK_GETTIME   228
-#define LINUX_CLOCKS          8      /* CLOCK_REALTIME .. CLOCK_BOOTTIME_ALARM: all the same here */
+#define LINUX_GETTID          186
 #define LINUX_SET_TID_ADDRESS 218
+#define LINUX_CLOCK_GETTIME   228
 #define LINUX_EXIT_GROUP      231
+#define LINUX_CLOCKS          8      /* CLOCK_REALTIME (0) .. CLOCK_BOOTTIME (7): here all
+				      * ticks since boot, the CPU-time ones too (an approximation) */
 #define ARCH_SET_FS           0x1002
 #define ARCH_GET_FS           0x1003
 #define LINUX_EINVAL          22

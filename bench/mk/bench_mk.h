@@ -42,7 +42,7 @@ mach_port_name_t bench_server_start_task(int flags);
 mach_port_name_t bench_server_start_thread(void);
 void bench_server_stop(mach_port_name_t service);
 int bench_server_main(const char *name, int flags);
-int bench_pager_main(void);
+int bench_pager_main(bool move);
 int bench_pt_child_main(const char *name, const char *stride, bool quick);
 
 #define BENCH_PAGER_PORT 40u   /* where the pager task gets its memory object port */

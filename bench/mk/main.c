@@ -56,7 +56,9 @@ int main(int argc, char **argv)
 	if (argc >= 2 && strcmp(argv[1], "--exit") == 0)
 		return 0;
 	if (argc >= 2 && strcmp(argv[1], "--pager") == 0)
-		return bench_pager_main();
+		return bench_pager_main(false);
+	if (argc >= 2 && strcmp(argv[1], "--pager-move") == 0)
+		return bench_pager_main(true);
 	if (argc >= 2 && strcmp(argv[1], "--default-pager") == 0)
 		return mk_default_pager_run();
 	if (argc >= 4 && strcmp(argv[1], "--pt-sparsity") == 0)

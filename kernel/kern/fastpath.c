@@ -42,13 +42,18 @@
 #include "lib/string.h"
 
 
-/* Only in-line items in a complex message; a simple one has no body. */
+/* Only in-line items in a complex message; a simple one has no body. The
+ * usual body, one item of 8-byte words filling the message, is told at once. */
 static bool fastpath_body_ok(const struct mach_msg_header *h, uint32_t size)
 {
+	const struct mach_msg_type *first = (const void *)(h + 1);
 	uint32_t off = sizeof(*h);
 
 	if (!(h->bits & MACH_MSGH_BITS_COMPLEX))
 		return size == sizeof(*h);
+	if (size >= sizeof(*h) + sizeof(*first) && first->kind == MACH_MSG_TYPE_INLINE &&
+	    first->elem_size == 8 && (uint64_t)first->count * 8 == size - sizeof(*h) - sizeof(*first))
+		return true;
 	while (off < size) {
 		const struct mach_msg_type *t = (const void *)((const char *)h + off);
 		uint64_t bytes = ((uint64_t)t->count * t->elem_size + 7) & ~7UL;

@@ -3,7 +3,9 @@
  *
  * Each handler decodes its arguments (port names, user pointers, sizes) and
  * fails with a specific kern_return_t before changing anything; user
- * memory is reached only through vm_copyin/vm_copyout. Numbers >= 0 are
+ * memory is reached only through vm_copyin/vm_copyout (or, for the
+ * redirection's frame on the caller's own stack, user_copy after a range
+ * check: the caller's map is the one loaded). Numbers >= 0 are
  * foreign system calls: redirected to the task's emulation vector
  * (syscall_redirect, include/mach/emulation.h), or with none the task ends
  * with TASK_END_BAD_TRAP and a console message.
@@ -1000,8 +1002,9 @@ static void syscall_redirect(struct trapframe *tf, uint64_t vector)
 	};
 	uint64_t sp = ((tf->rsp - EMUL_RED_ZONE_BYTES) & ~15UL) - sizeof(f);
 
+	/* the caller's own address space is loaded: copy directly (user_copy) */
 	if (tf->rsp < USER_SPACE_START + EMUL_RED_ZONE_BYTES + 2 * sizeof(f) ||
-	    vm_copyout(self_map(), &f, sp, sizeof(f)) != KERN_SUCCESS) {
+	    !user_range_ok(sp, sizeof(f)) || user_copy((void *)sp, &f, sizeof(f)) != 0) {
 		struct thread *t = current_thread();
 		struct task_status st = { .how = TASK_END_FAULTED, .code = VECTOR_PAGE_FAULT,
 					  .fault_addr = sp, .fault_rip = tf->rip,

@@ -1,8 +1,9 @@
 /*
  * main.c — the benchmark program's entry: run the benchmarks named on the
  * command line (all of them when none is named) between BENCH begin/end,
- * or act as a helper (--server: the RPC server task; --exit: a task that
- * exits at once, for task_spawn_wait; --pager: an external pager;
+ * or act as a helper (--server NAME [--short] [--set]: the RPC server
+ * task; --exit: a task that exits at once, for task_spawn_wait; --pager
+ * and --pager-move: an external pager keeping or giving up its pages;
  * --default-pager; --pt-sparsity NAME K: one stride of pt_footprint or
  * pt_refill, in a task of its own).
  *

@@ -122,14 +122,15 @@ static mach_msg_return_t unix_run(mach_port_name_t control, mach_port_name_t rep
  * the exit status and how many calls it answered; then a program that
  * dies of a fault before exit, which the server notices (UNIX_STATUS_DIED)
  * and goes on: hello runs again after it, and once more with arguments of
- * our own (a spawn request's data item; an unterminated last one is left out).
+ * our own (a spawn request's data item; an unterminated last one is left out),
+ * "devices" among them: hello then checks /dev/null, /dev/zero and two errors.
  */
 void test_unix_server_runs_programs_and_reports_their_end(void)
 {
 	mach_port_name_t control = ipc_port_alloc_send(), reply = ipc_port_alloc();
 	mach_port_name_t server = ipc_spawn_with_right("unix_server", NULL, control,
 						       MACH_MSG_TYPE_MOVE_RECEIVE);
-	static const char args[] = "alpha\0two\0gamma\0delta";   /* the last unterminated */
+	static const char args[] = "alpha\0two\0devices\0delta"; /* the last unterminated */
 	uint64_t hello[2] = { 0, 0 }, crash[2] = { 0, 0 }, again[2] = { 0, 0 }, given[2] = { 0, 0 };
 	mach_msg_return_t mr1, mr2, mr3, mr4;
 	struct task_status st;
@@ -156,7 +157,7 @@ void test_unix_server_runs_programs_and_reports_their_end(void)
 	EXPECT_EQ(UNIX_STATUS_DIED, crash[0]);
 	EXPECT_MR(MACH_MSG_SUCCESS, mr3);
 	EXPECT_EQ(HELLO_EXIT_CODE, again[0]);
-	EXPECT_MR(MACH_MSG_SUCCESS, mr4);                /* argv: hello, alpha, two, gamma */
+	EXPECT_MR(MACH_MSG_SUCCESS, mr4);      /* argv: hello, alpha, two, devices (checked) */
 	EXPECT_EQ(40 + 4 + 100 + 50, given[0]);
 	mk_port_deallocate(MACH_PORT_TASK_SELF, server);
 	mk_port_deallocate(MACH_PORT_TASK_SELF, control);

@@ -4,8 +4,12 @@
  * set; the emulation library in each sends its system calls there.
  *
  * What it answers so far: getpid, getppid, set_tid_address (the pid: one
- * thread per process), write and writev on descriptors 1 and 2 (the
- * console), ioctl (ENOTTY: no terminal yet), exit and exit_group (the status
+ * thread per process); open and openat of /dev/console, /dev/null and
+ * /dev/zero (no file system yet: any other path is ENOENT), close, read
+ * (zeros from /dev/zero, end of file from the others), write and writev
+ * (the console; the two devices take everything), fcntl F_GETFD/F_SETFD
+ * (EINVAL for the rest); descriptors 0, 1 and 2 are the console at the
+ * start; ioctl (ENOTTY: no terminal yet), exit and exit_group (the status
  * goes to whoever asked for the process to be started). Any other call gets
  * -ENOSYS, and its number is printed once. Processes are started by
  * UNIX_SPAWN_ID on the control port; there is no fork, exec, file system,
@@ -21,19 +25,40 @@
 #include "exec.h"
 #include <stddef.h>
 
+#define LINUX_READ            0
 #define LINUX_WRITE           1
+#define LINUX_OPEN            2
+#define LINUX_CLOSE           3
 #define LINUX_IOCTL           16
 #define LINUX_WRITEV          20
+#define LINUX_FCNTL           72
+#define LINUX_F_GETFD         1
+#define LINUX_F_SETFD         2
+#define LINUX_FD_CLOEXEC      1
 #define LINUX_GETPID          39
 #define LINUX_EXIT            60
 #define LINUX_GETPPID         110
 #define LINUX_SET_TID_ADDRESS 218
 #define LINUX_EXIT_GROUP      231
+#define LINUX_OPENAT          257
+#define LINUX_AT_FDCWD        (-100)
+#define LINUX_ENOENT          2
 #define LINUX_EBADF           9
+#define LINUX_EINVAL          22
+#define LINUX_EMFILE          24
 #define LINUX_ENOTTY          25
 #define LINUX_ENOSYS          38
 #define UNIX_PROCS_MAX        16
 #define UNIX_FIRST_PID        100
+#define UNIX_FDS_MAX          32     /* open descriptors a process may hold */
+
+/* What a descriptor names (no file system yet: the console and two devices). */
+enum unix_file {
+	FILE_NONE,                     /* the descriptor is free */
+	FILE_CONSOLE,                  /* /dev/console: 0, 1 and 2 at the start */
+	FILE_NULL,                     /* /dev/null: reads end at once, writes vanish */
+	FILE_ZERO,                     /* /dev/zero: reads give zeros, writes vanish */
+};
 
 struct unix_proc {
 	uint32_t pid;                  /* 0: the slot is free */
@@ -41,6 +66,8 @@ struct unix_proc {
 	mach_port_name_t port;         /* its port in the set: calls arrive here */
 	mach_port_name_t waiter;       /* the send-once right of the spawn request */
 	uint64_t calls;                /* the calls answered for it */
+	uint8_t fds[UNIX_FDS_MAX];     /* enum unix_file, by descriptor */
+	uint8_t fd_flags[UNIX_FDS_MAX]; /* FD_CLOEXEC (kept for F_GETFD: there is no exec yet) */
 };
 
 static struct unix_proc procs[UNIX_PROCS_MAX];
@@ -55,11 +82,14 @@ static struct unix_proc *proc_by_port(mach_port_name_t port)
 	return NULL;
 }
 
-/* Make in h an answer of n words (at most 2) to the reply right; its size. */
+/* Make in h an answer of n words (at most 2) to the reply right, then, if
+ * zeros, an item of that many zero bytes (a read of /dev/zero: h must have
+ * room, as m in unix_server_run has); its size. */
 static uint32_t reply_build(struct mach_msg_header *h, mach_port_name_t reply, const uint64_t *w,
-			    uint32_t n)
+			    uint32_t n, uint32_t zeros)
 {
 	struct mach_msg_type *t = (struct mach_msg_type *)(h + 1);
+	struct mach_msg_type *d = (struct mach_msg_type *)((uint64_t *)(t + 1) + n);
 
 	*h = (struct mach_msg_header){
 		.bits = MACH_MSGH_BITS(MACH_MSG_TYPE_MOVE_SEND_ONCE, 0) | MACH_MSGH_BITS_COMPLEX,
@@ -67,6 +97,12 @@ static uint32_t reply_build(struct mach_msg_header *h, mach_port_name_t reply, c
 	};
 	*t = (struct mach_msg_type){ .kind = MACH_MSG_TYPE_INLINE, .elem_size = 8, .count = n };
 	memcpy(t + 1, w, 8 * n);
+	if (zeros) {
+		*d = (struct mach_msg_type){ .kind = MACH_MSG_TYPE_INLINE, .elem_size = 1,
+					     .count = zeros };
+		memset(d + 1, 0, zeros);
+		h->size += (uint32_t)sizeof(*d) + ((zeros + 7) & ~7u);
+	}
 	return h->size;
 }
 
@@ -76,7 +112,7 @@ static void reply_words(mach_port_name_t reply, const uint64_t *w, uint32_t n)
 	uint64_t buf[8];
 	struct mach_msg_header *h = (struct mach_msg_header *)buf;
 
-	if (mk_mach_msg(h, MACH_SEND_MSG, reply_build(h, reply, w, n), 0, MACH_PORT_NULL, 0) !=
+	if (mk_mach_msg(h, MACH_SEND_MSG, reply_build(h, reply, w, n, 0), 0, MACH_PORT_NULL, 0) !=
 	    MACH_MSG_SUCCESS)
 		mk_port_deallocate(MACH_PORT_TASK_SELF, reply);
 }
@@ -123,14 +159,79 @@ static const char *call_data(const struct unix_call_msg *m, uint32_t *len)
 	return m->data;
 }
 
-/* Answer one call of p; false for exit (no reply: the process is gone). */
-static bool unix_call(struct unix_proc *p, const struct unix_call_msg *m, int64_t *result)
+/* p's descriptor fd, FILE_NONE if it is not open. */
+static enum unix_file fd_file(const struct unix_proc *p, uint64_t fd)
+{
+	return fd < UNIX_FDS_MAX ? (enum unix_file)p->fds[fd] : FILE_NONE;
+}
+
+/* open or openat of the path in the call's data: a device, or an error. */
+static int64_t unix_open(struct unix_proc *p, const struct unix_call_msg *m, uint64_t dirfd)
+{
+	static const struct { const char *path; enum unix_file file; } devices[] = {
+		{ "/dev/console", FILE_CONSOLE }, { "/dev/null", FILE_NULL },
+		{ "/dev/zero", FILE_ZERO },
+	};
+	uint32_t len = 0;
+	const char *path = call_data(m, &len);
+
+	if ((int64_t)dirfd != LINUX_AT_FDCWD && fd_file(p, dirfd) == FILE_NONE)
+		return -LINUX_EBADF;
+	if (!path || !len || path[len - 1] != '\0')
+		return -LINUX_ENOENT;
+	for (size_t i = 0; i < sizeof(devices) / sizeof(devices[0]); i++) {
+		if (strcmp(path, devices[i].path) != 0)
+			continue;
+		for (int fd = 0; fd < UNIX_FDS_MAX; fd++)
+			if (p->fds[fd] == FILE_NONE) {
+				p->fds[fd] = (uint8_t)devices[i].file;
+				return fd;
+			}
+		return -LINUX_EMFILE;
+	}
+	return -LINUX_ENOENT;             /* no file system yet */
+}
+
+/* write or writev of the call's data to descriptor fd. */
+static int64_t unix_write(struct unix_proc *p, const struct unix_call_msg *m, uint64_t fd)
+{
+	uint32_t len = 0;
+	const char *data = call_data(m, &len);
+	enum unix_file f = fd_file(p, fd);
+
+	if (f == FILE_NONE || !data)
+		return -LINUX_EBADF;
+	if (f != FILE_CONSOLE)
+		return len;                        /* /dev/null and /dev/zero take it all */
+	return mk_console_write(data, len) == KERN_SUCCESS ? (int64_t)len : -LINUX_EBADF;
+}
+
+/* read of count bytes from descriptor fd; *zeros: the zero bytes the answer carries. */
+static int64_t unix_read(struct unix_proc *p, uint64_t fd, uint64_t count, uint32_t *zeros)
+{
+	switch (fd_file(p, fd)) {
+	case FILE_ZERO:
+		*zeros = count < UNIX_DATA_MAX ? (uint32_t)count : UNIX_DATA_MAX;
+		return *zeros;
+	case FILE_NULL:
+	case FILE_CONSOLE:                         /* no console input yet: end of file */
+		return 0;
+	default:
+		return -LINUX_EBADF;
+	}
+}
+
+/*
+ * Answer one call of p; false for exit (no reply: the process is gone).
+ * *zeros: zero bytes the answer carries after its word (a read of /dev/zero).
+ */
+static bool unix_call(struct unix_proc *p, const struct unix_call_msg *m, int64_t *result,
+		      uint32_t *zeros)
 {
 	const uint64_t *w = m->words;
-	const char *data;
-	uint32_t len = 0;
 
 	p->calls++;
+	*zeros = 0;
 	switch (w[0]) {
 	case LINUX_GETPID:
 	case LINUX_SET_TID_ADDRESS:
@@ -141,10 +242,27 @@ static bool unix_call(struct unix_proc *p, const struct unix_call_msg *m, int64_
 		return true;
 	case LINUX_WRITE:
 	case LINUX_WRITEV:
-		data = call_data(m, &len);
-		*result = w[1] != 1 && w[1] != 2 ? -LINUX_EBADF :
-			  !data ? -LINUX_EBADF :
-			  mk_console_write(data, len) == KERN_SUCCESS ? (int64_t)len : -LINUX_EBADF;
+		*result = unix_write(p, m, w[1]);
+		return true;
+	case LINUX_READ:
+		*result = unix_read(p, w[1], w[3], zeros);
+		return true;
+	case LINUX_OPEN:
+		*result = unix_open(p, m, (uint64_t)LINUX_AT_FDCWD);
+		return true;
+	case LINUX_OPENAT:
+		*result = unix_open(p, m, w[1]);
+		return true;
+	case LINUX_CLOSE:
+		*result = fd_file(p, w[1]) == FILE_NONE ? -LINUX_EBADF : 0;
+		if (*result == 0)
+			p->fds[w[1]] = p->fd_flags[w[1]] = 0;
+		return true;
+	case LINUX_FCNTL:
+		*result = fd_file(p, w[1]) == FILE_NONE ? -LINUX_EBADF :
+			  w[2] == LINUX_F_GETFD ? p->fd_flags[w[1]] :
+			  w[2] == LINUX_F_SETFD ? (p->fd_flags[w[1]] = w[3] & LINUX_FD_CLOEXEC, 0) :
+			  -LINUX_EINVAL;             /* the rest of fcntl: not yet */
 		return true;
 	case LINUX_IOCTL:
 		*result = -LINUX_ENOTTY;
@@ -225,6 +343,9 @@ static void unix_spawn(const struct unix_server_config *cfg, mach_port_name_t se
 	}
 	p->pid = next_pid++;
 	p->waiter = reply;
+	memset(p->fds, FILE_NONE, sizeof(p->fds));
+	memset(p->fd_flags, 0, sizeof(p->fd_flags));
+	p->fds[0] = p->fds[1] = p->fds[2] = FILE_CONSOLE;
 }
 
 /*
@@ -247,6 +368,7 @@ int unix_server_run(const struct unix_server_config *cfg)
 						   MACH_RCV_MSG, answer, sizeof(m), set, 0);
 		struct unix_proc *p;
 		int64_t result;
+		uint32_t zeros;
 
 		if (answer && MACH_MSG_SEND_REFUSED(mr)) {
 			mk_port_deallocate(MACH_PORT_TASK_SELF, reply);
@@ -274,9 +396,9 @@ int unix_server_run(const struct unix_server_config *cfg)
 				mk_port_deallocate(MACH_PORT_TASK_SELF, m.h.remote_port);
 			continue;
 		}
-		if (unix_call(p, &m, &result) && m.h.remote_port) {
+		if (unix_call(p, &m, &result, &zeros) && m.h.remote_port) {
 			reply = m.h.remote_port;
-			answer = reply_build(&m.h, reply, (uint64_t *)&result, 1);
+			answer = reply_build(&m.h, reply, (uint64_t *)&result, 1, zeros);
 		}
 	}
 }

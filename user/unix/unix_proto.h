@@ -9,11 +9,12 @@
  * send-once reply right): UNIX_CALL_ID with one INLINE item of 7 words (the
  * number and its six arguments), then for write and writev one INLINE item
  * of bytes (at most UNIX_DATA_MAX: a longer write is a shorter one, as
- * Linux allows). A call whose later arguments are 0 may send fewer words
+ * Linux allows), for open and openat the path with its NUL. A call whose later arguments are 0 may send fewer words
  * (at least UNIX_SHORT_CALL_WORDS: the number and the first argument); the
  * words left out are 0. The library sends those through the short trap,
  * a 48-byte message in registers. The reply is one INLINE word, the result
- * (a negative errno on failure). exit and exit_group are sent without
+ * (a negative errno on failure), and for read one INLINE item of the bytes
+ * read after it (at most UNIX_DATA_MAX). exit and exit_group are sent without
  * waiting for a reply.
  *
  * UNIX_SPAWN_ID is the one request of the server's control port (its first

@@ -13,7 +13,9 @@
  * gets a few answers here instead: exit, exit_group, set_tid_address,
  * write and writev on descriptors 1 and 2 (the console), ioctl (ENOTTY).
  * Either way a write carries at most UNIX_DATA_MAX bytes (a shorter write,
- * as Linux allows) from at most LOCAL_IOV_MAX iovecs (more: EINVAL).
+ * as Linux allows) from at most LOCAL_IOV_MAX iovecs (more: EINVAL); open
+ * and openat carry their path (ENAMETOOLONG from UNIX_DATA_MAX bytes on),
+ * and a read's bytes come back in the server's answer.
  * Any other call then gets -ENOSYS, and the first time a number is seen it
  * is named on the console, so missing coverage is visible.
  */
@@ -21,7 +23,9 @@
 #include "unix_proto.h"
 #include <mach/comm_page.h>
 
+#define LINUX_READ            0
 #define LINUX_WRITE           1
+#define LINUX_OPEN            2
 #define LINUX_CLOSE           3
 #define LINUX_IOCTL           16
 #define LINUX_WRITEV          20
@@ -40,6 +44,7 @@
 #define LINUX_SET_TID_ADDRESS 218
 #define LINUX_CLOCK_GETTIME   228
 #define LINUX_EXIT_GROUP      231
+#define LINUX_OPENAT          257
 #define LINUX_CLOCKS          8      /* CLOCK_REALTIME (0) .. CLOCK_BOOTTIME (7): here all
 				      * ticks since boot, the CPU-time ones too (an approximation) */
 #define ARCH_SET_FS           0x1002
@@ -48,6 +53,7 @@
 #define LINUX_EFAULT          14
 #define LINUX_EBADF           9
 #define LINUX_ENOTTY          25
+#define LINUX_ENAMETOOLONG    36
 #define LOCAL_IOV_MAX         64     /* iovecs one writev may pass */
 
 static uint64_t tls_base;            /* this process's one thread's, for ARCH_GET_FS */
@@ -186,6 +192,31 @@ static int64_t server_call_short(const struct emul_frame *f)
 	return (int64_t)m.body[1];           /* the answer's one word, after its type */
 }
 
+/* A path for open: its bytes with the NUL into buf (at most UNIX_DATA_MAX), or
+ * -ENAMETOOLONG. (A bad pointer faults here, as noted at the top.) */
+static int64_t path_bytes(uint64_t path, char *buf)
+{
+	size_t len = strnlen((const char *)path, UNIX_DATA_MAX);
+
+	if (len == UNIX_DATA_MAX)
+		return -LINUX_ENAMETOOLONG;
+	memcpy(buf, (const void *)path, len + 1);
+	return (int64_t)len + 1;
+}
+
+/* The bytes a read's answer carries after its word, into the caller's buffer
+ * (at most count of them). */
+static void read_bytes(const struct unix_call_msg *m, uint64_t buf, uint64_t count)
+{
+	const struct mach_msg_type *d = (const void *)&m->words[1];
+	uint64_t end = offsetof(struct unix_call_msg, words) + 8 + sizeof(*d);
+
+	if (m->words_type.count != 1 || m->h.size < end || d->kind != MACH_MSG_TYPE_INLINE ||
+	    d->elem_size != 1 || d->count > m->h.size - end)
+		return;
+	memcpy((void *)buf, d + 1, d->count < count ? d->count : count);
+}
+
 /* The call at f as one RPC to the server (no answer awaited for exit). */
 static int64_t server_call(const struct emul_frame *f, bool wait)
 {
@@ -208,8 +239,11 @@ static int64_t server_call(const struct emul_frame *f, bool wait)
 	m.words_type = (struct mach_msg_type){ .kind = MACH_MSG_TYPE_INLINE, .elem_size = 8,
 					       .count = UNIX_CALL_WORDS };
 	memcpy(m.words, words, sizeof(words));
-	if (f->rax == LINUX_WRITE || f->rax == LINUX_WRITEV) {
-		int64_t len = write_bytes(f, m.data);
+	if (f->rax == LINUX_WRITE || f->rax == LINUX_WRITEV || f->rax == LINUX_OPEN ||
+	    f->rax == LINUX_OPENAT) {
+		int64_t len = f->rax == LINUX_OPEN ? path_bytes(f->rdi, m.data) :
+			      f->rax == LINUX_OPENAT ? path_bytes(f->rsi, m.data) :
+			      write_bytes(f, m.data);
 
 		if (len < 0)
 			return len;
@@ -222,6 +256,8 @@ static int64_t server_call(const struct emul_frame *f, bool wait)
 		return mk_mach_msg(&m.h, MACH_SEND_MSG, size, 0, MACH_PORT_NULL, 0);
 	if (mk_mach_msg(&m.h, MACH_SEND_MSG | MACH_RCV_MSG, size, sizeof(m), reply_port, 0))
 		return -LINUX_EINVAL;
+	if (f->rax == LINUX_READ)
+		read_bytes(&m, f->rsi, f->rdx);
 	return (int64_t)m.words[0];          /* the answer's one word, where a call's first is */
 }
 

@@ -7,17 +7,19 @@
  * sees it, and nothing is cached: the page is read at each call). The
  * clocks are ticks since boot, tick-coarse: CLOCK_REALTIME starts at 0
  * (1970) since the machine has no clock of the day yet. Every other call
- * goes to the Unix server
- * (server.c, unix_proto.h) as one RPC when the process has a server right
- * at UNIX_SERVER_NAME; a process started without a server (exec.c alone)
- * gets a few answers here instead: exit, exit_group, set_tid_address,
- * write and writev on descriptors 1 and 2 (the console), ioctl (ENOTTY).
- * Either way a write carries at most UNIX_DATA_MAX bytes (a shorter write,
- * as Linux allows) from at most LOCAL_IOV_MAX iovecs (more: EINVAL); open
- * and openat carry their path (ENAMETOOLONG from UNIX_DATA_MAX bytes on),
- * and a read's bytes come back in the server's answer.
- * Any other call then gets -ENOSYS, and the first time a number is seen it
- * is named on the console, so missing coverage is visible.
+ * goes to the Unix server (server.c, unix_proto.h) as one RPC when the
+ * process has a server right at UNIX_SERVER_NAME; a process started
+ * without a server (exec.c alone) gets a few answers here instead: exit,
+ * exit_group, set_tid_address, write and writev on descriptors 1 and 2
+ * (the console), ioctl (ENOTTY). Either way a write carries at most
+ * UNIX_DATA_MAX bytes (a shorter write, as Linux allows) from at most
+ * LOCAL_IOV_MAX iovecs (more: EINVAL); open and openat carry their path
+ * (ENAMETOOLONG from UNIX_DATA_MAX bytes on), and a read's bytes come back
+ * in the server's answer. The library reads and writes the caller's
+ * buffers itself, so a bad pointer faults here and ends the process
+ * (Linux would return EFAULT: not yet). Any other call then gets -ENOSYS,
+ * and the first time a number is seen it is named on the console, so
+ * missing coverage is visible.
  */
 #include "emul.h"
 #include "unix_proto.h"

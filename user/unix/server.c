@@ -22,32 +22,10 @@
  */
 #include "server.h"
 #include "unix_proto.h"
+#include "linux_abi.h"
 #include "exec.h"
 #include <stddef.h>
 
-#define LINUX_READ            0
-#define LINUX_WRITE           1
-#define LINUX_OPEN            2
-#define LINUX_CLOSE           3
-#define LINUX_IOCTL           16
-#define LINUX_WRITEV          20
-#define LINUX_FCNTL           72
-#define LINUX_F_GETFD         1
-#define LINUX_F_SETFD         2
-#define LINUX_FD_CLOEXEC      1
-#define LINUX_GETPID          39
-#define LINUX_EXIT            60
-#define LINUX_GETPPID         110
-#define LINUX_SET_TID_ADDRESS 218
-#define LINUX_EXIT_GROUP      231
-#define LINUX_OPENAT          257
-#define LINUX_AT_FDCWD        (-100)
-#define LINUX_ENOENT          2
-#define LINUX_EBADF           9
-#define LINUX_EINVAL          22
-#define LINUX_EMFILE          24
-#define LINUX_ENOTTY          25
-#define LINUX_ENOSYS          38
 #define UNIX_PROCS_MAX        16
 #define UNIX_FIRST_PID        100
 #define UNIX_FDS_MAX          32     /* open descriptors a process may hold */

@@ -23,39 +23,11 @@
  */
 #include "emul.h"
 #include "unix_proto.h"
+#include "linux_abi.h"
 #include <mach/comm_page.h>
 
-#define LINUX_READ            0
-#define LINUX_WRITE           1
-#define LINUX_OPEN            2
-#define LINUX_CLOSE           3
-#define LINUX_IOCTL           16
-#define LINUX_WRITEV          20
-#define LINUX_DUP             32
-#define LINUX_GETPID          39
-#define LINUX_EXIT            60
-#define LINUX_UMASK           95
-#define LINUX_GETUID          102
-#define LINUX_GETGID          104
-#define LINUX_GETEUID         107
-#define LINUX_GETEGID         108
-#define LINUX_GETPPID         110
-#define LINUX_GETPGRP         111
-#define LINUX_ARCH_PRCTL      158
-#define LINUX_GETTID          186
-#define LINUX_SET_TID_ADDRESS 218
-#define LINUX_CLOCK_GETTIME   228
-#define LINUX_EXIT_GROUP      231
-#define LINUX_OPENAT          257
 #define LINUX_CLOCKS          8      /* CLOCK_REALTIME (0) .. CLOCK_BOOTTIME (7): here all
 				      * ticks since boot, the CPU-time ones too (an approximation) */
-#define ARCH_SET_FS           0x1002
-#define ARCH_GET_FS           0x1003
-#define LINUX_EINVAL          22
-#define LINUX_EFAULT          14
-#define LINUX_EBADF           9
-#define LINUX_ENOTTY          25
-#define LINUX_ENAMETOOLONG    36
 #define LOCAL_IOV_MAX         64     /* iovecs one writev may pass */
 
 static uint64_t tls_base;            /* this process's one thread's, for ARCH_GET_FS */

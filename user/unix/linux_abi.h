@@ -1,0 +1,53 @@
+/*
+ * linux_abi.h — the Linux x86-64 numbers the Unix emulation speaks: system
+ * call numbers, errno values and the flags its calls take, as the kernel's
+ * uapi headers give them. Shared by the emulation library (user/emul/image)
+ * and the Unix server (server.c), so both read a call the same way.
+ */
+#ifndef LINUX_ABI_H
+#define LINUX_ABI_H
+
+/* System calls. */
+#define LINUX_READ            0
+#define LINUX_WRITE           1
+#define LINUX_OPEN            2
+#define LINUX_CLOSE           3
+#define LINUX_IOCTL           16
+#define LINUX_WRITEV          20
+#define LINUX_DUP             32
+#define LINUX_GETPID          39
+#define LINUX_EXIT            60
+#define LINUX_FCNTL           72
+#define LINUX_UMASK           95
+#define LINUX_GETUID          102
+#define LINUX_GETGID          104
+#define LINUX_GETEUID         107
+#define LINUX_GETEGID         108
+#define LINUX_GETPPID         110
+#define LINUX_GETPGRP         111
+#define LINUX_ARCH_PRCTL      158
+#define LINUX_GETTID          186
+#define LINUX_SET_TID_ADDRESS 218
+#define LINUX_CLOCK_GETTIME   228
+#define LINUX_EXIT_GROUP      231
+#define LINUX_OPENAT          257
+
+/* Their arguments. */
+#define LINUX_AT_FDCWD        (-100)
+#define LINUX_F_GETFD         1
+#define LINUX_F_SETFD         2
+#define LINUX_FD_CLOEXEC      1
+#define ARCH_SET_FS           0x1002
+#define ARCH_GET_FS           0x1003
+
+/* errno values (a call returns their negation). */
+#define LINUX_ENOENT          2
+#define LINUX_EBADF           9
+#define LINUX_EFAULT          14
+#define LINUX_EINVAL          22
+#define LINUX_EMFILE          24
+#define LINUX_ENOTTY          25
+#define LINUX_ENAMETOOLONG    36
+#define LINUX_ENOSYS          38
+
+#endif

@@ -34,6 +34,7 @@ static inline uint64_t bench_foreign_call(uint64_t nr)
 	__asm__ volatile("syscall" : "+a"(nr) : : "rcx", "r11", "memory");
 	return nr;
 }
+void bench_foreign_getpid_once(void *ctx);   /* a bench_measure op: one foreign getpid */
 
 void bench_image(const void **image, size_t *size);
 #define BENCH_SERVER_SHORT 0x1   /* the server uses the short trap */

@@ -117,12 +117,6 @@ static void emul_rpc_handler(struct emul_frame *f)
 	f->rax = 0;
 }
 
-static void emul_rpc_once(void *ctx)
-{
-	(void)ctx;
-	bench_foreign_call(BENCH_LINUX_GETPID);
-}
-
 void bench_emul_rpc(void)
 {
 	mach_port_name_t service = bench_server_start_task(BENCH_SERVER_SHORT);
@@ -134,7 +128,8 @@ void bench_emul_rpc(void)
 	kr = emul_install_self(emul_rpc_handler);
 	if (kr != KERN_SUCCESS)
 		bench_fail("emul_rpc", "task_set_emulation", kr);
-	bench_measure("emul_rpc", BENCH_NO_PARAM, bench_plan_for(2500), emul_rpc_once, NULL);
+	bench_measure("emul_rpc", BENCH_NO_PARAM, bench_plan_for(2500), bench_foreign_getpid_once,
+		      NULL);
 	emul_install_self(NULL);
 	rpc_fini(&r);
 	bench_server_stop(service);

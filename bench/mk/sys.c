@@ -24,7 +24,8 @@ static void emul_nothing(struct emul_frame *f)
 	f->rax = 0;
 }
 
-static void emul_redirect_once(void *ctx)
+/* One foreign system call (Linux getpid's number): emul_redirect's and emul_rpc's operation. */
+void bench_foreign_getpid_once(void *ctx)
 {
 	(void)ctx;
 	bench_foreign_call(BENCH_LINUX_GETPID);
@@ -36,7 +37,7 @@ void bench_emul_redirect(void)
 
 	if (kr != KERN_SUCCESS)
 		bench_fail("emul_redirect", "task_set_emulation", kr);
-	bench_measure("emul_redirect", BENCH_NO_PARAM, bench_plan_for(500), emul_redirect_once,
+	bench_measure("emul_redirect", BENCH_NO_PARAM, bench_plan_for(500), bench_foreign_getpid_once,
 		      NULL);
 	emul_install_self(NULL);
 }

@@ -27,7 +27,7 @@
 spinlock_t vm_lock = SPINLOCK_INIT;
 
 static struct zone object_zone;
-static struct vm_page *vm_pages;         /* indexed by frame number */
+struct vm_page *vm_pages;                /* indexed by frame number */
 static size_t vm_page_count;
 static struct list *page_hash;
 static size_t page_hash_mask;
@@ -67,11 +67,6 @@ struct vm_page *vm_page_of(uint64_t pa)
 	size_t f = pa / PAGE_SIZE;
 
 	return f < vm_page_count ? &vm_pages[f] : NULL;
-}
-
-uint64_t vm_page_pa(const struct vm_page *page)
-{
-	return (uint64_t)(page - vm_pages) * PAGE_SIZE;
 }
 
 static struct list *page_bucket(const struct vm_object *obj, uint64_t offset)

@@ -58,7 +58,13 @@ extern spinlock_t vm_lock;
 
 void vm_page_init(void);
 struct vm_page *vm_page_of(uint64_t pa);
-uint64_t vm_page_pa(const struct vm_page *page);
+extern struct vm_page *vm_pages;   /* indexed by frame number (vm_object.c) */
+
+/* The frame's physical address (inline: the fault path asks for it three times). */
+static inline uint64_t vm_page_pa(const struct vm_page *page)
+{
+	return (uint64_t)(page - vm_pages) * PAGE_SIZE;
+}
 
 /* All of these need vm_lock. */
 struct vm_object *vm_object_allocate(uint64_t size);

@@ -230,13 +230,14 @@ $(HBUILD)/test_%: tests/host/test_%.c $(HARNESS_CHECK) tests/host/harness_check.
 	@mkdir -p $(@D)
 	$(HOSTCC) $(HARNESS_CFLAGS) -Iharness -o $@ $< $(HARNESS_CHECK) $(HARNESS_LIB)
 
-# Kernel logic that runs anywhere, tested on the host. tests/host/include
-# shadows the few hardware headers (interrupt flag, port I/O) with no-ops.
+# Kernel logic that runs anywhere, tested on the host (with the Unix server's
+# file system). tests/host/include shadows the few hardware headers
+# (interrupt flag, port I/O) with no-ops.
 UNIT_KERNEL_SRCS := kernel/vm/page_pool.c kernel/kern/elf.c kernel/kern/zalloc.c kernel/kern/ledger.c \
-	kernel/vm/vm_map.c kernel/lib/fmt.c
+	kernel/vm/vm_map.c kernel/lib/fmt.c user/unix/fs.c
 UNIT_SRCS   := $(filter-out $(patsubst $(HBUILD)/%,tests/host/%.c,$(HARNESS_TESTS)) $(HARNESS_CHECK),$(wildcard tests/host/*.c))
 UNIT_CFLAGS := -std=c11 -D_DEFAULT_SOURCE $(WARN) -O1 -g -fno-builtin-snprintf -fno-builtin-vsnprintf \
-	-Itests/host/include -Iinclude -Ikernel/include -Itests/host
+	-Itests/host/include -Iinclude -Ikernel/include -Itests/host -Iuser/unix
 
 $(HBUILD)/unit-tests: $(UNIT_SRCS) $(UNIT_KERNEL_SRCS) $(KERNEL_HDRS) $(wildcard tests/host/*.h tests/host/include/*/*.h)
 	@mkdir -p $(@D)
@@ -354,9 +355,10 @@ COMMIT := $(shell git rev-parse --short=12 HEAD 2>/dev/null || echo unknown)$(sh
 
 bench: deps
 	@$(MAKE) --no-print-directory variant-kernels user harness
-	$(if $(filter linux,$(TARGETS)),@$(MAKE) --no-print-directory linux-target)
+	@$(MAKE) --no-print-directory linux-target   # (its root archive is the emulation's too)
 	$(HARNESS) bench --bench $(BENCH_ELF) --list $(BENCH_LIST) --unix-list $(UNIX_BENCH_LIST) \
 	  --emulated-list $(UNIX_EMULATED_LIST) --unix-run $(UNIX_RUN_ELF) \
+	  --unix-root $(LINUX_DIR)/root.cpio \
 	  --timeout $(BENCH_TIMEOUT_S) \
 	  --hang-timeout $(BENCH_HANG_S) \
 	  --jobs $(JOBS) --results-dir results --commit $(COMMIT) --report REPORT.md --plots-dir plots \

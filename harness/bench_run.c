@@ -98,11 +98,14 @@ void bench_job_run(struct bench_job *job, const struct bench_setup *setup)
 	snprintf(args, sizeof args, "%s%s%s", job->initrd_path ? "bench " : "",
 		 setup->quick ? "--quick " : "", job->records.benchmark);
 	char *cmdline = job->initrd_path ? linux_cmdline(args) : NULL;
-	struct qemu_module module = { .path = job->program ? job->program : setup->bench_path,
-				      .args = args };
+	struct qemu_module modules[] = {
+		{ .path = job->program ? job->program : setup->bench_path, .args = args },
+		{ .path = job->root },
+	};
 	struct qemu_boot boot = {
 		.qemu_path = setup->qemu_path, .kernel_path = job->kernel_path,
-		.modules = job->initrd_path ? NULL : &module, .module_count = job->initrd_path ? 0 : 1,
+		.modules = job->initrd_path ? NULL : modules,
+		.module_count = job->initrd_path ? 0 : job->root ? 2 : 1,
 		.initrd_path = job->initrd_path, .append = cmdline, .timeout_ms = setup->timeout_ms,
 		.silence_timeout_ms = setup->hang_timeout_ms, .on_line = bench_on_line,
 		.on_tick = bench_on_tick, .tick_interval_ms = BENCH_TICK_INTERVAL_MS, .ctx = &b,

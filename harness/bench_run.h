@@ -31,6 +31,7 @@ struct bench_job {
 	const char *initrd_path; /* borrowed: a Linux target's root archive; NULL: the microkernel */
 	const char *program;     /* borrowed: the microkernel's boot program; NULL: setup->bench_path
 				  * (unix-run for the Unix suite under the emulation) */
+	const char *root;        /* borrowed: unix-run's root archive, its second module; or NULL */
 	size_t target_index, bench_index;
 	struct bench_records records; /* records.benchmark names the benchmark */
 	bool ok;

@@ -56,6 +56,7 @@
 struct bench_options {
 	const char *bench_path, *list_path, *unix_list_path, *only, *qemu_path, *results_dir;
 	const char *emulated_list_path, *unix_run_path; /* the Unix suite on the microkernel */
+	const char *unix_root_path;      /* its root archive (the second module), or NULL */
 	const char *commit, *run_id, *report_path, *plots_dir;
 	const char *profile_plugin, *profile_set; /* profile the set with the plugin, or NULL */
 	const char *profile_unix_set, *profile_unix_bench; /* the same on Linux targets */
@@ -88,7 +89,7 @@ struct bench_cmd {
 
 static const char bench_usage[] =
 	"usage: machlab bench [--bench PATH] [--list PATH] [--unix-list PATH]\n"
-	"                     [--emulated-list PATH --unix-run PATH]\n"
+	"                     [--emulated-list PATH --unix-run PATH [--unix-root PATH]]\n"
 	"                     [--only NAME[,NAME...]] [--quick]\n"
 	"                     [--timeout SECONDS] [--hang-timeout SECONDS] [--jobs N]\n"
 	"                     [--results-dir DIR] [--commit STR]\n"
@@ -106,6 +107,7 @@ static bool bench_option_apply(struct bench_options *opt, int c, const char *arg
 	case 'u': opt->unix_list_path = arg; return true;
 	case 'e': opt->emulated_list_path = arg; return true;
 	case 'x': opt->unix_run_path = arg; return true;
+	case 'F': opt->unix_root_path = arg; return true;
 	case 'P': opt->profile_plugin = arg; return true;
 	case 'S': opt->profile_set = arg; return true;
 	case 'U': opt->profile_unix_set = arg; return true;
@@ -139,6 +141,7 @@ static int bench_options_parse(int argc, char **argv, struct bench_options *opt)
 		{ "unix-list", required_argument, NULL, 'u' },
 		{ "emulated-list", required_argument, NULL, 'e' },
 		{ "unix-run", required_argument, NULL, 'x' },
+		{ "unix-root", required_argument, NULL, 'F' },
 		{ "profile-plugin", required_argument, NULL, 'P' },
 		{ "profile-set", required_argument, NULL, 'S' },
 		{ "profile-unix-set", required_argument, NULL, 'U' },
@@ -176,8 +179,10 @@ static int bench_options_parse(int argc, char **argv, struct bench_options *opt)
 			"--profile-unix-set and --profile-unix-bench with them\n");
 		return -EINVAL;
 	}
-	if (!opt->emulated_list_path != !opt->unix_run_path) {
-		fprintf(stderr, "machlab bench: --emulated-list and --unix-run go together\n");
+	if (!opt->emulated_list_path != !opt->unix_run_path ||
+	    (opt->unix_root_path && !opt->unix_run_path)) {
+		fprintf(stderr, "machlab bench: --emulated-list and --unix-run go together, and "
+			"--unix-root with them\n");
 		return -EINVAL;
 	}
 	if (opt->target_count == 0) {
@@ -328,7 +333,7 @@ static int bench_names_check(const struct bench_options *opt, char *err)
 			 opt->commit);
 		return -EINVAL;
 	}
-	const char *programs[] = { opt->bench_path, opt->unix_run_path };
+	const char *programs[] = { opt->bench_path, opt->unix_run_path, opt->unix_root_path };
 	for (size_t i = 0; i < sizeof programs / sizeof programs[0]; i++) {
 		if (!programs[i])
 			continue;
@@ -419,6 +424,8 @@ static int bench_jobs_create(struct bench_cmd *cmd, char *err)
 					.program = !bench_target_linux(cmd, k) &&
 						   b >= cmd->native_count ? cmd->opt.unix_run_path
 									  : NULL,
+					.root = !bench_target_linux(cmd, k) &&
+						b >= cmd->native_count ? cmd->opt.unix_root_path : NULL,
 					.records = { .benchmark = bench },
 				};
 	}

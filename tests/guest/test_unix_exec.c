@@ -123,7 +123,8 @@ static mach_msg_return_t unix_run(mach_port_name_t control, mach_port_name_t rep
  * dies of a fault before exit, which the server notices (UNIX_STATUS_DIED)
  * and goes on: hello runs again after it, and once more with arguments of
  * our own (a spawn request's data item; an unterminated last one is left out),
- * "devices" among them: hello then checks /dev/null, /dev/zero and two errors.
+ * "devices" among them: hello then checks /dev/null, /dev/zero and two errors;
+ * and with "files", the server's file system (no archive here: /dev and /tmp).
  */
 void test_unix_server_runs_programs_and_reports_their_end(void)
 {
@@ -131,8 +132,10 @@ void test_unix_server_runs_programs_and_reports_their_end(void)
 	mach_port_name_t server = ipc_spawn_with_right("unix_server", NULL, control,
 						       MACH_MSG_TYPE_MOVE_RECEIVE);
 	static const char args[] = "alpha\0two\0devices\0delta"; /* the last unterminated */
+	static const char files_args[] = "alpha\0two\0files\0";
 	uint64_t hello[2] = { 0, 0 }, crash[2] = { 0, 0 }, again[2] = { 0, 0 }, given[2] = { 0, 0 };
-	mach_msg_return_t mr1, mr2, mr3, mr4;
+	uint64_t files[2] = { 0, 0 };
+	mach_msg_return_t mr1, mr2, mr3, mr4, mr5;
 	struct task_status st;
 	uint64_t hits = mk_kernel_stat(KSTAT_IPC_FASTPATH_HITS);
 
@@ -141,6 +144,8 @@ void test_unix_server_runs_programs_and_reports_their_end(void)
 	mr2 = unix_run(control, reply, UNIX_PROG_CRASH, crash);
 	mr3 = unix_run(control, reply, UNIX_PROG_HELLO, again);
 	mr4 = unix_run_args(control, reply, UNIX_PROG_HELLO, args, sizeof(args) - 1, given);
+	mr5 = unix_run_args(control, reply, UNIX_PROG_HELLO, files_args, sizeof(files_args) - 1,
+			    files);
 	/* the server goes first, whatever the answers, so that nothing of it outlives the test */
 	EXPECT_KR(KERN_SUCCESS, mk_task_terminate(server));
 	EXPECT_KR(KERN_SUCCESS, mk_task_wait(server, &st, GUEST_TEST_TIMEOUT_MS));
@@ -159,6 +164,8 @@ void test_unix_server_runs_programs_and_reports_their_end(void)
 	EXPECT_EQ(HELLO_EXIT_CODE, again[0]);
 	EXPECT_MR(MACH_MSG_SUCCESS, mr4);      /* argv: hello, alpha, two, devices (checked) */
 	EXPECT_EQ(40 + 4 + 100 + 50, given[0]);
+	EXPECT_MR(MACH_MSG_SUCCESS, mr5);      /* files in /tmp (hello's files_step) */
+	EXPECT_EQ(40 + 4 + 100 + 50, files[0]);
 	mk_port_deallocate(MACH_PORT_TASK_SELF, server);
 	mk_port_deallocate(MACH_PORT_TASK_SELF, control);
 	mk_port_destroy(MACH_PORT_TASK_SELF, reply);

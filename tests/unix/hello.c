@@ -8,13 +8,18 @@
  * monotonic clock must work and not go back, or the status is 2. Given
  * "devices" as its third argument (a Unix server answers open), /dev/null
  * must take a write and /dev/zero give zeros, a missing path be ENOENT and
- * a closed descriptor EBADF, or the status is 3.
+ * a closed descriptor EBADF, or the status is 3. Given "files" there
+ * instead, files in /tmp must work as on Linux (files_ok: create, write,
+ * seek, read, pread, the stat family, directories, unlink while open, and
+ * each call's error), or the status is 4 and the step that failed is
+ * printed.
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -36,6 +41,54 @@ static int devices_ok(void)
 	return ok;
 }
 
+/* The call failed with errno want. */
+static int fails_with(int rc, int want)
+{
+	return rc == -1 && errno == want;
+}
+
+/* Files in /tmp behave as on Linux; 0, or the number of the step that failed. */
+static int files_step(void)
+{
+	char buf[8] = { 0 };
+	struct stat st;
+	int fd = open("/tmp/hello.f", O_CREAT | O_EXCL | O_RDWR, 0640), ro;
+
+	if (fd < 0 || write(fd, "abcdef", 6) != 6)
+		return 1;
+	if (lseek(fd, 2, SEEK_SET) != 2 || read(fd, buf, 3) != 3 || memcmp(buf, "cde", 3) != 0)
+		return 2;
+	if (pread(fd, buf, sizeof(buf), 4) != 2 || memcmp(buf, "ef", 2) != 0)
+		return 3;
+	if (fstat(fd, &st) != 0 || st.st_size != 6 || !S_ISREG(st.st_mode) ||
+	    (st.st_mode & 07777) != 0640)
+		return 4;
+	if (!fails_with(open("/tmp/hello.f", O_CREAT | O_EXCL | O_WRONLY, 0600), EEXIST))
+		return 5;
+	if (stat("/tmp/hello.f", &st) != 0 || st.st_size != 6 ||
+	    !fails_with(stat("/tmp/hello.f/x", &st), ENOTDIR) ||
+	    !fails_with(stat("/tmp/none", &st), ENOENT))
+		return 6;
+	if (mkdir("/tmp/hello.d", 0755) != 0 || !fails_with(mkdir("/tmp/hello.d", 0755), EEXIST) ||
+	    stat("/tmp/hello.d", &st) != 0 || !S_ISDIR(st.st_mode) ||
+	    !fails_with(rmdir("/tmp"), ENOTEMPTY) || !fails_with(unlink("/tmp/hello.d"), EISDIR) ||
+	    rmdir("/tmp/hello.d") != 0)
+		return 7;
+	if (unlink("/tmp/hello.f") != 0 || fstat(fd, &st) != 0 || st.st_size != 6 ||
+	    pread(fd, buf, 1, 0) != 1 || buf[0] != 'a' || close(fd) != 0 ||
+	    !fails_with(open("/tmp/hello.f", O_RDONLY), ENOENT))
+		return 8;
+	ro = open("/dev/null", O_RDONLY);
+	if (ro < 0 || !fails_with(write(ro, "x", 1), EBADF) || close(ro) != 0 ||
+	    !fails_with(fstat(ro, &st), EBADF))
+		return 9;
+	if (fstat(1, &st) != 0 || !S_ISCHR(st.st_mode) ||
+	    !fails_with(open("/tmp", O_WRONLY), EISDIR) ||
+	    !fails_with(open("/dev/null", O_RDONLY | O_DIRECTORY), ENOTDIR))
+		return 10;
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	const char *home = getenv("HOME");
@@ -49,6 +102,10 @@ int main(int argc, char **argv)
 		return 2;
 	if (argc > 3 && strcmp(argv[3], "devices") == 0 && !devices_ok())
 		return 3;
+	if (argc > 3 && strcmp(argv[3], "files") == 0 && (code = files_step()) != 0) {
+		printf("hello: files: step %d failed (errno %d)\n", code, errno);
+		return 4;
+	}
 	tls_value += argc;
 	code = tls_value + (home && strcmp(home, "/") == 0 ? 100 : 0) +
 	       (argc > 2 && strcmp(argv[2], "two") == 0 ? 50 : 0);

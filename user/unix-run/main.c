@@ -4,10 +4,12 @@
  * suite on microkernel targets (`make bench` runs bench/unix/EMULATED
  * through it). Its arguments are the program's, after the program's name.
  *
- * Until the server has a file system the program is carried in this image
- * (blobs.S: bench/unix's unix-bench, with the emulation library's image),
- * and the server runs as a thread of this task on a control port of its
- * own. A program that dies without exit (UNIX_STATUS_DIED) ends the run
+ * The program is carried in this image (blobs.S: bench/unix's unix-bench,
+ * with the emulation library's image), and the server runs as a thread of
+ * this task on a control port of its own. The server's file system is the
+ * root archive given as the second boot module (the one Linux boots,
+ * build/linux/root.cpio; `machlab bench --unix-root`), or only /dev and
+ * /tmp without one. A program that dies without exit (UNIX_STATUS_DIED) ends the run
  * with status 1 and a line saying so.
  */
 #include "mk.h"
@@ -16,6 +18,7 @@
 
 #define SERVER_STACK_BYTES (64 * 1024)
 #define RUN_DIED_STATUS    1
+#define ROOT_ARCHIVE_MODULE 1        /* the boot module after this program */
 
 extern const char blob_unix_bench[], blob_unix_bench_end[];
 extern const char blob_emul_image[], blob_emul_image_end[];
@@ -65,6 +68,7 @@ int main(int argc, char **argv)
 		{ "unix-bench", blob_unix_bench, 0 },
 	};
 	static struct unix_prog prog;
+	vm_address_t archive = 0;
 	mach_port_name_t control, reply, thread;
 	mach_msg_return_t mr;
 
@@ -80,6 +84,8 @@ int main(int argc, char **argv)
 		.control = control, .progs = &prog, .nprogs = 1, .emul = blob_emul_image,
 		.emul_size = (size_t)(blob_emul_image_end - blob_emul_image),
 	};
+	if (mk_boot_module(ROOT_ARCHIVE_MODULE, &archive, &cfg.archive_size) == KERN_SUCCESS)
+		cfg.archive = (const void *)archive;
 	if (mk_thread_start(server_thread, NULL, SERVER_STACK_BYTES, &thread) != KERN_SUCCESS) {
 		mk_printf("unix-run: cannot start the Unix server\n");
 		return RUN_DIED_STATUS;

@@ -12,12 +12,23 @@
 #define LINUX_WRITE           1
 #define LINUX_OPEN            2
 #define LINUX_CLOSE           3
+#define LINUX_STAT            4
+#define LINUX_FSTAT           5
+#define LINUX_LSTAT           6
+#define LINUX_LSEEK           8
 #define LINUX_IOCTL           16
+#define LINUX_PREAD64         17
+#define LINUX_PWRITE64        18
 #define LINUX_WRITEV          20
 #define LINUX_DUP             32
 #define LINUX_GETPID          39
 #define LINUX_EXIT            60
 #define LINUX_FCNTL           72
+#define LINUX_FTRUNCATE       77
+#define LINUX_MKDIR           83
+#define LINUX_RMDIR           84
+#define LINUX_UNLINK          87
+#define LINUX_READLINK        89
 #define LINUX_UMASK           95
 #define LINUX_GETUID          102
 #define LINUX_GETGID          104
@@ -31,9 +42,30 @@
 #define LINUX_CLOCK_GETTIME   228
 #define LINUX_EXIT_GROUP      231
 #define LINUX_OPENAT          257
+#define LINUX_MKDIRAT         258
+#define LINUX_NEWFSTATAT      262
+#define LINUX_UNLINKAT        263
+#define LINUX_READLINKAT      267
 
 /* Their arguments. */
 #define LINUX_AT_FDCWD        (-100)
+#define LINUX_AT_SYMLINK_NOFOLLOW 0x100
+#define LINUX_AT_REMOVEDIR    0x200
+#define LINUX_AT_EMPTY_PATH   0x1000
+#define LINUX_O_ACCMODE       03
+#define LINUX_O_WRONLY        01
+#define LINUX_O_RDWR          02
+#define LINUX_O_CREAT         0100
+#define LINUX_O_EXCL          0200
+#define LINUX_O_TRUNC         01000
+#define LINUX_O_APPEND        02000
+#define LINUX_O_DIRECTORY     0200000
+#define LINUX_O_NOFOLLOW      0400000
+#define LINUX_O_CLOEXEC       02000000
+#define LINUX_STAT_BYTES      144    /* struct stat */
+#define LINUX_SEEK_SET        0
+#define LINUX_SEEK_CUR        1
+#define LINUX_SEEK_END        2
 #define LINUX_F_GETFD         1
 #define LINUX_F_SETFD         2
 #define LINUX_FD_CLOEXEC      1
@@ -43,11 +75,21 @@
 /* errno values (a call returns their negation). */
 #define LINUX_ENOENT          2
 #define LINUX_EBADF           9
+#define LINUX_EACCES          13
 #define LINUX_EFAULT          14
+#define LINUX_EBUSY           16
+#define LINUX_EEXIST          17
+#define LINUX_ENOTDIR         20
+#define LINUX_EISDIR          21
 #define LINUX_EINVAL          22
 #define LINUX_EMFILE          24
 #define LINUX_ENOTTY          25
+#define LINUX_EFBIG           27
+#define LINUX_ENOSPC          28
+#define LINUX_ESPIPE          29
 #define LINUX_ENAMETOOLONG    36
 #define LINUX_ENOSYS          38
+#define LINUX_ENOTEMPTY       39
+#define LINUX_ELOOP           40
 
 #endif

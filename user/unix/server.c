@@ -24,18 +24,34 @@
 #include "unix_proto.h"
 #include "linux_abi.h"
 #include "exec.h"
+#include "fs.h"
 #include <stddef.h>
 
 #define UNIX_PROCS_MAX        16
 #define UNIX_FIRST_PID        100
 #define UNIX_FDS_MAX          32     /* open descriptors a process may hold */
+#define DEV_MEM_MAJOR         1      /* Linux's: /dev/null 1:3, /dev/zero 1:5 */
+#define DEV_NULL_MINOR        3
+#define DEV_ZERO_MINOR        5
+#define DEV_TTY_MAJOR         5      /* /dev/console 5:1 */
+#define DEV_CONSOLE_MINOR     1
+#define LINUX_ENXIO           6      /* a device the server has no driver for */
 
-/* What a descriptor names (no file system yet: the console and two devices). */
+/* What an open descriptor reads and writes. */
 enum unix_file {
 	FILE_NONE,                     /* the descriptor is free */
 	FILE_CONSOLE,                  /* /dev/console: 0, 1 and 2 at the start */
 	FILE_NULL,                     /* /dev/null: reads end at once, writes vanish */
 	FILE_ZERO,                     /* /dev/zero: reads give zeros, writes vanish */
+	FILE_NODE,                     /* a file or directory of the file system (fs.h) */
+};
+
+struct unix_fd {
+	uint8_t file;                  /* enum unix_file */
+	uint8_t cloexec;               /* FD_CLOEXEC (kept for F_GETFD: there is no exec yet) */
+	uint32_t flags;                /* open's flags: the access mode, O_APPEND */
+	uint64_t offset;
+	struct fs_node *node;          /* held while open (the devices' too) */
 };
 
 struct unix_proc {
@@ -44,8 +60,7 @@ struct unix_proc {
 	mach_port_name_t port;         /* its port in the set: calls arrive here */
 	mach_port_name_t waiter;       /* the send-once right of the spawn request */
 	uint64_t calls;                /* the calls answered for it */
-	uint8_t fds[UNIX_FDS_MAX];     /* enum unix_file, by descriptor */
-	uint8_t fd_flags[UNIX_FDS_MAX]; /* FD_CLOEXEC (kept for F_GETFD: there is no exec yet) */
+	struct unix_fd fds[UNIX_FDS_MAX];
 };
 
 static struct unix_proc procs[UNIX_PROCS_MAX];
@@ -61,10 +76,10 @@ static struct unix_proc *proc_by_port(mach_port_name_t port)
 }
 
 /* Make in h an answer of n words (at most 2) to the reply right, then, if
- * zeros, an item of that many zero bytes (a read of /dev/zero: h must have
- * room, as m in unix_server_run has); its size. */
+ * len, an item of len bytes from data (zeros if data is NULL: a read of
+ * /dev/zero); h must have room, as m in unix_server_run has; its size. */
 static uint32_t reply_build(struct mach_msg_header *h, mach_port_name_t reply, const uint64_t *w,
-			    uint32_t n, uint32_t zeros)
+			    uint32_t n, const void *data, uint32_t len)
 {
 	struct mach_msg_type *t = (struct mach_msg_type *)(h + 1);
 	struct mach_msg_type *d = (struct mach_msg_type *)((uint64_t *)(t + 1) + n);
@@ -75,11 +90,14 @@ static uint32_t reply_build(struct mach_msg_header *h, mach_port_name_t reply, c
 	};
 	*t = (struct mach_msg_type){ .kind = MACH_MSG_TYPE_INLINE, .elem_size = 8, .count = n };
 	memcpy(t + 1, w, 8 * n);
-	if (zeros) {
+	if (len) {
 		*d = (struct mach_msg_type){ .kind = MACH_MSG_TYPE_INLINE, .elem_size = 1,
-					     .count = zeros };
-		memset(d + 1, 0, zeros);
-		h->size += (uint32_t)sizeof(*d) + ((zeros + 7) & ~7u);
+					     .count = len };
+		if (data)
+			memcpy(d + 1, data, len);
+		else
+			memset(d + 1, 0, len);
+		h->size += (uint32_t)sizeof(*d) + ((len + 7) & ~7u);
 	}
 	return h->size;
 }
@@ -90,18 +108,27 @@ static void reply_words(mach_port_name_t reply, const uint64_t *w, uint32_t n)
 	uint64_t buf[8];
 	struct mach_msg_header *h = (struct mach_msg_header *)buf;
 
-	if (mk_mach_msg(h, MACH_SEND_MSG, reply_build(h, reply, w, n, 0), 0, MACH_PORT_NULL, 0) !=
-	    MACH_MSG_SUCCESS)
+	if (mk_mach_msg(h, MACH_SEND_MSG, reply_build(h, reply, w, n, NULL, 0), 0, MACH_PORT_NULL,
+			0) != MACH_MSG_SUCCESS)
 		mk_port_deallocate(MACH_PORT_TASK_SELF, reply);
 }
 
-/* The process is gone: tell whoever started it, and free its slot and port. */
+static void fd_close(struct unix_fd *fd)
+{
+	if (fd->node)
+		fs_release(fd->node);
+	*fd = (struct unix_fd){ 0 };
+}
+
+/* The process is gone: tell whoever started it, and free its slot, files and port. */
 static void proc_end(struct unix_proc *p, uint64_t status)
 {
 	uint64_t w[2] = { status, p->calls };
 
 	if (p->waiter)
 		reply_words(p->waiter, w, 2);
+	for (int fd = 0; fd < UNIX_FDS_MAX; fd++)
+		fd_close(&p->fds[fd]);
 	mk_port_destroy(MACH_PORT_TASK_SELF, p->port);
 	mk_port_deallocate(MACH_PORT_TASK_SELF, p->task);
 	*p = (struct unix_proc){ 0 };
@@ -137,79 +164,255 @@ static const char *call_data(const struct unix_call_msg *m, uint32_t *len)
 	return m->data;
 }
 
-/* p's descriptor fd, FILE_NONE if it is not open. */
-static enum unix_file fd_file(const struct unix_proc *p, uint64_t fd)
+/* The path a call carries (NUL-terminated within its item), or NULL. */
+static const char *call_path(const struct unix_call_msg *m)
 {
-	return fd < UNIX_FDS_MAX ? (enum unix_file)p->fds[fd] : FILE_NONE;
-}
-
-/* open or openat of the path in the call's data: a device, or an error. */
-static int64_t unix_open(struct unix_proc *p, const struct unix_call_msg *m, uint64_t dirfd)
-{
-	static const struct { const char *path; enum unix_file file; } devices[] = {
-		{ "/dev/console", FILE_CONSOLE }, { "/dev/null", FILE_NULL },
-		{ "/dev/zero", FILE_ZERO },
-	};
 	uint32_t len = 0;
 	const char *path = call_data(m, &len);
 
-	if ((int64_t)dirfd != LINUX_AT_FDCWD && fd_file(p, dirfd) == FILE_NONE)
-		return -LINUX_EBADF;
-	if (!path || !len || path[len - 1] != '\0')
-		return -LINUX_ENOENT;
-	for (size_t i = 0; i < sizeof(devices) / sizeof(devices[0]); i++) {
-		if (strcmp(path, devices[i].path) != 0)
-			continue;
-		for (int fd = 0; fd < UNIX_FDS_MAX; fd++)
-			if (p->fds[fd] == FILE_NONE) {
-				p->fds[fd] = (uint8_t)devices[i].file;
-				return fd;
-			}
-		return -LINUX_EMFILE;
-	}
-	return -LINUX_ENOENT;             /* no file system yet */
+	return path && len && path[len - 1] == '\0' ? path : NULL;
 }
 
-/* write or writev of the call's data to descriptor fd. */
-static int64_t unix_write(struct unix_proc *p, const struct unix_call_msg *m, uint64_t fd)
+/* p's descriptor fd, or NULL if it is not open. */
+static struct unix_fd *fd_get(struct unix_proc *p, uint64_t fd)
+{
+	return fd < UNIX_FDS_MAX && p->fds[fd].file != FILE_NONE ? &p->fds[fd] : NULL;
+}
+
+/* What a device node opens as (FILE_NONE: no driver here). */
+static enum unix_file device_file(const struct fs_node *n)
+{
+	uint32_t major, minor;
+
+	fs_rdev(n, &major, &minor);
+	if (major == DEV_MEM_MAJOR && minor == DEV_NULL_MINOR)
+		return FILE_NULL;
+	if (major == DEV_MEM_MAJOR && minor == DEV_ZERO_MINOR)
+		return FILE_ZERO;
+	if (major == DEV_TTY_MAJOR && minor == DEV_CONSOLE_MINOR)
+		return FILE_CONSOLE;
+	return FILE_NONE;
+}
+
+/* The directory a *at call's dirfd names relative paths from (NULL: the
+ * root, this slice's only working directory); false: EBADF or ENOTDIR in *err. */
+static bool at_dir(struct unix_proc *p, uint64_t dirfd, struct fs_node **dir, int64_t *err)
+{
+	struct unix_fd *f;
+
+	*dir = NULL;
+	if ((int64_t)dirfd == LINUX_AT_FDCWD || (int32_t)dirfd == LINUX_AT_FDCWD)
+		return true;
+	if (!(f = fd_get(p, dirfd))) {
+		*err = -LINUX_EBADF;
+		return false;
+	}
+	if (f->file != FILE_NODE || fs_kind(f->node) != FS_DIR) {
+		*err = -LINUX_ENOTDIR;
+		return false;
+	}
+	*dir = f->node;
+	return true;
+}
+
+/* open or openat of the path in the call's data. */
+static int64_t unix_open(struct unix_proc *p, const struct unix_call_msg *m, uint64_t dirfd,
+			 uint64_t flags, uint64_t mode)
+{
+	const char *path = call_path(m);
+	struct fs_node *dir, *n;
+	enum unix_file file = FILE_NODE;
+	int64_t rc = 0;
+	int fd;
+
+	if (!at_dir(p, dirfd, &dir, &rc))
+		return rc;
+	if (!path)
+		return -LINUX_ENOENT;
+	for (fd = 0; fd < UNIX_FDS_MAX && p->fds[fd].file != FILE_NONE; fd++)
+		;
+	if (fd == UNIX_FDS_MAX)
+		return -LINUX_EMFILE;
+	rc = fs_open(dir, path, (uint32_t)flags, (uint32_t)mode, &n);
+	if (rc)
+		return rc;
+	if (fs_kind(n) == FS_CHR && (file = device_file(n)) == FILE_NONE) {
+		fs_release(n);
+		return -LINUX_ENXIO;
+	}
+	p->fds[fd] = (struct unix_fd){
+		.file = (uint8_t)file, .flags = (uint32_t)flags, .node = n,
+		.cloexec = (flags & LINUX_O_CLOEXEC) ? LINUX_FD_CLOEXEC : 0,
+	};
+	return fd;
+}
+
+/* May f be written (read: its access mode is not write-only)? */
+static bool fd_writable(const struct unix_fd *f)
+{
+	return (f->flags & LINUX_O_ACCMODE) != 0;
+}
+
+static bool fd_readable(const struct unix_fd *f)
+{
+	return (f->flags & LINUX_O_ACCMODE) != LINUX_O_WRONLY;
+}
+
+/* write, writev or pwrite64 (at off; -1: the descriptor's offset) of the call's data. */
+static int64_t unix_write(struct unix_proc *p, const struct unix_call_msg *m, uint64_t fd,
+			  int64_t off)
 {
 	uint32_t len = 0;
 	const char *data = call_data(m, &len);
-	enum unix_file f = fd_file(p, fd);
+	struct unix_fd *f = fd_get(p, fd);
+	int64_t n;
 
-	if (f == FILE_NONE || !data)
+	if (!f || !data || !fd_writable(f))
 		return -LINUX_EBADF;
-	if (f != FILE_CONSOLE)
-		return len;                        /* /dev/null and /dev/zero take it all */
-	return mk_console_write(data, len) == KERN_SUCCESS ? (int64_t)len : -LINUX_EBADF;
-}
-
-/* read of count bytes from descriptor fd; *zeros: the zero bytes the answer carries. */
-static int64_t unix_read(struct unix_proc *p, uint64_t fd, uint64_t count, uint32_t *zeros)
-{
-	switch (fd_file(p, fd)) {
-	case FILE_ZERO:
-		*zeros = count < UNIX_DATA_MAX ? (uint32_t)count : UNIX_DATA_MAX;
-		return *zeros;
-	case FILE_NULL:
-	case FILE_CONSOLE:                         /* no console input yet: end of file */
-		return 0;
+	switch (f->file) {
+	case FILE_CONSOLE:
+		return mk_console_write(data, len) == KERN_SUCCESS ? (int64_t)len : -LINUX_EBADF;
+	case FILE_NODE:
+		if (off < 0 && (f->flags & LINUX_O_APPEND))
+			f->offset = fs_size(f->node);
+		n = fs_write(f->node, data, len, off < 0 ? f->offset : (uint64_t)off);
+		if (n > 0 && off < 0)
+			f->offset += (uint64_t)n;
+		return n;
 	default:
-		return -LINUX_EBADF;
+		return len;                        /* /dev/null and /dev/zero take it all */
 	}
 }
 
 /*
- * Answer one call of p; false for exit (no reply: the process is gone).
- * *zeros: zero bytes the answer carries after its word (a read of /dev/zero).
+ * read or pread64 (at off; -1: the descriptor's offset) of count bytes into
+ * buf (at most UNIX_DATA_MAX); *zeros: they are zeros instead (/dev/zero).
  */
+static int64_t unix_read(struct unix_proc *p, uint64_t fd, uint64_t count, int64_t off, char *buf,
+			 bool *zeros)
+{
+	struct unix_fd *f = fd_get(p, fd);
+	int64_t n;
+
+	if (!f || !fd_readable(f))
+		return -LINUX_EBADF;
+	if (count > UNIX_DATA_MAX)
+		count = UNIX_DATA_MAX;
+	switch (f->file) {
+	case FILE_ZERO:
+		*zeros = true;
+		return (int64_t)count;
+	case FILE_NODE:
+		n = fs_read(f->node, buf, count, off < 0 ? f->offset : (uint64_t)off);
+		if (n > 0 && off < 0)
+			f->offset += (uint64_t)n;
+		return n;
+	default:                                   /* /dev/null, and no console input yet */
+		return 0;
+	}
+}
+
+static int64_t unix_lseek(struct unix_proc *p, uint64_t fd, int64_t off, uint64_t whence)
+{
+	struct unix_fd *f = fd_get(p, fd);
+	int64_t base;
+
+	if (!f)
+		return -LINUX_EBADF;
+	if (f->file == FILE_CONSOLE)
+		return -LINUX_ESPIPE;
+	if (f->file != FILE_NODE)
+		return 0;                          /* the memory devices: always at 0 */
+	base = whence == LINUX_SEEK_SET ? 0 : whence == LINUX_SEEK_CUR ? (int64_t)f->offset :
+	       whence == LINUX_SEEK_END ? (int64_t)fs_size(f->node) : -1;
+	if (base < 0 || (off < 0 && -off > base))
+		return -LINUX_EINVAL;
+	f->offset = (uint64_t)(base + off);
+	return (int64_t)f->offset;
+}
+
+/* fstat of descriptor fd into st (FS_STAT_BYTES). */
+static int64_t unix_fstat(struct unix_proc *p, uint64_t fd, char *st)
+{
+	struct unix_fd *f = fd_get(p, fd);
+
+	if (!f || !f->node)
+		return -LINUX_EBADF;
+	fs_stat_linux(f->node, st);
+	return 0;
+}
+
+static int64_t unix_ftruncate(struct unix_proc *p, uint64_t fd, uint64_t size)
+{
+	struct unix_fd *f = fd_get(p, fd);
+
+	if (!f || !fd_writable(f))
+		return -LINUX_EBADF;
+	return f->file == FILE_NODE ? fs_truncate(f->node, size) : -LINUX_EINVAL;
+}
+
+/* stat, lstat and newfstatat (fstat when the path is empty with AT_EMPTY_PATH) into st. */
+static int64_t unix_stat(struct unix_proc *p, const struct unix_call_msg *m, uint64_t dirfd,
+			 uint64_t flags, char *st)
+{
+	const char *path = call_path(m);
+	struct fs_node *dir, *n;
+	int64_t rc = 0;
+
+	if (path && !*path && (flags & LINUX_AT_EMPTY_PATH))
+		return unix_fstat(p, dirfd, st);
+	if (!at_dir(p, dirfd, &dir, &rc))
+		return rc;
+	if (!path)
+		return -LINUX_EFAULT;
+	rc = fs_lookup(dir, path, !(flags & LINUX_AT_SYMLINK_NOFOLLOW), &n);
+	if (rc == 0)
+		fs_stat_linux(n, st);
+	return rc;
+}
+
+/* unlink, unlinkat, rmdir, mkdir and mkdirat of the call's path. */
+static int64_t unix_path_change(struct unix_proc *p, const struct unix_call_msg *m,
+				uint64_t nr, uint64_t dirfd, uint64_t arg)
+{
+	const char *path = call_path(m);
+	struct fs_node *dir;
+	int64_t rc = 0;
+
+	if (!at_dir(p, dirfd, &dir, &rc))
+		return rc;
+	if (!path)
+		return -LINUX_EFAULT;
+	switch (nr) {
+	case LINUX_MKDIR:
+	case LINUX_MKDIRAT:
+		return fs_mkdir(dir, path, (uint32_t)arg);
+	case LINUX_RMDIR:
+		return fs_rmdir(dir, path);
+	default:                                   /* unlink, unlinkat */
+		return arg & LINUX_AT_REMOVEDIR ? fs_rmdir(dir, path) : fs_unlink(dir, path);
+	}
+}
+
+/*
+ * What an answer carries after its word: len bytes at data, or len zeros
+ * (data NULL: a read of /dev/zero).
+ */
+struct unix_answer {
+	const void *data;
+	uint32_t len;
+};
+
+/* Answer one call of p (out: room for an answer's bytes); false for exit
+ * (no reply: the process is gone). */
 static bool unix_call(struct unix_proc *p, const struct unix_call_msg *m, int64_t *result,
-		      uint32_t *zeros)
+		      char *out, struct unix_answer *a)
 {
 	const uint64_t *w = m->words;
+	bool zeros = false;
 
 	p->calls++;
-	*zeros = 0;
+	*a = (struct unix_answer){ 0 };
 	switch (w[0]) {
 	case LINUX_GETPID:
 	case LINUX_SET_TID_ADDRESS:
@@ -220,26 +423,80 @@ static bool unix_call(struct unix_proc *p, const struct unix_call_msg *m, int64_
 		return true;
 	case LINUX_WRITE:
 	case LINUX_WRITEV:
-		*result = unix_write(p, m, w[1]);
+		*result = unix_write(p, m, w[1], -1);
+		return true;
+	case LINUX_PWRITE64:
+		*result = (int64_t)w[4] < 0 ? -LINUX_EINVAL : unix_write(p, m, w[1], (int64_t)w[4]);
 		return true;
 	case LINUX_READ:
-		*result = unix_read(p, w[1], w[3], zeros);
+	case LINUX_PREAD64:
+		*result = w[0] == LINUX_PREAD64 && (int64_t)w[4] < 0 ? -LINUX_EINVAL :
+			  unix_read(p, w[1], w[3], w[0] == LINUX_PREAD64 ? (int64_t)w[4] : -1, out,
+				    &zeros);
+		if (*result > 0)
+			*a = (struct unix_answer){ .data = zeros ? NULL : out,
+						   .len = (uint32_t)*result };
+		return true;
+	case LINUX_LSEEK:
+		*result = unix_lseek(p, w[1], (int64_t)w[2], w[3]);
 		return true;
 	case LINUX_OPEN:
-		*result = unix_open(p, m, (uint64_t)LINUX_AT_FDCWD);
+		*result = unix_open(p, m, (uint64_t)LINUX_AT_FDCWD, w[2], w[3]);
 		return true;
 	case LINUX_OPENAT:
-		*result = unix_open(p, m, w[1]);
+		*result = unix_open(p, m, w[1], w[3], w[4]);
+		return true;
+	case LINUX_FSTAT:
+		*result = unix_fstat(p, w[1], out);
+		if (*result == 0)
+			*a = (struct unix_answer){ .data = out, .len = FS_STAT_BYTES };
+		return true;
+	case LINUX_STAT:
+	case LINUX_LSTAT:
+	case LINUX_NEWFSTATAT:
+		*result = w[0] == LINUX_NEWFSTATAT ? unix_stat(p, m, w[1], w[4], out) :
+			  unix_stat(p, m, (uint64_t)LINUX_AT_FDCWD,
+				    w[0] == LINUX_LSTAT ? LINUX_AT_SYMLINK_NOFOLLOW : 0, out);
+		if (*result == 0)
+			*a = (struct unix_answer){ .data = out, .len = FS_STAT_BYTES };
+		return true;
+	case LINUX_MKDIR:
+	case LINUX_RMDIR:
+	case LINUX_UNLINK:
+		*result = unix_path_change(p, m, w[0], (uint64_t)LINUX_AT_FDCWD,
+					   w[0] == LINUX_MKDIR ? w[2] : 0);
+		return true;
+	case LINUX_MKDIRAT:
+	case LINUX_UNLINKAT:
+		*result = unix_path_change(p, m, w[0], w[1], w[3]);
+		return true;
+	case LINUX_READLINK:
+	case LINUX_READLINKAT: {
+		uint64_t size = w[0] == LINUX_READLINK ? w[3] : w[4];
+		struct fs_node *dir;
+		const char *path = call_path(m);
+
+		*result = 0;
+		if (!at_dir(p, w[0] == LINUX_READLINK ? (uint64_t)LINUX_AT_FDCWD : w[1], &dir, result))
+			return true;
+		*result = !path ? -LINUX_EFAULT :
+			  fs_readlink(dir, path, out, size < UNIX_DATA_MAX ? size : UNIX_DATA_MAX);
+		if (*result > 0)
+			*a = (struct unix_answer){ .data = out, .len = (uint32_t)*result };
+		return true;
+	}
+	case LINUX_FTRUNCATE:
+		*result = unix_ftruncate(p, w[1], w[2]);
 		return true;
 	case LINUX_CLOSE:
-		*result = fd_file(p, w[1]) == FILE_NONE ? -LINUX_EBADF : 0;
+		*result = fd_get(p, w[1]) ? 0 : -LINUX_EBADF;
 		if (*result == 0)
-			p->fds[w[1]] = p->fd_flags[w[1]] = 0;
+			fd_close(&p->fds[w[1]]);
 		return true;
 	case LINUX_FCNTL:
-		*result = fd_file(p, w[1]) == FILE_NONE ? -LINUX_EBADF :
-			  w[2] == LINUX_F_GETFD ? p->fd_flags[w[1]] :
-			  w[2] == LINUX_F_SETFD ? (p->fd_flags[w[1]] = w[3] & LINUX_FD_CLOEXEC, 0) :
+		*result = !fd_get(p, w[1]) ? -LINUX_EBADF :
+			  w[2] == LINUX_F_GETFD ? p->fds[w[1]].cloexec :
+			  w[2] == LINUX_F_SETFD ? (p->fds[w[1]].cloexec = w[3] & LINUX_FD_CLOEXEC, 0) :
 			  -LINUX_EINVAL;             /* the rest of fcntl: not yet */
 		return true;
 	case LINUX_IOCTL:
@@ -321,9 +578,38 @@ static void unix_spawn(const struct unix_server_config *cfg, mach_port_name_t se
 	}
 	p->pid = next_pid++;
 	p->waiter = reply;
-	memset(p->fds, FILE_NONE, sizeof(p->fds));
-	memset(p->fd_flags, 0, sizeof(p->fd_flags));
-	p->fds[0] = p->fds[1] = p->fds[2] = FILE_CONSOLE;
+	for (int fd = 0; fd < 3; fd++) {          /* 0, 1 and 2: the console */
+		p->fds[fd] = (struct unix_fd){ .file = FILE_CONSOLE, .flags = LINUX_O_RDWR };
+		if (fs_lookup(NULL, "/dev/console", true, &p->fds[fd].node) == 0)
+			fs_hold(p->fds[fd].node);
+		else
+			p->fds[fd].node = NULL;   /* (the archive took it away: fstat says EBADF) */
+	}
+}
+
+static void *server_mem_alloc(size_t bytes)
+{
+	vm_address_t addr = 0;
+
+	return mk_vm_allocate(MACH_PORT_TASK_SELF, &addr, bytes, VM_ALLOC_ANYWHERE) == KERN_SUCCESS ?
+	       (void *)addr : NULL;
+}
+
+static void server_mem_free(void *p, size_t bytes)
+{
+	mk_vm_deallocate(MACH_PORT_TASK_SELF, (vm_address_t)p, bytes);
+}
+
+/* The file system: /dev and /tmp, and the root archive's tree if there is one. */
+static void server_fs_init(const struct unix_server_config *cfg)
+{
+	static const struct fs_mem mem = { server_mem_alloc, server_mem_free };
+	int rc;
+
+	fs_init(&mem);
+	if (cfg->archive && (rc = fs_load_cpio(cfg->archive, cfg->archive_size)) != 0)
+		mk_printf("unix: the root archive was refused (errno %d): only /dev and /tmp\n",
+			  -rc);
 }
 
 /*
@@ -341,12 +627,14 @@ int unix_server_run(const struct unix_server_config *cfg)
 	if (mk_port_allocate(MACH_PORT_TASK_SELF, MACH_PORT_RIGHT_PORT_SET, &set) ||
 	    mk_port_move_member(MACH_PORT_TASK_SELF, cfg->control, set))
 		return 1;
+	server_fs_init(cfg);
 	for (;;) {
 		mach_msg_return_t mr = mk_mach_msg(&m.h, answer ? MACH_SEND_MSG | MACH_RCV_MSG :
 						   MACH_RCV_MSG, answer, sizeof(m), set, 0);
+		static char out[UNIX_DATA_MAX];   /* an answer's bytes before they go in m */
+		struct unix_answer a;
 		struct unix_proc *p;
 		int64_t result;
-		uint32_t zeros;
 
 		if (answer && MACH_MSG_SEND_REFUSED(mr)) {
 			mk_port_deallocate(MACH_PORT_TASK_SELF, reply);
@@ -374,9 +662,9 @@ int unix_server_run(const struct unix_server_config *cfg)
 				mk_port_deallocate(MACH_PORT_TASK_SELF, m.h.remote_port);
 			continue;
 		}
-		if (unix_call(p, &m, &result, &zeros) && m.h.remote_port) {
+		if (unix_call(p, &m, &result, out, &a) && m.h.remote_port) {
 			reply = m.h.remote_port;
-			answer = reply_build(&m.h, reply, (uint64_t *)&result, 1, zeros);
+			answer = reply_build(&m.h, reply, (uint64_t *)&result, 1, a.data, a.len);
 		}
 	}
 }

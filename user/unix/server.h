@@ -20,6 +20,8 @@ struct unix_server_config {
 	size_t nprogs;
 	const void *emul;
 	size_t emul_size;
+	const void *archive;                /* the root archive (newc cpio), or NULL: only /dev and /tmp */
+	size_t archive_size;
 };
 
 /* Serve until the control port goes (returns nonzero). */

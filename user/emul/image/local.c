@@ -13,9 +13,11 @@
  * exit_group, set_tid_address, write and writev on descriptors 1 and 2
  * (the console), ioctl (ENOTTY). Either way a write carries at most
  * UNIX_DATA_MAX bytes (a shorter write, as Linux allows) from at most
- * LOCAL_IOV_MAX iovecs (more: EINVAL); open and openat carry their path
- * (ENAMETOOLONG from UNIX_DATA_MAX bytes on), and a read's bytes come back
- * in the server's answer. The library reads and writes the caller's
+ * LOCAL_IOV_MAX iovecs (more: EINVAL); a call that names a path carries
+ * it (ENAMETOOLONG from UNIX_DATA_MAX bytes on), and the bytes a call
+ * returns (read, pread64, the stat family, readlink) come back in the
+ * server's answer, at most UNIX_DATA_MAX of them (a shorter read, as Linux
+ * allows; call_shape says which argument is which). The library reads and writes the caller's
  * buffers itself, so a bad pointer faults here and ends the process
  * (Linux would return EFAULT: not yet). Any other call then gets -ENOSYS,
  * and the first time a number is seen it is named on the console, so
@@ -83,7 +85,7 @@ static int64_t write_bytes(const struct emul_frame *f, char *buf)
 	const struct linux_iovec *v = (const struct linux_iovec *)f->rsi;
 	uint32_t n = 0;
 
-	if (f->rax == LINUX_WRITE) {
+	if (f->rax != LINUX_WRITEV) {                /* write, pwrite64 */
 		n = f->rdx < UNIX_DATA_MAX ? (uint32_t)f->rdx : UNIX_DATA_MAX;
 		memcpy(buf, (const void *)f->rsi, n);
 		return n;
@@ -166,7 +168,7 @@ static int64_t server_call_short(const struct emul_frame *f)
 	return (int64_t)m.body[1];           /* the answer's one word, after its type */
 }
 
-/* A path for open: its bytes with the NUL into buf (at most UNIX_DATA_MAX), or
+/* A path: its bytes with the NUL into buf (at most UNIX_DATA_MAX), or
  * -ENAMETOOLONG. (A bad pointer faults here, as noted at the top.) */
 static int64_t path_bytes(uint64_t path, char *buf)
 {
@@ -178,9 +180,9 @@ static int64_t path_bytes(uint64_t path, char *buf)
 	return (int64_t)len + 1;
 }
 
-/* The bytes a read's answer carries after its word, into the caller's buffer
- * (at most count of them). */
-static void read_bytes(const struct unix_call_msg *m, uint64_t buf, uint64_t count)
+/* The bytes a call's answer carries after its word, into the caller's
+ * buffer (at most count of them). */
+static void answer_bytes(const struct unix_call_msg *m, uint64_t buf, uint64_t count)
 {
 	const struct mach_msg_type *d = (const void *)&m->words[1];
 	uint64_t end = offsetof(struct unix_call_msg, words) + 8 + sizeof(*d);
@@ -191,6 +193,44 @@ static void read_bytes(const struct unix_call_msg *m, uint64_t buf, uint64_t cou
 	memcpy((void *)buf, d + 1, d->count < count ? d->count : count);
 }
 
+/*
+ * What a call sends besides its words and where its answer's bytes go, as
+ * argument numbers (1: rdi, 2: rsi, 3: rdx, 4: r10; 0: none): the path it
+ * names, the buffer its answer fills and that buffer's length (an argument,
+ * or out_bytes when fixed: a struct stat).
+ */
+struct call_shape {
+	uint8_t path, out, out_len;
+	uint16_t out_bytes;
+	bool data;                           /* it writes bytes (write, writev, pwrite64) */
+};
+
+static struct call_shape call_shape(uint64_t nr)
+{
+	switch (nr) {
+	case LINUX_WRITE: case LINUX_WRITEV: case LINUX_PWRITE64:
+		return (struct call_shape){ .data = true };
+	case LINUX_READ: case LINUX_PREAD64:
+		return (struct call_shape){ .out = 2, .out_len = 3 };
+	case LINUX_OPEN: case LINUX_UNLINK: case LINUX_MKDIR: case LINUX_RMDIR:
+		return (struct call_shape){ .path = 1 };
+	case LINUX_OPENAT: case LINUX_UNLINKAT: case LINUX_MKDIRAT:
+		return (struct call_shape){ .path = 2 };
+	case LINUX_STAT: case LINUX_LSTAT:
+		return (struct call_shape){ .path = 1, .out = 2, .out_bytes = LINUX_STAT_BYTES };
+	case LINUX_NEWFSTATAT:
+		return (struct call_shape){ .path = 2, .out = 3, .out_bytes = LINUX_STAT_BYTES };
+	case LINUX_FSTAT:
+		return (struct call_shape){ .out = 2, .out_bytes = LINUX_STAT_BYTES };
+	case LINUX_READLINK:
+		return (struct call_shape){ .path = 1, .out = 2, .out_len = 3 };
+	case LINUX_READLINKAT:
+		return (struct call_shape){ .path = 2, .out = 3, .out_len = 4 };
+	default:
+		return (struct call_shape){ 0 };
+	}
+}
+
 /* The call at f as one RPC to the server (no answer awaited for exit). */
 static int64_t server_call(const struct emul_frame *f, bool wait)
 {
@@ -198,6 +238,8 @@ static int64_t server_call(const struct emul_frame *f, bool wait)
 	uint32_t size = (uint32_t)offsetof(struct unix_call_msg, data_type);
 	const uint64_t words[UNIX_CALL_WORDS] = { f->rax, f->rdi, f->rsi, f->rdx, f->r10, f->r8,
 						  f->r9 };
+	struct call_shape shape = call_shape(f->rax);
+	int64_t r;
 
 	if (wait && !reply_port &&
 	    mk_port_allocate(MACH_PORT_TASK_SELF, MACH_PORT_RIGHT_RECEIVE, &reply_port))
@@ -213,11 +255,8 @@ static int64_t server_call(const struct emul_frame *f, bool wait)
 	m.words_type = (struct mach_msg_type){ .kind = MACH_MSG_TYPE_INLINE, .elem_size = 8,
 					       .count = UNIX_CALL_WORDS };
 	memcpy(m.words, words, sizeof(words));
-	if (f->rax == LINUX_WRITE || f->rax == LINUX_WRITEV || f->rax == LINUX_OPEN ||
-	    f->rax == LINUX_OPENAT) {
-		int64_t len = f->rax == LINUX_OPEN ? path_bytes(f->rdi, m.data) :
-			      f->rax == LINUX_OPENAT ? path_bytes(f->rsi, m.data) :
-			      write_bytes(f, m.data);
+	if (shape.path || shape.data) {
+		int64_t len = shape.path ? path_bytes(words[shape.path], m.data) : write_bytes(f, m.data);
 
 		if (len < 0)
 			return len;
@@ -230,9 +269,11 @@ static int64_t server_call(const struct emul_frame *f, bool wait)
 		return mk_mach_msg(&m.h, MACH_SEND_MSG, size, 0, MACH_PORT_NULL, 0);
 	if (mk_mach_msg(&m.h, MACH_SEND_MSG | MACH_RCV_MSG, size, sizeof(m), reply_port, 0))
 		return -LINUX_EINVAL;
-	if (f->rax == LINUX_READ)
-		read_bytes(&m, f->rsi, f->rdx);
-	return (int64_t)m.words[0];          /* the answer's one word, where a call's first is */
+	r = (int64_t)m.words[0];             /* the answer's one word, where a call's first is */
+	if (shape.out && r >= 0)
+		answer_bytes(&m, words[shape.out], shape.out_len ? words[shape.out_len] :
+			     shape.out_bytes);
+	return r;
 }
 
 void emul_default(struct emul_frame *f)

@@ -163,12 +163,13 @@ static void *mem_alloc(size_t bytes)
 
 static void mem_free(void *p, size_t bytes)
 {
-	union mem_head *h = (union mem_head *)p - 1;
+	union mem_head *h;
 
 	if (!p) {
 		mem_errors++;
 		return;
 	}
+	h = (union mem_head *)p - 1;
 	if (h->bytes != bytes)
 		mem_errors++;
 	mem_outstanding -= h->bytes;

@@ -20,6 +20,12 @@
  * its directory names it or anyone holds it (fs_hold/fs_release: an open
  * descriptor, a process's current directory); an unlinked file that is
  * still open is freed at its last release, as on Unix.
+ *
+ * Where it is simpler than Linux: O_CREAT through a link whose target does
+ * not exist gives -ENOENT (Linux creates the target); O_TRUNC needs write
+ * access; there are no permission checks, no times but the archive's, and
+ * no hard links. A link's target is owned memory like a file's bytes (a
+ * page each in the server).
  */
 #ifndef UNIX_FS_H
 #define UNIX_FS_H

@@ -4,16 +4,23 @@
  * set; the emulation library in each sends its system calls there.
  *
  * What it answers so far: getpid, getppid, set_tid_address (the pid: one
- * thread per process); open and openat of /dev/console, /dev/null and
- * /dev/zero (no file system yet: any other path is ENOENT), close, read
- * (zeros from /dev/zero, end of file from the others), write and writev
- * (the console; the two devices take everything), fcntl F_GETFD/F_SETFD
+ * thread per process); files, through the file system of fs.h (filled
+ * from the root archive, or only /dev and /tmp without one): open and
+ * openat (the access mode, O_CREAT, O_EXCL, O_TRUNC, O_APPEND, O_DIRECTORY,
+ * O_NOFOLLOW, O_CLOEXEC), close, read, pread64, write, writev, pwrite64,
+ * lseek, stat, lstat, fstat, newfstatat (AT_EMPTY_PATH, AT_SYMLINK_NOFOLLOW),
+ * ftruncate, mkdir, mkdirat, rmdir, unlink, unlinkat (AT_REMOVEDIR),
+ * readlink, readlinkat; the devices by their numbers: the console (5:1),
+ * /dev/null (1:3) and /dev/zero (1:5), others ENXIO; fcntl F_GETFD/F_SETFD
  * (EINVAL for the rest); descriptors 0, 1 and 2 are the console at the
  * start; ioctl (ENOTTY: no terminal yet), exit and exit_group (the status
- * goes to whoever asked for the process to be started). Any other call gets
- * -ENOSYS, and its number is printed once. Processes are started by
- * UNIX_SPAWN_ID on the control port; there is no fork, exec, file system,
- * signal or wait yet (the issue on Unix emulation lists what is to come).
+ * goes to whoever asked for the process to be started). A read or a
+ * readlink answers at most UNIX_DATA_MAX bytes, a write takes as many (a
+ * shorter transfer, as Linux allows). Relative paths start at the root
+ * (no chdir yet). Any other call gets -ENOSYS, and its number is printed
+ * once. Processes are started by UNIX_SPAWN_ID on the control port; there
+ * is no fork, exec, pipe, signal or wait yet (the issue on Unix emulation
+ * lists what is to come).
  * A process that dies without calling exit is noticed by the no-senders
  * notice of its port (the process held the only send right), and reported
  * as UNIX_STATUS_DIED. Limits of this slice: one thread per process (the

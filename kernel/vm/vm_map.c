@@ -45,6 +45,7 @@ struct vm_map *vm_map_create(struct pmap *pmap, vm_address_t min, vm_address_t m
 	map->pmap = pmap;
 	map->wired = false;
 	map->ledger = NULL;
+	map->hint = NULL;
 	return map;
 }
 
@@ -58,6 +59,8 @@ static void vm_map_entry_put(struct vm_map *map, struct vm_map_entry *e)
 /* Unlink and free an entry, dropping its object reference (map locked). */
 static void vm_map_entry_free(struct vm_map *map, struct vm_map_entry *e)
 {
+	if (map->hint == e)
+		map->hint = NULL;
 	list_unlink(&e->link);
 	map->nentries--;
 	if (e->object) {
@@ -136,15 +139,23 @@ kern_return_t vm_map_check_range(const struct vm_map *map, vm_address_t addr,
 	return KERN_SUCCESS;
 }
 
+/* The entry holding addr: the last one found if it still does (a fault
+ * usually follows the previous one into the same region), else a walk. */
 struct vm_map_entry *vm_map_lookup_locked(struct vm_map *map, vm_address_t addr)
 {
+	struct vm_map_entry *h = map->hint;
+
+	if (h && addr >= h->start && addr < h->end)
+		return h;
 	list_for_each(l, &map->entries) {
 		struct vm_map_entry *e = list_entry(l, struct vm_map_entry, link);
 
 		if (addr < e->start)
 			return NULL;
-		if (addr < e->end)
+		if (addr < e->end) {
+			map->hint = e;
 			return e;
+		}
 	}
 	return NULL;
 }

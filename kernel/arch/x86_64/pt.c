@@ -72,6 +72,7 @@ uint64_t pt_page_get(struct pt_pages *pages)
 
 static void pt_page_put(struct pt_pages *pages, uint64_t pa, bool keep)
 {
+	pages->leaf = NULL;                 /* it may have been the hint */
 	if (keep) {
 		*(uint64_t *)phys_to_virt(pa) = pages->spare;
 		pages->spare = pa;

@@ -107,7 +107,12 @@ struct pt_pages {
 	uint64_t spare;           /* the spares, linked through their first word; 0 ends */
 	struct ledger *ledger;    /* charged for every page held (LEDGER_PAGE_TABLES; NULL: none) */
 	bool refused;             /* the last pt_page_get failed because the ledger was full */
+	uint64_t *leaf;           /* the page table pt_walk reached last (a hint; NULL once any
+				   * table page is put back: pt_page_put) */
+	vm_address_t leaf_base;   /* the PT_LEAF_SPAN it maps */
 };
+
+#define PT_LEAF_SPAN (1UL << (PAGE_SHIFT + 9))   /* what one page table maps: 2 MiB */
 
 /* A zeroed table page for pages: a spare, or a new one (0 when none is left or the ledger is full). */
 uint64_t pt_page_get(struct pt_pages *pages);
@@ -116,13 +121,16 @@ uint64_t pt_page_get(struct pt_pages *pages);
  * The level-0 entry for va under the PML4 at pml4_pa. Missing tables are
  * made when create is set, from a spare page if there is one; NULL when
  * one is missing and create is not set, or no page is left. (Inline: it is
- * on every fault's path.)
+ * on every fault's path.) The page table it ends in is kept as a hint: the
+ * next walk in the same 2 MiB (the next fault, usually) starts there.
  */
 static inline uint64_t *pt_walk(uint64_t pml4_pa, vm_address_t va, bool create,
 				struct pt_pages *pages)
 {
 	uint64_t *table = phys_to_virt(pml4_pa);
 
+	if (pages->leaf && (va & ~(PT_LEAF_SPAN - 1)) == pages->leaf_base)
+		return &pages->leaf[pt_index(va, 0)];
 	for (int level = PT_LEVELS - 1; level > 0; level--) {
 		uint64_t *e = &table[pt_index(va, level)];
 
@@ -135,6 +143,8 @@ static inline uint64_t *pt_walk(uint64_t pml4_pa, vm_address_t va, bool create,
 		}
 		table = pt_virt(*e);
 	}
+	pages->leaf = table;
+	pages->leaf_base = va & ~(PT_LEAF_SPAN - 1);
 	return &table[pt_index(va, 0)];
 }
 

@@ -44,6 +44,8 @@ struct vm_map {
 	struct pmap *pmap;
 	bool wired;              /* its objects are never paged out (vm_map_wire) */
 	struct ledger *ledger;   /* its task's: entries are charged to it (NULL: not charged) */
+	struct vm_map_entry *hint; /* the entry the last lookup found (Mach's lookup hint);
+				    * NULL once it is freed */
 };
 
 struct vm_map *vm_map_create(struct pmap *pmap, vm_address_t min, vm_address_t max);

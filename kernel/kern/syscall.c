@@ -153,7 +153,8 @@ static kern_return_t sys_vm_allocate(const struct trap_args *a)
 	kr = lookup_task(a->a[0], &task);
 	if (kr != KERN_SUCCESS)
 		return kr;
-	kr = vm_map_allocate(task->map, &addr, a->a[2], (int)a->a[3],
+	kr = a->a[3] & ~(uint64_t)VM_ALLOC_ANYWHERE ? KERN_INVALID_ARGUMENT :
+	     vm_map_allocate(task->map, &addr, a->a[2], (int)a->a[3] | VM_ALLOC_EXTEND,
 			     VM_PROT_READ | VM_PROT_WRITE);
 	if (kr == KERN_SUCCESS && put_user_u64(a->a[1], addr) != KERN_SUCCESS) {
 		vm_map_deallocate(task->map, addr, a->a[2]);

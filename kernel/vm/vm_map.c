@@ -206,6 +206,40 @@ kern_return_t vm_map_allocate(struct vm_map *map, vm_address_t *addr, vm_size_t 
 	return vm_map_enter(map, addr, size, flags, prot, NULL, 0);
 }
 
+/*
+ * Fresh memory [start, end) right after prev, as prev's own (map locked):
+ * prev grows over it instead of a new entry, as Mach's vm_map_enter
+ * coalesces (and Linux merges areas), so a heap grown a page at a time by
+ * brk stays one entry and lookups do not slow down with its length. Only
+ * when nothing else could see the difference: prev is plain fresh memory
+ * of the same protection, private, its object (if a fault made one yet)
+ * its alone, with no shadow, pager or copy pending, ending where prev ends.
+ */
+static bool vm_map_extend(struct vm_map_entry *prev, vm_address_t start, vm_address_t end,
+			  vm_prot_t prot)
+{
+	struct vm_object *o = prev->object;
+	bool ok;
+	uint64_t f;
+
+	if (prev->end != start || prev->prot != prot || prev->max_prot != VM_PROT_ALL ||
+	    prev->inherit != VM_INHERIT_COPY || prev->needs_copy || prev->shared)
+		return false;
+	if (!o) {
+		prev->end = end;
+		return true;
+	}
+	f = spin_lock(&vm_lock);
+	ok = o->refs == 1 && !o->shadow && !o->pager && !o->wired && !o->default_paged &&
+	     list_empty(&o->shadowers) && prev->offset + (prev->end - prev->start) == o->size;
+	if (ok) {
+		o->size += end - start;
+		prev->end = end;
+	}
+	spin_unlock(&vm_lock, f);
+	return ok;
+}
+
 /* Map [offset, offset+size) of obj (whose reference the map takes; NULL: fresh memory). */
 kern_return_t vm_map_enter(struct vm_map *map, vm_address_t *addr, vm_size_t size, int flags,
 			   vm_prot_t prot, struct vm_object *obj, uint64_t offset)
@@ -216,8 +250,8 @@ kern_return_t vm_map_enter(struct vm_map *map, vm_address_t *addr, vm_size_t siz
 	kern_return_t kr;
 	uint64_t f;
 
-	if (flags & ~VM_ALLOC_ANYWHERE || prot & ~VM_PROT_ALL || size == 0 ||
-	    page_round(size) < size)
+	if (flags & ~(VM_ALLOC_ANYWHERE | VM_ALLOC_EXTEND) || prot & ~VM_PROT_ALL || size == 0 ||
+	    page_round(size) < size || ((flags & VM_ALLOC_EXTEND) && obj))
 		return KERN_INVALID_ARGUMENT;
 	size = page_round(size);
 	e = vm_map_entry_alloc(map);
@@ -235,6 +269,13 @@ kern_return_t vm_map_enter(struct vm_map *map, vm_address_t *addr, vm_size_t siz
 		vm_map_entry_put(map, e);
 		return kr;
 	}
+	*addr = start;
+	if ((flags & VM_ALLOC_EXTEND) && after != &map->entries &&
+	    vm_map_extend(list_entry(after, struct vm_map_entry, link), start, end, prot)) {
+		spin_unlock(&map->lock, f);
+		vm_map_entry_put(map, e);
+		return KERN_SUCCESS;
+	}
 	e->start = start;
 	e->end = end;
 	e->prot = prot;
@@ -244,7 +285,6 @@ kern_return_t vm_map_enter(struct vm_map *map, vm_address_t *addr, vm_size_t siz
 	e->offset = offset;
 	vm_map_entry_link(map, after, e);
 	spin_unlock(&map->lock, f);
-	*addr = start;
 	return KERN_SUCCESS;
 }
 

@@ -124,7 +124,8 @@ static mach_msg_return_t unix_run(mach_port_name_t control, mach_port_name_t rep
  * and goes on: hello runs again after it, and once more with arguments of
  * our own (a spawn request's data item; an unterminated last one is left out),
  * "devices" among them: hello then checks /dev/null, /dev/zero and two errors;
- * and with "files", the server's file system (no archive here: /dev and /tmp).
+ * with "files", the server's file system (no archive here: /dev and /tmp);
+ * and with "memory", brk and anonymous mmap through the process's task port.
  */
 void test_unix_server_runs_programs_and_reports_their_end(void)
 {
@@ -133,9 +134,10 @@ void test_unix_server_runs_programs_and_reports_their_end(void)
 						       MACH_MSG_TYPE_MOVE_RECEIVE);
 	static const char args[] = "alpha\0two\0devices\0delta"; /* the last unterminated */
 	static const char files_args[] = "alpha\0two\0files\0";
+	static const char memory_args[] = "alpha\0two\0memory\0";
 	uint64_t hello[2] = { 0, 0 }, crash[2] = { 0, 0 }, again[2] = { 0, 0 }, given[2] = { 0, 0 };
-	uint64_t files[2] = { 0, 0 };
-	mach_msg_return_t mr1, mr2, mr3, mr4, mr5;
+	uint64_t files[2] = { 0, 0 }, memory[2] = { 0, 0 };
+	mach_msg_return_t mr1, mr2, mr3, mr4, mr5, mr6;
 	struct task_status st;
 	uint64_t hits = mk_kernel_stat(KSTAT_IPC_FASTPATH_HITS);
 
@@ -146,6 +148,8 @@ void test_unix_server_runs_programs_and_reports_their_end(void)
 	mr4 = unix_run_args(control, reply, UNIX_PROG_HELLO, args, sizeof(args) - 1, given);
 	mr5 = unix_run_args(control, reply, UNIX_PROG_HELLO, files_args, sizeof(files_args) - 1,
 			    files);
+	mr6 = unix_run_args(control, reply, UNIX_PROG_HELLO, memory_args, sizeof(memory_args) - 1,
+			    memory);
 	/* the server goes first, whatever the answers, so that nothing of it outlives the test */
 	EXPECT_KR(KERN_SUCCESS, mk_task_terminate(server));
 	EXPECT_KR(KERN_SUCCESS, mk_task_wait(server, &st, GUEST_TEST_TIMEOUT_MS));
@@ -166,6 +170,8 @@ void test_unix_server_runs_programs_and_reports_their_end(void)
 	EXPECT_EQ(40 + 4 + 100 + 50, given[0]);
 	EXPECT_MR(MACH_MSG_SUCCESS, mr5);      /* files in /tmp (hello's files_step) */
 	EXPECT_EQ(40 + 4 + 100 + 50, files[0]);
+	EXPECT_MR(MACH_MSG_SUCCESS, mr6);      /* brk, mmap and the rest (hello's memory_step) */
+	EXPECT_EQ(40 + 4 + 100 + 50, memory[0]);
 	mk_port_deallocate(MACH_PORT_TASK_SELF, server);
 	mk_port_deallocate(MACH_PORT_TASK_SELF, control);
 	mk_port_destroy(MACH_PORT_TASK_SELF, reply);

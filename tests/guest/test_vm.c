@@ -10,6 +10,49 @@
 #define FIXED_TEST_ADDR    0x200000000UL
 #define FIXED_HELPER_ADDR  0x300000000UL
 #define KERNEL_ADDR        0xFFFF800000100000UL
+#define EXTEND_TEST_ADDR   0x240000000UL
+
+/* The size of the region that holds addr (0 if none does). */
+static vm_size_t region_size_at(vm_address_t addr)
+{
+	struct vm_region_info r;
+	vm_address_t a = addr;
+
+	if (mk_vm_region(MK_TASK_SELF, &a, &r) != KERN_SUCCESS || r.start > addr)
+		return 0;
+	return r.size;
+}
+
+/*
+ * Fresh memory allocated right after a region of the same kind grows that
+ * region (one map entry, as a heap grown page by page by brk needs), with
+ * its pages intact, even after a fault made its object; a hole punched in
+ * it splits it again; memory after a region of another protection gets a
+ * region of its own.
+ */
+void test_adjacent_allocations_grow_one_region(void)
+{
+	vm_address_t a = EXTEND_TEST_ADDR, b = a + 2 * PAGE, c = a + 4 * PAGE;
+
+	EXPECT_KR(KERN_SUCCESS, mk_vm_allocate(MK_TASK_SELF, &a, 2 * PAGE, VM_ALLOC_FIXED));
+	*(volatile uint64_t *)a = 11;                           /* its object exists now */
+	EXPECT_KR(KERN_SUCCESS, mk_vm_allocate(MK_TASK_SELF, &b, 2 * PAGE, VM_ALLOC_FIXED));
+	EXPECT_EQ(4 * PAGE, region_size_at(a));
+	for (uint64_t i = 1; i < 4; i++)
+		*(volatile uint64_t *)(a + i * PAGE) = 11 + i;
+	EXPECT_KR(KERN_SUCCESS, mk_vm_deallocate(MK_TASK_SELF, a + PAGE, PAGE));
+	EXPECT_EQ(PAGE, region_size_at(a));
+	EXPECT_EQ(2 * PAGE, region_size_at(b));
+	EXPECT_EQ(11, *(volatile uint64_t *)a);
+	EXPECT_EQ(13, *(volatile uint64_t *)b);
+	EXPECT_EQ(14, *(volatile uint64_t *)(b + PAGE));
+	EXPECT_KR(KERN_SUCCESS, mk_vm_protect(MK_TASK_SELF, b, 2 * PAGE, VM_PROT_READ));
+	EXPECT_KR(KERN_SUCCESS, mk_vm_allocate(MK_TASK_SELF, &c, PAGE, VM_ALLOC_FIXED));
+	EXPECT_EQ(2 * PAGE, region_size_at(b));
+	EXPECT_EQ(PAGE, region_size_at(c));
+	EXPECT_EQ(0, *(volatile uint64_t *)c);
+	EXPECT_KR(KERN_SUCCESS, mk_vm_deallocate(MK_TASK_SELF, a, 5 * PAGE));
+}
 
 void test_zero_fill_on_first_touch(void)
 {
@@ -48,6 +91,7 @@ void test_allocate_deallocate_protect(void)
 	b = FIXED_TEST_ADDR + 8 * PAGE;
 	EXPECT_KR(KERN_INVALID_ARGUMENT, mk_vm_allocate(MK_TASK_SELF, &b, 0, VM_ALLOC_FIXED));
 	EXPECT_KR(KERN_INVALID_ARGUMENT, mk_vm_allocate(MK_TASK_SELF, &b, PAGE, 0x80));
+	EXPECT_KR(KERN_INVALID_ARGUMENT, mk_vm_allocate(MK_TASK_SELF, &b, PAGE, 0x100)); /* the kernel's own flag */
 	b = KERNEL_ADDR;
 	EXPECT_KR(KERN_INVALID_ADDRESS, mk_vm_allocate(MK_TASK_SELF, &b, PAGE, VM_ALLOC_FIXED));
 	b = 0;

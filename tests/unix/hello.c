@@ -12,14 +12,18 @@
  * instead, files in /tmp must work as on Linux (files_ok: create, write,
  * seek, read, pread, the stat family, directories, unlink while open, and
  * each call's error), or the status is 4 and the step that failed is
- * printed.
+ * printed. Given "memory", brk, mmap, munmap, mprotect, madvise and
+ * malloc must work likewise (memory_step), or the status is 5.
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -89,6 +93,44 @@ static int files_step(void)
 	return 0;
 }
 
+#define PAGE_BYTES 4096
+
+/* Anonymous memory and the break behave as on Linux; 0, or the step that failed. */
+static int memory_step(void)
+{
+	uintptr_t start = (uintptr_t)syscall(SYS_brk, 0), top = start + 3 * PAGE_BYTES;
+	char *m, *big;
+
+	if (!start || start % PAGE_BYTES || (uintptr_t)syscall(SYS_brk, top) != top)
+		return 1;
+	for (uintptr_t a = start; a < top; a += PAGE_BYTES)
+		if (*(volatile char *)a != 0 || (*(volatile char *)a = 7) != 7)
+			return 2;
+	if ((uintptr_t)syscall(SYS_brk, start) != start ||
+	    (uintptr_t)syscall(SYS_brk, start - PAGE_BYTES) != start)   /* below: refused */
+		return 3;
+	m = mmap(NULL, 3 * PAGE_BYTES, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (m == MAP_FAILED || m[0] || m[2 * PAGE_BYTES] || (m[PAGE_BYTES] = 9) != 9)
+		return 4;
+	if (mmap(m, PAGE_BYTES, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED,
+		 -1, 0) != m || m[0] != 0 || m[PAGE_BYTES] != 9)
+		return 5;                        /* MAP_FIXED: fresh zeros in place, the rest kept */
+	if (mprotect(m, PAGE_BYTES, PROT_READ) != 0 || m[0] != 0 ||
+	    !fails_with((int)syscall(SYS_mprotect, m + 1, PAGE_BYTES, PROT_READ), EINVAL) ||
+	    madvise(m, 3 * PAGE_BYTES, MADV_NOHUGEPAGE) != 0)
+		return 6;
+	if (munmap(m, 3 * PAGE_BYTES) != 0 || !fails_with(munmap(m + 1, PAGE_BYTES), EINVAL) ||
+	    mmap(NULL, 0, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0) != MAP_FAILED ||
+	    errno != EINVAL)
+		return 7;
+	big = malloc(1 << 20);                   /* musl maps this much with mmap */
+	if (!big)
+		return 8;
+	memset(big, 1, 1 << 20);
+	free(big);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	const char *home = getenv("HOME");
@@ -105,6 +147,10 @@ int main(int argc, char **argv)
 	if (argc > 3 && strcmp(argv[3], "files") == 0 && (code = files_step()) != 0) {
 		printf("hello: files: step %d failed (errno %d)\n", code, errno);
 		return 4;
+	}
+	if (argc > 3 && strcmp(argv[3], "memory") == 0 && (code = memory_step()) != 0) {
+		printf("hello: memory: step %d failed (errno %d)\n", code, errno);
+		return 5;
 	}
 	tls_value += argc;
 	code = tls_value + (home && strcmp(home, "/") == 0 ? 100 : 0) +

@@ -71,6 +71,17 @@ static kern_return_t exec_load(mach_port_name_t task, const void *img, size_t si
 	return kr;
 }
 
+/* Where the image's last segment ends, page-aligned: the program break starts there. */
+static uint64_t exec_end(const struct elf_image *e)
+{
+	uint64_t end = 0;
+
+	for (size_t i = 0; i < e->nsegs; i++)
+		if (page_up(e->segs[i].vaddr + e->segs[i].memsz) > end)
+			end = page_up(e->segs[i].vaddr + e->segs[i].memsz);
+	return end;
+}
+
 /* Where the program headers are in the task: inside the segment that maps file offset phoff. */
 static uint64_t exec_phdr_addr(const struct elf_image *e)
 {
@@ -214,6 +225,6 @@ kern_return_t unix_exec_build(const void *prog, size_t prog_size, const void *em
 		unix_exec_abandon(task);
 		return kr;
 	}
-	*start = (struct unix_exec_start){ .entry = pe.entry, .sp = sp };
+	*start = (struct unix_exec_start){ .entry = pe.entry, .sp = sp, .brk = exec_end(&pe) };
 	return KERN_SUCCESS;
 }

@@ -30,6 +30,7 @@ kern_return_t unix_exec_spawn(const void *prog, size_t prog_size, const void *em
 /* The same in two steps, so that the caller can give the task rights before it runs. */
 struct unix_exec_start {
 	uint64_t entry, sp;
+	uint64_t brk;            /* the program break at the start: its image's end, page-aligned */
 };
 kern_return_t unix_exec_build(const void *prog, size_t prog_size, const void *emul,
 			      size_t emul_size, const char *const argv[], const char *const envp[],

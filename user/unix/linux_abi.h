@@ -16,10 +16,15 @@
 #define LINUX_FSTAT           5
 #define LINUX_LSTAT           6
 #define LINUX_LSEEK           8
+#define LINUX_MMAP            9
+#define LINUX_MPROTECT        10
+#define LINUX_MUNMAP          11
+#define LINUX_BRK             12
 #define LINUX_IOCTL           16
 #define LINUX_PREAD64         17
 #define LINUX_PWRITE64        18
 #define LINUX_WRITEV          20
+#define LINUX_MADVISE         28
 #define LINUX_DUP             32
 #define LINUX_GETPID          39
 #define LINUX_EXIT            60
@@ -63,6 +68,14 @@
 #define LINUX_O_NOFOLLOW      0400000
 #define LINUX_O_CLOEXEC       02000000
 #define LINUX_STAT_BYTES      144    /* struct stat */
+#define LINUX_PROT_ALL        7      /* PROT_READ 1, PROT_WRITE 2, PROT_EXEC 4: Mach's VM_PROT_* */
+#define LINUX_MAP_SHARED      0x01
+#define LINUX_MAP_PRIVATE     0x02
+#define LINUX_MAP_FIXED       0x10
+#define LINUX_MAP_ANONYMOUS   0x20
+#define LINUX_MADV_WILLNEED   3      /* advice 0 (normal) to 3: hints */
+#define LINUX_MADV_HUGEPAGE   14
+#define LINUX_MADV_NOHUGEPAGE 15
 #define LINUX_SEEK_SET        0
 #define LINUX_SEEK_CUR        1
 #define LINUX_SEEK_END        2
@@ -75,9 +88,11 @@
 /* errno values (a call returns their negation). */
 #define LINUX_ENOENT          2
 #define LINUX_EBADF           9
+#define LINUX_ENOMEM          12
 #define LINUX_EACCES          13
 #define LINUX_EFAULT          14
 #define LINUX_EBUSY           16
+#define LINUX_ENODEV          19
 #define LINUX_EEXIST          17
 #define LINUX_ENOTDIR         20
 #define LINUX_EISDIR          21

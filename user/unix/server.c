@@ -10,7 +10,11 @@
  * O_NOFOLLOW, O_CLOEXEC), close, read, pread64, write, writev, pwrite64,
  * lseek, stat, lstat, fstat, newfstatat (AT_EMPTY_PATH, AT_SYMLINK_NOFOLLOW),
  * ftruncate, mkdir, mkdirat, rmdir, unlink, unlinkat (AT_REMOVEDIR),
- * readlink, readlinkat; the devices by their numbers: the console (5:1),
+ * readlink, readlinkat; memory, in the process's task through its port:
+ * brk (the break starts at the image's end, at most UNIX_BRK_MAX_BYTES
+ * above it), anonymous mmap (anywhere, or MAP_FIXED in place; file
+ * mappings are ENODEV for now), munmap, mprotect, and madvise's hints
+ * (advice that changes memory is EINVAL for now); the devices by their numbers: the console (5:1),
  * /dev/null (1:3) and /dev/zero (1:5), others ENXIO; fcntl F_GETFD/F_SETFD
  * (EINVAL for the rest); descriptors 0, 1 and 2 are the console at the
  * start; ioctl (ENOTTY: no terminal yet), exit and exit_group (the status
@@ -43,6 +47,8 @@
 #define DEV_TTY_MAJOR         5      /* /dev/console 5:1 */
 #define DEV_CONSOLE_MINOR     1
 #define LINUX_ENXIO           6      /* a device the server has no driver for */
+#define UNIX_PAGE             4096
+#define UNIX_BRK_MAX_BYTES    (256ul << 20) /* how far a process's break may grow */
 
 /* What an open descriptor reads and writes. */
 enum unix_file {
@@ -67,6 +73,7 @@ struct unix_proc {
 	mach_port_name_t port;         /* its port in the set: calls arrive here */
 	mach_port_name_t waiter;       /* the send-once right of the spawn request */
 	uint64_t calls;                /* the calls answered for it */
+	uint64_t brk_start, brk;       /* where its break started (its image's end), where it is */
 	struct unix_fd fds[UNIX_FDS_MAX];
 };
 
@@ -378,6 +385,95 @@ static int64_t unix_stat(struct unix_proc *p, const struct unix_call_msg *m, uin
 	return rc;
 }
 
+/* ---- memory: the process's task, through its port ---- */
+
+static uint64_t page_up(uint64_t a)
+{
+	return (a + UNIX_PAGE - 1) & ~(uint64_t)(UNIX_PAGE - 1);
+}
+
+static int64_t vm_errno(kern_return_t kr)
+{
+	return kr == KERN_INVALID_ARGUMENT ? -LINUX_EINVAL : -LINUX_ENOMEM;
+}
+
+/* brk: move the break to want (0 or out of range: leave it); the break after. */
+static int64_t unix_brk(struct unix_proc *p, uint64_t want)
+{
+	uint64_t old_top = page_up(p->brk), new_top = page_up(want);
+	vm_address_t at = old_top;
+
+	if (want < p->brk_start || want - p->brk_start > UNIX_BRK_MAX_BYTES)
+		return (int64_t)p->brk;
+	if (new_top > old_top &&
+	    mk_vm_allocate(p->task, &at, new_top - old_top, VM_ALLOC_FIXED) != KERN_SUCCESS)
+		return (int64_t)p->brk;
+	if (new_top < old_top)
+		mk_vm_deallocate(p->task, new_top, old_top - new_top);
+	p->brk = want;
+	return (int64_t)want;
+}
+
+/*
+ * mmap of anonymous memory (file mappings: ENODEV, not yet): fresh zero-fill
+ * memory in the process's task, anywhere (Mach's anywhere starts far above
+ * the break) or, MAP_FIXED, in place of what was at addr.
+ */
+static int64_t unix_mmap(struct unix_proc *p, uint64_t addr, uint64_t len, uint64_t prot,
+			 uint64_t flags)
+{
+	uint64_t size = page_up(len);
+	vm_address_t at = addr;
+	kern_return_t kr;
+
+	if (!(flags & LINUX_MAP_ANONYMOUS))
+		return -LINUX_ENODEV;
+	if (!len || size < len || prot & ~(uint64_t)LINUX_PROT_ALL ||
+	    !(flags & (LINUX_MAP_SHARED | LINUX_MAP_PRIVATE)) ||
+	    ((flags & LINUX_MAP_FIXED) && (addr % UNIX_PAGE)))
+		return -LINUX_EINVAL;
+	if (flags & LINUX_MAP_FIXED) {
+		mk_vm_deallocate(p->task, addr, size);    /* (nothing there is fine) */
+		kr = mk_vm_allocate(p->task, &at, size, VM_ALLOC_FIXED);
+	} else {
+		kr = mk_vm_allocate(p->task, &at, size, VM_ALLOC_ANYWHERE);
+	}
+	if (kr == KERN_SUCCESS && prot != LINUX_PROT_ALL &&
+	    (kr = mk_vm_protect(p->task, at, size, (vm_prot_t)prot)) != KERN_SUCCESS)
+		mk_vm_deallocate(p->task, at, size);
+	return kr == KERN_SUCCESS ? (int64_t)at : vm_errno(kr);
+}
+
+static int64_t unix_munmap(struct unix_proc *p, uint64_t addr, uint64_t len)
+{
+	if (addr % UNIX_PAGE || !len || page_up(len) < len)
+		return -LINUX_EINVAL;
+	mk_vm_deallocate(p->task, addr, page_up(len));   /* (nothing there is fine, as on Linux) */
+	return 0;
+}
+
+static int64_t unix_mprotect(struct unix_proc *p, uint64_t addr, uint64_t len, uint64_t prot)
+{
+	kern_return_t kr;
+
+	if (addr % UNIX_PAGE || page_up(len) < len || prot & ~(uint64_t)LINUX_PROT_ALL)
+		return -LINUX_EINVAL;
+	if (!len)
+		return 0;
+	kr = mk_vm_protect(p->task, addr, page_up(len), (vm_prot_t)prot);
+	return kr == KERN_SUCCESS ? 0 : vm_errno(kr);
+}
+
+/* madvise: the hints are taken (and do nothing); advice that changes memory
+ * (MADV_DONTNEED, MADV_FREE, ...) is EINVAL, not yet. */
+static int64_t unix_madvise(uint64_t addr, uint64_t advice)
+{
+	if (addr % UNIX_PAGE)
+		return -LINUX_EINVAL;
+	return advice <= LINUX_MADV_WILLNEED || advice == LINUX_MADV_HUGEPAGE ||
+	       advice == LINUX_MADV_NOHUGEPAGE ? 0 : -LINUX_EINVAL;
+}
+
 /* unlink, unlinkat, rmdir, mkdir and mkdirat of the call's path. */
 static int64_t unix_path_change(struct unix_proc *p, const struct unix_call_msg *m,
 				uint64_t nr, uint64_t dirfd, uint64_t arg)
@@ -446,6 +542,21 @@ static bool unix_call(struct unix_proc *p, const struct unix_call_msg *m, int64_
 		return true;
 	case LINUX_LSEEK:
 		*result = unix_lseek(p, w[1], (int64_t)w[2], w[3]);
+		return true;
+	case LINUX_BRK:
+		*result = unix_brk(p, w[1]);
+		return true;
+	case LINUX_MMAP:
+		*result = unix_mmap(p, w[1], w[2], w[3], w[4]);
+		return true;
+	case LINUX_MUNMAP:
+		*result = unix_munmap(p, w[1], w[2]);
+		return true;
+	case LINUX_MPROTECT:
+		*result = unix_mprotect(p, w[1], w[2], w[3]);
+		return true;
+	case LINUX_MADVISE:
+		*result = unix_madvise(w[1], w[3]);
 		return true;
 	case LINUX_OPEN:
 		*result = unix_open(p, m, (uint64_t)LINUX_AT_FDCWD, w[2], w[3]);
@@ -585,6 +696,7 @@ static void unix_spawn(const struct unix_server_config *cfg, mach_port_name_t se
 	}
 	p->pid = next_pid++;
 	p->waiter = reply;
+	p->brk_start = p->brk = start.brk;
 	for (int fd = 0; fd < 3; fd++) {          /* 0, 1 and 2: the console */
 		p->fds[fd] = (struct unix_fd){ .file = FILE_CONSOLE, .flags = LINUX_O_RDWR };
 		if (fs_lookup(NULL, "/dev/console", true, &p->fds[fd].node) == 0)

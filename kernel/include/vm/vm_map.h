@@ -52,6 +52,11 @@ struct vm_map *vm_map_create(struct pmap *pmap, vm_address_t min, vm_address_t m
 void vm_map_destroy(struct vm_map *map);   /* removes everything, then frees the map */
 void vm_map_wire(struct vm_map *map);      /* its objects, present and future, are never paged out */
 
+/* Kernel-only flag of vm_map_allocate: fresh memory right after an entry of
+ * the same kind may extend that entry instead of making one (vm_map_extend;
+ * the vm_allocate trap asks for it: not for space the caller then fills). */
+#define VM_ALLOC_EXTEND   0x100
+
 kern_return_t vm_map_allocate(struct vm_map *map, vm_address_t *addr, vm_size_t size,
 			      int flags, vm_prot_t prot);
 kern_return_t vm_map_enter(struct vm_map *map, vm_address_t *addr, vm_size_t size, int flags,

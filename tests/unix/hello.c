@@ -51,6 +51,25 @@ static int fails_with(int rc, int want)
 	return rc == -1 && errno == want;
 }
 
+#define BIG_IO_BYTES 10000               /* past the 2 KiB a call carries in its message */
+
+/* Reads and writes too long for a message (the server reads and writes the
+ * buffer itself) move every byte, and a bad buffer is EFAULT. */
+static int big_io_ok(void)
+{
+	static char out[BIG_IO_BYTES], in[BIG_IO_BYTES];
+	int fd = open("/tmp/hello.big", O_CREAT | O_TRUNC | O_RDWR, 0600), ok;
+
+	for (int i = 0; i < BIG_IO_BYTES; i++)
+		out[i] = (char)(i * 7);
+	ok = fd >= 0 && write(fd, out, BIG_IO_BYTES) == BIG_IO_BYTES &&
+	     pread(fd, in, BIG_IO_BYTES, 0) == BIG_IO_BYTES && memcmp(in, out, BIG_IO_BYTES) == 0 &&
+	     read(fd, (void *)8, BIG_IO_BYTES) == 0 &&       /* at the end: nothing to write there */
+	     fails_with((int)pread(fd, (void *)8, BIG_IO_BYTES, 0), EFAULT) &&
+	     fails_with((int)write(fd, (void *)8, BIG_IO_BYTES), EFAULT);
+	return ok && close(fd) == 0 && unlink("/tmp/hello.big") == 0;
+}
+
 /* Files in /tmp behave as on Linux; 0, or the number of the step that failed. */
 static int files_step(void)
 {
@@ -86,6 +105,8 @@ static int files_step(void)
 	if (ro < 0 || !fails_with(write(ro, "x", 1), EBADF) || close(ro) != 0 ||
 	    !fails_with(fstat(ro, &st), EBADF))
 		return 9;
+	if (!big_io_ok())
+		return 11;
 	if (fstat(1, &st) != 0 || !S_ISCHR(st.st_mode) ||
 	    !fails_with(open("/tmp", O_WRONLY), EISDIR) ||
 	    !fails_with(open("/dev/null", O_RDONLY | O_DIRECTORY), ENOTDIR))

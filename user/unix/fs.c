@@ -385,6 +385,14 @@ int64_t fs_read(struct fs_node *n, void *buf, uint64_t count, uint64_t off)
 	return (int64_t)count;
 }
 
+const void *fs_peek(const struct fs_node *n, uint64_t off, uint64_t *len)
+{
+	if (n->kind != FS_REG)
+		return NULL;
+	*len = off < n->size ? n->size - off : 0;
+	return *len ? node_bytes(n) + off : "";
+}
+
 int64_t fs_write(struct fs_node *n, const void *buf, uint64_t count, uint64_t off)
 {
 	int rc = regular_only(n);

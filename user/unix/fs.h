@@ -97,6 +97,9 @@ void fs_rdev(const struct fs_node *n, uint32_t *major, uint32_t *minor);
 int64_t fs_read(struct fs_node *n, void *buf, uint64_t count, uint64_t off);
 int64_t fs_write(struct fs_node *n, const void *buf, uint64_t count, uint64_t off);
 int fs_truncate(struct fs_node *n, uint64_t size);
+/* A regular file's bytes from off on, in place (*len of them: 0 at or past
+ * its end), valid until the file next changes; NULL for other kinds. */
+const void *fs_peek(const struct fs_node *n, uint64_t off, uint64_t *len);
 uint64_t fs_size(const struct fs_node *n);
 
 void fs_stat(const struct fs_node *n, struct fs_stat *st);

@@ -18,9 +18,12 @@
  * /dev/null (1:3) and /dev/zero (1:5), others ENXIO; fcntl F_GETFD/F_SETFD
  * (EINVAL for the rest); descriptors 0, 1 and 2 are the console at the
  * start; ioctl (ENOTTY: no terminal yet), exit and exit_group (the status
- * goes to whoever asked for the process to be started). A read or a
- * readlink answers at most UNIX_DATA_MAX bytes, a write takes as many (a
- * shorter transfer, as Linux allows). Relative paths start at the root
+ * goes to whoever asked for the process to be started). Up to
+ * UNIX_DATA_MAX bytes travel in the messages; a longer read of a file or
+ * write is done on the process's buffer directly (vm_write, vm_read through
+ * its task port: a bad buffer is EFAULT), up to UNIX_READ_MAX and
+ * UNIX_WRITE_MAX (a shorter transfer, as Linux allows; unix_proto.h says
+ * why 2 KiB). Relative paths start at the root
  * (no chdir yet). Any other call gets -ENOSYS, and its number is printed
  * once. Processes are started by UNIX_SPAWN_ID on the control port; there
  * is no fork, exec, pipe, signal or wait yet (the issue on Unix emulation
@@ -48,6 +51,8 @@
 #define DEV_CONSOLE_MINOR     1
 #define LINUX_ENXIO           6      /* a device the server has no driver for */
 #define UNIX_PAGE             4096
+#define UNIX_READ_MAX         MK_VM_RW_MAX_BYTES  /* one read's bytes written straight in (1 MiB) */
+#define UNIX_WRITE_MAX        (64u << 10)         /* one write's bytes read in (the server's buffer) */
 #define UNIX_BRK_MAX_BYTES    (256ul << 20) /* how far a process's break may grow */
 
 /* What an open descriptor reads and writes. */
@@ -75,6 +80,15 @@ struct unix_proc {
 	uint64_t calls;                /* the calls answered for it */
 	uint64_t brk_start, brk;       /* where its break started (its image's end), where it is */
 	struct unix_fd fds[UNIX_FDS_MAX];
+};
+
+/*
+ * What an answer carries after its word: len bytes at data, or len zeros
+ * (data NULL: a read of /dev/zero).
+ */
+struct unix_answer {
+	const void *data;
+	uint32_t len;
 };
 
 static struct unix_proc procs[UNIX_PROCS_MAX];
@@ -272,17 +286,41 @@ static bool fd_readable(const struct unix_fd *f)
 	return (f->flags & LINUX_O_ACCMODE) != LINUX_O_WRONLY;
 }
 
-/* write, writev or pwrite64 (at off; -1: the descriptor's offset) of the call's data. */
+/*
+ * The bytes of a write: in the call's data item (at most UNIX_DATA_MAX), or,
+ * for a longer write or pwrite64 (the library sends none then), read from
+ * the process's buffer at addr (vm_read through its task port, at most
+ * UNIX_WRITE_MAX: a shorter write); NULL with *err for a bad buffer.
+ */
+static const char *write_bytes(struct unix_proc *p, const struct unix_call_msg *m, uint64_t addr,
+			       uint64_t count, uint32_t *len, int64_t *err)
+{
+	static char buf[UNIX_WRITE_MAX];
+	const char *data = call_data(m, len);
+
+	if (data || m->words[0] == LINUX_WRITEV)
+		return data;
+	*len = count < UNIX_WRITE_MAX ? (uint32_t)count : UNIX_WRITE_MAX;
+	if (mk_vm_read(p->task, addr, buf, *len) != KERN_SUCCESS) {
+		*err = -LINUX_EFAULT;
+		return NULL;
+	}
+	return buf;
+}
+
+/* write, writev or pwrite64 (at off; -1: the descriptor's offset). */
 static int64_t unix_write(struct unix_proc *p, const struct unix_call_msg *m, uint64_t fd,
 			  int64_t off)
 {
-	uint32_t len = 0;
-	const char *data = call_data(m, &len);
 	struct unix_fd *f = fd_get(p, fd);
-	int64_t n;
+	uint32_t len = 0;
+	int64_t n = -LINUX_EBADF;
+	const char *data;
 
-	if (!f || !data || !fd_writable(f))
+	if (!f || !fd_writable(f))
 		return -LINUX_EBADF;
+	if (!(data = write_bytes(p, m, m->words[2], m->words[3], &len, &n)))
+		return n;
 	switch (f->file) {
 	case FILE_CONSOLE:
 		return mk_console_write(data, len) == KERN_SUCCESS ? (int64_t)len : -LINUX_EBADF;
@@ -299,31 +337,48 @@ static int64_t unix_write(struct unix_proc *p, const struct unix_call_msg *m, ui
 }
 
 /*
- * read or pread64 (at off; -1: the descriptor's offset) of count bytes into
- * buf (at most UNIX_DATA_MAX); *zeros: they are zeros instead (/dev/zero).
+ * read or pread64 (at off; -1: the descriptor's offset) of count bytes for
+ * the process's buffer at addr. At most UNIX_DATA_MAX go in the answer (a
+ * holds them: out, or zeros from /dev/zero); a longer read of a file is
+ * written into the buffer directly (vm_write through the task port, from
+ * the file's bytes in place, at most UNIX_READ_MAX: a shorter read), and
+ * the answer carries only the count.
  */
-static int64_t unix_read(struct unix_proc *p, uint64_t fd, uint64_t count, int64_t off, char *buf,
-			 bool *zeros)
+static int64_t unix_read(struct unix_proc *p, uint64_t fd, uint64_t addr, uint64_t count,
+			 int64_t off, char *out, struct unix_answer *a)
 {
 	struct unix_fd *f = fd_get(p, fd);
+	uint64_t at, avail;
+	const char *bytes;
 	int64_t n;
 
 	if (!f || !fd_readable(f))
 		return -LINUX_EBADF;
-	if (count > UNIX_DATA_MAX)
-		count = UNIX_DATA_MAX;
-	switch (f->file) {
-	case FILE_ZERO:
-		*zeros = true;
-		return (int64_t)count;
-	case FILE_NODE:
-		n = fs_read(f->node, buf, count, off < 0 ? f->offset : (uint64_t)off);
-		if (n > 0 && off < 0)
-			f->offset += (uint64_t)n;
-		return n;
-	default:                                   /* /dev/null, and no console input yet */
-		return 0;
+	if (f->file != FILE_NODE || count <= UNIX_DATA_MAX) {
+		if (count > UNIX_DATA_MAX)
+			count = UNIX_DATA_MAX;
+		if (f->file == FILE_ZERO)
+			n = (int64_t)count;                /* (answered as zeros: no data) */
+		else if (f->file == FILE_NODE)
+			n = fs_read(f->node, out, count, off < 0 ? f->offset : (uint64_t)off);
+		else
+			n = 0;                             /* /dev/null, and no console input yet */
+		if (n > 0)
+			*a = (struct unix_answer){ .data = f->file == FILE_ZERO ? NULL : out,
+						   .len = (uint32_t)n };
+	} else {
+		at = off < 0 ? f->offset : (uint64_t)off;
+		if (!(bytes = fs_peek(f->node, at, &avail)))
+			return fs_read(f->node, NULL, 0, at);   /* its error (a directory) */
+		n = (int64_t)(count < avail ? count : avail);
+		if (n > UNIX_READ_MAX)
+			n = UNIX_READ_MAX;
+		if (n && mk_vm_write(p->task, addr, bytes, (vm_size_t)n) != KERN_SUCCESS)
+			return -LINUX_EFAULT;
 	}
+	if (n > 0 && off < 0)
+		f->offset += (uint64_t)n;
+	return n;
 }
 
 static int64_t unix_lseek(struct unix_proc *p, uint64_t fd, int64_t off, uint64_t whence)
@@ -497,22 +552,12 @@ static int64_t unix_path_change(struct unix_proc *p, const struct unix_call_msg 
 	}
 }
 
-/*
- * What an answer carries after its word: len bytes at data, or len zeros
- * (data NULL: a read of /dev/zero).
- */
-struct unix_answer {
-	const void *data;
-	uint32_t len;
-};
-
 /* Answer one call of p (out: room for an answer's bytes); false for exit
  * (no reply: the process is gone). */
 static bool unix_call(struct unix_proc *p, const struct unix_call_msg *m, int64_t *result,
 		      char *out, struct unix_answer *a)
 {
 	const uint64_t *w = m->words;
-	bool zeros = false;
 
 	p->calls++;
 	*a = (struct unix_answer){ 0 };
@@ -534,11 +579,8 @@ static bool unix_call(struct unix_proc *p, const struct unix_call_msg *m, int64_
 	case LINUX_READ:
 	case LINUX_PREAD64:
 		*result = w[0] == LINUX_PREAD64 && (int64_t)w[4] < 0 ? -LINUX_EINVAL :
-			  unix_read(p, w[1], w[3], w[0] == LINUX_PREAD64 ? (int64_t)w[4] : -1, out,
-				    &zeros);
-		if (*result > 0)
-			*a = (struct unix_answer){ .data = zeros ? NULL : out,
-						   .len = (uint32_t)*result };
+			  unix_read(p, w[1], w[2], w[3], w[0] == LINUX_PREAD64 ? (int64_t)w[4] : -1,
+				    out, a);
 		return true;
 	case LINUX_LSEEK:
 		*result = unix_lseek(p, w[1], (int64_t)w[2], w[3]);

@@ -11,15 +11,18 @@
  * process has a server right at UNIX_SERVER_NAME; a process started
  * without a server (exec.c alone) gets a few answers here instead: exit,
  * exit_group, set_tid_address, write and writev on descriptors 1 and 2
- * (the console), ioctl (ENOTTY). Either way a write carries at most
+ * (the console), ioctl (ENOTTY). Either way a writev carries at most
  * UNIX_DATA_MAX bytes (a shorter write, as Linux allows) from at most
- * LOCAL_IOV_MAX iovecs (more: EINVAL); a call that names a path carries
- * it (ENAMETOOLONG from UNIX_DATA_MAX bytes on), and the bytes a call
- * returns (read, pread64, the stat family, readlink) come back in the
- * server's answer, at most UNIX_DATA_MAX of them (a shorter read, as Linux
- * allows; call_shape says which argument is which). The library reads and writes the caller's
- * buffers itself, so a bad pointer faults here and ends the process
- * (Linux would return EFAULT: not yet). Any other call then gets -ENOSYS,
+ * LOCAL_IOV_MAX iovecs (more: EINVAL), and so does a write (a longer one
+ * carries none: the server reads the buffer itself); a call that names a
+ * path carries it (ENAMETOOLONG from UNIX_DATA_MAX bytes on), and the
+ * bytes a call returns (read, pread64, the stat family, readlink) come
+ * back in the server's answer, at most UNIX_DATA_MAX of them (a longer
+ * read of a file the server writes into the buffer itself; call_shape
+ * says which argument is which; unix_proto.h). Where the library reads
+ * or writes the caller's buffers itself, a bad pointer faults here and
+ * ends the process (Linux would return EFAULT: the server's direct
+ * transfers do). Any other call then gets -ENOSYS,
  * and the first time a number is seen it is named on the console, so
  * missing coverage is visible.
  */
@@ -256,6 +259,8 @@ static int64_t server_call(const struct emul_frame *f, bool wait)
 	m.words_type = (struct mach_msg_type){ .kind = MACH_MSG_TYPE_INLINE, .elem_size = 8,
 					       .count = UNIX_CALL_WORDS };
 	memcpy(m.words, words, sizeof(words));
+	if (shape.data && f->rax != LINUX_WRITEV && f->rdx > UNIX_DATA_MAX)
+		shape.data = false;             /* a long write: the server reads the buffer itself */
 	if (shape.path || shape.data) {
 		int64_t len = shape.path ? path_bytes(words[shape.path], m.data) : write_bytes(f, m.data);
 

@@ -154,7 +154,8 @@ static kern_return_t sys_vm_allocate(const struct trap_args *a)
 	if (kr != KERN_SUCCESS)
 		return kr;
 	kr = a->a[3] & ~(uint64_t)VM_ALLOC_ANYWHERE ? KERN_INVALID_ARGUMENT :
-	     vm_map_allocate(task->map, &addr, a->a[2], (int)a->a[3] | VM_ALLOC_EXTEND,
+	     vm_map_allocate(task->map, &addr, a->a[2],
+			     a->a[3] == VM_ALLOC_FIXED ? VM_ALLOC_EXTEND : (int)a->a[3],
 			     VM_PROT_READ | VM_PROT_WRITE);
 	if (kr == KERN_SUCCESS && put_user_u64(a->a[1], addr) != KERN_SUCCESS) {
 		vm_map_deallocate(task->map, addr, a->a[2]);

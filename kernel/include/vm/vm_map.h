@@ -53,8 +53,13 @@ void vm_map_destroy(struct vm_map *map);   /* removes everything, then frees the
 void vm_map_wire(struct vm_map *map);      /* its objects, present and future, are never paged out */
 
 /* Kernel-only flag of vm_map_allocate: fresh memory right after an entry of
- * the same kind may extend that entry instead of making one (vm_map_extend;
- * the vm_allocate trap asks for it: not for space the caller then fills). */
+ * the same kind may extend that entry instead of making one (vm_map_extend).
+ * The vm_allocate trap asks for it at a fixed address (a heap grown by brk),
+ * not anywhere: successive anywhere allocations are adjacent, and one entry
+ * holding many regions makes sending one of them copy-on-write clip and
+ * split an object in proportion to all their pages (measured: the
+ * out-of-line round trip grew from 4,631 to 7,638 at 4 KiB and with the
+ * size). Not for space the kernel then fills either (a received region). */
 #define VM_ALLOC_EXTEND   0x100
 
 kern_return_t vm_map_allocate(struct vm_map *map, vm_address_t *addr, vm_size_t size,

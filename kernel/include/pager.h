@@ -68,7 +68,7 @@ void default_pager_init(void);
 bool default_pager_pressure(void);
 bool default_pager_pageout_one(void);
 struct vm_page *default_pager_pagein(struct vm_object *obj, uint64_t offset, bool *wait);
-void default_pager_forget(struct vm_object *obj, uint64_t offset);
+bool default_pager_forget(struct vm_object *obj, uint64_t offset);
 bool default_pager_holds(struct vm_object *obj, uint64_t offset);
 void default_pager_page_added(struct vm_page *page);
 void default_pager_page_removed(struct vm_page *page);

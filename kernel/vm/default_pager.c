@@ -152,8 +152,9 @@ bool default_pager_holds(struct vm_object *obj, uint64_t offset)
 	return ds_lookup(obj, offset) != NULL;
 }
 
-/* A page for (obj, offset) came back another way (a pager's supply): forget the record. */
-void default_pager_forget(struct vm_object *obj, uint64_t offset)
+/* A page for (obj, offset) came back another way (a pager's supply): forget
+ * the record; whether there was one. */
+bool default_pager_forget(struct vm_object *obj, uint64_t offset)
 {
 	struct ds_record *r = ds_lookup(obj, offset);
 
@@ -161,6 +162,7 @@ void default_pager_forget(struct vm_object *obj, uint64_t offset)
 		ds_free(r);
 		stats_inc(STAT_PAGEINS);
 	}
+	return r != NULL;
 }
 
 /* The object died: its slots are free. */

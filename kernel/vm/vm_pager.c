@@ -158,9 +158,13 @@ kern_return_t pager_object_create(struct port *pager_port, uint64_t size, struct
  */
 static kern_return_t pager_wait_state(struct vm_object *obj, uint64_t offset, uint64_t fills)
 {
+	bool in_error = offset >= obj->error_start && offset < obj->error_end;
+
+	if (obj->fills != fills && !in_error)
+		return KERN_SUCCESS;              /* the same answer as below, without the lookup */
 	if (vm_page_lookup(obj, offset))
 		return KERN_SUCCESS;
-	if (offset >= obj->error_start && offset < obj->error_end)
+	if (in_error)
 		return KERN_MEMORY_ERROR;
 	if (obj->fills != fills)
 		return KERN_SUCCESS;
@@ -301,7 +305,7 @@ static bool pager_page_wanted(struct vm_object *obj, uint64_t off)
 static void pager_answered(struct vm_object *obj)
 {
 	obj->fills++;
-	spin_lock(&sched_lock);
+	spin_lock_irqs_off(&sched_lock);           /* (vm_lock holds them off) */
 	waitq_wakeup_all_locked(&obj->waiters, WAIT_AWAKENED);
 	spin_unlock(&sched_lock, 0);
 }
@@ -430,12 +434,13 @@ static bool pager_supply_shape_ok(const struct pager_supply_msg *m)
 /* Put the frame at pa into obj as the supplied page at offset, or free it (vm_lock held). */
 static void pager_supply_frame(struct vm_object *obj, uint64_t offset, uint64_t pa)
 {
-	if (pager_page_wanted(obj, offset)) {
+	/* pager_page_wanted's test, the default pager's record forgotten in the
+	 * same lookup (the page cannot fail to go in: its frame is here) */
+	if (offset < obj->size && !vm_page_lookup(obj, offset) &&
+	    (default_pager_forget(obj, offset) || !obj->default_paged))
 		vm_page_insert_frame(obj, offset, pa);
-		default_pager_forget(obj, offset);    /* it is back */
-	} else {
+	else
 		page_free(pa);
-	}
 	pager_answered(obj);
 }
 

@@ -125,7 +125,9 @@ static mach_msg_return_t unix_run(mach_port_name_t control, mach_port_name_t rep
  * our own (a spawn request's data item; an unterminated last one is left out),
  * "devices" among them: hello then checks /dev/null, /dev/zero and two errors;
  * with "files", the server's file system (no archive here: /dev and /tmp);
- * and with "memory", brk and anonymous mmap through the process's task port.
+ * with "memory", brk and anonymous mmap through the process's task port;
+ * with "signals", handlers run by the library from the server's answers;
+ * and with "sigterm", a default action that ends the process.
  */
 void test_unix_server_runs_programs_and_reports_their_end(void)
 {
@@ -135,9 +137,12 @@ void test_unix_server_runs_programs_and_reports_their_end(void)
 	static const char args[] = "alpha\0two\0devices\0delta"; /* the last unterminated */
 	static const char files_args[] = "alpha\0two\0files\0";
 	static const char memory_args[] = "alpha\0two\0memory\0";
+	static const char signals_args[] = "alpha\0two\0signals\0";
+	static const char sigterm_args[] = "alpha\0two\0sigterm\0";
 	uint64_t hello[2] = { 0, 0 }, crash[2] = { 0, 0 }, again[2] = { 0, 0 }, given[2] = { 0, 0 };
-	uint64_t files[2] = { 0, 0 }, memory[2] = { 0, 0 };
-	mach_msg_return_t mr1, mr2, mr3, mr4, mr5, mr6;
+	uint64_t files[2] = { 0, 0 }, memory[2] = { 0, 0 }, signals[2] = { 0, 0 };
+	uint64_t sigterm[2] = { 0, 0 };
+	mach_msg_return_t mr1, mr2, mr3, mr4, mr5, mr6, mr7, mr8;
 	struct task_status st;
 	uint64_t hits = mk_kernel_stat(KSTAT_IPC_FASTPATH_HITS);
 
@@ -150,6 +155,10 @@ void test_unix_server_runs_programs_and_reports_their_end(void)
 			    files);
 	mr6 = unix_run_args(control, reply, UNIX_PROG_HELLO, memory_args, sizeof(memory_args) - 1,
 			    memory);
+	mr7 = unix_run_args(control, reply, UNIX_PROG_HELLO, signals_args,
+			    sizeof(signals_args) - 1, signals);
+	mr8 = unix_run_args(control, reply, UNIX_PROG_HELLO, sigterm_args,
+			    sizeof(sigterm_args) - 1, sigterm);
 	/* the server goes first, whatever the answers, so that nothing of it outlives the test */
 	EXPECT_KR(KERN_SUCCESS, mk_task_terminate(server));
 	EXPECT_KR(KERN_SUCCESS, mk_task_wait(server, &st, GUEST_TEST_TIMEOUT_MS));
@@ -172,6 +181,10 @@ void test_unix_server_runs_programs_and_reports_their_end(void)
 	EXPECT_EQ(40 + 4 + 100 + 50, files[0]);
 	EXPECT_MR(MACH_MSG_SUCCESS, mr6);      /* brk, mmap and the rest (hello's memory_step) */
 	EXPECT_EQ(40 + 4 + 100 + 50, memory[0]);
+	EXPECT_MR(MACH_MSG_SUCCESS, mr7);      /* handlers and masks (hello's signals_step) */
+	EXPECT_EQ(40 + 4 + 100 + 50, signals[0]);
+	EXPECT_MR(MACH_MSG_SUCCESS, mr8);      /* SIGTERM's default action ends it */
+	EXPECT_EQ(UNIX_STATUS_SIGNALED | 15, sigterm[0]);
 	mk_port_deallocate(MACH_PORT_TASK_SELF, server);
 	mk_port_deallocate(MACH_PORT_TASK_SELF, control);
 	mk_port_destroy(MACH_PORT_TASK_SELF, reply);

@@ -13,7 +13,10 @@
  * seek, read, pread, the stat family, directories, unlink while open, and
  * each call's error), or the status is 4 and the step that failed is
  * printed. Given "memory", brk, mmap, munmap, mprotect, madvise and
- * malloc must work likewise (memory_step), or the status is 5.
+ * malloc must work likewise (memory_step), or the status is 5. Given
+ * "signals", handlers, masks, SIG_IGN, SA_RESETHAND and the errors of
+ * sigaction and kill (signals_step), or the status is 6; given "sigterm",
+ * it raises SIGTERM with its default action, which must end it there.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -21,6 +24,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -152,6 +156,53 @@ static int memory_step(void)
 	return 0;
 }
 
+static volatile sig_atomic_t caught, caught_sig, caught_info_sig, usr1_blocked_inside;
+
+static void on_usr1(int sig, siginfo_t *info, void *uc)
+{
+	sigset_t now;
+
+	(void)uc;
+	caught++;
+	caught_sig = sig;
+	caught_info_sig = info ? info->si_signo : 0;
+	sigprocmask(SIG_BLOCK, NULL, &now);
+	usr1_blocked_inside = sigismember(&now, SIGUSR1);
+}
+
+/* Signals behave as on Linux; 0, or the step that failed. */
+static int signals_step(void)
+{
+	struct sigaction sa = { .sa_sigaction = on_usr1, .sa_flags = SA_SIGINFO }, old;
+	volatile long kept = 0x5eed;                     /* lives across the handler */
+	sigset_t usr1;
+
+	sigemptyset(&sa.sa_mask);
+	sigemptyset(&usr1);
+	sigaddset(&usr1, SIGUSR1);
+	if (sigaction(SIGUSR1, &sa, NULL) != 0 || raise(SIGUSR1) != 0 || caught != 1 ||
+	    caught_sig != SIGUSR1 || caught_info_sig != SIGUSR1 || !usr1_blocked_inside ||
+	    kept != 0x5eed)
+		return 1;
+	if (sigprocmask(SIG_BLOCK, &usr1, NULL) != 0 || raise(SIGUSR1) != 0 || caught != 1 ||
+	    sigprocmask(SIG_UNBLOCK, &usr1, NULL) != 0 || caught != 2)
+		return 2;                                /* held while blocked, then delivered */
+	if (sigaction(SIGUSR1, NULL, &old) != 0 || old.sa_sigaction != on_usr1 ||
+	    !(old.sa_flags & SA_SIGINFO))
+		return 3;
+	if (signal(SIGUSR2, SIG_IGN) == SIG_ERR || raise(SIGUSR2) != 0)
+		return 4;
+	if (!fails_with(sigaction(SIGKILL, &sa, NULL), EINVAL) ||
+	    !fails_with((int)syscall(SYS_rt_sigaction, 65, NULL, NULL, 8), EINVAL) ||
+	    kill(getpid(), 0) != 0 || !fails_with(kill(99999, SIGUSR1), ESRCH))
+		return 5;
+	sa.sa_flags |= SA_RESETHAND;
+	if (sigaction(SIGUSR1, &sa, NULL) != 0 || raise(SIGUSR1) != 0 || caught != 3 ||
+	    sigaction(SIGUSR1, NULL, &old) != 0 || old.sa_handler != SIG_DFL)
+		return 6;
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	const char *home = getenv("HOME");
@@ -168,6 +219,14 @@ int main(int argc, char **argv)
 	if (argc > 3 && strcmp(argv[3], "files") == 0 && (code = files_step()) != 0) {
 		printf("hello: files: step %d failed (errno %d)\n", code, errno);
 		return 4;
+	}
+	if (argc > 3 && strcmp(argv[3], "signals") == 0 && (code = signals_step()) != 0) {
+		printf("hello: signals: step %d failed (errno %d)\n", code, errno);
+		return 6;
+	}
+	if (argc > 3 && strcmp(argv[3], "sigterm") == 0) {
+		raise(SIGTERM);
+		return 7;                                /* (it must not come back) */
 	}
 	if (argc > 3 && strcmp(argv[3], "memory") == 0 && (code = memory_step()) != 0) {
 		printf("hello: memory: step %d failed (errno %d)\n", code, errno);

@@ -20,6 +20,9 @@
 #define LINUX_MPROTECT        10
 #define LINUX_MUNMAP          11
 #define LINUX_BRK             12
+#define LINUX_RT_SIGACTION    13
+#define LINUX_RT_SIGPROCMASK  14
+#define LINUX_RT_SIGRETURN    15
 #define LINUX_IOCTL           16
 #define LINUX_PREAD64         17
 #define LINUX_PWRITE64        18
@@ -27,6 +30,7 @@
 #define LINUX_MADVISE         28
 #define LINUX_DUP             32
 #define LINUX_GETPID          39
+#define LINUX_KILL            62
 #define LINUX_EXIT            60
 #define LINUX_FCNTL           72
 #define LINUX_FTRUNCATE       77
@@ -43,9 +47,11 @@
 #define LINUX_GETPGRP         111
 #define LINUX_ARCH_PRCTL      158
 #define LINUX_GETTID          186
+#define LINUX_TKILL           200
 #define LINUX_SET_TID_ADDRESS 218
 #define LINUX_CLOCK_GETTIME   228
 #define LINUX_EXIT_GROUP      231
+#define LINUX_TGKILL          234
 #define LINUX_OPENAT          257
 #define LINUX_MKDIRAT         258
 #define LINUX_NEWFSTATAT      262
@@ -76,6 +82,29 @@
 #define LINUX_MADV_WILLNEED   3      /* advice 0 (normal) to 3: hints */
 #define LINUX_MADV_HUGEPAGE   14
 #define LINUX_MADV_NOHUGEPAGE 15
+
+/* Signals. */
+#define LINUX_NSIG            64     /* signals 1..64 */
+#define LINUX_SIGKILL         9
+#define LINUX_SIGCHLD         17
+#define LINUX_SIGCONT         18
+#define LINUX_SIGSTOP         19
+#define LINUX_SIGTTOU         22     /* SIGTSTP 20, SIGTTIN 21, SIGTTOU 22: stops */
+#define LINUX_SIGURG          23
+#define LINUX_SIGWINCH        28
+#define LINUX_SIG_DFL         0
+#define LINUX_SIG_IGN         1
+#define LINUX_SIG_BLOCK       0
+#define LINUX_SIG_UNBLOCK     1
+#define LINUX_SIG_SETMASK     2
+#define LINUX_SA_SIGINFO      0x4
+#define LINUX_SA_RESTORER     0x04000000
+#define LINUX_SA_NODEFER      0x40000000
+#define LINUX_SA_RESETHAND    0x80000000u
+#define LINUX_SIGACTION_BYTES 32     /* the kernel's struct: handler, flags, restorer, mask */
+#define LINUX_SIGSET_BYTES    8
+#define LINUX_SI_USER         0      /* si_code of kill */
+#define LINUX_SI_TKILL        (-6)   /* of tkill and tgkill */
 #define LINUX_SEEK_SET        0
 #define LINUX_SEEK_CUR        1
 #define LINUX_SEEK_END        2
@@ -87,6 +116,7 @@
 
 /* errno values (a call returns their negation). */
 #define LINUX_ENOENT          2
+#define LINUX_ESRCH           3
 #define LINUX_EBADF           9
 #define LINUX_ENOMEM          12
 #define LINUX_EACCES          13

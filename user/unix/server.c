@@ -14,7 +14,14 @@
  * brk (the break starts at the image's end, at most UNIX_BRK_MAX_BYTES
  * above it), anonymous mmap (anywhere, or MAP_FIXED in place; file
  * mappings are ENODEV for now), munmap, mprotect, and madvise's hints
- * (advice that changes memory is EINVAL for now); the devices by their numbers: the console (5:1),
+ * (advice that changes memory is EINVAL for now); signals: rt_sigaction,
+ * rt_sigprocmask, rt_sigreturn, kill, tkill and tgkill among its processes
+ * (one thread each: a thread id is the pid; process groups other than the
+ * caller's own are ESRCH), default actions done here (ending the task, or
+ * nothing: the stop signals too, there is no job control), a handler's
+ * signal delivered in the answer to the process's next whole call (short
+ * calls have no room: unix_proto.h), the library building the frame;
+ * the devices by their numbers: the console (5:1),
  * /dev/null (1:3) and /dev/zero (1:5), others ENXIO; fcntl F_GETFD/F_SETFD
  * (EINVAL for the rest); descriptors 0, 1 and 2 are the console at the
  * start; ioctl (ENOTTY: no terminal yet), exit and exit_group (the status
@@ -26,7 +33,7 @@
  * why 2 KiB). Relative paths start at the root
  * (no chdir yet). Any other call gets -ENOSYS, and its number is printed
  * once. Processes are started by UNIX_SPAWN_ID on the control port; there
- * is no fork, exec, pipe, signal or wait yet (the issue on Unix emulation
+ * is no fork, exec, pipe or wait yet (the issue on Unix emulation
  * lists what is to come).
  * A process that dies without calling exit is noticed by the no-senders
  * notice of its port (the process held the only send right), and reported
@@ -72,6 +79,11 @@ struct unix_fd {
 	struct fs_node *node;          /* held while open (the devices' too) */
 };
 
+/* A signal's action, as the kernel's struct sigaction (LINUX_SIGACTION_BYTES). */
+struct unix_sigaction {
+	uint64_t handler, flags, restorer, mask;
+};
+
 struct unix_proc {
 	uint32_t pid;                  /* 0: the slot is free */
 	mach_port_name_t task;
@@ -80,6 +92,8 @@ struct unix_proc {
 	uint64_t calls;                /* the calls answered for it */
 	uint64_t brk_start, brk;       /* where its break started (its image's end), where it is */
 	struct unix_fd fds[UNIX_FDS_MAX];
+	struct unix_sigaction acts[LINUX_NSIG + 1];   /* by signal number (0 unused) */
+	uint64_t blocked, pending;     /* signal masks: bit sig - 1 */
 };
 
 /*
@@ -103,7 +117,7 @@ static struct unix_proc *proc_by_port(mach_port_name_t port)
 	return NULL;
 }
 
-/* Make in h an answer of n words (at most 2) to the reply right, then, if
+/* Make in h an answer of n words (at most UNIX_CALL_WORDS) to the reply right, then, if
  * len, an item of len bytes from data (zeros if data is NULL: a read of
  * /dev/zero); h must have room, as m in unix_server_run has; its size. */
 static uint32_t reply_build(struct mach_msg_header *h, mach_port_name_t reply, const uint64_t *w,
@@ -529,6 +543,165 @@ static int64_t unix_madvise(uint64_t addr, uint64_t advice)
 	       advice == LINUX_MADV_NOHUGEPAGE ? 0 : -LINUX_EINVAL;
 }
 
+/* ---- signals ---- */
+
+static uint64_t sig_bit(uint64_t sig)
+{
+	return 1ULL << (sig - 1);
+}
+
+/* Signals no mask holds back and no action changes. */
+#define SIG_UNBLOCKABLE (sig_bit(LINUX_SIGKILL) | sig_bit(LINUX_SIGSTOP))
+
+/* Is sig's default action to let it go (the stop signals too: no job control here)? */
+static bool sig_default_ignored(uint64_t sig)
+{
+	return sig == LINUX_SIGCHLD || sig == LINUX_SIGCONT || sig == LINUX_SIGURG ||
+	       sig == LINUX_SIGWINCH || (sig >= LINUX_SIGSTOP && sig <= LINUX_SIGTTOU);
+}
+
+static bool sig_ignored(const struct unix_proc *p, uint64_t sig)
+{
+	uint64_t h = p->acts[sig].handler;
+
+	return sig != LINUX_SIGKILL &&
+	       (h == LINUX_SIG_IGN || (h == LINUX_SIG_DFL && sig_default_ignored(sig)));
+}
+
+/* The process ends by sig's default action: its task goes, whoever started it hears. */
+static void proc_kill(struct unix_proc *p, uint64_t sig)
+{
+	mk_task_terminate(p->task);
+	proc_end(p, UNIX_STATUS_SIGNALED | sig);
+}
+
+/*
+ * Send sig (1..LINUX_NSIG) to p: an ignored one that is not blocked goes at
+ * once, one whose default action ends p ends it at once unless blocked,
+ * any other waits in p's pending set for its next call. True if p ended.
+ */
+static bool signal_post(struct unix_proc *p, uint64_t sig)
+{
+	bool blocked = p->blocked & sig_bit(sig);
+
+	if (sig_ignored(p, sig) && !blocked)
+		return false;
+	if (sig == LINUX_SIGKILL || (!blocked && p->acts[sig].handler == LINUX_SIG_DFL)) {
+		proc_kill(p, sig);
+		return true;
+	}
+	p->pending |= sig_bit(sig);
+	return false;
+}
+
+/*
+ * The lowest pending signal p does not block, taken out of pending: for a
+ * handler, its delivery's words after the result (signal, handler, flags,
+ * restorer, the mask to restore) with the mask the handler runs under set,
+ * and 1; 0 when there is none (ignored ones are dropped on the way); -1
+ * when a default action ended p.
+ */
+static int signal_take(struct unix_proc *p, uint64_t w[UNIX_SIGNAL_WORDS - 1])
+{
+	uint64_t ready;
+
+	while ((ready = p->pending & ~p->blocked) != 0) {
+		uint64_t sig = (uint64_t)__builtin_ctzll(ready) + 1;
+		struct unix_sigaction *a = &p->acts[sig];
+
+		p->pending &= ~sig_bit(sig);
+		if (sig_ignored(p, sig))
+			continue;
+		if (a->handler == LINUX_SIG_DFL) {
+			proc_kill(p, sig);
+			return -1;
+		}
+		w[0] = sig;
+		w[1] = a->handler;
+		w[2] = a->flags;
+		w[3] = a->restorer;
+		w[4] = p->blocked;
+		p->blocked |= (a->mask | ((a->flags & LINUX_SA_NODEFER) ? 0 : sig_bit(sig))) &
+			      ~SIG_UNBLOCKABLE;
+		if (a->flags & LINUX_SA_RESETHAND)
+			*a = (struct unix_sigaction){ 0 };
+		return 1;
+	}
+	return 0;
+}
+
+/* rt_sigaction(sig, act, oact, size): the new action in the call's data,
+ * the old one into out (*out_len bytes of it) when asked for. */
+static int64_t unix_sigaction(struct unix_proc *p, const struct unix_call_msg *m, char *out,
+			      uint32_t *out_len)
+{
+	uint64_t sig = m->words[1];
+	uint32_t len = 0;
+	const char *act = m->words[2] ? call_data(m, &len) : NULL;
+
+	if (sig < 1 || sig > LINUX_NSIG || m->words[4] != LINUX_SIGSET_BYTES ||
+	    (m->words[2] && (!act || len != LINUX_SIGACTION_BYTES)) ||
+	    (act && (sig_bit(sig) & SIG_UNBLOCKABLE)))
+		return -LINUX_EINVAL;
+	if (m->words[3]) {
+		memcpy(out, &p->acts[sig], LINUX_SIGACTION_BYTES);
+		*out_len = LINUX_SIGACTION_BYTES;
+	}
+	if (act) {
+		memcpy(&p->acts[sig], act, LINUX_SIGACTION_BYTES);
+		p->acts[sig].mask &= ~SIG_UNBLOCKABLE;
+		if (sig_ignored(p, sig))
+			p->pending &= ~sig_bit(sig);    /* as POSIX says: a pending one goes */
+	}
+	return 0;
+}
+
+/* rt_sigprocmask(how, set, oldset, size): the set in the call's data, the old mask into out. */
+static int64_t unix_sigprocmask(struct unix_proc *p, const struct unix_call_msg *m, char *out,
+				uint32_t *out_len)
+{
+	uint64_t how = m->words[1], set = 0;
+	uint32_t len = 0;
+	const char *data = m->words[2] ? call_data(m, &len) : NULL;
+
+	if (m->words[4] != LINUX_SIGSET_BYTES || (m->words[2] && (!data || len != 8)) ||
+	    (data && how != LINUX_SIG_BLOCK && how != LINUX_SIG_UNBLOCK && how != LINUX_SIG_SETMASK))
+		return -LINUX_EINVAL;
+	if (m->words[3]) {
+		memcpy(out, &p->blocked, LINUX_SIGSET_BYTES);
+		*out_len = LINUX_SIGSET_BYTES;
+	}
+	if (data) {
+		memcpy(&set, data, sizeof(set));
+		p->blocked = how == LINUX_SIG_BLOCK ? p->blocked | set :
+			     how == LINUX_SIG_UNBLOCK ? p->blocked & ~set : set;
+		p->blocked &= ~SIG_UNBLOCKABLE;
+	}
+	return 0;
+}
+
+/* kill, tkill and tgkill: pid names a process of this server (one thread
+ * each: a thread id is its pid); *self_ended when the caller ended. */
+static int64_t unix_kill(struct unix_proc *p, uint64_t pid, uint64_t sig, bool *self_ended)
+{
+	struct unix_proc *t = NULL;
+
+	if (sig > LINUX_NSIG)
+		return -LINUX_EINVAL;
+	if ((int64_t)pid <= 0 && (int64_t)pid != -1 && pid != 0)
+		return -LINUX_ESRCH;                 /* process groups: only the caller's own */
+	if (pid == 0 || (int64_t)pid == -1)
+		t = p;
+	for (int i = 0; !t && i < UNIX_PROCS_MAX; i++)
+		if (procs[i].pid && procs[i].pid == pid)
+			t = &procs[i];
+	if (!t)
+		return -LINUX_ESRCH;
+	if (sig && signal_post(t, sig))
+		*self_ended = t == p;
+	return 0;
+}
+
 /* unlink, unlinkat, rmdir, mkdir and mkdirat of the call's path. */
 static int64_t unix_path_change(struct unix_proc *p, const struct unix_call_msg *m,
 				uint64_t nr, uint64_t dirfd, uint64_t arg)
@@ -600,6 +773,27 @@ static bool unix_call(struct unix_proc *p, const struct unix_call_msg *m, int64_
 	case LINUX_MADVISE:
 		*result = unix_madvise(w[1], w[3]);
 		return true;
+	case LINUX_RT_SIGACTION:
+	case LINUX_RT_SIGPROCMASK:
+		*a = (struct unix_answer){ .data = out };
+		*result = w[0] == LINUX_RT_SIGACTION ? unix_sigaction(p, m, out, &a->len) :
+			  unix_sigprocmask(p, m, out, &a->len);
+		return true;
+	case LINUX_RT_SIGRETURN:                   /* the library restored the registers */
+		p->blocked = w[1] & ~SIG_UNBLOCKABLE;
+		*result = 0;
+		return true;
+	case LINUX_KILL:
+	case LINUX_TKILL:
+	case LINUX_TGKILL: {
+		bool ended = false;
+
+		*result = w[0] == LINUX_TGKILL ? (w[1] != w[2] ? -LINUX_ESRCH :
+						  unix_kill(p, w[2], w[3], &ended)) :
+			  (int64_t)w[1] <= 0 && w[0] == LINUX_TKILL ? -LINUX_EINVAL :
+			  unix_kill(p, w[1], w[2], &ended);
+		return !ended;
+	}
 	case LINUX_OPEN:
 		*result = unix_open(p, m, (uint64_t)LINUX_AT_FDCWD, w[2], w[3]);
 		return true;
@@ -793,9 +987,12 @@ int unix_server_run(const struct unix_server_config *cfg)
 		mach_msg_return_t mr = mk_mach_msg(&m.h, answer ? MACH_SEND_MSG | MACH_RCV_MSG :
 						   MACH_RCV_MSG, answer, sizeof(m), set, 0);
 		static char out[UNIX_DATA_MAX];   /* an answer's bytes before they go in m */
+		uint64_t words[UNIX_SIGNAL_WORDS];   /* the result, and a signal to deliver */
 		struct unix_answer a;
 		struct unix_proc *p;
 		int64_t result;
+		int deliver = 0;
+		bool whole;
 
 		if (answer && MACH_MSG_SEND_REFUSED(mr)) {
 			mk_port_deallocate(MACH_PORT_TASK_SELF, reply);
@@ -823,9 +1020,18 @@ int unix_server_run(const struct unix_server_config *cfg)
 				mk_port_deallocate(MACH_PORT_TASK_SELF, m.h.remote_port);
 			continue;
 		}
-		if (unix_call(p, &m, &result, out, &a) && m.h.remote_port) {
+		whole = m.words_type.count == UNIX_CALL_WORDS;   /* (a short call's answer has no room) */
+		if (!unix_call(p, &m, &result, out, &a) ||
+		    (whole && (deliver = signal_take(p, &words[1])) < 0)) {
+			if (m.h.remote_port)              /* the process is gone: no answer */
+				mk_port_deallocate(MACH_PORT_TASK_SELF, m.h.remote_port);
+			continue;
+		}
+		if (m.h.remote_port) {
 			reply = m.h.remote_port;
-			answer = reply_build(&m.h, reply, (uint64_t *)&result, 1, a.data, a.len);
+			words[0] = (uint64_t)result;
+			answer = reply_build(&m.h, reply, words, whole && deliver ? UNIX_SIGNAL_WORDS : 1,
+					     a.data, a.len);
 		}
 	}
 }

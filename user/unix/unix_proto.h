@@ -27,6 +27,14 @@
  * message buffer's room, below that. exit and exit_group are sent without
  * waiting for a reply.
  *
+ * A signal for a handler is delivered in the answer to a whole call (not
+ * a short one): UNIX_SIGNAL_WORDS words instead of one; the library builds
+ * Linux's signal frame on the process's stack and runs the handler, whose
+ * return (sa_restorer, rt_sigreturn) restores the registers from the frame
+ * and sends the mask back with rt_sigreturn. A default action that ends the
+ * process is the server's: it ends the task and reports
+ * UNIX_STATUS_SIGNALED | the signal.
+ *
  * UNIX_SPAWN_ID is the one request of the server's control port (its first
  * right, given by whoever starts it): start the program named by its first
  * word (an index in the server's table of programs), and answer on the
@@ -53,6 +61,10 @@
 #define UNIX_PROG_CRASH   1        /* tests/unix/crash */
 
 #define UNIX_STATUS_DIED  0x100    /* the status of a process that ended without exit */
+#define UNIX_STATUS_SIGNALED 0x200 /* | the signal: ended by a signal's default action */
+#define UNIX_SIGNAL_WORDS 6        /* an answer that delivers a signal: the result, then
+				    * the signal, handler, flags, restorer and the mask
+				    * to restore at rt_sigreturn */
 
 #include <mach/message.h>
 #include "mk.h"

@@ -188,10 +188,11 @@ static int64_t path_bytes(uint64_t path, char *buf)
  * buffer (at most count of them). */
 static void answer_bytes(const struct unix_call_msg *m, uint64_t buf, uint64_t count)
 {
-	const struct mach_msg_type *d = (const void *)&m->words[1];
-	uint64_t end = offsetof(struct unix_call_msg, words) + 8 + sizeof(*d);
+	uint32_t n = m->words_type.count;            /* 1, or UNIX_SIGNAL_WORDS */
+	const struct mach_msg_type *d = (const void *)&m->words[n < UNIX_CALL_WORDS ? n : 1];
+	uint64_t end = offsetof(struct unix_call_msg, words) + 8 * n + sizeof(*d);
 
-	if (m->words_type.count != 1 || m->h.size < end || d->kind != MACH_MSG_TYPE_INLINE ||
+	if ((n != 1 && n != UNIX_SIGNAL_WORDS) || m->h.size < end || d->kind != MACH_MSG_TYPE_INLINE ||
 	    d->elem_size != 1 || d->count > m->h.size - end)
 		return;
 	memcpy((void *)buf, d + 1, d->count < count ? d->count : count);
@@ -204,8 +205,8 @@ static void answer_bytes(const struct unix_call_msg *m, uint64_t buf, uint64_t c
  * or out_bytes when fixed: a struct stat).
  */
 struct call_shape {
-	uint8_t path, out, out_len;
-	uint16_t out_bytes;
+	uint8_t path, out, out_len, in;
+	uint16_t out_bytes, in_bytes;        /* in: a struct the call reads (in_bytes of it) */
 	bool data;                           /* it writes bytes (write, writev, pwrite64) */
 };
 
@@ -230,13 +231,25 @@ static struct call_shape call_shape(uint64_t nr)
 		return (struct call_shape){ .path = 1, .out = 2, .out_len = 3 };
 	case LINUX_READLINKAT:
 		return (struct call_shape){ .path = 2, .out = 3, .out_len = 4 };
+	case LINUX_RT_SIGACTION:
+		return (struct call_shape){ .in = 2, .in_bytes = LINUX_SIGACTION_BYTES, .out = 3,
+					    .out_bytes = LINUX_SIGACTION_BYTES };
+	case LINUX_RT_SIGPROCMASK:
+		return (struct call_shape){ .in = 2, .in_bytes = LINUX_SIGSET_BYTES, .out = 3,
+					    .out_bytes = LINUX_SIGSET_BYTES };
 	default:
 		return (struct call_shape){ 0 };
 	}
 }
 
-/* The call at f as one RPC to the server (no answer awaited for exit). */
-static int64_t server_call(const struct emul_frame *f, bool wait)
+/* A signal the server's answer delivers (sig 0: none); unix_proto.h. */
+struct signal_delivery {
+	uint64_t sig, handler, flags, restorer, old_mask;
+};
+
+/* The call at f as one RPC to the server (no answer awaited for exit);
+ * *d: a signal its answer delivers. */
+static int64_t server_call(const struct emul_frame *f, bool wait, struct signal_delivery *d)
 {
 	static struct unix_call_msg m;
 	uint32_t size = (uint32_t)offsetof(struct unix_call_msg, data_type);
@@ -245,6 +258,7 @@ static int64_t server_call(const struct emul_frame *f, bool wait)
 	struct call_shape shape = call_shape(f->rax);
 	int64_t r;
 
+	*d = (struct signal_delivery){ 0 };     /* (a short call's answer delivers none) */
 	if (wait && !reply_port &&
 	    mk_port_allocate(MACH_PORT_TASK_SELF, MACH_PORT_RIGHT_RECEIVE, &reply_port))
 		return -LINUX_EINVAL;
@@ -261,8 +275,13 @@ static int64_t server_call(const struct emul_frame *f, bool wait)
 	memcpy(m.words, words, sizeof(words));
 	if (shape.data && f->rax != LINUX_WRITEV && f->rdx > UNIX_DATA_MAX)
 		shape.data = false;             /* a long write: the server reads the buffer itself */
-	if (shape.path || shape.data) {
-		int64_t len = shape.path ? path_bytes(words[shape.path], m.data) : write_bytes(f, m.data);
+	if (shape.in && !words[shape.in])
+		shape.in = 0;                   /* (no struct given: NULL) */
+	if (shape.path || shape.data || shape.in) {
+		int64_t len = shape.path ? path_bytes(words[shape.path], m.data) :
+			      shape.in ? (memcpy(m.data, (const void *)words[shape.in], shape.in_bytes),
+					  (int64_t)shape.in_bytes) :
+			      write_bytes(f, m.data);
 
 		if (len < 0)
 			return len;
@@ -275,15 +294,114 @@ static int64_t server_call(const struct emul_frame *f, bool wait)
 		return mk_mach_msg(&m.h, MACH_SEND_MSG, size, 0, MACH_PORT_NULL, 0);
 	if (mk_mach_msg(&m.h, MACH_SEND_MSG | MACH_RCV_MSG, size, sizeof(m), reply_port, 0))
 		return -LINUX_EINVAL;
-	r = (int64_t)m.words[0];             /* the answer's one word, where a call's first is */
-	if (shape.out && r >= 0)
+	r = (int64_t)m.words[0];             /* the answer's first word, where a call's first is */
+	if (m.words_type.count == UNIX_SIGNAL_WORDS)
+		*d = (struct signal_delivery){ m.words[1], m.words[2], m.words[3], m.words[4],
+					       m.words[5] };
+	if (shape.out && words[shape.out] && r >= 0)
 		answer_bytes(&m, words[shape.out], shape.out_len ? words[shape.out_len] :
 			     shape.out_bytes);
 	return r;
 }
 
+/* ---- signals: Linux's x86-64 signal frame, built and taken down here ---- */
+
+struct linux_sigcontext {
+	uint64_t r8, r9, r10, r11, r12, r13, r14, r15, rdi, rsi, rbp, rbx, rdx, rax, rcx, rsp, rip;
+	uint64_t eflags;
+	uint16_t cs, gs, fs, ss;
+	uint64_t err, trapno, oldmask, cr2, fpstate, reserved[8];
+};
+
+struct linux_ucontext {
+	uint64_t flags, link;
+	uint64_t ss_sp;
+	uint32_t ss_flags, pad;
+	uint64_t ss_size;
+	struct linux_sigcontext mc;
+	uint64_t sigmask;
+};
+
+#define LINUX_SIGINFO_BYTES 128
+
+/* What the handler finds at its rsp: its return address (sa_restorer), the
+ * context, the signal's information. */
+struct linux_sigframe {
+	uint64_t pretcode;
+	struct linux_ucontext uc;
+	int32_t info[LINUX_SIGINFO_BYTES / 4];   /* si_signo, si_errno, si_code, ... */
+};
+
+_Static_assert(sizeof(struct linux_sigcontext) == 256 && sizeof(struct linux_ucontext) == 304,
+	       "Linux's x86-64 signal context");
+
+#define SIGFRAME_GAP     1024        /* below this function's stack: its callees' room */
+#define RFLAGS_DF        0x400       /* cleared for the handler, as Linux does */
+
+/*
+ * Run the handler d names when the program resumes: Linux's signal frame
+ * (the context of f: the registers the call returns with, the mask to
+ * restore) goes on the program's stack, below where this code runs (the
+ * frame f itself is above, read by emul_entry on the way out), and f is
+ * made the handler's call: rip the handler, rsp the frame, rdi the signal,
+ * rsi its information, rdx the context. Its return goes to sa_restorer
+ * (the C library's, which calls rt_sigreturn). si_code is SI_USER and
+ * si_pid 0: the server does not say who sent it.
+ */
+static void signal_deliver(struct emul_frame *f, const struct signal_delivery *d)
+{
+	uint64_t sp;
+	struct linux_sigframe *fr;
+
+	__asm__ volatile("mov %%rsp, %0" : "=r"(sp));
+	fr = (struct linux_sigframe *)(((sp - SIGFRAME_GAP - sizeof(*fr)) & ~15UL) - 8);
+	memset(fr, 0, sizeof(*fr));
+	fr->pretcode = (d->flags & LINUX_SA_RESTORER) ? d->restorer : 0;
+	fr->uc.mc = (struct linux_sigcontext){
+		.r8 = f->r8, .r9 = f->r9, .r10 = f->r10, .r11 = f->rflags, .r12 = f->r12,
+		.r13 = f->r13, .r14 = f->r14, .r15 = f->r15, .rdi = f->rdi, .rsi = f->rsi,
+		.rbp = f->rbp, .rbx = f->rbx, .rdx = f->rdx, .rax = f->rax, .rcx = f->rip,
+		.rsp = f->rsp, .rip = f->rip, .eflags = f->rflags, .oldmask = d->old_mask,
+	};
+	fr->uc.sigmask = d->old_mask;
+	fr->info[0] = (int32_t)d->sig;
+	fr->info[2] = LINUX_SI_USER;
+	f->rip = d->handler;
+	f->rsp = (uint64_t)fr;
+	f->rdi = d->sig;
+	f->rsi = (uint64_t)fr->info;
+	f->rdx = (uint64_t)&fr->uc;
+	f->rax = 0;
+	f->rflags &= ~(uint64_t)RFLAGS_DF;
+}
+
+/*
+ * rt_sigreturn: the handler returned through sa_restorer, so rsp is at the
+ * context signal_deliver left: the registers come back from it, and the
+ * mask goes back to the server (whose answer may deliver the next signal).
+ */
+static void signal_return(struct emul_frame *f)
+{
+	struct linux_ucontext uc;
+	struct emul_frame call = { .rax = LINUX_RT_SIGRETURN };
+	struct signal_delivery d;
+
+	memcpy(&uc, (const void *)f->rsp, sizeof(uc));  /* (a bad stack faults, as on Linux) */
+	*f = (struct emul_frame){
+		.rax = uc.mc.rax, .rdi = uc.mc.rdi, .rsi = uc.mc.rsi, .rdx = uc.mc.rdx,
+		.r10 = uc.mc.r10, .r8 = uc.mc.r8, .r9 = uc.mc.r9, .rbx = uc.mc.rbx,
+		.rbp = uc.mc.rbp, .r12 = uc.mc.r12, .r13 = uc.mc.r13, .r14 = uc.mc.r14,
+		.r15 = uc.mc.r15, .rip = uc.mc.rip, .rsp = uc.mc.rsp, .rflags = uc.mc.eflags,
+	};
+	call.rdi = uc.sigmask;
+	server_call(&call, true, &d);
+	if (d.sig)
+		signal_deliver(f, &d);
+}
+
 void emul_default(struct emul_frame *f)
 {
+	struct signal_delivery d;
 	int64_t r;
 
 	if (f->rax == LINUX_CLOCK_GETTIME) {
@@ -292,10 +410,16 @@ void emul_default(struct emul_frame *f)
 	}
 	if (f->rax != LINUX_ARCH_PRCTL && have_server()) {
 		if (f->rax == LINUX_EXIT || f->rax == LINUX_EXIT_GROUP) {
-			server_call(f, false);
+			server_call(f, false, &d);
 			mk_task_exit((int)(f->rdi & 0xFF));
 		}
-		f->rax = (uint64_t)server_call(f, true);
+		if (f->rax == LINUX_RT_SIGRETURN) {
+			signal_return(f);
+			return;
+		}
+		f->rax = (uint64_t)server_call(f, true, &d);
+		if (d.sig)
+			signal_deliver(f, &d);
 		return;
 	}
 	switch (f->rax) {

@@ -22,7 +22,12 @@
  * says which argument is which; unix_proto.h). Where the library reads
  * or writes the caller's buffers itself, a bad pointer faults here and
  * ends the process (Linux would return EFAULT: the server's direct
- * transfers do). Any other call then gets -ENOSYS,
+ * transfers do). A signal for a handler arrives in the server's answer
+ * to a whole call: signal_deliver builds Linux's x86-64 signal frame
+ * (return address, ucontext, siginfo) on the process's stack and makes the
+ * handler the call's return, and rt_sigreturn (signal_return) takes the
+ * registers back from that frame and the mask back to the server. Any
+ * other call then gets -ENOSYS,
  * and the first time a number is seen it is named on the console, so
  * missing coverage is visible.
  */

@@ -39,10 +39,21 @@ static uint64_t emul_fork_tls;
 
 void emul_fork_child_start(void);
 
+/* What a forked child's library resets first (weak: nothing; image/local.c has its own). */
+__attribute__((weak)) void emul_child_reset(void)
+{
+}
+
+void emul_fork_prepare(uint64_t tls_base)
+{
+	emul_fork_tls = tls_base;
+}
+
 void emul_fork_child_start(void)
 {
 	mach_port_name_t me;
 
+	emul_child_reset();
 	if (emul_fork_tls && mk_thread_self(&me) == KERN_SUCCESS) {
 		mk_thread_set_tls(me, emul_fork_tls);
 		mk_port_deallocate(MACH_PORT_TASK_SELF, me);

@@ -42,4 +42,11 @@ void emul_default(struct emul_frame *f);
 kern_return_t emul_fork(struct emul_frame *f, uint64_t tls_base, mach_port_name_t *child);
 extern void emul_fork_child(void);         /* (emul_entry.S) */
 
+/* A fork made by someone else (the Unix server, from this task as its
+ * blueprint) whose child starts at emul_fork_child: the TLS base it sets
+ * (call before the child's memory is copied), and what the child's
+ * library resets first (its own rights: a child inherits none). */
+void emul_fork_prepare(uint64_t tls_base);
+void emul_child_reset(void);
+
 #endif

@@ -30,8 +30,11 @@
 #define LINUX_MADVISE         28
 #define LINUX_DUP             32
 #define LINUX_GETPID          39
+#define LINUX_CLONE           56
+#define LINUX_FORK            57
 #define LINUX_KILL            62
 #define LINUX_EXIT            60
+#define LINUX_WAIT4           61
 #define LINUX_FCNTL           72
 #define LINUX_FTRUNCATE       77
 #define LINUX_MKDIR           83
@@ -86,6 +89,7 @@
 /* Signals. */
 #define LINUX_NSIG            64     /* signals 1..64 */
 #define LINUX_SIGKILL         9
+#define LINUX_SIGSEGV         11
 #define LINUX_SIGCHLD         17
 #define LINUX_SIGCONT         18
 #define LINUX_SIGSTOP         19
@@ -103,6 +107,7 @@
 #define LINUX_SA_RESETHAND    0x80000000u
 #define LINUX_SIGACTION_BYTES 32     /* the kernel's struct: handler, flags, restorer, mask */
 #define LINUX_SIGSET_BYTES    8
+#define LINUX_WNOHANG         1
 #define LINUX_SI_USER         0      /* si_code of kill */
 #define LINUX_SI_TKILL        (-6)   /* of tkill and tgkill */
 #define LINUX_SEEK_SET        0
@@ -118,6 +123,8 @@
 #define LINUX_ENOENT          2
 #define LINUX_ESRCH           3
 #define LINUX_EBADF           9
+#define LINUX_ECHILD          10
+#define LINUX_EAGAIN          11
 #define LINUX_ENOMEM          12
 #define LINUX_EACCES          13
 #define LINUX_EFAULT          14

@@ -3,8 +3,13 @@
  * tasks built by exec.c, each with a port of its own in the server's port
  * set; the emulation library in each sends its system calls there.
  *
- * What it answers so far: getpid, getppid, set_tid_address (the pid: one
- * thread per process); files, through the file system of fs.h (filled
+ * What it answers so far: getpid, gettid, getppid, set_tid_address (the
+ * pid: one thread per process); fork (the child made from the parent's
+ * task as a blueprint, copy-on-write, its thread started by the library's
+ * code on its copy of the call's frame; clone only as fork, which the
+ * library sends as fork), exit and exit_group, wait4 (a call that may wait:
+ * its reply right is kept until a child ends; an ended child stays a
+ * zombie for it); files, through the file system of fs.h (filled
  * from the root archive, or only /dev and /tmp without one): open and
  * openat (the access mode, O_CREAT, O_EXCL, O_TRUNC, O_APPEND, O_DIRECTORY,
  * O_NOFOLLOW, O_CLOEXEC), close, read, pread64, write, writev, pwrite64,
@@ -32,8 +37,8 @@
  * UNIX_WRITE_MAX (a shorter transfer, as Linux allows; unix_proto.h says
  * why 2 KiB). Relative paths start at the root
  * (no chdir yet). Any other call gets -ENOSYS, and its number is printed
- * once. Processes are started by UNIX_SPAWN_ID on the control port; there
- * is no fork, exec, pipe or wait yet (the issue on Unix emulation
+ * once. Processes are started by UNIX_SPAWN_ID on the control port, or by
+ * fork; there is no exec or pipe yet (the issue on Unix emulation
  * lists what is to come).
  * A process that dies without calling exit is noticed by the no-senders
  * notice of its port (the process held the only send right), and reported
@@ -86,6 +91,12 @@ struct unix_sigaction {
 
 struct unix_proc {
 	uint32_t pid;                  /* 0: the slot is free */
+	uint32_t ppid;                 /* its parent's pid: 1 when started by a spawn request,
+					* 0 once the parent is gone */
+	bool zombie;                   /* ended, its status kept for its parent's wait4 */
+	uint32_t wait_status;          /* (a zombie's) in Linux's encoding */
+	mach_port_name_t wait_reply;   /* a wait4 waiting for a child: its reply right */
+	int64_t wait_pid;              /* the child it waits for (-1: any) */
 	mach_port_name_t task;
 	mach_port_name_t port;         /* its port in the set: calls arrive here */
 	mach_port_name_t waiter;       /* the send-once right of the spawn request */
@@ -103,9 +114,11 @@ struct unix_proc {
 struct unix_answer {
 	const void *data;
 	uint32_t len;
+	bool deferred;                 /* no answer now: the call keeps its reply right */
 };
 
 static struct unix_proc procs[UNIX_PROCS_MAX];
+static mach_port_name_t server_set;    /* the port set every process's port is in */
 static uint32_t next_pid = UNIX_FIRST_PID;
 static uint8_t named[UNIX_CALLS_NAMED_MAX / 8];
 
@@ -162,10 +175,69 @@ static void fd_close(struct unix_fd *fd)
 	*fd = (struct unix_fd){ 0 };
 }
 
-/* The process is gone: tell whoever started it, and free its slot, files and port. */
+/* Linux's wait status for how a process ended (unix_proto.h's status). */
+static uint32_t linux_wait_status(uint64_t status)
+{
+	if (status & UNIX_STATUS_SIGNALED)
+		return (uint32_t)(status & 0x7f);
+	if (status == UNIX_STATUS_DIED)
+		return LINUX_SIGSEGV;        /* it died without exit: of a fault, as far as we know */
+	return (uint32_t)(status & 0xff) << 8;
+}
+
+/* The live (not zombie) process pid, or NULL. */
+static struct unix_proc *proc_by_pid(uint64_t pid)
+{
+	for (int i = 0; pid && i < UNIX_PROCS_MAX; i++)
+		if (procs[i].pid == pid && !procs[i].zombie)
+			return &procs[i];
+	return NULL;
+}
+
+/* A child of p that wait4(pid) may take: a zombie one if want_zombie, any otherwise. */
+static struct unix_proc *wait_child(const struct unix_proc *p, int64_t pid, bool want_zombie)
+{
+	for (int i = 0; i < UNIX_PROCS_MAX; i++) {
+		struct unix_proc *c = &procs[i];
+
+		if (c->pid && c->ppid == p->pid && (pid == -1 || c->pid == (uint64_t)pid) &&
+		    (!want_zombie || c->zombie))
+			return c;
+	}
+	return NULL;
+}
+
+static bool signal_post(struct unix_proc *p, uint64_t sig);
+
+/* A wait4 of p that was kept waiting gets its zombie child now, if one came. */
+static void wait_wake(struct unix_proc *p)
+{
+	struct unix_proc *z = p->wait_reply ? wait_child(p, p->wait_pid, true) : NULL;
+	uint64_t buf[8];
+	struct mach_msg_header *h = (struct mach_msg_header *)buf;
+	uint64_t pid;
+
+	if (!z)
+		return;
+	pid = z->pid;
+	if (mk_mach_msg(h, MACH_SEND_MSG, reply_build(h, p->wait_reply, &pid, 1, &z->wait_status,
+						     sizeof(z->wait_status)),
+			0, MACH_PORT_NULL, 0) != MACH_MSG_SUCCESS)
+		mk_port_deallocate(MACH_PORT_TASK_SELF, p->wait_reply);
+	p->wait_reply = MACH_PORT_NULL;
+	*z = (struct unix_proc){ 0 };
+}
+
+/*
+ * The process is gone: tell whoever started it; free its files, port and
+ * task; its children lose their parent (a zombie one goes); and it stays a
+ * zombie for its parent's wait4 (who gets SIGCHLD) or its slot is free.
+ */
 static void proc_end(struct unix_proc *p, uint64_t status)
 {
 	uint64_t w[2] = { status, p->calls };
+	struct unix_proc *parent = p->ppid ? proc_by_pid(p->ppid) : NULL;
+	uint32_t pid = p->pid, ppid = p->ppid;
 
 	if (p->waiter)
 		reply_words(p->waiter, w, 2);
@@ -173,7 +245,21 @@ static void proc_end(struct unix_proc *p, uint64_t status)
 		fd_close(&p->fds[fd]);
 	mk_port_destroy(MACH_PORT_TASK_SELF, p->port);
 	mk_port_deallocate(MACH_PORT_TASK_SELF, p->task);
+	if (p->wait_reply)
+		mk_port_deallocate(MACH_PORT_TASK_SELF, p->wait_reply);
+	for (int i = 0; i < UNIX_PROCS_MAX; i++)
+		if (procs[i].pid && procs[i].ppid == pid) {
+			procs[i].ppid = 0;
+			if (procs[i].zombie)
+				procs[i] = (struct unix_proc){ 0 };
+		}
 	*p = (struct unix_proc){ 0 };
+	if (!parent)
+		return;
+	*p = (struct unix_proc){ .pid = pid, .ppid = ppid, .zombie = true,
+				 .wait_status = linux_wait_status(status) };
+	signal_post(parent, LINUX_SIGCHLD);
+	wait_wake(parent);
 }
 
 /*
@@ -702,6 +788,90 @@ static int64_t unix_kill(struct unix_proc *p, uint64_t pid, uint64_t sig, bool *
 	return 0;
 }
 
+/* ---- processes ---- */
+
+/*
+ * fork: a child task made from p's as a blueprint (copy-on-write), a port
+ * and a server right of its own, p's descriptors (each file held again;
+ * offsets copied, not shared: a simplification), signal actions and mask
+ * and break; its one thread starts at entry (the library's emul_fork_child)
+ * on its copy of the frame of p's fork call at frame, and returns 0 there.
+ * The child's pid, or a negative errno.
+ */
+static int64_t unix_fork(struct unix_proc *p, uint64_t entry, uint64_t frame)
+{
+	struct unix_proc *c = NULL;
+	mach_port_name_t thread = MACH_PORT_NULL;
+
+	for (int i = 0; !c && i < UNIX_PROCS_MAX; i++)
+		if (!procs[i].pid)
+			c = &procs[i];
+	if (!c)
+		return -LINUX_EAGAIN;
+	*c = (struct unix_proc){ 0 };
+	if (mk_task_create(p->task, 1, &c->task) != KERN_SUCCESS)
+		return -LINUX_ENOMEM;
+	if (mk_port_allocate(MACH_PORT_TASK_SELF, MACH_PORT_RIGHT_RECEIVE, &c->port) ||
+	    mk_port_move_member(MACH_PORT_TASK_SELF, c->port, server_set) ||
+	    mk_port_insert_right(c->task, UNIX_SERVER_NAME, c->port, MACH_MSG_TYPE_MAKE_SEND) ||
+	    mk_port_request_notification(MACH_PORT_TASK_SELF, c->port, MACH_NOTIFY_NO_SENDERS,
+					 c->port) ||
+	    mk_thread_create(c->task, (void (*)(void *))entry, (void *)frame, (void *)frame,
+			     &thread) != KERN_SUCCESS) {
+		if (c->port)
+			mk_port_destroy(MACH_PORT_TASK_SELF, c->port);
+		unix_exec_abandon(&c->task);
+		*c = (struct unix_proc){ 0 };
+		return -LINUX_ENOMEM;
+	}
+	mk_port_deallocate(MACH_PORT_TASK_SELF, thread);
+	c->pid = next_pid++;
+	c->ppid = p->pid;
+	c->brk_start = p->brk_start;
+	c->brk = p->brk;
+	memcpy(c->fds, p->fds, sizeof(c->fds));
+	for (int fd = 0; fd < UNIX_FDS_MAX; fd++)
+		if (c->fds[fd].node)
+			fs_hold(c->fds[fd].node);
+	memcpy(c->acts, p->acts, sizeof(c->acts));
+	c->blocked = p->blocked;
+	return c->pid;
+}
+
+/*
+ * wait4(pid, status, options, rusage): a zombie child's pid, its status in
+ * the answer's data (rusage is not filled); with none yet, 0 for WNOHANG or
+ * the call waits (its reply right kept) until a child ends (wait_wake).
+ * pid -1 and 0 mean any child (there are no process groups).
+ */
+static int64_t unix_wait4(struct unix_proc *p, const struct unix_call_msg *m, char *out,
+			  struct unix_answer *a)
+{
+	int64_t pid = (int64_t)m->words[1] == 0 ? -1 : (int64_t)m->words[1];
+	struct unix_proc *z;
+
+	if (pid < -1)
+		return -LINUX_ECHILD;
+	if ((z = wait_child(p, pid, true)) != NULL) {
+		int64_t found = z->pid;
+
+		memcpy(out, &z->wait_status, sizeof(z->wait_status));
+		*a = (struct unix_answer){ .data = out, .len = sizeof(z->wait_status) };
+		*z = (struct unix_proc){ 0 };
+		return found;
+	}
+	if (!wait_child(p, pid, false))
+		return -LINUX_ECHILD;
+	if (m->words[3] & LINUX_WNOHANG)
+		return 0;
+	if (p->wait_reply || !m->h.remote_port)
+		return -LINUX_EINVAL;              /* (one thread: one wait at a time) */
+	p->wait_reply = m->h.remote_port;
+	p->wait_pid = pid;
+	a->deferred = true;
+	return 0;
+}
+
 /* unlink, unlinkat, rmdir, mkdir and mkdirat of the call's path. */
 static int64_t unix_path_change(struct unix_proc *p, const struct unix_call_msg *m,
 				uint64_t nr, uint64_t dirfd, uint64_t arg)
@@ -736,11 +906,21 @@ static bool unix_call(struct unix_proc *p, const struct unix_call_msg *m, int64_
 	*a = (struct unix_answer){ 0 };
 	switch (w[0]) {
 	case LINUX_GETPID:
+	case LINUX_GETTID:                         /* one thread a process: its id is the pid */
 	case LINUX_SET_TID_ADDRESS:
 		*result = p->pid;
 		return true;
 	case LINUX_GETPPID:
-		*result = 1;                       /* started by the server: init's child */
+		*result = p->ppid;                 /* 1: started by the server, as init's child */
+		return true;
+	case LINUX_FORK:                           /* (the library's: entry, frame) */
+		*result = unix_fork(p, w[1], w[2]);
+		return true;
+	case LINUX_CLONE:                          /* as fork, the library sends fork instead */
+		*result = -LINUX_ENOSYS;           /* threads and vfork: not yet */
+		return true;
+	case LINUX_WAIT4:
+		*result = unix_wait4(p, m, out, a);
 		return true;
 	case LINUX_WRITE:
 	case LINUX_WRITEV:
@@ -931,6 +1111,7 @@ static void unix_spawn(const struct unix_server_config *cfg, mach_port_name_t se
 		return;
 	}
 	p->pid = next_pid++;
+	p->ppid = 1;
 	p->waiter = reply;
 	p->brk_start = p->brk = start.brk;
 	for (int fd = 0; fd < 3; fd++) {          /* 0, 1 and 2: the console */
@@ -982,6 +1163,7 @@ int unix_server_run(const struct unix_server_config *cfg)
 	if (mk_port_allocate(MACH_PORT_TASK_SELF, MACH_PORT_RIGHT_PORT_SET, &set) ||
 	    mk_port_move_member(MACH_PORT_TASK_SELF, cfg->control, set))
 		return 1;
+	server_set = set;
 	server_fs_init(cfg);
 	for (;;) {
 		mach_msg_return_t mr = mk_mach_msg(&m.h, answer ? MACH_SEND_MSG | MACH_RCV_MSG :
@@ -1021,7 +1203,9 @@ int unix_server_run(const struct unix_server_config *cfg)
 			continue;
 		}
 		whole = m.words_type.count == UNIX_CALL_WORDS;   /* (a short call's answer has no room) */
-		if (!unix_call(p, &m, &result, out, &a) ||
+		if (unix_call(p, &m, &result, out, &a) && a.deferred)
+			continue;                          /* (the process keeps the reply right) */
+		if (!p->pid || p->zombie ||
 		    (whole && (deliver = signal_take(p, &words[1])) < 0)) {
 			if (m.h.remote_port)              /* the process is gone: no answer */
 				mk_port_deallocate(MACH_PORT_TASK_SELF, m.h.remote_port);

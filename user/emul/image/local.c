@@ -236,6 +236,8 @@ static struct call_shape call_shape(uint64_t nr)
 		return (struct call_shape){ .path = 1, .out = 2, .out_len = 3 };
 	case LINUX_READLINKAT:
 		return (struct call_shape){ .path = 2, .out = 3, .out_len = 4 };
+	case LINUX_WAIT4:
+		return (struct call_shape){ .out = 2, .out_bytes = sizeof(int32_t) };
 	case LINUX_RT_SIGACTION:
 		return (struct call_shape){ .in = 2, .in_bytes = LINUX_SIGACTION_BYTES, .out = 3,
 					    .out_bytes = LINUX_SIGACTION_BYTES };
@@ -404,6 +406,30 @@ static void signal_return(struct emul_frame *f)
 		signal_deliver(f, &d);
 }
 
+/* A forked child's library: the reply port was the parent's (no right came along). */
+void emul_child_reset(void)
+{
+	reply_port = MACH_PORT_NULL;
+}
+
+/*
+ * fork, and clone as fork (SIGCHLD, no new stack: what fork in the C
+ * libraries sends): the server makes the child from this task and starts
+ * it at emul_fork_child on its copy of f, where it returns 0; the parent
+ * gets the child's pid. Other clones: ENOSYS from the server.
+ */
+static bool fork_call(struct emul_frame *f, struct signal_delivery *d)
+{
+	struct emul_frame call = { .rax = LINUX_FORK, .rdi = (uint64_t)emul_fork_child,
+				   .rsi = (uint64_t)f };
+
+	if (f->rax != LINUX_FORK && !(f->rax == LINUX_CLONE && f->rdi == LINUX_SIGCHLD && !f->rsi))
+		return false;
+	emul_fork_prepare(tls_base);
+	f->rax = (uint64_t)server_call(&call, true, d);
+	return true;
+}
+
 void emul_default(struct emul_frame *f)
 {
 	struct signal_delivery d;
@@ -422,7 +448,8 @@ void emul_default(struct emul_frame *f)
 			signal_return(f);
 			return;
 		}
-		f->rax = (uint64_t)server_call(f, true, &d);
+		if (!fork_call(f, &d))
+			f->rax = (uint64_t)server_call(f, true, &d);
 		if (d.sig)
 			signal_deliver(f, &d);
 		return;

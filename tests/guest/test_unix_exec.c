@@ -128,7 +128,8 @@ static mach_msg_return_t unix_run(mach_port_name_t control, mach_port_name_t rep
  * with "memory", brk and anonymous mmap through the process's task port;
  * with "signals", handlers run by the library from the server's answers;
  * with "sigterm", a default action that ends the process; and with "fork",
- * children made by fork and reaped by wait4 (one of them faulting).
+ * children made by fork and reaped by wait4 (one of them faulting); and
+ * with "pipes", pipes between it and its children.
  */
 void test_unix_server_runs_programs_and_reports_their_end(void)
 {
@@ -141,10 +142,11 @@ void test_unix_server_runs_programs_and_reports_their_end(void)
 	static const char signals_args[] = "alpha\0two\0signals\0";
 	static const char sigterm_args[] = "alpha\0two\0sigterm\0";
 	static const char fork_args[] = "alpha\0two\0fork\0";
+	static const char pipes_args[] = "alpha\0two\0pipes\0";
 	uint64_t hello[2] = { 0, 0 }, crash[2] = { 0, 0 }, again[2] = { 0, 0 }, given[2] = { 0, 0 };
 	uint64_t files[2] = { 0, 0 }, memory[2] = { 0, 0 }, signals[2] = { 0, 0 };
-	uint64_t sigterm[2] = { 0, 0 }, forked[2] = { 0, 0 };
-	mach_msg_return_t mr1, mr2, mr3, mr4, mr5, mr6, mr7, mr8, mr9;
+	uint64_t sigterm[2] = { 0, 0 }, forked[2] = { 0, 0 }, piped[2] = { 0, 0 };
+	mach_msg_return_t mr1, mr2, mr3, mr4, mr5, mr6, mr7, mr8, mr9, mr10;
 	struct task_status st;
 	uint64_t hits = mk_kernel_stat(KSTAT_IPC_FASTPATH_HITS);
 
@@ -163,6 +165,8 @@ void test_unix_server_runs_programs_and_reports_their_end(void)
 			    sizeof(sigterm_args) - 1, sigterm);
 	mr9 = unix_run_args(control, reply, UNIX_PROG_HELLO, fork_args, sizeof(fork_args) - 1,
 			    forked);
+	mr10 = unix_run_args(control, reply, UNIX_PROG_HELLO, pipes_args, sizeof(pipes_args) - 1,
+			     piped);
 	/* the server goes first, whatever the answers, so that nothing of it outlives the test */
 	EXPECT_KR(KERN_SUCCESS, mk_task_terminate(server));
 	EXPECT_KR(KERN_SUCCESS, mk_task_wait(server, &st, GUEST_TEST_TIMEOUT_MS));
@@ -191,6 +195,8 @@ void test_unix_server_runs_programs_and_reports_their_end(void)
 	EXPECT_EQ(UNIX_STATUS_SIGNALED | 15, sigterm[0]);
 	EXPECT_MR(MACH_MSG_SUCCESS, mr9);      /* fork, exit, wait4 (hello's fork_step) */
 	EXPECT_EQ(40 + 4 + 100 + 50, forked[0]);
+	EXPECT_MR(MACH_MSG_SUCCESS, mr10);     /* pipes between processes (hello's pipes_step) */
+	EXPECT_EQ(40 + 4 + 100 + 50, piped[0]);
 	mk_port_deallocate(MACH_PORT_TASK_SELF, server);
 	mk_port_deallocate(MACH_PORT_TASK_SELF, control);
 	mk_port_destroy(MACH_PORT_TASK_SELF, reply);

@@ -19,7 +19,10 @@
  * it raises SIGTERM with its default action, which must end it there.
  * Given "fork", fork, exit and wait4 must behave as on Linux (fork_step:
  * copy-on-write isolation, inherited descriptors, exit statuses, a child
- * ended by a signal or a fault, ECHILD), or the status is 8.
+ * ended by a signal or a fault, ECHILD), or the status is 8. Given
+ * "pipes", pipes must (pipes_step: bytes through, between processes both
+ * ways, more than a pipe holds, end of file, EPIPE, O_NONBLOCK, ESPIPE),
+ * or the status is 9.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -250,6 +253,91 @@ static int child_faults(int fd)
 	return 1;
 }
 
+#define PIPE_BIG_BYTES 100000             /* more than a pipe holds (64 KiB) */
+
+static int pong_fd_in, pong_fd_out;
+
+/* The child of the ping-pong: "ping" out, "pong" back. */
+static int child_pings(int fd)
+{
+	char buf[4];
+
+	(void)fd;
+	return write(pong_fd_out, "ping", 4) == 4 && read(pong_fd_in, buf, 4) == 4 &&
+	       memcmp(buf, "pong", 4) == 0 ? 0 : 1;
+}
+
+/* The child of the big transfer: PIPE_BIG_BYTES of a pattern into fd. */
+static int child_writes_big(int fd)
+{
+	static char big[PIPE_BIG_BYTES];
+	size_t done = 0;
+
+	for (size_t i = 0; i < sizeof(big); i++)
+		big[i] = (char)(i % 251);
+	while (done < sizeof(big)) {
+		ssize_t n = write(fd, big + done, sizeof(big) - done);
+
+		if (n <= 0)
+			return 1;
+		done += (size_t)n;
+	}
+	return 0;
+}
+
+/* Pipes behave as on Linux; 0, or the step that failed. */
+static int pipes_step(void)
+{
+	static char big[PIPE_BIG_BYTES];
+	int a[2], b[2], status;
+	char buf[8];
+	struct stat st;
+	pid_t pid;
+	size_t got = 0;
+
+	if (pipe(a) != 0 || write(a[1], "hello", 5) != 5 || read(a[0], buf, 8) != 5 ||
+	    memcmp(buf, "hello", 5) != 0 || fstat(a[0], &st) != 0 || !S_ISFIFO(st.st_mode) ||
+	    !fails_with((int)lseek(a[0], 0, SEEK_SET), ESPIPE))
+		return 1;
+	if (pipe(b) != 0)
+		return 2;
+	pong_fd_out = a[1];
+	pong_fd_in = b[0];
+	pid = fork();
+	if (pid == 0)
+		_exit(child_pings(-1));
+	if (pid < 0 || read(a[0], buf, 4) != 4 || memcmp(buf, "ping", 4) != 0 ||
+	    write(b[1], "pong", 4) != 4 || waitpid(pid, &status, 0) != pid ||
+	    !WIFEXITED(status) || WEXITSTATUS(status) != 0)
+		return 3;
+	pid = fork();
+	if (pid == 0)
+		_exit(child_writes_big(a[1]));
+	while (pid > 0 && got < sizeof(big)) {
+		ssize_t n = read(a[0], big + got, sizeof(big) - got);
+
+		if (n <= 0)
+			return 4;
+		got += (size_t)n;
+	}
+	for (size_t i = 0; i < sizeof(big); i++)
+		if (big[i] != (char)(i % 251))
+			return 5;
+	if (waitpid(pid, &status, 0) != pid || !WIFEXITED(status) || WEXITSTATUS(status) != 0)
+		return 6;
+	if (close(a[1]) != 0 || read(a[0], buf, 1) != 0)        /* no writer left: end of file */
+		return 7;
+	if (signal(SIGPIPE, SIG_IGN) == SIG_ERR || close(b[0]) != 0 ||
+	    !fails_with((int)write(b[1], "x", 1), EPIPE))
+		return 8;
+	close(a[0]);
+	close(b[1]);
+	if (pipe2(a, O_NONBLOCK) != 0 || !fails_with((int)read(a[0], buf, 1), EAGAIN) ||
+	    close(a[0]) != 0 || close(a[1]) != 0)
+		return 9;
+	return 0;
+}
+
 /* fork, exit and wait4 behave as on Linux; 0, or the step that failed. */
 static int fork_step(void)
 {
@@ -300,6 +388,10 @@ int main(int argc, char **argv)
 	if (argc > 3 && strcmp(argv[3], "fork") == 0 && (code = fork_step()) != 0) {
 		printf("hello: fork: step %d failed (errno %d)\n", code, errno);
 		return 8;
+	}
+	if (argc > 3 && strcmp(argv[3], "pipes") == 0 && (code = pipes_step()) != 0) {
+		printf("hello: pipes: step %d failed (errno %d)\n", code, errno);
+		return 9;
 	}
 	if (argc > 3 && strcmp(argv[3], "sigterm") == 0) {
 		raise(SIGTERM);

@@ -27,6 +27,7 @@
 #define LINUX_PREAD64         17
 #define LINUX_PWRITE64        18
 #define LINUX_WRITEV          20
+#define LINUX_PIPE            22
 #define LINUX_MADVISE         28
 #define LINUX_DUP             32
 #define LINUX_GETPID          39
@@ -55,6 +56,7 @@
 #define LINUX_CLOCK_GETTIME   228
 #define LINUX_EXIT_GROUP      231
 #define LINUX_TGKILL          234
+#define LINUX_PIPE2           293
 #define LINUX_OPENAT          257
 #define LINUX_MKDIRAT         258
 #define LINUX_NEWFSTATAT      262
@@ -73,10 +75,13 @@
 #define LINUX_O_EXCL          0200
 #define LINUX_O_TRUNC         01000
 #define LINUX_O_APPEND        02000
+#define LINUX_O_NONBLOCK      04000
 #define LINUX_O_DIRECTORY     0200000
 #define LINUX_O_NOFOLLOW      0400000
 #define LINUX_O_CLOEXEC       02000000
 #define LINUX_STAT_BYTES      144    /* struct stat */
+#define LINUX_STAT_MODE_OFFSET 24    /* its st_mode */
+#define LINUX_S_IFIFO         0010000
 #define LINUX_PROT_ALL        7      /* PROT_READ 1, PROT_WRITE 2, PROT_EXEC 4: Mach's VM_PROT_* */
 #define LINUX_MAP_SHARED      0x01
 #define LINUX_MAP_PRIVATE     0x02
@@ -90,6 +95,7 @@
 #define LINUX_NSIG            64     /* signals 1..64 */
 #define LINUX_SIGKILL         9
 #define LINUX_SIGSEGV         11
+#define LINUX_SIGPIPE         13
 #define LINUX_SIGCHLD         17
 #define LINUX_SIGCONT         18
 #define LINUX_SIGSTOP         19
@@ -134,11 +140,13 @@
 #define LINUX_ENOTDIR         20
 #define LINUX_EISDIR          21
 #define LINUX_EINVAL          22
+#define LINUX_ENFILE          23
 #define LINUX_EMFILE          24
 #define LINUX_ENOTTY          25
 #define LINUX_EFBIG           27
 #define LINUX_ENOSPC          28
 #define LINUX_ESPIPE          29
+#define LINUX_EPIPE           32
 #define LINUX_ENAMETOOLONG    36
 #define LINUX_ENOSYS          38
 #define LINUX_ENOTEMPTY       39

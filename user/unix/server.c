@@ -9,7 +9,11 @@
  * code on its copy of the call's frame; clone only as fork, which the
  * library sends as fork), exit and exit_group, wait4 (a call that may wait:
  * its reply right is kept until a child ends; an ended child stays a
- * zombie for it); files, through the file system of fs.h (filled
+ * zombie for it); pipe and pipe2 (O_CLOEXEC, O_NONBLOCK): a 64 KiB buffer
+ * in the server, a read of an empty pipe or a write to a full one kept
+ * waiting (its reply right) until the other side moves, end of file once
+ * no writer is left, EPIPE and SIGPIPE once no reader is (one reader and
+ * one writer may wait on a pipe at a time; more get EAGAIN); files, through the file system of fs.h (filled
  * from the root archive, or only /dev and /tmp without one): open and
  * openat (the access mode, O_CREAT, O_EXCL, O_TRUNC, O_APPEND, O_DIRECTORY,
  * O_NOFOLLOW, O_CLOEXEC), close, read, pread64, write, writev, pwrite64,
@@ -38,7 +42,7 @@
  * why 2 KiB). Relative paths start at the root
  * (no chdir yet). Any other call gets -ENOSYS, and its number is printed
  * once. Processes are started by UNIX_SPAWN_ID on the control port, or by
- * fork; there is no exec or pipe yet (the issue on Unix emulation
+ * fork; there is no exec yet (the issue on Unix emulation
  * lists what is to come).
  * A process that dies without calling exit is noticed by the no-senders
  * notice of its port (the process held the only send right), and reported
@@ -74,6 +78,26 @@ enum unix_file {
 	FILE_NULL,                     /* /dev/null: reads end at once, writes vanish */
 	FILE_ZERO,                     /* /dev/zero: reads give zeros, writes vanish */
 	FILE_NODE,                     /* a file or directory of the file system (fs.h) */
+	FILE_PIPE,                     /* one end of a pipe (its access mode says which) */
+};
+
+#define UNIX_PIPES_MAX        16
+#define UNIX_PIPE_BYTES       65536  /* a pipe's buffer, Linux's default capacity */
+
+/* A call kept waiting on a pipe: its process, reply right, and request. */
+struct pipe_wait {
+	struct unix_proc *proc;        /* NULL: none waits */
+	mach_port_name_t reply;
+	uint64_t addr, count;          /* a reader's buffer; a writer's bytes (in wbuf) */
+};
+
+struct unix_pipe {
+	uint32_t readers, writers;     /* descriptors open on each end, in every process;
+					* both 0: the pipe is free */
+	uint32_t head, len;            /* the bytes in buf: from head, wrapping */
+	struct pipe_wait rwait, wwait; /* a reader waiting for bytes, a writer for room */
+	char buf[UNIX_PIPE_BYTES];
+	char wbuf[UNIX_PIPE_BYTES];    /* the waiting writer's bytes (at most UNIX_WRITE_MAX) */
 };
 
 struct unix_fd {
@@ -82,6 +106,7 @@ struct unix_fd {
 	uint32_t flags;                /* open's flags: the access mode, O_APPEND */
 	uint64_t offset;
 	struct fs_node *node;          /* held while open (the devices' too) */
+	struct unix_pipe *pipe;        /* FILE_PIPE: counted in its readers or writers */
 };
 
 /* A signal's action, as the kernel's struct sigaction (LINUX_SIGACTION_BYTES). */
@@ -168,10 +193,14 @@ static void reply_words(mach_port_name_t reply, const uint64_t *w, uint32_t n)
 		mk_port_deallocate(MACH_PORT_TASK_SELF, reply);
 }
 
+static void pipe_end_closed(struct unix_pipe *pp, bool writer);
+
 static void fd_close(struct unix_fd *fd)
 {
 	if (fd->node)
 		fs_release(fd->node);
+	if (fd->pipe)
+		pipe_end_closed(fd->pipe, (fd->flags & LINUX_O_ACCMODE) == LINUX_O_WRONLY);
 	*fd = (struct unix_fd){ 0 };
 }
 
@@ -209,24 +238,30 @@ static struct unix_proc *wait_child(const struct unix_proc *p, int64_t pid, bool
 
 static bool signal_post(struct unix_proc *p, uint64_t sig);
 
+/* The answer to a call that was kept waiting: result, then len bytes of data. */
+static void answer_later(mach_port_name_t reply, int64_t result, const void *data, uint32_t len)
+{
+	static struct unix_call_msg m;
+	uint64_t w = (uint64_t)result;
+
+	if (mk_mach_msg(&m.h, MACH_SEND_MSG, reply_build(&m.h, reply, &w, 1, data, len), 0,
+			MACH_PORT_NULL, 0) != MACH_MSG_SUCCESS)
+		mk_port_deallocate(MACH_PORT_TASK_SELF, reply);
+}
+
 /* A wait4 of p that was kept waiting gets its zombie child now, if one came. */
 static void wait_wake(struct unix_proc *p)
 {
 	struct unix_proc *z = p->wait_reply ? wait_child(p, p->wait_pid, true) : NULL;
-	uint64_t buf[8];
-	struct mach_msg_header *h = (struct mach_msg_header *)buf;
-	uint64_t pid;
 
 	if (!z)
 		return;
-	pid = z->pid;
-	if (mk_mach_msg(h, MACH_SEND_MSG, reply_build(h, p->wait_reply, &pid, 1, &z->wait_status,
-						     sizeof(z->wait_status)),
-			0, MACH_PORT_NULL, 0) != MACH_MSG_SUCCESS)
-		mk_port_deallocate(MACH_PORT_TASK_SELF, p->wait_reply);
+	answer_later(p->wait_reply, z->pid, &z->wait_status, sizeof(z->wait_status));
 	p->wait_reply = MACH_PORT_NULL;
 	*z = (struct unix_proc){ 0 };
 }
+
+static void pipe_waits_cancel(const struct unix_proc *p);
 
 /*
  * The process is gone: tell whoever started it; free its files, port and
@@ -241,6 +276,7 @@ static void proc_end(struct unix_proc *p, uint64_t status)
 
 	if (p->waiter)
 		reply_words(p->waiter, w, 2);
+	pipe_waits_cancel(p);
 	for (int fd = 0; fd < UNIX_FDS_MAX; fd++)
 		fd_close(&p->fds[fd]);
 	mk_port_destroy(MACH_PORT_TASK_SELF, p->port);
@@ -386,6 +422,194 @@ static bool fd_readable(const struct unix_fd *f)
 	return (f->flags & LINUX_O_ACCMODE) != LINUX_O_WRONLY;
 }
 
+/* ---- pipes ---- */
+
+static struct unix_pipe pipes[UNIX_PIPES_MAX];
+
+/* Put up to count of pp's bytes where a reader wants them: into out when
+ * count is at most UNIX_DATA_MAX (the answer carries them), else straight
+ * into the reader's buffer at addr (vm_write). How many, or -EFAULT. */
+static int64_t pipe_take(struct unix_pipe *pp, struct unix_proc *reader, uint64_t addr,
+			 uint64_t count, char *out)
+{
+	uint32_t n = (uint32_t)(count < pp->len ? count : pp->len), done = 0;
+
+	while (done < n) {
+		uint32_t at = (pp->head + done) % UNIX_PIPE_BYTES;
+		uint32_t seg = n - done < UNIX_PIPE_BYTES - at ? n - done : UNIX_PIPE_BYTES - at;
+
+		if (count <= UNIX_DATA_MAX)
+			memcpy(out + done, pp->buf + at, seg);
+		else if (mk_vm_write(reader->task, addr + done, pp->buf + at, seg) != KERN_SUCCESS)
+			return -LINUX_EFAULT;
+		done += seg;
+	}
+	pp->head = (pp->head + n) % UNIX_PIPE_BYTES;
+	pp->len -= n;
+	return n;
+}
+
+/* Put up to len bytes into pp's room; how many. */
+static uint32_t pipe_put(struct unix_pipe *pp, const char *data, uint32_t len)
+{
+	uint32_t n = len < UNIX_PIPE_BYTES - pp->len ? len : UNIX_PIPE_BYTES - pp->len;
+
+	for (uint32_t done = 0; done < n;) {
+		uint32_t at = (pp->head + pp->len + done) % UNIX_PIPE_BYTES;
+		uint32_t seg = n - done < UNIX_PIPE_BYTES - at ? n - done : UNIX_PIPE_BYTES - at;
+
+		memcpy(pp->buf + at, data + done, seg);
+		done += seg;
+	}
+	pp->len += n;
+	return n;
+}
+
+static void pipe_resume_writer(struct unix_pipe *pp);
+
+/* A waiting reader gets bytes that came, or end of file once no writer is left. */
+static void pipe_resume_reader(struct unix_pipe *pp)
+{
+	static char out[UNIX_DATA_MAX];
+	struct pipe_wait w = pp->rwait;
+	int64_t n;
+
+	if (!w.proc || (!pp->len && pp->writers))
+		return;
+	pp->rwait = (struct pipe_wait){ 0 };
+	n = pipe_take(pp, w.proc, w.addr, w.count, out);
+	answer_later(w.reply, n, out, n > 0 && w.count <= UNIX_DATA_MAX ? (uint32_t)n : 0);
+	if (n > 0)
+		pipe_resume_writer(pp);
+}
+
+/* A waiting writer puts what fits of its bytes now (a shorter write, as
+ * Linux allows), or gets EPIPE and SIGPIPE once no reader is left. */
+static void pipe_resume_writer(struct unix_pipe *pp)
+{
+	struct pipe_wait w = pp->wwait;
+	uint32_t n;
+
+	if (!w.proc || (pp->len == UNIX_PIPE_BYTES && pp->readers))
+		return;
+	pp->wwait = (struct pipe_wait){ 0 };
+	if (!pp->readers) {
+		answer_later(w.reply, -LINUX_EPIPE, NULL, 0);
+		signal_post(w.proc, LINUX_SIGPIPE);
+		return;
+	}
+	n = pipe_put(pp, pp->wbuf, (uint32_t)w.count);
+	answer_later(w.reply, n, NULL, 0);
+	pipe_resume_reader(pp);
+}
+
+/* One of pp's descriptors went: the other side may be waiting for that. */
+static void pipe_end_closed(struct unix_pipe *pp, bool writer)
+{
+	if (writer) {
+		pp->writers--;
+		pipe_resume_reader(pp);
+	} else {
+		pp->readers--;
+		pipe_resume_writer(pp);
+	}
+}
+
+/* p is going: calls of it kept waiting on pipes are forgotten. */
+static void pipe_waits_cancel(const struct unix_proc *p)
+{
+	for (int i = 0; i < UNIX_PIPES_MAX; i++) {
+		struct pipe_wait *w[2] = { &pipes[i].rwait, &pipes[i].wwait };
+
+		for (int k = 0; k < 2; k++)
+			if (w[k]->proc == p) {
+				mk_port_deallocate(MACH_PORT_TASK_SELF, w[k]->reply);
+				*w[k] = (struct pipe_wait){ 0 };
+			}
+	}
+}
+
+/* pipe and pipe2: two descriptors, read end first, in the answer's data. */
+static int64_t unix_pipe(struct unix_proc *p, uint64_t flags, char *out, struct unix_answer *a)
+{
+	int32_t fds[2] = { -1, -1 };
+	struct unix_pipe *pp = NULL;
+
+	if (flags & ~(uint64_t)(LINUX_O_CLOEXEC | LINUX_O_NONBLOCK))
+		return -LINUX_EINVAL;
+	for (int i = 0; !pp && i < UNIX_PIPES_MAX; i++)
+		if (!pipes[i].readers && !pipes[i].writers)
+			pp = &pipes[i];
+	for (int fd = 0, k = 0; k < 2 && fd < UNIX_FDS_MAX; fd++)
+		if (p->fds[fd].file == FILE_NONE)
+			fds[k++] = fd;
+	if (fds[1] < 0)
+		return -LINUX_EMFILE;
+	if (!pp)
+		return -LINUX_ENFILE;
+	*pp = (struct unix_pipe){ .readers = 1, .writers = 1 };
+	for (int k = 0; k < 2; k++)
+		p->fds[fds[k]] = (struct unix_fd){
+			.file = FILE_PIPE, .pipe = pp,
+			.flags = (k ? LINUX_O_WRONLY : 0) | (uint32_t)(flags & LINUX_O_NONBLOCK),
+			.cloexec = (flags & LINUX_O_CLOEXEC) ? LINUX_FD_CLOEXEC : 0,
+		};
+	memcpy(out, fds, sizeof(fds));
+	*a = (struct unix_answer){ .data = out, .len = sizeof(fds) };
+	return 0;
+}
+
+/* read of a pipe: its bytes, end of file, EAGAIN, or the call waits. */
+static int64_t pipe_read(struct unix_proc *p, struct unix_fd *f, const struct unix_call_msg *m,
+			 uint64_t addr, uint64_t count, char *out, struct unix_answer *a)
+{
+	struct unix_pipe *pp = f->pipe;
+	int64_t n;
+
+	if (count > UNIX_READ_MAX)
+		count = UNIX_READ_MAX;
+	if (!count || (!pp->len && !pp->writers))
+		return 0;
+	if (!pp->len) {
+		if ((f->flags & LINUX_O_NONBLOCK) || pp->rwait.proc || !m->h.remote_port)
+			return -LINUX_EAGAIN;      /* (one reader waits at a time) */
+		pp->rwait = (struct pipe_wait){ p, m->h.remote_port, addr, count };
+		a->deferred = true;
+		return 0;
+	}
+	n = pipe_take(pp, p, addr, count, out);
+	if (n > 0 && count <= UNIX_DATA_MAX)
+		*a = (struct unix_answer){ .data = out, .len = (uint32_t)n };
+	pipe_resume_writer(pp);
+	return n;
+}
+
+/* write to a pipe: what fits now, EPIPE (and SIGPIPE) with no reader, or the call waits. */
+static int64_t pipe_write(struct unix_proc *p, struct unix_fd *f, const struct unix_call_msg *m,
+			  const char *data, uint32_t len, struct unix_answer *a)
+{
+	struct unix_pipe *pp = f->pipe;
+	uint32_t n;
+
+	if (!pp->readers) {
+		signal_post(p, LINUX_SIGPIPE);
+		return -LINUX_EPIPE;
+	}
+	if (!len)
+		return 0;
+	n = pipe_put(pp, data, len);
+	if (n) {
+		pipe_resume_reader(pp);
+		return n;
+	}
+	if ((f->flags & LINUX_O_NONBLOCK) || pp->wwait.proc || !m->h.remote_port)
+		return -LINUX_EAGAIN;              /* (one writer waits at a time) */
+	memcpy(pp->wbuf, data, len);
+	pp->wwait = (struct pipe_wait){ p, m->h.remote_port, 0, len };
+	a->deferred = true;
+	return 0;
+}
+
 /*
  * The bytes of a write: in the call's data item (at most UNIX_DATA_MAX), or,
  * for a longer write or pwrite64 (the library sends none then), read from
@@ -410,7 +634,7 @@ static const char *write_bytes(struct unix_proc *p, const struct unix_call_msg *
 
 /* write, writev or pwrite64 (at off; -1: the descriptor's offset). */
 static int64_t unix_write(struct unix_proc *p, const struct unix_call_msg *m, uint64_t fd,
-			  int64_t off)
+			  int64_t off, struct unix_answer *a)
 {
 	struct unix_fd *f = fd_get(p, fd);
 	uint32_t len = 0;
@@ -422,6 +646,8 @@ static int64_t unix_write(struct unix_proc *p, const struct unix_call_msg *m, ui
 	if (!(data = write_bytes(p, m, m->words[2], m->words[3], &len, &n)))
 		return n;
 	switch (f->file) {
+	case FILE_PIPE:
+		return off >= 0 ? -LINUX_ESPIPE : pipe_write(p, f, m, data, len, a);
 	case FILE_CONSOLE:
 		return mk_console_write(data, len) == KERN_SUCCESS ? (int64_t)len : -LINUX_EBADF;
 	case FILE_NODE:
@@ -444,8 +670,9 @@ static int64_t unix_write(struct unix_proc *p, const struct unix_call_msg *m, ui
  * the file's bytes in place, at most UNIX_READ_MAX: a shorter read), and
  * the answer carries only the count.
  */
-static int64_t unix_read(struct unix_proc *p, uint64_t fd, uint64_t addr, uint64_t count,
-			 int64_t off, char *out, struct unix_answer *a)
+static int64_t unix_read(struct unix_proc *p, const struct unix_call_msg *m, uint64_t fd,
+			 uint64_t addr, uint64_t count, int64_t off, char *out,
+			 struct unix_answer *a)
 {
 	struct unix_fd *f = fd_get(p, fd);
 	uint64_t at, avail;
@@ -454,6 +681,8 @@ static int64_t unix_read(struct unix_proc *p, uint64_t fd, uint64_t addr, uint64
 
 	if (!f || !fd_readable(f))
 		return -LINUX_EBADF;
+	if (f->file == FILE_PIPE)
+		return off >= 0 ? -LINUX_ESPIPE : pipe_read(p, f, m, addr, count, out, a);
 	if (f->file != FILE_NODE || count <= UNIX_DATA_MAX) {
 		if (count > UNIX_DATA_MAX)
 			count = UNIX_DATA_MAX;
@@ -488,7 +717,7 @@ static int64_t unix_lseek(struct unix_proc *p, uint64_t fd, int64_t off, uint64_
 
 	if (!f)
 		return -LINUX_EBADF;
-	if (f->file == FILE_CONSOLE)
+	if (f->file == FILE_CONSOLE || f->file == FILE_PIPE)
 		return -LINUX_ESPIPE;
 	if (f->file != FILE_NODE)
 		return 0;                          /* the memory devices: always at 0 */
@@ -505,6 +734,13 @@ static int64_t unix_fstat(struct unix_proc *p, uint64_t fd, char *st)
 {
 	struct unix_fd *f = fd_get(p, fd);
 
+	if (f && f->file == FILE_PIPE) {           /* a FIFO: no more than its kind */
+		uint32_t mode = LINUX_S_IFIFO | 0600;
+
+		memset(st, 0, FS_STAT_BYTES);
+		memcpy(st + LINUX_STAT_MODE_OFFSET, &mode, sizeof(mode));
+		return 0;
+	}
 	if (!f || !f->node)
 		return -LINUX_EBADF;
 	fs_stat_linux(f->node, st);
@@ -830,9 +1066,16 @@ static int64_t unix_fork(struct unix_proc *p, uint64_t entry, uint64_t frame)
 	c->brk_start = p->brk_start;
 	c->brk = p->brk;
 	memcpy(c->fds, p->fds, sizeof(c->fds));
-	for (int fd = 0; fd < UNIX_FDS_MAX; fd++)
-		if (c->fds[fd].node)
-			fs_hold(c->fds[fd].node);
+	for (int fd = 0; fd < UNIX_FDS_MAX; fd++) {
+		struct unix_fd *f = &c->fds[fd];
+
+		if (f->node)
+			fs_hold(f->node);
+		if (f->pipe && (f->flags & LINUX_O_ACCMODE) == LINUX_O_WRONLY)
+			f->pipe->writers++;
+		else if (f->pipe)
+			f->pipe->readers++;
+	}
 	memcpy(c->acts, p->acts, sizeof(c->acts));
 	c->blocked = p->blocked;
 	return c->pid;
@@ -913,6 +1156,10 @@ static bool unix_call(struct unix_proc *p, const struct unix_call_msg *m, int64_
 	case LINUX_GETPPID:
 		*result = p->ppid;                 /* 1: started by the server, as init's child */
 		return true;
+	case LINUX_PIPE:
+	case LINUX_PIPE2:
+		*result = unix_pipe(p, w[0] == LINUX_PIPE2 ? w[2] : 0, out, a);
+		return true;
 	case LINUX_FORK:                           /* (the library's: entry, frame) */
 		*result = unix_fork(p, w[1], w[2]);
 		return true;
@@ -924,15 +1171,15 @@ static bool unix_call(struct unix_proc *p, const struct unix_call_msg *m, int64_
 		return true;
 	case LINUX_WRITE:
 	case LINUX_WRITEV:
-		*result = unix_write(p, m, w[1], -1);
+		*result = unix_write(p, m, w[1], -1, a);
 		return true;
 	case LINUX_PWRITE64:
-		*result = (int64_t)w[4] < 0 ? -LINUX_EINVAL : unix_write(p, m, w[1], (int64_t)w[4]);
+		*result = (int64_t)w[4] < 0 ? -LINUX_EINVAL : unix_write(p, m, w[1], (int64_t)w[4], a);
 		return true;
 	case LINUX_READ:
 	case LINUX_PREAD64:
 		*result = w[0] == LINUX_PREAD64 && (int64_t)w[4] < 0 ? -LINUX_EINVAL :
-			  unix_read(p, w[1], w[2], w[3], w[0] == LINUX_PREAD64 ? (int64_t)w[4] : -1,
+			  unix_read(p, m, w[1], w[2], w[3], w[0] == LINUX_PREAD64 ? (int64_t)w[4] : -1,
 				    out, a);
 		return true;
 	case LINUX_LSEEK:

@@ -236,6 +236,8 @@ static struct call_shape call_shape(uint64_t nr)
 		return (struct call_shape){ .path = 1, .out = 2, .out_len = 3 };
 	case LINUX_READLINKAT:
 		return (struct call_shape){ .path = 2, .out = 3, .out_len = 4 };
+	case LINUX_PIPE: case LINUX_PIPE2:
+		return (struct call_shape){ .out = 1, .out_bytes = 2 * sizeof(int32_t) };
 	case LINUX_WAIT4:
 		return (struct call_shape){ .out = 2, .out_bytes = sizeof(int32_t) };
 	case LINUX_RT_SIGACTION:

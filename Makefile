@@ -182,12 +182,17 @@ $(UNIX_BUILD)/test-%: tests/unix/%.c
 	@mkdir -p $(@D)
 	$(UNIX_CC) $(UNIX_CFLAGS) $(UNIX_LDFLAGS) -o $@ $<
 
+# the guest suite's root archive (tests/unix/ROOT), made by the harness's cpio writer
+$(UNIX_BUILD)/test-root.cpio: tests/unix/ROOT $(UNIX_BUILD)/tiny $(UNIX_BUILD)/test-hello $(HARNESS)
+	$(HARNESS) rootfs --spec tests/unix/ROOT --out $@
+
 $(UBUILD)/obj/tests/guest/blobs.S.o: tests/guest/blobs.S $(UNIX_BUILD)/tiny \
-				       $(UNIX_BUILD)/test-hello $(UNIX_BUILD)/test-crash
+				       $(UNIX_BUILD)/test-hello $(UNIX_BUILD)/test-crash \
+				       $(UNIX_BUILD)/test-root.cpio
 	@mkdir -p $(@D)
 	$(CC) $(USER_CFLAGS) -DTINY_PATH='"$(UNIX_BUILD)/tiny"' \
 	  -DHELLO_PATH='"$(UNIX_BUILD)/test-hello"' -DCRASH_PATH='"$(UNIX_BUILD)/test-crash"' \
-	  -c $< -o $@
+	  -DTEST_ROOT_PATH='"$(UNIX_BUILD)/test-root.cpio"' -c $< -o $@
 
 $(EMUL_BLOB_OBJ): user/emul/image/blob.S $(EMUL_IMAGE)
 	@mkdir -p $(@D)

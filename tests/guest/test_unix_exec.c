@@ -18,6 +18,7 @@
 
 extern const char blob_tiny[], blob_tiny_end[], blob_hello[], blob_hello_end[];
 extern const char blob_crash[], blob_crash_end[];
+extern const char blob_test_root[], blob_test_root_end[];
 extern const char blob_emul_image[], blob_emul_image_end[];
 
 #define HELLO_EXIT_CODE (40 + 3 + 100 + 50)   /* TLS + argc, HOME is "/", argv[2] is "two" */
@@ -80,6 +81,8 @@ int helper_unix_server(int argc, char **argv)
 	struct unix_server_config cfg = {
 		.control = ipc_helper_port(), .progs = progs, .nprogs = 2,
 		.emul = blob_emul_image, .emul_size = (size_t)(blob_emul_image_end - blob_emul_image),
+		.archive = blob_test_root,
+		.archive_size = (size_t)(blob_test_root_end - blob_test_root),
 	};
 
 	(void)argc;
@@ -124,12 +127,13 @@ static mach_msg_return_t unix_run(mach_port_name_t control, mach_port_name_t rep
  * and goes on: hello runs again after it, and once more with arguments of
  * our own (a spawn request's data item; an unterminated last one is left out),
  * "devices" among them: hello then checks /dev/null, /dev/zero and two errors;
- * with "files", the server's file system (no archive here: /dev and /tmp);
+ * with "files", the server's file system (/dev, /tmp and a small archive);
  * with "memory", brk and anonymous mmap through the process's task port;
  * with "signals", handlers run by the library from the server's answers;
  * with "sigterm", a default action that ends the process; and with "fork",
  * children made by fork and reaped by wait4 (one of them faulting); and
- * with "pipes", pipes between it and its children.
+ * with "pipes", pipes between it and its children; and with "exec",
+ * execve of programs in the server's archive (tests/unix/ROOT).
  */
 void test_unix_server_runs_programs_and_reports_their_end(void)
 {
@@ -143,10 +147,12 @@ void test_unix_server_runs_programs_and_reports_their_end(void)
 	static const char sigterm_args[] = "alpha\0two\0sigterm\0";
 	static const char fork_args[] = "alpha\0two\0fork\0";
 	static const char pipes_args[] = "alpha\0two\0pipes\0";
+	static const char exec_args[] = "alpha\0two\0exec\0";
 	uint64_t hello[2] = { 0, 0 }, crash[2] = { 0, 0 }, again[2] = { 0, 0 }, given[2] = { 0, 0 };
 	uint64_t files[2] = { 0, 0 }, memory[2] = { 0, 0 }, signals[2] = { 0, 0 };
 	uint64_t sigterm[2] = { 0, 0 }, forked[2] = { 0, 0 }, piped[2] = { 0, 0 };
-	mach_msg_return_t mr1, mr2, mr3, mr4, mr5, mr6, mr7, mr8, mr9, mr10;
+	uint64_t execed[2] = { 0, 0 };
+	mach_msg_return_t mr1, mr2, mr3, mr4, mr5, mr6, mr7, mr8, mr9, mr10, mr11;
 	struct task_status st;
 	uint64_t hits = mk_kernel_stat(KSTAT_IPC_FASTPATH_HITS);
 
@@ -167,6 +173,8 @@ void test_unix_server_runs_programs_and_reports_their_end(void)
 			    forked);
 	mr10 = unix_run_args(control, reply, UNIX_PROG_HELLO, pipes_args, sizeof(pipes_args) - 1,
 			     piped);
+	mr11 = unix_run_args(control, reply, UNIX_PROG_HELLO, exec_args, sizeof(exec_args) - 1,
+			     execed);
 	/* the server goes first, whatever the answers, so that nothing of it outlives the test */
 	EXPECT_KR(KERN_SUCCESS, mk_task_terminate(server));
 	EXPECT_KR(KERN_SUCCESS, mk_task_wait(server, &st, GUEST_TEST_TIMEOUT_MS));
@@ -197,6 +205,8 @@ void test_unix_server_runs_programs_and_reports_their_end(void)
 	EXPECT_EQ(40 + 4 + 100 + 50, forked[0]);
 	EXPECT_MR(MACH_MSG_SUCCESS, mr10);     /* pipes between processes (hello's pipes_step) */
 	EXPECT_EQ(40 + 4 + 100 + 50, piped[0]);
+	EXPECT_MR(MACH_MSG_SUCCESS, mr11);     /* execve from the archive (hello's exec_step) */
+	EXPECT_EQ(40 + 4 + 100 + 50, execed[0]);
 	mk_port_deallocate(MACH_PORT_TASK_SELF, server);
 	mk_port_deallocate(MACH_PORT_TASK_SELF, control);
 	mk_port_destroy(MACH_PORT_TASK_SELF, reply);

@@ -22,7 +22,9 @@
  * ended by a signal or a fault, ECHILD), or the status is 8. Given
  * "pipes", pipes must (pipes_step: bytes through, between processes both
  * ways, more than a pipe holds, end of file, EPIPE, O_NONBLOCK, ESPIPE),
- * or the status is 9.
+ * or the status is 9. Given "exec", execve and access must (exec_step:
+ * its errors, then children that become /bin/tiny and /bin/hello), or the
+ * status is 10.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -338,6 +340,40 @@ static int pipes_step(void)
 	return 0;
 }
 
+/* The exit status of a child that execs path with argv and envp (-1 if it could not be had). */
+static int exec_child_status(const char *path, char *const argv[], char *const envp[])
+{
+	int status;
+	pid_t pid = fork();
+
+	if (pid == 0) {
+		execve(path, argv, envp);
+		_exit(127);
+	}
+	if (pid < 0 || waitpid(pid, &status, 0) != pid || !WIFEXITED(status))
+		return -1;
+	return WEXITSTATUS(status);
+}
+
+/* execve and access behave as on Linux; 0, or the step that failed. */
+static int exec_step(void)
+{
+	char *const tiny[] = { "tiny", NULL }, *const none[] = { NULL };
+	char *const hello[] = { "hello", "one", "two", NULL }, *const home[] = { "HOME=/", NULL };
+
+	if (!fails_with(execve("/bin/none", tiny, none), ENOENT) ||
+	    !fails_with(execve("/bin/not-elf", tiny, none), ENOEXEC) ||
+	    !fails_with(execve("/bin", tiny, none), EACCES))
+		return 1;
+	if (access("/bin/tiny", X_OK) != 0 || !fails_with(access("/bin/none", F_OK), ENOENT))
+		return 2;
+	if (exec_child_status("/bin/tiny", tiny, none) != 0)
+		return 3;
+	if (exec_child_status("/bin/hello", hello, home) != 40 + 3 + 100 + 50)
+		return 4;                        /* its code proves its argv and environment */
+	return 0;
+}
+
 /* fork, exit and wait4 behave as on Linux; 0, or the step that failed. */
 static int fork_step(void)
 {
@@ -392,6 +428,10 @@ int main(int argc, char **argv)
 	if (argc > 3 && strcmp(argv[3], "pipes") == 0 && (code = pipes_step()) != 0) {
 		printf("hello: pipes: step %d failed (errno %d)\n", code, errno);
 		return 9;
+	}
+	if (argc > 3 && strcmp(argv[3], "exec") == 0 && (code = exec_step()) != 0) {
+		printf("hello: exec: step %d failed (errno %d)\n", code, errno);
+		return 10;
 	}
 	if (argc > 3 && strcmp(argv[3], "sigterm") == 0) {
 		raise(SIGTERM);

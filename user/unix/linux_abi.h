@@ -27,6 +27,7 @@
 #define LINUX_PREAD64         17
 #define LINUX_PWRITE64        18
 #define LINUX_WRITEV          20
+#define LINUX_ACCESS          21
 #define LINUX_PIPE            22
 #define LINUX_MADVISE         28
 #define LINUX_DUP             32
@@ -34,6 +35,7 @@
 #define LINUX_CLONE           56
 #define LINUX_FORK            57
 #define LINUX_KILL            62
+#define LINUX_EXECVE          59
 #define LINUX_EXIT            60
 #define LINUX_WAIT4           61
 #define LINUX_FCNTL           72
@@ -56,7 +58,9 @@
 #define LINUX_CLOCK_GETTIME   228
 #define LINUX_EXIT_GROUP      231
 #define LINUX_TGKILL          234
+#define LINUX_FACCESSAT       269
 #define LINUX_PIPE2           293
+#define LINUX_FACCESSAT2      439
 #define LINUX_OPENAT          257
 #define LINUX_MKDIRAT         258
 #define LINUX_NEWFSTATAT      262
@@ -79,6 +83,8 @@
 #define LINUX_O_DIRECTORY     0200000
 #define LINUX_O_NOFOLLOW      0400000
 #define LINUX_O_CLOEXEC       02000000
+#define LINUX_X_OK            1
+#define LINUX_ACCESS_MODES    7      /* X_OK, W_OK 2, R_OK 4 (F_OK: 0) */
 #define LINUX_STAT_BYTES      144    /* struct stat */
 #define LINUX_STAT_MODE_OFFSET 24    /* its st_mode */
 #define LINUX_S_IFIFO         0010000
@@ -127,7 +133,9 @@
 
 /* errno values (a call returns their negation). */
 #define LINUX_ENOENT          2
+#define LINUX_E2BIG           7
 #define LINUX_ESRCH           3
+#define LINUX_ENOEXEC         8
 #define LINUX_EBADF           9
 #define LINUX_ECHILD          10
 #define LINUX_EAGAIN          11

@@ -7,7 +7,10 @@
  * pid: one thread per process); fork (the child made from the parent's
  * task as a blueprint, copy-on-write, its thread started by the library's
  * code on its copy of the call's frame; clone only as fork, which the
- * library sends as fork), exit and exit_group, wait4 (a call that may wait:
+ * library sends as fork), execve (a static ELF64 file of the file system,
+ * read in place, becomes the process in a new task; argv and envp read
+ * from the old one through its task port), access and faccessat, exit and
+ * exit_group, wait4 (a call that may wait:
  * its reply right is kept until a child ends; an ended child stays a
  * zombie for it); pipe and pipe2 (O_CLOEXEC, O_NONBLOCK): a 64 KiB buffer
  * in the server, a read of an empty pipe or a write to a full one kept
@@ -42,8 +45,8 @@
  * why 2 KiB). Relative paths start at the root
  * (no chdir yet). Any other call gets -ENOSYS, and its number is printed
  * once. Processes are started by UNIX_SPAWN_ID on the control port, or by
- * fork; there is no exec yet (the issue on Unix emulation
- * lists what is to come).
+ * fork; what is still missing (file mappings, dup, chdir, poll, ...) the
+ * issue on Unix emulation lists.
  * A process that dies without calling exit is noticed by the no-senders
  * notice of its port (the process held the only send right), and reported
  * as UNIX_STATUS_DIED. Limits of this slice: one thread per process (the
@@ -144,6 +147,7 @@ struct unix_answer {
 
 static struct unix_proc procs[UNIX_PROCS_MAX];
 static mach_port_name_t server_set;    /* the port set every process's port is in */
+static const struct unix_server_config *server_cfg;   /* (the emulation library's image) */
 static uint32_t next_pid = UNIX_FIRST_PID;
 static uint8_t named[UNIX_CALLS_NAMED_MAX / 8];
 
@@ -1026,6 +1030,139 @@ static int64_t unix_kill(struct unix_proc *p, uint64_t pid, uint64_t sig, bool *
 
 /* ---- processes ---- */
 
+#define EXEC_VECTOR_MAX  64                /* arguments and environment strings, each */
+
+/*
+ * The NULL-terminated vector of strings at addr in p's memory (execve's
+ * argv or envp), read through its task port into strings[*used..] (at
+ * most EXEC_VECTOR_MAX of them, UNIX_ARGS_BYTES of text in all); 0 or a
+ * negative errno (EFAULT: a bad pointer; E2BIG: too much).
+ */
+static int64_t exec_vector(struct unix_proc *p, uint64_t addr, const char *v[EXEC_VECTOR_MAX + 1],
+			   char *strings, size_t *used)
+{
+	size_t n = 0;
+
+	for (; addr; n++) {
+		uint64_t ptr;
+		size_t len = 0;
+
+		if (n == EXEC_VECTOR_MAX)
+			return -LINUX_E2BIG;
+		if (mk_vm_read(p->task, addr + 8 * n, &ptr, sizeof(ptr)) != KERN_SUCCESS)
+			return -LINUX_EFAULT;
+		if (!ptr)
+			break;
+		for (;;) {                         /* the string, up to each page's end until its NUL */
+			uint64_t at = ptr + len;
+			size_t room = UNIX_ARGS_BYTES - *used - len;
+			size_t chunk = UNIX_PAGE - (at % UNIX_PAGE), got;
+
+			if (chunk > room)
+				chunk = room;
+			if (!chunk)
+				return -LINUX_E2BIG;
+			if (mk_vm_read(p->task, at, strings + *used + len, chunk) != KERN_SUCCESS)
+				return -LINUX_EFAULT;
+			got = strnlen(strings + *used + len, chunk);
+			len += got;
+			if (got < chunk)
+				break;
+		}
+		v[n] = strings + *used;
+		*used += len + 1;
+	}
+	v[n] = NULL;
+	return 0;
+}
+
+/*
+ * execve: the program at the call's path (a static ELF64 file of the file
+ * system, read in place) becomes p in a new task built as exec.c builds
+ * one, with argv and envp read from the old task; the old task goes. p
+ * keeps its pid, parent, children and descriptors (but the close-on-exec
+ * ones), and its handled signals go back to their default actions. No
+ * answer on success: the caller is gone (its reply right is dropped).
+ */
+static int64_t unix_execve(struct unix_proc *p, const struct unix_call_msg *m,
+			   struct unix_answer *a)
+{
+	static char strings[UNIX_ARGS_BYTES];
+	const char *argv[EXEC_VECTOR_MAX + 1], *envp[EXEC_VECTOR_MAX + 1];
+	const char *path = call_path(m), *image;
+	struct unix_exec_start start;
+	mach_port_name_t task;
+	struct fs_node *n;
+	uint64_t size;
+	size_t used = 0;
+	int64_t rc;
+
+	if (!path)
+		return -LINUX_EFAULT;
+	if ((rc = fs_lookup(NULL, path, true, &n)) != 0)
+		return rc;
+	if (fs_kind(n) != FS_REG || !(image = fs_peek(n, 0, &size)))
+		return -LINUX_EACCES;
+	if ((rc = exec_vector(p, m->words[2], argv, strings, &used)) != 0 ||
+	    (rc = exec_vector(p, m->words[3], envp, strings, &used)) != 0)
+		return rc;
+	switch (unix_exec_build(image, size, server_cfg->emul, server_cfg->emul_size, argv, envp,
+				&task, &start)) {
+	case KERN_SUCCESS:
+		break;
+	case KERN_BAD_IMAGE:
+		return -LINUX_ENOEXEC;
+	case KERN_INVALID_ARGUMENT:
+		return -LINUX_E2BIG;
+	default:
+		return -LINUX_ENOMEM;
+	}
+	if (mk_port_insert_right(task, UNIX_SERVER_NAME, p->port, MACH_MSG_TYPE_MAKE_SEND) ||
+	    unix_exec_run(&task, &start) != KERN_SUCCESS) {
+		if (task)
+			unix_exec_abandon(&task);
+		return -LINUX_ENOMEM;
+	}
+	mk_task_terminate(p->task);                /* (its send right goes: the new one holds on) */
+	mk_port_deallocate(MACH_PORT_TASK_SELF, p->task);
+	p->task = task;
+	p->brk_start = p->brk = start.brk;
+	for (int fd = 0; fd < UNIX_FDS_MAX; fd++)
+		if (p->fds[fd].cloexec)
+			fd_close(&p->fds[fd]);
+	for (int sig = 1; sig <= LINUX_NSIG; sig++)
+		if (p->acts[sig].handler != LINUX_SIG_IGN)
+			p->acts[sig] = (struct unix_sigaction){ 0 };
+	if (m->h.remote_port)
+		mk_port_deallocate(MACH_PORT_TASK_SELF, m->h.remote_port);
+	a->deferred = true;                        /* (no answer: nobody is left to take it) */
+	return 0;
+}
+
+/* access and faccessat: the file exists (F_OK), and for X_OK is a directory or
+ * has an execute bit (no owners or permissions otherwise: R_OK and W_OK pass). */
+static int64_t unix_access(struct unix_proc *p, const struct unix_call_msg *m, uint64_t dirfd,
+			   uint64_t mode)
+{
+	const char *path = call_path(m);
+	struct fs_node *dir, *n;
+	struct fs_stat st;
+	int64_t rc = 0;
+
+	if (!at_dir(p, dirfd, &dir, &rc))
+		return rc;
+	if (!path)
+		return -LINUX_EFAULT;
+	if (mode & ~(uint64_t)LINUX_ACCESS_MODES)
+		return -LINUX_EINVAL;
+	if ((rc = fs_lookup(dir, path, true, &n)) != 0)
+		return rc;
+	fs_stat(n, &st);
+	if ((mode & LINUX_X_OK) && fs_kind(n) != FS_DIR && !(st.mode & 0111))
+		return -LINUX_EACCES;
+	return 0;
+}
+
 /*
  * fork: a child task made from p's as a blueprint (copy-on-write), a port
  * and a server right of its own, p's descriptors (each file held again;
@@ -1159,6 +1296,16 @@ static bool unix_call(struct unix_proc *p, const struct unix_call_msg *m, int64_
 	case LINUX_PIPE:
 	case LINUX_PIPE2:
 		*result = unix_pipe(p, w[0] == LINUX_PIPE2 ? w[2] : 0, out, a);
+		return true;
+	case LINUX_EXECVE:
+		*result = unix_execve(p, m, a);
+		return true;
+	case LINUX_ACCESS:
+		*result = unix_access(p, m, (uint64_t)LINUX_AT_FDCWD, w[2]);
+		return true;
+	case LINUX_FACCESSAT:
+	case LINUX_FACCESSAT2:
+		*result = unix_access(p, m, w[1], w[3]);
 		return true;
 	case LINUX_FORK:                           /* (the library's: entry, frame) */
 		*result = unix_fork(p, w[1], w[2]);
@@ -1411,6 +1558,7 @@ int unix_server_run(const struct unix_server_config *cfg)
 	    mk_port_move_member(MACH_PORT_TASK_SELF, cfg->control, set))
 		return 1;
 	server_set = set;
+	server_cfg = cfg;
 	server_fs_init(cfg);
 	for (;;) {
 		mach_msg_return_t mr = mk_mach_msg(&m.h, answer ? MACH_SEND_MSG | MACH_RCV_MSG :

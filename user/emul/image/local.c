@@ -223,8 +223,10 @@ static struct call_shape call_shape(uint64_t nr)
 	case LINUX_READ: case LINUX_PREAD64:
 		return (struct call_shape){ .out = 2, .out_len = 3 };
 	case LINUX_OPEN: case LINUX_UNLINK: case LINUX_MKDIR: case LINUX_RMDIR:
+	case LINUX_EXECVE: case LINUX_ACCESS:
 		return (struct call_shape){ .path = 1 };
-	case LINUX_OPENAT: case LINUX_UNLINKAT: case LINUX_MKDIRAT:
+	case LINUX_OPENAT: case LINUX_UNLINKAT: case LINUX_MKDIRAT: case LINUX_FACCESSAT:
+	case LINUX_FACCESSAT2:
 		return (struct call_shape){ .path = 2 };
 	case LINUX_STAT: case LINUX_LSTAT:
 		return (struct call_shape){ .path = 1, .out = 2, .out_bytes = LINUX_STAT_BYTES };

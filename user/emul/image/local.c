@@ -270,11 +270,13 @@ static int64_t server_call(const struct emul_frame *f, bool wait, struct signal_
 	int64_t r;
 
 	*d = (struct signal_delivery){ 0 };     /* (a short call's answer delivers none) */
-	if (wait && !reply_port &&
-	    mk_port_allocate(MACH_PORT_TASK_SELF, MACH_PORT_RIGHT_RECEIVE, &reply_port))
-		return -LINUX_EINVAL;
-	if (wait && short_call_ok(f))
-		return server_call_short(f);
+	if (wait && !reply_port) {                /* the first call (emul_default takes
+						 * short calls itself once the port is there) */
+		if (mk_port_allocate(MACH_PORT_TASK_SELF, MACH_PORT_RIGHT_RECEIVE, &reply_port))
+			return -LINUX_EINVAL;
+		if (short_call_ok(f))
+			return server_call_short(f);
+	}
 	m.h = (struct mach_msg_header){
 		.bits = MACH_MSGH_BITS(MACH_MSG_TYPE_COPY_SEND,
 				       wait ? MACH_MSG_TYPE_MAKE_SEND_ONCE : 0) | MACH_MSGH_BITS_COMPLEX,
@@ -442,6 +444,10 @@ void emul_default(struct emul_frame *f)
 	if (f->rax == LINUX_CLOCK_GETTIME) {
 		f->rax = (uint64_t)local_clock_gettime(f->rdi, f->rsi);
 		return;
+	}
+	if (reply_port && server_state > 0 && short_call_ok(f)) {
+		f->rax = (uint64_t)server_call_short(f);     /* the short way first: no shape, */
+		return;                                       /* no data, no signal in the answer */
 	}
 	if (f->rax != LINUX_ARCH_PRCTL && have_server()) {
 		if (f->rax == LINUX_EXIT || f->rax == LINUX_EXIT_GROUP) {

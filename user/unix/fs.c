@@ -255,6 +255,14 @@ static int resolve(struct fs_node *cwd, const char *path, bool follow, struct fs
 	return resolve_from(cwd ? cwd : root_node, path, follow, &links, r);
 }
 
+/* The same for a path whose last component must exist (-ENOENT if not). */
+static int resolve_existing(struct fs_node *cwd, const char *path, bool follow, struct fs_ref *r)
+{
+	int rc = resolve(cwd, path, follow, r);
+
+	return rc ? rc : r->node ? 0 : -LINUX_ENOENT;
+}
+
 /* ---- the tree's calls ---- */
 
 void fs_init(const struct fs_mem *m)
@@ -292,12 +300,10 @@ struct fs_node *fs_root(void)
 int fs_lookup(struct fs_node *cwd, const char *path, bool follow, struct fs_node **out)
 {
 	struct fs_ref r;
-	int rc = resolve(cwd, path, follow, &r);
+	int rc = resolve_existing(cwd, path, follow, &r);
 
 	if (rc)
 		return rc;
-	if (!r.node)
-		return -LINUX_ENOENT;
 	*out = r.node;
 	return 0;
 }
@@ -489,12 +495,10 @@ void fs_stat_linux(const struct fs_node *n, void *out)
 int fs_unlink(struct fs_node *cwd, const char *path)
 {
 	struct fs_ref r;
-	int rc = resolve(cwd, path, false, &r);
+	int rc = resolve_existing(cwd, path, false, &r);
 
 	if (rc)
 		return rc;
-	if (!r.node)
-		return -LINUX_ENOENT;
 	if (r.node->kind == FS_DIR)
 		return -LINUX_EISDIR;
 	dir_remove(r.node);
@@ -522,12 +526,10 @@ int fs_mkdir(struct fs_node *cwd, const char *path, uint32_t mode)
 int fs_rmdir(struct fs_node *cwd, const char *path)
 {
 	struct fs_ref r;
-	int rc = resolve(cwd, path, false, &r);
+	int rc = resolve_existing(cwd, path, false, &r);
 
 	if (rc)
 		return rc;
-	if (!r.node)
-		return -LINUX_ENOENT;
 	if (r.node->kind != FS_DIR)
 		return -LINUX_ENOTDIR;
 	if (r.node == root_node)
@@ -543,13 +545,11 @@ int fs_rmdir(struct fs_node *cwd, const char *path)
 int64_t fs_readlink(struct fs_node *cwd, const char *path, char *buf, uint64_t size)
 {
 	struct fs_ref r;
-	int rc = resolve(cwd, path, false, &r);
+	int rc = resolve_existing(cwd, path, false, &r);
 	uint64_t len;
 
 	if (rc)
 		return rc;
-	if (!r.node)
-		return -LINUX_ENOENT;
 	if (r.node->kind != FS_LINK)
 		return -LINUX_EINVAL;
 	len = r.node->size < size ? r.node->size : size;

@@ -133,7 +133,8 @@ static mach_msg_return_t unix_run(mach_port_name_t control, mach_port_name_t rep
  * with "sigterm", a default action that ends the process; and with "fork",
  * children made by fork and reaped by wait4 (one of them faulting); and
  * with "pipes", pipes between it and its children; and with "exec",
- * execve of programs in the server's archive (tests/unix/ROOT).
+ * execve of programs in the server's archive (tests/unix/ROOT); and with
+ * "calls", the everyday rest (descriptors, directories, umask, uname, sleep).
  */
 void test_unix_server_runs_programs_and_reports_their_end(void)
 {
@@ -148,11 +149,12 @@ void test_unix_server_runs_programs_and_reports_their_end(void)
 	static const char fork_args[] = "alpha\0two\0fork\0";
 	static const char pipes_args[] = "alpha\0two\0pipes\0";
 	static const char exec_args[] = "alpha\0two\0exec\0";
+	static const char calls_args[] = "alpha\0two\0calls\0";
 	uint64_t hello[2] = { 0, 0 }, crash[2] = { 0, 0 }, again[2] = { 0, 0 }, given[2] = { 0, 0 };
 	uint64_t files[2] = { 0, 0 }, memory[2] = { 0, 0 }, signals[2] = { 0, 0 };
 	uint64_t sigterm[2] = { 0, 0 }, forked[2] = { 0, 0 }, piped[2] = { 0, 0 };
-	uint64_t execed[2] = { 0, 0 };
-	mach_msg_return_t mr1, mr2, mr3, mr4, mr5, mr6, mr7, mr8, mr9, mr10, mr11;
+	uint64_t execed[2] = { 0, 0 }, called[2] = { 0, 0 };
+	mach_msg_return_t mr1, mr2, mr3, mr4, mr5, mr6, mr7, mr8, mr9, mr10, mr11, mr12;
 	struct task_status st;
 	uint64_t hits = mk_kernel_stat(KSTAT_IPC_FASTPATH_HITS);
 
@@ -175,6 +177,8 @@ void test_unix_server_runs_programs_and_reports_their_end(void)
 			     piped);
 	mr11 = unix_run_args(control, reply, UNIX_PROG_HELLO, exec_args, sizeof(exec_args) - 1,
 			     execed);
+	mr12 = unix_run_args(control, reply, UNIX_PROG_HELLO, calls_args, sizeof(calls_args) - 1,
+			     called);
 	/* the server goes first, whatever the answers, so that nothing of it outlives the test */
 	EXPECT_KR(KERN_SUCCESS, mk_task_terminate(server));
 	EXPECT_KR(KERN_SUCCESS, mk_task_wait(server, &st, GUEST_TEST_TIMEOUT_MS));
@@ -207,6 +211,8 @@ void test_unix_server_runs_programs_and_reports_their_end(void)
 	EXPECT_EQ(40 + 4 + 100 + 50, piped[0]);
 	EXPECT_MR(MACH_MSG_SUCCESS, mr11);     /* execve from the archive (hello's exec_step) */
 	EXPECT_EQ(40 + 4 + 100 + 50, execed[0]);
+	EXPECT_MR(MACH_MSG_SUCCESS, mr12);     /* dup, chdir, rename, ... (hello's calls_step) */
+	EXPECT_EQ(40 + 4 + 100 + 50, called[0]);
 	mk_port_deallocate(MACH_PORT_TASK_SELF, server);
 	mk_port_deallocate(MACH_PORT_TASK_SELF, control);
 	mk_port_destroy(MACH_PORT_TASK_SELF, reply);

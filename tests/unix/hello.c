@@ -24,7 +24,9 @@
  * ways, more than a pipe holds, end of file, EPIPE, O_NONBLOCK, ESPIPE),
  * or the status is 9. Given "exec", execve and access must (exec_step:
  * its errors, then children that become /bin/tiny and /bin/hello), or the
- * status is 10.
+ * status is 10. Given "calls", descriptors (dup, dup2, dup3, fcntl),
+ * directories (chdir, getcwd, getdents64, rename), umask, uname, getuid,
+ * nanosleep and vfork must (calls_step), or the status is 11.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -32,10 +34,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <dirent.h>
 #include <signal.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/utsname.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -374,6 +378,63 @@ static int exec_step(void)
 	return 0;
 }
 
+/* Does directory path list name (readdir: getdents64)? */
+static int dir_lists(const char *path, const char *name)
+{
+	DIR *d = opendir(path);
+	struct dirent *e;
+	int found = 0;
+
+	while (d && (e = readdir(d)) != NULL)
+		found |= strcmp(e->d_name, name) == 0;
+	if (d)
+		closedir(d);
+	return found;
+}
+
+/* The rest of a C program's everyday calls; 0, or the step that failed. */
+static int calls_step(void)
+{
+	char cwd[64];
+	struct stat st;
+	struct utsname u;
+	struct timespec t0, t1, nap = { 0, 20 * 1000 * 1000 };
+	int fd = open("/tmp/calls.f", O_CREAT | O_TRUNC | O_RDWR, 0644), d, status;
+	pid_t pid;
+
+	if (fd < 0 || (d = dup(fd)) < 0 || write(d, "abc", 3) != 3 || fstat(fd, &st) != 0 ||
+	    st.st_size != 3 || dup2(fd, 20) != 20 || close(20) != 0 ||
+	    !fails_with(dup3(fd, fd, 0), EINVAL) || fcntl(fd, F_DUPFD_CLOEXEC, 10) < 10 ||
+	    fcntl(10, F_GETFD) != FD_CLOEXEC || (fcntl(fd, F_GETFL) & O_ACCMODE) != O_RDWR ||
+	    close(10) != 0 || close(d) != 0 || close(fd) != 0 || unlink("/tmp/calls.f") != 0)
+		return 1;
+	if (mkdir("/tmp/calls.d", 0755) != 0 || chdir("/tmp/calls.d") != 0 ||
+	    !getcwd(cwd, sizeof(cwd)) || strcmp(cwd, "/tmp/calls.d") != 0 ||
+	    (fd = open("x", O_CREAT | O_WRONLY, 0644)) < 0 || close(fd) != 0 ||
+	    rename("x", "y") != 0 || stat("/tmp/calls.d/y", &st) != 0 ||
+	    !dir_lists(".", "y") || dir_lists(".", "x") || !dir_lists("/tmp", "calls.d"))
+		return 2;
+	if (chdir("..") != 0 || !getcwd(cwd, sizeof(cwd)) || strcmp(cwd, "/tmp") != 0 ||
+	    unlink("calls.d/y") != 0 || rmdir("calls.d") != 0 || chdir("/") != 0)
+		return 3;
+	if (umask(077) != 022 || (fd = creat("/tmp/calls.u", 0666)) < 0 || fstat(fd, &st) != 0 ||
+	    (st.st_mode & 0777) != 0600 || close(fd) != 0 || unlink("/tmp/calls.u") != 0)
+		return 4;
+	if (uname(&u) != 0 || strcmp(u.sysname, "Linux") != 0 || getuid() != 0)
+		return 5;
+	if (clock_gettime(CLOCK_MONOTONIC, &t0) != 0 || nanosleep(&nap, NULL) != 0 ||
+	    clock_gettime(CLOCK_MONOTONIC, &t1) != 0 ||
+	    (t1.tv_sec - t0.tv_sec) * 1000000000L + (t1.tv_nsec - t0.tv_nsec) < nap.tv_nsec)
+		return 6;
+	pid = vfork();
+	if (pid == 0)
+		_exit(3);
+	if (pid < 0 || waitpid(pid, &status, 0) != pid || !WIFEXITED(status) ||
+	    WEXITSTATUS(status) != 3)
+		return 7;
+	return 0;
+}
+
 /* fork, exit and wait4 behave as on Linux; 0, or the step that failed. */
 static int fork_step(void)
 {
@@ -432,6 +493,10 @@ int main(int argc, char **argv)
 	if (argc > 3 && strcmp(argv[3], "exec") == 0 && (code = exec_step()) != 0) {
 		printf("hello: exec: step %d failed (errno %d)\n", code, errno);
 		return 10;
+	}
+	if (argc > 3 && strcmp(argv[3], "calls") == 0 && (code = calls_step()) != 0) {
+		printf("hello: calls: step %d failed (errno %d)\n", code, errno);
+		return 11;
 	}
 	if (argc > 3 && strcmp(argv[3], "sigterm") == 0) {
 		raise(SIGTERM);

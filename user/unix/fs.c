@@ -557,6 +557,101 @@ int64_t fs_readlink(struct fs_node *cwd, const char *path, char *buf, uint64_t s
 	return (int64_t)len;
 }
 
+/* Is n dir or below it? */
+static bool fs_within(const struct fs_node *n, const struct fs_node *dir)
+{
+	for (; n; n = n->parent)
+		if (n == dir)
+			return true;
+	return false;
+}
+
+int fs_rename(struct fs_node *cwd_from, const char *from, struct fs_node *cwd_to, const char *to)
+{
+	struct fs_ref a, b;
+	struct fs_node *n;
+	int rc = resolve_existing(cwd_from, from, false, &a);
+
+	if (rc || (rc = resolve(cwd_to, to, false, &b)) != 0)
+		return rc;
+	n = a.node;
+	if (n == root_node || b.node == root_node)
+		return -LINUX_EBUSY;
+	if (!strcmp(a.name, ".") || !strcmp(a.name, "..") || !strcmp(b.name, ".") ||
+	    !strcmp(b.name, ".."))
+		return -LINUX_EINVAL;
+	if (b.node == n)
+		return 0;
+	if (n->kind == FS_DIR && fs_within(b.dir, n))
+		return -LINUX_EINVAL;                  /* a directory into itself */
+	if (!b.dir->parent && b.dir != root_node)
+		return -LINUX_ENOENT;
+	if (b.node) {
+		if (n->kind == FS_DIR && b.node->kind != FS_DIR)
+			return -LINUX_ENOTDIR;
+		if (n->kind != FS_DIR && b.node->kind == FS_DIR)
+			return -LINUX_EISDIR;
+		if (b.node->first)
+			return -LINUX_ENOTEMPTY;
+		dir_remove(b.node);
+	}
+	fs_hold(n);                                /* (dir_remove frees what nothing holds) */
+	dir_remove(n);
+	dir_add(b.dir, n, b.name, strlen(b.name));
+	fs_release(n);
+	return 0;
+}
+
+bool fs_readdir(const struct fs_node *dir, uint64_t index, const char **name, uint64_t *ino,
+		enum fs_kind *kind)
+{
+	const struct fs_node *c = dir->first;
+
+	if (index < 2) {
+		const struct fs_node *d = index == 0 || !dir->parent ? dir : dir->parent;
+
+		*name = index == 0 ? "." : "..";
+		*ino = d->ino;
+		*kind = FS_DIR;
+		return true;
+	}
+	for (index -= 2; c && index; index--)     /* (bounded by the directory's size) */
+		c = c->next;
+	if (!c)
+		return false;
+	*name = c->name;
+	*ino = c->ino;
+	*kind = c->kind;
+	return true;
+}
+
+int64_t fs_path(const struct fs_node *dir, char *buf, uint64_t size)
+{
+	uint64_t len = 0;
+
+	if (dir != root_node && !dir->parent)
+		return -LINUX_ENOENT;
+	if (size < 2)
+		return -LINUX_ERANGE;
+	buf[0] = '\0';
+	for (const struct fs_node *n = dir; n != root_node; n = n->parent) {
+		uint64_t nl = strlen(n->name);
+
+		if (len + nl + 2 > size)
+			return -LINUX_ERANGE;
+		memmove(buf + nl + 1, buf, len + 1);  /* "/name" in front of what is there */
+		buf[0] = '/';
+		memcpy(buf + 1, n->name, nl);
+		len += nl + 1;
+	}
+	if (!len) {
+		buf[0] = '/';
+		buf[1] = '\0';
+		len = 1;
+	}
+	return (int64_t)len;
+}
+
 size_t fs_nodes_used(void)
 {
 	return nodes_used;

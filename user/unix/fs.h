@@ -112,6 +112,22 @@ int fs_rmdir(struct fs_node *cwd, const char *path);            /* -ENOTEMPTY, -
 /* A link's target, at most size bytes into buf (no NUL); its length. */
 int64_t fs_readlink(struct fs_node *cwd, const char *path, char *buf, uint64_t size);
 
+/* rename: the node from names goes to to (in cwd_from's and cwd_to's terms),
+ * replacing a file there, or an empty directory by a directory; -EINVAL
+ * for a directory into itself, -EISDIR / -ENOTDIR for a kind mismatch,
+ * -ENOTEMPTY, -EBUSY for the root. */
+int fs_rename(struct fs_node *cwd_from, const char *from, struct fs_node *cwd_to, const char *to);
+
+/* Directory entries, "." and ".." first: the index-th of dir (false past
+ * the last), its name (a pointer valid until the tree changes), inode
+ * number and kind. */
+bool fs_readdir(const struct fs_node *dir, uint64_t index, const char **name, uint64_t *ino,
+		enum fs_kind *kind);
+
+/* The absolute path of a directory into buf (size bytes with the NUL); its
+ * length, -ERANGE if it does not fit, -ENOENT once it was removed. */
+int64_t fs_path(const struct fs_node *dir, char *buf, uint64_t size);
+
 /* Nodes in use (for tests and the server's limits). */
 size_t fs_nodes_used(void);
 size_t fs_bytes_used(void);

@@ -31,17 +31,26 @@
 #define LINUX_PIPE            22
 #define LINUX_MADVISE         28
 #define LINUX_DUP             32
+#define LINUX_DUP2            33
+#define LINUX_NANOSLEEP       35
 #define LINUX_GETPID          39
 #define LINUX_CLONE           56
 #define LINUX_FORK            57
+#define LINUX_VFORK           58
 #define LINUX_KILL            62
+#define LINUX_UNAME           63
 #define LINUX_EXECVE          59
 #define LINUX_EXIT            60
 #define LINUX_WAIT4           61
 #define LINUX_FCNTL           72
 #define LINUX_FTRUNCATE       77
+#define LINUX_GETCWD          79
+#define LINUX_CHDIR           80
+#define LINUX_FCHDIR          81
+#define LINUX_RENAME          82
 #define LINUX_MKDIR           83
 #define LINUX_RMDIR           84
+#define LINUX_CREAT           85
 #define LINUX_UNLINK          87
 #define LINUX_READLINK        89
 #define LINUX_UMASK           95
@@ -54,17 +63,22 @@
 #define LINUX_ARCH_PRCTL      158
 #define LINUX_GETTID          186
 #define LINUX_TKILL           200
+#define LINUX_GETDENTS64      217
 #define LINUX_SET_TID_ADDRESS 218
 #define LINUX_CLOCK_GETTIME   228
+#define LINUX_CLOCK_NANOSLEEP 230
 #define LINUX_EXIT_GROUP      231
 #define LINUX_TGKILL          234
 #define LINUX_FACCESSAT       269
+#define LINUX_DUP3            292
 #define LINUX_PIPE2           293
+#define LINUX_RENAMEAT2       316
 #define LINUX_FACCESSAT2      439
 #define LINUX_OPENAT          257
 #define LINUX_MKDIRAT         258
 #define LINUX_NEWFSTATAT      262
 #define LINUX_UNLINKAT        263
+#define LINUX_RENAMEAT        264
 #define LINUX_READLINKAT      267
 
 /* Their arguments. */
@@ -125,8 +139,19 @@
 #define LINUX_SEEK_SET        0
 #define LINUX_SEEK_CUR        1
 #define LINUX_SEEK_END        2
+#define LINUX_F_DUPFD         0
 #define LINUX_F_GETFD         1
 #define LINUX_F_SETFD         2
+#define LINUX_F_GETFL         3
+#define LINUX_F_SETFL         4
+#define LINUX_F_DUPFD_CLOEXEC 1030
+#define LINUX_TIMER_ABSTIME   1
+#define LINUX_UTSNAME_BYTES   390    /* struct utsname: six fields of 65 */
+#define LINUX_CLONE_VM        0x100
+#define LINUX_CLONE_VFORK     0x4000
+#define LINUX_CLONE_PARENT_SETTID 0x100000
+#define LINUX_CLONE_CHILD_CLEARTID 0x200000
+#define LINUX_CLONE_CHILD_SETTID 0x1000000
 #define LINUX_FD_CLOEXEC      1
 #define ARCH_SET_FS           0x1002
 #define ARCH_GET_FS           0x1003
@@ -157,6 +182,7 @@
 #define LINUX_EPIPE           32
 #define LINUX_ENAMETOOLONG    36
 #define LINUX_ENOSYS          38
+#define LINUX_ERANGE          34
 #define LINUX_ENOTEMPTY       39
 #define LINUX_ELOOP           40
 

@@ -22,7 +22,13 @@
  * O_NOFOLLOW, O_CLOEXEC), close, read, pread64, write, writev, pwrite64,
  * lseek, stat, lstat, fstat, newfstatat (AT_EMPTY_PATH, AT_SYMLINK_NOFOLLOW),
  * ftruncate, mkdir, mkdirat, rmdir, unlink, unlinkat (AT_REMOVEDIR),
- * readlink, readlinkat; memory, in the process's task through its port:
+ * readlink, readlinkat, creat, rename, renameat, renameat2 (no flags),
+ * getdents64, chdir, fchdir, getcwd (relative paths start at the
+ * process's working directory); descriptors: dup, dup2, dup3, fcntl
+ * (F_DUPFD, F_DUPFD_CLOEXEC, F_GETFD, F_SETFD, F_GETFL, F_SETFL: a dup
+ * copies the file's offset instead of sharing it, a simplification);
+ * umask, uname (sysname "Linux"), getuid and the other ids (0: there are
+ * no users); memory, in the process's task through its port:
  * brk (the break starts at the image's end, at most UNIX_BRK_MAX_BYTES
  * above it), anonymous mmap (anywhere, or MAP_FIXED in place; file
  * mappings are ENODEV for now), munmap, mprotect, and madvise's hints
@@ -34,8 +40,7 @@
  * signal delivered in the answer to the process's next whole call (short
  * calls have no room: unix_proto.h), the library building the frame;
  * the devices by their numbers: the console (5:1),
- * /dev/null (1:3) and /dev/zero (1:5), others ENXIO; fcntl F_GETFD/F_SETFD
- * (EINVAL for the rest); descriptors 0, 1 and 2 are the console at the
+ * /dev/null (1:3) and /dev/zero (1:5), others ENXIO; descriptors 0, 1 and 2 are the console at the
  * start; ioctl (ENOTTY: no terminal yet), exit and exit_group (the status
  * goes to whoever asked for the process to be started). Up to
  * UNIX_DATA_MAX bytes travel in the messages; a longer read of a file or
@@ -45,8 +50,8 @@
  * why 2 KiB). Relative paths start at the root
  * (no chdir yet). Any other call gets -ENOSYS, and its number is printed
  * once. Processes are started by UNIX_SPAWN_ID on the control port, or by
- * fork; what is still missing (file mappings, dup, chdir, poll, ...) the
- * issue on Unix emulation lists.
+ * fork; what is still missing (file mappings, poll and select, threads,
+ * ...) the issue on Unix emulation lists.
  * A process that dies without calling exit is noticed by the no-senders
  * notice of its port (the process held the only send right), and reported
  * as UNIX_STATUS_DIED. Limits of this slice: one thread per process (the
@@ -132,6 +137,8 @@ struct unix_proc {
 	uint64_t brk_start, brk;       /* where its break started (its image's end), where it is */
 	struct unix_fd fds[UNIX_FDS_MAX];
 	struct unix_sigaction acts[LINUX_NSIG + 1];   /* by signal number (0 unused) */
+	struct fs_node *cwd;           /* its working directory (held), NULL: the root */
+	uint32_t umask;
 	uint64_t blocked, pending;     /* signal masks: bit sig - 1 */
 };
 
@@ -283,6 +290,8 @@ static void proc_end(struct unix_proc *p, uint64_t status)
 	pipe_waits_cancel(p);
 	for (int fd = 0; fd < UNIX_FDS_MAX; fd++)
 		fd_close(&p->fds[fd]);
+	if (p->cwd)
+		fs_release(p->cwd);
 	mk_port_destroy(MACH_PORT_TASK_SELF, p->port);
 	mk_port_deallocate(MACH_PORT_TASK_SELF, p->task);
 	if (p->wait_reply)
@@ -368,7 +377,7 @@ static bool at_dir(struct unix_proc *p, uint64_t dirfd, struct fs_node **dir, in
 {
 	struct unix_fd *f;
 
-	*dir = NULL;
+	*dir = p->cwd;
 	if ((int64_t)dirfd == LINUX_AT_FDCWD || (int32_t)dirfd == LINUX_AT_FDCWD)
 		return true;
 	if (!(f = fd_get(p, dirfd))) {
@@ -401,7 +410,7 @@ static int64_t unix_open(struct unix_proc *p, const struct unix_call_msg *m, uin
 		;
 	if (fd == UNIX_FDS_MAX)
 		return -LINUX_EMFILE;
-	rc = fs_open(dir, path, (uint32_t)flags, (uint32_t)mode, &n);
+	rc = fs_open(dir, path, (uint32_t)flags, (uint32_t)mode & ~p->umask, &n);
 	if (rc)
 		return rc;
 	if (fs_kind(n) == FS_CHR && (file = device_file(n)) == FILE_NONE) {
@@ -424,6 +433,167 @@ static bool fd_writable(const struct unix_fd *f)
 static bool fd_readable(const struct unix_fd *f)
 {
 	return (f->flags & LINUX_O_ACCMODE) != LINUX_O_WRONLY;
+}
+
+/* ---- descriptors and directories ---- */
+
+/*
+ * dup (to the lowest free descriptor from `from` on) and dup2/dup3 (exact:
+ * onto `to`, closed first): the same open file, held once more; the new
+ * descriptor's close-on-exec flag is cloexec.
+ */
+static int64_t fd_dup(struct unix_proc *p, uint64_t fd, uint64_t to, bool exact, uint8_t cloexec)
+{
+	struct unix_fd *f = fd_get(p, fd);
+	uint64_t nfd = to;
+
+	if (!f || (exact && to >= UNIX_FDS_MAX))
+		return -LINUX_EBADF;
+	if (to >= UNIX_FDS_MAX)
+		return -LINUX_EINVAL;
+	while (!exact && nfd < UNIX_FDS_MAX && p->fds[nfd].file != FILE_NONE)
+		nfd++;
+	if (nfd == UNIX_FDS_MAX)
+		return -LINUX_EMFILE;
+	if (p->fds[nfd].file != FILE_NONE)
+		fd_close(&p->fds[nfd]);
+	p->fds[nfd] = *f;
+	p->fds[nfd].cloexec = cloexec;
+	if (f->node)
+		fs_hold(f->node);
+	if (f->pipe && (f->flags & LINUX_O_ACCMODE) == LINUX_O_WRONLY)
+		f->pipe->writers++;
+	else if (f->pipe)
+		f->pipe->readers++;
+	return (int64_t)nfd;
+}
+
+/* fcntl: F_DUPFD, F_DUPFD_CLOEXEC, F_GETFD, F_SETFD, F_GETFL, F_SETFL
+ * (O_APPEND and O_NONBLOCK); EINVAL for the rest. */
+static int64_t unix_fcntl(struct unix_proc *p, uint64_t fd, uint64_t cmd, uint64_t arg)
+{
+	struct unix_fd *f = fd_get(p, fd);
+	const uint32_t settable = LINUX_O_APPEND | LINUX_O_NONBLOCK;
+
+	if (!f)
+		return -LINUX_EBADF;
+	switch (cmd) {
+	case LINUX_F_DUPFD:
+	case LINUX_F_DUPFD_CLOEXEC:
+		return fd_dup(p, fd, arg, false, cmd == LINUX_F_DUPFD_CLOEXEC ? LINUX_FD_CLOEXEC : 0);
+	case LINUX_F_GETFD:
+		return f->cloexec;
+	case LINUX_F_SETFD:
+		f->cloexec = arg & LINUX_FD_CLOEXEC;
+		return 0;
+	case LINUX_F_GETFL:
+		return f->flags;
+	case LINUX_F_SETFL:
+		f->flags = (f->flags & ~settable) | ((uint32_t)arg & settable);
+		return 0;
+	default:
+		return -LINUX_EINVAL;
+	}
+}
+
+/* chdir (the call's path) or fchdir (fd >= 0). */
+static int64_t unix_chdir(struct unix_proc *p, const struct unix_call_msg *m, int64_t fd)
+{
+	struct unix_fd *f = fd >= 0 ? fd_get(p, (uint64_t)fd) : NULL;
+	const char *path = call_path(m);
+	struct fs_node *n;
+	int64_t rc;
+
+	if (fd >= 0) {
+		if (!f || !f->node)
+			return -LINUX_EBADF;
+		n = f->node;
+	} else if (!path) {
+		return -LINUX_EFAULT;
+	} else if ((rc = fs_lookup(p->cwd, path, true, &n)) != 0) {
+		return rc;
+	}
+	if (fs_kind(n) != FS_DIR)
+		return -LINUX_ENOTDIR;
+	fs_hold(n);
+	if (p->cwd)
+		fs_release(p->cwd);
+	p->cwd = n;
+	return 0;
+}
+
+/* getdents64 of directory fd: the entries from its offset (an entry index)
+ * that fit in count bytes (and the answer) as Linux's struct dirent64. */
+static int64_t unix_getdents(struct unix_proc *p, uint64_t fd, uint64_t count, char *out,
+			     struct unix_answer *a)
+{
+	static const uint8_t dtype[] = { [FS_DIR] = 4, [FS_REG] = 8, [FS_LINK] = 10, [FS_CHR] = 2 };
+	struct unix_fd *f = fd_get(p, fd);
+	uint64_t len = 0, ino;
+	const char *name;
+	enum fs_kind kind;
+
+	if (!f)
+		return -LINUX_EBADF;
+	if (f->file != FILE_NODE || fs_kind(f->node) != FS_DIR)
+		return -LINUX_ENOTDIR;
+	if (count > UNIX_DATA_MAX)
+		count = UNIX_DATA_MAX;
+	while (fs_readdir(f->node, f->offset, &name, &ino, &kind)) {
+		uint64_t nl = strlen(name), reclen = (19 + nl + 1 + 7) & ~7UL;
+		uint16_t r16 = (uint16_t)reclen;
+		uint64_t next = f->offset + 1;
+
+		if (len + reclen > count)
+			break;
+		memset(out + len, 0, reclen);
+		memcpy(out + len, &ino, 8);                /* d_ino */
+		memcpy(out + len + 8, &next, 8);           /* d_off */
+		memcpy(out + len + 16, &r16, 2);           /* d_reclen */
+		out[len + 18] = (char)dtype[kind];         /* d_type */
+		memcpy(out + len + 19, name, nl);
+		len += reclen;
+		f->offset = next;
+	}
+	if (!len && fs_readdir(f->node, f->offset, &name, &ino, &kind))
+		return -LINUX_EINVAL;                      /* not even one entry fits */
+	*a = (struct unix_answer){ .data = out, .len = (uint32_t)len };
+	return (int64_t)len;
+}
+
+/* rename, renameat, renameat2 (no flags): the call's data holds both paths. */
+static int64_t unix_rename(struct unix_proc *p, const struct unix_call_msg *m)
+{
+	uint32_t len = 0;
+	const char *from = call_data(m, &len), *to;
+	struct fs_node *dfrom, *dto;
+	bool at = m->words[0] != LINUX_RENAME;
+	int64_t rc = 0;
+	size_t l1;
+
+	if (!from || !len || from[len - 1] != '\0' || (l1 = strnlen(from, len)) + 1 >= len)
+		return -LINUX_EFAULT;
+	to = from + l1 + 1;
+	if (m->words[0] == LINUX_RENAMEAT2 && m->words[5])
+		return -LINUX_EINVAL;                      /* RENAME_NOREPLACE and the rest: not yet */
+	if (!at_dir(p, at ? m->words[1] : (uint64_t)LINUX_AT_FDCWD, &dfrom, &rc) ||
+	    !at_dir(p, at ? m->words[3] : (uint64_t)LINUX_AT_FDCWD, &dto, &rc))
+		return rc;
+	return fs_rename(dfrom, from, dto, to);
+}
+
+/* uname: Linux's struct utsname, six fields of 65 bytes. */
+static int64_t unix_uname(char *out)
+{
+	static const char *const fields[6] = {
+		"Linux", "machlab", "6.1.0-machlab-unix-server", "#1 (the machlab Unix server)",
+		"x86_64", "(none)",
+	};
+
+	memset(out, 0, LINUX_UTSNAME_BYTES);
+	for (int i = 0; i < 6; i++)
+		memcpy(out + 65 * i, fields[i], strlen(fields[i]));
+	return 0;
 }
 
 /* ---- pipes ---- */
@@ -1099,7 +1269,7 @@ static int64_t unix_execve(struct unix_proc *p, const struct unix_call_msg *m,
 
 	if (!path)
 		return -LINUX_EFAULT;
-	if ((rc = fs_lookup(NULL, path, true, &n)) != 0)
+	if ((rc = fs_lookup(p->cwd, path, true, &n)) != 0)
 		return rc;
 	if (fs_kind(n) != FS_REG || !(image = fs_peek(n, 0, &size)))
 		return -LINUX_EACCES;
@@ -1215,6 +1385,9 @@ static int64_t unix_fork(struct unix_proc *p, uint64_t entry, uint64_t frame)
 	}
 	memcpy(c->acts, p->acts, sizeof(c->acts));
 	c->blocked = p->blocked;
+	c->umask = p->umask;
+	if ((c->cwd = p->cwd) != NULL)
+		fs_hold(c->cwd);
 	return c->pid;
 }
 
@@ -1267,7 +1440,7 @@ static int64_t unix_path_change(struct unix_proc *p, const struct unix_call_msg 
 	switch (nr) {
 	case LINUX_MKDIR:
 	case LINUX_MKDIRAT:
-		return fs_mkdir(dir, path, (uint32_t)arg);
+		return fs_mkdir(dir, path, (uint32_t)arg & ~p->umask);
 	case LINUX_RMDIR:
 		return fs_rmdir(dir, path);
 	default:                                   /* unlink, unlinkat */
@@ -1422,10 +1595,54 @@ static bool unix_call(struct unix_proc *p, const struct unix_call_msg *m, int64_
 			fd_close(&p->fds[w[1]]);
 		return true;
 	case LINUX_FCNTL:
-		*result = !fd_get(p, w[1]) ? -LINUX_EBADF :
-			  w[2] == LINUX_F_GETFD ? p->fds[w[1]].cloexec :
-			  w[2] == LINUX_F_SETFD ? (p->fds[w[1]].cloexec = w[3] & LINUX_FD_CLOEXEC, 0) :
-			  -LINUX_EINVAL;             /* the rest of fcntl: not yet */
+		*result = unix_fcntl(p, w[1], w[2], w[3]);
+		return true;
+	case LINUX_DUP:
+		*result = fd_dup(p, w[1], 0, false, 0);
+		return true;
+	case LINUX_DUP2:
+	case LINUX_DUP3:
+		*result = w[0] == LINUX_DUP3 && (w[1] == w[2] || (w[3] & ~(uint64_t)LINUX_O_CLOEXEC)) ?
+			  -LINUX_EINVAL :
+			  w[0] == LINUX_DUP2 && w[1] == w[2] ? (fd_get(p, w[1]) ? (int64_t)w[1] :
+								-LINUX_EBADF) :
+			  fd_dup(p, w[1], w[2], true, (w[3] & LINUX_O_CLOEXEC) ? LINUX_FD_CLOEXEC : 0);
+		return true;
+	case LINUX_CHDIR:
+	case LINUX_FCHDIR:
+		*result = unix_chdir(p, m, w[0] == LINUX_FCHDIR ? (int64_t)w[1] : -1);
+		return true;
+	case LINUX_GETCWD:
+		*result = fs_path(p->cwd ? p->cwd : fs_root(), out,
+				  w[2] < UNIX_DATA_MAX ? w[2] : UNIX_DATA_MAX);
+		if (*result >= 0)
+			*a = (struct unix_answer){ .data = out, .len = (uint32_t)++*result };
+		return true;
+	case LINUX_GETDENTS64:
+		*result = unix_getdents(p, w[1], w[3], out, a);
+		return true;
+	case LINUX_RENAME:
+	case LINUX_RENAMEAT:
+	case LINUX_RENAMEAT2:
+		*result = unix_rename(p, m);
+		return true;
+	case LINUX_CREAT:
+		*result = unix_open(p, m, (uint64_t)LINUX_AT_FDCWD,
+				    LINUX_O_CREAT | LINUX_O_WRONLY | LINUX_O_TRUNC, w[2]);
+		return true;
+	case LINUX_UMASK:
+		*result = p->umask;
+		p->umask = w[1] & 0777;
+		return true;
+	case LINUX_GETUID:
+	case LINUX_GETGID:
+	case LINUX_GETEUID:
+	case LINUX_GETEGID:
+		*result = 0;                       /* root: there are no users */
+		return true;
+	case LINUX_UNAME:
+		*result = unix_uname(out);
+		*a = (struct unix_answer){ .data = out, .len = LINUX_UTSNAME_BYTES };
 		return true;
 	case LINUX_IOCTL:
 		*result = -LINUX_ENOTTY;
@@ -1506,6 +1723,7 @@ static void unix_spawn(const struct unix_server_config *cfg, mach_port_name_t se
 	}
 	p->pid = next_pid++;
 	p->ppid = 1;
+	p->umask = 022;
 	p->waiter = reply;
 	p->brk_start = p->brk = start.brk;
 	for (int fd = 0; fd < 3; fd++) {          /* 0, 1 and 2: the console */

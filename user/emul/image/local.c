@@ -6,8 +6,11 @@
  * process (it is the benchmarks' disturbance clock; so the server never
  * sees it, and nothing is cached: the page is read at each call). The
  * clocks are ticks since boot, tick-coarse: CLOCK_REALTIME starts at 0
- * (1970) since the machine has no clock of the day yet. Every other call
- * goes to the Unix server (server.c, unix_proto.h) as one RPC when the
+ * (1970) since the machine has no clock of the day yet. nanosleep and
+ * clock_nanosleep are answered here as well (a receive with a timeout on
+ * a port of the library's own: not interrupted by signals), and fork,
+ * vfork and the clones made for them are sent to the server as fork
+ * (fork_call). Every other call goes to the Unix server (server.c, unix_proto.h) as one RPC when the
  * process has a server right at UNIX_SERVER_NAME; a process started
  * without a server (exec.c alone) gets a few answers here instead: exit,
  * exit_group, set_tid_address, write and writev on descriptors 1 and 2
@@ -39,6 +42,7 @@
 #define LINUX_CLOCKS          8      /* CLOCK_REALTIME (0) .. CLOCK_BOOTTIME (7): here all
 				      * ticks since boot, the CPU-time ones too (an approximation) */
 #define LOCAL_IOV_MAX         64     /* iovecs one writev may pass */
+#define SLEEP_MAX_S           (1ULL << 32)   /* longer sleeps: EINVAL (no overflow in ms) */
 
 static uint64_t tls_base;            /* this process's one thread's, for ARCH_GET_FS */
 static uint8_t named[UNIX_CALLS_NAMED_MAX / 8];
@@ -179,11 +183,11 @@ static int64_t server_call_short(const struct emul_frame *f)
 
 /* A path: its bytes with the NUL into buf (at most UNIX_DATA_MAX), or
  * -ENAMETOOLONG. (A bad pointer faults here, as noted at the top.) */
-static int64_t path_bytes(uint64_t path, char *buf)
+static int64_t path_bytes(uint64_t path, char *buf, size_t room)
 {
-	size_t len = strnlen((const char *)path, UNIX_DATA_MAX);
+	size_t len = strnlen((const char *)path, room);
 
-	if (len == UNIX_DATA_MAX)
+	if (len == room)
 		return -LINUX_ENAMETOOLONG;
 	memcpy(buf, (const void *)path, len + 1);
 	return (int64_t)len + 1;
@@ -210,7 +214,7 @@ static void answer_bytes(const struct unix_call_msg *m, uint64_t buf, uint64_t c
  * or out_bytes when fixed: a struct stat).
  */
 struct call_shape {
-	uint8_t path, out, out_len, in;
+	uint8_t path, path2, out, out_len, in;   /* path2: a second path, after the first */
 	uint16_t out_bytes, in_bytes;        /* in: a struct the call reads (in_bytes of it) */
 	bool data;                           /* it writes bytes (write, writev, pwrite64) */
 };
@@ -223,8 +227,18 @@ static struct call_shape call_shape(uint64_t nr)
 	case LINUX_READ: case LINUX_PREAD64:
 		return (struct call_shape){ .out = 2, .out_len = 3 };
 	case LINUX_OPEN: case LINUX_UNLINK: case LINUX_MKDIR: case LINUX_RMDIR:
-	case LINUX_EXECVE: case LINUX_ACCESS:
+	case LINUX_EXECVE: case LINUX_ACCESS: case LINUX_CHDIR: case LINUX_CREAT:
 		return (struct call_shape){ .path = 1 };
+	case LINUX_RENAME:
+		return (struct call_shape){ .path = 1, .path2 = 2 };
+	case LINUX_RENAMEAT: case LINUX_RENAMEAT2:
+		return (struct call_shape){ .path = 2, .path2 = 4 };
+	case LINUX_GETCWD:
+		return (struct call_shape){ .out = 1, .out_len = 2 };
+	case LINUX_GETDENTS64:
+		return (struct call_shape){ .out = 2, .out_len = 3 };
+	case LINUX_UNAME:
+		return (struct call_shape){ .out = 1, .out_bytes = LINUX_UTSNAME_BYTES };
 	case LINUX_OPENAT: case LINUX_UNLINKAT: case LINUX_MKDIRAT: case LINUX_FACCESSAT:
 	case LINUX_FACCESSAT2:
 		return (struct call_shape){ .path = 2 };
@@ -291,11 +305,17 @@ static int64_t server_call(const struct emul_frame *f, bool wait, struct signal_
 	if (shape.in && !words[shape.in])
 		shape.in = 0;                   /* (no struct given: NULL) */
 	if (shape.path || shape.data || shape.in) {
-		int64_t len = shape.path ? path_bytes(words[shape.path], m.data) :
+		int64_t len = shape.path ? path_bytes(words[shape.path], m.data, UNIX_DATA_MAX) :
 			      shape.in ? (memcpy(m.data, (const void *)words[shape.in], shape.in_bytes),
 					  (int64_t)shape.in_bytes) :
 			      write_bytes(f, m.data);
 
+		if (len > 0 && shape.path2) {
+			int64_t len2 = path_bytes(words[shape.path2], m.data + len,
+						  UNIX_DATA_MAX - (size_t)len);
+
+			len = len2 < 0 ? len2 : len + len2;
+		}
 		if (len < 0)
 			return len;
 		m.data_type = (struct mach_msg_type){ .kind = MACH_MSG_TYPE_INLINE, .elem_size = 1,
@@ -412,28 +432,85 @@ static void signal_return(struct emul_frame *f)
 		signal_deliver(f, &d);
 }
 
-/* A forked child's library: the reply port was the parent's (no right came along). */
+static mach_port_name_t sleep_port;         /* nanosleep waits on it, with a timeout */
+static uint64_t fork_child_tid;             /* clone's CLONE_CHILD_SETTID address, or 0 */
+
+/* A forked child's library: the ports were the parent's (no right came
+ * along); CLONE_CHILD_SETTID's word is written with the child's id. */
 void emul_child_reset(void)
 {
 	reply_port = MACH_PORT_NULL;
+	sleep_port = MACH_PORT_NULL;
+	if (fork_child_tid) {
+		struct emul_frame q = { .rax = LINUX_GETTID };
+		struct signal_delivery d;
+
+		*(int32_t *)fork_child_tid = (int32_t)server_call(&q, true, &d);
+	}
 }
 
+#define CLONE_AS_FORK (LINUX_CLONE_VM | LINUX_CLONE_VFORK | LINUX_CLONE_PARENT_SETTID | \
+		       LINUX_CLONE_CHILD_CLEARTID | LINUX_CLONE_CHILD_SETTID)
+
 /*
- * fork, and clone as fork (SIGCHLD, no new stack: what fork in the C
- * libraries sends): the server makes the child from this task and starts
- * it at emul_fork_child on its copy of f, where it returns 0; the parent
- * gets the child's pid. Other clones: ENOSYS from the server.
+ * fork, vfork, and the clones the C libraries make for them (glibc's fork:
+ * CHILD_SETTID|CHILD_CLEARTID; posix_spawn: VM|VFORK on a stack of its
+ * own), all as fork: the server makes the child from this task (a copy,
+ * also for CLONE_VM: the parent of a vfork does not need to see the
+ * child's writes unless it reads them back, which glibc's posix_spawn
+ * does for an exec error: that error is lost) and starts it at
+ * emul_fork_child on its copy of f (its rsp the new stack if one is
+ * given), where it returns 0; the parent gets the child's pid.
+ * CLONE_CHILD_CLEARTID is not done (one thread per process: nobody waits
+ * on it). Other clones (threads): ENOSYS from the server.
  */
 static bool fork_call(struct emul_frame *f, struct signal_delivery *d)
 {
 	struct emul_frame call = { .rax = LINUX_FORK, .rdi = (uint64_t)emul_fork_child,
 				   .rsi = (uint64_t)f };
+	bool clone = f->rax == LINUX_CLONE;
+	uint64_t flags = clone ? f->rdi : 0, rsp = f->rsp;
 
-	if (f->rax != LINUX_FORK && !(f->rax == LINUX_CLONE && f->rdi == LINUX_SIGCHLD && !f->rsi))
+	if (f->rax != LINUX_FORK && f->rax != LINUX_VFORK &&
+	    !(clone && (flags & 0xff) == LINUX_SIGCHLD && !(flags & ~(0xffUL | CLONE_AS_FORK))))
 		return false;
 	emul_fork_prepare(tls_base);
+	fork_child_tid = (flags & LINUX_CLONE_CHILD_SETTID) ? f->r10 : 0;
+	if (clone && f->rsi)
+		f->rsp = f->rsi;                 /* (the child's copy starts on the new stack) */
 	f->rax = (uint64_t)server_call(&call, true, d);
+	f->rsp = rsp;
+	fork_child_tid = 0;
+	if ((flags & LINUX_CLONE_PARENT_SETTID) && (int64_t)f->rax > 0)
+		*(int32_t *)f->rdx = (int32_t)f->rax;
 	return true;
+}
+
+/* nanosleep and clock_nanosleep (relative, or TIMER_ABSTIME on the tick
+ * clock): a receive with a timeout on a port nothing sends to, rounded up
+ * to the millisecond (the kernel's timeouts); not interrupted by signals. */
+static int64_t local_nanosleep(uint64_t flags, uint64_t req, uint64_t rem)
+{
+	const int64_t *ts = (const int64_t *)req;
+	uint64_t ms, now_ns = MK_COMM_PAGE->ticks * MK_COMM_PAGE->tick_ns, want_ns;
+	struct mach_msg_header h;
+
+	if (!req)
+		return -LINUX_EFAULT;
+	if (ts[0] < 0 || ts[1] < 0 || ts[1] >= 1000000000 || (uint64_t)ts[0] > SLEEP_MAX_S)
+		return -LINUX_EINVAL;
+	want_ns = (uint64_t)ts[0] * 1000000000 + (uint64_t)ts[1];
+	if (flags & LINUX_TIMER_ABSTIME)
+		want_ns = want_ns > now_ns ? want_ns - now_ns : 0;
+	ms = (want_ns + 999999) / 1000000;
+	if (!sleep_port && mk_port_allocate(MACH_PORT_TASK_SELF, MACH_PORT_RIGHT_RECEIVE,
+					    &sleep_port))
+		return -LINUX_EINVAL;
+	if (ms)
+		mk_mach_msg(&h, MACH_RCV_MSG | MACH_RCV_TIMEOUT, 0, sizeof(h), sleep_port, ms);
+	if (rem && !(flags & LINUX_TIMER_ABSTIME))
+		memset((void *)rem, 0, 2 * sizeof(int64_t));
+	return 0;
 }
 
 void emul_default(struct emul_frame *f)
@@ -443,6 +520,12 @@ void emul_default(struct emul_frame *f)
 
 	if (f->rax == LINUX_CLOCK_GETTIME) {
 		f->rax = (uint64_t)local_clock_gettime(f->rdi, f->rsi);
+		return;
+	}
+	if (f->rax == LINUX_NANOSLEEP || f->rax == LINUX_CLOCK_NANOSLEEP) {
+		f->rax = (uint64_t)(f->rax == LINUX_NANOSLEEP ? local_nanosleep(0, f->rdi, f->rsi) :
+				    f->rdi >= LINUX_CLOCKS ? -LINUX_EINVAL :
+				    local_nanosleep(f->rsi, f->rdx, f->r10));
 		return;
 	}
 	if (reply_port && server_state > 0 && short_call_ok(f)) {

@@ -1388,3 +1388,94 @@ UNIT_TEST(fs_open_o_creat_gives_enospc_at_fs_nodes_max_and_unlink_frees_nodes)
 		CHECK_EQ(0, fs_unlink(NULL, numbered("/tmp/f", i)));
 	CHECK_EQ(used, fs_nodes_used());
 }
+
+/* ---- rename, readdir, path (fs_rename, fs_readdir, fs_path) ---- */
+
+/* Does dir list name among its entries (after "." and "..")? */
+static bool lists(const char *dir, const char *name)
+{
+	struct fs_node *d;
+	const char *n;
+	uint64_t ino;
+	enum fs_kind kind;
+
+	CHECK_EQ(0, fs_lookup(NULL, dir, true, &d));
+	for (uint64_t i = 0; fs_readdir(d, i, &n, &ino, &kind); i++)
+		if (strcmp(n, name) == 0)
+			return true;
+	return false;
+}
+
+UNIT_TEST(fs_rename_moves_a_file_and_replaces_one_there)
+{
+	struct fs_node *n;
+
+	fs_fresh();
+	make_file("/tmp/a", "first");
+	make_file("/tmp/b", "second");
+	CHECK_EQ(0, fs_mkdir(NULL, "/tmp/d", 0755));
+	CHECK_EQ(0, fs_rename(NULL, "/tmp/a", NULL, "/tmp/d/c"));
+	CHECK_EQ(-LINUX_ENOENT, fs_lookup(NULL, "/tmp/a", true, &n));
+	CHECK_EQ(0, fs_lookup(NULL, "/tmp/d/c", true, &n));
+	CHECK_STR("first", read_str(n, 0, 5));
+	CHECK_EQ(0, fs_rename(NULL, "/tmp/b", NULL, "/tmp/d/c"));   /* replaces it */
+	CHECK_EQ(0, fs_lookup(NULL, "/tmp/d/c", true, &n));
+	CHECK_STR("second", read_str(n, 0, 6));
+	CHECK(!lists("/tmp", "b"));
+}
+
+UNIT_TEST(fs_rename_refuses_what_linux_refuses)
+{
+	fs_fresh();
+	CHECK_EQ(0, fs_mkdir(NULL, "/tmp/d", 0755));
+	CHECK_EQ(0, fs_mkdir(NULL, "/tmp/e", 0755));
+	make_file("/tmp/e/f", "x");
+	make_file("/tmp/g", "y");
+	CHECK_EQ(-LINUX_EINVAL, fs_rename(NULL, "/tmp/d", NULL, "/tmp/d/inner"));
+	CHECK_EQ(-LINUX_ENOTEMPTY, fs_rename(NULL, "/tmp/d", NULL, "/tmp/e"));
+	CHECK_EQ(-LINUX_ENOTDIR, fs_rename(NULL, "/tmp/d", NULL, "/tmp/g"));
+	CHECK_EQ(-LINUX_EISDIR, fs_rename(NULL, "/tmp/g", NULL, "/tmp/d"));
+	CHECK_EQ(-LINUX_ENOENT, fs_rename(NULL, "/tmp/none", NULL, "/tmp/h"));
+	CHECK_EQ(-LINUX_EBUSY, fs_rename(NULL, "/", NULL, "/tmp/root"));
+	CHECK_EQ(0, fs_rename(NULL, "/tmp/d", NULL, "/tmp/e/../k"));
+	CHECK(lists("/tmp", "k"));
+}
+
+UNIT_TEST(fs_readdir_gives_dot_dotdot_then_every_child_once)
+{
+	struct fs_node *d;
+	const char *name;
+	uint64_t ino, count = 0;
+	enum fs_kind kind;
+
+	fs_fresh();
+	CHECK_EQ(0, fs_lookup(NULL, "/dev", true, &d));
+	CHECK(fs_readdir(d, 0, &name, &ino, &kind));
+	CHECK_STR(".", name);
+	CHECK_EQ(FS_DIR, kind);
+	CHECK(fs_readdir(d, 1, &name, &ino, &kind));
+	CHECK_STR("..", name);
+	while (fs_readdir(d, 2 + count, &name, &ino, &kind))
+		count++;
+	CHECK_EQ(3, count);                                  /* console, null, zero */
+	CHECK(lists("/dev", "zero") && lists("/dev", "console") && !lists("/dev", "tmp"));
+}
+
+UNIT_TEST(fs_path_names_a_directory_and_knows_its_limits)
+{
+	char buf[32];
+	struct fs_node *d;
+
+	fs_fresh();
+	CHECK_EQ(0, fs_mkdir(NULL, "/tmp/deep", 0755));
+	CHECK_EQ(0, fs_lookup(NULL, "/tmp/deep", true, &d));
+	CHECK_EQ(9, fs_path(d, buf, sizeof buf));
+	CHECK_STR("/tmp/deep", buf);
+	CHECK_EQ(1, fs_path(fs_root(), buf, sizeof buf));
+	CHECK_STR("/", buf);
+	CHECK_EQ(-LINUX_ERANGE, fs_path(d, buf, 9));          /* no room for the NUL */
+	fs_hold(d);
+	CHECK_EQ(0, fs_rmdir(NULL, "/tmp/deep"));
+	CHECK_EQ(-LINUX_ENOENT, fs_path(d, buf, sizeof buf)); /* removed, still held */
+	fs_release(d);
+}

@@ -206,6 +206,17 @@ static void reply_words(mach_port_name_t reply, const uint64_t *w, uint32_t n)
 
 static void pipe_end_closed(struct unix_pipe *pp, bool writer);
 
+/* A copy of descriptor f was made (dup, fork): what it refers to is held once more. */
+static void fd_hold(const struct unix_fd *f)
+{
+	if (f->node)
+		fs_hold(f->node);
+	if (f->pipe && (f->flags & LINUX_O_ACCMODE) == LINUX_O_WRONLY)
+		f->pipe->writers++;
+	else if (f->pipe)
+		f->pipe->readers++;
+}
+
 static void fd_close(struct unix_fd *fd)
 {
 	if (fd->node)
@@ -459,12 +470,7 @@ static int64_t fd_dup(struct unix_proc *p, uint64_t fd, uint64_t to, bool exact,
 		fd_close(&p->fds[nfd]);
 	p->fds[nfd] = *f;
 	p->fds[nfd].cloexec = cloexec;
-	if (f->node)
-		fs_hold(f->node);
-	if (f->pipe && (f->flags & LINUX_O_ACCMODE) == LINUX_O_WRONLY)
-		f->pipe->writers++;
-	else if (f->pipe)
-		f->pipe->readers++;
+	fd_hold(f);
 	return (int64_t)nfd;
 }
 
@@ -1373,16 +1379,8 @@ static int64_t unix_fork(struct unix_proc *p, uint64_t entry, uint64_t frame)
 	c->brk_start = p->brk_start;
 	c->brk = p->brk;
 	memcpy(c->fds, p->fds, sizeof(c->fds));
-	for (int fd = 0; fd < UNIX_FDS_MAX; fd++) {
-		struct unix_fd *f = &c->fds[fd];
-
-		if (f->node)
-			fs_hold(f->node);
-		if (f->pipe && (f->flags & LINUX_O_ACCMODE) == LINUX_O_WRONLY)
-			f->pipe->writers++;
-		else if (f->pipe)
-			f->pipe->readers++;
-	}
+	for (int fd = 0; fd < UNIX_FDS_MAX; fd++)
+		fd_hold(&c->fds[fd]);
 	memcpy(c->acts, p->acts, sizeof(c->acts));
 	c->blocked = p->blocked;
 	c->umask = p->umask;

@@ -14,8 +14,9 @@
  * each call's error), or the status is 4 and the step that failed is
  * printed. Given "memory", brk, mmap, munmap, mprotect, madvise and
  * malloc must work likewise (memory_step), or the status is 5. Given
- * "signals", handlers, masks, SIG_IGN, SA_RESETHAND and the errors of
- * sigaction and kill (signals_step), or the status is 6; given "sigterm",
+ * "signals", handlers, masks, SIG_IGN, SA_RESETHAND, sigsuspend woken by
+ * a child's kill, and the errors of sigaction and kill (signals_step), or
+ * the status is 6; given "sigterm",
  * it raises SIGTERM with its default action, which must end it there.
  * Given "fork", fork, exit and wait4 must behave as on Linux (fork_step:
  * copy-on-write isolation, inherited descriptors, exit statuses, a child
@@ -183,6 +184,31 @@ static void on_usr1(int sig, siginfo_t *info, void *uc)
 	usr1_blocked_inside = sigismember(&now, SIGUSR1);
 }
 
+/* sigsuspend waits for a signal a child sends, runs its handler, and puts
+ * the mask back; 0, or 7. */
+static int suspend_step(struct sigaction *sa)
+{
+	sigset_t usr1, none, now;
+	int status;
+	pid_t pid;
+
+	sa->sa_flags = SA_SIGINFO;
+	sigemptyset(&usr1);
+	sigaddset(&usr1, SIGUSR1);
+	sigemptyset(&none);
+	if (sigaction(SIGUSR1, sa, NULL) != 0 || sigprocmask(SIG_BLOCK, &usr1, NULL) != 0)
+		return 7;
+	pid = fork();
+	if (pid == 0)
+		_exit(kill(getppid(), SIGUSR1) == 0 ? 0 : 1);
+	if (pid < 0 || !fails_with(sigsuspend(&none), EINTR) || caught != 4 ||
+	    sigprocmask(SIG_BLOCK, NULL, &now) != 0 || !sigismember(&now, SIGUSR1) ||
+	    waitpid(pid, &status, 0) != pid || !WIFEXITED(status) || WEXITSTATUS(status) != 0 ||
+	    sigprocmask(SIG_UNBLOCK, &usr1, NULL) != 0)
+		return 7;
+	return 0;
+}
+
 /* Signals behave as on Linux; 0, or the step that failed. */
 static int signals_step(void)
 {
@@ -213,7 +239,7 @@ static int signals_step(void)
 	if (sigaction(SIGUSR1, &sa, NULL) != 0 || raise(SIGUSR1) != 0 || caught != 3 ||
 	    sigaction(SIGUSR1, NULL, &old) != 0 || old.sa_handler != SIG_DFL)
 		return 6;
-	return 0;
+	return suspend_step(&sa);
 }
 
 static volatile int fork_marker = 1;

@@ -59,6 +59,7 @@
 #define LINUX_GETEUID         107
 #define LINUX_GETEGID         108
 #define LINUX_GETPPID         110
+#define LINUX_RT_SIGSUSPEND   130
 #define LINUX_GETPGRP         111
 #define LINUX_ARCH_PRCTL      158
 #define LINUX_GETTID          186
@@ -158,6 +159,7 @@
 
 /* errno values (a call returns their negation). */
 #define LINUX_ENOENT          2
+#define LINUX_EINTR           4
 #define LINUX_E2BIG           7
 #define LINUX_ESRCH           3
 #define LINUX_ENOEXEC         8

@@ -35,7 +35,8 @@
  * (advice that changes memory is EINVAL for now); signals: rt_sigaction,
  * rt_sigprocmask, rt_sigreturn, kill, tkill and tgkill among its processes
  * (one thread each: a thread id is the pid; process groups other than the
- * caller's own are ESRCH), default actions done here (ending the task, or
+ * caller's own are ESRCH), rt_sigsuspend (its reply right kept until a
+ * signal comes), default actions done here (ending the task, or
  * nothing: the stop signals too, there is no job control), a handler's
  * signal delivered in the answer to the process's next whole call (short
  * calls have no room: unix_proto.h), the library building the frame;
@@ -47,8 +48,7 @@
  * write is done on the process's buffer directly (vm_write, vm_read through
  * its task port: a bad buffer is EFAULT), up to UNIX_READ_MAX and
  * UNIX_WRITE_MAX (a shorter transfer, as Linux allows; unix_proto.h says
- * why 2 KiB). Relative paths start at the root
- * (no chdir yet). Any other call gets -ENOSYS, and its number is printed
+ * why 2 KiB). Any other call gets -ENOSYS, and its number is printed
  * once. Processes are started by UNIX_SPAWN_ID on the control port, or by
  * fork; what is still missing (file mappings, poll and select, threads,
  * ...) the issue on Unix emulation lists.
@@ -110,7 +110,7 @@ struct unix_pipe {
 
 struct unix_fd {
 	uint8_t file;                  /* enum unix_file */
-	uint8_t cloexec;               /* FD_CLOEXEC (kept for F_GETFD: there is no exec yet) */
+	uint8_t cloexec;               /* FD_CLOEXEC: closed by execve */
 	uint32_t flags;                /* open's flags: the access mode, O_APPEND */
 	uint64_t offset;
 	struct fs_node *node;          /* held while open (the devices' too) */
@@ -140,6 +140,8 @@ struct unix_proc {
 	struct fs_node *cwd;           /* its working directory (held), NULL: the root */
 	uint32_t umask;
 	uint64_t blocked, pending;     /* signal masks: bit sig - 1 */
+	mach_port_name_t suspend_reply; /* an rt_sigsuspend waiting for a signal: its reply right */
+	uint64_t suspend_mask;         /* the mask it goes back to after the handler */
 };
 
 /*
@@ -260,15 +262,23 @@ static struct unix_proc *wait_child(const struct unix_proc *p, int64_t pid, bool
 
 static bool signal_post(struct unix_proc *p, uint64_t sig);
 
-/* The answer to a call that was kept waiting: result, then len bytes of data. */
-static void answer_later(mach_port_name_t reply, int64_t result, const void *data, uint32_t len)
+/* The answer to a call that was kept waiting: n words, then len bytes of data. */
+static void answer_words_later(mach_port_name_t reply, const uint64_t *w, uint32_t n,
+			       const void *data, uint32_t len)
 {
 	static struct unix_call_msg m;
-	uint64_t w = (uint64_t)result;
 
-	if (mk_mach_msg(&m.h, MACH_SEND_MSG, reply_build(&m.h, reply, &w, 1, data, len), 0,
+	if (mk_mach_msg(&m.h, MACH_SEND_MSG, reply_build(&m.h, reply, w, n, data, len), 0,
 			MACH_PORT_NULL, 0) != MACH_MSG_SUCCESS)
 		mk_port_deallocate(MACH_PORT_TASK_SELF, reply);
+}
+
+/* The same with one word, the result. */
+static void answer_later(mach_port_name_t reply, int64_t result, const void *data, uint32_t len)
+{
+	uint64_t w = (uint64_t)result;
+
+	answer_words_later(reply, &w, 1, data, len);
 }
 
 /* A wait4 of p that was kept waiting gets its zombie child now, if one came. */
@@ -307,6 +317,8 @@ static void proc_end(struct unix_proc *p, uint64_t status)
 	mk_port_deallocate(MACH_PORT_TASK_SELF, p->task);
 	if (p->wait_reply)
 		mk_port_deallocate(MACH_PORT_TASK_SELF, p->wait_reply);
+	if (p->suspend_reply)
+		mk_port_deallocate(MACH_PORT_TASK_SELF, p->suspend_reply);
 	for (int i = 0; i < UNIX_PROCS_MAX; i++)
 		if (procs[i].pid && procs[i].ppid == pid) {
 			procs[i].ppid = 0;
@@ -1077,6 +1089,47 @@ static void proc_kill(struct unix_proc *p, uint64_t sig)
 	proc_end(p, UNIX_STATUS_SIGNALED | sig);
 }
 
+static int signal_take(struct unix_proc *p, uint64_t w[UNIX_SIGNAL_WORDS - 1]);
+
+/*
+ * An rt_sigsuspend of p gets the signal it waits for, if one is ready: its
+ * answer is EINTR with the signal to deliver, whose handler goes back to
+ * the mask from before the call (a default action that ends p ends it
+ * here instead).
+ */
+static void signal_resume(struct unix_proc *p)
+{
+	uint64_t w[UNIX_SIGNAL_WORDS] = { (uint64_t)-LINUX_EINTR };
+	mach_port_name_t reply = p->suspend_reply;
+
+	if (!reply || signal_take(p, &w[1]) <= 0)
+		return;                                /* nothing yet, or p is gone */
+	w[UNIX_SIGNAL_WORDS - 1] = p->suspend_mask;
+	p->suspend_reply = MACH_PORT_NULL;
+	answer_words_later(reply, w, UNIX_SIGNAL_WORDS, NULL, 0);
+}
+
+/* rt_sigsuspend(mask, size): wait with the call's mask until a signal with
+ * a handler (or one that ends p) comes; the answer may be at once. */
+static int64_t unix_sigsuspend(struct unix_proc *p, const struct unix_call_msg *m,
+			       struct unix_answer *a)
+{
+	uint32_t len = 0;
+	const char *data = call_data(m, &len);
+	uint64_t mask;
+
+	if (m->words[2] != LINUX_SIGSET_BYTES || !data || len != LINUX_SIGSET_BYTES ||
+	    !m->h.remote_port || p->suspend_reply)
+		return -LINUX_EINVAL;
+	memcpy(&mask, data, sizeof(mask));
+	p->suspend_mask = p->blocked;
+	p->blocked = mask & ~SIG_UNBLOCKABLE;
+	p->suspend_reply = m->h.remote_port;
+	a->deferred = true;
+	signal_resume(p);
+	return 0;
+}
+
 /*
  * Send sig (1..LINUX_NSIG) to p: an ignored one that is not blocked goes at
  * once, one whose default action ends p ends it at once unless blocked,
@@ -1093,6 +1146,7 @@ static bool signal_post(struct unix_proc *p, uint64_t sig)
 		return true;
 	}
 	p->pending |= sig_bit(sig);
+	signal_resume(p);
 	return false;
 }
 
@@ -1523,6 +1577,9 @@ static bool unix_call(struct unix_proc *p, const struct unix_call_msg *m, int64_
 		*a = (struct unix_answer){ .data = out };
 		*result = w[0] == LINUX_RT_SIGACTION ? unix_sigaction(p, m, out, &a->len) :
 			  unix_sigprocmask(p, m, out, &a->len);
+		return true;
+	case LINUX_RT_SIGSUSPEND:
+		*result = unix_sigsuspend(p, m, a);
 		return true;
 	case LINUX_RT_SIGRETURN:                   /* the library restored the registers */
 		p->blocked = w[1] & ~SIG_UNBLOCKABLE;

@@ -256,6 +256,8 @@ static struct call_shape call_shape(uint64_t nr)
 		return (struct call_shape){ .out = 1, .out_bytes = 2 * sizeof(int32_t) };
 	case LINUX_WAIT4:
 		return (struct call_shape){ .out = 2, .out_bytes = sizeof(int32_t) };
+	case LINUX_RT_SIGSUSPEND:
+		return (struct call_shape){ .in = 1, .in_bytes = LINUX_SIGSET_BYTES };
 	case LINUX_RT_SIGACTION:
 		return (struct call_shape){ .in = 2, .in_bytes = LINUX_SIGACTION_BYTES, .out = 3,
 					    .out_bytes = LINUX_SIGACTION_BYTES };

@@ -195,16 +195,8 @@ static uint32_t reply_build(struct mach_msg_header *h, mach_port_name_t reply, c
 	return h->size;
 }
 
-/* Send words to a reply right (consumed, or dropped if the send fails). */
-static void reply_words(mach_port_name_t reply, const uint64_t *w, uint32_t n)
-{
-	uint64_t buf[8];
-	struct mach_msg_header *h = (struct mach_msg_header *)buf;
-
-	if (mk_mach_msg(h, MACH_SEND_MSG, reply_build(h, reply, w, n, NULL, 0), 0, MACH_PORT_NULL,
-			0) != MACH_MSG_SUCCESS)
-		mk_port_deallocate(MACH_PORT_TASK_SELF, reply);
-}
+static void answer_words_later(mach_port_name_t reply, const uint64_t *w, uint32_t n,
+			       const void *data, uint32_t len);
 
 static void pipe_end_closed(struct unix_pipe *pp, bool writer);
 
@@ -262,7 +254,8 @@ static struct unix_proc *wait_child(const struct unix_proc *p, int64_t pid, bool
 
 static bool signal_post(struct unix_proc *p, uint64_t sig);
 
-/* The answer to a call that was kept waiting: n words, then len bytes of data. */
+/* The answer to a call that was kept waiting (or to a spawn request): n
+ * words, then len bytes of data; the reply right is used up either way. */
 static void answer_words_later(mach_port_name_t reply, const uint64_t *w, uint32_t n,
 			       const void *data, uint32_t len)
 {
@@ -307,7 +300,7 @@ static void proc_end(struct unix_proc *p, uint64_t status)
 	uint32_t pid = p->pid, ppid = p->ppid;
 
 	if (p->waiter)
-		reply_words(p->waiter, w, 2);
+		answer_words_later(p->waiter, w, 2, NULL, 0);
 	pipe_waits_cancel(p);
 	for (int fd = 0; fd < UNIX_FDS_MAX; fd++)
 		fd_close(&p->fds[fd]);
@@ -413,6 +406,19 @@ static bool at_dir(struct unix_proc *p, uint64_t dirfd, struct fs_node **dir, in
 	}
 	*dir = f->node;
 	return true;
+}
+
+/* The directory a *at call's path starts from and the path (its data):
+ * 0, or the errno of a bad dirfd (EBADF, ENOTDIR) or of no path (EFAULT). */
+static int64_t at_path(struct unix_proc *p, const struct unix_call_msg *m, uint64_t dirfd,
+		       struct fs_node **dir, const char **path)
+{
+	int64_t rc = 0;
+
+	*path = call_path(m);
+	if (!at_dir(p, dirfd, dir, &rc))
+		return rc;
+	return *path ? 0 : -LINUX_EFAULT;
 }
 
 /* open or openat of the path in the call's data. */
@@ -954,14 +960,12 @@ static int64_t unix_stat(struct unix_proc *p, const struct unix_call_msg *m, uin
 {
 	const char *path = call_path(m);
 	struct fs_node *dir, *n;
-	int64_t rc = 0;
+	int64_t rc;
 
 	if (path && !*path && (flags & LINUX_AT_EMPTY_PATH))
 		return unix_fstat(p, dirfd, st);
-	if (!at_dir(p, dirfd, &dir, &rc))
+	if ((rc = at_path(p, m, dirfd, &dir, &path)) != 0)
 		return rc;
-	if (!path)
-		return -LINUX_EFAULT;
 	rc = fs_lookup(dir, path, !(flags & LINUX_AT_SYMLINK_NOFOLLOW), &n);
 	if (rc == 0)
 		fs_stat_linux(n, st);
@@ -1374,15 +1378,13 @@ static int64_t unix_execve(struct unix_proc *p, const struct unix_call_msg *m,
 static int64_t unix_access(struct unix_proc *p, const struct unix_call_msg *m, uint64_t dirfd,
 			   uint64_t mode)
 {
-	const char *path = call_path(m);
+	const char *path;
 	struct fs_node *dir, *n;
 	struct fs_stat st;
-	int64_t rc = 0;
+	int64_t rc;
 
-	if (!at_dir(p, dirfd, &dir, &rc))
+	if ((rc = at_path(p, m, dirfd, &dir, &path)) != 0)
 		return rc;
-	if (!path)
-		return -LINUX_EFAULT;
 	if (mode & ~(uint64_t)LINUX_ACCESS_MODES)
 		return -LINUX_EINVAL;
 	if ((rc = fs_lookup(dir, path, true, &n)) != 0)
@@ -1481,14 +1483,12 @@ static int64_t unix_wait4(struct unix_proc *p, const struct unix_call_msg *m, ch
 static int64_t unix_path_change(struct unix_proc *p, const struct unix_call_msg *m,
 				uint64_t nr, uint64_t dirfd, uint64_t arg)
 {
-	const char *path = call_path(m);
+	const char *path;
 	struct fs_node *dir;
-	int64_t rc = 0;
+	int64_t rc;
 
-	if (!at_dir(p, dirfd, &dir, &rc))
+	if ((rc = at_path(p, m, dirfd, &dir, &path)) != 0)
 		return rc;
-	if (!path)
-		return -LINUX_EFAULT;
 	switch (nr) {
 	case LINUX_MKDIR:
 	case LINUX_MKDIRAT:
@@ -1630,13 +1630,12 @@ static bool unix_call(struct unix_proc *p, const struct unix_call_msg *m, int64_
 	case LINUX_READLINKAT: {
 		uint64_t size = w[0] == LINUX_READLINK ? w[3] : w[4];
 		struct fs_node *dir;
-		const char *path = call_path(m);
+		const char *path;
 
-		*result = 0;
-		if (!at_dir(p, w[0] == LINUX_READLINK ? (uint64_t)LINUX_AT_FDCWD : w[1], &dir, result))
-			return true;
-		*result = !path ? -LINUX_EFAULT :
-			  fs_readlink(dir, path, out, size < UNIX_DATA_MAX ? size : UNIX_DATA_MAX);
+		*result = at_path(p, m, w[0] == LINUX_READLINK ? (uint64_t)LINUX_AT_FDCWD : w[1],
+				  &dir, &path);
+		if (*result == 0)
+			*result = fs_readlink(dir, path, out, size < UNIX_DATA_MAX ? size : UNIX_DATA_MAX);
 		if (*result > 0)
 			*a = (struct unix_answer){ .data = out, .len = (uint32_t)*result };
 		return true;
@@ -1759,7 +1758,7 @@ static void unix_spawn(const struct unix_server_config *cfg, mach_port_name_t se
 	if (!p || index >= cfg->nprogs ||
 	    unix_exec_build(prog->image, prog->size, cfg->emul, cfg->emul_size, argv, envp,
 			    &p->task, &start) != KERN_SUCCESS) {
-		reply_words(reply, fail, 2);
+		answer_words_later(reply, fail, 2, NULL, 0);
 		return;
 	}
 	if (mk_port_allocate(MACH_PORT_TASK_SELF, MACH_PORT_RIGHT_RECEIVE, &p->port) ||
@@ -1773,7 +1772,7 @@ static void unix_spawn(const struct unix_server_config *cfg, mach_port_name_t se
 		if (p->task)
 			unix_exec_abandon(&p->task);
 		*p = (struct unix_proc){ 0 };
-		reply_words(reply, fail, 2);
+		answer_words_later(reply, fail, 2, NULL, 0);
 		return;
 	}
 	p->pid = next_pid++;

@@ -4,7 +4,10 @@
  * /bin/<name>, the --file extras and /etc/machlab/run.argv), boots the target
  * with /init in "run" mode, streams what the program prints (stdout and
  * stderr share the one console) and exits with the program's exit status.
- * Only Linux targets run it until the microkernel has its Unix emulation. */
+ * A microkernel target boots unix-run with the same archive as its second
+ * module; unix-run starts the archive's /init in "run" mode under the Unix
+ * server (user/unix-run/main.c), so both kinds of target run the same /init
+ * and print the same records. */
 #include "cmd_run.h"
 
 #include <elf.h>
@@ -26,6 +29,8 @@
 #define RUN_TARGET_DEFAULT "linux"
 #define RUN_BUILD_DIR "build"      /* a target named without a '/' is build/<name> */
 #define RUN_SPEC_DEFAULT "bench/unix/ROOT"
+#define RUN_UNIX_RUN_DEFAULT "build/user/unix-run.elf"
+#define RUN_UNIX_RUN_ARGS "--file /init run" /* unix-run's: the archive's /init, run mode */
 #define RUN_TIMEOUT_DEFAULT_S 600
 #define RUN_TIMEOUT_MAX_S (INT_MAX / 1000)
 #define RUN_ERR_MAX_BYTES 512
@@ -38,6 +43,7 @@
 
 struct run_options {
 	const char *target, *spec, *qemu_path;
+	const char *unix_run;    /* a microkernel target's boot program */
 	long timeout_s;
 	bool verbose;            /* also print the kernel's boot output */
 	char **files;            /* --file HOST[:PATH] */
@@ -56,9 +62,12 @@ struct run_stream {
 
 static const char run_usage[] =
 	"usage: machlab run [--target NAME|DIR] [--file HOST[:PATH]]... [--timeout SECONDS]\n"
-	"                   [--spec PATH] [--verbose] [--qemu PATH] -- PROGRAM [ARG...]\n"
+	"                   [--spec PATH] [--verbose] [--qemu PATH] [--unix-run PATH]\n"
+	"                   -- PROGRAM [ARG...]\n"
 	"  PROGRAM must be a static x86-64 ELF; it runs as /bin/<its name> on the target\n"
-	"  (default: linux, i.e. build/linux from make linux-target).\n";
+	"  (default: linux, i.e. build/linux from make linux-target; a microkernel target\n"
+	"  such as default runs it under the Unix server, booted by --unix-run, default\n"
+	"  " RUN_UNIX_RUN_DEFAULT ").\n";
 
 /* Checks that path is a static x86-64 ELF executable. Returns 0, or -errno /
  * -ENOEXEC with err saying what is wrong. */
@@ -105,10 +114,11 @@ static int run_options_parse(int argc, char **argv, struct run_options *opt)
 		{ "target", required_argument, NULL, 't' }, { "file", required_argument, NULL, 'f' },
 		{ "timeout", required_argument, NULL, 'T' }, { "spec", required_argument, NULL, 's' },
 		{ "verbose", no_argument, NULL, 'v' }, { "qemu", required_argument, NULL, 'q' },
-		{ "help", no_argument, NULL, 'h' }, { NULL, 0, NULL, 0 },
+		{ "unix-run", required_argument, NULL, 'u' }, { "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
 	};
 	*opt = (struct run_options){ .target = RUN_TARGET_DEFAULT, .spec = RUN_SPEC_DEFAULT,
-				     .qemu_path = QEMU_DEFAULT_BINARY,
+				     .qemu_path = QEMU_DEFAULT_BINARY, .unix_run = RUN_UNIX_RUN_DEFAULT,
 				     .timeout_s = RUN_TIMEOUT_DEFAULT_S };
 	opt->files = calloc((size_t)argc + 1, sizeof *opt->files);
 	if (!opt->files)
@@ -122,6 +132,7 @@ static int run_options_parse(int argc, char **argv, struct run_options *opt)
 		case 's': opt->spec = optarg; break;
 		case 'v': opt->verbose = true; break;
 		case 'q': opt->qemu_path = optarg; break;
+		case 'u': opt->unix_run = optarg; break;
 		case 'T':
 			ok = cmd_number_parse(optarg, RUN_TIMEOUT_MAX_S, &opt->timeout_s);
 			if (!ok)
@@ -276,19 +287,25 @@ static void run_on_line(void *ctx, const char *line)
 	fflush(stdout);
 }
 
-/* Boots the target with the archive and streams the program. Returns the
- * exit status for machlab run. */
-static int run_boot(const struct run_options *opt, const char *kernel, const char *archive)
+/* Boots the target with the archive (Linux: as its initramfs; the
+ * microkernel: unix-run's second module) and streams the program. Returns
+ * the exit status for machlab run. */
+static int run_boot(const struct run_options *opt, const char *kernel, bool is_linux,
+		    const char *archive)
 {
 	struct run_stream stream = { .verbose = opt->verbose, .status = RUN_EXIT_NO_STATUS };
-	char *cmdline = linux_cmdline("run"), how[160];
+	char *cmdline = is_linux ? linux_cmdline("run") : NULL, how[160];
+	const struct qemu_module modules[] = {
+		{ .path = opt->unix_run, .args = RUN_UNIX_RUN_ARGS }, { .path = archive },
+	};
 	struct qemu_boot boot = {
-		.qemu_path = opt->qemu_path, .kernel_path = kernel, .initrd_path = archive,
-		.append = cmdline, .timeout_ms = (int)opt->timeout_s * 1000,
-		.on_line = run_on_line, .ctx = &stream,
+		.qemu_path = opt->qemu_path, .kernel_path = kernel,
+		.initrd_path = is_linux ? archive : NULL, .append = cmdline,
+		.modules = is_linux ? NULL : modules, .module_count = is_linux ? 0 : 2,
+		.timeout_ms = (int)opt->timeout_s * 1000, .on_line = run_on_line, .ctx = &stream,
 	};
 	struct qemu_result result = { 0 };
-	int rc = cmdline ? qemu_run(&boot, &result) : -ENOMEM;
+	int rc = cmdline || !is_linux ? qemu_run(&boot, &result) : -ENOMEM;
 	if (rc < 0) {
 		fprintf(stderr, "machlab run: cannot run %s: %s\n", opt->qemu_path, strerror(-rc));
 	} else if (!stream.ended) {
@@ -303,13 +320,17 @@ static int run_boot(const struct run_options *opt, const char *kernel, const cha
 
 /* Checks the target and the program and writes the archive to archive (a
  * mkstemp template, filled in). Returns 0, or -errno with err set. */
-static int run_prepare(const struct run_options *opt, const char *dir, char *archive, char *err,
-		       size_t err_bytes)
+static int run_prepare(const struct run_options *opt, const char *dir, bool is_linux,
+		       const char *kernel, char *archive, char *err, size_t err_bytes)
 {
-	if (!linux_target_is(dir)) {
-		snprintf(err, err_bytes, "%s is not a Linux target (no %s): machlab run needs one "
-			 "until the microkernel has its Unix emulation; make linux-target makes "
-			 "build/linux", dir, LINUX_KERNEL_FILE);
+	if (!is_linux && access(kernel, R_OK) != 0) {
+		snprintf(err, err_bytes, "%s is not a target (neither %s nor %s): make builds the "
+			 "microkernel's, make linux-target build/linux", dir, LINUX_KERNEL_FILE,
+			 TARGET_KERNEL_FILE);
+		return -EINVAL;
+	}
+	if (!is_linux && access(opt->unix_run, R_OK) != 0) {
+		snprintf(err, err_bytes, "%s: %s (make builds it)", opt->unix_run, strerror(errno));
 		return -EINVAL;
 	}
 	int rc = run_program_check(opt->argv[0], err, err_bytes);
@@ -340,11 +361,13 @@ int cmd_run_main(int argc, char **argv)
 		free(opt.files);
 		return CMD_EXIT_USAGE;
 	}
-	char *dir = run_target_dir(&opt), *kernel = dir ? path_join(dir, LINUX_KERNEL_FILE) : NULL;
-	if (!kernel || run_prepare(&opt, dir, archive, err, sizeof err) < 0) {
+	char *dir = run_target_dir(&opt);
+	bool is_linux = dir && linux_target_is(dir);
+	char *kernel = dir ? path_join(dir, is_linux ? LINUX_KERNEL_FILE : TARGET_KERNEL_FILE) : NULL;
+	if (!kernel || run_prepare(&opt, dir, is_linux, kernel, archive, err, sizeof err) < 0) {
 		fprintf(stderr, "machlab run: %s\n", err);
 	} else {
-		status = run_boot(&opt, kernel, archive);
+		status = run_boot(&opt, kernel, is_linux, archive);
 		unlink(archive);
 	}
 	free(opt.files);

@@ -8,6 +8,7 @@
  * "N passed, N failed, N skipped". */
 #include <elf.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -620,7 +621,15 @@ static void run_refuses_bad_arguments_with_a_clear_error(void)
 	mkdir(tmp_path("not-linux"), 0755);
 	char *not_linux[] = { "run", "--target", TMP_ARG("not-linux"), "--", TMP_ARG("static"), NULL };
 	EXPECT_INT(CMD_EXIT_USAGE, run_capture(not_linux, &out));
-	expect_contains(__LINE__, "output", out, "is not a Linux target");
+	expect_contains(__LINE__, "output", out, "is not a target (neither vmlinux nor kernel.elf)");
+	free(out);
+	int fd = open(tmp_path("not-linux/kernel.elf"), O_CREAT | O_WRONLY, 0644);
+	EXPECT_TRUE(fd >= 0);
+	close(fd);
+	char *no_unix_run[] = { "run", "--target", TMP_ARG("not-linux"), "--unix-run",
+				TMP_ARG("no-unix-run"), "--", TMP_ARG("static"), NULL };
+	EXPECT_INT(CMD_EXIT_USAGE, run_capture(no_unix_run, &out));
+	expect_contains(__LINE__, "output", out, "no-unix-run: No such file or directory (make builds it)");
 	free(out);
 	char *lt = TMP_ARG("lt"), *spec = TMP_ARG("root.spec");
 	char *dynamic[] = { "run", "--target", lt, "--spec", spec, "--", TMP_ARG("dynamic"), NULL };

@@ -34,8 +34,10 @@ static void server_thread(void *arg)
 	mk_task_exit(RUN_DIED_STATUS);
 }
 
-/* The spawn request for the program, its arguments args[0..n) in the data item. */
-static bool request_build(mach_port_name_t control, mach_port_name_t reply, char **args, int n)
+/* The spawn request for program index (or UNIX_SPAWN_BY_PATH), its
+ * arguments args[0..n) in the data item. */
+static bool request_build(mach_port_name_t control, mach_port_name_t reply, uint64_t index,
+			  char **args, int n)
 {
 	uint32_t len = 0;
 
@@ -45,8 +47,9 @@ static bool request_build(mach_port_name_t control, mach_port_name_t reply, char
 		       .remote_port = control, .local_port = reply, .id = UNIX_SPAWN_ID },
 		.words_type = { .kind = MACH_MSG_TYPE_INLINE, .elem_size = 8,
 				.count = UNIX_CALL_WORDS },
+		.words = { index },
 	};
-	if (n > UNIX_SPAWN_ARGS_MAX)
+	if (n > UNIX_SPAWN_ARGS_MAX + (index == UNIX_SPAWN_BY_PATH))
 		return false;
 	for (int i = 0; i < n; i++) {
 		size_t a = strlen(args[i]) + 1;
@@ -71,6 +74,8 @@ int main(int argc, char **argv)
 	vm_address_t archive = 0;
 	mach_port_name_t control, reply, thread;
 	mach_msg_return_t mr;
+	bool by_path = argc >= 3 && strcmp(argv[1], "--file") == 0;
+	const char *name = by_path ? argv[2] : progs[0].name;
 
 	prog = progs[0];
 	prog.size = (size_t)(blob_unix_bench_end - blob_unix_bench);
@@ -90,18 +95,19 @@ int main(int argc, char **argv)
 		mk_printf("unix-run: cannot start the Unix server\n");
 		return RUN_DIED_STATUS;
 	}
-	if (!request_build(control, reply, argv + 1, argc - 1)) {
+	if (!request_build(control, reply, by_path ? UNIX_SPAWN_BY_PATH : 0, argv + 1 + by_path,
+			   argc - 1 - by_path)) {
 		mk_printf("unix-run: too many or too long arguments\n");
 		return RUN_DIED_STATUS;
 	}
 	mr = mk_mach_msg(&request.h, MACH_SEND_MSG | MACH_RCV_MSG, request.h.size, sizeof(request),
 			 reply, MACH_MSG_TIMEOUT_NONE);
 	if (mr != MACH_MSG_SUCCESS || request.words[0] == (uint64_t)-1) {
-		mk_printf("unix-run: the server could not start %s (0x%x)\n", prog.name, mr);
+		mk_printf("unix-run: the server could not start %s (0x%x)\n", name, mr);
 		return RUN_DIED_STATUS;
 	}
 	if (request.words[0] == UNIX_STATUS_DIED) {
-		mk_printf("unix-run: %s died without exit\n", prog.name);
+		mk_printf("unix-run: %s died without exit\n", name);
 		return RUN_DIED_STATUS;
 	}
 	return (int)request.words[0];

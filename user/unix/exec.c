@@ -63,8 +63,10 @@ static kern_return_t exec_load(mach_port_name_t task, const void *img, size_t si
 		vm_size_t len = page_up(s->vaddr + s->memsz) - start;
 
 		kr = mk_vm_allocate(task, &start, len, VM_ALLOC_FIXED);
-		if (kr == KERN_SUCCESS && s->filesz)
-			kr = mk_vm_write(task, s->vaddr, (const char *)img + s->offset, s->filesz);
+		for (uint64_t at = 0; kr == KERN_SUCCESS && at < s->filesz; at += MK_VM_RW_MAX_BYTES)
+			kr = mk_vm_write(task, s->vaddr + at, (const char *)img + s->offset + at,
+					 s->filesz - at < MK_VM_RW_MAX_BYTES ? s->filesz - at :
+					 MK_VM_RW_MAX_BYTES);
 		if (kr == KERN_SUCCESS)
 			kr = mk_vm_protect(task, start, len, s->prot);
 	}
@@ -126,7 +128,8 @@ static bool exec_stack(struct stack_image *s, const char *const argv[],
 		0x6d, 0x61, 0x63, 0x68, 0x6c, 0x61, 0x62, 0x21,
 		0x93, 0x4f, 0x2a, 0xc1, 0x5e, 0x07, 0xb8, 0x3d };
 	size_t argc = count(argv), envc = count(envp);
-	uint64_t ptrs[UNIX_ARGS_BYTES / 16], random_at = stack_put(s, random_bytes, 16);
+	static uint64_t ptrs[UNIX_ARGS_BYTES / 16];    /* (not on the server's stack) */
+	uint64_t random_at = stack_put(s, random_bytes, 16);
 	uint64_t aux[AUX_WORDS] = {
 		AT_PHDR, exec_phdr_addr(e), AT_PHENT, e->phentsize, AT_PHNUM, e->phnum,
 		AT_PAGESZ, PAGE, AT_ENTRY, e->entry, AT_UID, 0, AT_EUID, 0, AT_GID, 0,
@@ -199,7 +202,7 @@ kern_return_t unix_exec_build(const void *prog, size_t prog_size, const void *em
 			      size_t emul_size, const char *const argv[], const char *const envp[],
 			      mach_port_name_t *task, struct unix_exec_start *start)
 {
-	static struct stack_image stack;       /* (4 KiB: not on the caller's stack; one exec at a time) */
+	static struct stack_image stack;       /* (not on the caller's stack; one exec at a time) */
 	struct elf_image pe, ee;
 	vm_address_t stack_base = UNIX_STACK_TOP - UNIX_STACK_BYTES;
 	uint64_t sp = 0;

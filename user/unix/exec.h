@@ -14,7 +14,9 @@
 
 #define UNIX_STACK_TOP   0x7FFFFFF00000UL  /* the initial stack ends here */
 #define UNIX_STACK_BYTES (1UL << 20)
-#define UNIX_ARGS_BYTES  4096              /* argv, envp and auxv together, at most */
+#define UNIX_ARGS_BYTES  65536             /* argv, envp and auxv together, at most
+						* (Linux allows 2 MiB; a shell glob of
+						* hundreds of names fits) */
 
 /*
  * Start prog (prog_size bytes) in a new task with the emulation image

@@ -361,6 +361,11 @@ enum fs_kind fs_kind(const struct fs_node *n)
 	return n->kind;
 }
 
+void fs_chmod(struct fs_node *n, uint32_t mode)
+{
+	n->perm = mode & FS_MODE_PERM;
+}
+
 void fs_rdev(const struct fs_node *n, uint32_t *major, uint32_t *minor)
 {
 	*major = n->rdev_major;

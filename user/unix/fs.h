@@ -89,6 +89,8 @@ void fs_hold(struct fs_node *n);
 void fs_release(struct fs_node *n);
 
 enum fs_kind fs_kind(const struct fs_node *n);
+/* Its permission bits become mode's (chmod: there are no owners to check). */
+void fs_chmod(struct fs_node *n, uint32_t mode);
 void fs_rdev(const struct fs_node *n, uint32_t *major, uint32_t *minor);
 
 /* Bytes of a regular file at off: read (0 at or past the end), write

@@ -15,6 +15,7 @@
 #define LINUX_STAT            4
 #define LINUX_FSTAT           5
 #define LINUX_LSTAT           6
+#define LINUX_POLL            7
 #define LINUX_LSEEK           8
 #define LINUX_MMAP            9
 #define LINUX_MPROTECT        10
@@ -28,12 +29,15 @@
 #define LINUX_PWRITE64        18
 #define LINUX_WRITEV          20
 #define LINUX_ACCESS          21
+#define LINUX_SELECT          23
 #define LINUX_PIPE            22
 #define LINUX_MADVISE         28
 #define LINUX_DUP             32
+#define LINUX_PAUSE           34
 #define LINUX_DUP2            33
 #define LINUX_NANOSLEEP       35
 #define LINUX_GETPID          39
+#define LINUX_SENDFILE        40
 #define LINUX_CLONE           56
 #define LINUX_FORK            57
 #define LINUX_VFORK           58
@@ -53,7 +57,10 @@
 #define LINUX_CREAT           85
 #define LINUX_UNLINK          87
 #define LINUX_READLINK        89
+#define LINUX_CHMOD           90
+#define LINUX_FCHMOD          91
 #define LINUX_UMASK           95
+#define LINUX_SYSINFO         99
 #define LINUX_GETUID          102
 #define LINUX_GETGID          104
 #define LINUX_GETEUID         107
@@ -61,8 +68,14 @@
 #define LINUX_GETPPID         110
 #define LINUX_RT_SIGSUSPEND   130
 #define LINUX_GETPGRP         111
+#define LINUX_PRCTL           157
 #define LINUX_ARCH_PRCTL      158
+#define LINUX_MOUNT           165
+#define LINUX_REBOOT          169
+#define LINUX_IOPL            172
+#define LINUX_IOPERM          173
 #define LINUX_GETTID          186
+#define LINUX_TIME            201
 #define LINUX_TKILL           200
 #define LINUX_GETDENTS64      217
 #define LINUX_SET_TID_ADDRESS 218
@@ -70,10 +83,17 @@
 #define LINUX_CLOCK_NANOSLEEP 230
 #define LINUX_EXIT_GROUP      231
 #define LINUX_TGKILL          234
+#define LINUX_FCHMODAT        268
 #define LINUX_FACCESSAT       269
+#define LINUX_PSELECT6        270
+#define LINUX_PPOLL           271
+#define LINUX_SET_ROBUST_LIST 273
 #define LINUX_DUP3            292
 #define LINUX_PIPE2           293
+#define LINUX_PRLIMIT64       302
 #define LINUX_RENAMEAT2       316
+#define LINUX_GETRANDOM       318
+#define LINUX_RSEQ            334
 #define LINUX_FACCESSAT2      439
 #define LINUX_OPENAT          257
 #define LINUX_MKDIRAT         258
@@ -111,6 +131,38 @@
 #define LINUX_MADV_WILLNEED   3      /* advice 0 (normal) to 3: hints */
 #define LINUX_MADV_HUGEPAGE   14
 #define LINUX_MADV_NOHUGEPAGE 15
+
+#define LINUX_REBOOT_MAGIC1   0xfee1deadu
+#define LINUX_REBOOT_MAGIC2   672274793u /* (and the other three dates Linux takes) */
+#define LINUX_REBOOT_MAGIC2A  85072278u
+#define LINUX_REBOOT_MAGIC2B  369367448u
+#define LINUX_REBOOT_MAGIC2C  537993216u
+#define LINUX_REBOOT_RESTART  0x01234567u
+#define LINUX_REBOOT_HALT     0xcdef0123u
+#define LINUX_REBOOT_POWER_OFF 0x4321fedcu
+
+#define LINUX_RLIMIT_STACK    3
+#define LINUX_RLIMIT_NOFILE   7
+#define LINUX_RLIMITS         16     /* resources 0..15 */
+#define LINUX_RLIM_INFINITY   (~0ull)
+#define LINUX_PR_SET_NAME     15
+#define LINUX_PR_GET_NAME     16
+#define LINUX_TASK_COMM_BYTES 16
+#define LINUX_SYSINFO_BYTES   112    /* struct sysinfo */
+#define LINUX_GRND_FLAGS      7      /* GRND_NONBLOCK 1, GRND_RANDOM 2, GRND_INSECURE 4 */
+
+struct linux_pollfd {
+	int32_t fd;
+	int16_t events, revents;
+};
+
+#define LINUX_POLLIN          0x001
+#define LINUX_POLLPRI         0x002
+#define LINUX_POLLOUT         0x004
+#define LINUX_POLLERR         0x008
+#define LINUX_POLLHUP         0x010
+#define LINUX_POLLNVAL        0x020
+#define LINUX_FD_SETSIZE      1024   /* select's descriptors: bits of an fd_set */
 
 /* Signals. */
 #define LINUX_NSIG            64     /* signals 1..64 */
@@ -161,6 +213,7 @@
 #define LINUX_ENOENT          2
 #define LINUX_EINTR           4
 #define LINUX_E2BIG           7
+#define LINUX_EPERM           1
 #define LINUX_ESRCH           3
 #define LINUX_ENOEXEC         8
 #define LINUX_EBADF           9

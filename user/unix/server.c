@@ -67,7 +67,6 @@
 
 #define UNIX_PROCS_MAX        16
 #define UNIX_FIRST_PID        100
-#define UNIX_FDS_MAX          32     /* open descriptors a process may hold */
 #define DEV_MEM_MAJOR         1      /* Linux's: /dev/null 1:3, /dev/zero 1:5 */
 #define DEV_NULL_MINOR        3
 #define DEV_ZERO_MINOR        5
@@ -78,10 +77,11 @@
 #define UNIX_READ_MAX         MK_VM_RW_MAX_BYTES  /* one read's bytes written straight in (1 MiB) */
 #define UNIX_WRITE_MAX        (64u << 10)         /* one write's bytes read in (the server's buffer) */
 #define UNIX_BRK_MAX_BYTES    (256ul << 20) /* how far a process's break may grow */
+#define PROC_SELF_EXE         "/proc/self/exe"  /* execve and readlink know this one path */
 
 /* What an open descriptor reads and writes. */
-enum unix_file {
-	FILE_NONE,                     /* the descriptor is free */
+enum unix_file_kind {
+	FILE_NONE,                     /* none: a device without a driver here */
 	FILE_CONSOLE,                  /* /dev/console: 0, 1 and 2 at the start */
 	FILE_NULL,                     /* /dev/null: reads end at once, writes vanish */
 	FILE_ZERO,                     /* /dev/zero: reads give zeros, writes vanish */
@@ -89,6 +89,7 @@ enum unix_file {
 	FILE_PIPE,                     /* one end of a pipe (its access mode says which) */
 };
 
+#define UNIX_POLL_MAX         (UNIX_DATA_MAX / sizeof(struct linux_pollfd))
 #define UNIX_PIPES_MAX        16
 #define UNIX_PIPE_BYTES       65536  /* a pipe's buffer, Linux's default capacity */
 
@@ -108,14 +109,21 @@ struct unix_pipe {
 	char wbuf[UNIX_PIPE_BYTES];    /* the waiting writer's bytes (at most UNIX_WRITE_MAX) */
 };
 
-struct unix_fd {
-	uint8_t file;                  /* enum unix_file */
-	uint8_t cloexec;               /* FD_CLOEXEC: closed by execve */
+/*
+ * An open file (Linux's open file description): what open or pipe made,
+ * shared by the descriptors dup and fork copy from it, in any process, so
+ * they share its offset and flags.
+ */
+struct unix_file {
+	uint32_t refs;                 /* descriptors on it; 0: the slot is free */
+	uint8_t file;                  /* enum unix_file_kind */
 	uint32_t flags;                /* open's flags: the access mode, O_APPEND */
 	uint64_t offset;
 	struct fs_node *node;          /* held while open (the devices' too) */
 	struct unix_pipe *pipe;        /* FILE_PIPE: counted in its readers or writers */
 };
+
+#define UNIX_FILES_MAX        256    /* open files in all (ENFILE past them) */
 
 /* A signal's action, as the kernel's struct sigaction (LINUX_SIGACTION_BYTES). */
 struct unix_sigaction {
@@ -135,12 +143,18 @@ struct unix_proc {
 	mach_port_name_t waiter;       /* the send-once right of the spawn request */
 	uint64_t calls;                /* the calls answered for it */
 	uint64_t brk_start, brk;       /* where its break started (its image's end), where it is */
-	struct unix_fd fds[UNIX_FDS_MAX];
+	struct unix_file *fds[UNIX_FDS_MAX];   /* NULL: the descriptor is free */
+	uint8_t cloexec[UNIX_FDS_MAX];        /* FD_CLOEXEC: closed by execve */
 	struct unix_sigaction acts[LINUX_NSIG + 1];   /* by signal number (0 unused) */
 	struct fs_node *cwd;           /* its working directory (held), NULL: the root */
+	struct fs_node *exe;           /* the file it runs (held): /proc/self/exe; NULL for a
+					* program of the server's table */
 	uint32_t umask;
 	uint64_t blocked, pending;     /* signal masks: bit sig - 1 */
-	mach_port_name_t suspend_reply; /* an rt_sigsuspend waiting for a signal: its reply right */
+	mach_port_name_t suspend_reply; /* an rt_sigsuspend (or a poll) waiting for a signal:
+					 * its reply right */
+	bool polling;                  /* a poll waits (with suspend_reply) */
+	uint32_t npoll;                /* its pollfds (in poll_fds) */
 	uint64_t suspend_mask;         /* the mask it goes back to after the handler */
 };
 
@@ -155,6 +169,9 @@ struct unix_answer {
 };
 
 static struct unix_proc procs[UNIX_PROCS_MAX];
+static struct unix_file files[UNIX_FILES_MAX];
+static struct linux_pollfd poll_fds[UNIX_PROCS_MAX][UNIX_POLL_MAX];   /* each one's waiting poll */
+static uint32_t polls_waiting;         /* processes with npoll set */
 static mach_port_name_t server_set;    /* the port set every process's port is in */
 static const struct unix_server_config *server_cfg;   /* (the emulation library's image) */
 static uint32_t next_pid = UNIX_FIRST_PID;
@@ -200,24 +217,56 @@ static void answer_words_later(mach_port_name_t reply, const uint64_t *w, uint32
 
 static void pipe_end_closed(struct unix_pipe *pp, bool writer);
 
-/* A copy of descriptor f was made (dup, fork): what it refers to is held once more. */
-static void fd_hold(const struct unix_fd *f)
+/* A new open file (refs 1) of kind file on node (held for it) or an end of
+ * pipe (counted in it), or NULL when UNIX_FILES_MAX are open (ENFILE). */
+static struct unix_file *file_new(uint8_t file, uint32_t flags, struct fs_node *node,
+				  struct unix_pipe *pipe)
 {
-	if (f->node)
-		fs_hold(f->node);
-	if (f->pipe && (f->flags & LINUX_O_ACCMODE) == LINUX_O_WRONLY)
-		f->pipe->writers++;
-	else if (f->pipe)
-		f->pipe->readers++;
+	for (int i = 0; i < UNIX_FILES_MAX; i++)
+		if (!files[i].refs) {
+			files[i] = (struct unix_file){ .refs = 1, .file = file, .flags = flags,
+						       .node = node, .pipe = pipe };
+			return &files[i];
+		}
+	return NULL;
 }
 
-static void fd_close(struct unix_fd *fd)
+/* One descriptor fewer on f: the last one closes the file (its node let
+ * go, its end of pipe closed). */
+static void file_put(struct unix_file *f)
 {
-	if (fd->node)
-		fs_release(fd->node);
-	if (fd->pipe)
-		pipe_end_closed(fd->pipe, (fd->flags & LINUX_O_ACCMODE) == LINUX_O_WRONLY);
-	*fd = (struct unix_fd){ 0 };
+	if (--f->refs)
+		return;
+	if (f->node)
+		fs_release(f->node);
+	if (f->pipe)
+		pipe_end_closed(f->pipe, (f->flags & LINUX_O_ACCMODE) == LINUX_O_WRONLY);
+	*f = (struct unix_file){ 0 };
+}
+
+/* Descriptor fd of p (open) is closed. */
+static void fd_close(struct unix_proc *p, int fd)
+{
+	struct unix_file *f = p->fds[fd];
+
+	p->fds[fd] = NULL;
+	p->cloexec[fd] = 0;
+	file_put(f);
+}
+
+/* Descriptor fd of p (free) is f, with the close-on-exec flag cloexec. */
+static void fd_install(struct unix_proc *p, int fd, struct unix_file *f, uint8_t cloexec)
+{
+	p->fds[fd] = f;
+	p->cloexec[fd] = cloexec;
+}
+
+/* p's lowest free descriptor from `from` on, or UNIX_FDS_MAX. */
+static int fd_free(const struct unix_proc *p, int from)
+{
+	while (from < UNIX_FDS_MAX && p->fds[from])
+		from++;
+	return from;
 }
 
 /* Linux's wait status for how a process ended (unix_proto.h's status). */
@@ -288,6 +337,16 @@ static void wait_wake(struct unix_proc *p)
 
 static void pipe_waits_cancel(const struct unix_proc *p);
 
+/* p's poll no longer waits. */
+static void poll_clear(struct unix_proc *p)
+{
+	if (p->polling) {
+		p->polling = false;
+		p->npoll = 0;
+		polls_waiting--;
+	}
+}
+
 /*
  * The process is gone: tell whoever started it; free its files, port and
  * task; its children lose their parent (a zombie one goes); and it stays a
@@ -303,15 +362,19 @@ static void proc_end(struct unix_proc *p, uint64_t status)
 		answer_words_later(p->waiter, w, 2, NULL, 0);
 	pipe_waits_cancel(p);
 	for (int fd = 0; fd < UNIX_FDS_MAX; fd++)
-		fd_close(&p->fds[fd]);
+		if (p->fds[fd])
+			fd_close(p, fd);
 	if (p->cwd)
 		fs_release(p->cwd);
+	if (p->exe)
+		fs_release(p->exe);
 	mk_port_destroy(MACH_PORT_TASK_SELF, p->port);
 	mk_port_deallocate(MACH_PORT_TASK_SELF, p->task);
 	if (p->wait_reply)
 		mk_port_deallocate(MACH_PORT_TASK_SELF, p->wait_reply);
 	if (p->suspend_reply)
 		mk_port_deallocate(MACH_PORT_TASK_SELF, p->suspend_reply);
+	poll_clear(p);
 	for (int i = 0; i < UNIX_PROCS_MAX; i++)
 		if (procs[i].pid && procs[i].ppid == pid) {
 			procs[i].ppid = 0;
@@ -366,14 +429,16 @@ static const char *call_path(const struct unix_call_msg *m)
 	return path && len && path[len - 1] == '\0' ? path : NULL;
 }
 
-/* p's descriptor fd, or NULL if it is not open. */
-static struct unix_fd *fd_get(struct unix_proc *p, uint64_t fd)
+/* p's descriptor fd (an unsigned int to Linux: the register's upper half is
+ * not looked at), or NULL if it is not open. */
+static struct unix_file *fd_get(struct unix_proc *p, uint64_t fd)
 {
-	return fd < UNIX_FDS_MAX && p->fds[fd].file != FILE_NONE ? &p->fds[fd] : NULL;
+	fd = (uint32_t)fd;
+	return fd < UNIX_FDS_MAX ? p->fds[fd] : NULL;
 }
 
 /* What a device node opens as (FILE_NONE: no driver here). */
-static enum unix_file device_file(const struct fs_node *n)
+static enum unix_file_kind device_file(const struct fs_node *n)
 {
 	uint32_t major, minor;
 
@@ -391,7 +456,7 @@ static enum unix_file device_file(const struct fs_node *n)
  * root, this slice's only working directory); false: EBADF or ENOTDIR in *err. */
 static bool at_dir(struct unix_proc *p, uint64_t dirfd, struct fs_node **dir, int64_t *err)
 {
-	struct unix_fd *f;
+	struct unix_file *f;
 
 	*dir = p->cwd;
 	if ((int64_t)dirfd == LINUX_AT_FDCWD || (int32_t)dirfd == LINUX_AT_FDCWD)
@@ -427,7 +492,8 @@ static int64_t unix_open(struct unix_proc *p, const struct unix_call_msg *m, uin
 {
 	const char *path = call_path(m);
 	struct fs_node *dir, *n;
-	enum unix_file file = FILE_NODE;
+	enum unix_file_kind file = FILE_NODE;
+	struct unix_file *f;
 	int64_t rc = 0;
 	int fd;
 
@@ -435,9 +501,7 @@ static int64_t unix_open(struct unix_proc *p, const struct unix_call_msg *m, uin
 		return rc;
 	if (!path)
 		return -LINUX_ENOENT;
-	for (fd = 0; fd < UNIX_FDS_MAX && p->fds[fd].file != FILE_NONE; fd++)
-		;
-	if (fd == UNIX_FDS_MAX)
+	if ((fd = fd_free(p, 0)) == UNIX_FDS_MAX)
 		return -LINUX_EMFILE;
 	rc = fs_open(dir, path, (uint32_t)flags, (uint32_t)mode & ~p->umask, &n);
 	if (rc)
@@ -446,20 +510,21 @@ static int64_t unix_open(struct unix_proc *p, const struct unix_call_msg *m, uin
 		fs_release(n);
 		return -LINUX_ENXIO;
 	}
-	p->fds[fd] = (struct unix_fd){
-		.file = (uint8_t)file, .flags = (uint32_t)flags, .node = n,
-		.cloexec = (flags & LINUX_O_CLOEXEC) ? LINUX_FD_CLOEXEC : 0,
-	};
+	if (!(f = file_new((uint8_t)file, (uint32_t)flags, n, NULL))) {
+		fs_release(n);
+		return -LINUX_ENFILE;
+	}
+	fd_install(p, fd, f, (flags & LINUX_O_CLOEXEC) ? LINUX_FD_CLOEXEC : 0);
 	return fd;
 }
 
 /* May f be written (read: its access mode is not write-only)? */
-static bool fd_writable(const struct unix_fd *f)
+static bool fd_writable(const struct unix_file *f)
 {
 	return (f->flags & LINUX_O_ACCMODE) != 0;
 }
 
-static bool fd_readable(const struct unix_fd *f)
+static bool fd_readable(const struct unix_file *f)
 {
 	return (f->flags & LINUX_O_ACCMODE) != LINUX_O_WRONLY;
 }
@@ -473,30 +538,29 @@ static bool fd_readable(const struct unix_fd *f)
  */
 static int64_t fd_dup(struct unix_proc *p, uint64_t fd, uint64_t to, bool exact, uint8_t cloexec)
 {
-	struct unix_fd *f = fd_get(p, fd);
-	uint64_t nfd = to;
+	struct unix_file *f = fd_get(p, fd);
+	int nfd;
 
+	to = (uint32_t)to;
 	if (!f || (exact && to >= UNIX_FDS_MAX))
 		return -LINUX_EBADF;
 	if (to >= UNIX_FDS_MAX)
 		return -LINUX_EINVAL;
-	while (!exact && nfd < UNIX_FDS_MAX && p->fds[nfd].file != FILE_NONE)
-		nfd++;
+	nfd = exact ? (int)to : fd_free(p, (int)to);
 	if (nfd == UNIX_FDS_MAX)
 		return -LINUX_EMFILE;
-	if (p->fds[nfd].file != FILE_NONE)
-		fd_close(&p->fds[nfd]);
-	p->fds[nfd] = *f;
-	p->fds[nfd].cloexec = cloexec;
-	fd_hold(f);
-	return (int64_t)nfd;
+	f->refs++;                                 /* (before a close of nfd: it may be f) */
+	if (p->fds[nfd])
+		fd_close(p, nfd);
+	fd_install(p, nfd, f, cloexec);
+	return nfd;
 }
 
 /* fcntl: F_DUPFD, F_DUPFD_CLOEXEC, F_GETFD, F_SETFD, F_GETFL, F_SETFL
  * (O_APPEND and O_NONBLOCK); EINVAL for the rest. */
 static int64_t unix_fcntl(struct unix_proc *p, uint64_t fd, uint64_t cmd, uint64_t arg)
 {
-	struct unix_fd *f = fd_get(p, fd);
+	struct unix_file *f = fd_get(p, fd);
 	const uint32_t settable = LINUX_O_APPEND | LINUX_O_NONBLOCK;
 
 	if (!f)
@@ -506,9 +570,9 @@ static int64_t unix_fcntl(struct unix_proc *p, uint64_t fd, uint64_t cmd, uint64
 	case LINUX_F_DUPFD_CLOEXEC:
 		return fd_dup(p, fd, arg, false, cmd == LINUX_F_DUPFD_CLOEXEC ? LINUX_FD_CLOEXEC : 0);
 	case LINUX_F_GETFD:
-		return f->cloexec;
+		return p->cloexec[(uint32_t)fd];
 	case LINUX_F_SETFD:
-		f->cloexec = arg & LINUX_FD_CLOEXEC;
+		p->cloexec[(uint32_t)fd] = arg & LINUX_FD_CLOEXEC;
 		return 0;
 	case LINUX_F_GETFL:
 		return f->flags;
@@ -523,7 +587,7 @@ static int64_t unix_fcntl(struct unix_proc *p, uint64_t fd, uint64_t cmd, uint64
 /* chdir (the call's path) or fchdir (fd >= 0). */
 static int64_t unix_chdir(struct unix_proc *p, const struct unix_call_msg *m, int64_t fd)
 {
-	struct unix_fd *f = fd >= 0 ? fd_get(p, (uint64_t)fd) : NULL;
+	struct unix_file *f = fd >= 0 ? fd_get(p, (uint64_t)fd) : NULL;
 	const char *path = call_path(m);
 	struct fs_node *n;
 	int64_t rc;
@@ -552,7 +616,7 @@ static int64_t unix_getdents(struct unix_proc *p, uint64_t fd, uint64_t count, c
 			     struct unix_answer *a)
 {
 	static const uint8_t dtype[] = { [FS_DIR] = 4, [FS_REG] = 8, [FS_LINK] = 10, [FS_CHR] = 2 };
-	struct unix_fd *f = fd_get(p, fd);
+	struct unix_file *f = fd_get(p, fd);
 	uint64_t len = 0, ino;
 	const char *name;
 	enum fs_kind kind;
@@ -732,33 +796,38 @@ static int64_t unix_pipe(struct unix_proc *p, uint64_t flags, char *out, struct 
 {
 	int32_t fds[2] = { -1, -1 };
 	struct unix_pipe *pp = NULL;
+	struct unix_file *ends[2];
 
 	if (flags & ~(uint64_t)(LINUX_O_CLOEXEC | LINUX_O_NONBLOCK))
 		return -LINUX_EINVAL;
 	for (int i = 0; !pp && i < UNIX_PIPES_MAX; i++)
 		if (!pipes[i].readers && !pipes[i].writers)
 			pp = &pipes[i];
-	for (int fd = 0, k = 0; k < 2 && fd < UNIX_FDS_MAX; fd++)
-		if (p->fds[fd].file == FILE_NONE)
-			fds[k++] = fd;
-	if (fds[1] < 0)
+	fds[0] = fd_free(p, 0);
+	fds[1] = fd_free(p, fds[0] + 1);
+	if (fds[0] >= UNIX_FDS_MAX || fds[1] >= UNIX_FDS_MAX)
 		return -LINUX_EMFILE;
 	if (!pp)
 		return -LINUX_ENFILE;
+	for (int k = 0; k < 2; k++)
+		ends[k] = file_new(FILE_PIPE, (k ? LINUX_O_WRONLY : 0) |
+				   (uint32_t)(flags & LINUX_O_NONBLOCK), NULL, pp);
+	if (!ends[0] || !ends[1]) {
+		for (int k = 0; k < 2; k++)
+			if (ends[k])
+				*ends[k] = (struct unix_file){ 0 };   /* (the pipe was not counted yet) */
+		return -LINUX_ENFILE;
+	}
 	*pp = (struct unix_pipe){ .readers = 1, .writers = 1 };
 	for (int k = 0; k < 2; k++)
-		p->fds[fds[k]] = (struct unix_fd){
-			.file = FILE_PIPE, .pipe = pp,
-			.flags = (k ? LINUX_O_WRONLY : 0) | (uint32_t)(flags & LINUX_O_NONBLOCK),
-			.cloexec = (flags & LINUX_O_CLOEXEC) ? LINUX_FD_CLOEXEC : 0,
-		};
+		fd_install(p, fds[k], ends[k], (flags & LINUX_O_CLOEXEC) ? LINUX_FD_CLOEXEC : 0);
 	memcpy(out, fds, sizeof(fds));
 	*a = (struct unix_answer){ .data = out, .len = sizeof(fds) };
 	return 0;
 }
 
 /* read of a pipe: its bytes, end of file, EAGAIN, or the call waits. */
-static int64_t pipe_read(struct unix_proc *p, struct unix_fd *f, const struct unix_call_msg *m,
+static int64_t pipe_read(struct unix_proc *p, struct unix_file *f, const struct unix_call_msg *m,
 			 uint64_t addr, uint64_t count, char *out, struct unix_answer *a)
 {
 	struct unix_pipe *pp = f->pipe;
@@ -783,7 +852,7 @@ static int64_t pipe_read(struct unix_proc *p, struct unix_fd *f, const struct un
 }
 
 /* write to a pipe: what fits now, EPIPE (and SIGPIPE) with no reader, or the call waits. */
-static int64_t pipe_write(struct unix_proc *p, struct unix_fd *f, const struct unix_call_msg *m,
+static int64_t pipe_write(struct unix_proc *p, struct unix_file *f, const struct unix_call_msg *m,
 			  const char *data, uint32_t len, struct unix_answer *a)
 {
 	struct unix_pipe *pp = f->pipe;
@@ -834,7 +903,7 @@ static const char *write_bytes(struct unix_proc *p, const struct unix_call_msg *
 static int64_t unix_write(struct unix_proc *p, const struct unix_call_msg *m, uint64_t fd,
 			  int64_t off, struct unix_answer *a)
 {
-	struct unix_fd *f = fd_get(p, fd);
+	struct unix_file *f = fd_get(p, fd);
 	uint32_t len = 0;
 	int64_t n = -LINUX_EBADF;
 	const char *data;
@@ -872,7 +941,7 @@ static int64_t unix_read(struct unix_proc *p, const struct unix_call_msg *m, uin
 			 uint64_t addr, uint64_t count, int64_t off, char *out,
 			 struct unix_answer *a)
 {
-	struct unix_fd *f = fd_get(p, fd);
+	struct unix_file *f = fd_get(p, fd);
 	uint64_t at, avail;
 	const char *bytes;
 	int64_t n;
@@ -910,7 +979,7 @@ static int64_t unix_read(struct unix_proc *p, const struct unix_call_msg *m, uin
 
 static int64_t unix_lseek(struct unix_proc *p, uint64_t fd, int64_t off, uint64_t whence)
 {
-	struct unix_fd *f = fd_get(p, fd);
+	struct unix_file *f = fd_get(p, fd);
 	int64_t base;
 
 	if (!f)
@@ -930,7 +999,7 @@ static int64_t unix_lseek(struct unix_proc *p, uint64_t fd, int64_t off, uint64_
 /* fstat of descriptor fd into st (FS_STAT_BYTES). */
 static int64_t unix_fstat(struct unix_proc *p, uint64_t fd, char *st)
 {
-	struct unix_fd *f = fd_get(p, fd);
+	struct unix_file *f = fd_get(p, fd);
 
 	if (f && f->file == FILE_PIPE) {           /* a FIFO: no more than its kind */
 		uint32_t mode = LINUX_S_IFIFO | 0600;
@@ -947,7 +1016,7 @@ static int64_t unix_fstat(struct unix_proc *p, uint64_t fd, char *st)
 
 static int64_t unix_ftruncate(struct unix_proc *p, uint64_t fd, uint64_t size)
 {
-	struct unix_fd *f = fd_get(p, fd);
+	struct unix_file *f = fd_get(p, fd);
 
 	if (!f || !fd_writable(f))
 		return -LINUX_EBADF;
@@ -1110,11 +1179,26 @@ static void signal_resume(struct unix_proc *p)
 		return;                                /* nothing yet, or p is gone */
 	w[UNIX_SIGNAL_WORDS - 1] = p->suspend_mask;
 	p->suspend_reply = MACH_PORT_NULL;
+	poll_clear(p);                               /* (a poll ends with EINTR too) */
 	answer_words_later(reply, w, UNIX_SIGNAL_WORDS, NULL, 0);
 }
 
-/* rt_sigsuspend(mask, size): wait with the call's mask until a signal with
- * a handler (or one that ends p) comes; the answer may be at once. */
+/* Wait with mask until a signal with a handler (or one that ends p) comes;
+ * the answer (EINTR) may be at once. */
+static int64_t signal_wait(struct unix_proc *p, mach_port_name_t reply, uint64_t mask,
+			   struct unix_answer *a)
+{
+	if (!reply || p->suspend_reply)
+		return -LINUX_EINVAL;
+	p->suspend_mask = p->blocked;
+	p->blocked = mask & ~SIG_UNBLOCKABLE;
+	p->suspend_reply = reply;
+	a->deferred = true;
+	signal_resume(p);
+	return 0;
+}
+
+/* rt_sigsuspend(mask, size): signal_wait with the call's mask. */
 static int64_t unix_sigsuspend(struct unix_proc *p, const struct unix_call_msg *m,
 			       struct unix_answer *a)
 {
@@ -1122,16 +1206,10 @@ static int64_t unix_sigsuspend(struct unix_proc *p, const struct unix_call_msg *
 	const char *data = call_data(m, &len);
 	uint64_t mask;
 
-	if (m->words[2] != LINUX_SIGSET_BYTES || !data || len != LINUX_SIGSET_BYTES ||
-	    !m->h.remote_port || p->suspend_reply)
+	if (m->words[2] != LINUX_SIGSET_BYTES || !data || len != LINUX_SIGSET_BYTES)
 		return -LINUX_EINVAL;
 	memcpy(&mask, data, sizeof(mask));
-	p->suspend_mask = p->blocked;
-	p->blocked = mask & ~SIG_UNBLOCKABLE;
-	p->suspend_reply = m->h.remote_port;
-	a->deferred = true;
-	signal_resume(p);
-	return 0;
+	return signal_wait(p, m->h.remote_port, mask, a);
 }
 
 /*
@@ -1246,6 +1324,7 @@ static int64_t unix_kill(struct unix_proc *p, uint64_t pid, uint64_t sig, bool *
 {
 	struct unix_proc *t = NULL;
 
+	pid = (uint64_t)(int64_t)(int32_t)pid;       /* (an int to Linux) */
 	if (sig > LINUX_NSIG)
 		return -LINUX_EINVAL;
 	if ((int64_t)pid <= 0 && (int64_t)pid != -1 && pid != 0)
@@ -1264,7 +1343,7 @@ static int64_t unix_kill(struct unix_proc *p, uint64_t pid, uint64_t sig, bool *
 
 /* ---- processes ---- */
 
-#define EXEC_VECTOR_MAX  64                /* arguments and environment strings, each */
+#define EXEC_VECTOR_MAX  1024              /* arguments and environment strings, each */
 
 /*
  * The NULL-terminated vector of strings at addr in p's memory (execve's
@@ -1322,7 +1401,7 @@ static int64_t unix_execve(struct unix_proc *p, const struct unix_call_msg *m,
 			   struct unix_answer *a)
 {
 	static char strings[UNIX_ARGS_BYTES];
-	const char *argv[EXEC_VECTOR_MAX + 1], *envp[EXEC_VECTOR_MAX + 1];
+	static const char *argv[EXEC_VECTOR_MAX + 1], *envp[EXEC_VECTOR_MAX + 1];
 	const char *path = call_path(m), *image;
 	struct unix_exec_start start;
 	mach_port_name_t task;
@@ -1333,8 +1412,12 @@ static int64_t unix_execve(struct unix_proc *p, const struct unix_call_msg *m,
 
 	if (!path)
 		return -LINUX_EFAULT;
-	if ((rc = fs_lookup(p->cwd, path, true, &n)) != 0)
+	if (strcmp(path, PROC_SELF_EXE) == 0)
+		n = p->exe;
+	else if ((rc = fs_lookup(p->cwd, path, true, &n)) != 0)
 		return rc;
+	if (!n)
+		return -LINUX_ENOENT;
 	if (fs_kind(n) != FS_REG || !(image = fs_peek(n, 0, &size)))
 		return -LINUX_EACCES;
 	if ((rc = exec_vector(p, m->words[2], argv, strings, &used)) != 0 ||
@@ -1361,9 +1444,13 @@ static int64_t unix_execve(struct unix_proc *p, const struct unix_call_msg *m,
 	mk_port_deallocate(MACH_PORT_TASK_SELF, p->task);
 	p->task = task;
 	p->brk_start = p->brk = start.brk;
+	fs_hold(n);
+	if (p->exe)
+		fs_release(p->exe);
+	p->exe = n;
 	for (int fd = 0; fd < UNIX_FDS_MAX; fd++)
-		if (p->fds[fd].cloexec)
-			fd_close(&p->fds[fd]);
+		if (p->fds[fd] && p->cloexec[fd])
+			fd_close(p, fd);
 	for (int sig = 1; sig <= LINUX_NSIG; sig++)
 		if (p->acts[sig].handler != LINUX_SIG_IGN)
 			p->acts[sig] = (struct unix_sigaction){ 0 };
@@ -1434,14 +1521,18 @@ static int64_t unix_fork(struct unix_proc *p, uint64_t entry, uint64_t frame)
 	c->ppid = p->pid;
 	c->brk_start = p->brk_start;
 	c->brk = p->brk;
-	memcpy(c->fds, p->fds, sizeof(c->fds));
+	memcpy(c->fds, p->fds, sizeof(c->fds));   /* the same open files: offsets shared */
+	memcpy(c->cloexec, p->cloexec, sizeof(c->cloexec));
 	for (int fd = 0; fd < UNIX_FDS_MAX; fd++)
-		fd_hold(&c->fds[fd]);
+		if (c->fds[fd])
+			c->fds[fd]->refs++;
 	memcpy(c->acts, p->acts, sizeof(c->acts));
 	c->blocked = p->blocked;
 	c->umask = p->umask;
 	if ((c->cwd = p->cwd) != NULL)
 		fs_hold(c->cwd);
+	if ((c->exe = p->exe) != NULL)
+		fs_hold(c->exe);
 	return c->pid;
 }
 
@@ -1449,16 +1540,15 @@ static int64_t unix_fork(struct unix_proc *p, uint64_t entry, uint64_t frame)
  * wait4(pid, status, options, rusage): a zombie child's pid, its status in
  * the answer's data (rusage is not filled); with none yet, 0 for WNOHANG or
  * the call waits (its reply right kept) until a child ends (wait_wake).
- * pid -1 and 0 mean any child (there are no process groups).
+ * pid is an int (the register's upper half is not looked at); -1, 0 and
+ * a process group (-pgid) mean any child: there is one process group.
  */
 static int64_t unix_wait4(struct unix_proc *p, const struct unix_call_msg *m, char *out,
 			  struct unix_answer *a)
 {
-	int64_t pid = (int64_t)m->words[1] == 0 ? -1 : (int64_t)m->words[1];
+	int64_t pid = (int32_t)m->words[1] <= 0 ? -1 : (int32_t)m->words[1];
 	struct unix_proc *z;
 
-	if (pid < -1)
-		return -LINUX_ECHILD;
 	if ((z = wait_child(p, pid, true)) != NULL) {
 		int64_t found = z->pid;
 
@@ -1498,6 +1588,198 @@ static int64_t unix_path_change(struct unix_proc *p, const struct unix_call_msg 
 	default:                                   /* unlink, unlinkat */
 		return arg & LINUX_AT_REMOVEDIR ? fs_rmdir(dir, path) : fs_unlink(dir, path);
 	}
+}
+
+/*
+ * What each of v[0..n) is ready for (its revents: what it asked for, and
+ * POLLERR, POLLHUP, POLLNVAL unasked): files and /dev/null and /dev/zero
+ * always; the console for writing, and for reading (at end of file: it
+ * has no input); a pipe's read end once it holds bytes, or POLLHUP when no
+ * writer is left; its write end while it has room, or POLLERR when no
+ * reader is left; a closed descriptor POLLNVAL; a negative one is left
+ * out. Returns how many have revents.
+ */
+static uint32_t poll_scan(struct unix_proc *p, struct linux_pollfd *v, uint32_t n)
+{
+	uint32_t ready = 0;
+
+	for (uint32_t i = 0; i < n; i++) {
+		struct unix_file *f = v[i].fd < 0 ? NULL : fd_get(p, (uint64_t)v[i].fd);
+		uint32_t r = LINUX_POLLIN | LINUX_POLLOUT;
+
+		if (v[i].fd < 0)
+			r = 0;
+		else if (!f)
+			r = LINUX_POLLNVAL;
+		else if (f->file == FILE_PIPE && fd_readable(f))
+			r = f->pipe->len ? LINUX_POLLIN : f->pipe->writers ? 0 : LINUX_POLLHUP;
+		else if (f->file == FILE_PIPE)
+			r = !f->pipe->readers ? LINUX_POLLERR :
+			    f->pipe->len < UNIX_PIPE_BYTES ? LINUX_POLLOUT : 0;
+		v[i].revents = (int16_t)(r & ((uint16_t)v[i].events | LINUX_POLLERR | LINUX_POLLHUP |
+					      LINUX_POLLNVAL));
+		ready += v[i].revents != 0;
+	}
+	return ready;
+}
+
+/*
+ * poll(fds, nfds, timeout) as the library sends it (select, pselect6 and
+ * ppoll too): the pollfds in the data, the timeout in ms (negative: none),
+ * then a flag and a signal mask to wait with (ppoll, pselect6). Answers
+ * at once when one is ready or the timeout is 0; otherwise the call keeps
+ * its reply right (as rt_sigsuspend: a signal ends it with EINTR) until
+ * poll_wake finds one ready, or the library's receive times out and it
+ * sends UNIX_CALL_POLL_CANCEL.
+ */
+static int64_t unix_poll(struct unix_proc *p, const struct unix_call_msg *m, char *out,
+			 struct unix_answer *a)
+{
+	uint32_t len = 0, n = (uint32_t)m->words[2], ready;
+	const char *data = call_data(m, &len);
+	struct linux_pollfd *v = (struct linux_pollfd *)out;
+	int64_t rc;
+
+	if (m->words[2] > UNIX_POLL_MAX)
+		return -LINUX_EINVAL;
+	if (len != n * sizeof(*v) || (n && !data))
+		return -LINUX_EFAULT;
+	memcpy(v, data, len);
+	ready = poll_scan(p, v, n);
+	if (ready || (int32_t)m->words[3] == 0) {
+		*a = (struct unix_answer){ .data = out, .len = len };
+		return ready;
+	}
+	rc = signal_wait(p, m->h.remote_port, m->words[4] ? m->words[5] : p->blocked, a);
+	if (rc == 0 && p->suspend_reply) {             /* (no signal ended it at once) */
+		memcpy(poll_fds[p - procs], v, len);
+		p->polling = true;
+		p->npoll = n;
+		polls_waiting++;
+	}
+	return rc;
+}
+
+/* p's waiting poll is answered: ready (of its npoll pollfds), the mask from
+ * before the call back. */
+static void poll_answer(struct unix_proc *p, uint32_t ready)
+{
+	mach_port_name_t reply = p->suspend_reply;
+
+	p->blocked = p->suspend_mask;
+	p->suspend_reply = MACH_PORT_NULL;
+	answer_later(reply, ready, poll_fds[p - procs], p->npoll * (uint32_t)sizeof(struct linux_pollfd));
+	poll_clear(p);
+}
+
+/* Every waiting poll that has a descriptor ready now is answered. */
+static void poll_wake(void)
+{
+	for (int i = 0; i < UNIX_PROCS_MAX && polls_waiting; i++) {
+		struct unix_proc *p = &procs[i];
+		uint32_t ready;
+
+		if (p->polling && (ready = poll_scan(p, poll_fds[i], p->npoll)) != 0)
+			poll_answer(p, ready);
+	}
+}
+
+/* UNIX_CALL_POLL_CANCEL: the library's receive timed out; its poll, if
+ * still waiting, is answered with none ready (the library takes it). */
+static void poll_cancel(struct unix_proc *p)
+{
+	if (!p->polling)
+		return;
+	for (uint32_t i = 0; i < p->npoll; i++)
+		poll_fds[p - procs][i].revents = 0;
+	poll_answer(p, 0);
+}
+
+/* chmod, fchmodat (dirfd, path) and fchmod (fd: by_fd): the file's
+ * permission bits (a pipe has none to change: nothing happens). */
+static int64_t unix_chmod(struct unix_proc *p, const struct unix_call_msg *m, uint64_t fd,
+			  bool by_fd, uint64_t mode)
+{
+	struct fs_node *dir, *n;
+	const char *path;
+	int64_t rc;
+
+	if (by_fd) {
+		struct unix_file *f = fd_get(p, fd);
+
+		if (!f)
+			return -LINUX_EBADF;
+		n = f->node;
+	} else if ((rc = at_path(p, m, fd, &dir, &path)) != 0 ||
+		   (rc = fs_lookup(dir, path, true, &n)) != 0) {
+		return rc;
+	}
+	if (n)
+		fs_chmod(n, (uint32_t)mode);
+	return 0;
+}
+
+/* readlink of /proc/self/exe: the path of the file p runs (ENOENT: none, or
+ * it was removed); at most size bytes, no NUL, as readlink gives. */
+static int64_t unix_readlink_exe(struct unix_proc *p, char *out, uint64_t size)
+{
+	static char path[UNIX_DATA_MAX + 1];
+	int64_t len = p->exe ? fs_path(p->exe, path, sizeof(path)) : -LINUX_ENOENT;
+
+	if (len < 0)
+		return len;
+	if ((uint64_t)len > size)
+		len = (int64_t)size;
+	memcpy(out, path, (size_t)len);
+	return len;
+}
+
+/*
+ * mount(source, target, type, ...), the library sending target and type:
+ * the server's file system is all in memory already, so a "tmpfs" on an
+ * existing directory changes nothing and succeeds; there is no other kind
+ * of file system (ENODEV: no proc either).
+ */
+static int64_t unix_mount(struct unix_proc *p, const struct unix_call_msg *m)
+{
+	uint32_t len = 0;
+	const char *data = call_data(m, &len), *type;
+	size_t target_len;
+	struct fs_node *n;
+	int64_t rc;
+
+	if (!data || (target_len = strnlen(data, len)) + 1 >= len ||
+	    strnlen(data + target_len + 1, len - target_len - 1) == len - target_len - 1)
+		return -LINUX_EFAULT;
+	type = data + target_len + 1;
+	if ((rc = fs_lookup(p->cwd, data, true, &n)) != 0)
+		return rc;
+	if (fs_kind(n) != FS_DIR)
+		return -LINUX_ENOTDIR;
+	return strcmp(type, "tmpfs") == 0 ? 0 : -LINUX_ENODEV;
+}
+
+/*
+ * reboot(magic, magic2, cmd): halt, power-off and restart end the Unix
+ * system: every other process is killed (SIGKILL) and the caller ends as
+ * if by exit(0), so whoever started processes hears (unix-run then ends,
+ * and with it the machine). Returns 0 when the caller is gone, else an
+ * error (EINVAL: bad magic or another command).
+ */
+static int64_t unix_reboot(struct unix_proc *p, uint64_t magic, uint64_t magic2, uint64_t cmd)
+{
+	if ((uint32_t)magic != LINUX_REBOOT_MAGIC1 ||
+	    ((uint32_t)magic2 != LINUX_REBOOT_MAGIC2 && (uint32_t)magic2 != LINUX_REBOOT_MAGIC2A &&
+	     (uint32_t)magic2 != LINUX_REBOOT_MAGIC2B && (uint32_t)magic2 != LINUX_REBOOT_MAGIC2C) ||
+	    ((uint32_t)cmd != LINUX_REBOOT_RESTART && (uint32_t)cmd != LINUX_REBOOT_HALT &&
+	     (uint32_t)cmd != LINUX_REBOOT_POWER_OFF))
+		return -LINUX_EINVAL;
+	for (int i = 0; i < UNIX_PROCS_MAX; i++)
+		if (procs[i].pid && !procs[i].zombie && &procs[i] != p)
+			proc_kill(&procs[i], LINUX_SIGKILL);
+	mk_task_terminate(p->task);
+	proc_end(p, 0);
+	return 0;
 }
 
 /* Answer one call of p (out: room for an answer's bytes); false for exit
@@ -1581,6 +1863,16 @@ static bool unix_call(struct unix_proc *p, const struct unix_call_msg *m, int64_
 	case LINUX_RT_SIGSUSPEND:
 		*result = unix_sigsuspend(p, m, a);
 		return true;
+	case LINUX_POLL:
+		*result = unix_poll(p, m, out, a);
+		return true;
+	case UNIX_CALL_POLL_CANCEL:
+		poll_cancel(p);
+		a->deferred = true;                /* (sent without a reply right) */
+		return true;
+	case LINUX_PAUSE:
+		*result = signal_wait(p, m->h.remote_port, p->blocked, a);
+		return true;
 	case LINUX_RT_SIGRETURN:                   /* the library restored the registers */
 		p->blocked = w[1] & ~SIG_UNBLOCKABLE;
 		*result = 0;
@@ -1590,9 +1882,9 @@ static bool unix_call(struct unix_proc *p, const struct unix_call_msg *m, int64_
 	case LINUX_TGKILL: {
 		bool ended = false;
 
-		*result = w[0] == LINUX_TGKILL ? (w[1] != w[2] ? -LINUX_ESRCH :
+		*result = w[0] == LINUX_TGKILL ? ((uint32_t)w[1] != (uint32_t)w[2] ? -LINUX_ESRCH :
 						  unix_kill(p, w[2], w[3], &ended)) :
-			  (int64_t)w[1] <= 0 && w[0] == LINUX_TKILL ? -LINUX_EINVAL :
+			  (int32_t)w[1] <= 0 && w[0] == LINUX_TKILL ? -LINUX_EINVAL :
 			  unix_kill(p, w[1], w[2], &ended);
 		return !ended;
 	}
@@ -1634,7 +1926,9 @@ static bool unix_call(struct unix_proc *p, const struct unix_call_msg *m, int64_
 
 		*result = at_path(p, m, w[0] == LINUX_READLINK ? (uint64_t)LINUX_AT_FDCWD : w[1],
 				  &dir, &path);
-		if (*result == 0)
+		if (*result == 0 && strcmp(path, PROC_SELF_EXE) == 0)
+			*result = unix_readlink_exe(p, out, size < UNIX_DATA_MAX ? size : UNIX_DATA_MAX);
+		else if (*result == 0)
 			*result = fs_readlink(dir, path, out, size < UNIX_DATA_MAX ? size : UNIX_DATA_MAX);
 		if (*result > 0)
 			*a = (struct unix_answer){ .data = out, .len = (uint32_t)*result };
@@ -1646,7 +1940,7 @@ static bool unix_call(struct unix_proc *p, const struct unix_call_msg *m, int64_
 	case LINUX_CLOSE:
 		*result = fd_get(p, w[1]) ? 0 : -LINUX_EBADF;
 		if (*result == 0)
-			fd_close(&p->fds[w[1]]);
+			fd_close(p, (int)(uint32_t)w[1]);
 		return true;
 	case LINUX_FCNTL:
 		*result = unix_fcntl(p, w[1], w[2], w[3]);
@@ -1660,7 +1954,8 @@ static bool unix_call(struct unix_proc *p, const struct unix_call_msg *m, int64_
 			  -LINUX_EINVAL :
 			  w[0] == LINUX_DUP2 && w[1] == w[2] ? (fd_get(p, w[1]) ? (int64_t)w[1] :
 								-LINUX_EBADF) :
-			  fd_dup(p, w[1], w[2], true, (w[3] & LINUX_O_CLOEXEC) ? LINUX_FD_CLOEXEC : 0);
+			  fd_dup(p, w[1], w[2], true, w[0] == LINUX_DUP3 && (w[3] & LINUX_O_CLOEXEC) ?
+				 LINUX_FD_CLOEXEC : 0);     /* (dup2 has no third argument) */
 		return true;
 	case LINUX_CHDIR:
 	case LINUX_FCHDIR:
@@ -1679,6 +1974,13 @@ static bool unix_call(struct unix_proc *p, const struct unix_call_msg *m, int64_
 	case LINUX_RENAMEAT:
 	case LINUX_RENAMEAT2:
 		*result = unix_rename(p, m);
+		return true;
+	case LINUX_CHMOD:
+	case LINUX_FCHMODAT:
+	case LINUX_FCHMOD:
+		*result = unix_chmod(p, m, w[0] == LINUX_FCHMOD ? w[1] : w[0] == LINUX_CHMOD ?
+				     (uint64_t)LINUX_AT_FDCWD : w[1], w[0] == LINUX_FCHMOD,
+				     w[0] == LINUX_FCHMODAT ? w[3] : w[2]);
 		return true;
 	case LINUX_CREAT:
 		*result = unix_open(p, m, (uint64_t)LINUX_AT_FDCWD,
@@ -1701,6 +2003,16 @@ static bool unix_call(struct unix_proc *p, const struct unix_call_msg *m, int64_
 	case LINUX_IOCTL:
 		*result = -LINUX_ENOTTY;
 		return true;
+	case LINUX_MOUNT:
+		*result = unix_mount(p, m);
+		return true;
+	case LINUX_IOPL:
+	case LINUX_IOPERM:                         /* no I/O ports for a Unix process */
+		*result = -LINUX_EPERM;
+		return true;
+	case LINUX_REBOOT:
+		*result = unix_reboot(p, w[1], w[2], w[3]);
+		return *result != 0;
 	case LINUX_EXIT:
 	case LINUX_EXIT_GROUP:
 		proc_end(p, w[1] & 0xFF);
@@ -1713,18 +2025,21 @@ static bool unix_call(struct unix_proc *p, const struct unix_call_msg *m, int64_
 }
 
 /*
- * The program's arguments after its name: the request's data item, NUL-
- * terminated strings (UNIX_SPAWN_ARGS_MAX at most), or "one" and "two"
- * without one. argv[0] is the program's name.
+ * The program's arguments: the request's data item, NUL-terminated strings
+ * (UNIX_SPAWN_ARGS_MAX at most, an unterminated last one left out), or
+ * "one" and "two" without one. argv[0] is name, or (name NULL: a spawn by
+ * path) the first string, the path itself. Returns false when there is no
+ * argv[0].
  */
-static void spawn_args(const struct unix_call_msg *m, const char *name,
+static bool spawn_args(const struct unix_call_msg *m, const char *name,
 		       const char *argv[UNIX_SPAWN_ARGS_MAX + 2])
 {
-	uint32_t len = 0, n = 1;
+	uint32_t len = 0, n = 0;
 	const char *data = m->words_type.count == UNIX_CALL_WORDS ? call_data(m, &len) : NULL;
 
-	argv[0] = name;
-	if (!data) {
+	if (name)
+		argv[n++] = name;
+	if (!data && name) {
 		argv[n++] = "one";
 		argv[n++] = "two";
 	}
@@ -1732,11 +2047,40 @@ static void spawn_args(const struct unix_call_msg *m, const char *name,
 		size_t arg_len = strnlen(data + at, len - at);
 
 		if (arg_len == len - at)
-			break;                     /* an unterminated last string is left out */
+			break;
 		argv[n] = data + at;
 		at += (uint32_t)arg_len + 1;
 	}
 	argv[n] = NULL;
+	return n > 0;
+}
+
+/*
+ * The image a spawn request names: the server's table entry words[0], or
+ * (UNIX_SPAWN_BY_PATH) the static ELF file of the file system at argv[0].
+ * Returns false when there is none.
+ */
+static bool spawn_image(const struct unix_server_config *cfg, const struct unix_call_msg *m,
+			const char *argv[UNIX_SPAWN_ARGS_MAX + 2], const void **image, uint64_t *size,
+			struct fs_node **exe)
+{
+	uint64_t index = m->words[0];
+	struct fs_node *n;
+
+	if (index == UNIX_SPAWN_BY_PATH) {
+		if (!spawn_args(m, NULL, argv) || fs_lookup(NULL, argv[0], true, &n) != 0 ||
+		    fs_kind(n) != FS_REG)
+			return false;
+		*image = fs_peek(n, 0, size);
+		*exe = n;
+		return *image != NULL;
+	}
+	if (index >= cfg->nprogs)
+		return false;
+	spawn_args(m, cfg->progs[index].name, argv);
+	*image = cfg->progs[index].image;
+	*size = cfg->progs[index].size;
+	return true;
 }
 
 /* Start the program the request names for the requester, who hears at its exit. */
@@ -1744,20 +2088,29 @@ static void unix_spawn(const struct unix_server_config *cfg, mach_port_name_t se
 		       const struct unix_call_msg *m, mach_port_name_t reply)
 {
 	static const char *const envp[] = { "PATH=/bin", "HOME=/", NULL };
-	uint64_t index = m->words[0];
-	const struct unix_prog *prog = &cfg->progs[index < cfg->nprogs ? index : 0];
 	const char *argv[UNIX_SPAWN_ARGS_MAX + 2];
 	struct unix_proc *p = NULL;
 	struct unix_exec_start start;
 	uint64_t fail[2] = { (uint64_t)-1, 0 };
+	const void *image;
+	struct fs_node *exe = NULL, *cons = NULL;
+	struct unix_file *console = NULL;
+	uint64_t size;
 
-	spawn_args(m, prog->name, argv);
 	for (int i = 0; !p && i < UNIX_PROCS_MAX; i++)
 		if (!procs[i].pid)
 			p = &procs[i];
-	if (!p || index >= cfg->nprogs ||
-	    unix_exec_build(prog->image, prog->size, cfg->emul, cfg->emul_size, argv, envp,
+	if (fs_lookup(NULL, "/dev/console", true, &cons) == 0)
+		fs_hold(cons);              /* (else the archive took it away: fstat says EBADF) */
+	else
+		cons = NULL;
+	if (!(console = file_new(FILE_CONSOLE, LINUX_O_RDWR, cons, NULL)) && cons)
+		fs_release(cons);
+	if (!p || !console || !spawn_image(cfg, m, argv, &image, &size, &exe) ||
+	    unix_exec_build(image, size, cfg->emul, cfg->emul_size, argv, envp,
 			    &p->task, &start) != KERN_SUCCESS) {
+		if (console)
+			file_put(console);
 		answer_words_later(reply, fail, 2, NULL, 0);
 		return;
 	}
@@ -1772,6 +2125,7 @@ static void unix_spawn(const struct unix_server_config *cfg, mach_port_name_t se
 		if (p->task)
 			unix_exec_abandon(&p->task);
 		*p = (struct unix_proc){ 0 };
+		file_put(console);
 		answer_words_later(reply, fail, 2, NULL, 0);
 		return;
 	}
@@ -1780,13 +2134,11 @@ static void unix_spawn(const struct unix_server_config *cfg, mach_port_name_t se
 	p->umask = 022;
 	p->waiter = reply;
 	p->brk_start = p->brk = start.brk;
-	for (int fd = 0; fd < 3; fd++) {          /* 0, 1 and 2: the console */
-		p->fds[fd] = (struct unix_fd){ .file = FILE_CONSOLE, .flags = LINUX_O_RDWR };
-		if (fs_lookup(NULL, "/dev/console", true, &p->fds[fd].node) == 0)
-			fs_hold(p->fds[fd].node);
-		else
-			p->fds[fd].node = NULL;   /* (the archive took it away: fstat says EBADF) */
-	}
+	if ((p->exe = exe) != NULL)
+		fs_hold(exe);
+	for (int fd = 0; fd < 3; fd++)              /* 0, 1 and 2: the console, one open file */
+		fd_install(p, fd, console, 0);
+	console->refs = 3;
 }
 
 static void *server_mem_alloc(size_t bytes)
@@ -1833,7 +2185,11 @@ int unix_server_run(const struct unix_server_config *cfg)
 	server_cfg = cfg;
 	server_fs_init(cfg);
 	for (;;) {
-		mach_msg_return_t mr = mk_mach_msg(&m.h, answer ? MACH_SEND_MSG | MACH_RCV_MSG :
+		mach_msg_return_t mr;
+
+		if (polls_waiting)
+			poll_wake();                   /* (the last call may have made one ready) */
+		mr = mk_mach_msg(&m.h, answer ? MACH_SEND_MSG | MACH_RCV_MSG :
 						   MACH_RCV_MSG, answer, sizeof(m), set, 0);
 		static char out[UNIX_DATA_MAX];   /* an answer's bytes before they go in m */
 		uint64_t words[UNIX_SIGNAL_WORDS];   /* the result, and a signal to deliver */

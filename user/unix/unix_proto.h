@@ -44,7 +44,9 @@
  * answered for it. With UNIX_CALL_WORDS words and a data item laid out as
  * a call's, the data are the program's arguments after its name, each
  * NUL-terminated (at most UNIX_SPAWN_ARGS_MAX); with one word, the
- * arguments are "one" and "two".
+ * arguments are "one" and "two". A first word of UNIX_SPAWN_BY_PATH
+ * starts the static ELF file of the server's file system named by the
+ * first string instead, which is also its argv[0].
  */
 #ifndef UNIX_PROTO_H
 #define UNIX_PROTO_H
@@ -56,6 +58,10 @@
 #define UNIX_SHORT_CALL_WORDS 2    /* the fewest words a call sends: the number and one argument */
 #define UNIX_DATA_MAX     2048
 #define UNIX_SPAWN_ARGS_MAX 16     /* arguments a spawn request gives after the name */
+#define UNIX_FDS_MAX      32       /* open descriptors a process may hold (RLIMIT_NOFILE) */
+#define UNIX_CALL_POLL_CANCEL 0x10000 /* a call number past Linux's: the library's poll
+				      * timed out (server.c: unix_poll) */
+#define UNIX_SPAWN_BY_PATH (~0ull) /* a spawn request's first word: the program is a file */
 
 #define UNIX_PROG_HELLO   0        /* tests/unix/hello */
 #define UNIX_PROG_CRASH   1        /* tests/unix/crash */

@@ -37,6 +37,7 @@
 #include "emul.h"
 #include "unix_proto.h"
 #include "linux_abi.h"
+#include "exec.h"
 #include <mach/comm_page.h>
 
 #define LINUX_CLOCKS          8      /* CLOCK_REALTIME (0) .. CLOCK_BOOTTIME (7): here all
@@ -82,6 +83,98 @@ static int64_t local_clock_gettime(uint64_t clock, uint64_t ts)
 	((uint64_t *)ts)[0] = ns / 1000000000;   /* (a bad address faults, as on Linux) */
 	((uint64_t *)ts)[1] = ns % 1000000000;
 	return 0;
+}
+
+/*
+ * The C libraries' start-up calls and their like, answered here from what
+ * the library knows (none keeps state in the server). Returns false for
+ * any other call.
+ *  - time: seconds of the tick clock (clock_gettime's CLOCK_REALTIME).
+ *  - getrandom: bytes of a fixed generator (splitmix64), the same in every
+ *    run, as AT_RANDOM's: runs must be repeatable. Not random at all.
+ *  - set_robust_list: accepted (one thread a process: no futex to clean
+ *    up); rseq: ENOSYS, as glibc expects of kernels without it.
+ *  - prlimit64 (of the caller): the limits that hold here, RLIMIT_STACK the
+ *    stack exec.c makes, RLIMIT_NOFILE UNIX_FDS_MAX, the others infinite;
+ *    new limits are EPERM (none can be changed).
+ *  - prctl: PR_SET_NAME and PR_GET_NAME on a name kept here (empty at
+ *    first, not the program's name as on Linux); other options EINVAL.
+ *  - sysinfo: the uptime; the memory and load fields are 0 (the kernel
+ *    does not say), mem_unit 1. sendfile: ENOSYS (busybox then reads and
+ *    writes).
+ */
+static bool own_pid(uint64_t pid);
+
+static bool local_startup(const struct emul_frame *f, int64_t *r)
+{
+	static char comm[LINUX_TASK_COMM_BYTES];
+	static uint64_t random_state = 0x6d61636866616221ull;
+	uint64_t secs = MK_COMM_PAGE->ticks * MK_COMM_PAGE->tick_ns / 1000000000;
+
+	switch (f->rax) {
+	case LINUX_TIME:
+		if (f->rdi)
+			*(int64_t *)f->rdi = (int64_t)secs;   /* (a bad address faults, as on Linux) */
+		*r = (int64_t)secs;
+		return true;
+	case LINUX_GETRANDOM:
+		if (f->rdx & ~(uint64_t)LINUX_GRND_FLAGS) {
+			*r = -LINUX_EINVAL;
+			return true;
+		}
+		for (uint64_t i = 0; i < f->rsi; i++) {
+			uint64_t z = (random_state += 0x9e3779b97f4a7c15ull);
+
+			z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+			z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+			((uint8_t *)f->rdi)[i] = (uint8_t)(z ^ (z >> 31));
+		}
+		*r = (int64_t)f->rsi;
+		return true;
+	case LINUX_SET_ROBUST_LIST:
+		*r = f->rsi == 3 * sizeof(uint64_t) ? 0 : -LINUX_EINVAL;   /* (its head's size) */
+		return true;
+	case LINUX_RSEQ:
+	case LINUX_SENDFILE:
+		*r = -LINUX_ENOSYS;
+		return true;
+	case LINUX_PRLIMIT64: {
+		uint64_t *old = (uint64_t *)f->r10, limit = LINUX_RLIM_INFINITY;
+
+		if ((uint32_t)f->rsi >= LINUX_RLIMITS || ((uint32_t)f->rdi && !own_pid(f->rdi))) {
+			*r = (uint32_t)f->rsi >= LINUX_RLIMITS ? -LINUX_EINVAL : -LINUX_EPERM;
+			return true;
+		}
+		if ((uint32_t)f->rsi == LINUX_RLIMIT_STACK)
+			limit = UNIX_STACK_BYTES;
+		else if ((uint32_t)f->rsi == LINUX_RLIMIT_NOFILE)
+			limit = UNIX_FDS_MAX;
+		if (old)
+			old[0] = old[1] = limit;
+		*r = f->rdx ? -LINUX_EPERM : 0;
+		return true;
+	}
+	case LINUX_PRCTL:
+		*r = 0;
+		if (f->rdi == LINUX_PR_SET_NAME) {
+			size_t n = strnlen((const char *)f->rsi, sizeof(comm) - 1);
+
+			memcpy(comm, (const char *)f->rsi, n);
+			comm[n] = '\0';
+		} else if (f->rdi == LINUX_PR_GET_NAME)
+			memcpy((void *)f->rsi, comm, sizeof(comm));
+		else
+			*r = -LINUX_EINVAL;
+		return true;
+	case LINUX_SYSINFO:
+		memset((void *)f->rdi, 0, LINUX_SYSINFO_BYTES);
+		((int64_t *)f->rdi)[0] = (int64_t)secs;
+		((uint32_t *)f->rdi)[LINUX_SYSINFO_BYTES / 4 - 2] = 1;   /* mem_unit */
+		*r = 0;
+		return true;
+	default:
+		return false;
+	}
 }
 
 struct linux_iovec {
@@ -185,7 +278,11 @@ static int64_t server_call_short(const struct emul_frame *f)
  * -ENAMETOOLONG. (A bad pointer faults here, as noted at the top.) */
 static int64_t path_bytes(uint64_t path, char *buf, size_t room)
 {
-	size_t len = strnlen((const char *)path, room);
+	size_t len;
+
+	if (!path)
+		return -LINUX_EFAULT;
+	len = strnlen((const char *)path, room);
 
 	if (len == room)
 		return -LINUX_ENAMETOOLONG;
@@ -211,10 +308,11 @@ static void answer_bytes(const struct unix_call_msg *m, uint64_t buf, uint64_t c
  * What a call sends besides its words and where its answer's bytes go, as
  * argument numbers (1: rdi, 2: rsi, 3: rdx, 4: r10; 0: none): the path it
  * names, the buffer its answer fills and that buffer's length (an argument,
- * or out_bytes when fixed: a struct stat).
+ * or out_bytes when fixed: a struct stat), times scale (0 or 1: bytes).
  */
 struct call_shape {
 	uint8_t path, path2, out, out_len, in;   /* path2: a second path, after the first */
+	uint8_t in_len, scale;               /* in_len: the argument counting in's elements */
 	uint16_t out_bytes, in_bytes;        /* in: a struct the call reads (in_bytes of it) */
 	bool data;                           /* it writes bytes (write, writev, pwrite64) */
 };
@@ -228,11 +326,14 @@ static struct call_shape call_shape(uint64_t nr)
 		return (struct call_shape){ .out = 2, .out_len = 3 };
 	case LINUX_OPEN: case LINUX_UNLINK: case LINUX_MKDIR: case LINUX_RMDIR:
 	case LINUX_EXECVE: case LINUX_ACCESS: case LINUX_CHDIR: case LINUX_CREAT:
+	case LINUX_CHMOD:
 		return (struct call_shape){ .path = 1 };
 	case LINUX_RENAME:
 		return (struct call_shape){ .path = 1, .path2 = 2 };
 	case LINUX_RENAMEAT: case LINUX_RENAMEAT2:
 		return (struct call_shape){ .path = 2, .path2 = 4 };
+	case LINUX_MOUNT:                    /* the place, then the file system's type */
+		return (struct call_shape){ .path = 2, .path2 = 3 };
 	case LINUX_GETCWD:
 		return (struct call_shape){ .out = 1, .out_len = 2 };
 	case LINUX_GETDENTS64:
@@ -240,7 +341,7 @@ static struct call_shape call_shape(uint64_t nr)
 	case LINUX_UNAME:
 		return (struct call_shape){ .out = 1, .out_bytes = LINUX_UTSNAME_BYTES };
 	case LINUX_OPENAT: case LINUX_UNLINKAT: case LINUX_MKDIRAT: case LINUX_FACCESSAT:
-	case LINUX_FACCESSAT2:
+	case LINUX_FACCESSAT2: case LINUX_FCHMODAT:
 		return (struct call_shape){ .path = 2 };
 	case LINUX_STAT: case LINUX_LSTAT:
 		return (struct call_shape){ .path = 1, .out = 2, .out_bytes = LINUX_STAT_BYTES };
@@ -258,6 +359,9 @@ static struct call_shape call_shape(uint64_t nr)
 		return (struct call_shape){ .out = 2, .out_bytes = sizeof(int32_t) };
 	case LINUX_RT_SIGSUSPEND:
 		return (struct call_shape){ .in = 1, .in_bytes = LINUX_SIGSET_BYTES };
+	case LINUX_POLL: case UNIX_CALL_POLL_CANCEL:   /* (poll_call's: fds, nfds) */
+		return (struct call_shape){ .in = 1, .in_len = 2, .out = 1, .out_len = 2,
+					    .scale = sizeof(struct linux_pollfd) };
 	case LINUX_RT_SIGACTION:
 		return (struct call_shape){ .in = 2, .in_bytes = LINUX_SIGACTION_BYTES, .out = 3,
 					    .out_bytes = LINUX_SIGACTION_BYTES };
@@ -274,9 +378,15 @@ struct signal_delivery {
 	uint64_t sig, handler, flags, restorer, old_mask;
 };
 
-/* The call at f as one RPC to the server (no answer awaited for exit);
- * *d: a signal its answer delivers. */
-static int64_t server_call(const struct emul_frame *f, bool wait, struct signal_delivery *d)
+/*
+ * The call at f as one RPC to the server (no answer awaited for exit);
+ * *d: a signal its answer delivers. With timeout_ms, a poll whose answer
+ * has not come by then is cancelled (UNIX_CALL_POLL_CANCEL, sent without a
+ * reply right): the server then answers it with none ready, unless its
+ * answer is already on the way, and the one answer is taken either way.
+ */
+static int64_t server_call_timed(const struct emul_frame *f, bool wait, uint32_t timeout_ms,
+				 struct signal_delivery *d)
 {
 	static struct unix_call_msg m;
 	uint32_t size = (uint32_t)offsetof(struct unix_call_msg, data_type);
@@ -306,6 +416,8 @@ static int64_t server_call(const struct emul_frame *f, bool wait, struct signal_
 		shape.data = false;             /* a long write: the server reads the buffer itself */
 	if (shape.in && !words[shape.in])
 		shape.in = 0;                   /* (no struct given: NULL) */
+	if (shape.in_len)
+		shape.in_bytes = (uint16_t)(words[shape.in_len] * shape.scale);   /* (poll_call: fits) */
 	if (shape.path || shape.data || shape.in) {
 		int64_t len = shape.path ? path_bytes(words[shape.path], m.data, UNIX_DATA_MAX) :
 			      shape.in ? (memcpy(m.data, (const void *)words[shape.in], shape.in_bytes),
@@ -327,16 +439,173 @@ static int64_t server_call(const struct emul_frame *f, bool wait, struct signal_
 	m.h.size = size;
 	if (!wait)
 		return mk_mach_msg(&m.h, MACH_SEND_MSG, size, 0, MACH_PORT_NULL, 0);
-	if (mk_mach_msg(&m.h, MACH_SEND_MSG | MACH_RCV_MSG, size, sizeof(m), reply_port, 0))
+	r = mk_mach_msg(&m.h, MACH_SEND_MSG | MACH_RCV_MSG | (timeout_ms ? MACH_RCV_TIMEOUT : 0),
+			size, sizeof(m), reply_port, timeout_ms);
+	if (r == MACH_RCV_TIMED_OUT) {
+		struct unix_call_msg cancel = {
+			.h = { .bits = MACH_MSGH_BITS(MACH_MSG_TYPE_COPY_SEND, 0) | MACH_MSGH_BITS_COMPLEX,
+			       .size = (uint32_t)offsetof(struct unix_call_msg, words) +
+				       8 * UNIX_SHORT_CALL_WORDS,
+			       .remote_port = UNIX_SERVER_NAME, .id = UNIX_CALL_ID },
+			.words_type = { .kind = MACH_MSG_TYPE_INLINE, .elem_size = 8,
+					.count = UNIX_SHORT_CALL_WORDS },
+			.words = { UNIX_CALL_POLL_CANCEL },
+		};
+
+		r = mk_mach_msg(&cancel.h, MACH_SEND_MSG, cancel.h.size, 0, MACH_PORT_NULL, 0);
+		if (r == MACH_MSG_SUCCESS)
+			r = mk_mach_msg(&m.h, MACH_RCV_MSG, 0, sizeof(m), reply_port, 0);
+	}
+	if (r != MACH_MSG_SUCCESS)
 		return -LINUX_EINVAL;
 	r = (int64_t)m.words[0];             /* the answer's first word, where a call's first is */
 	if (m.words_type.count == UNIX_SIGNAL_WORDS)
 		*d = (struct signal_delivery){ m.words[1], m.words[2], m.words[3], m.words[4],
 					       m.words[5] };
 	if (shape.out && words[shape.out] && r >= 0)
-		answer_bytes(&m, words[shape.out], shape.out_len ? words[shape.out_len] :
-			     shape.out_bytes);
+		answer_bytes(&m, words[shape.out], shape.out_len ?
+			     words[shape.out_len] * (shape.scale ? shape.scale : 1) : shape.out_bytes);
 	return r;
+}
+
+static int64_t server_call(const struct emul_frame *f, bool wait, struct signal_delivery *d)
+{
+	return server_call_timed(f, wait, 0, d);
+}
+
+/* pid (an int) is the caller's own: the server says (nothing is cached). */
+static bool own_pid(uint64_t pid)
+{
+	struct emul_frame q = { .rax = LINUX_GETPID };
+	struct signal_delivery d;
+
+	return (int32_t)pid == (int32_t)server_call(&q, true, &d);
+}
+
+/* ---- poll, ppoll, select and pselect6: all one poll of the server's ---- */
+
+#define POLL_FDS_MAX  (UNIX_DATA_MAX / sizeof(struct linux_pollfd))   /* pollfds one call takes */
+#define MS_NONE       (-1)          /* no timeout */
+
+/*
+ * The server's poll of the nfds pollfds at fds, waiting at most timeout_ms
+ * (MS_NONE: no limit) with *mask as the signal mask while it waits (NULL:
+ * the process's own). The library's receive does the timing
+ * (server_call_timed).
+ */
+static int64_t poll_call(uint64_t fds, uint64_t nfds, int64_t timeout_ms, const uint64_t *mask,
+			 struct signal_delivery *d)
+{
+	struct emul_frame call = { .rax = LINUX_POLL, .rdi = fds, .rsi = nfds,
+				   .rdx = (uint64_t)timeout_ms, .r10 = mask != NULL,
+				   .r8 = mask ? *mask : 0 };   /* (a bad mask pointer faults here) */
+
+	if (nfds > POLL_FDS_MAX)
+		return -LINUX_EINVAL;
+	return server_call_timed(&call, true, timeout_ms <= 0 ? 0 : timeout_ms > UINT32_MAX ?
+				 UINT32_MAX : (uint32_t)timeout_ms, d);
+}
+
+/* A timespec's ms, rounded up (MS_NONE for NULL); -EINVAL for a bad one. */
+static int64_t timespec_ms(uint64_t ts)
+{
+	const int64_t *t = (const int64_t *)ts;
+
+	if (!ts)
+		return MS_NONE;
+	if (t[0] < 0 || t[1] < 0 || t[1] >= 1000000000 || (uint64_t)t[0] > SLEEP_MAX_S)
+		return -LINUX_EINVAL;
+	return t[0] * 1000 + (t[1] + 999999) / 1000000;
+}
+
+/* A signal mask argument: NULL, or a sigset of size bytes (else EINVAL). */
+static int64_t sigmask_arg(uint64_t set, uint64_t size, const uint64_t **mask)
+{
+	*mask = (const uint64_t *)set;
+	return set && size != LINUX_SIGSET_BYTES ? -LINUX_EINVAL : 0;
+}
+
+/*
+ * select and pselect6 as a poll: each descriptor below nfds in a set
+ * becomes a pollfd (read: POLLIN, write: POLLOUT, except: POLLPRI), and
+ * the answer's revents set the bits back. A closed descriptor is EBADF.
+ * The remaining time is not written back (0 after a timeout).
+ */
+static int64_t select_call(uint64_t nfds, uint64_t sets[3], int64_t ms, const uint64_t *mask,
+			   uint64_t time_left, size_t time_bytes, struct signal_delivery *d)
+{
+	static struct linux_pollfd v[POLL_FDS_MAX];
+	static const int16_t asked[3] = { LINUX_POLLIN, LINUX_POLLOUT, LINUX_POLLPRI };
+	static const int16_t answers[3] = { LINUX_POLLIN | LINUX_POLLHUP | LINUX_POLLERR,
+					    LINUX_POLLOUT | LINUX_POLLERR, LINUX_POLLPRI };
+	uint32_t n = 0;
+	int64_t r, bits = 0;
+
+	if ((int32_t)nfds < 0 || nfds > LINUX_FD_SETSIZE)
+		return -LINUX_EINVAL;
+	for (uint32_t fd = 0; fd < nfds; fd++) {
+		int16_t ev = 0;
+
+		for (int k = 0; k < 3; k++)
+			if (sets[k] && (((const uint64_t *)sets[k])[fd / 64] >> (fd % 64) & 1))
+				ev |= asked[k];
+		if (!ev)
+			continue;
+		if (n == POLL_FDS_MAX)
+			return -LINUX_EINVAL;
+		v[n++] = (struct linux_pollfd){ .fd = (int32_t)fd, .events = ev };
+	}
+	r = poll_call((uint64_t)v, n, ms, mask, d);
+	if (r < 0)
+		return r;
+	for (uint32_t i = 0; i < n; i++)
+		if (v[i].revents & LINUX_POLLNVAL)
+			return -LINUX_EBADF;
+	for (int k = 0; k < 3; k++)
+		if (sets[k])
+			memset((void *)sets[k], 0, (nfds + 7) / 8);
+	for (uint32_t i = 0; i < n; i++)
+		for (int k = 0; k < 3; k++)
+			if (sets[k] && (v[i].events & asked[k]) && (v[i].revents & answers[k])) {
+				((uint64_t *)sets[k])[v[i].fd / 64] |= 1ULL << (v[i].fd % 64);
+				bits++;
+			}
+	if (!r && time_left)
+		memset((void *)time_left, 0, time_bytes);
+	return bits;
+}
+
+/* The poll family at f. */
+static int64_t local_poll(const struct emul_frame *f, struct signal_delivery *d)
+{
+	uint64_t sets[3] = { f->rsi, f->rdx, f->r10 };
+	const uint64_t *mask = NULL;
+	int64_t ms, r;
+
+	switch (f->rax) {
+	case LINUX_POLL:
+		return poll_call(f->rdi, (uint32_t)f->rsi, (int32_t)f->rdx < 0 ? MS_NONE :
+				 (int32_t)f->rdx, NULL, d);
+	case LINUX_PPOLL:
+		if ((ms = timespec_ms(f->rdx)) < MS_NONE || (r = sigmask_arg(f->r10, f->r8, &mask)))
+			return ms < MS_NONE ? ms : r;
+		return poll_call(f->rdi, (uint32_t)f->rsi, ms, mask, d);
+	case LINUX_SELECT: {                         /* timeval: seconds, microseconds */
+		const int64_t *tv = (const int64_t *)f->r8;
+
+		if (tv && (tv[0] < 0 || tv[1] < 0 || tv[1] >= 1000000 || (uint64_t)tv[0] > SLEEP_MAX_S))
+			return -LINUX_EINVAL;
+		ms = tv ? tv[0] * 1000 + (tv[1] + 999) / 1000 : MS_NONE;
+		return select_call((uint32_t)f->rdi, sets, ms, NULL, f->r8, 2 * sizeof(int64_t), d);
+	}
+	default: {                                   /* pselect6: its 6th is { sigset *, size } */
+		const uint64_t *sig = (const uint64_t *)f->r9;
+
+		if ((ms = timespec_ms(f->r8)) < MS_NONE || (sig && (r = sigmask_arg(sig[0], sig[1], &mask))))
+			return ms < MS_NONE ? ms : r;
+		return select_call((uint32_t)f->rdi, sets, ms, mask, f->r8, 2 * sizeof(int64_t), d);
+	}
+	}
 }
 
 /* ---- signals: Linux's x86-64 signal frame, built and taken down here ---- */
@@ -534,6 +803,10 @@ void emul_default(struct emul_frame *f)
 		f->rax = (uint64_t)server_call_short(f);     /* the short way first: no shape, */
 		return;                                       /* no data, no signal in the answer */
 	}
+	if (local_startup(f, &r)) {
+		f->rax = (uint64_t)r;
+		return;
+	}
 	if (f->rax != LINUX_ARCH_PRCTL && have_server()) {
 		if (f->rax == LINUX_EXIT || f->rax == LINUX_EXIT_GROUP) {
 			server_call(f, false, &d);
@@ -543,7 +816,10 @@ void emul_default(struct emul_frame *f)
 			signal_return(f);
 			return;
 		}
-		if (!fork_call(f, &d))
+		if (f->rax == LINUX_POLL || f->rax == LINUX_PPOLL || f->rax == LINUX_SELECT ||
+		    f->rax == LINUX_PSELECT6)
+			f->rax = (uint64_t)local_poll(f, &d);
+		else if (!fork_call(f, &d))
 			f->rax = (uint64_t)server_call(f, true, &d);
 		if (d.sig)
 			signal_deliver(f, &d);

@@ -217,3 +217,54 @@ void test_unix_server_runs_programs_and_reports_their_end(void)
 	mk_port_deallocate(MACH_PORT_TASK_SELF, control);
 	mk_port_destroy(MACH_PORT_TASK_SELF, reply);
 }
+
+/*
+ * More of hello's steps under the server: "shared" (descriptors that fork
+ * and dup copy share one open file: offset and flags), "poll" (poll,
+ * select and pselect on pipes: readiness, waits, timeouts, a signal's
+ * EINTR) and "self" (/proc/self/exe for execve and readlink, the chmod
+ * family, start-up calls). And a program started by its path in the
+ * archive (UNIX_SPAWN_BY_PATH, as unix-run --file does): its argv[0] is the
+ * path; a path that is not there is refused.
+ */
+void test_unix_server_shares_files_polls_and_starts_programs_by_path(void)
+{
+	mach_port_name_t control = ipc_port_alloc_send(), reply = ipc_port_alloc();
+	mach_port_name_t server = ipc_spawn_with_right("unix_server", NULL, control,
+						       MACH_MSG_TYPE_MOVE_RECEIVE);
+	static const char shared_args[] = "alpha\0two\0shared\0";
+	static const char poll_args[] = "alpha\0two\0poll\0";
+	static const char self_args[] = "alpha\0two\0self\0";
+	static const char path_args[] = "/bin/hello\0alpha\0two\0";
+	static const char missing_args[] = "/bin/none\0";
+	uint64_t shared[2] = { 0, 0 }, polled[2] = { 0, 0 }, self[2] = { 0, 0 };
+	uint64_t by_path[2] = { 0, 0 }, missing[2] = { 0, 0 };
+	mach_msg_return_t mr1, mr2, mr3, mr4, mr5;
+	struct task_status st;
+
+	mr1 = unix_run_args(control, reply, UNIX_PROG_HELLO, shared_args, sizeof(shared_args) - 1,
+			    shared);
+	mr2 = unix_run_args(control, reply, UNIX_PROG_HELLO, poll_args, sizeof(poll_args) - 1,
+			    polled);
+	mr3 = unix_run_args(control, reply, UNIX_PROG_HELLO, self_args, sizeof(self_args) - 1,
+			    self);
+	mr4 = unix_run_args(control, reply, UNIX_SPAWN_BY_PATH, path_args, sizeof(path_args) - 1,
+			    by_path);
+	mr5 = unix_run_args(control, reply, UNIX_SPAWN_BY_PATH, missing_args,
+			    sizeof(missing_args) - 1, missing);
+	EXPECT_KR(KERN_SUCCESS, mk_task_terminate(server));
+	EXPECT_KR(KERN_SUCCESS, mk_task_wait(server, &st, GUEST_TEST_TIMEOUT_MS));
+	EXPECT_MR(MACH_MSG_SUCCESS, mr1);      /* hello's shared_step */
+	EXPECT_EQ(40 + 4 + 100 + 50, shared[0]);
+	EXPECT_MR(MACH_MSG_SUCCESS, mr2);      /* hello's poll_step */
+	EXPECT_EQ(40 + 4 + 100 + 50, polled[0]);
+	EXPECT_MR(MACH_MSG_SUCCESS, mr3);      /* hello's self_step */
+	EXPECT_EQ(40 + 4 + 100 + 50, self[0]);
+	EXPECT_MR(MACH_MSG_SUCCESS, mr4);      /* argv: /bin/hello, alpha, two */
+	EXPECT_EQ(HELLO_EXIT_CODE, by_path[0]);
+	EXPECT_MR(MACH_MSG_SUCCESS, mr5);
+	EXPECT_EQ((uint64_t)-1, missing[0]);
+	mk_port_deallocate(MACH_PORT_TASK_SELF, server);
+	mk_port_deallocate(MACH_PORT_TASK_SELF, control);
+	mk_port_destroy(MACH_PORT_TASK_SELF, reply);
+}

@@ -27,7 +27,14 @@
  * its errors, then children that become /bin/tiny and /bin/hello), or the
  * status is 10. Given "calls", descriptors (dup, dup2, dup3, fcntl),
  * directories (chdir, getcwd, getdents64, rename), umask, uname, getuid,
- * nanosleep and vfork must (calls_step), or the status is 11.
+ * nanosleep and vfork must (calls_step), or the status is 11. Given
+ * "shared", descriptors copied by fork and dup must share their open
+ * file's offset and flags but not FD_CLOEXEC (shared_step), or the status
+ * is 12. Given "poll", poll, select and pselect must see pipes as Linux
+ * does, wait, time out and be interrupted by a signal (poll_step), or the
+ * status is 13. Given "self", /proc/self/exe, chmod and the start-up calls
+ * must work (self_step: a child execs /bin/hello "self-exec", which
+ * execs /proc/self/exe "self-done", which exits 42), or the status is 14.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -37,7 +44,10 @@
 #include <string.h>
 #include <dirent.h>
 #include <signal.h>
+#include <poll.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
+#include <sys/select.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/utsname.h>
@@ -461,6 +471,184 @@ static int calls_step(void)
 	return 0;
 }
 
+static int child_writes_five(int fd)
+{
+	return write(fd, "child", 5) == 5 ? 0 : 1;
+}
+
+/* Descriptors share their open file's offset and flags, as on Linux; 0, or the step that failed. */
+static int shared_step(void)
+{
+	char buf[16];
+	int fd = open("/tmp/shared.f", O_CREAT | O_TRUNC | O_RDWR, 0644), d, status;
+
+	status = fork_wait(child_writes_five, fd);
+	if (fd < 0 || !WIFEXITED(status) || WEXITSTATUS(status) != 0 ||
+	    lseek(fd, 0, SEEK_CUR) != 5 || write(fd, "parent", 6) != 6 ||
+	    pread(fd, buf, sizeof(buf), 0) != 11 || memcmp(buf, "childparent", 11) != 0)
+		return 1;                      /* the child's write moved our offset */
+	if ((d = dup(fd)) < 0 || lseek(d, 0, SEEK_SET) != 0 || lseek(fd, 0, SEEK_CUR) != 0)
+		return 2;
+	if (fcntl(d, F_SETFL, O_APPEND) != 0 || !(fcntl(fd, F_GETFL) & O_APPEND) ||
+	    fcntl(d, F_SETFD, FD_CLOEXEC) != 0 || fcntl(fd, F_GETFD) != 0)
+		return 3;
+	if (dup2(fd, d) != d || close(d) != 0 || write(fd, "!", 1) != 1 ||
+	    lseek(fd, 0, SEEK_CUR) != 12)
+		return 4;                      /* (dup2 onto a copy of itself, then closed) */
+	if (close(fd) != 0 || unlink("/tmp/shared.f") != 0)
+		return 5;
+	return 0;
+}
+
+static int poll_write_fd;
+
+/* After a little while, a byte into poll_write_fd. */
+static int child_writes_later(int fd)
+{
+	struct timespec nap = { 0, 20 * 1000 * 1000 };
+
+	(void)fd;
+	nanosleep(&nap, NULL);
+	return write(poll_write_fd, "x", 1) == 1 ? 0 : 1;
+}
+
+/* After a little while, SIGUSR1 to its parent. */
+static int child_signals_later(int fd)
+{
+	struct timespec nap = { 0, 20 * 1000 * 1000 };
+
+	(void)fd;
+	nanosleep(&nap, NULL);
+	return kill(getppid(), SIGUSR1) == 0 ? 0 : 1;
+}
+
+static volatile sig_atomic_t poll_signalled;
+
+static void on_poll_signal(int sig)
+{
+	poll_signalled = sig;
+}
+
+static long ms_since(const struct timespec *t0)
+{
+	struct timespec t1;
+
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	return (t1.tv_sec - t0->tv_sec) * 1000 + (t1.tv_nsec - t0->tv_nsec) / 1000000;
+}
+
+/* poll, select and pselect on pipes behave as on Linux; 0, or the step that failed. */
+static int poll_step(void)
+{
+	int p[2], q[2], status;
+	struct pollfd v[2];
+	struct timespec t0, ts = { 0, 20 * 1000 * 1000 };
+	struct timeval tv = { 0, 0 };
+	struct sigaction sa = { .sa_handler = on_poll_signal };
+	fd_set r;
+	char c;
+
+	if (pipe(p) != 0)
+		return 1;
+	v[0] = (struct pollfd){ .fd = p[0], .events = POLLIN };
+	v[1] = (struct pollfd){ .fd = p[1], .events = POLLOUT };
+	if (poll(v, 1, 0) != 0 || poll(v, 2, 0) != 1 || v[0].revents != 0 || v[1].revents != POLLOUT)
+		return 2;                      /* empty: not readable; room: writable */
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	if (poll(v, 1, 30) != 0 || ms_since(&t0) < 30)
+		return 3;                      /* a timeout that runs out */
+	poll_write_fd = p[1];
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	if (fork() == 0)
+		_exit(child_writes_later(-1));
+	if (poll(v, 1, -1) != 1 || v[0].revents != POLLIN || ms_since(&t0) < 15 ||
+	    read(p[0], &c, 1) != 1 || c != 'x' || wait(&status) < 0 || status != 0)
+		return 4;                      /* waits until another process writes */
+	if (close(p[1]) != 0 || poll(v, 1, 0) != 1 || v[0].revents != POLLHUP)
+		return 5;                      /* no writer left */
+	v[1] = (struct pollfd){ .fd = p[1], .events = POLLOUT };
+	v[0].fd = -1;
+	if (poll(v, 2, 0) != 1 || v[0].revents != 0 || v[1].revents != POLLNVAL)
+		return 6;                      /* a closed descriptor; a negative one is left out */
+	if (pipe(q) != 0)
+		return 7;
+	FD_ZERO(&r);
+	FD_SET(q[0], &r);
+	if (select(q[0] + 1, &r, NULL, NULL, &tv) != 0 || FD_ISSET(q[0], &r) ||
+	    write(q[1], "y", 1) != 1)
+		return 8;
+	FD_SET(q[0], &r);
+	if (select(q[0] + 1, &r, NULL, NULL, NULL) != 1 || !FD_ISSET(q[0], &r))
+		return 9;
+	FD_SET(q[1] + 1, &r);                  /* (not open) */
+	if (!fails_with(fcntl(q[1] + 1, F_GETFD), EBADF) ||
+	    !fails_with(select(q[1] + 2, &r, NULL, NULL, &tv), EBADF))
+		return 10;
+	FD_ZERO(&r);
+	FD_SET(q[1], &r);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	if (pselect(q[1] + 1, &r, NULL, NULL, &ts, NULL) != 0 || ms_since(&t0) < 20)
+		return 11;                     /* q[1] is not readable: the timeout runs out */
+	if (read(q[0], &c, 1) != 1 || sigaction(SIGUSR1, &sa, NULL) != 0)
+		return 12;
+	v[0] = (struct pollfd){ .fd = q[0], .events = POLLIN };
+	if (fork() == 0)
+		_exit(child_signals_later(-1));
+	if (!fails_with(poll(v, 1, -1), EINTR) || poll_signalled != SIGUSR1 || wait(&status) < 0)
+		return 13;                     /* a signal ends the wait */
+	close(p[0]);
+	close(q[0]);
+	close(q[1]);
+	return 0;
+}
+
+/* /proc/self/exe, chmod and the C libraries' start-up calls; 0, or the step that failed. */
+static int self_step(void)
+{
+	char *const argv[] = { "/bin/hello", "x", "self-exec", NULL };
+	char buf[64];
+	struct stat st;
+	struct rlimit rl;
+	int fd, status;
+	pid_t pid;
+
+	if (!fails_with((int)readlink("/proc/self/exe", buf, sizeof(buf)), ENOENT))
+		return 1;                      /* started from the server's table: no file */
+	pid = fork();
+	if (pid == 0) {
+		execv(argv[0], argv);
+		_exit(1);
+	}
+	if (pid < 0 || waitpid(pid, &status, 0) != pid || !WIFEXITED(status) ||
+	    WEXITSTATUS(status) != 42)
+		return 2;
+	if ((fd = creat("/tmp/self.f", 0644)) < 0 || chmod("/tmp/self.f", 0600) != 0 ||
+	    stat("/tmp/self.f", &st) != 0 || (st.st_mode & 07777) != 0600 ||
+	    fchmod(fd, 0640) != 0 || fstat(fd, &st) != 0 || (st.st_mode & 07777) != 0640 ||
+	    !fails_with(fchmodat(AT_FDCWD, "/tmp/none", 0600, 0), ENOENT) || close(fd) != 0 ||
+	    unlink("/tmp/self.f") != 0)
+		return 3;
+	if (syscall(SYS_getrandom, buf, 16, 0) != 16 || getrlimit(RLIMIT_NOFILE, &rl) != 0 ||
+	    rl.rlim_cur < 16 || syscall(SYS_getrandom, buf, 16, 0x100) != -1 || errno != EINVAL)
+		return 4;
+	return 0;
+}
+
+/* The exec'd hello of self_step: it knows its file, and execs it again. */
+static int self_exec(const char *mode)
+{
+	char *const argv[] = { "/bin/hello", "x", "self-done", NULL };
+	char buf[64];
+	ssize_t n = readlink("/proc/self/exe", buf, sizeof(buf));
+
+	if (n != 10 || memcmp(buf, "/bin/hello", 10) != 0)
+		return 3;
+	if (strcmp(mode, "self-done") == 0)
+		return 42;
+	execv("/proc/self/exe", argv);
+	return 4;
+}
+
 /* fork, exit and wait4 behave as on Linux; 0, or the step that failed. */
 static int fork_step(void)
 {
@@ -524,6 +712,20 @@ int main(int argc, char **argv)
 		printf("hello: calls: step %d failed (errno %d)\n", code, errno);
 		return 11;
 	}
+	if (argc > 3 && strcmp(argv[3], "shared") == 0 && (code = shared_step()) != 0) {
+		printf("hello: shared: step %d failed (errno %d)\n", code, errno);
+		return 12;
+	}
+	if (argc > 3 && strcmp(argv[3], "poll") == 0 && (code = poll_step()) != 0) {
+		printf("hello: poll: step %d failed (errno %d)\n", code, errno);
+		return 13;
+	}
+	if (argc > 3 && strcmp(argv[3], "self") == 0 && (code = self_step()) != 0) {
+		printf("hello: self: step %d failed (errno %d)\n", code, errno);
+		return 14;
+	}
+	if (argc == 3 && strncmp(argv[2], "self-", 5) == 0)
+		return self_exec(argv[2]);
 	if (argc > 3 && strcmp(argv[3], "sigterm") == 0) {
 		raise(SIGTERM);
 		return 7;                                /* (it must not come back) */

@@ -25,8 +25,15 @@
  * readlink, readlinkat, creat, rename, renameat, renameat2 (no flags),
  * getdents64, chdir, fchdir, getcwd (relative paths start at the
  * process's working directory); descriptors: dup, dup2, dup3, fcntl
- * (F_DUPFD, F_DUPFD_CLOEXEC, F_GETFD, F_SETFD, F_GETFL, F_SETFL: a dup
- * copies the file's offset instead of sharing it, a simplification);
+ * (F_DUPFD, F_DUPFD_CLOEXEC, F_GETFD, F_SETFD, F_GETFL, F_SETFL): the
+ * descriptors that dup and fork copy share one open file (struct
+ * unix_file: its offset and flags), as on Linux; poll (ppoll, select and
+ * pselect6 come as poll from the library): a poll with nothing ready waits
+ * like rt_sigsuspend, answered when a pipe it watches moves, by a signal
+ * (EINTR), or when the library's timeout cancels it; chmod, fchmod,
+ * fchmodat; mount of "tmpfs" (succeeds: every directory is memory; other
+ * kinds ENODEV); reboot (ends the Unix system); execve and readlink of
+ * /proc/self/exe (the file the process runs);
  * umask, uname (sysname "Linux"), getuid and the other ids (0: there are
  * no users); memory, in the process's task through its port:
  * brk (the break starts at the image's end, at most UNIX_BRK_MAX_BYTES
@@ -50,8 +57,9 @@
  * UNIX_WRITE_MAX (a shorter transfer, as Linux allows; unix_proto.h says
  * why 2 KiB). Any other call gets -ENOSYS, and its number is printed
  * once. Processes are started by UNIX_SPAWN_ID on the control port, or by
- * fork; what is still missing (file mappings, poll and select, threads,
- * ...) the issue on Unix emulation lists.
+ * fork, or (UNIX_SPAWN_BY_PATH) from a file of the file system; what is
+ * still missing (file mappings, threads, ...) the issue on Unix emulation
+ * lists.
  * A process that dies without calling exit is noticed by the no-senders
  * notice of its port (the process held the only send right), and reported
  * as UNIX_STATUS_DIED. Limits of this slice: one thread per process (the
@@ -1484,8 +1492,8 @@ static int64_t unix_access(struct unix_proc *p, const struct unix_call_msg *m, u
 
 /*
  * fork: a child task made from p's as a blueprint (copy-on-write), a port
- * and a server right of its own, p's descriptors (each file held again;
- * offsets copied, not shared: a simplification), signal actions and mask
+ * and a server right of its own, p's descriptors (the same open files,
+ * their offsets shared), signal actions and mask
  * and break; its one thread starts at entry (the library's emul_fork_child)
  * on its copy of the frame of p's fork call at frame, and returns 0 there.
  * The child's pid, or a negative errno.

@@ -29,6 +29,8 @@ BUILD      := build
 KBUILD     := $(BUILD)/$(VARIANT_NAME)
 UBUILD     := $(BUILD)/user
 HBUILD     := $(BUILD)/host
+# (HARNESS is defined early: rules below name it as a prerequisite)
+HARNESS    := $(HBUILD)/machlab
 CC         := gcc
 HOSTCC     := gcc
 JOBS       ?= $(shell nproc)
@@ -209,7 +211,6 @@ $(UNIX_RUN_ELF): $(UNIX_RUN_OBJS) $(UBUILD)/libunix.a $(UBUILD)/libmk.a user/lib
 # ---- host tools and tests -----------------------------------------------
 HARNESS_CFLAGS := -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE $(WARN) -O2 -g -pthread
 HARNESS_LIB    := $(filter-out harness/main.c,$(wildcard harness/*.c))
-HARNESS        := $(HBUILD)/machlab
 
 # The TCG plugin of machlab profile, loaded by QEMU (-plugin): built against the
 # project's own declarations of QEMU's plugin API (Debian ships no qemu-plugin.h).

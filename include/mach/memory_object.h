@@ -13,7 +13,11 @@
  *     (zero fill) or DATA_ERROR (the fault fails), or until
  *     MEMORY_OBJECT_TIMEOUT_MS pass or the pager's port dies (both fail the
  *     fault: the task gets the page-fault exception);
- *   - sends TERMINATE when the object dies.
+ *   - sends TERMINATE when the object dies; first, for an object mapped
+ *     with VM_MAP_RETURN_PAGES (a file server's shared mapping), one
+ *     DATA_RETURN (offset, object id; the page out-of-line) for each page
+ *     it still holds, as Mach returns dirty pages at termination (every
+ *     resident page: the kernel keeps no dirty bit).
  * A fault served this way costs exactly two messages (KSTAT_PAGER_MESSAGES).
  *
  * The kernel ignores (and counts in KSTAT_PAGER_REPLIES_REFUSED) a reply

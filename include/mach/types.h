@@ -31,6 +31,8 @@ typedef unsigned int       vm_inherit_t;
 /* vm_allocate flags */
 #define VM_ALLOC_FIXED    0x0   /* at exactly *addr */
 #define VM_ALLOC_ANYWHERE 0x1   /* wherever there is room; *addr is set */
+#define VM_MAP_RETURN_PAGES 0x2 /* vm_map only: when the object ends, its resident pages
+				 * go back to the pager (DATA_RETURN) before TERMINATE */
 
 #define MK_PAGE_SIZE 4096UL
 

@@ -838,7 +838,8 @@ static kern_return_t sys_vm_map(const struct trap_args *a)
 	if (kr != KERN_SUCCESS)
 		return kr;
 	if (size == 0 || (offset & (PAGE_SIZE - 1)) || offset + size < offset ||
-	    a->a[3] > UINT32_MAX || (a->a[5] & ~(uint64_t)VM_ALLOC_ANYWHERE))
+	    a->a[3] > UINT32_MAX ||
+	    (a->a[5] & ~(uint64_t)(VM_ALLOC_ANYWHERE | VM_MAP_RETURN_PAGES)))
 		return KERN_INVALID_ARGUMENT;
 	kr = lookup_task(a->a[0], &task);
 	if (kr != KERN_SUCCESS)
@@ -847,7 +848,8 @@ static kern_return_t sys_vm_map(const struct trap_args *a)
 	if (kr == KERN_SUCCESS)
 		kr = pager_object_create(pager, offset + size, &obj);   /* consumes the right */
 	if (kr == KERN_SUCCESS) {
-		kr = vm_map_enter(task->map, &addr, size, (int)a->a[5],
+		obj->return_pages = (a->a[5] & VM_MAP_RETURN_PAGES) != 0;
+		kr = vm_map_enter(task->map, &addr, size, (int)(a->a[5] & VM_ALLOC_ANYWHERE),
 				  VM_PROT_READ | VM_PROT_WRITE, obj, offset);
 		if (kr != KERN_SUCCESS) {
 			uint64_t f = spin_lock(&vm_lock);

@@ -119,8 +119,9 @@ void vm_object_deallocate(struct vm_object *obj)
 	while (obj && --obj->refs == 0) {
 		struct vm_object *shadow = obj->shadow;
 
-		list_for_each_safe(l, &obj->pages)
-			vm_page_free(list_entry(l, struct vm_page, object_link));
+		list_for_each_safe(l, &obj->pages)          /* (pages to return stay for the reap) */
+			if (!obj->return_pages || !obj->pager)
+				vm_page_free(list_entry(l, struct vm_page, object_link));
 		default_pager_object_dead(obj);
 		vm_object_set_shadow(obj, NULL, 0);
 		if (obj->pager)
@@ -300,9 +301,10 @@ void vm_object_collapse(struct vm_object *obj)
 {
 	struct vm_object *backing;
 
-	/* the user-level default pager knows pages by object: never merge its objects */
+	/* the user-level default pager knows pages by object: never merge its objects; nor
+	 * an external pager's (its missing pages are the pager's to give) */
 	while ((backing = obj->shadow) && backing->refs == 1 && !backing->default_paged &&
-	       !obj->default_paged) {
+	       !obj->default_paged && !backing->pager) {
 		list_for_each_safe(l, &backing->pages) {
 			struct vm_page *p = list_entry(l, struct vm_page, object_link);
 			uint64_t off = p->offset - obj->shadow_offset;

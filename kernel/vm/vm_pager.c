@@ -258,11 +258,44 @@ kern_return_t pager_fault_wait(struct vm_object *obj, uint64_t offset, vm_prot_t
 	}
 }
 
+/*
+ * A dead object's resident pages go back to its pager, one DATA_RETURN
+ * each (VM_MAP_RETURN_PAGES: a file server's shared mapping writes back);
+ * no lock held. Bounded by the pages the object held (charged when they
+ * came); a page that cannot get its one-page carrier object is dropped.
+ */
+static void pager_return_pages(struct vm_object *obj)
+{
+	for (;;) {
+		uint64_t f = spin_lock(&vm_lock);
+		struct vm_page *page = list_empty(&obj->pages) ? NULL :
+				       list_entry(obj->pages.next, struct vm_page, object_link);
+		struct vm_object *lo = page ? vm_object_allocate(PAGE_SIZE) : NULL;
+		uint64_t words[2] = { page ? page->offset : 0, obj->id };
+
+		if (!lo) {
+			list_for_each_safe(l, &obj->pages)
+				vm_page_free(list_entry(l, struct vm_page, object_link));
+			spin_unlock(&vm_lock, f);
+			return;
+		}
+		vm_page_move(page, lo, 0);
+		spin_unlock(&vm_lock, f);
+		f = spin_lock(&ipc_lock);
+		pager_send_page(obj, MEMORY_OBJECT_DATA_RETURN_ID, words, 2, lo);
+		spin_unlock(&ipc_lock, f);
+	}
+}
+
 /* Tell a dead object's pager, drop the object's rights, free it (deferred work). */
 static void pager_object_reap(struct deferred_work *w)
 {
 	struct vm_object *obj = list_entry(w, struct vm_object, dead_work);
-	uint64_t f = spin_lock(&ipc_lock);
+	uint64_t f;
+
+	if (obj->return_pages)
+		pager_return_pages(obj);
+	f = spin_lock(&ipc_lock);
 
 	pager_send(obj, MEMORY_OBJECT_TERMINATE_ID, &obj->id, 1, NULL);
 	if (obj->control) {                        /* the kernel's receive right goes */

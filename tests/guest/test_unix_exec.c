@@ -223,7 +223,8 @@ void test_unix_server_runs_programs_and_reports_their_end(void)
  * and dup copy share one open file: offset and flags), "poll" (poll,
  * select and pselect on pipes: readiness, waits, timeouts, a signal's
  * EINTR) and "self" (/proc/self/exe for execve and readlink, the chmod
- * family, start-up calls). And a program started by its path in the
+ * family, start-up calls) and "mmap" (file mappings paged by the server,
+ * mapped.c). And a program started by its path in the
  * archive (UNIX_SPAWN_BY_PATH, as unix-run --file does): its argv[0] is the
  * path; a path that is not there is refused.
  */
@@ -235,11 +236,12 @@ void test_unix_server_shares_files_polls_and_starts_programs_by_path(void)
 	static const char shared_args[] = "alpha\0two\0shared\0";
 	static const char poll_args[] = "alpha\0two\0poll\0";
 	static const char self_args[] = "alpha\0two\0self\0";
+	static const char mmap_args[] = "alpha\0two\0mmap\0";
 	static const char path_args[] = "/bin/hello\0alpha\0two\0";
 	static const char missing_args[] = "/bin/none\0";
 	uint64_t shared[2] = { 0, 0 }, polled[2] = { 0, 0 }, self[2] = { 0, 0 };
-	uint64_t by_path[2] = { 0, 0 }, missing[2] = { 0, 0 };
-	mach_msg_return_t mr1, mr2, mr3, mr4, mr5;
+	uint64_t by_path[2] = { 0, 0 }, missing[2] = { 0, 0 }, mapped[2] = { 0, 0 };
+	mach_msg_return_t mr1, mr2, mr3, mr4, mr5, mr6;
 	struct task_status st;
 
 	mr1 = unix_run_args(control, reply, UNIX_PROG_HELLO, shared_args, sizeof(shared_args) - 1,
@@ -252,6 +254,8 @@ void test_unix_server_shares_files_polls_and_starts_programs_by_path(void)
 			    by_path);
 	mr5 = unix_run_args(control, reply, UNIX_SPAWN_BY_PATH, missing_args,
 			    sizeof(missing_args) - 1, missing);
+	mr6 = unix_run_args(control, reply, UNIX_PROG_HELLO, mmap_args, sizeof(mmap_args) - 1,
+			    mapped);
 	EXPECT_KR(KERN_SUCCESS, mk_task_terminate(server));
 	EXPECT_KR(KERN_SUCCESS, mk_task_wait(server, &st, GUEST_TEST_TIMEOUT_MS));
 	EXPECT_MR(MACH_MSG_SUCCESS, mr1);      /* hello's shared_step */
@@ -264,6 +268,8 @@ void test_unix_server_shares_files_polls_and_starts_programs_by_path(void)
 	EXPECT_EQ(HELLO_EXIT_CODE, by_path[0]);
 	EXPECT_MR(MACH_MSG_SUCCESS, mr5);
 	EXPECT_EQ((uint64_t)-1, missing[0]);
+	EXPECT_MR(MACH_MSG_SUCCESS, mr6);      /* hello's mmap_step: the server as pager */
+	EXPECT_EQ(40 + 4 + 100 + 50, mapped[0]);
 	mk_port_deallocate(MACH_PORT_TASK_SELF, server);
 	mk_port_deallocate(MACH_PORT_TASK_SELF, control);
 	mk_port_destroy(MACH_PORT_TASK_SELF, reply);

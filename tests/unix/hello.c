@@ -35,6 +35,10 @@
  * status is 13. Given "self", /proc/self/exe, chmod and the start-up calls
  * must work (self_step: a child execs /bin/hello "self-exec", which
  * execs /proc/self/exe "self-done", which exits 42), or the status is 14.
+ * Given "mmap", file mappings must (mmap_step: a mapping reads the file,
+ * zeros past its end; MAP_PRIVATE stores stay private; MAP_SHARED stores
+ * are shared with a forked child and reach the file when the mapping ends,
+ * at munmap or exit; EACCES, ENODEV, EBADF, EINVAL), or the status is 15.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -634,6 +638,76 @@ static int self_step(void)
 	return 0;
 }
 
+#define MAP_FILE_BYTES 6000              /* a page and a part: the rest of the second is zeros */
+
+static char *map_shared_base;
+
+/* A child's store into the shared mapping it inherited. */
+static int child_stores_shared(int fd)
+{
+	(void)fd;
+	map_shared_base[1] = 'C';
+	return 0;
+}
+
+/* A child maps the file shared itself, stores, and exits without munmap. */
+static int child_maps_and_exits(int fd)
+{
+	char *m = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+
+	if (m == MAP_FAILED)
+		return 1;
+	m[2] = 'X';
+	return 0;
+}
+
+/* File mappings behave as on Linux (as far as mapped.c says); 0, or the step that failed. */
+static int mmap_step(void)
+{
+	static char data[MAP_FILE_BYTES];
+	char buf[8];
+	char *m;
+	int fd = open("/tmp/map.f", O_CREAT | O_TRUNC | O_RDWR, 0644), ro, p[2], status;
+
+	for (int i = 0; i < MAP_FILE_BYTES; i++)
+		data[i] = (char)('a' + i % 26);
+	if (fd < 0 || write(fd, data, sizeof(data)) != (ssize_t)sizeof(data))
+		return 1;
+	m = mmap(NULL, 2 * 4096, PROT_READ, MAP_PRIVATE, fd, 0);
+	if (m == MAP_FAILED || memcmp(m, data, sizeof(data)) != 0 || m[MAP_FILE_BYTES] != 0 ||
+	    m[2 * 4096 - 1] != 0 || munmap(m, 2 * 4096) != 0)
+		return 2;                      /* the file's bytes, then zeros */
+	m = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE, fd, 4096);
+	if (m == MAP_FAILED || m[0] != data[4096] || (m[0] = 'P', munmap(m, 4096)) != 0 ||
+	    pread(fd, buf, 1, 4096) != 1 || buf[0] != data[4096])
+		return 3;                      /* from an offset; a private store stays private */
+	m = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	if (m == MAP_FAILED || (m[0] = 'S', munmap(m, 4096)) != 0 ||
+	    pread(fd, buf, 1, 0) != 1 || buf[0] != 'S')
+		return 4;                      /* a shared store reaches the file at munmap */
+	map_shared_base = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	status = fork_wait(child_stores_shared, -1);
+	if (map_shared_base == MAP_FAILED || status != 0 || map_shared_base[1] != 'C' ||
+	    munmap(map_shared_base, 4096) != 0 || pread(fd, buf, 2, 0) != 2 || buf[1] != 'C')
+		return 5;                      /* fork shares it; the file has it at the end */
+	status = fork_wait(child_maps_and_exits, fd);
+	if (status != 0 || pread(fd, buf, 3, 0) != 3 || buf[2] != 'X')
+		return 10;                     /* a process's exit ends its mappings */
+	if ((ro = open("/tmp/map.f", O_RDONLY)) < 0 ||
+	    mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, ro, 0) != MAP_FAILED ||
+	    errno != EACCES || close(ro) != 0)
+		return 6;
+	if (pipe(p) != 0 || mmap(NULL, 4096, PROT_READ, MAP_PRIVATE, p[0], 0) != MAP_FAILED ||
+	    errno != ENODEV || close(p[0]) != 0 || close(p[1]) != 0)
+		return 7;
+	if (mmap(NULL, 4096, PROT_READ, MAP_PRIVATE, 29, 0) != MAP_FAILED || errno != EBADF ||
+	    mmap(NULL, 4096, PROT_READ, MAP_PRIVATE, fd, 100) != MAP_FAILED || errno != EINVAL)
+		return 8;
+	if (close(fd) != 0 || unlink("/tmp/map.f") != 0)
+		return 9;
+	return 0;
+}
+
 /* The exec'd hello of self_step: it knows its file, and execs it again. */
 static int self_exec(const char *mode)
 {
@@ -723,6 +797,10 @@ int main(int argc, char **argv)
 	if (argc > 3 && strcmp(argv[3], "self") == 0 && (code = self_step()) != 0) {
 		printf("hello: self: step %d failed (errno %d)\n", code, errno);
 		return 14;
+	}
+	if (argc > 3 && strcmp(argv[3], "mmap") == 0 && (code = mmap_step()) != 0) {
+		printf("hello: mmap: step %d failed (errno %d)\n", code, errno);
+		return 15;
 	}
 	if (argc == 3 && strncmp(argv[2], "self-", 5) == 0)
 		return self_exec(argv[2]);

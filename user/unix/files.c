@@ -153,7 +153,7 @@ int64_t unix_open(struct unix_proc *p, const struct unix_call_msg *m, uint64_t d
 }
 
 /* May f be written (read: its access mode is not write-only)? */
-static bool fd_writable(const struct unix_file *f)
+bool fd_writable(const struct unix_file *f)
 {
 	return (f->flags & LINUX_O_ACCMODE) != 0;
 }

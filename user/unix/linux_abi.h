@@ -123,6 +123,7 @@
 #define LINUX_STAT_BYTES      144    /* struct stat */
 #define LINUX_STAT_MODE_OFFSET 24    /* its st_mode */
 #define LINUX_S_IFIFO         0010000
+#define LINUX_PROT_WRITE      2
 #define LINUX_PROT_ALL        7      /* PROT_READ 1, PROT_WRITE 2, PROT_EXEC 4: Mach's VM_PROT_* */
 #define LINUX_MAP_SHARED      0x01
 #define LINUX_MAP_PRIVATE     0x02

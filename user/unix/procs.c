@@ -105,6 +105,7 @@ int64_t unix_execve(struct unix_proc *p, const struct unix_call_msg *m,
 	}
 	mk_task_terminate(p->task);                /* (its send right goes: the new one holds on) */
 	mk_port_deallocate(MACH_PORT_TASK_SELF, p->task);
+	file_pagers_drain();                       /* (its shared mappings' pages are in the files) */
 	p->task = task;
 	p->brk_start = p->brk = start.brk;
 	fs_hold(n);

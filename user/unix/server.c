@@ -184,6 +184,10 @@ void proc_end(struct unix_proc *p, uint64_t status)
 	struct unix_proc *parent = p->ppid ? proc_by_pid(p->ppid) : NULL;
 	uint32_t pid = p->pid, ppid = p->ppid;
 
+	if (file_pagers_busy()) {                  /* its shared mappings' pages go to the files */
+		mk_task_terminate(p->task);        /* now, before anyone hears it ended */
+		file_pagers_drain();
+	}
 	if (p->waiter)
 		answer_words_later(p->waiter, w, 2, NULL, 0);
 	pipe_waits_cancel(p);
@@ -353,7 +357,7 @@ static bool unix_call(struct unix_proc *p, const struct unix_call_msg *m, int64_
 		*result = unix_brk(p, w[1]);
 		return true;
 	case LINUX_MMAP:
-		*result = unix_mmap(p, w[1], w[2], w[3], w[4]);
+		*result = unix_mmap(p, w[1], w[2], w[3], w[4], w[5], w[6]);
 		return true;
 	case LINUX_MUNMAP:
 		*result = unix_munmap(p, w[1], w[2]);
@@ -651,7 +655,7 @@ static void unix_spawn(const struct unix_server_config *cfg, mach_port_name_t se
 	console->refs = 3;
 }
 
-static void *server_mem_alloc(size_t bytes)
+void *server_mem_alloc(size_t bytes)
 {
 	vm_address_t addr = 0;
 
@@ -730,6 +734,8 @@ int unix_server_run(const struct unix_server_config *cfg)
 			proc_end(p, UNIX_STATUS_DIED);
 			continue;
 		}
+		if (!p && file_pager_serve(&m))
+			continue;                          /* (a file mapping's: mapped.c) */
 		if (!p || m.h.id != UNIX_CALL_ID || !call_words_ok(&m)) {
 			if (m.h.remote_port)              /* malformed: no answer */
 				mk_port_deallocate(MACH_PORT_TASK_SELF, m.h.remote_port);

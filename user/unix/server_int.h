@@ -142,7 +142,10 @@ void proc_end(struct unix_proc *p, uint64_t status);
 const char *call_data(const struct unix_call_msg *m, uint32_t *len);
 const char *call_path(const struct unix_call_msg *m);
 
+void *server_mem_alloc(size_t bytes);
+
 /* files.c */
+bool fd_writable(const struct unix_file *f);
 struct unix_file *file_new(uint8_t file, uint32_t flags, struct fs_node *node,
 			   struct unix_pipe *pipe);
 void file_put(struct unix_file *f);
@@ -218,7 +221,14 @@ int64_t unix_wait4(struct unix_proc *p, const struct unix_call_msg *m, char *out
 /* memory.c */
 int64_t unix_brk(struct unix_proc *p, uint64_t want);
 int64_t unix_mmap(struct unix_proc *p, uint64_t addr, uint64_t len, uint64_t prot,
-		  uint64_t flags);
+		  uint64_t flags, uint64_t fd, uint64_t off);
+
+/* mapped.c */
+int64_t unix_mmap_file(struct unix_proc *p, vm_address_t at, uint64_t size, uint64_t prot,
+		       uint64_t flags, uint64_t fd, uint64_t off);
+bool file_pager_serve(struct unix_call_msg *m);
+void file_pagers_drain(void);
+bool file_pagers_busy(void);           /* a file mapping lives (in any process) */
 int64_t unix_munmap(struct unix_proc *p, uint64_t addr, uint64_t len);
 int64_t unix_mprotect(struct unix_proc *p, uint64_t addr, uint64_t len, uint64_t prot);
 int64_t unix_madvise(uint64_t addr, uint64_t advice);

@@ -41,6 +41,7 @@ struct vm_object {
 	struct list paged_out;      /* its pages the default pager holds */
 	bool wired;                 /* never paged out (the default pager's own memory) */
 	bool default_paged;         /* its pager is the user-level default pager */
+	bool return_pages;          /* its pages go back to its pager at its end (VM_MAP_RETURN_PAGES) */
 };
 
 /* One per physical frame the kernel manages (vm_page_of). */

@@ -30,5 +30,7 @@ typedef int kern_return_t;
 #define KERN_UREFS_OVERFLOW     17  /* too many user references */
 #define KERN_MEMORY_ERROR       18  /* the pager failed, timed out or died */
 #define KERN_NO_ACCESS          19  /* the call changes global state and needs the host privilege port */
+#define KERN_PAGER_SELF         20  /* vm_read/vm_write: a page waits for a pager the caller's
+				     * own task serves (its DATA_REQUEST is queued): serve, retry */
 
 #endif

@@ -217,8 +217,10 @@ static kern_return_t vm_task_transfer(const struct trap_args *a, bool into_task)
 
 	if (kr != KERN_SUCCESS)
 		return kr;
+	current_thread()->pager_self_check = true;     /* (a pager reading its client's pages) */
 	kr = into_task ? vm_transfer(self_map(), a->a[2], task->map, a->a[1], a->a[3]) :
 			 vm_transfer(task->map, a->a[1], self_map(), a->a[2], a->a[3]);
+	current_thread()->pager_self_check = false;
 	task_release(task);
 	return kr;
 }

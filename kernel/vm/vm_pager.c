@@ -238,6 +238,12 @@ kern_return_t pager_fault_wait(struct vm_object *obj, uint64_t offset, vm_prot_t
 	}
 	fills = obj->fills;
 	stats_inc(STAT_PAGER_FAULTS);
+	if (current_thread()->pager_self_check && current_thread()->task &&
+	    obj->pager->receiver == current_thread()->task->space) {
+		pager_send(obj, MEMORY_OBJECT_DATA_REQUEST_ID, words, 4, NULL);
+		spin_unlock(&ipc_lock, f);
+		return KERN_PAGER_SELF;            /* waiting would wait for ourselves */
+	}
 	if (!pager_request_handoff(obj, words, f)) {
 		pager_send(obj, MEMORY_OBJECT_DATA_REQUEST_ID, words, 4, NULL);
 		spin_unlock(&ipc_lock, f);

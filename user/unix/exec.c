@@ -45,9 +45,29 @@ static vm_address_t page_up(vm_address_t a)
 	return (a + PAGE - 1) & ~(PAGE - 1);
 }
 
-/* Check img and give task its loadable segments; e describes it after. */
+/* Copy the segment's bytes from img into task at [from, to) (allocated there). */
+static kern_return_t exec_copy(mach_port_name_t task, const void *img,
+			       const struct elf_segment *s, vm_address_t from, vm_address_t to)
+{
+	vm_address_t start = from;
+	uint64_t file_end = s->vaddr + s->filesz;
+	kern_return_t kr = mk_vm_allocate(task, &start, to - from, VM_ALLOC_FIXED);
+
+	for (uint64_t at = from < s->vaddr ? s->vaddr : from; kr == KERN_SUCCESS && at < file_end;
+	     at += MK_VM_RW_MAX_BYTES)
+		kr = mk_vm_write(task, at, (const char *)img + s->offset + (at - s->vaddr),
+				 file_end - at < MK_VM_RW_MAX_BYTES ? file_end - at : MK_VM_RW_MAX_BYTES);
+	return kr;
+}
+
+/*
+ * Check img and give task its loadable segments; e describes it after.
+ * With file (and a segment whose address and file offset agree within a
+ * page, as linkers make them), the pages that are all file are mapped from
+ * it; a last page that is part .bss, and the .bss after it, are copied.
+ */
 static kern_return_t exec_load(mach_port_name_t task, const void *img, size_t size,
-			       struct elf_image *e)
+			       const struct unix_exec_file *file, struct elf_image *e)
 {
 	const char *why = "";
 	kern_return_t kr = elf_check(img, size < ELF_HEADER_BYTES ? size : ELF_HEADER_BYTES, size,
@@ -61,14 +81,18 @@ static kern_return_t exec_load(mach_port_name_t task, const void *img, size_t si
 		const struct elf_segment *s = &e->segs[i];
 		vm_address_t start = page_down(s->vaddr);
 		vm_size_t len = page_up(s->vaddr + s->memsz) - start;
+		vm_address_t mapped = start;           /* [start, mapped): from the file */
 
-		kr = mk_vm_allocate(task, &start, len, VM_ALLOC_FIXED);
-		for (uint64_t at = 0; kr == KERN_SUCCESS && at < s->filesz; at += MK_VM_RW_MAX_BYTES)
-			kr = mk_vm_write(task, s->vaddr + at, (const char *)img + s->offset + at,
-					 s->filesz - at < MK_VM_RW_MAX_BYTES ? s->filesz - at :
-					 MK_VM_RW_MAX_BYTES);
-		if (kr == KERN_SUCCESS)
-			kr = mk_vm_protect(task, start, len, s->prot);
+		if (file && s->vaddr % PAGE == s->offset % PAGE)
+			mapped = s->memsz > s->filesz ? page_down(s->vaddr + s->filesz) :
+				 start + len;
+		if (mapped > start)
+			kr = file->map(file->ctx, task, start, mapped - start, page_down(s->offset),
+				       s->prot);
+		if (kr == KERN_SUCCESS && mapped < start + len)
+			kr = exec_copy(task, img, s, mapped, start + len);
+		if (kr == KERN_SUCCESS && mapped < start + len)
+			kr = mk_vm_protect(task, mapped, start + len - mapped, s->prot);
 	}
 	return kr;
 }
@@ -171,8 +195,8 @@ kern_return_t unix_exec_spawn(const void *prog, size_t prog_size, const void *em
 			      mach_port_name_t *task)
 {
 	struct unix_exec_start start;
-	kern_return_t kr = unix_exec_build(prog, prog_size, emul, emul_size, argv, envp, task,
-					   &start);
+	kern_return_t kr = unix_exec_build(prog, prog_size, NULL, emul, emul_size, argv, envp,
+					   task, &start);
 
 	return kr == KERN_SUCCESS ? unix_exec_run(task, &start) : kr;
 }
@@ -198,9 +222,10 @@ kern_return_t unix_exec_run(mach_port_name_t *task, const struct unix_exec_start
 	return KERN_SUCCESS;
 }
 
-kern_return_t unix_exec_build(const void *prog, size_t prog_size, const void *emul,
-			      size_t emul_size, const char *const argv[], const char *const envp[],
-			      mach_port_name_t *task, struct unix_exec_start *start)
+kern_return_t unix_exec_build(const void *prog, size_t prog_size, const struct unix_exec_file *file,
+			      const void *emul, size_t emul_size, const char *const argv[],
+			      const char *const envp[], mach_port_name_t *task,
+			      struct unix_exec_start *start)
 {
 	static struct stack_image stack;       /* (not on the caller's stack; one exec at a time) */
 	struct elf_image pe, ee;
@@ -212,9 +237,9 @@ kern_return_t unix_exec_build(const void *prog, size_t prog_size, const void *em
 	kr = mk_task_create(MACH_PORT_TASK_SELF, 0, task);
 	if (kr != KERN_SUCCESS)
 		return kr;
-	kr = exec_load(*task, prog, prog_size, &pe);
+	kr = exec_load(*task, prog, prog_size, file, &pe);
 	if (kr == KERN_SUCCESS)
-		kr = exec_load(*task, emul, emul_size, &ee);
+		kr = exec_load(*task, emul, emul_size, NULL, &ee);
 	if (kr == KERN_SUCCESS)
 		kr = exec_stack(&stack, argv, envp, &pe, &sp) ? KERN_SUCCESS : KERN_INVALID_ARGUMENT;
 	if (kr == KERN_SUCCESS)

@@ -29,14 +29,28 @@ kern_return_t unix_exec_spawn(const void *prog, size_t prog_size, const void *em
 			      size_t emul_size, const char *const argv[], const char *const envp[],
 			      mach_port_name_t *task);
 
-/* The same in two steps, so that the caller can give the task rights before it runs. */
+/*
+ * A program that is a file its caller pages (the Unix server, mapped.c):
+ * map puts size bytes of it from file offset off at `at` in task, private
+ * (copy-on-write), with protection prot.
+ */
+struct unix_exec_file {
+	kern_return_t (*map)(void *ctx, mach_port_name_t task, vm_address_t at, uint64_t size,
+			     uint64_t off, vm_prot_t prot);
+	void *ctx;
+};
+
+/* The same in two steps, so that the caller can give the task rights before it runs.
+ * With file, the program's whole pages are mapped from it instead of copied: only a
+ * segment's last page that is part file, part zeros (its .bss) is copied. */
 struct unix_exec_start {
 	uint64_t entry, sp;
 	uint64_t brk;            /* the program break at the start: its image's end, page-aligned */
 };
-kern_return_t unix_exec_build(const void *prog, size_t prog_size, const void *emul,
-			      size_t emul_size, const char *const argv[], const char *const envp[],
-			      mach_port_name_t *task, struct unix_exec_start *start);
+kern_return_t unix_exec_build(const void *prog, size_t prog_size, const struct unix_exec_file *file,
+			      const void *emul, size_t emul_size, const char *const argv[],
+			      const char *const envp[], mach_port_name_t *task,
+			      struct unix_exec_start *start);
 /* Start it (on failure the task is ended and *task made MACH_PORT_NULL). */
 kern_return_t unix_exec_run(mach_port_name_t *task, const struct unix_exec_start *start);
 /* End a task that could not be made whole, and forget its name (MACH_PORT_NULL after). */

@@ -317,7 +317,7 @@ static const char *write_bytes(struct unix_proc *p, const struct unix_call_msg *
 	if (data || m->words[0] == LINUX_WRITEV)
 		return data;
 	*len = count < UNIX_WRITE_MAX ? (uint32_t)count : UNIX_WRITE_MAX;
-	if (mk_vm_read(p->task, addr, buf, *len) != KERN_SUCCESS) {
+	if (proc_vm_read(p->task, addr, buf, *len) != KERN_SUCCESS) {
 		*err = -LINUX_EFAULT;
 		return NULL;
 	}
@@ -394,7 +394,7 @@ int64_t unix_read(struct unix_proc *p, const struct unix_call_msg *m, uint64_t f
 		n = (int64_t)(count < avail ? count : avail);
 		if (n > UNIX_READ_MAX)
 			n = UNIX_READ_MAX;
-		if (n && mk_vm_write(p->task, addr, bytes, (vm_size_t)n) != KERN_SUCCESS)
+		if (n && proc_vm_write(p->task, addr, bytes, (vm_size_t)n) != KERN_SUCCESS)
 			return -LINUX_EFAULT;
 	}
 	if (n > 0 && off < 0)

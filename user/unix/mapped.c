@@ -85,6 +85,43 @@ static void file_pager_idle(struct file_pager *fp)
 }
 
 /*
+ * Map size bytes of node from offset off into task at *at (how: FIXED or
+ * ANYWHERE), a new object of node's pager, with protection prot; flags
+ * VM_MAP_RETURN_PAGES for a shared writable mapping. KERN_RESOURCE_SHORTAGE
+ * when out of pagers or objects.
+ */
+static kern_return_t file_map(struct fs_node *node, mach_port_name_t task, vm_address_t *at,
+			      uint64_t size, uint64_t off, int how, vm_prot_t prot, int flags)
+{
+	struct file_pager *fp;
+	kern_return_t kr;
+
+	if (objects_live == UNIX_PAGER_OBJECTS_MAX || !(fp = file_pager_of(node)))
+		return KERN_RESOURCE_SHORTAGE;
+	if (!supply_page && !(supply_page = server_mem_alloc(UNIX_PAGE))) {
+		file_pager_idle(fp);
+		return KERN_RESOURCE_SHORTAGE;
+	}
+	kr = mk_vm_map(task, at, size, fp->port, off, how | flags);
+	if (kr != KERN_SUCCESS) {
+		file_pager_idle(fp);
+		return kr;
+	}
+	fp->objects++;
+	objects_live++;
+	if (prot != LINUX_PROT_ALL && (kr = mk_vm_protect(task, *at, size, prot)) != KERN_SUCCESS)
+		mk_vm_deallocate(task, *at, size);     /* (the object ends: TERMINATE follows) */
+	return kr;
+}
+
+/* exec.c's map (struct unix_exec_file): a private mapping of the file ctx. */
+kern_return_t file_map_exec(void *ctx, mach_port_name_t task, vm_address_t at, uint64_t size,
+			    uint64_t off, vm_prot_t prot)
+{
+	return file_map(ctx, task, &at, size, off, VM_ALLOC_FIXED, prot, 0);
+}
+
+/*
  * mmap of a file (the descriptor fd, from offset off) at `at` (MAP_FIXED) or
  * anywhere: EBADF, EACCES (the descriptor's access mode does not allow
  * prot), ENODEV (not a regular file), EINVAL, ENOMEM (out of pagers).
@@ -95,7 +132,6 @@ int64_t unix_mmap_file(struct unix_proc *p, vm_address_t at, uint64_t size, uint
 	struct unix_file *f = fd_get(p, fd);
 	bool shared = (flags & LINUX_MAP_SHARED) != 0;
 	int how = (flags & LINUX_MAP_FIXED) ? VM_ALLOC_FIXED : VM_ALLOC_ANYWHERE;
-	struct file_pager *fp;
 	kern_return_t kr;
 
 	if (!f)
@@ -106,28 +142,43 @@ int64_t unix_mmap_file(struct unix_proc *p, vm_address_t at, uint64_t size, uint
 		return -LINUX_EINVAL;
 	if (!fd_readable(f) || (shared && (prot & LINUX_PROT_WRITE) && !fd_writable(f)))
 		return -LINUX_EACCES;
-	if (objects_live == UNIX_PAGER_OBJECTS_MAX || !(fp = file_pager_of(f->node)))
-		return -LINUX_ENOMEM;
-	if (!supply_page && !(supply_page = server_mem_alloc(UNIX_PAGE))) {
-		file_pager_idle(fp);
-		return -LINUX_ENOMEM;
-	}
 	if (how == VM_ALLOC_FIXED)
 		mk_vm_deallocate(p->task, at, size);    /* (nothing there is fine) */
-	kr = mk_vm_map(p->task, &at, size, fp->port, off,
-		       how | (shared && (prot & LINUX_PROT_WRITE) ? VM_MAP_RETURN_PAGES : 0));
-	if (kr != KERN_SUCCESS) {
-		file_pager_idle(fp);
-		return kr == KERN_INVALID_ARGUMENT ? -LINUX_EINVAL : -LINUX_ENOMEM;
+	kr = file_map(f->node, p->task, &at, size, off, how, (vm_prot_t)prot,
+		      shared && (prot & LINUX_PROT_WRITE) ? VM_MAP_RETURN_PAGES : 0);
+	if (kr == KERN_SUCCESS && shared && mk_vm_inherit(p->task, at, size, VM_INHERIT_SHARE)) {
+		mk_vm_deallocate(p->task, at, size);
+		kr = KERN_RESOURCE_SHORTAGE;
 	}
-	fp->objects++;
-	objects_live++;
-	if ((prot != LINUX_PROT_ALL && mk_vm_protect(p->task, at, size, (vm_prot_t)prot)) ||
-	    (shared && mk_vm_inherit(p->task, at, size, VM_INHERIT_SHARE))) {
-		mk_vm_deallocate(p->task, at, size);   /* (the object ends: TERMINATE follows) */
-		return -LINUX_ENOMEM;
-	}
-	return (int64_t)at;
+	return kr == KERN_SUCCESS ? (int64_t)at : kr == KERN_INVALID_ARGUMENT ? -LINUX_EINVAL :
+	       -LINUX_ENOMEM;
+}
+
+/*
+ * vm_read and vm_write on a process's memory, serving the file pagers
+ * while the kernel says a page waits for them (KERN_PAGER_SELF: a page of
+ * a file mapping the process has not touched; the server is its pager and
+ * cannot wait for itself). Each round brings at least one page in.
+ */
+kern_return_t proc_vm_read(mach_port_name_t task, vm_address_t addr, void *buf, vm_size_t n)
+{
+	kern_return_t kr;
+
+	for (uint64_t round = 0; (kr = mk_vm_read(task, addr, buf, n)) == KERN_PAGER_SELF &&
+				 round <= n / UNIX_PAGE + 1; round++)
+		file_pagers_drain();
+	return kr;
+}
+
+kern_return_t proc_vm_write(mach_port_name_t task, vm_address_t addr, const void *buf,
+			    vm_size_t n)
+{
+	kern_return_t kr;
+
+	for (uint64_t round = 0; (kr = mk_vm_write(task, addr, buf, n)) == KERN_PAGER_SELF &&
+				 round <= n / UNIX_PAGE + 1; round++)
+		file_pagers_drain();
+	return kr;
 }
 
 static struct pager_object *pager_object_find(uint64_t id)
@@ -223,8 +274,9 @@ bool file_pager_serve(struct unix_call_msg *m)
 			fp = &file_pagers[i];
 	if (!fp)
 		return false;
-	if (m->h.size < offsetof(struct unix_call_msg, words) + 8 * 2 || t->kind != MACH_MSG_TYPE_INLINE ||
-	    t->elem_size != 8 || t->count < 1 || t->count > UNIX_CALL_WORDS)
+	if (m->h.size < offsetof(struct unix_call_msg, words) || t->kind != MACH_MSG_TYPE_INLINE ||
+	    t->elem_size != 8 || t->count < 1 || t->count > UNIX_CALL_WORDS ||
+	    m->h.size < offsetof(struct unix_call_msg, words) + 8 * t->count)
 		return true;
 	t2 = (const struct mach_msg_type *)(w + t->count);  /* (a second item, if any) */
 	room = (const char *)m + m->h.size - (const char *)(t2 + 1);    /* (its contents' bytes) */

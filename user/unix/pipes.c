@@ -37,7 +37,7 @@ static int64_t pipe_take(struct unix_pipe *pp, struct unix_proc *reader, uint64_
 
 		if (count <= UNIX_DATA_MAX)
 			memcpy(out + done, pp->buf + at, seg);
-		else if (mk_vm_write(reader->task, addr + done, pp->buf + at, seg) != KERN_SUCCESS)
+		else if (proc_vm_write(reader->task, addr + done, pp->buf + at, seg) != KERN_SUCCESS)
 			return -LINUX_EFAULT;
 		done += seg;
 	}

@@ -25,7 +25,7 @@ static int64_t exec_vector(struct unix_proc *p, uint64_t addr, const char *v[EXE
 
 		if (n == EXEC_VECTOR_MAX)
 			return -LINUX_E2BIG;
-		if (mk_vm_read(p->task, addr + 8 * n, &ptr, sizeof(ptr)) != KERN_SUCCESS)
+		if (proc_vm_read(p->task, addr + 8 * n, &ptr, sizeof(ptr)) != KERN_SUCCESS)
 			return -LINUX_EFAULT;
 		if (!ptr)
 			break;
@@ -38,7 +38,7 @@ static int64_t exec_vector(struct unix_proc *p, uint64_t addr, const char *v[EXE
 				chunk = room;
 			if (!chunk)
 				return -LINUX_E2BIG;
-			if (mk_vm_read(p->task, at, strings + *used + len, chunk) != KERN_SUCCESS)
+			if (proc_vm_read(p->task, at, strings + *used + len, chunk) != KERN_SUCCESS)
 				return -LINUX_EFAULT;
 			got = strnlen(strings + *used + len, chunk);
 			len += got;
@@ -86,7 +86,8 @@ int64_t unix_execve(struct unix_proc *p, const struct unix_call_msg *m,
 	if ((rc = exec_vector(p, m->words[2], argv, strings, &used)) != 0 ||
 	    (rc = exec_vector(p, m->words[3], envp, strings, &used)) != 0)
 		return rc;
-	switch (unix_exec_build(image, size, server_cfg->emul, server_cfg->emul_size, argv, envp,
+	switch (unix_exec_build(image, size, &(struct unix_exec_file){ file_map_exec, n },
+				server_cfg->emul, server_cfg->emul_size, argv, envp,
 				&task, &start)) {
 	case KERN_SUCCESS:
 		break;

@@ -621,7 +621,8 @@ static void unix_spawn(const struct unix_server_config *cfg, mach_port_name_t se
 	if (!(console = file_new(FILE_CONSOLE, LINUX_O_RDWR, cons, NULL)) && cons)
 		fs_release(cons);
 	if (!p || !console || !spawn_image(cfg, m, argv, &image, &size, &exe) ||
-	    unix_exec_build(image, size, cfg->emul, cfg->emul_size, argv, envp,
+	    unix_exec_build(image, size, exe ? &(struct unix_exec_file){ file_map_exec, exe } : NULL,
+			    cfg->emul, cfg->emul_size, argv, envp,
 			    &p->task, &start) != KERN_SUCCESS) {
 		if (console)
 			file_put(console);

@@ -227,6 +227,11 @@ int64_t unix_mmap(struct unix_proc *p, uint64_t addr, uint64_t len, uint64_t pro
 int64_t unix_mmap_file(struct unix_proc *p, vm_address_t at, uint64_t size, uint64_t prot,
 		       uint64_t flags, uint64_t fd, uint64_t off);
 bool file_pager_serve(struct unix_call_msg *m);
+kern_return_t file_map_exec(void *ctx, mach_port_name_t task, vm_address_t at, uint64_t size,
+			    uint64_t off, vm_prot_t prot);
+kern_return_t proc_vm_read(mach_port_name_t task, vm_address_t addr, void *buf, vm_size_t n);
+kern_return_t proc_vm_write(mach_port_name_t task, vm_address_t addr, const void *buf,
+			    vm_size_t n);
 void file_pagers_drain(void);
 bool file_pagers_busy(void);           /* a file mapping lives (in any process) */
 int64_t unix_munmap(struct unix_proc *p, uint64_t addr, uint64_t len);

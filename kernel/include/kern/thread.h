@@ -67,6 +67,8 @@ struct thread {
 	int quantum;                  /* ticks left in the time slice */
 	int suspend_count;
 	bool terminate_pending;
+	bool pager_self_check;        /* in vm_read/vm_write: a page its own task must page
+				       * is KERN_PAGER_SELF, not a wait (pager_fault_wait) */
 	int vm_privileged;          /* may take the reserved frames (vm/page_alloc.h) */
 	struct waitq *wait_queue;     /* while TH_WAITING */
 	int wait_result;              /* WAIT_* */

@@ -49,6 +49,7 @@
 #include <dirent.h>
 #include <signal.h>
 #include <poll.h>
+#include <stdbool.h>
 #include <sys/mman.h>
 #include <sys/resource.h>
 #include <sys/select.h>
@@ -661,6 +662,33 @@ static int child_maps_and_exits(int fd)
 	return 0;
 }
 
+/*
+ * Buffers in pages of a file mapping not touched yet, given to write and
+ * read past the 2 KiB a message carries: the server reads and writes them
+ * in the process itself, as their pager too (KERN_PAGER_SELF, mapped.c).
+ */
+static bool pages_pass_through_the_server(int fd)
+{
+	static char back[MAP_FILE_BYTES];
+	char *src = mmap(NULL, 2 * 4096, PROT_READ, MAP_PRIVATE, fd, 0);
+	char *dst = mmap(NULL, 2 * 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE, fd, 0);
+	int out = open("/tmp/map.copy", O_CREAT | O_TRUNC | O_RDWR, 0644);
+	bool ok = src != MAP_FAILED && dst != MAP_FAILED && out >= 0 &&
+		  write(out, src, MAP_FILE_BYTES) == MAP_FILE_BYTES &&
+		  pread(out, back, MAP_FILE_BYTES, 0) == MAP_FILE_BYTES &&
+		  memcmp(back, src, MAP_FILE_BYTES) == 0 &&
+		  pwrite(out, "Z", 1, 4000) == 1 &&
+		  pread(out, dst, MAP_FILE_BYTES, 0) == MAP_FILE_BYTES && dst[4000] == 'Z' &&
+		  dst[3999] == src[3999];
+
+	if (out >= 0)
+		close(out);
+	unlink("/tmp/map.copy");
+	munmap(src, 2 * 4096);
+	munmap(dst, 2 * 4096);
+	return ok;
+}
+
 /* File mappings behave as on Linux (as far as mapped.c says); 0, or the step that failed. */
 static int mmap_step(void)
 {
@@ -703,6 +731,8 @@ static int mmap_step(void)
 	if (mmap(NULL, 4096, PROT_READ, MAP_PRIVATE, 29, 0) != MAP_FAILED || errno != EBADF ||
 	    mmap(NULL, 4096, PROT_READ, MAP_PRIVATE, fd, 100) != MAP_FAILED || errno != EINVAL)
 		return 8;
+	if (!pages_pass_through_the_server(fd))
+		return 11;
 	if (close(fd) != 0 || unlink("/tmp/map.f") != 0)
 		return 9;
 	return 0;

@@ -533,6 +533,54 @@ int64_t unix_chmod(struct unix_proc *p, const struct unix_call_msg *m, uint64_t 
 	return 0;
 }
 
+/*
+ * ioctl: the console answers as a terminal, as Linux's serial console
+ * does: TCGETS gives its settings (a plain 38400-baud line at first),
+ * TCSETS, TCSETSW and TCSETSF take new ones (kept, though the console
+ * translates nothing), TIOCGWINSZ a size of 0 x 0 (a serial line does not
+ * know it). Any other request, and any other file, is ENOTTY.
+ */
+int64_t unix_ioctl(struct unix_proc *p, const struct unix_call_msg *m, uint64_t fd,
+		   uint64_t req, char *out, struct unix_answer *a)
+{
+	static uint8_t termios[LINUX_TERMIOS_BYTES] = {
+		0x00, 0x05, 0, 0,              /* c_iflag: ICRNL | IXON */
+		0x05, 0x00, 0, 0,              /* c_oflag: OPOST | ONLCR */
+		0xbf, 0x00, 0, 0,              /* c_cflag: B38400 | CS8 | CREAD */
+		0x3b, 0x8a, 0, 0,              /* c_lflag: ISIG ICANON ECHO ECHOE ECHOK ECHOCTL ECHOKE IEXTEN */
+		0,                             /* c_line */
+		3, 0x1c, 0x7f, 0x15, 4, 0, 1, 0, 0x11, 0x13, 0x1a, 0, 0x12, 0x0f, 0x17, 0x16, 0,
+		0, 0,                          /* c_cc: ^C ^\ DEL ^U ^D, VTIME 0, VMIN 1, ... */
+	};
+	struct unix_file *f = fd_get(p, fd);
+	uint32_t len = 0;
+	const char *data;
+
+	if (!f)
+		return -LINUX_EBADF;
+	if (f->file != FILE_CONSOLE)
+		return -LINUX_ENOTTY;
+	switch ((uint32_t)req) {
+	case LINUX_TCGETS:
+		memcpy(out, termios, sizeof(termios));
+		*a = (struct unix_answer){ .data = out, .len = sizeof(termios) };
+		return 0;
+	case LINUX_TCSETS:
+	case LINUX_TCSETS + 1:
+	case LINUX_TCSETSF:
+		data = call_data(m, &len);
+		if (!data || len != sizeof(termios))
+			return -LINUX_EFAULT;
+		memcpy(termios, data, sizeof(termios));
+		return 0;
+	case LINUX_TIOCGWINSZ:
+		*a = (struct unix_answer){ .data = NULL, .len = LINUX_WINSIZE_BYTES };   /* zeros */
+		return 0;
+	default:
+		return -LINUX_ENOTTY;
+	}
+}
+
 /* readlink of /proc/self/exe: the path of the file p runs (ENOENT: none, or
  * it was removed); at most size bytes, no NUL, as readlink gives. */
 int64_t unix_readlink_exe(struct unix_proc *p, char *out, uint64_t size)

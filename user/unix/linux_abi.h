@@ -152,6 +152,13 @@
 #define LINUX_SYSINFO_BYTES   112    /* struct sysinfo */
 #define LINUX_GRND_FLAGS      7      /* GRND_NONBLOCK 1, GRND_RANDOM 2, GRND_INSECURE 4 */
 
+#define LINUX_TCGETS          0x5401
+#define LINUX_TCSETS          0x5402  /* TCSETSW 0x5403, TCSETSF 0x5404: the same here */
+#define LINUX_TCSETSF         0x5404
+#define LINUX_TIOCGWINSZ      0x5413
+#define LINUX_TERMIOS_BYTES   36      /* the kernel's struct termios: 4 flags, line, 19 cc */
+#define LINUX_WINSIZE_BYTES   8
+
 struct linux_pollfd {
 	int32_t fd;
 	int16_t events, revents;

@@ -515,7 +515,7 @@ static bool unix_call(struct unix_proc *p, const struct unix_call_msg *m, int64_
 		*a = (struct unix_answer){ .data = out, .len = LINUX_UTSNAME_BYTES };
 		return true;
 	case LINUX_IOCTL:
-		*result = -LINUX_ENOTTY;
+		*result = unix_ioctl(p, m, w[1], w[2], out, a);
 		return true;
 	case LINUX_MOUNT:
 		*result = unix_mount(p, m);

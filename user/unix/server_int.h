@@ -182,6 +182,8 @@ int64_t unix_chmod(struct unix_proc *p, const struct unix_call_msg *m, uint64_t 
 		   bool by_fd, uint64_t mode);
 int64_t unix_readlink_exe(struct unix_proc *p, char *out, uint64_t size);
 int64_t unix_mount(struct unix_proc *p, const struct unix_call_msg *m);
+int64_t unix_ioctl(struct unix_proc *p, const struct unix_call_msg *m, uint64_t fd,
+		   uint64_t req, char *out, struct unix_answer *a);
 
 /* pipes.c */
 void poll_clear(struct unix_proc *p);

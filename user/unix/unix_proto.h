@@ -74,18 +74,24 @@
 
 #include <mach/message.h>
 #include "mk.h"
+#include "linux_calls.h"
 
 #define UNIX_CALLS_NAMED_MAX 512   /* call numbers remembered as already named */
 
-/* Name an unimplemented call on the console, once per number (bits: UNIX_CALLS_NAMED_MAX). */
+/* Name an unimplemented call on the console, once per number (bits: UNIX_CALLS_NAMED_MAX),
+ * with Linux's name for it (linux_calls.h). */
 static inline void unix_name_unknown_once(uint8_t *bits, const char *who, uint64_t nr)
 {
+	const char *name = nr < LINUX_CALL_NAMES && linux_call_names[nr] ? linux_call_names[nr] :
+			   "no Linux call";
+
 	if (nr < UNIX_CALLS_NAMED_MAX) {
 		if (bits[nr / 8] & (1u << (nr % 8)))
 			return;
 		bits[nr / 8] |= (uint8_t)(1u << (nr % 8));
 	}
-	mk_printf("%s: system call %lu not implemented (ENOSYS)\n", who, (unsigned long)nr);
+	mk_printf("%s: system call %lu (%s) not implemented (ENOSYS)\n", who, (unsigned long)nr,
+		  name);
 }
 
 /* A call as it travels (the data item only for write and writev). */

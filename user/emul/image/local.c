@@ -317,9 +317,17 @@ struct call_shape {
 	bool data;                           /* it writes bytes (write, writev, pwrite64) */
 };
 
-static struct call_shape call_shape(uint64_t nr)
+static struct call_shape call_shape(uint64_t nr, uint64_t arg2)
 {
 	switch (nr) {
+	case LINUX_IOCTL:                    /* the console's requests (server: unix_ioctl) */
+		return (uint32_t)arg2 == LINUX_TCGETS ?
+		       (struct call_shape){ .out = 3, .out_bytes = LINUX_TERMIOS_BYTES } :
+		       (uint32_t)arg2 == LINUX_TIOCGWINSZ ?
+		       (struct call_shape){ .out = 3, .out_bytes = LINUX_WINSIZE_BYTES } :
+		       (uint32_t)arg2 >= LINUX_TCSETS && (uint32_t)arg2 <= LINUX_TCSETSF ?
+		       (struct call_shape){ .in = 3, .in_bytes = LINUX_TERMIOS_BYTES } :
+		       (struct call_shape){ 0 };
 	case LINUX_WRITE: case LINUX_WRITEV: case LINUX_PWRITE64:
 		return (struct call_shape){ .data = true };
 	case LINUX_READ: case LINUX_PREAD64:
@@ -392,7 +400,7 @@ static int64_t server_call_timed(const struct emul_frame *f, bool wait, uint32_t
 	uint32_t size = (uint32_t)offsetof(struct unix_call_msg, data_type);
 	const uint64_t words[UNIX_CALL_WORDS] = { f->rax, f->rdi, f->rsi, f->rdx, f->r10, f->r8,
 						  f->r9 };
-	struct call_shape shape = call_shape(f->rax);
+	struct call_shape shape = call_shape(f->rax, f->rsi);
 	int64_t r;
 
 	*d = (struct signal_delivery){ 0 };     /* (a short call's answer delivers none) */

@@ -184,6 +184,16 @@ $(UNIX_BUILD)/test-%: tests/unix/%.c
 	@mkdir -p $(@D)
 	$(UNIX_CC) $(UNIX_CFLAGS) $(UNIX_LDFLAGS) -o $@ $<
 
+# tests/unix/same.c twice, with musl and with glibc: test_same_output runs both on the
+# host, on Linux and on the microkernel and compares what they print.
+SAME_PROGS := $(UNIX_BUILD)/same-musl $(UNIX_BUILD)/same-glibc
+$(UNIX_BUILD)/same-musl: tests/unix/same.c
+	@mkdir -p $(@D)
+	$(UNIX_CC) $(UNIX_CFLAGS) $(UNIX_LDFLAGS) -o $@ $<
+$(UNIX_BUILD)/same-glibc: tests/unix/same.c
+	@mkdir -p $(@D)
+	$(HOSTCC) $(UNIX_CFLAGS) $(UNIX_LDFLAGS) -o $@ $<
+
 # the guest suite's root archive (tests/unix/ROOT), made by the harness's cpio writer
 $(UNIX_BUILD)/test-root.cpio: tests/unix/ROOT $(UNIX_BUILD)/tiny $(UNIX_BUILD)/test-hello $(HARNESS)
 	$(HARNESS) rootfs --spec tests/unix/ROOT --out $@
@@ -228,7 +238,8 @@ $(PROFILE_PLUGIN): harness/plugin/profile_plugin.c harness/plugin/qemu_plugin_ap
 	  -Iharness/plugin -o $@ $<
 
 # Host tests of the harness: one program per tests/host/test_<harness part>.c.
-HARNESS_TESTS := $(HBUILD)/test_harness $(HBUILD)/test_bench $(HBUILD)/test_linux $(HBUILD)/test_profile
+HARNESS_TESTS := $(HBUILD)/test_harness $(HBUILD)/test_bench $(HBUILD)/test_linux $(HBUILD)/test_profile \
+		 $(HBUILD)/test_same_output
 
 HARNESS_CHECK := tests/host/harness_check.c
 
@@ -268,7 +279,7 @@ $(LINUX_DIR)/kallsyms: $(LINUX_DIR)/VERSION $(UNIX_BUILD)/kallsyms
 	$(HARNESS) run --target $(LINUX_DIR) -- $(UNIX_BUILD)/kallsyms > $@.tmp && mv $@.tmp $@
 
 # ---- running ------------------------------------------------------------
-DEBIAN_PACKAGES := gcc make binutils qemu-system-x86 gnuplot-nox musl-tools cpio xz-utils
+DEBIAN_PACKAGES := gcc libc6-dev make binutils qemu-system-x86 gnuplot-nox musl-tools cpio xz-utils
 
 # Install missing Debian packages (only when something is missing).
 deps:
@@ -299,7 +310,8 @@ cross-kernels:
 
 test: deps
 	@$(MAKE) --no-print-directory variant-kernels cross-kernels
-	@$(MAKE) --no-print-directory -j$(JOBS) user harness $(HBUILD)/unit-tests $(HARNESS_TESTS)
+	@$(MAKE) --no-print-directory -j$(JOBS) user harness $(HBUILD)/unit-tests $(HARNESS_TESTS) \
+	  $(SAME_PROGS)
 	@$(MAKE) --no-print-directory linux-target
 	$(HARNESS) test --unit $(HBUILD)/unit-tests $(addprefix --unit ,$(HARNESS_TESTS)) \
 	  --manifest $(MANIFEST) --tests $(GUEST_TESTS) --timeout $(TEST_TIMEOUT_S) --jobs $(JOBS) \

@@ -274,3 +274,79 @@ void test_unix_server_shares_files_polls_and_starts_programs_by_path(void)
 	mk_port_deallocate(MACH_PORT_TASK_SELF, control);
 	mk_port_destroy(MACH_PORT_TASK_SELF, reply);
 }
+
+/* The server's ledger (its processes' tasks are charged to it) and the free pages equal
+ * before, once what ended is gone (teardown may finish just after the status arrives). */
+static bool unix_settled(mach_port_name_t server, const struct ledger_info *before,
+			 uint64_t free_before)
+{
+	static const int kinds[] = { LEDGER_TASKS, LEDGER_THREADS, LEDGER_PORTS, LEDGER_MESSAGES,
+				     LEDGER_MAP_ENTRIES, LEDGER_NAMES, LEDGER_PAGE_TABLES };
+	struct ledger_info now;
+
+	for (int ms = 0; ms < GUEST_TEST_TIMEOUT_MS / 10; ms += 10) {
+		bool same = mk_ledger_info(server, &now) == KERN_SUCCESS &&
+			    mk_kernel_stat(KSTAT_FREE_PAGES) == free_before;
+
+		for (size_t i = 0; same && i < sizeof(kinds) / sizeof(kinds[0]); i++)
+			same = now.held[kinds[i]] == before->held[kinds[i]];
+		if (same)
+			return true;
+		mk_thread_sleep(10);
+	}
+	for (size_t i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++)
+		if (now.held[kinds[i]] != before->held[kinds[i]])
+			mk_printf("ledger %d: %lu before, %lu after\n", kinds[i],
+				  (unsigned long)before->held[kinds[i]],
+				  (unsigned long)now.held[kinds[i]]);
+	mk_printf("free pages: %lu before, %lu after\n", (unsigned long)free_before,
+		  (unsigned long)mk_kernel_stat(KSTAT_FREE_PAGES));
+	return false;
+}
+
+/*
+ * Processes that end badly give everything back: one killed by a signal's
+ * default action, one that dies of a fault, children killed and faulting
+ * (hello's fork step), file mappings (mmap step). The server's ledger
+ * (tasks, threads, ports, messages, map entries, names, page tables: its
+ * processes are charged to it) and the machine's free pages are where
+ * they were after a first run warmed the server up.
+ */
+void test_unix_server_frees_what_ended_processes_held(void)
+{
+	mach_port_name_t control = ipc_port_alloc_send(), reply = ipc_port_alloc();
+	mach_port_name_t server = ipc_spawn_with_right("unix_server", NULL, control,
+						       MACH_MSG_TYPE_MOVE_RECEIVE);
+	static const char sigterm_args[] = "alpha\0two\0sigterm\0";
+	static const char fork_args[] = "alpha\0two\0fork\0";
+	static const char mmap_args[] = "alpha\0two\0mmap\0";
+	uint64_t warm[2] = { 0, 0 }, killed[2] = { 0, 0 }, crashed[2] = { 0, 0 };
+	uint64_t forked[2] = { 0, 0 }, mapped[2] = { 0, 0 }, free_before;
+	struct ledger_info before;
+	struct task_status st;
+	bool settled;
+
+	EXPECT_MR(MACH_MSG_SUCCESS, unix_run_args(control, reply, UNIX_PROG_HELLO, mmap_args,
+						  sizeof(mmap_args) - 1, warm));
+	EXPECT_KR(KERN_SUCCESS, mk_ledger_info(server, &before));
+	free_before = mk_kernel_stat(KSTAT_FREE_PAGES);
+	EXPECT_MR(MACH_MSG_SUCCESS, unix_run_args(control, reply, UNIX_PROG_HELLO, sigterm_args,
+						  sizeof(sigterm_args) - 1, killed));
+	EXPECT_MR(MACH_MSG_SUCCESS, unix_run(control, reply, UNIX_PROG_CRASH, crashed));
+	EXPECT_MR(MACH_MSG_SUCCESS, unix_run_args(control, reply, UNIX_PROG_HELLO, fork_args,
+						  sizeof(fork_args) - 1, forked));
+	EXPECT_MR(MACH_MSG_SUCCESS, unix_run_args(control, reply, UNIX_PROG_HELLO, mmap_args,
+						  sizeof(mmap_args) - 1, mapped));
+	settled = unix_settled(server, &before, free_before);
+	EXPECT_KR(KERN_SUCCESS, mk_task_terminate(server));
+	EXPECT_KR(KERN_SUCCESS, mk_task_wait(server, &st, GUEST_TEST_TIMEOUT_MS));
+	EXPECT_EQ(40 + 4 + 100 + 50, warm[0]);
+	EXPECT_EQ(UNIX_STATUS_SIGNALED | 15, killed[0]);
+	EXPECT_EQ(UNIX_STATUS_DIED, crashed[0]);
+	EXPECT_EQ(40 + 4 + 100 + 50, forked[0]);
+	EXPECT_EQ(40 + 4 + 100 + 50, mapped[0]);
+	EXPECT(settled);
+	mk_port_deallocate(MACH_PORT_TASK_SELF, server);
+	mk_port_deallocate(MACH_PORT_TASK_SELF, control);
+	mk_port_destroy(MACH_PORT_TASK_SELF, reply);
+}

@@ -218,61 +218,83 @@ void test_unix_server_runs_programs_and_reports_their_end(void)
 	mk_port_destroy(MACH_PORT_TASK_SELF, reply);
 }
 
+/* A Unix server helper task for a test, and the ports to talk to it. */
+struct unix_test_server {
+	mach_port_name_t control, reply, task;
+};
+
+static struct unix_test_server unix_test_server_start(void)
+{
+	struct unix_test_server s = { ipc_port_alloc_send(), ipc_port_alloc(), MACH_PORT_NULL };
+
+	s.task = ipc_spawn_with_right("unix_server", NULL, s.control, MACH_MSG_TYPE_MOVE_RECEIVE);
+	return s;
+}
+
+/* The server goes first, whatever the answers, so that nothing of it outlives the test. */
+static void unix_test_server_stop(struct unix_test_server *s)
+{
+	struct task_status st;
+
+	EXPECT_KR(KERN_SUCCESS, mk_task_terminate(s->task));
+	EXPECT_KR(KERN_SUCCESS, mk_task_wait(s->task, &st, GUEST_TEST_TIMEOUT_MS));
+	mk_port_deallocate(MACH_PORT_TASK_SELF, s->task);
+	mk_port_deallocate(MACH_PORT_TASK_SELF, s->control);
+	mk_port_destroy(MACH_PORT_TASK_SELF, s->reply);
+}
+
+/* hello with "alpha two STEP" (argv[3]: one of hello's steps); its answer. */
+static mach_msg_return_t unix_run_step(const struct unix_test_server *s, const char *step,
+				       uint64_t answer[2])
+{
+	char args[64] = "alpha\0two";
+	size_t len = sizeof("alpha\0two"), n = strlen(step) + 1;
+
+	if (len + n > sizeof(args))
+		return MACH_SEND_INVALID_DATA;
+	memcpy(args + len, step, n);
+	return unix_run_args(s->control, s->reply, UNIX_PROG_HELLO, args, (uint32_t)(len + n),
+			     answer);
+}
+
+#define HELLO_STEP_PASSED (40 + 4 + 100 + 50)   /* hello's code with four arguments */
+
 /*
  * More of hello's steps under the server: "shared" (descriptors that fork
  * and dup copy share one open file: offset and flags), "poll" (poll,
  * select and pselect on pipes: readiness, waits, timeouts, a signal's
- * EINTR) and "self" (/proc/self/exe for execve and readlink, the chmod
+ * EINTR), "self" (/proc/self/exe for execve and readlink, the chmod
  * family, start-up calls) and "mmap" (file mappings paged by the server,
- * mapped.c). And a program started by its path in the
- * archive (UNIX_SPAWN_BY_PATH, as unix-run --file does): its argv[0] is the
- * path; a path that is not there is refused.
+ * mapped.c). And a program started by its path in the archive
+ * (UNIX_SPAWN_BY_PATH, as unix-run --file does): its argv[0] is the path;
+ * a path that is not there is refused.
  */
 void test_unix_server_shares_files_polls_and_starts_programs_by_path(void)
 {
-	mach_port_name_t control = ipc_port_alloc_send(), reply = ipc_port_alloc();
-	mach_port_name_t server = ipc_spawn_with_right("unix_server", NULL, control,
-						       MACH_MSG_TYPE_MOVE_RECEIVE);
-	static const char shared_args[] = "alpha\0two\0shared\0";
-	static const char poll_args[] = "alpha\0two\0poll\0";
-	static const char self_args[] = "alpha\0two\0self\0";
-	static const char mmap_args[] = "alpha\0two\0mmap\0";
 	static const char path_args[] = "/bin/hello\0alpha\0two\0";
 	static const char missing_args[] = "/bin/none\0";
-	uint64_t shared[2] = { 0, 0 }, polled[2] = { 0, 0 }, self[2] = { 0, 0 };
-	uint64_t by_path[2] = { 0, 0 }, missing[2] = { 0, 0 }, mapped[2] = { 0, 0 };
-	mach_msg_return_t mr1, mr2, mr3, mr4, mr5, mr6;
-	struct task_status st;
+	static const char *const steps[] = { "shared", "poll", "self", "mmap" };
+	struct unix_test_server s = unix_test_server_start();
+	uint64_t answers[4][2] = { { 0 } }, by_path[2] = { 0, 0 }, missing[2] = { 0, 0 };
+	mach_msg_return_t mr[4], mr_path, mr_missing;
 
-	mr1 = unix_run_args(control, reply, UNIX_PROG_HELLO, shared_args, sizeof(shared_args) - 1,
-			    shared);
-	mr2 = unix_run_args(control, reply, UNIX_PROG_HELLO, poll_args, sizeof(poll_args) - 1,
-			    polled);
-	mr3 = unix_run_args(control, reply, UNIX_PROG_HELLO, self_args, sizeof(self_args) - 1,
-			    self);
-	mr4 = unix_run_args(control, reply, UNIX_SPAWN_BY_PATH, path_args, sizeof(path_args) - 1,
-			    by_path);
-	mr5 = unix_run_args(control, reply, UNIX_SPAWN_BY_PATH, missing_args,
-			    sizeof(missing_args) - 1, missing);
-	mr6 = unix_run_args(control, reply, UNIX_PROG_HELLO, mmap_args, sizeof(mmap_args) - 1,
-			    mapped);
-	EXPECT_KR(KERN_SUCCESS, mk_task_terminate(server));
-	EXPECT_KR(KERN_SUCCESS, mk_task_wait(server, &st, GUEST_TEST_TIMEOUT_MS));
-	EXPECT_MR(MACH_MSG_SUCCESS, mr1);      /* hello's shared_step */
-	EXPECT_EQ(40 + 4 + 100 + 50, shared[0]);
-	EXPECT_MR(MACH_MSG_SUCCESS, mr2);      /* hello's poll_step */
-	EXPECT_EQ(40 + 4 + 100 + 50, polled[0]);
-	EXPECT_MR(MACH_MSG_SUCCESS, mr3);      /* hello's self_step */
-	EXPECT_EQ(40 + 4 + 100 + 50, self[0]);
-	EXPECT_MR(MACH_MSG_SUCCESS, mr4);      /* argv: /bin/hello, alpha, two */
+	for (int i = 0; i < 4; i++)
+		mr[i] = unix_run_step(&s, steps[i], answers[i]);
+	mr_path = unix_run_args(s.control, s.reply, UNIX_SPAWN_BY_PATH, path_args,
+				sizeof(path_args) - 1, by_path);
+	mr_missing = unix_run_args(s.control, s.reply, UNIX_SPAWN_BY_PATH, missing_args,
+				   sizeof(missing_args) - 1, missing);
+	unix_test_server_stop(&s);
+	for (int i = 0; i < 4; i++) {
+		EXPECT_MR(MACH_MSG_SUCCESS, mr[i]);
+		if (answers[i][0] != HELLO_STEP_PASSED)
+			guest_fail(__FILE__, __LINE__, "hello's %s step: status %lu (hello prints "
+				   "the failed step)", steps[i], (unsigned long)answers[i][0]);
+	}
+	EXPECT_MR(MACH_MSG_SUCCESS, mr_path);      /* argv: /bin/hello, alpha, two */
 	EXPECT_EQ(HELLO_EXIT_CODE, by_path[0]);
-	EXPECT_MR(MACH_MSG_SUCCESS, mr5);
+	EXPECT_MR(MACH_MSG_SUCCESS, mr_missing);
 	EXPECT_EQ((uint64_t)-1, missing[0]);
-	EXPECT_MR(MACH_MSG_SUCCESS, mr6);      /* hello's mmap_step: the server as pager */
-	EXPECT_EQ(40 + 4 + 100 + 50, mapped[0]);
-	mk_port_deallocate(MACH_PORT_TASK_SELF, server);
-	mk_port_deallocate(MACH_PORT_TASK_SELF, control);
-	mk_port_destroy(MACH_PORT_TASK_SELF, reply);
 }
 
 /* The server's ledger (its processes' tasks are charged to it) and the free pages equal
@@ -314,39 +336,28 @@ static bool unix_settled(mach_port_name_t server, const struct ledger_info *befo
  */
 void test_unix_server_frees_what_ended_processes_held(void)
 {
-	mach_port_name_t control = ipc_port_alloc_send(), reply = ipc_port_alloc();
-	mach_port_name_t server = ipc_spawn_with_right("unix_server", NULL, control,
-						       MACH_MSG_TYPE_MOVE_RECEIVE);
-	static const char sigterm_args[] = "alpha\0two\0sigterm\0";
-	static const char fork_args[] = "alpha\0two\0fork\0";
-	static const char mmap_args[] = "alpha\0two\0mmap\0";
+	struct unix_test_server s = unix_test_server_start();
 	uint64_t warm[2] = { 0, 0 }, killed[2] = { 0, 0 }, crashed[2] = { 0, 0 };
 	uint64_t forked[2] = { 0, 0 }, mapped[2] = { 0, 0 }, free_before;
+	mach_msg_return_t mr[5];
 	struct ledger_info before;
-	struct task_status st;
 	bool settled;
 
-	EXPECT_MR(MACH_MSG_SUCCESS, unix_run_args(control, reply, UNIX_PROG_HELLO, mmap_args,
-						  sizeof(mmap_args) - 1, warm));
-	EXPECT_KR(KERN_SUCCESS, mk_ledger_info(server, &before));
+	mr[0] = unix_run_step(&s, "mmap", warm);
+	EXPECT_KR(KERN_SUCCESS, mk_ledger_info(s.task, &before));
 	free_before = mk_kernel_stat(KSTAT_FREE_PAGES);
-	EXPECT_MR(MACH_MSG_SUCCESS, unix_run_args(control, reply, UNIX_PROG_HELLO, sigterm_args,
-						  sizeof(sigterm_args) - 1, killed));
-	EXPECT_MR(MACH_MSG_SUCCESS, unix_run(control, reply, UNIX_PROG_CRASH, crashed));
-	EXPECT_MR(MACH_MSG_SUCCESS, unix_run_args(control, reply, UNIX_PROG_HELLO, fork_args,
-						  sizeof(fork_args) - 1, forked));
-	EXPECT_MR(MACH_MSG_SUCCESS, unix_run_args(control, reply, UNIX_PROG_HELLO, mmap_args,
-						  sizeof(mmap_args) - 1, mapped));
-	settled = unix_settled(server, &before, free_before);
-	EXPECT_KR(KERN_SUCCESS, mk_task_terminate(server));
-	EXPECT_KR(KERN_SUCCESS, mk_task_wait(server, &st, GUEST_TEST_TIMEOUT_MS));
-	EXPECT_EQ(40 + 4 + 100 + 50, warm[0]);
+	mr[1] = unix_run_step(&s, "sigterm", killed);
+	mr[2] = unix_run(s.control, s.reply, UNIX_PROG_CRASH, crashed);
+	mr[3] = unix_run_step(&s, "fork", forked);
+	mr[4] = unix_run_step(&s, "mmap", mapped);
+	settled = unix_settled(s.task, &before, free_before);
+	unix_test_server_stop(&s);
+	for (int i = 0; i < 5; i++)
+		EXPECT_MR(MACH_MSG_SUCCESS, mr[i]);
+	EXPECT_EQ(HELLO_STEP_PASSED, warm[0]);
 	EXPECT_EQ(UNIX_STATUS_SIGNALED | 15, killed[0]);
 	EXPECT_EQ(UNIX_STATUS_DIED, crashed[0]);
-	EXPECT_EQ(40 + 4 + 100 + 50, forked[0]);
-	EXPECT_EQ(40 + 4 + 100 + 50, mapped[0]);
+	EXPECT_EQ(HELLO_STEP_PASSED, forked[0]);
+	EXPECT_EQ(HELLO_STEP_PASSED, mapped[0]);
 	EXPECT(settled);
-	mk_port_deallocate(MACH_PORT_TASK_SELF, server);
-	mk_port_deallocate(MACH_PORT_TASK_SELF, control);
-	mk_port_destroy(MACH_PORT_TASK_SELF, reply);
 }

@@ -779,6 +779,18 @@ static int fork_step(void)
 	return 0;
 }
 
+/* The steps argv[3] names, and the status each gives when it fails. */
+static const struct {
+	const char *name;
+	int (*step)(void);
+	int status;
+} steps[] = {
+	{ "files", files_step, 4 }, { "memory", memory_step, 5 }, { "signals", signals_step, 6 },
+	{ "fork", fork_step, 8 }, { "pipes", pipes_step, 9 }, { "exec", exec_step, 10 },
+	{ "calls", calls_step, 11 }, { "shared", shared_step, 12 }, { "poll", poll_step, 13 },
+	{ "self", self_step, 14 }, { "mmap", mmap_step, 15 },
+};
+
 int main(int argc, char **argv)
 {
 	const char *home = getenv("HOME");
@@ -792,55 +804,16 @@ int main(int argc, char **argv)
 		return 2;
 	if (argc > 3 && strcmp(argv[3], "devices") == 0 && !devices_ok())
 		return 3;
-	if (argc > 3 && strcmp(argv[3], "files") == 0 && (code = files_step()) != 0) {
-		printf("hello: files: step %d failed (errno %d)\n", code, errno);
-		return 4;
-	}
-	if (argc > 3 && strcmp(argv[3], "signals") == 0 && (code = signals_step()) != 0) {
-		printf("hello: signals: step %d failed (errno %d)\n", code, errno);
-		return 6;
-	}
-	if (argc > 3 && strcmp(argv[3], "fork") == 0 && (code = fork_step()) != 0) {
-		printf("hello: fork: step %d failed (errno %d)\n", code, errno);
-		return 8;
-	}
-	if (argc > 3 && strcmp(argv[3], "pipes") == 0 && (code = pipes_step()) != 0) {
-		printf("hello: pipes: step %d failed (errno %d)\n", code, errno);
-		return 9;
-	}
-	if (argc > 3 && strcmp(argv[3], "exec") == 0 && (code = exec_step()) != 0) {
-		printf("hello: exec: step %d failed (errno %d)\n", code, errno);
-		return 10;
-	}
-	if (argc > 3 && strcmp(argv[3], "calls") == 0 && (code = calls_step()) != 0) {
-		printf("hello: calls: step %d failed (errno %d)\n", code, errno);
-		return 11;
-	}
-	if (argc > 3 && strcmp(argv[3], "shared") == 0 && (code = shared_step()) != 0) {
-		printf("hello: shared: step %d failed (errno %d)\n", code, errno);
-		return 12;
-	}
-	if (argc > 3 && strcmp(argv[3], "poll") == 0 && (code = poll_step()) != 0) {
-		printf("hello: poll: step %d failed (errno %d)\n", code, errno);
-		return 13;
-	}
-	if (argc > 3 && strcmp(argv[3], "self") == 0 && (code = self_step()) != 0) {
-		printf("hello: self: step %d failed (errno %d)\n", code, errno);
-		return 14;
-	}
-	if (argc > 3 && strcmp(argv[3], "mmap") == 0 && (code = mmap_step()) != 0) {
-		printf("hello: mmap: step %d failed (errno %d)\n", code, errno);
-		return 15;
-	}
+	for (size_t i = 0; argc > 3 && i < sizeof(steps) / sizeof(steps[0]); i++)
+		if (strcmp(argv[3], steps[i].name) == 0 && (code = steps[i].step()) != 0) {
+			printf("hello: %s: step %d failed (errno %d)\n", steps[i].name, code, errno);
+			return steps[i].status;
+		}
 	if (argc == 3 && strncmp(argv[2], "self-", 5) == 0)
 		return self_exec(argv[2]);
 	if (argc > 3 && strcmp(argv[3], "sigterm") == 0) {
 		raise(SIGTERM);
 		return 7;                                /* (it must not come back) */
-	}
-	if (argc > 3 && strcmp(argv[3], "memory") == 0 && (code = memory_step()) != 0) {
-		printf("hello: memory: step %d failed (errno %d)\n", code, errno);
-		return 5;
 	}
 	tls_value += argc;
 	code = tls_value + (home && strcmp(home, "/") == 0 ? 100 : 0) +

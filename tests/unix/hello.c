@@ -53,6 +53,8 @@
 #include <sys/mman.h>
 #include <sys/resource.h>
 #include <sys/select.h>
+#include <sys/time.h>
+#include <sys/uio.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/utsname.h>
@@ -614,6 +616,10 @@ static int self_step(void)
 	char buf[64];
 	struct stat st;
 	struct rlimit rl;
+	struct timeval tv;
+	struct timespec res;
+	struct iovec iov[2] = { { buf, 3 }, { buf + 32, 16 } };
+	unsigned cpu = 1;
 	int fd, status;
 	pid_t pid;
 
@@ -636,6 +642,16 @@ static int self_step(void)
 	if (syscall(SYS_getrandom, buf, 16, 0) != 16 || getrlimit(RLIMIT_NOFILE, &rl) != 0 ||
 	    rl.rlim_cur < 16 || syscall(SYS_getrandom, buf, 16, 0x100) != -1 || errno != EINVAL)
 		return 4;
+	if (syscall(SYS_gettimeofday, &tv, NULL) != 0 || tv.tv_usec >= 1000000 ||
+	    syscall(SYS_clock_getres, CLOCK_MONOTONIC, &res) != 0 || res.tv_nsec <= 0 ||
+	    syscall(SYS_getcpu, &cpu, NULL, NULL) != 0 || cpu != 0 ||
+	    syscall(SYS_clone3, NULL, 0) != -1 || errno != ENOSYS)
+		return 5;
+	if ((fd = open("/tmp/self.v", O_CREAT | O_TRUNC | O_RDWR, 0644)) < 0 ||
+	    write(fd, "abcdefgh", 8) != 8 || lseek(fd, 0, SEEK_SET) != 0 ||
+	    readv(fd, iov, 2) != 8 || memcmp(buf, "abc", 3) != 0 || memcmp(buf + 32, "defgh", 5) != 0 ||
+	    readv(fd, iov, 2) != 0 || close(fd) != 0 || unlink("/tmp/self.v") != 0)
+		return 6;                      /* readv: the first iovec filled, then the second */
 	return 0;
 }
 

@@ -27,6 +27,7 @@
 #define LINUX_IOCTL           16
 #define LINUX_PREAD64         17
 #define LINUX_PWRITE64        18
+#define LINUX_READV           19
 #define LINUX_WRITEV          20
 #define LINUX_ACCESS          21
 #define LINUX_SELECT          23
@@ -60,6 +61,7 @@
 #define LINUX_CHMOD           90
 #define LINUX_FCHMOD          91
 #define LINUX_UMASK           95
+#define LINUX_GETTIMEOFDAY    96
 #define LINUX_SYSINFO         99
 #define LINUX_GETUID          102
 #define LINUX_GETGID          104
@@ -80,6 +82,7 @@
 #define LINUX_GETDENTS64      217
 #define LINUX_SET_TID_ADDRESS 218
 #define LINUX_CLOCK_GETTIME   228
+#define LINUX_CLOCK_GETRES    229
 #define LINUX_CLOCK_NANOSLEEP 230
 #define LINUX_EXIT_GROUP      231
 #define LINUX_TGKILL          234
@@ -93,7 +96,9 @@
 #define LINUX_PRLIMIT64       302
 #define LINUX_RENAMEAT2       316
 #define LINUX_GETRANDOM       318
+#define LINUX_GETCPU          309
 #define LINUX_RSEQ            334
+#define LINUX_CLONE3          435
 #define LINUX_FACCESSAT2      439
 #define LINUX_OPENAT          257
 #define LINUX_MKDIRAT         258

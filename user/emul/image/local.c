@@ -92,8 +92,11 @@ static int64_t local_clock_gettime(uint64_t clock, uint64_t ts)
  *  - time: seconds of the tick clock (clock_gettime's CLOCK_REALTIME).
  *  - getrandom: bytes of a fixed generator (splitmix64), the same in every
  *    run, as AT_RANDOM's: runs must be repeatable. Not random at all.
+ *  - gettimeofday, clock_getres (a tick) and getcpu (CPU 0, node 0): what
+ *    Linux's vDSO answers in the process.
  *  - set_robust_list: accepted (one thread a process: no futex to clean
- *    up); rseq: ENOSYS, as glibc expects of kernels without it.
+ *    up); rseq: ENOSYS, as glibc expects of kernels without it; clone3:
+ *    ENOSYS, so glibc's posix_spawn falls back to clone (fork_call).
  *  - prlimit64 (of the caller): the limits that hold here, RLIMIT_STACK the
  *    stack exec.c makes, RLIMIT_NOFILE UNIX_FDS_MAX, the others infinite;
  *    new limits are EPERM (none can be changed).
@@ -112,6 +115,32 @@ static bool local_startup(const struct emul_frame *f, int64_t *r)
 	uint64_t secs = MK_COMM_PAGE->ticks * MK_COMM_PAGE->tick_ns / 1000000000;
 
 	switch (f->rax) {
+	case LINUX_GETTIMEOFDAY: {
+		uint64_t ns = MK_COMM_PAGE->ticks * MK_COMM_PAGE->tick_ns;
+
+		if (f->rdi) {                        /* (a bad address faults, as on Linux) */
+			((int64_t *)f->rdi)[0] = (int64_t)(ns / 1000000000);
+			((int64_t *)f->rdi)[1] = (int64_t)(ns % 1000000000 / 1000);
+		}
+		if (f->rsi)
+			memset((void *)f->rsi, 0, 2 * sizeof(int32_t));   /* struct timezone: UTC */
+		*r = 0;
+		return true;
+	}
+	case LINUX_CLOCK_GETRES:
+		*r = f->rdi >= LINUX_CLOCKS ? -LINUX_EINVAL : 0;
+		if (*r == 0 && f->rsi) {
+			((int64_t *)f->rsi)[0] = 0;
+			((int64_t *)f->rsi)[1] = (int64_t)MK_COMM_PAGE->tick_ns;
+		}
+		return true;
+	case LINUX_GETCPU:
+		if (f->rdi)
+			*(uint32_t *)f->rdi = 0;
+		if (f->rsi)
+			*(uint32_t *)f->rsi = 0;
+		*r = 0;
+		return true;
 	case LINUX_TIME:
 		if (f->rdi)
 			*(int64_t *)f->rdi = (int64_t)secs;   /* (a bad address faults, as on Linux) */
@@ -135,6 +164,7 @@ static bool local_startup(const struct emul_frame *f, int64_t *r)
 		*r = f->rsi == 3 * sizeof(uint64_t) ? 0 : -LINUX_EINVAL;   /* (its head's size) */
 		return true;
 	case LINUX_RSEQ:
+	case LINUX_CLONE3:
 	case LINUX_SENDFILE:
 		*r = -LINUX_ENOSYS;
 		return true;
@@ -583,6 +613,34 @@ static int64_t select_call(uint64_t nfds, uint64_t sets[3], int64_t ms, const ui
 	return bits;
 }
 
+/*
+ * readv as one read per iovec, in order, until one comes back short (end
+ * of file, a pipe with less in it) or fails: not atomic as Linux's is
+ * against other readers of the same file. At most LOCAL_IOV_MAX iovecs;
+ * an answer that delivers a signal ends it there.
+ */
+static int64_t local_readv(const struct emul_frame *f, struct signal_delivery *d)
+{
+	const struct linux_iovec *v = (const struct linux_iovec *)f->rsi;
+	int64_t total = 0;
+
+	*d = (struct signal_delivery){ 0 };
+	if (f->rdx > LOCAL_IOV_MAX)
+		return -LINUX_EINVAL;
+	for (uint64_t i = 0; i < f->rdx; i++) {
+		struct emul_frame call = { .rax = LINUX_READ, .rdi = f->rdi, .rsi = v[i].base,
+					   .rdx = v[i].len };
+		int64_t n = server_call(&call, true, d);
+
+		if (n < 0)
+			return total ? total : n;
+		total += n;
+		if ((uint64_t)n < v[i].len || d->sig)
+			break;
+	}
+	return total;
+}
+
 /* The poll family at f. */
 static int64_t local_poll(const struct emul_frame *f, struct signal_delivery *d)
 {
@@ -827,6 +885,8 @@ void emul_default(struct emul_frame *f)
 		if (f->rax == LINUX_POLL || f->rax == LINUX_PPOLL || f->rax == LINUX_SELECT ||
 		    f->rax == LINUX_PSELECT6)
 			f->rax = (uint64_t)local_poll(f, &d);
+		else if (f->rax == LINUX_READV)
+			f->rax = (uint64_t)local_readv(f, &d);
 		else if (!fork_call(f, &d))
 			f->rax = (uint64_t)server_call(f, true, &d);
 		if (d.sig)

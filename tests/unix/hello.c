@@ -645,7 +645,7 @@ static int self_step(void)
 	if (syscall(SYS_gettimeofday, &tv, NULL) != 0 || tv.tv_usec >= 1000000 ||
 	    syscall(SYS_clock_getres, CLOCK_MONOTONIC, &res) != 0 || res.tv_nsec <= 0 ||
 	    syscall(SYS_getcpu, &cpu, NULL, NULL) != 0 || cpu != 0 ||
-	    syscall(SYS_clone3, NULL, 0) != -1 || errno != ENOSYS)
+	    syscall(SYS_clone3, NULL, 0) != -1 || errno != ENOSYS || getpgrp() != getpid())
 		return 5;
 	if ((fd = open("/tmp/self.v", O_CREAT | O_TRUNC | O_RDWR, 0644)) < 0 ||
 	    write(fd, "abcdefgh", 8) != 8 || lseek(fd, 0, SEEK_SET) != 0 ||

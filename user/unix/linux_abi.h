@@ -70,6 +70,7 @@
 #define LINUX_GETPPID         110
 #define LINUX_RT_SIGSUSPEND   130
 #define LINUX_GETPGRP         111
+#define LINUX_GETPGID         121
 #define LINUX_PRCTL           157
 #define LINUX_ARCH_PRCTL      158
 #define LINUX_MOUNT           165

@@ -311,6 +311,14 @@ static bool unix_call(struct unix_proc *p, const struct unix_call_msg *m, int64_
 	case LINUX_SET_TID_ADDRESS:
 		*result = p->pid;
 		return true;
+	case LINUX_GETPGRP:                        /* no job control: each process is its own group */
+		*result = p->pid;
+		return true;
+	case LINUX_GETPGID:
+		*result = (int32_t)w[1] == 0 || (uint32_t)w[1] == p->pid ? p->pid :
+			  (int32_t)w[1] > 0 && proc_by_pid((uint32_t)w[1]) ? (int64_t)(uint32_t)w[1] :
+			  -LINUX_ESRCH;
+		return true;
 	case LINUX_GETPPID:
 		*result = p->ppid;                 /* 1: started by the server, as init's child */
 		return true;

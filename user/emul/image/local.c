@@ -277,7 +277,8 @@ static bool short_call_ok(const struct emul_frame *f)
 	switch (f->rax) {
 	case LINUX_CLOSE: case LINUX_DUP: case LINUX_GETPID: case LINUX_UMASK:
 	case LINUX_GETUID: case LINUX_GETGID: case LINUX_GETEUID: case LINUX_GETEGID:
-	case LINUX_GETPPID: case LINUX_GETPGRP: case LINUX_GETTID: case LINUX_SET_TID_ADDRESS:
+	case LINUX_GETPPID: case LINUX_GETPGRP: case LINUX_GETPGID: case LINUX_GETTID:
+	case LINUX_SET_TID_ADDRESS:
 	case LINUX_BRK:
 		return true;
 	default:

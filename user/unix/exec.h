@@ -1,11 +1,13 @@
 /*
  * exec.h — building a Unix process from a static Linux ELF64 executable,
- * as the Unix server's execve will: a new task, the program's segments and
- * the emulation library's image written into it through its task port
- * (vm_allocate, vm_write, vm_protect), the System V initial stack (argc,
- * argv, envp, the auxiliary vector) at UNIX_STACK_TOP, the task's emulation
- * vector set to the library's entry, and a thread started at the program's
- * entry. A library of its own until the Unix server exists.
+ * as the Unix server's execve does: a new task, the program's segments
+ * (mapped from the server's file pager when the program is a file:
+ * struct unix_exec_file; else written) and the emulation library's image
+ * put into it through its task port (vm_map, vm_allocate, vm_write,
+ * vm_protect), the System V initial stack (argc, argv, envp, the auxiliary
+ * vector) at UNIX_STACK_TOP, the task's emulation vector set to the
+ * library's entry, and a thread started at the program's entry. The guest
+ * tests use it alone, without a server, too.
  */
 #ifndef UNIX_EXEC_H
 #define UNIX_EXEC_H

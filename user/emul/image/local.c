@@ -10,7 +10,10 @@
  * clock_nanosleep are answered here as well (a receive with a timeout on
  * a port of the library's own: not interrupted by signals), and fork,
  * vfork and the clones made for them are sent to the server as fork
- * (fork_call). Every other call goes to the Unix server (server.c, unix_proto.h) as one RPC when the
+ * (fork_call). The C libraries' start-up calls and the vDSO's others are
+ * answered here too (local_startup says how); poll, ppoll, select and
+ * pselect6 go to the server as one poll whose timeout the library keeps
+ * (poll_call); readv is one read per iovec (local_readv). Every other call goes to the Unix server (server.c, unix_proto.h) as one RPC when the
  * process has a server right at UNIX_SERVER_NAME; a process started
  * without a server (exec.c alone) gets a few answers here instead: exit,
  * exit_group, set_tid_address, write and writev on descriptors 1 and 2

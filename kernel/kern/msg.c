@@ -638,6 +638,8 @@ struct kmsg *kmsg_kernel_build(struct port *dest, enum msg_right_type dest_type,
 	if (ool) {
 		t = (struct mach_msg_type *)((char *)m->hdr + ool_at);
 		*t = (struct mach_msg_type){ .kind = MACH_MSG_TYPE_OOL, .count = 1 };
+		*(struct mach_msg_ool *)(t + 1) = (struct mach_msg_ool){ 0, PAGE_SIZE };  /* (its
+						 * address is written at receive: msg_copyout_ool) */
 		m->nool = 1;
 		m->ool[0] = (struct msg_ool){ .copy = ool, .size = PAGE_SIZE,
 					      .offset = ool_at + (uint32_t)sizeof(*t) };

@@ -229,7 +229,7 @@ static void pager_return(struct pager_object *o, uint64_t offset, const struct m
 {
 	uint64_t size = fs_size(o->fp->node);
 
-	if (ool->address && offset < size)
+	if (ool->address && ool->size == UNIX_PAGE && offset < size)
 		fs_write(o->fp->node, (const void *)ool->address,
 			 size - offset < UNIX_PAGE ? size - offset : UNIX_PAGE, offset);
 }
@@ -307,7 +307,7 @@ bool file_pager_serve(struct unix_call_msg *m)
 
 			if ((o = pager_object_find(w[1])) && o->fp == fp)
 				pager_return(o, w[0], ool);
-			mk_vm_deallocate(MACH_PORT_TASK_SELF, ool->address, UNIX_PAGE);   /* (one page) */
+			mk_vm_deallocate(MACH_PORT_TASK_SELF, ool->address, ool->size);
 		}
 		break;
 	case MEMORY_OBJECT_TERMINATE_ID:            /* id */

@@ -275,18 +275,25 @@ static bool have_server(void)
  * not take hold whatever the caller left there: musl's syscall() passes
  * six). Calls not named here go whole.
  */
-static bool short_call_ok(const struct emul_frame *f)
+#define SHORT_CALL_BIT(nr) (1ULL << ((nr) % 64))
+#define SHORT_CALL_WORD(w, nr) ((nr) / 64 == (w) ? SHORT_CALL_BIT(nr) : 0)
+#define SHORT_CALLS_IN(w) \
+	(SHORT_CALL_WORD(w, LINUX_CLOSE) | SHORT_CALL_WORD(w, LINUX_DUP) | \
+	 SHORT_CALL_WORD(w, LINUX_GETPID) | SHORT_CALL_WORD(w, LINUX_UMASK) | \
+	 SHORT_CALL_WORD(w, LINUX_GETUID) | SHORT_CALL_WORD(w, LINUX_GETGID) | \
+	 SHORT_CALL_WORD(w, LINUX_GETEUID) | SHORT_CALL_WORD(w, LINUX_GETEGID) | \
+	 SHORT_CALL_WORD(w, LINUX_GETPPID) | SHORT_CALL_WORD(w, LINUX_GETPGRP) | \
+	 SHORT_CALL_WORD(w, LINUX_GETPGID) | SHORT_CALL_WORD(w, LINUX_GETTID) | \
+	 SHORT_CALL_WORD(w, LINUX_SET_TID_ADDRESS) | SHORT_CALL_WORD(w, LINUX_BRK))
+
+/* (a bitmap of the numbers below 256: one test on the getpid path, not a switch) */
+static inline bool short_call_ok(const struct emul_frame *f)
 {
-	switch (f->rax) {
-	case LINUX_CLOSE: case LINUX_DUP: case LINUX_GETPID: case LINUX_UMASK:
-	case LINUX_GETUID: case LINUX_GETGID: case LINUX_GETEUID: case LINUX_GETEGID:
-	case LINUX_GETPPID: case LINUX_GETPGRP: case LINUX_GETPGID: case LINUX_GETTID:
-	case LINUX_SET_TID_ADDRESS:
-	case LINUX_BRK:
-		return true;
-	default:
-		return false;
-	}
+	static const uint64_t short_calls[4] = {
+		SHORT_CALLS_IN(0), SHORT_CALLS_IN(1), SHORT_CALLS_IN(2), SHORT_CALLS_IN(3),
+	};
+
+	return f->rax < 256 && (short_calls[f->rax / 64] >> (f->rax % 64) & 1);
 }
 
 static int64_t server_call_short(const struct emul_frame *f)
@@ -854,7 +861,20 @@ static int64_t local_nanosleep(uint64_t flags, uint64_t req, uint64_t rem)
 	return 0;
 }
 
+static void emul_default_rest(struct emul_frame *f);
+
+/* A short call first, with as little as possible before it (it is getpid's path). */
 void emul_default(struct emul_frame *f)
+{
+	if (reply_port && server_state > 0 && short_call_ok(f)) {
+		f->rax = (uint64_t)server_call_short(f);     /* no shape, no data, no signal */
+		return;                                       /* in the answer */
+	}
+	emul_default_rest(f);
+}
+
+/* Every other call: the ones answered here, then the server's. */
+static __attribute__((noinline)) void emul_default_rest(struct emul_frame *f)
 {
 	struct signal_delivery d;
 	int64_t r;
@@ -868,10 +888,6 @@ void emul_default(struct emul_frame *f)
 				    f->rdi >= LINUX_CLOCKS ? -LINUX_EINVAL :
 				    local_nanosleep(f->rsi, f->rdx, f->r10));
 		return;
-	}
-	if (reply_port && server_state > 0 && short_call_ok(f)) {
-		f->rax = (uint64_t)server_call_short(f);     /* the short way first: no shape, */
-		return;                                       /* no data, no signal in the answer */
 	}
 	if (local_startup(f, &r)) {
 		f->rax = (uint64_t)r;

@@ -54,7 +54,9 @@
  * Send the pager a message of words, and a send right and an out-of-line
  * region if given (the message takes both); ipc_lock held. It is charged to
  * the task whose fault or call caused it, except what goes to the default
- * pager (the kernel's own paging, bounded by its store).
+ * pager (the kernel's own paging, bounded by its store) and what a dead
+ * object sends as it goes (its DATA_RETURNs and TERMINATE: the kernel's
+ * clean-up, one per page it held and one, which no ledger may refuse).
  */
 static void pager_send_msg(struct vm_object *obj, int id, const uint64_t *words, uint32_t n,
 			   struct port *right, struct vm_map_copy *copy)
@@ -76,7 +78,7 @@ static void pager_send_msg(struct vm_object *obj, int id, const uint64_t *words,
 	if (obj->default_paged && t)
 		t->vm_privileged++;
 	m = kmsg_kernel_build(obj->pager, MSG_RIGHT_SEND, id, words, n, 8, right, copy,
-			      obj->default_paged ? NULL : current_ledger());
+			      obj->default_paged || !obj->refs ? NULL : current_ledger());
 	if (obj->default_paged && t)
 		t->vm_privileged--;
 	if (m) {

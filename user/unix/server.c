@@ -392,7 +392,9 @@ static bool unix_call(struct unix_proc *p, const struct unix_call_msg *m, int64_
 		return true;
 	case UNIX_CALL_POLL_CANCEL:
 		poll_cancel(p);
-		a->deferred = true;                /* (sent without a reply right) */
+		if (m->h.remote_port)              /* (the library sends none: no answer) */
+			mk_port_deallocate(MACH_PORT_TASK_SELF, m->h.remote_port);
+		a->deferred = true;
 		return true;
 	case LINUX_PAUSE:
 		*result = signal_wait(p, m->h.remote_port, p->blocked, a);

@@ -10,18 +10,21 @@
  * file's bytes at that offset (zeros past its end), one DATA_SUPPLY of one
  * page each. A MAP_SHARED writable mapping is mapped with
  * VM_MAP_RETURN_PAGES: when it ends (munmap, exit, exec) the kernel returns
- * its pages (DATA_RETURN), and the bytes inside the file are written back;
- * TERMINATE then drops the object, and the last one the port.
+ * its pages (DATA_RETURN), and the bytes inside the file are written back
+ * (file_pagers_drain takes them before munmap, exit or exec answers);
+ * TERMINATE then drops the object, and the last one the port. execve maps
+ * the program's pages the same way (file_map_exec, private).
+ *
+ * The server is the pager of pages it also copies in and out of processes
+ * (a read into a mapped buffer): the kernel does not let its vm_read or
+ * vm_write wait for it (KERN_PAGER_SELF, the request queued), and
+ * proc_vm_read / proc_vm_write serve the pagers and try again.
  *
  * What this model does not give (Linux's page cache does): while a shared
  * writable mapping lives, read and write on the file do not see its
  * stores, nor do other mappings of the file (each mapping is an object of
  * its own); a page is read from the file when first touched, so later
- * writes to the file show in pages not touched yet only. And the server
- * does not serve its own requests: a read into, or a call that passes, a
- * page of a file mapping the process has not touched yet waits for a
- * DATA_REQUEST the server cannot answer while it waits, and fails (EFAULT)
- * after MEMORY_OBJECT_TIMEOUT_MS.
+ * writes to the file show in pages not touched yet only.
  */
 #include "server_int.h"
 #include <mach/memory_object.h>

@@ -1,9 +1,13 @@
 /*
- * server.c — the Unix server, first slice (unix_proto.h): processes are
- * tasks built by exec.c, each with a port of its own in the server's port
- * set; the emulation library in each sends its system calls there.
+ * server.c — the Unix server (unix_proto.h): processes are tasks built by
+ * exec.c, each with a port of its own in the server's port set; the
+ * emulation library in each sends its system calls there. This file has
+ * the loop, the dispatch and process starts and ends; files.c, pipes.c,
+ * signals.c, procs.c, memory.c and mapped.c the calls by topic
+ * (server_int.h).
  *
- * What it answers so far: getpid, gettid, getppid, set_tid_address (the
+ * What it answers: getpid, getpgrp and getpgid (each process its own
+ * group), gettid, getppid, set_tid_address (the
  * pid: one thread per process); fork (the child made from the parent's
  * task as a blueprint, copy-on-write, its thread started by the library's
  * code on its copy of the call's frame; clone only as fork, which the
@@ -37,8 +41,8 @@
  * umask, uname (sysname "Linux"), getuid and the other ids (0: there are
  * no users); memory, in the process's task through its port:
  * brk (the break starts at the image's end, at most UNIX_BRK_MAX_BYTES
- * above it), anonymous mmap (anywhere, or MAP_FIXED in place; file
- * mappings are ENODEV for now), munmap, mprotect, and madvise's hints
+ * above it), anonymous mmap (anywhere, or MAP_FIXED in place), file
+ * mappings paged by the server (mapped.c), munmap, mprotect, and madvise's hints
  * (advice that changes memory is EINVAL for now); signals: rt_sigaction,
  * rt_sigprocmask, rt_sigreturn, kill, tkill and tgkill among its processes
  * (one thread each: a thread id is the pid; process groups other than the
@@ -49,20 +53,21 @@
  * calls have no room: unix_proto.h), the library building the frame;
  * the devices by their numbers: the console (5:1),
  * /dev/null (1:3) and /dev/zero (1:5), others ENXIO; descriptors 0, 1 and 2 are the console at the
- * start; ioctl (ENOTTY: no terminal yet), exit and exit_group (the status
+ * start; ioctl (the console's TCGETS, TCSETS* and TIOCGWINSZ; else
+ * ENOTTY), exit and exit_group (the status
  * goes to whoever asked for the process to be started). Up to
  * UNIX_DATA_MAX bytes travel in the messages; a longer read of a file or
  * write is done on the process's buffer directly (vm_write, vm_read through
  * its task port: a bad buffer is EFAULT), up to UNIX_READ_MAX and
  * UNIX_WRITE_MAX (a shorter transfer, as Linux allows; unix_proto.h says
- * why 2 KiB). Any other call gets -ENOSYS, and its number is printed
- * once. Processes are started by UNIX_SPAWN_ID on the control port, or by
- * fork, or (UNIX_SPAWN_BY_PATH) from a file of the file system; what is
- * still missing (file mappings, threads, ...) the issue on Unix emulation
- * lists.
+ * why 2 KiB). Any other call gets -ENOSYS, and its number and name are
+ * printed once. Processes are started by UNIX_SPAWN_ID on the control
+ * port, or by fork, or (UNIX_SPAWN_BY_PATH) from a file of the file
+ * system; what is still missing (threads, job control, ...) the issue on
+ * Unix emulation lists.
  * A process that dies without calling exit is noticed by the no-senders
  * notice of its port (the process held the only send right), and reported
- * as UNIX_STATUS_DIED. Limits of this slice: one thread per process (the
+ * as UNIX_STATUS_DIED. Limits: one thread per process (the
  * library keeps one message buffer); a bad buffer given to write faults in
  * the library and ends the process instead of returning EFAULT.
  */

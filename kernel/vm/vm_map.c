@@ -291,7 +291,9 @@ kern_return_t vm_map_enter(struct vm_map *map, vm_address_t *addr, vm_size_t siz
 /*
  * Split e at addr (strictly inside it) using the spare entry; e keeps the
  * low part. A private object (one reference) is split with it, so that
- * deallocating either part frees its pages; a shared one stays shared.
+ * deallocating either part frees its pages; a shared one stays shared, and
+ * so does one a pager backs (a split-off part would lose its pager: the
+ * pages not yet in would read as zeros).
  */
 static void vm_map_clip(struct vm_map *map, struct vm_map_entry *e, vm_address_t addr,
 			struct vm_map_entry **spare)
@@ -306,8 +308,8 @@ static void vm_map_clip(struct vm_map *map, struct vm_map_entry *e, vm_address_t
 	e->end = addr;
 	if (e->object) {
 		f = spin_lock(&vm_lock);
-		hi->object = e->object->refs == 1 && !e->object->default_paged ?
-			vm_object_split(e->object, hi->offset) : NULL;
+		hi->object = e->object->refs == 1 && !e->object->default_paged &&
+			     !e->object->pager ? vm_object_split(e->object, hi->offset) : NULL;
 		if (hi->object) {
 			hi->offset = 0;
 		} else {

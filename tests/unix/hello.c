@@ -749,6 +749,10 @@ static int mmap_step(void)
 		return 8;
 	if (!pages_pass_through_the_server(fd))
 		return 11;
+	m = mmap(NULL, 2 * 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE, fd, 0);
+	if (m == MAP_FAILED || mprotect(m + 4096, 4096, PROT_READ) != 0 || m[4096] != data[4096] ||
+	    munmap(m, 4096) != 0 || m[4097] != data[4097] || munmap(m + 4096, 4096) != 0)
+		return 12;                     /* a part protected or unmapped before it was touched */
 	if (close(fd) != 0 || unlink("/tmp/map.f") != 0)
 		return 9;
 	return 0;

@@ -60,11 +60,23 @@ static kern_return_t exec_copy(mach_port_name_t task, const void *img,
 	return kr;
 }
 
+/* Where s's pages that are all file end (its start: none can be mapped from file). */
+static vm_address_t exec_file_end(const struct unix_exec_file *file, const struct elf_segment *s)
+{
+	vm_address_t start = page_down(s->vaddr);
+
+	if (!file || s->vaddr % PAGE != s->offset % PAGE)
+		return start;
+	return s->memsz > s->filesz ? page_down(s->vaddr + s->filesz) :
+	       page_up(s->vaddr + s->memsz);
+}
+
 /*
  * Check img and give task its loadable segments; e describes it after.
  * With file (and a segment whose address and file offset agree within a
  * page, as linkers make them), the pages that are all file are mapped from
- * it; a last page that is part .bss, and the .bss after it, are copied.
+ * it, segments that follow on in memory and in the file as one mapping; a
+ * last page that is part .bss, and the .bss after it, are copied.
  */
 static kern_return_t exec_load(mach_port_name_t task, const void *img, size_t size,
 			       const struct unix_exec_file *file, struct elf_image *e)
@@ -81,14 +93,27 @@ static kern_return_t exec_load(mach_port_name_t task, const void *img, size_t si
 		const struct elf_segment *s = &e->segs[i];
 		vm_address_t start = page_down(s->vaddr);
 		vm_size_t len = page_up(s->vaddr + s->memsz) - start;
-		vm_address_t mapped = start;           /* [start, mapped): from the file */
+		vm_address_t mapped = exec_file_end(file, s);   /* [start, mapped): from the file */
+		size_t last = i;
 
-		if (file && s->vaddr % PAGE == s->offset % PAGE)
-			mapped = s->memsz > s->filesz ? page_down(s->vaddr + s->filesz) :
-				 start + len;
+		/* segments that follow on in memory and in the file: one mapping (one object) */
+		while (mapped == start + len && last + 1 < e->nsegs &&
+		       page_down(e->segs[last + 1].vaddr) == mapped &&
+		       page_down(e->segs[last + 1].offset) == page_down(s->offset) + (mapped - start) &&
+		       exec_file_end(file, &e->segs[last + 1]) > mapped) {
+			last++;
+			mapped = exec_file_end(file, &e->segs[last]);
+			len = page_up(e->segs[last].vaddr + e->segs[last].memsz) - start;
+		}
 		if (mapped > start)
 			kr = file->map(file->ctx, task, start, mapped - start, page_down(s->offset),
 				       s->prot);
+		for (size_t k = i + 1; k <= last && kr == KERN_SUCCESS; k++)   /* (each its own) */
+			kr = mk_vm_protect(task, page_down(e->segs[k].vaddr),
+					   exec_file_end(file, &e->segs[k]) - page_down(e->segs[k].vaddr),
+					   e->segs[k].prot);
+		s = &e->segs[last];
+		i = last;
 		if (kr == KERN_SUCCESS && mapped < start + len)
 			kr = exec_copy(task, img, s, mapped, start + len);
 		if (kr == KERN_SUCCESS && mapped < start + len)

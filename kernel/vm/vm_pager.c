@@ -230,6 +230,7 @@ kern_return_t pager_fault_wait(struct vm_object *obj, uint64_t offset, vm_prot_t
 	uint64_t deadline = sched_ticks() + sched_ms_to_ticks(MEMORY_OBJECT_TIMEOUT_MS);
 	kern_return_t kr;
 	uint64_t f, fills;
+	bool self;                                 /* the caller's own task is the pager */
 
 	if (deferred_pending())
 		deferred_run();          /* a page on its way to the default pager goes first */
@@ -240,16 +241,14 @@ kern_return_t pager_fault_wait(struct vm_object *obj, uint64_t offset, vm_prot_t
 	}
 	fills = obj->fills;
 	stats_inc(STAT_PAGER_FAULTS);
-	if (current_thread()->pager_self_check && current_thread()->task &&
-	    obj->pager->receiver == current_thread()->task->space) {
+	self = current_thread()->pager_self_check && current_thread()->task &&
+	       obj->pager->receiver == current_thread()->task->space;
+	if (self || !pager_request_handoff(obj, words, f)) {
 		pager_send(obj, MEMORY_OBJECT_DATA_REQUEST_ID, words, 4, NULL);
 		spin_unlock(&ipc_lock, f);
+	}
+	if (self)
 		return KERN_PAGER_SELF;            /* waiting would wait for ourselves */
-	}
-	if (!pager_request_handoff(obj, words, f)) {
-		pager_send(obj, MEMORY_OBJECT_DATA_REQUEST_ID, words, 4, NULL);
-		spin_unlock(&ipc_lock, f);
-	}
 	for (;;) {
 		f = spin_lock(&vm_lock);
 		kr = pager_wait_state(obj, offset, fills);

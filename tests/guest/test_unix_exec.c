@@ -119,105 +119,6 @@ static mach_msg_return_t unix_run(mach_port_name_t control, mach_port_name_t rep
 	return unix_run_args(control, reply, prog, NULL, 0, answer);
 }
 
-/*
- * The server starts hello for us and answers its calls (set_tid_address,
- * ioctl, writev, exit_group: arch_prctl stays in the library) and reports
- * the exit status and how many calls it answered; then a program that
- * dies of a fault before exit, which the server notices (UNIX_STATUS_DIED)
- * and goes on: hello runs again after it, and once more with arguments of
- * our own (a spawn request's data item; an unterminated last one is left out),
- * "devices" among them: hello then checks /dev/null, /dev/zero and two errors;
- * with "files", the server's file system (/dev, /tmp and a small archive);
- * with "memory", brk and anonymous mmap through the process's task port;
- * with "signals", handlers run by the library from the server's answers;
- * with "sigterm", a default action that ends the process; and with "fork",
- * children made by fork and reaped by wait4 (one of them faulting); and
- * with "pipes", pipes between it and its children; and with "exec",
- * execve of programs in the server's archive (tests/unix/ROOT); and with
- * "calls", the everyday rest (descriptors, directories, umask, uname, sleep).
- */
-void test_unix_server_runs_programs_and_reports_their_end(void)
-{
-	mach_port_name_t control = ipc_port_alloc_send(), reply = ipc_port_alloc();
-	mach_port_name_t server = ipc_spawn_with_right("unix_server", NULL, control,
-						       MACH_MSG_TYPE_MOVE_RECEIVE);
-	static const char args[] = "alpha\0two\0devices\0delta"; /* the last unterminated */
-	static const char files_args[] = "alpha\0two\0files\0";
-	static const char memory_args[] = "alpha\0two\0memory\0";
-	static const char signals_args[] = "alpha\0two\0signals\0";
-	static const char sigterm_args[] = "alpha\0two\0sigterm\0";
-	static const char fork_args[] = "alpha\0two\0fork\0";
-	static const char pipes_args[] = "alpha\0two\0pipes\0";
-	static const char exec_args[] = "alpha\0two\0exec\0";
-	static const char calls_args[] = "alpha\0two\0calls\0";
-	uint64_t hello[2] = { 0, 0 }, crash[2] = { 0, 0 }, again[2] = { 0, 0 }, given[2] = { 0, 0 };
-	uint64_t files[2] = { 0, 0 }, memory[2] = { 0, 0 }, signals[2] = { 0, 0 };
-	uint64_t sigterm[2] = { 0, 0 }, forked[2] = { 0, 0 }, piped[2] = { 0, 0 };
-	uint64_t execed[2] = { 0, 0 }, called[2] = { 0, 0 };
-	mach_msg_return_t mr1, mr2, mr3, mr4, mr5, mr6, mr7, mr8, mr9, mr10, mr11, mr12;
-	struct task_status st;
-	uint64_t hits = mk_kernel_stat(KSTAT_IPC_FASTPATH_HITS);
-
-	mr1 = unix_run(control, reply, UNIX_PROG_HELLO, hello);
-	hits = mk_kernel_stat(KSTAT_IPC_FASTPATH_HITS) - hits;
-	mr2 = unix_run(control, reply, UNIX_PROG_CRASH, crash);
-	mr3 = unix_run(control, reply, UNIX_PROG_HELLO, again);
-	mr4 = unix_run_args(control, reply, UNIX_PROG_HELLO, args, sizeof(args) - 1, given);
-	mr5 = unix_run_args(control, reply, UNIX_PROG_HELLO, files_args, sizeof(files_args) - 1,
-			    files);
-	mr6 = unix_run_args(control, reply, UNIX_PROG_HELLO, memory_args, sizeof(memory_args) - 1,
-			    memory);
-	mr7 = unix_run_args(control, reply, UNIX_PROG_HELLO, signals_args,
-			    sizeof(signals_args) - 1, signals);
-	mr8 = unix_run_args(control, reply, UNIX_PROG_HELLO, sigterm_args,
-			    sizeof(sigterm_args) - 1, sigterm);
-	mr9 = unix_run_args(control, reply, UNIX_PROG_HELLO, fork_args, sizeof(fork_args) - 1,
-			    forked);
-	mr10 = unix_run_args(control, reply, UNIX_PROG_HELLO, pipes_args, sizeof(pipes_args) - 1,
-			     piped);
-	mr11 = unix_run_args(control, reply, UNIX_PROG_HELLO, exec_args, sizeof(exec_args) - 1,
-			     execed);
-	mr12 = unix_run_args(control, reply, UNIX_PROG_HELLO, calls_args, sizeof(calls_args) - 1,
-			     called);
-	/* the server goes first, whatever the answers, so that nothing of it outlives the test */
-	EXPECT_KR(KERN_SUCCESS, mk_task_terminate(server));
-	EXPECT_KR(KERN_SUCCESS, mk_task_wait(server, &st, GUEST_TEST_TIMEOUT_MS));
-	EXPECT_MR(MACH_MSG_SUCCESS, mr1);
-	EXPECT_EQ(HELLO_EXIT_CODE, hello[0]);            /* the server's environment is ours */
-	EXPECT(hello[1] >= 4);
-	/* every call but exit (sent without waiting) takes the fast path both ways: the
-	 * answer goes in the server's wait for the next call, on its port set */
-	if (hits < 2 * (hello[1] - 1))
-		guest_fail(__FILE__, __LINE__, "fast-path hits over hello's %lu calls: expected "
-			   "at least %lu got %lu", (unsigned long)hello[1],
-			   2 * ((unsigned long)hello[1] - 1), (unsigned long)hits);
-	EXPECT_MR(MACH_MSG_SUCCESS, mr2);
-	EXPECT_EQ(UNIX_STATUS_DIED, crash[0]);
-	EXPECT_MR(MACH_MSG_SUCCESS, mr3);
-	EXPECT_EQ(HELLO_EXIT_CODE, again[0]);
-	EXPECT_MR(MACH_MSG_SUCCESS, mr4);      /* argv: hello, alpha, two, devices (checked) */
-	EXPECT_EQ(40 + 4 + 100 + 50, given[0]);
-	EXPECT_MR(MACH_MSG_SUCCESS, mr5);      /* files in /tmp (hello's files_step) */
-	EXPECT_EQ(40 + 4 + 100 + 50, files[0]);
-	EXPECT_MR(MACH_MSG_SUCCESS, mr6);      /* brk, mmap and the rest (hello's memory_step) */
-	EXPECT_EQ(40 + 4 + 100 + 50, memory[0]);
-	EXPECT_MR(MACH_MSG_SUCCESS, mr7);      /* handlers and masks (hello's signals_step) */
-	EXPECT_EQ(40 + 4 + 100 + 50, signals[0]);
-	EXPECT_MR(MACH_MSG_SUCCESS, mr8);      /* SIGTERM's default action ends it */
-	EXPECT_EQ(UNIX_STATUS_SIGNALED | 15, sigterm[0]);
-	EXPECT_MR(MACH_MSG_SUCCESS, mr9);      /* fork, exit, wait4 (hello's fork_step) */
-	EXPECT_EQ(40 + 4 + 100 + 50, forked[0]);
-	EXPECT_MR(MACH_MSG_SUCCESS, mr10);     /* pipes between processes (hello's pipes_step) */
-	EXPECT_EQ(40 + 4 + 100 + 50, piped[0]);
-	EXPECT_MR(MACH_MSG_SUCCESS, mr11);     /* execve from the archive (hello's exec_step) */
-	EXPECT_EQ(40 + 4 + 100 + 50, execed[0]);
-	EXPECT_MR(MACH_MSG_SUCCESS, mr12);     /* dup, chdir, rename, ... (hello's calls_step) */
-	EXPECT_EQ(40 + 4 + 100 + 50, called[0]);
-	mk_port_deallocate(MACH_PORT_TASK_SELF, server);
-	mk_port_deallocate(MACH_PORT_TASK_SELF, control);
-	mk_port_destroy(MACH_PORT_TASK_SELF, reply);
-}
-
 /* A Unix server helper task for a test, and the ports to talk to it. */
 struct unix_test_server {
 	mach_port_name_t control, reply, task;
@@ -258,6 +159,68 @@ static mach_msg_return_t unix_run_step(const struct unix_test_server *s, const c
 }
 
 #define HELLO_STEP_PASSED (40 + 4 + 100 + 50)   /* hello's code with four arguments */
+
+/*
+ * The server starts hello for us and answers its calls (set_tid_address,
+ * ioctl, writev, exit_group: arch_prctl stays in the library) and reports
+ * the exit status and how many calls it answered; then a program that
+ * dies of a fault before exit, which the server notices (UNIX_STATUS_DIED)
+ * and goes on: hello runs again after it, and once more with arguments of
+ * our own (a spawn request's data item; an unterminated last one is left out),
+ * "devices" among them: hello then checks /dev/null, /dev/zero and two errors;
+ * with "files", the server's file system (/dev, /tmp and a small archive);
+ * with "memory", brk and anonymous mmap through the process's task port;
+ * with "signals", handlers run by the library from the server's answers;
+ * with "sigterm", a default action that ends the process; and with "fork",
+ * children made by fork and reaped by wait4 (one of them faulting); and
+ * with "pipes", pipes between it and its children; and with "exec",
+ * execve of programs in the server's archive (tests/unix/ROOT); and with
+ * "calls", the everyday rest (descriptors, directories, umask, uname, sleep).
+ */
+void test_unix_server_runs_programs_and_reports_their_end(void)
+{
+	static const char args[] = "alpha\0two\0devices\0delta"; /* the last unterminated */
+	static const char *const steps[] = { "files", "memory", "signals", "fork", "pipes", "exec",
+					     "calls" };
+	struct unix_test_server s = unix_test_server_start();
+	uint64_t hello[2] = { 0, 0 }, crash[2] = { 0, 0 }, again[2] = { 0, 0 }, given[2] = { 0, 0 };
+	uint64_t sigterm[2] = { 0, 0 }, answers[7][2] = { { 0 } };
+	mach_msg_return_t mr1, mr2, mr3, mr4, mr_sigterm, mr[7];
+	uint64_t hits = mk_kernel_stat(KSTAT_IPC_FASTPATH_HITS);
+
+	mr1 = unix_run(s.control, s.reply, UNIX_PROG_HELLO, hello);
+	hits = mk_kernel_stat(KSTAT_IPC_FASTPATH_HITS) - hits;
+	mr2 = unix_run(s.control, s.reply, UNIX_PROG_CRASH, crash);
+	mr3 = unix_run(s.control, s.reply, UNIX_PROG_HELLO, again);
+	mr4 = unix_run_args(s.control, s.reply, UNIX_PROG_HELLO, args, sizeof(args) - 1, given);
+	mr_sigterm = unix_run_step(&s, "sigterm", sigterm);
+	for (int i = 0; i < 7; i++)
+		mr[i] = unix_run_step(&s, steps[i], answers[i]);
+	unix_test_server_stop(&s);
+	EXPECT_MR(MACH_MSG_SUCCESS, mr1);
+	EXPECT_EQ(HELLO_EXIT_CODE, hello[0]);            /* the server's environment is ours */
+	EXPECT(hello[1] >= 4);
+	/* every call but exit (sent without waiting) takes the fast path both ways: the
+	 * answer goes in the server's wait for the next call, on its port set */
+	if (hits < 2 * (hello[1] - 1))
+		guest_fail(__FILE__, __LINE__, "fast-path hits over hello's %lu calls: expected "
+			   "at least %lu got %lu", (unsigned long)hello[1],
+			   2 * ((unsigned long)hello[1] - 1), (unsigned long)hits);
+	EXPECT_MR(MACH_MSG_SUCCESS, mr2);
+	EXPECT_EQ(UNIX_STATUS_DIED, crash[0]);
+	EXPECT_MR(MACH_MSG_SUCCESS, mr3);
+	EXPECT_EQ(HELLO_EXIT_CODE, again[0]);
+	EXPECT_MR(MACH_MSG_SUCCESS, mr4);      /* argv: hello, alpha, two, devices (checked) */
+	EXPECT_EQ(HELLO_STEP_PASSED, given[0]);
+	EXPECT_MR(MACH_MSG_SUCCESS, mr_sigterm);   /* SIGTERM's default action ends it */
+	EXPECT_EQ(UNIX_STATUS_SIGNALED | 15, sigterm[0]);
+	for (int i = 0; i < 7; i++) {              /* hello's files_step, memory_step, ... */
+		EXPECT_MR(MACH_MSG_SUCCESS, mr[i]);
+		if (answers[i][0] != HELLO_STEP_PASSED)
+			guest_fail(__FILE__, __LINE__, "hello's %s step: status %lu (hello prints "
+				   "the failed step)", steps[i], (unsigned long)answers[i][0]);
+	}
+}
 
 /*
  * More of hello's steps under the server: "shared" (descriptors that fork

@@ -163,25 +163,27 @@ int64_t unix_mmap_file(struct unix_proc *p, vm_address_t at, uint64_t size, uint
  * a file mapping the process has not touched; the server is its pager and
  * cannot wait for itself). Each round brings at least one page in.
  */
-kern_return_t proc_vm_read(mach_port_name_t task, vm_address_t addr, void *buf, vm_size_t n)
+static inline kern_return_t proc_vm_transfer(bool into_task, mach_port_name_t task,
+					     vm_address_t addr, void *buf, vm_size_t n)
 {
 	kern_return_t kr;
 
-	for (uint64_t round = 0; (kr = mk_vm_read(task, addr, buf, n)) == KERN_PAGER_SELF &&
-				 round <= n / UNIX_PAGE + 1; round++)
+	for (uint64_t round = 0;
+	     (kr = into_task ? mk_vm_write(task, addr, buf, n) : mk_vm_read(task, addr, buf, n)) ==
+	     KERN_PAGER_SELF && round <= n / UNIX_PAGE + 1; round++)
 		file_pagers_drain();
 	return kr;
+}
+
+kern_return_t proc_vm_read(mach_port_name_t task, vm_address_t addr, void *buf, vm_size_t n)
+{
+	return proc_vm_transfer(false, task, addr, buf, n);
 }
 
 kern_return_t proc_vm_write(mach_port_name_t task, vm_address_t addr, const void *buf,
 			    vm_size_t n)
 {
-	kern_return_t kr;
-
-	for (uint64_t round = 0; (kr = mk_vm_write(task, addr, buf, n)) == KERN_PAGER_SELF &&
-				 round <= n / UNIX_PAGE + 1; round++)
-		file_pagers_drain();
-	return kr;
+	return proc_vm_transfer(true, task, addr, (void *)buf, n);
 }
 
 static struct pager_object *pager_object_find(uint64_t id)

@@ -210,6 +210,15 @@ static bool local_startup(const struct emul_frame *f, int64_t *r)
 	}
 }
 
+/* A timespec at t (seconds, nanoseconds) in ns into *ns; false if Linux would say EINVAL. */
+static bool timespec_ns(const int64_t *t, uint64_t *ns)
+{
+	if (t[0] < 0 || t[1] < 0 || t[1] >= 1000000000 || (uint64_t)t[0] > SLEEP_MAX_S)
+		return false;
+	*ns = (uint64_t)t[0] * 1000000000 + (uint64_t)t[1];
+	return true;
+}
+
 struct linux_iovec {
 	uint64_t base, len;
 };
@@ -558,13 +567,13 @@ static int64_t poll_call(uint64_t fds, uint64_t nfds, int64_t timeout_ms, const 
 /* A timespec's ms, rounded up (MS_NONE for NULL); -EINVAL for a bad one. */
 static int64_t timespec_ms(uint64_t ts)
 {
-	const int64_t *t = (const int64_t *)ts;
+	uint64_t ns;
 
 	if (!ts)
 		return MS_NONE;
-	if (t[0] < 0 || t[1] < 0 || t[1] >= 1000000000 || (uint64_t)t[0] > SLEEP_MAX_S)
+	if (!timespec_ns((const int64_t *)ts, &ns))
 		return -LINUX_EINVAL;
-	return t[0] * 1000 + (t[1] + 999999) / 1000000;
+	return (int64_t)((ns + 999999) / 1000000);
 }
 
 /* A signal mask argument: NULL, or a sigset of size bytes (else EINVAL). */
@@ -839,15 +848,13 @@ static bool fork_call(struct emul_frame *f, struct signal_delivery *d)
  * to the millisecond (the kernel's timeouts); not interrupted by signals. */
 static int64_t local_nanosleep(uint64_t flags, uint64_t req, uint64_t rem)
 {
-	const int64_t *ts = (const int64_t *)req;
 	uint64_t ms, now_ns = MK_COMM_PAGE->ticks * MK_COMM_PAGE->tick_ns, want_ns;
 	struct mach_msg_header h;
 
 	if (!req)
 		return -LINUX_EFAULT;
-	if (ts[0] < 0 || ts[1] < 0 || ts[1] >= 1000000000 || (uint64_t)ts[0] > SLEEP_MAX_S)
+	if (!timespec_ns((const int64_t *)req, &want_ns))
 		return -LINUX_EINVAL;
-	want_ns = (uint64_t)ts[0] * 1000000000 + (uint64_t)ts[1];
 	if (flags & LINUX_TIMER_ABSTIME)
 		want_ns = want_ns > now_ns ? want_ns - now_ns : 0;
 	ms = (want_ns + 999999) / 1000000;

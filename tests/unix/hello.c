@@ -561,6 +561,10 @@ static int poll_step(void)
 	v[1] = (struct pollfd){ .fd = p[1], .events = POLLOUT };
 	if (poll(v, 1, 0) != 0 || poll(v, 2, 0) != 1 || v[0].revents != 0 || v[1].revents != POLLOUT)
 		return 2;                      /* empty: not readable; room: writable */
+	if (!fails_with(poll(v, 100000, 0), EINVAL) ||
+	    !fails_with((int)syscall(SYS_ppoll, v, 1, &(struct timespec){ 0, 2000000000 }, NULL, 8),
+			EINVAL))
+		return 14;                     /* absurd counts and times */
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	if (poll(v, 1, 30) != 0 || ms_since(&t0) < 30)
 		return 3;                      /* a timeout that runs out */

@@ -668,6 +668,7 @@ static int64_t local_poll(const struct emul_frame *f, struct signal_delivery *d)
 	const uint64_t *mask = NULL;
 	int64_t ms, r;
 
+	*d = (struct signal_delivery){ 0 };     /* (an argument refused here delivers none) */
 	switch (f->rax) {
 	case LINUX_POLL:
 		return poll_call(f->rdi, (uint32_t)f->rsi, (int32_t)f->rdx < 0 ? MS_NONE :

@@ -69,6 +69,10 @@ $(KBUILD)/obj/%.S.o: %.S $(KERNEL_HDRS)
 	@mkdir -p $(@D)
 	$(CC) $(KERNEL_CFLAGS) -c $< -o $@
 
+# A variant folder may add kernel objects of its own: its variant.mk (UNIX=colocated links
+# the Unix server in, variants/unix-colocated/variant.mk).
+include $(wildcard $(addsuffix /variant.mk,$(VARIANT_DIRS)))
+
 $(KBUILD)/kernel64.elf: $(KERNEL_OBJS) kernel/boot/kernel.ld
 	ld -n -nostdlib -z max-page-size=4096 --no-warn-rwx-segments -T kernel/boot/kernel.ld -o $@ $(KERNEL_OBJS)
 

@@ -486,22 +486,27 @@ static int bench_table_build(const struct bench_cmd *cmd, struct bench_table *t)
 
 /* Rewrites REPORT.md's regions from t: the native suite on the microkernel
  * targets (results, ratios), the Unix suite on every target (unix: Linux,
- * and the microkernel's under the Unix emulation where it runs them), the
+ * and the microkernel's under the Unix emulation where it runs them;
+ * unix-ratios: each target's median over Linux's), the
  * headline from all, and the profile when there is one. Returns true on
  * success. */
 static bool bench_report_update(const struct bench_cmd *cmd, const struct bench_table *t,
 				const char *profile)
 {
-	struct bench_table native, unix_suite;
+	struct bench_table native, unix_suite, over_linux;
 	int rc = report_view_make(t, REPORT_VIEW_MICROKERNEL, 0, cmd->native_count, &native);
 	if (report_view_make(t, cmd->emulated.count ? REPORT_VIEW_ALL : REPORT_VIEW_LINUX,
 			     cmd->native_count, cmd->all.count, &unix_suite) < 0)
+		rc = -ENOMEM;
+	if (report_view_make(t, REPORT_VIEW_LINUX_FIRST, cmd->native_count, cmd->all.count,
+			     &over_linux) < 0)
 		rc = -ENOMEM;
 	struct report_region regions[] = {
 		{ "results", rc ? NULL : report_tables_results(&native, cmd->csv_path) },
 		{ "ratios", rc ? NULL : report_tables_ratios(&native) },
 		{ "headline", report_tables_headline(t) },
 		{ "unix", rc ? NULL : report_tables_results(&unix_suite, cmd->csv_path) },
+		{ "unix-ratios", rc ? NULL : report_tables_ratios(&over_linux) },
 		{ "profile", profile ? strdup(profile) : NULL },
 	};
 	size_t count = sizeof regions / sizeof regions[0] - !profile;
@@ -523,6 +528,7 @@ static bool bench_report_update(const struct bench_cmd *cmd, const struct bench_
 	strlist_free(&notes);
 	report_view_free(&native);
 	report_view_free(&unix_suite);
+	report_view_free(&over_linux);
 	return rc == 0;
 }
 

@@ -281,7 +281,7 @@ char *report_tables_headline(const struct bench_table *t)
 /* Whether target k of t is one of targets (REPORT_VIEW_*). */
 static bool view_has_target(const struct bench_table *t, size_t k, int targets)
 {
-	return targets == REPORT_VIEW_ALL ||
+	return targets == REPORT_VIEW_ALL || targets == REPORT_VIEW_LINUX_FIRST ||
 	       table_target_linux(t, k) == (targets == REPORT_VIEW_LINUX);
 }
 
@@ -304,12 +304,16 @@ int report_view_make(const struct bench_table *t, int targets, size_t first, siz
 		free(index);
 		return -ENOMEM;
 	}
-	for (size_t k = 0; k < t->target_count; k++)
-		if (view_has_target(t, k, targets)) {
-			index[k] = view->target_count;
-			kernels[view->target_count] = t->target_kernels ? t->target_kernels[k] : NULL;
-			names[view->target_count++] = t->targets[k];
-		}
+	/* (REPORT_VIEW_LINUX_FIRST: a pass for Linux's targets, then one for the others) */
+	for (int pass = targets == REPORT_VIEW_LINUX_FIRST ? 0 : 1; pass < 2; pass++)
+		for (size_t k = 0; k < t->target_count; k++)
+			if (view_has_target(t, k, targets) &&
+			    (targets != REPORT_VIEW_LINUX_FIRST || table_target_linux(t, k) == !pass)) {
+				index[k] = view->target_count;
+				kernels[view->target_count] =
+					t->target_kernels ? t->target_kernels[k] : NULL;
+				names[view->target_count++] = t->targets[k];
+			}
 	for (size_t i = 0; i < t->count; i++) {
 		const struct bench_row *r = &t->rows[i];
 		if (r->bench_index < first || r->bench_index >= end ||

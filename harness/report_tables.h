@@ -1,5 +1,5 @@
 /* report_tables.h: the Markdown that fills REPORT.md's generated regions
- * (results, ratios, headline, unix), made from one run's result table, and
+ * (results, ratios, headline, unix, unix-ratios), made from one run's result table, and
  * views of that table (one suite on one kind of target). Each
  * function returns malloc'd text (whole lines), or NULL when out of memory. */
 #ifndef MACHLAB_REPORT_TABLES_H
@@ -16,6 +16,7 @@ char *report_tables_headline(const struct bench_table *t);
 #define REPORT_VIEW_MICROKERNEL 0   /* report_view_make's targets: the microkernel's */
 #define REPORT_VIEW_LINUX       1   /* Linux's */
 #define REPORT_VIEW_ALL         2   /* every one */
+#define REPORT_VIEW_LINUX_FIRST 3   /* every one, Linux's first (ratios over Linux) */
 int report_view_make(const struct bench_table *t, int targets, size_t first, size_t end,
 		     struct bench_table *view);
 void report_view_free(struct bench_table *view);

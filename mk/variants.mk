@@ -6,10 +6,11 @@
 # A named variant is one line: $(eval $(call variant,NAME,VALUES,DESCRIPTION))
 # with its value for every axis in AXES order (no commas in the description).
 
-AXES := MSG PAGER PMAP
+AXES := MSG PAGER PMAP UNIX
 AXIS_MSG_FOLDER   := msg
 AXIS_PAGER_FOLDER := pager
 AXIS_PMAP_FOLDER  := pmap
+AXIS_UNIX_FOLDER  := unix
 axis_folder = $(AXIS_$(1)_FOLDER)
 axis_values = $(patsubst variants/$(call axis_folder,$(1))-%,%,$(wildcard variants/$(call axis_folder,$(1))-*))
 
@@ -20,10 +21,11 @@ VARIANT_$(1)_DESC := $(strip $(3))
 endef
 
 VARIANTS :=
-$(eval $(call variant,default,cow user radix,the classic Mach structure: copy-on-write messages; a default pager task; 4-level page tables))
-$(eval $(call variant,msg-copy,copy user radix,out-of-line regions copied when sent instead of shared copy-on-write))
-$(eval $(call variant,pager-kernel,cow kernel radix,the default pager in the kernel reached by direct calls (no fault sends a message)))
-$(eval $(call variant,pmap-hashed,cow user hashed,one global hashed page table behind small per-task hardware tables))
+$(eval $(call variant,default,cow user radix server,the classic Mach structure: copy-on-write messages; a default pager task; 4-level page tables; the Unix server a user task))
+$(eval $(call variant,msg-copy,copy user radix server,out-of-line regions copied when sent instead of shared copy-on-write))
+$(eval $(call variant,pager-kernel,cow kernel radix server,the default pager in the kernel reached by direct calls (no fault sends a message)))
+$(eval $(call variant,pmap-hashed,cow user hashed server,one global hashed page table behind small per-task hardware tables))
+$(eval $(call variant,unix-colocated,cow user radix colocated,the Unix server linked into the kernel: a supervisor thread reached through the same IPC))
 
 # $(call variant_axis,NAME,AXIS): variant NAME's value for AXIS
 variant_axis = $(word $(call axis_index,$(2)),$(VARIANT_$(1)_AXES))

@@ -32,5 +32,6 @@ typedef int kern_return_t;
 #define KERN_NO_ACCESS          19  /* the call changes global state and needs the host privilege port */
 #define KERN_PAGER_SELF         20  /* vm_read/vm_write: a page waits for a pager the caller's
 				     * own task serves (its DATA_REQUEST is queued): serve, retry */
+#define KERN_NOT_SUPPORTED      21  /* this kernel variant does not have it (MK_TRAP_SUPERVISOR_START) */
 
 #endif

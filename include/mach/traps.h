@@ -68,7 +68,12 @@
 					 * into the caller's buffer */
 #define MK_VM_RW_MAX_BYTES        (1u << 20)  /* the most one vm_write or vm_read copies */
 #define MK_TRAP_MACH_MSG_SHORT    (-49) /* (registers: see MACH_MSG_SHORT_* in mach/message.h) */
-#define MK_TRAP_COUNT             49    /* traps are -1 .. -MK_TRAP_COUNT */
+#define MK_TRAP_SUPERVISOR_START  (-50) /* (host, task, arg): run the Unix server linked into this
+					 * kernel (UNIX=colocated) as a supervisor thread of task, a
+					 * task of the caller's with no threads yet, on arg (the address
+					 * in task of its struct unix_server_config); KERN_NOT_SUPPORTED
+					 * in a kernel without one (KSTAT_UNIX_SERVER; privileged) */
+#define MK_TRAP_COUNT             50    /* traps are -1 .. -MK_TRAP_COUNT */
 
 /*
  * Privileged traps take a send right to the host privilege port as their

@@ -123,7 +123,8 @@ struct task_status {
 #define KSTAT_PAGER_REPLIES_REFUSED 22  /* pager replies ignored (malformed, or a bad range) */
 #define KSTAT_PAGER_FASTPATH_HITS 23  /* pager messages that took the pager fast path (vm_pager.c):
 					 * requests written into a waiting pager, one-page supplies */
-#define KSTAT_COUNT          24
+#define KSTAT_UNIX_SERVER    24  /* UNIX_SERVER_KIND_*: where this kernel runs the Unix server */
+#define KSTAT_COUNT          25
 
 /* What mk_kernel_check found (MK_TRAP_KERNEL_CHECK): what it walked, and the first inconsistency. */
 struct kernel_check_info {
@@ -162,6 +163,10 @@ struct ledger_info {
 #define DEFAULT_PAGER_KIND_KERNEL     1   /* PAGER=kernel: in the kernel, no messages */
 #define DEFAULT_PAGER_KIND_USER_NONE  2   /* PAGER=user: no default pager task registered yet */
 #define DEFAULT_PAGER_KIND_USER       3   /* PAGER=user: a task serves it (mk_set_default_pager) */
+
+/* KSTAT_UNIX_SERVER: the UNIX axis */
+#define UNIX_SERVER_KIND_TASK       1   /* UNIX=server: a user task (the starter makes it) */
+#define UNIX_SERVER_KIND_COLOCATED  2   /* UNIX=colocated: linked into the kernel (MK_TRAP_SUPERVISOR_START) */
 
 /* KSTAT_MSG_OOL: what becomes of an out-of-line region sent without deallocate */
 #define MSG_OOL_KIND_COPY   1   /* MSG=copy: copied into fresh pages at send time */

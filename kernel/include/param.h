@@ -8,6 +8,8 @@
 #define PAGE_SIZE                4096UL     /* bytes in a page */
 #define PAGE_SHIFT               12
 #define KERNEL_STACK_PAGES       4          /* pages per thread kernel stack (16 KiB) */
+#define SUPERVISOR_STACK_PAGES   16         /* a supervisor thread's (64 KiB: the colocated Unix
+					     * server's own frames, as a user server's stack, and the traps') */
 #define TIMER_HZ                 1000       /* timer interrupts per second (1 ms tick) */
 #define SCHED_QUANTUM_TICKS      10         /* round-robin time slice, in ticks */
 #define SCHED_PRIORITIES         32         /* priority levels 0 (low) .. 31 (high) */
@@ -17,6 +19,7 @@
 #define USER_STACK_BYTES         (256UL << 10) /* main thread stack of a spawned task */
 #define USER_SPACE_START         0x1000UL   /* lowest mappable user address */
 #define USER_SPACE_END           0x00007FFFFFFFF000UL /* first address above user space */
+#define KERNEL_HALF_START        0xFFFF800000000000UL /* the kernel's half: direct map, image, stacks */
 #define USER_STACK_TOP           0x00007FFFFFF00000UL /* top of the main thread's stack */
 #define USER_ANYWHERE_START      0x0000100000000000UL /* where ANYWHERE allocation starts */
 #define CONSOLE_WRITE_MAX_BYTES  4096       /* longest console_write */

@@ -157,7 +157,7 @@ bool ipc_fastpath(const struct mach_msg_args *a, mach_msg_return_t *mr)
 	    a->send_size < sizeof(*h) || a->send_size > sizeof(buf) || a->send_size % 8)
 		return false;
 	/* The caller's own address space is loaded: copy directly (user_copy). */
-	if (!user_range_ok(a->msg, a->send_size) ||
+	if (!caller_range_ok(a->msg, a->send_size) ||
 	    user_copy(buf, (const void *)a->msg, a->send_size) != 0)
 		return false;
 	if (h->reserved || !fastpath_body_ok(h, a->send_size) ||

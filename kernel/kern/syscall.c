@@ -8,7 +8,8 @@
  * check: the caller's map is the one loaded). Numbers >= 0 are
  * foreign system calls: redirected to the task's emulation vector
  * (syscall_redirect, include/mach/emulation.h), or with none the task ends
- * with TASK_END_BAD_TRAP and a console message.
+ * with TASK_END_BAD_TRAP and a console message. A supervisor thread
+ * (unix_server.h) calls the same table directly (supervisor_trap).
  */
 #include <stddef.h>
 #include "arch/asm_offsets.h"
@@ -41,6 +42,7 @@
 #include "pager.h"
 #include "msg_ool.h"
 #include "pmap.h"
+#include "unix_server.h"
 #include <mach/traps.h>
 
 typedef kern_return_t (*trap_fn)(const struct trap_args *args);
@@ -458,6 +460,7 @@ static kern_return_t sys_kernel_stat(const struct trap_args *a)
 	case KSTAT_PMAP_TRIMS:       v = stats_counters[STAT_PMAP_TRIMS]; break;
 	case KSTAT_PAGER_REPLIES_REFUSED: v = stats_counters[STAT_PAGER_REPLIES_REFUSED]; break;
 	case KSTAT_PAGER_FASTPATH_HITS: v = stats_counters[STAT_PAGER_FASTPATH_HITS]; break;
+	case KSTAT_UNIX_SERVER:      v = unix_server_kind(); break;
 	default:                     return KERN_INVALID_ARGUMENT;
 	}
 	return put_user_u64(a->a[1], v);
@@ -798,6 +801,53 @@ static kern_return_t sys_task_set_emulation(const struct trap_args *a)
 	return KERN_SUCCESS;
 }
 
+/*
+ * Run the kernel's Unix server in a task of the caller's that has no threads
+ * yet (unix_server.h; privileged: it runs kernel code). Not the caller
+ * itself, and not a task that runs already: the supervisor thread
+ * would share its memory with code it does not know.
+ */
+static kern_return_t sys_supervisor_start(const struct trap_args *a)
+{
+	struct task *task;
+	kern_return_t kr = self_host_priv_check(a->a[0]);
+
+	if (kr != KERN_SUCCESS)
+		return kr;
+	kr = lookup_task(a->a[1], &task);
+	if (kr != KERN_SUCCESS)
+		return kr;
+	if (task == self_task() || __atomic_load_n(&task->nthreads, __ATOMIC_RELAXED))
+		kr = KERN_INVALID_ARGUMENT;
+	else if (!user_range_ok(a->a[2], 1))
+		kr = KERN_INVALID_ADDRESS;
+	else
+		kr = supervisor_start(task, a->a[2]);
+	task_release(task);
+	return kr;
+}
+
+/*
+ * A supervisor thread's trap (user/libmk/mk.h under MK_SUPERVISOR): the
+ * handler syscall_entry would call, on behalf of the thread's task, with
+ * the same checks on the way out (deferred work, preemption, a pending
+ * termination or suspension: return_to_user_slow), so a supervisor is
+ * stopped and preempted where a user thread would be.
+ */
+long supervisor_trap(long nr, unsigned long a0, unsigned long a1, unsigned long a2,
+		     unsigned long a3, unsigned long a4, unsigned long a5)
+{
+	const struct trap_args args = { { a0, a1, a2, a3, a4, a5 } };
+	kern_return_t kr;
+
+	if (nr >= 0 || nr < -MK_TRAP_COUNT || nr == MK_TRAP_MACH_MSG_SHORT)
+		kr = KERN_INVALID_TRAP;              /* (no foreign calls, no register trap) */
+	else
+		kr = mk_trap_table[-nr](&args);
+	return_to_user_check();
+	return kr;
+}
+
 /* Walk the kernel's IPC and VM state and check its counts (privileged: it reads everything). */
 static kern_return_t sys_kernel_check(const struct trap_args *a)
 {
@@ -976,6 +1026,7 @@ const trap_fn mk_trap_table[MK_TRAP_COUNT + 1] = {
 	[-MK_TRAP_VM_WRITE]           = sys_vm_write,
 	[-MK_TRAP_VM_READ]            = sys_vm_read,
 	[-MK_TRAP_MACH_MSG_SHORT]     = mach_msg_short_trap, /* fastpath.c */
+	[-MK_TRAP_SUPERVISOR_START]   = sys_supervisor_start,
 };
 
 /* A system call of a foreign ABI from a task with no emulation vector (cold:

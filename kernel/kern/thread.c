@@ -43,18 +43,19 @@ uint32_t thread_count(void)
 	return threads_alive;
 }
 
-static struct thread *thread_alloc(void)
+static struct thread *thread_alloc(unsigned stack_pages)
 {
 	struct thread *t = zalloc(&thread_zone);
 
 	if (!t)
 		return NULL;
-	t->kstack = kmem_pages_alloc(KERNEL_STACK_PAGES);
+	t->kstack = kmem_pages_alloc(stack_pages);
 	if (!t->kstack) {
 		zfree(&thread_zone, t);
 		return NULL;
 	}
-	t->kstack_top = (uint64_t)t->kstack + KERNEL_STACK_PAGES * PAGE_SIZE;
+	t->kstack_pages = stack_pages;
+	t->kstack_top = (uint64_t)t->kstack + stack_pages * PAGE_SIZE;
 	list_init(&t->sched_link);
 	list_init(&t->timeout_link);
 	list_init(&t->task_link);
@@ -65,45 +66,48 @@ static struct thread *thread_alloc(void)
 	return t;
 }
 
-/*
- * A thread in task that starts in user mode at entry with the given stack
- * and rdi/rsi. It is runnable at once. Fails if the task is ending.
- */
-struct thread *thread_create_user(struct task *task, uint64_t entry, uint64_t stack_top,
-				  uint64_t arg0, uint64_t arg1, kern_return_t *kr)
+/* t's first switch frame for kernel code: thread_trampoline calls fn(arg). */
+static struct switch_frame *kernel_code_frame(struct thread *t, void (*fn)(void *), void *arg)
+{
+	struct switch_frame *sf = (struct switch_frame *)(t->kstack_top - 16) - 1;
+
+	memset(sf, 0, sizeof(*sf));
+	sf->r12 = (uint64_t)fn;
+	sf->r13 = (uint64_t)arg;
+	sf->rip = (uint64_t)thread_trampoline;
+	return sf;
+}
+
+/* A new thread of task, charged to its ledger, with a kernel stack of
+ * stack_pages; not yet started (thread_start_in). */
+static struct thread *thread_new_in(struct task *task, unsigned stack_pages, kern_return_t *kr)
 {
 	struct thread *t;
-	struct trapframe *tf;
-	struct switch_frame *sf;
-	uint64_t f;
 
 	if (ledger_charge(task->ledger, LEDGER_THREADS, 1) != KERN_SUCCESS) {
 		*kr = KERN_RESOURCE_SHORTAGE;
 		return NULL;
 	}
-	t = thread_alloc();
+	t = thread_alloc(stack_pages);
 	if (!t) {
 		ledger_credit(task->ledger, LEDGER_THREADS, 1);
 		*kr = KERN_RESOURCE_SHORTAGE;
 		return NULL;
 	}
 	t->ledger = task->ledger;
-	tf = (struct trapframe *)(t->kstack_top - sizeof(*tf));
-	memset(tf, 0, sizeof(*tf));
-	tf->rip = entry;
-	tf->cs = GDT_USER_CODE | 3;
-	tf->rflags = RFLAGS_IF;
-	tf->rsp = stack_top;
-	tf->ss = GDT_USER_DATA | 3;
-	tf->rdi = arg0;
-	tf->rsi = arg1;
-	sf = (struct switch_frame *)tf - 1;
-	memset(sf, 0, sizeof(*sf));
-	sf->rip = (uint64_t)thread_trampoline;
-	t->ctx_rsp = (uint64_t)sf;
 	fpu_state_init(&t->fpu);
-	t->task = task;
+	return t;
+}
 
+/* Add t (its first switch frame at sf) to task and make it runnable; fails
+ * (and frees t) if the task is ending. */
+static struct thread *thread_start_in(struct task *task, struct thread *t,
+				      struct switch_frame *sf, kern_return_t *kr)
+{
+	uint64_t f;
+
+	t->ctx_rsp = (uint64_t)sf;
+	t->task = task;
 	f = spin_lock(&task->lock);
 	if (task->state != TASK_ALIVE) {
 		spin_unlock(&task->lock, f);
@@ -124,21 +128,60 @@ struct thread *thread_create_user(struct task *task, uint64_t entry, uint64_t st
 	return t;
 }
 
+/*
+ * A thread in task that starts in user mode at entry with the given stack
+ * and rdi/rsi. It is runnable at once. Fails if the task is ending.
+ */
+struct thread *thread_create_user(struct task *task, uint64_t entry, uint64_t stack_top,
+				  uint64_t arg0, uint64_t arg1, kern_return_t *kr)
+{
+	struct thread *t = thread_new_in(task, KERNEL_STACK_PAGES, kr);
+	struct trapframe *tf;
+	struct switch_frame *sf;
+
+	if (!t)
+		return NULL;
+	tf = (struct trapframe *)(t->kstack_top - sizeof(*tf));
+	memset(tf, 0, sizeof(*tf));
+	tf->rip = entry;
+	tf->cs = GDT_USER_CODE | 3;
+	tf->rflags = RFLAGS_IF;
+	tf->rsp = stack_top;
+	tf->ss = GDT_USER_DATA | 3;
+	tf->rdi = arg0;
+	tf->rsi = arg1;
+	sf = (struct switch_frame *)tf - 1;
+	memset(sf, 0, sizeof(*sf));
+	sf->rip = (uint64_t)thread_trampoline;
+	return thread_start_in(task, t, sf, kr);
+}
+
+/*
+ * A supervisor thread of task (kern/supervisor.h): kernel code, fn(arg),
+ * run on behalf of the task, its address space loaded, its traps called
+ * directly (supervisor_trap); charged to the task like any of its threads.
+ * fn must not return (it ends with thread_exit_self).
+ */
+struct thread *thread_create_supervisor(struct task *task, void (*fn)(void *), void *arg,
+					kern_return_t *kr)
+{
+	struct thread *t = thread_new_in(task, SUPERVISOR_STACK_PAGES, kr);
+
+	if (!t)
+		return NULL;
+	t->supervisor = true;
+	return thread_start_in(task, t, kernel_code_frame(t, fn, arg), kr);
+}
+
 /* A kernel thread running fn(arg) (it must never return), runnable at once. */
 struct thread *thread_create_kernel(void (*fn)(void *), void *arg, int priority)
 {
-	struct thread *t = thread_alloc();
-	struct switch_frame *sf;
+	struct thread *t = thread_alloc(KERNEL_STACK_PAGES);
 	uint64_t f;
 
 	if (!t)
 		return NULL;
-	sf = (struct switch_frame *)(t->kstack_top - 16) - 1;
-	memset(sf, 0, sizeof(*sf));
-	sf->r12 = (uint64_t)fn;
-	sf->r13 = (uint64_t)arg;
-	sf->rip = (uint64_t)thread_trampoline;
-	t->ctx_rsp = (uint64_t)sf;
+	t->ctx_rsp = (uint64_t)kernel_code_frame(t, fn, arg);
 	t->priority = priority;
 	f = spin_lock(&sched_lock);
 	sched_make_runnable_locked(t);
@@ -195,7 +238,7 @@ void thread_release(struct thread *t)
 void thread_free_stack(struct thread *t)
 {
 	if (t->kstack)
-		kmem_pages_free(t->kstack, KERNEL_STACK_PAGES);
+		kmem_pages_free(t->kstack, t->kstack_pages);
 	t->kstack = NULL;
 }
 

@@ -249,11 +249,13 @@ static void vm_chunk_copy_out(void *ctx, void *kva, size_t off, size_t n)
 	memcpy(kva, (const char *)ctx + off, n);
 }
 
-/* Is [uaddr, uaddr+len) user memory of the address space loaded on this CPU? */
+/* Is [uaddr, uaddr+len) user memory of the address space loaded on this CPU
+ * (or, for a supervisor thread, its own memory in the kernel half)? */
 static bool vm_direct_ok(struct vm_map *map, vm_address_t uaddr, size_t len)
 {
-	return pmap_is_active(map->pmap) && uaddr + len >= uaddr && uaddr >= map->min &&
-	       uaddr + len <= map->max;
+	return pmap_is_active(map->pmap) &&
+	       ((uaddr + len >= uaddr && uaddr >= map->min && uaddr + len <= map->max) ||
+		supervisor_range_ok(uaddr, len));
 }
 
 /*

@@ -504,7 +504,7 @@ bool pager_supply_fast(const struct mach_msg_args *a)
 	uint64_t f, pa;
 
 	if (a->send_size != sizeof(m) || (a->option & MACH_SEND_TIMEOUT) ||
-	    !user_range_ok(a->msg, sizeof(m)) || user_copy(&m, (const void *)a->msg, sizeof(m)) ||
+	    !caller_range_ok(a->msg, sizeof(m)) || user_copy(&m, (const void *)a->msg, sizeof(m)) ||
 	    !pager_supply_shape_ok(&m))
 		return false;
 	f = spin_lock(&vm_lock);

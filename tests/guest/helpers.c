@@ -13,6 +13,7 @@ int helper_linux_getpid(int, char **);
 int helper_emul_cleared(int, char **);
 int helper_emul_bad_stack(int, char **);
 int helper_unix_server(int, char **);
+int helper_supervisor_unprivileged(int, char **);
 int helper_write_after_protect(int, char **);
 int helper_read_after_deallocate(int, char **);
 int helper_exit0(int, char **);
@@ -46,6 +47,7 @@ const struct guest_helper guest_helpers[] = {
 	{ "emul_cleared", helper_emul_cleared },
 	{ "emul_bad_stack", helper_emul_bad_stack },
 	{ "unix_server", helper_unix_server },
+	{ "supervisor_unprivileged", helper_supervisor_unprivileged },
 	{ "write_after_protect", helper_write_after_protect },
 	{ "read_after_deallocate", helper_read_after_deallocate },
 	{ "exit0", helper_exit0 },

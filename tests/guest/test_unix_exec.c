@@ -71,22 +71,31 @@ void test_exec_refuses_what_is_not_a_static_executable(void)
 	EXPECT_EQ(tasks, mk_kernel_stat(KSTAT_TASKS));
 }
 
-/* The Unix server as a helper task: its control port is the helper's first right. */
-int helper_unix_server(int argc, char **argv)
+/* The test server's configuration: hello and crash as programs, the test root archive. */
+static void unix_test_config(struct unix_server_config *cfg, struct unix_prog progs[2],
+			     mach_port_name_t control)
 {
-	const struct unix_prog progs[] = {
-		[UNIX_PROG_HELLO] = { "hello", blob_hello, (size_t)(blob_hello_end - blob_hello) },
-		[UNIX_PROG_CRASH] = { "crash", blob_crash, (size_t)(blob_crash_end - blob_crash) },
-	};
-	struct unix_server_config cfg = {
-		.control = ipc_helper_port(), .progs = progs, .nprogs = 2,
+	progs[UNIX_PROG_HELLO] = (struct unix_prog){ "hello", blob_hello,
+						     (size_t)(blob_hello_end - blob_hello) };
+	progs[UNIX_PROG_CRASH] = (struct unix_prog){ "crash", blob_crash,
+						     (size_t)(blob_crash_end - blob_crash) };
+	*cfg = (struct unix_server_config){
+		.control = control, .progs = progs, .nprogs = 2,
 		.emul = blob_emul_image, .emul_size = (size_t)(blob_emul_image_end - blob_emul_image),
 		.archive = blob_test_root,
 		.archive_size = (size_t)(blob_test_root_end - blob_test_root),
 	};
+}
+
+/* The Unix server as a helper task: its control port is the helper's first right. */
+int helper_unix_server(int argc, char **argv)
+{
+	struct unix_prog progs[2];
+	struct unix_server_config cfg;
 
 	(void)argc;
 	(void)argv;
+	unix_test_config(&cfg, progs, ipc_helper_port());
 	return unix_server_run(&cfg);
 }
 
@@ -119,7 +128,8 @@ static mach_msg_return_t unix_run(mach_port_name_t control, mach_port_name_t rep
 	return unix_run_args(control, reply, prog, NULL, 0, answer);
 }
 
-/* A Unix server helper task for a test, and the ports to talk to it. */
+/* A Unix server for a test, and the ports to talk to it: a helper task
+ * (UNIX=server), or the kernel's in a task made from this one (UNIX=colocated). */
 struct unix_test_server {
 	mach_port_name_t control, reply, task;
 };
@@ -127,8 +137,16 @@ struct unix_test_server {
 static struct unix_test_server unix_test_server_start(void)
 {
 	struct unix_test_server s = { ipc_port_alloc_send(), ipc_port_alloc(), MACH_PORT_NULL };
+	static struct unix_prog progs[2];
+	static struct unix_server_config cfg;
 
-	s.task = ipc_spawn_with_right("unix_server", NULL, s.control, MACH_MSG_TYPE_MOVE_RECEIVE);
+	if (!unix_server_colocated()) {
+		s.task = ipc_spawn_with_right("unix_server", NULL, s.control,
+					      MACH_MSG_TYPE_MOVE_RECEIVE);
+		return s;
+	}
+	unix_test_config(&cfg, progs, s.control);
+	EXPECT_KR(KERN_SUCCESS, unix_server_colocate(&cfg, &s.task));
 	return s;
 }
 
@@ -323,4 +341,103 @@ void test_unix_server_frees_what_ended_processes_held(void)
 	EXPECT_EQ(HELLO_STEP_PASSED, forked[0]);
 	EXPECT_EQ(HELLO_STEP_PASSED, mapped[0]);
 	EXPECT(settled);
+}
+
+/* ---- UNIX=colocated: the server as a supervisor thread (MK_TRAP_SUPERVISOR_START) ---- */
+
+/* An unprivileged task asks for a supervisor: 0 if it is refused as it must be. */
+int helper_supervisor_unprivileged(int argc, char **argv)
+{
+	static uint64_t word;
+	mach_port_name_t t;
+	kern_return_t kr;
+
+	(void)argc;
+	(void)argv;
+	if (mk_task_create(MACH_PORT_TASK_SELF, 1, &t) != KERN_SUCCESS)
+		return 2;
+	kr = mk_supervisor_start(MACH_PORT_HOST_PRIV, t, (vm_address_t)&word);
+	mk_task_terminate(t);
+	return kr == KERN_NO_ACCESS ? 0 : 1;
+}
+
+/*
+ * On every variant the trap refuses what it must not run: without the host
+ * right, the caller's own task, a task whose threads already run, a name
+ * that is no task, an argument outside the user half; a kernel without a
+ * colocated server says so (KERN_NOT_SUPPORTED) and its kind is TASK.
+ */
+void test_supervisor_start_refuses_what_it_must_not_run(void)
+{
+	static uint64_t word;
+	struct task_status st = guest_run_helper("supervisor_unprivileged", NULL);
+	uint64_t kind = mk_kernel_stat(KSTAT_UNIX_SERVER);
+	mach_port_name_t fresh = MACH_PORT_NULL, running = guest_spawn_helper("ipc_idle", NULL);
+	vm_address_t arg = (vm_address_t)&word;
+
+	EXPECT_EQ(TASK_END_EXITED, st.how);
+	EXPECT_EQ(0, st.code);
+	EXPECT(kind == UNIX_SERVER_KIND_TASK || kind == UNIX_SERVER_KIND_COLOCATED);
+	EXPECT_EQ(kind == UNIX_SERVER_KIND_COLOCATED, unix_server_colocated());
+	EXPECT_KR(KERN_SUCCESS, mk_task_create(MACH_PORT_TASK_SELF, 1, &fresh));
+	EXPECT_KR(KERN_NO_ACCESS, mk_supervisor_start(MACH_PORT_TASK_SELF, fresh, arg));
+	EXPECT_KR(KERN_INVALID_ARGUMENT,
+		  mk_supervisor_start(MACH_PORT_HOST_PRIV, MACH_PORT_TASK_SELF, arg));
+	EXPECT_KR(KERN_INVALID_ARGUMENT, mk_supervisor_start(MACH_PORT_HOST_PRIV, running, arg));
+	EXPECT_KR(KERN_INVALID_NAME, mk_supervisor_start(MACH_PORT_HOST_PRIV, IPC_UNUSED_NAME, arg));
+	EXPECT_KR(KERN_INVALID_ADDRESS, mk_supervisor_start(MACH_PORT_HOST_PRIV, fresh, 0));
+	EXPECT_KR(KERN_INVALID_ADDRESS,
+		  mk_supervisor_start(MACH_PORT_HOST_PRIV, fresh, 0xFFFF800000000000UL));
+	if (kind == UNIX_SERVER_KIND_TASK)
+		EXPECT_KR(KERN_NOT_SUPPORTED, mk_supervisor_start(MACH_PORT_HOST_PRIV, fresh, arg));
+	EXPECT_KR(KERN_SUCCESS, mk_task_terminate(fresh));
+	EXPECT_KR(KERN_SUCCESS, mk_task_terminate(running));
+	mk_port_deallocate(MACH_PORT_TASK_SELF, fresh);
+	mk_port_deallocate(MACH_PORT_TASK_SELF, running);
+}
+
+#define COLOCATED_BAD_ARCHIVE 0x7000000000UL    /* nothing is mapped there */
+
+/*
+ * UNIX=colocated: a server given an archive where nothing is mapped faults
+ * in kernel mode; that ends its task (TASK_END_FAULTED at that address), not
+ * the kernel, which stays consistent. The next server starts with its state
+ * as linked and runs hello; a second one while it runs is refused
+ * (KERN_NO_SPACE: the state is the kernel's). Nothing to do on UNIX=server
+ * (the test above checks its refusal).
+ */
+void test_colocated_server_fault_ends_only_its_task(void)
+{
+	static struct unix_server_config bad, second;
+	struct kernel_check_info info;
+	struct unix_test_server s;
+	mach_port_name_t task = MACH_PORT_NULL, other = MACH_PORT_NULL;
+	uint64_t hello[2] = { 0, 0 };
+	struct task_status st;
+	mach_msg_return_t mr;
+
+	if (!unix_server_colocated())
+		return;
+	bad = (struct unix_server_config){
+		.control = ipc_port_alloc_send(), .emul = blob_emul_image,
+		.emul_size = (size_t)(blob_emul_image_end - blob_emul_image),
+		.archive = (const void *)COLOCATED_BAD_ARCHIVE, .archive_size = 4096,
+	};
+	EXPECT_KR(KERN_SUCCESS, unix_server_colocate(&bad, &task));
+	EXPECT_KR(KERN_SUCCESS, mk_task_wait(task, &st, GUEST_TEST_TIMEOUT_MS));
+	EXPECT_EQ(TASK_END_FAULTED, st.how);
+	EXPECT_EQ(COLOCATED_BAD_ARCHIVE, st.fault_addr);
+	mk_port_deallocate(MACH_PORT_TASK_SELF, task);
+	mk_port_deallocate(MACH_PORT_TASK_SELF, bad.control);
+	EXPECT_KR(KERN_SUCCESS, mk_kernel_check(MACH_PORT_HOST_PRIV, &info));
+	EXPECT_EQ(0, info.errors);
+
+	s = unix_test_server_start();
+	second = (struct unix_server_config){ .control = ipc_port_alloc_send() };
+	EXPECT_KR(KERN_NO_SPACE, unix_server_colocate(&second, &other));
+	mr = unix_run(s.control, s.reply, UNIX_PROG_HELLO, hello);
+	unix_test_server_stop(&s);
+	mk_port_deallocate(MACH_PORT_TASK_SELF, second.control);
+	EXPECT_MR(MACH_MSG_SUCCESS, mr);
+	EXPECT_EQ(HELLO_EXIT_CODE, hello[0]);
 }

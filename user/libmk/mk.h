@@ -17,6 +17,18 @@
 
 #define MK_WAIT_FOREVER (~0UL)
 
+#ifdef MK_SUPERVISOR
+/* Linked into the kernel (UNIX=colocated, the Unix server as a supervisor thread): a trap is a
+ * call of the kernel's trap table on behalf of the thread's task (kern/supervisor.h). */
+long supervisor_trap(long nr, unsigned long a0, unsigned long a1, unsigned long a2,
+		     unsigned long a3, unsigned long a4, unsigned long a5);
+
+static inline long mk_trap6(long nr, unsigned long a0, unsigned long a1, unsigned long a2,
+			    unsigned long a3, unsigned long a4, unsigned long a5)
+{
+	return supervisor_trap(nr, a0, a1, a2, a3, a4, a5);
+}
+#else
 /* The raw trap: number in rax, arguments in rdi, rsi, rdx, r10, r8, r9. */
 static inline long mk_trap6(long nr, unsigned long a0, unsigned long a1, unsigned long a2,
 			    unsigned long a3, unsigned long a4, unsigned long a5)
@@ -32,6 +44,7 @@ static inline long mk_trap6(long nr, unsigned long a0, unsigned long a1, unsigne
 			 : "rcx", "r11", "memory");
 	return ret;
 }
+#endif
 
 #define mk_trap(nr, ...) mk_trap_n(nr, __VA_ARGS__, 0, 0, 0, 0, 0, 0)
 #define mk_trap_n(nr, a, b, c, d, e, f, ...) \
@@ -86,6 +99,7 @@ kern_return_t mk_task_wire(mach_port_name_t host, mach_port_name_t task);
 /* The task's foreign system calls (numbers >= 0) go to vector in its own space; 0: none
  * (include/mach/emulation.h; user/emul/ has the code for a vector). */
 kern_return_t mk_task_set_emulation(mach_port_name_t task, vm_address_t vector);
+kern_return_t mk_supervisor_start(mach_port_name_t host, mach_port_name_t task, vm_address_t arg);
 /* The thread's FS base (%fs: addresses its thread-local storage); 0 for a new thread. */
 kern_return_t mk_thread_set_tls(mach_port_name_t thread, vm_address_t base);
 /* Copy between the caller's memory and another task's (at most MK_VM_RW_MAX_BYTES; the
@@ -107,6 +121,7 @@ mach_msg_return_t mk_mach_msg(struct mach_msg_header *msg, int option, uint32_t 
  * replaced by it. Inline, so the message goes from the caller's variables
  * to the registers with no call and no copy.
  */
+#ifndef MK_SUPERVISOR   /* (the registers are the trap's: no supervisor form) */
 static inline mach_msg_return_t mk_mach_msg_short(struct mach_msg_short *m, uint32_t option,
 						  mach_port_name_t rcv_name)
 {
@@ -135,6 +150,7 @@ static inline mach_msg_return_t mk_mach_msg_short(struct mach_msg_short *m, uint
 	}
 	return (mach_msg_return_t)ret;
 }
+#endif
 kern_return_t mk_port_allocate(mach_port_name_t task, mach_port_right_t right,
 			       mach_port_name_t *name);
 kern_return_t mk_port_destroy(mach_port_name_t task, mach_port_name_t name);

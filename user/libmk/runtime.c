@@ -72,6 +72,7 @@ const char *mk_strerror(kern_return_t kr)
 		[KERN_MEMORY_ERROR] = "memory error",
 		[KERN_NO_ACCESS] = "no access (needs the host privilege port)",
 		[KERN_PAGER_SELF] = "the page waits for the caller's own pager",
+		[KERN_NOT_SUPPORTED] = "not supported by this kernel variant",
 	};
 
 	if (kr < 0 || (size_t)kr >= sizeof(names) / sizeof(names[0]) || !names[kr])

@@ -252,6 +252,11 @@ kern_return_t mk_task_set_emulation(mach_port_name_t task, vm_address_t vector)
 	return (kern_return_t)mk_trap(MK_TRAP_TASK_SET_EMULATION, task, vector);
 }
 
+kern_return_t mk_supervisor_start(mach_port_name_t host, mach_port_name_t task, vm_address_t arg)
+{
+	return (kern_return_t)mk_trap(MK_TRAP_SUPERVISOR_START, host, task, arg);
+}
+
 kern_return_t mk_thread_set_tls(mach_port_name_t thread, vm_address_t base)
 {
 	return (kern_return_t)mk_trap(MK_TRAP_THREAD_SET_TLS, thread, base);

@@ -6,7 +6,9 @@
  *
  * The program is carried in this image (blobs.S: bench/unix's unix-bench,
  * with the emulation library's image), and the server runs as a thread of
- * this task on a control port of its own. The server's file system is the
+ * this task on a control port of its own, or, in a kernel that links it in
+ * (UNIX=colocated), as a supervisor thread in a copy of this task
+ * (unix_server_colocate). The server's file system is the
  * root archive given as the second boot module (the one Linux boots,
  * build/linux/root.cpio; `machlab bench --unix-root`), or only /dev and
  * /tmp without one. A program that dies without exit (UNIX_STATUS_DIED) ends the run
@@ -72,8 +74,9 @@ int main(int argc, char **argv)
 	};
 	static struct unix_prog prog;
 	vm_address_t archive = 0;
-	mach_port_name_t control, reply, thread;
+	mach_port_name_t control, reply, thread, server_task;
 	mach_msg_return_t mr;
+	kern_return_t kr;
 	bool by_path = argc >= 3 && strcmp(argv[1], "--file") == 0;
 	const char *name = by_path ? argv[2] : progs[0].name;
 
@@ -91,8 +94,10 @@ int main(int argc, char **argv)
 	};
 	if (mk_boot_module(ROOT_ARCHIVE_MODULE, &archive, &cfg.archive_size) == KERN_SUCCESS)
 		cfg.archive = (const void *)archive;
-	if (mk_thread_start(server_thread, NULL, SERVER_STACK_BYTES, &thread) != KERN_SUCCESS) {
-		mk_printf("unix-run: cannot start the Unix server\n");
+	kr = unix_server_colocated() ? unix_server_colocate(&cfg, &server_task) :
+	     mk_thread_start(server_thread, NULL, SERVER_STACK_BYTES, &thread);
+	if (kr != KERN_SUCCESS) {
+		mk_printf("unix-run: cannot start the Unix server (%s)\n", mk_strerror(kr));
 		return RUN_DIED_STATUS;
 	}
 	if (!request_build(control, reply, by_path ? UNIX_SPAWN_BY_PATH : 0, argv + 1 + by_path,
@@ -102,6 +107,10 @@ int main(int argc, char **argv)
 	}
 	mr = mk_mach_msg(&request.h, MACH_SEND_MSG | MACH_RCV_MSG, request.h.size, sizeof(request),
 			 reply, MACH_MSG_TIMEOUT_NONE);
+	if (mr == MACH_MSG_SUCCESS && request.h.id == MACH_NOTIFY_SEND_ONCE) {
+		mk_printf("unix-run: the Unix server ended before %s did\n", name);  /* (colocated) */
+		return RUN_DIED_STATUS;
+	}
 	if (mr != MACH_MSG_SUCCESS || request.words[0] == (uint64_t)-1) {
 		mk_printf("unix-run: the server could not start %s (0x%x)\n", name, mr);
 		return RUN_DIED_STATUS;

@@ -144,6 +144,11 @@ int64_t unix_pipe(struct unix_proc *p, uint64_t flags, char *out, struct unix_an
 		return -LINUX_EMFILE;
 	if (!pp)
 		return -LINUX_ENFILE;
+	if (!pp->buf) {
+		if (!(pp->buf = server_mem_alloc(2 * UNIX_PIPE_BYTES)))
+			return -LINUX_ENOMEM;
+		pp->wbuf = pp->buf + UNIX_PIPE_BYTES;
+	}
 	for (int k = 0; k < 2; k++)
 		ends[k] = file_new(FILE_PIPE, (k ? LINUX_O_WRONLY : 0) |
 				   (uint32_t)(flags & LINUX_O_NONBLOCK), NULL, pp);
@@ -153,7 +158,7 @@ int64_t unix_pipe(struct unix_proc *p, uint64_t flags, char *out, struct unix_an
 				*ends[k] = (struct unix_file){ 0 };   /* (the pipe was not counted yet) */
 		return -LINUX_ENFILE;
 	}
-	*pp = (struct unix_pipe){ .readers = 1, .writers = 1 };
+	*pp = (struct unix_pipe){ .readers = 1, .writers = 1, .buf = pp->buf, .wbuf = pp->wbuf };
 	for (int k = 0; k < 2; k++)
 		fd_install(p, fds[k], ends[k], (flags & LINUX_O_CLOEXEC) ? LINUX_FD_CLOEXEC : 0);
 	memcpy(out, fds, sizeof(fds));

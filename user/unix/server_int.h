@@ -54,8 +54,9 @@ struct unix_pipe {
 					* both 0: the pipe is free */
 	uint32_t head, len;            /* the bytes in buf: from head, wrapping */
 	struct pipe_wait rwait, wwait; /* a reader waiting for bytes, a writer for room */
-	char buf[UNIX_PIPE_BYTES];
-	char wbuf[UNIX_PIPE_BYTES];    /* the waiting writer's bytes (at most UNIX_WRITE_MAX) */
+	char *buf;                     /* UNIX_PIPE_BYTES, allocated at the slot's first use and
+					* kept (server_mem_alloc: no memory until then) */
+	char *wbuf;                    /* the waiting writer's bytes (at most UNIX_WRITE_MAX), after buf */
 };
 
 /* A signal's action, as the kernel's struct sigaction (LINUX_SIGACTION_BYTES). */

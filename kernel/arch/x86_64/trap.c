@@ -5,6 +5,9 @@
  * the VM system (zero fill, later pagers); anything still unresolved ends
  * the task with a console message naming the task, the exception, the
  * address and the registers, and task_wait reports the same facts. A
+ * supervisor thread (kernel code run for a task: the colocated Unix
+ * server) is treated the same way: its page faults on the task's memory
+ * are resolved, and an exception nothing resolves ends its task. Any other
  * kernel-mode exception is a kernel bug: it panics with the registers.
  */
 #include "arch/trap.h"
@@ -100,7 +103,7 @@ static void trap_backtrace(uint64_t rsp)
 	uint64_t top = t ? t->kstack_top : 0;
 	int shown = 0;
 
-	if (!t || rsp >= top || top - rsp > KERNEL_STACK_PAGES * PAGE_SIZE) {
+	if (!t || rsp >= top || top - rsp > (uint64_t)t->kstack_pages * PAGE_SIZE) {
 		kprintf("  backtrace: rsp 0x%lx is not on the thread's kernel stack\n", rsp);
 		return;
 	}
@@ -159,15 +162,27 @@ static void trap_page_fault(struct trapframe *tf)
 	kern_return_t kr;
 
 	if (!trapframe_from_user(tf)) {
-		/* user_copy touching user memory: resolve it like a user fault, or bail out */
-		if (!t || !t->recover || !t->task || addr >= USER_SPACE_END)
+		/* user_copy touching user memory, or a supervisor thread its task's memory:
+		 * resolve it like a user fault, or bail out */
+		if (!t || !(t->recover || t->supervisor) || !t->task || addr >= USER_SPACE_END) {
+			if (supervisor_running()) {
+				trap_user_fatal(tf, addr, KERN_INVALID_ADDRESS);
+				thread_exit_self();
+			}
 			trap_kernel_fatal(tf, addr);
+		}
 		if (pmap_refill(t->task->map->pmap, addr, access))
 			return;
 		irq_enable();
-		if (vm_fault(t->task->map, addr, access) != KERN_SUCCESS)
+		kr = vm_fault(t->task->map, addr, access);
+		if (kr == KERN_SUCCESS)
+			return;
+		if (t->recover) {
 			tf->rip = t->recover;
-		return;
+			return;
+		}
+		trap_user_fatal(tf, addr, kr);    /* the supervisor's task ends, not the kernel */
+		thread_exit_self();
 	}
 	if (pmap_refill(t->task->map->pmap, addr, access))
 		return;                          /* the pmap alone had it: no VM fault path */
@@ -195,9 +210,11 @@ void trap_dispatch(struct trapframe *tf)
 	default:
 		if (tf->vector >= 32 && tf->vector < 48)
 			break;                   /* a masked 8259 line that fired anyway */
-		if (!trapframe_from_user(tf))
+		if (!trapframe_from_user(tf) && !supervisor_running())
 			trap_kernel_fatal(tf, tf->vector == VECTOR_PAGE_FAULT ? read_cr2() : 0);
 		trap_user_fatal(tf, 0, KERN_SUCCESS);
+		if (!trapframe_from_user(tf))
+			thread_exit_self();       /* a supervisor's exception ends its task */
 		break;
 	}
 	if (trapframe_from_user(tf))

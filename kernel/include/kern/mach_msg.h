@@ -96,7 +96,7 @@ ipc_waiting_receiver(struct port *p, uint32_t size)
 static inline mach_msg_return_t ipc_fast_copyout_user(struct thread *t, uint64_t buf)
 {
 	t->ipc.delivered = IPC_NOT_DELIVERED;
-	if (user_range_ok(buf, t->ipc.msg_size) &&
+	if (caller_range_ok(buf, t->ipc.msg_size) &&
 	    user_copy((void *)buf, t->ipc.msg, t->ipc.msg_size) == 0)
 		return MACH_MSG_SUCCESS;
 	return MACH_RCV_INVALID_DATA;

@@ -3,7 +3,11 @@
  *
  * A thread belongs to one task (kernel threads, like each CPU's idle
  * thread, to none), has its own kernel stack and user FPU state, a priority
- * and a state. Suspension and termination requested by other threads take
+ * and a state. A supervisor thread (UNIX=colocated's Unix server,
+ * unix_server.h) is kernel code run on behalf of its task: in the task's
+ * address space, charged to its ledger, its traps called directly
+ * (supervisor_trap), stopped and preempted at their ends as a user thread
+ * is on its way back to user mode. Suspension and termination requested by other threads take
  * effect at the thread's next return to user mode (or at once, if it is
  * blocked in the kernel: its wait is aborted).
  */
@@ -76,6 +80,8 @@ struct thread {
 	uint32_t refs;                /* its port + 1 while not freed by the scheduler */
 	void *kstack;
 	uint64_t kstack_top;
+	unsigned kstack_pages;
+	bool supervisor;              /* kernel code run for its task (thread_create_supervisor) */
 	uint64_t ctx_rsp;             /* saved by switch_context */
 	struct port *self_port;       /* its thread port, made on first need (ipc_lock) */
 	struct ipc_wait_state ipc;    /* while blocked in mach_msg receive */
@@ -98,6 +104,8 @@ static inline void ipc_wait_state_set(struct thread *t, uint64_t buf, uint32_t s
 	t->ipc.gone = 0;
 }
 
+struct thread *thread_create_supervisor(struct task *task, void (*fn)(void *), void *arg,
+					kern_return_t *kr);
 struct thread *thread_create_idle(void);
 struct thread *thread_create_kernel(void (*fn)(void *), void *arg, int priority);
 uint32_t thread_state_public(const struct thread *t);
@@ -110,6 +118,14 @@ void thread_terminate(struct thread *t);
 void thread_exit_self(void) __attribute__((noreturn));
 uint32_t thread_count(void);
 void return_to_user_slow(void);
+
+/* Is the running thread a supervisor thread (kernel code run for its task)? */
+static inline bool supervisor_running(void)
+{
+	struct thread *t = current_thread();
+
+	return t && t->supervisor;
+}
 
 /*
  * Last stop before a thread returns to user mode: queued deferred work, a

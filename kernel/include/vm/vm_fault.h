@@ -7,7 +7,9 @@
  * with an error instead of a kernel fault. For any other task it resolves
  * each page through the task's map (look up the entry, check protection,
  * zero-fill on first touch, enter the translation) and copies through the
- * direct map. Either way a bad pointer yields an error code.
+ * direct map. Either way a bad pointer yields an error code. A supervisor
+ * thread's memory (UNIX=colocated) also includes the kernel half, which the
+ * same copies reach (its own pointers only: supervisor_range.h).
  */
 #ifndef VM_VM_FAULT_H
 #define VM_VM_FAULT_H
@@ -17,6 +19,7 @@
 #include <mach/kern_return.h>
 #include <mach/types.h>
 #include "param.h"
+#include "supervisor_range.h"   /* (the UNIX axis: unix_server.h) */
 
 struct vm_map;
 struct vm_object;
@@ -47,6 +50,14 @@ int user_copy(void *dst, const void *src, size_t n);   /* entry.S: 0 or -1 */
 static inline bool user_range_ok(uint64_t addr, uint64_t len)
 {
 	return addr >= USER_SPACE_START && addr <= USER_SPACE_END && len <= USER_SPACE_END - addr;
+}
+
+/* May the caller pass [addr, addr+len) as its own memory: the user half, or a
+ * supervisor thread's own memory in the kernel half (UNIX=colocated)? Only
+ * for the caller's buffers; an address in another task is user_range_ok's. */
+static inline bool caller_range_ok(uint64_t addr, uint64_t len)
+{
+	return user_range_ok(addr, len) || supervisor_range_ok(addr, len);
 }
 kern_return_t vm_copyin(struct vm_map *map, vm_address_t uaddr, void *kbuf, size_t len);
 kern_return_t vm_copyout(struct vm_map *map, const void *kbuf, vm_address_t uaddr, size_t len);

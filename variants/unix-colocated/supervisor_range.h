@@ -1,0 +1,22 @@
+/*
+ * supervisor_range.h (UNIX=colocated) — a supervisor thread's memory
+ * includes the kernel half: the colocated Unix server's messages and
+ * buffers are in the kernel's image and on its kernel stack, and it passes
+ * them to its traps as a user server passes its own (vm/vm_fault.h). Only
+ * the caller's own memory: a range another task names is never checked
+ * here.
+ */
+#ifndef SUPERVISOR_RANGE_H
+#define SUPERVISOR_RANGE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include "kern/thread.h"
+#include "param.h"
+
+static inline bool supervisor_range_ok(uint64_t addr, uint64_t len)
+{
+	return addr >= KERNEL_HALF_START && addr + len >= addr && supervisor_running();
+}
+
+#endif

@@ -151,6 +151,7 @@ bool ipc_fastpath(const struct mach_msg_args *a, mach_msg_return_t *mr)
 	struct thread *self = current_thread();
 	struct fastpath_route r;
 	mach_port_name_t reply_name;
+	void *to;
 	uint64_t f;
 
 	if (a->option & (MACH_SEND_TIMEOUT | MACH_RCV_TIMEOUT) ||
@@ -170,14 +171,14 @@ bool ipc_fastpath(const struct mach_msg_args *a, mach_msg_return_t *mr)
 	h->size = a->send_size;
 	h->remote_port = reply_name;
 	h->local_port = r.dest->receiver_name;
-	/* the receiver copies it out itself: the header (all of a null RPC's
-	 * message) in three moves (a constant-size copy GCC inlines), any body
-	 * by memcpy */
-	__builtin_memcpy(r.to->ipc.msg, h, sizeof(*h));
+	/* the receiver copies it out itself (or a supervisor has it at once): the
+	 * header (all of a null RPC's message) in three moves (a constant-size
+	 * copy GCC inlines), any body by memcpy */
+	to = ipc_fast_target(r.to);
+	__builtin_memcpy(to, h, sizeof(*h));
 	if (a->send_size > sizeof(*h))
-		memcpy((char *)r.to->ipc.msg + sizeof(*h), h + 1, a->send_size - sizeof(*h));
-	r.to->ipc.msg_size = a->send_size;
-	r.to->ipc.delivered = IPC_DELIVERED_MSG;
+		memcpy((char *)to + sizeof(*h), h + 1, a->send_size - sizeof(*h));
+	ipc_fast_delivered(r.to, to, a->send_size);
 	route_handoff(self, &r, a->msg, a->rcv_size, NULL, f);
 
 	/* Woken: by a fast-path reply, or by a message queued the general way. */
@@ -245,15 +246,19 @@ kern_return_t mach_msg_short_trap(const struct trap_args *args)
 		to->a[5] = words > 2 ? ta->a[5] : 0;
 		r.to->ipc.delivered = IPC_DELIVERED_REGS;
 	} else {
-		struct mach_msg_header *m = (struct mach_msg_header *)r.to->ipc.msg;
+		struct mach_msg_header *m = ipc_fast_target(r.to);
 
 		*m = (struct mach_msg_header){
 			.bits = (uint32_t)bits_out, .size = size, .remote_port = reply_name,
 			.local_port = r.dest->receiver_name, .id = (int32_t)(ta->a[1] >> 32),
 		};
-		__builtin_memcpy(m + 1, &ta->a[3], 3 * sizeof(uint64_t));
-		r.to->ipc.msg_size = size;
-		r.to->ipc.delivered = IPC_DELIVERED_MSG;
+		if (!SUPERVISOR_THREADS || m == (void *)r.to->ipc.msg) {  /* (room for three words) */
+			__builtin_memcpy(m + 1, &ta->a[3], 3 * sizeof(uint64_t));
+		} else {                           /* a supervisor's buffer: no more than size */
+			for (uint32_t i = 0; i < (size - sizeof(*m)) / 8; i++)
+				((uint64_t *)(m + 1))[i] = ta->a[3 + i];
+		}
+		ipc_fast_delivered(r.to, m, size);
 	}
 	route_handoff(self, &r, 0, MACH_MSG_SHORT_MAX, ta, f);
 

@@ -91,11 +91,33 @@ ipc_waiting_receiver(struct port *p, uint32_t size)
 	return t;
 }
 
+/*
+ * Where a fast path writes a message for the blocked receiver t: its
+ * ipc.msg, which it copies out once it runs, or, for a supervisor waiting
+ * with a buffer in kernel memory (mapped in every address space: UNIX=
+ * colocated), that buffer itself, one copy less. Then ipc_fast_delivered.
+ */
+static inline void *ipc_fast_target(struct thread *t)
+{
+	return supervisor_buffer_ok(t) ? (void *)t->ipc.buf : (void *)t->ipc.msg;
+}
+
+static inline void ipc_fast_delivered(struct thread *t, const void *target, uint32_t size)
+{
+	t->ipc.msg_size = size;
+	t->ipc.delivered = SUPERVISOR_THREADS && target != (const void *)t->ipc.msg ?
+			   IPC_DELIVERED_BUF : IPC_DELIVERED_MSG;
+}
+
 /* Copy a message the fast path left in t's ipc.msg out to its buffer at buf
  * (t is running, its own address space loaded). */
 static inline mach_msg_return_t ipc_fast_copyout_user(struct thread *t, uint64_t buf)
 {
+	enum ipc_delivery d = t->ipc.delivered;
+
 	t->ipc.delivered = IPC_NOT_DELIVERED;
+	if (SUPERVISOR_THREADS && d == IPC_DELIVERED_BUF)    /* (written there already) */
+		return MACH_MSG_SUCCESS;
 	if (caller_range_ok(buf, t->ipc.msg_size) &&
 	    user_copy((void *)buf, t->ipc.msg, t->ipc.msg_size) == 0)
 		return MACH_MSG_SUCCESS;

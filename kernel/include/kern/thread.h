@@ -36,6 +36,8 @@ enum ipc_delivery {
 	IPC_NOT_DELIVERED,
 	IPC_DELIVERED_MSG,            /* in msg, for the receiver to copy out */
 	IPC_DELIVERED_REGS,           /* already in its short trap's registers */
+	IPC_DELIVERED_BUF,            /* already in its receive buffer (a supervisor's, in kernel
+				       * memory: supervisor_range.h) */
 };
 
 /* A receiver blocked in mach_msg, as the fast path sees it. */

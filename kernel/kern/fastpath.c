@@ -252,12 +252,7 @@ kern_return_t mach_msg_short_trap(const struct trap_args *args)
 			.bits = (uint32_t)bits_out, .size = size, .remote_port = reply_name,
 			.local_port = r.dest->receiver_name, .id = (int32_t)(ta->a[1] >> 32),
 		};
-		if (!SUPERVISOR_THREADS || m == (void *)r.to->ipc.msg) {  /* (room for three words) */
-			__builtin_memcpy(m + 1, &ta->a[3], 3 * sizeof(uint64_t));
-		} else {                           /* a supervisor's buffer: no more than size */
-			for (uint32_t i = 0; i < (size - sizeof(*m)) / 8; i++)
-				((uint64_t *)(m + 1))[i] = ta->a[3 + i];
-		}
+		__builtin_memcpy(m + 1, &ta->a[3], 3 * sizeof(uint64_t));   /* (room for three) */
 		ipc_fast_delivered(r.to, m, size);
 	}
 	route_handoff(self, &r, 0, MACH_MSG_SHORT_MAX, ta, f);

@@ -13,6 +13,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <mach/message.h>
 #include "kern/thread.h"
 #include "param.h"
 
@@ -21,11 +22,12 @@ static inline bool supervisor_range_ok(uint64_t addr, uint64_t len)
 	return addr >= KERNEL_HALF_START && addr + len >= addr && supervisor_running();
 }
 
-/* Is blocked receiver t a supervisor whose receive buffer is kernel memory? */
+/* Is blocked receiver t a supervisor whose receive buffer is kernel memory,
+ * with room for a whole short message (the short trap writes all three
+ * words)? (Its own code chose the buffer: no wrap-around to fear.) */
 static inline bool supervisor_buffer_ok(const struct thread *t)
 {
-	return t->supervisor && t->ipc.buf >= KERNEL_HALF_START &&
-	       t->ipc.buf + t->ipc.size >= t->ipc.buf;
+	return t->supervisor && t->ipc.buf >= KERNEL_HALF_START && t->ipc.size >= MACH_MSG_SHORT_MAX;
 }
 
 #define SUPERVISOR_THREADS             1

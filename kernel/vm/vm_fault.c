@@ -249,13 +249,19 @@ static void vm_chunk_copy_out(void *ctx, void *kva, size_t off, size_t n)
 	memcpy(kva, (const char *)ctx + off, n);
 }
 
-/* Is [uaddr, uaddr+len) user memory of the address space loaded on this CPU
- * (or, for a supervisor thread, its own memory in the kernel half)? */
+/* Is [uaddr, uaddr+len) user memory of the address space loaded on this CPU? */
 static bool vm_direct_ok(struct vm_map *map, vm_address_t uaddr, size_t len)
 {
-	return pmap_is_active(map->pmap) &&
-	       ((uaddr + len >= uaddr && uaddr >= map->min && uaddr + len <= map->max) ||
-		supervisor_range_ok(uaddr, len));
+	return pmap_is_active(map->pmap) && uaddr + len >= uaddr && uaddr >= map->min &&
+	       uaddr + len <= map->max;
+}
+
+/* Or a supervisor thread's own memory in the kernel half (supervisor_range.h;
+ * never in UNIX=server), copied directly too: asked only once the user
+ * range is refused, so user callers pay nothing for it. */
+static bool vm_supervisor_own(struct vm_map *map, vm_address_t addr, size_t len)
+{
+	return supervisor_range_ok(addr, len) && pmap_is_active(map->pmap);
 }
 
 /*
@@ -268,6 +274,8 @@ kern_return_t vm_copyin(struct vm_map *map, vm_address_t uaddr, void *kbuf, size
 {
 	if (vm_direct_ok(map, uaddr, len) && user_copy(kbuf, (const void *)uaddr, len) == 0)
 		return KERN_SUCCESS;
+	if (vm_supervisor_own(map, uaddr, len))
+		return user_copy(kbuf, (const void *)uaddr, len) ? KERN_INVALID_ADDRESS : KERN_SUCCESS;
 	return vm_map_visit(map, uaddr, len, VM_PROT_READ, false, vm_chunk_copy_in, kbuf);
 }
 
@@ -275,6 +283,8 @@ kern_return_t vm_copyout(struct vm_map *map, const void *kbuf, vm_address_t uadd
 {
 	if (vm_direct_ok(map, uaddr, len) && user_copy((void *)uaddr, kbuf, len) == 0)
 		return KERN_SUCCESS;
+	if (vm_supervisor_own(map, uaddr, len))
+		return user_copy((void *)uaddr, kbuf, len) ? KERN_INVALID_ADDRESS : KERN_SUCCESS;
 	return vm_map_visit(map, uaddr, len, VM_PROT_WRITE, false, vm_chunk_copy_out,
 			    (void *)kbuf);
 }
@@ -293,6 +303,8 @@ static void vm_chunk_nothing(void *ctx, void *kva, size_t off, size_t n)
 kern_return_t vm_copyout_probe(struct vm_map *map, const void *kbuf, vm_address_t uaddr,
 			       size_t len)
 {
+	if (vm_supervisor_own(map, uaddr, len))
+		return KERN_SUCCESS;                  /* (kernel memory: nothing to fault in) */
 	if (!vm_direct_ok(map, uaddr, len))
 		return vm_map_visit(map, uaddr, len, VM_PROT_WRITE, false, vm_chunk_nothing, NULL);
 	for (vm_address_t a = uaddr; a < uaddr + len; a = (a & ~(PAGE_SIZE - 1)) + PAGE_SIZE)

@@ -57,7 +57,7 @@ static inline bool user_range_ok(uint64_t addr, uint64_t len)
  * for the caller's buffers; an address in another task is user_range_ok's. */
 static inline bool caller_range_ok(uint64_t addr, uint64_t len)
 {
-	return supervisor_range_ok(addr, len) || user_range_ok(addr, len);
+	return user_range_ok(addr, len) || supervisor_range_ok(addr, len);
 }
 kern_return_t vm_copyin(struct vm_map *map, vm_address_t uaddr, void *kbuf, size_t len);
 kern_return_t vm_copyout(struct vm_map *map, const void *kbuf, vm_address_t uaddr, size_t len);

@@ -157,7 +157,7 @@ struct thread *thread_create_user(struct task *task, uint64_t entry, uint64_t st
 }
 
 /*
- * A supervisor thread of task (kern/supervisor.h): kernel code, fn(arg),
+ * A supervisor thread of task (unix_server.h): kernel code, fn(arg),
  * run on behalf of the task, its address space loaded, its traps called
  * directly (supervisor_trap); charged to the task like any of its threads.
  * fn must not return (it ends with thread_exit_self).

@@ -403,8 +403,8 @@ void test_supervisor_start_refuses_what_it_must_not_run(void)
  * in kernel mode; that ends its task (TASK_END_FAULTED at that address), not
  * the kernel, which stays consistent. The next server starts with its state
  * as linked and runs hello; a second one while it runs is refused
- * (KERN_NO_SPACE: the state is the kernel's). Nothing to do on UNIX=server
- * (the test above checks its refusal).
+ * (KERN_NO_SPACE: the state is the kernel's). On UNIX=server the starter's
+ * call is refused (KERN_NOT_SUPPORTED) and names no task.
  */
 void test_colocated_server_fault_ends_only_its_task(void)
 {
@@ -416,8 +416,13 @@ void test_colocated_server_fault_ends_only_its_task(void)
 	struct task_status st;
 	mach_msg_return_t mr;
 
-	if (!unix_server_colocated())
+	if (!unix_server_colocated()) {
+		second = (struct unix_server_config){ .control = ipc_port_alloc_send() };
+		EXPECT_KR(KERN_NOT_SUPPORTED, unix_server_colocate(&second, &other));
+		EXPECT_EQ(MACH_PORT_NULL, other);
+		mk_port_deallocate(MACH_PORT_TASK_SELF, second.control);
 		return;
+	}
 	bad = (struct unix_server_config){
 		.control = ipc_port_alloc_send(), .emul = blob_emul_image,
 		.emul_size = (size_t)(blob_emul_image_end - blob_emul_image),

@@ -19,7 +19,7 @@
 
 #ifdef MK_SUPERVISOR
 /* Linked into the kernel (UNIX=colocated, the Unix server as a supervisor thread): a trap is a
- * call of the kernel's trap table on behalf of the thread's task (kern/supervisor.h). */
+ * call of the kernel's trap table on behalf of the thread's task (kernel/include/unix_server.h). */
 long supervisor_trap(long nr, unsigned long a0, unsigned long a1, unsigned long a2,
 		     unsigned long a3, unsigned long a4, unsigned long a5);
 

@@ -9,6 +9,6 @@
 #define supervisor_range_ok(addr, len) ((void)(addr), (void)(len), 0)
 #define supervisor_buffer_ok(t)        ((void)(t), 0)
 
-#define SUPERVISOR_THREADS             0     /* (the tests below fold away) */
+#define SUPERVISOR_THREADS             0     /* (the kernel's tests on it fold away) */
 
 #endif

@@ -236,20 +236,28 @@ $(HARNESS): harness/main.c $(HARNESS_LIB) $(wildcard harness/*.h)
 	@mkdir -p $(@D)
 	$(HOSTCC) $(HARNESS_CFLAGS) -o $@ harness/main.c $(HARNESS_LIB)
 
-$(PROFILE_PLUGIN): harness/plugin/profile_plugin.c harness/plugin/qemu_plugin_api.h bench/lib/profile_marker.h
+$(PROFILE_PLUGIN): harness/plugin/profile_plugin.c harness/plugin/qemu_plugin_api.h bench/lib/profile_marker.h \
+		   harness/plugin/cost_model.c harness/plugin/cost_model.h
 	@mkdir -p $(@D)
 	$(HOSTCC) -std=c11 -D_GNU_SOURCE $(WARN) -O2 -shared -fPIC -fvisibility=hidden -Ibench/lib \
-	  -Iharness/plugin -o $@ $<
+	  -Iharness/plugin -o $@ $< harness/plugin/cost_model.c
 
 # Host tests of the harness: one program per tests/host/test_<harness part>.c.
 HARNESS_TESTS := $(HBUILD)/test_harness $(HBUILD)/test_bench $(HBUILD)/test_linux $(HBUILD)/test_profile \
-		 $(HBUILD)/test_same_output
+		 $(HBUILD)/test_same_output $(HBUILD)/test_cost_model
 
 HARNESS_CHECK := tests/host/harness_check.c
 
 $(HBUILD)/test_%: tests/host/test_%.c $(HARNESS_CHECK) tests/host/harness_check.h $(HARNESS_LIB) $(wildcard harness/*.h)
 	@mkdir -p $(@D)
 	$(HOSTCC) $(HARNESS_CFLAGS) -Iharness -o $@ $< $(HARNESS_CHECK) $(HARNESS_LIB)
+
+# The plugin's cost model (harness/plugin/cost_model.c), tested on the host by itself.
+$(HBUILD)/test_cost_model: tests/host/test_cost_model.c $(HARNESS_CHECK) tests/host/harness_check.h \
+			   $(HARNESS_LIB) $(wildcard harness/*.h) harness/plugin/cost_model.c \
+			   harness/plugin/cost_model.h
+	@mkdir -p $(@D)
+	$(HOSTCC) $(HARNESS_CFLAGS) -Iharness -o $@ $< $(HARNESS_CHECK) $(HARNESS_LIB) harness/plugin/cost_model.c
 
 # Kernel logic that runs anywhere, tested on the host (with the Unix server's
 # file system). tests/host/include shadows the few hardware headers

@@ -56,6 +56,9 @@
 #define PROFILE_PLOT_SCRIPT "profile.gp"
 #define PROFILE_PLOT_CSV "profile.csv" /* the name profile.gp derives the next one from */
 #define PROFILE_PLOT_COMPONENTS "profile-components.csv"
+#define PROFILE_MODEL_PARAMS_MAX 32
+/* Linux maps its kernel with global pages (they survive CR3 writes); machlab does not. */
+#define PROFILE_LINUX_MODEL_PARAM "kernel_tlb_global=1"
 
 /* The x86 exception vectors that stop an instruction before it completes
  * (the plugin takes the stopped instruction back; see the plugin). */
@@ -81,6 +84,9 @@ struct profile_options {
 	bool linux_target; /* a Linux target (linux_boot.h): kallsyms, root archive, bench/unix */
 	long top;
 	bool full;
+	bool model;   /* the plugin's cost model on: cyc-model next to insn */
+	const char *model_params[PROFILE_MODEL_PARAMS_MAX]; /* NAME=VALUE, in order */
+	size_t model_param_count;
 	char **names; /* BENCH[:PARAM] */
 	int name_count;
 };
@@ -88,9 +94,12 @@ struct profile_options {
 static const char profile_usage[] =
 	"usage: machlab profile [--target DIR] [--bench PATH] [--plugin PATH]\n"
 	"                       [--csv PATH] [--plot DIR] [--top N] [--full] [--qemu PATH]\n"
-	"                       BENCH[:PARAM]...\n"
+	"                       [--model [--model-param NAME=VALUE]...] BENCH[:PARAM]...\n"
 	"  boots DIR (default build/default) with the benchmarks and the profiling plugin\n"
-	"  (default build/host/profile.so) and prints where each sample's instructions go\n";
+	"  (default build/host/profile.so) and prints where each sample's instructions go;\n"
+	"  --model runs the plugin's cost model (harness/plugin/cost_model.h) too and adds\n"
+	"  each row's modelled cycles (cyc-model); --model-param overrides one of its\n"
+	"  parameters (a field of struct cm_params)\n";
 
 /* Fills opt from the command line. Returns 0, or -EINVAL after printing why. */
 static int profile_options_parse(int argc, char **argv, struct profile_options *opt)
@@ -101,6 +110,7 @@ static int profile_options_parse(int argc, char **argv, struct profile_options *
 		{ "csv", required_argument, NULL, 'c' }, { "top", required_argument, NULL, 'n' },
 		{ "full", no_argument, NULL, 'f' }, { "qemu", required_argument, NULL, 'q' },
 		{ "plot", required_argument, NULL, 'P' },
+		{ "model", no_argument, NULL, 'm' }, { "model-param", required_argument, NULL, 'M' },
 		{ "help", no_argument, NULL, 'h' }, { NULL, 0, NULL, 0 },
 	};
 	*opt = (struct profile_options){ .target = PROFILE_TARGET_DEFAULT,
@@ -120,6 +130,13 @@ static int profile_options_parse(int argc, char **argv, struct profile_options *
 		case 'f': opt->full = true; break;
 		case 'q': opt->qemu_path = optarg; break;
 		case 'n': ok = cmd_number_parse(optarg, PROFILE_TOP_MAX, &opt->top); break;
+		case 'm': opt->model = true; break;
+		case 'M':
+			ok = opt->model_param_count < PROFILE_MODEL_PARAMS_MAX && strchr(optarg, '=') &&
+			     !strchr(optarg, ',');
+			if (ok)
+				opt->model_params[opt->model_param_count++] = optarg;
+			break;
 		default: ok = false; break;
 		}
 		if (!ok) {
@@ -134,6 +151,10 @@ static int profile_options_parse(int argc, char **argv, struct profile_options *
 		opt->bench = PROFILE_UNIX_BENCH_DEFAULT;
 	if (opt->name_count == 0) {
 		fprintf(stderr, "machlab profile: name a benchmark\n%s", profile_usage);
+		return -EINVAL;
+	}
+	if (opt->model_param_count && !opt->model) {
+		fprintf(stderr, "machlab profile: --model-param needs --model\n%s", profile_usage);
 		return -EINVAL;
 	}
 	return 0;
@@ -202,6 +223,14 @@ static int profile_plugin_arg(const struct profile_options *opt, const struct el
 					   profile_linux_tlb_flushes[f]);
 		len += (size_t)snprintf(buf + len, len < buf_bytes ? buf_bytes - len : 0,
 					",flush=%" PRIx64 "-%" PRIx64, s->addr, s->addr + s->size);
+	}
+	if (opt->model) {
+		len += (size_t)snprintf(buf + len, len < buf_bytes ? buf_bytes - len : 0,
+					",model=on%s%s", opt->linux_target ? ",cm." : "",
+					opt->linux_target ? PROFILE_LINUX_MODEL_PARAM : "");
+		for (size_t k = 0; k < opt->model_param_count; k++)   /* (later ones win) */
+			len += (size_t)snprintf(buf + len, len < buf_bytes ? buf_bytes - len : 0,
+						",cm.%s", opt->model_params[k]);
 	}
 	return len < buf_bytes ? 0 : errmsg_fail(err, err_bytes, "the plugin's arguments are too long");
 }
@@ -278,31 +307,48 @@ static void profile_print(const struct profile_options *opt, const struct profil
 			  const struct profile_group *g, const struct profile_sample *median,
 			  size_t kept, const struct profile_row *rows, size_t count, FILE *csv)
 {
+	bool cyc = median->has_cycles;
 	printf("\n%s %s on %s: %" PRIu64 " insn, the median sample (of %zu kept, %zu flagged); "
 	       "the plugin counted %" PRIu64 ", less %" PRIu64 " for the timing loop\n",
 	       x->benchmark, x->parameter, opt->target, median->total - g->calibration, kept,
 	       g->count - kept, median->total, g->calibration);
-	printf("  %10s %7s  %-2s %-3s %-18s %s\n", "insn", "share", "AS", "K/U", "component",
-	       "function (source)");
+	if (cyc)
+		printf("  the same sample modelled (cyc-model): %" PRIu64 " cycles, %" PRIu64
+		       " less %" PRIu64 " for the timing loop; %.2f cycles an instruction\n",
+		       median->cycles - g->calibration_cycles, median->cycles, g->calibration_cycles,
+		       (double)median->cycles / (double)(median->total ? median->total : 1));
+	printf("  %10s %7s %s %-2s %-3s %-18s %s\n", "insn", "share", cyc ? "  cyc-model   share " : "",
+	       "AS", "K/U", "component", "function (source)");
 	for (size_t i = 0; i < count; i++) {
 		const struct profile_row *r = &rows[i];
 		double share = 100.0 * (double)r->count / (double)median->total;
+		char cycles[40] = "";
+		if (cyc)
+			snprintf(cycles, sizeof cycles, " %10" PRIu64 " %6.1f%%", r->cycles,
+				 100.0 * (double)r->cycles / (double)(median->cycles ? median->cycles : 1));
 		if (csv)
 			profile_row_csv(csv, opt->target, x, r);
 		if ((long)i < opt->top)
-			printf("  %10" PRIu64 " %6.1f%%  %-2u %-3s %-18s %s (%s)\n", r->count, share,
-			       r->space, r->kernel ? "K" : "U", r->component,
+			printf("  %10" PRIu64 " %6.1f%%%s  %-2u %-3s %-18s %s (%s)\n", r->count, share,
+			       cycles, r->space, r->kernel ? "K" : "U", r->component,
 			       r->function ? r->function : "unknown", r->source ? r->source : "?");
 	}
 	if ((long)count > opt->top)
 		printf("  (%zu more functions: --top N shows them)\n", count - (size_t)opt->top);
 	printf("  by component:\n");
 	for (size_t c = 0; c < profile_component_count; c++) {
-		uint64_t v = 0;
+		uint64_t v = 0, vc = 0;
 		for (size_t i = 0; i < count; i++)
-			if (strcmp(rows[i].component, profile_component_names[c]) == 0)
+			if (strcmp(rows[i].component, profile_component_names[c]) == 0) {
 				v += rows[i].count;
-		if (v > 0)
+				vc += rows[i].cycles;
+			}
+		if (v > 0 && cyc)
+			printf("  %10" PRIu64 " %6.1f%% %10" PRIu64 " %6.1f%%  %s\n", v,
+			       100.0 * (double)v / (double)median->total, vc,
+			       100.0 * (double)vc / (double)(median->cycles ? median->cycles : 1),
+			       profile_component_names[c]);
+		else if (v > 0)
 			printf("  %10" PRIu64 " %6.1f%%  %s\n", v, 100.0 * (double)v / (double)median->total,
 			       profile_component_names[c]);
 	}
@@ -522,12 +568,12 @@ int profile_bench_target(const char *target_dir, const char *target_name, const 
  * code in its first measurement's median sample. For machlab test.
  * Returns 0, or -1 with err set. */
 int profile_verify(const char *target, const char *bench, const char *plugin,
-		   const char *qemu_path, char **names, int count, size_t *user_spaces, char *err,
-		   size_t err_bytes)
+		   const char *qemu_path, char **names, int count, bool model, size_t *user_spaces,
+		   char *err, size_t err_bytes)
 {
 	struct profile_options opt = { .target = target, .bench = bench, .plugin = plugin,
 				       .qemu_path = qemu_path, .names = names, .name_count = count,
-				       .linux_target = linux_target_is(target) };
+				       .linux_target = linux_target_is(target), .model = model };
 	struct elf_symtab syms = { 0 };
 	struct profile_data d = { 0 };
 	struct profile_measures m = { 0 };
@@ -540,6 +586,9 @@ int profile_verify(const char *target, const char *bench, const char *plugin,
 		const struct profile_sample *median = i < m.count
 			? profile_median_sample(&d.groups[i], &kept) : NULL;
 		user_spaces[n] = median ? profile_user_spaces(median) : 0;
+		if (model && median && !median->has_cycles)
+			rc = errmsg_fail(err, err_bytes, "%s: the cost model was on and gave no cycles",
+					 names[n]);
 	}
 	profile_free(&d);
 	profile_measures_free(&m);

@@ -34,7 +34,7 @@ int profile_bench_target(const char *target_dir, const char *target_name, const 
 			 FILE *functions_csv, struct profile_sums_list *list, char *err,
 			 size_t err_bytes);
 int profile_verify(const char *target, const char *bench, const char *plugin,
-		   const char *qemu_path, char **names, int count, size_t *user_spaces, char *err,
-		   size_t err_bytes);
+		   const char *qemu_path, char **names, int count, bool model, size_t *user_spaces,
+		   char *err, size_t err_bytes);
 
 #endif

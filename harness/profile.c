@@ -37,6 +37,10 @@ static int profile_line(struct profile_data *d, const char *line, char *err, siz
 		d->groups[d->count++] = (struct profile_group){ 0 };
 		return 0;
 	}
+	if (g && sscanf(line, "CALIBRATION_CYCLES %llu", &a) == 1) {
+		g->calibration_cycles = a;
+		return 0;
+	}
 	if (g && sscanf(line, "CALIBRATION %llu", &a) == 1) {
 		g->calibration = a;
 		return 0;
@@ -47,15 +51,25 @@ static int profile_line(struct profile_data *d, const char *line, char *err, siz
 		g->samples[g->count++] = (struct profile_sample){ .total = a };
 		return 0;
 	}
+	if (x && sscanf(line, "C %llu", &a) == 1) {
+		x->cycles = a;
+		x->has_cycles = true;
+		return 0;
+	}
 	if (x && strcmp(line, "D") == 0) {
 		x->discarded = true;
 		return 0;
 	}
-	if (x && sscanf(line, "A %llx %llu %u", &a, &b, &space) == 3) {
+	unsigned long long cycles = 0;
+	int fields;
+	if (x && (fields = sscanf(line, "A %llx %llu %u %llu", &a, &b, &space, &cycles)) >= 3) {
+		if (fields == 4 && !x->has_cycles)
+			return errmsg_fail(err, err_bytes, "an address's cycles with none for its sample");
 		if (array_grow((void **)&x->addrs, sizeof *x->addrs, x->addr_count + 1,
 			       &x->addr_cap) < 0)
 			return errmsg_fail(err, err_bytes, "out of memory");
-		x->addrs[x->addr_count++] = (struct profile_addr){ .addr = a, .count = b, .space = space };
+		x->addrs[x->addr_count++] = (struct profile_addr){ .addr = a, .count = b, .space = space,
+								   .cycles = cycles };
 		return 0;
 	}
 	return errmsg_fail(err, err_bytes, "unexpected line \"%.80s\"", line);
@@ -256,6 +270,7 @@ static int rows_add(struct profile_row **rows, size_t *count, size_t *cap,
 		if ((*rows)[i].kernel == kernel && (*rows)[i].function == function &&
 		    (*rows)[i].space == a->space) {
 			(*rows)[i].count += a->count;
+			(*rows)[i].cycles += a->cycles;
 			return 0;
 		}
 	if (array_grow((void **)rows, sizeof **rows, *count + 1, cap) < 0)
@@ -263,7 +278,7 @@ static int rows_add(struct profile_row **rows, size_t *count, size_t *cap,
 	const char *source = s ? s->source : NULL;
 	(*rows)[(*count)++] = (struct profile_row){
 		.function = function, .source = source, .kernel = kernel, .space = a->space,
-		.count = a->count,
+		.count = a->count, .cycles = a->cycles,
 		.component = profile_component(source, function, kernel),
 	};
 	return 0;

@@ -22,11 +22,14 @@
 struct profile_addr {
 	uint64_t addr, count;
 	unsigned space;
+	uint64_t cycles;      /* modelled (the plugin's cost model on), else 0 */
 };
 
 /* One sample as the plugin saw it. */
 struct profile_sample {
 	uint64_t total;       /* instructions between the two counter reads */
+	uint64_t cycles;      /* modelled cycles (has_cycles: the cost model was on) */
+	bool has_cycles;
 	bool discarded;       /* the guest flagged it */
 	struct profile_addr *addrs;
 	size_t addr_count, addr_cap;
@@ -35,6 +38,7 @@ struct profile_sample {
 /* One measurement as the plugin saw it. */
 struct profile_group {
 	uint64_t calibration; /* the least count of the empty operation */
+	uint64_t calibration_cycles; /* its least modelled cycles (cost model on) */
 	struct profile_sample *samples;
 	size_t count, cap;
 };
@@ -71,6 +75,7 @@ struct profile_row {
 	bool kernel;          /* a kernel address (upper half) */
 	unsigned space;       /* the address space (struct profile_addr) */
 	uint64_t count;
+	uint64_t cycles;      /* modelled, when the sample has them */
 };
 
 #define PROFILE_KERNEL_BASE 0xffff800000000000ull /* addresses from here up are the kernel's */

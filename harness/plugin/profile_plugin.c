@@ -20,6 +20,20 @@
  *   A <hex address> <instructions in that sample> <address space>
  *   D                       (the sample before was flagged)
  *   END
+ * With the argument model=on, the cost model (cost_model.h, parameters
+ * overridden by cm.NAME=VALUE) also runs: it is fed every instruction (its
+ * fetch, and its kind: a rep string element, syscall, sysret, iretq, a CR3
+ * write, a fault vector's entry) and every data access, in samples or not,
+ * and the output gains the modelled cycles, whole cycles rounded down:
+ *   CALIBRATION_CYCLES <least empty-sample cycles>   (after CALIBRATION)
+ *   C <sample cycles>                                (after S)
+ *   A <hex address> <instructions> <address space> <cycles>
+ * An instruction's cycles are those charged from its start to the next
+ * instruction's (its fetch, base cost, accesses and events). Approximations
+ * beyond the model's own: a faulting instruction's first attempt is charged
+ * like any execution (icount's count takes it back, the model does not),
+ * and QEMU 7.2's armed-after-fault memory callbacks may charge one access
+ * of the fault handler twice.
  *
  * Address spaces. QEMU 7.2's plugin API (version 1) cannot read registers,
  * so the plugin cannot see CR3's value; it sees every write to it (mov to
@@ -70,10 +84,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cost_model.h"
 #include "profile_marker.h"
 #include "qemu_plugin_api.h"
 
 #define OUT_ARG_PREFIX "out="
+#define MODEL_ARG "model=on"          /* the cost model on (cost_model.h) */
+#define MODEL_PARAM_PREFIX "cm."      /* cm.NAME=VALUE: one of its parameters */
 #define FAULT_ARG_PREFIX "fault="
 #define FLUSH_ARG_PREFIX "flush="
 #define FLUSHES_MAX 8
@@ -91,23 +108,41 @@
 
 QEMU_PLUGIN_EXPORT int qemu_plugin_version = 1;
 
+/* What the cost model charges an instruction for besides its fetch (model on). */
+enum model_kind {
+	MODEL_PLAIN,
+	MODEL_REP,            /* a rep string instruction: per element (counter.rep_bytes) */
+	MODEL_SYSCALL,
+	MODEL_SYSRET,
+	MODEL_IRET,
+	MODEL_CR3,
+};
+
 /* One translated instruction. */
 struct counter {
 	uint64_t vaddr;
 	uint64_t in_sample;   /* executions in the sample's current segment */
 	struct counter *next_touched; /* in the sample's touched list */
 	bool touched;
+	/* the cost model's (model on) */
+	uint64_t haddr;       /* its host address: the caches' index for its fetch */
+	uint64_t cycles256;   /* modelled cycles in the current segment, 1/256ths */
+	uint8_t kind;         /* enum model_kind */
+	uint8_t rep_bytes;    /* a rep instruction's element size */
+	bool exception_entry; /* the first instruction of a fault vector */
 };
 
 /* Instructions one address executed in one finished segment of the sample. */
 struct entry {
 	uint64_t vaddr, count;
 	unsigned space;
+	uint64_t cycles256;   /* (model on) */
 };
 
 /* A sample's output: its total and its addresses by space. */
 struct sample_buf {
 	uint64_t total;
+	uint64_t cycles;                   /* modelled (model on) */
 	uint64_t space_names[SPACES_MAX]; /* its spaces' names, space i+1 first */
 	size_t space_count;
 	struct entry *entries;             /* its finished segments */
@@ -154,6 +189,16 @@ static struct {
 	  space_page[STACK_SLOTS];  /* (space's name, virtual page) -> physical page */
 	size_t frame_space_count, space_page_count;
 	struct sample_buf bufs[2];
+	/* the cost model (model on): it sees every instruction and access, in
+	 * samples or not (caches and TLBs stay warm as on hardware); a
+	 * sample's cycles are its difference, and each instruction's the
+	 * cycles charged from its start to the next one's */
+	bool model, model_params_set, model_bad;
+	struct cm_params model_params;
+	struct cost_model cm;
+	struct counter *model_cur;   /* the instruction cycles are charged to now */
+	uint64_t model_mark;         /* cm.cycles256 when it started */
+	uint64_t sample_cycles_start, calibration_cycles_least;
 	struct sample_buf *cur;   /* the sample being taken */
 	struct sample_buf *waiting; /* one that ended before its last segment had a
 				       name (the other buffer), or NULL */
@@ -220,11 +265,57 @@ static void pending_resolve(struct counter *c)
 		}
 }
 
+/* The cycles charged since the current instruction started go to it (in a
+ * measured sample; otherwise nowhere). */
+static void model_settle(void)
+{
+	uint64_t delta = prof.cm.cycles256 - prof.model_mark;
+
+	prof.model_mark = prof.cm.cycles256;
+	if (prof.model_cur && prof.in_sample && !prof.calibrating)
+		prof.model_cur->cycles256 += delta;
+}
+
+/* The cost model's side of an instruction's execution (model on). */
+static void model_insn(struct counter *c)
+{
+	model_settle();
+	prof.model_cur = c;
+	if (c->exception_entry)
+		cm_event(&prof.cm, CM_EXCEPTION);
+	if (c->kind == MODEL_REP) {
+		cm_rep_element(&prof.cm, c->vaddr, c->haddr, c->rep_bytes);
+		return;
+	}
+	cm_insn(&prof.cm, c->vaddr, c->haddr);
+	switch (c->kind) {
+	case MODEL_SYSCALL: cm_event(&prof.cm, CM_SYSCALL); break;
+	case MODEL_SYSRET:  cm_event(&prof.cm, CM_SYSRET); break;
+	case MODEL_IRET:    cm_event(&prof.cm, CM_IRET); break;
+	case MODEL_CR3:     cm_event(&prof.cm, CM_CR3_WRITE); break;
+	}
+}
+
+/* A data access of an instruction (model on): through the TLBs and caches. */
+static void on_model_access(unsigned int vcpu, qemu_plugin_meminfo_t info, uint64_t vaddr,
+			    void *udata)
+{
+	(void)vcpu;
+	(void)udata;
+	struct qemu_plugin_hwaddr *hw = qemu_plugin_get_hwaddr(info, vaddr);
+	if (!hw || qemu_plugin_hwaddr_is_io(hw))
+		return;
+	cm_access(&prof.cm, vaddr, qemu_plugin_hwaddr_phys_addr(hw),
+		  1u << qemu_plugin_mem_size_shift(info));
+}
+
 /* Execution of an ordinary instruction: count it if a sample is running. */
 static void on_insn(unsigned int vcpu, void *udata)
 {
 	struct counter *c = udata;
 	(void)vcpu;
+	if (prof.model)
+		model_insn(c);
 	if (prof.after_iret) {
 		prof.after_iret = false;
 		if (prof.pending_count)
@@ -375,9 +466,11 @@ static void segment_flush(unsigned space)
 				b->entry_cap = cap;
 			}
 			b->entries[b->entry_count++] =
-				(struct entry){ .vaddr = c->vaddr, .count = c->in_sample, .space = space };
+				(struct entry){ .vaddr = c->vaddr, .count = c->in_sample, .space = space,
+						.cycles256 = c->cycles256 };
 		}
 		c->in_sample = 0;
+		c->cycles256 = 0;
 		c->touched = false;
 		c->next_touched = NULL;
 	}
@@ -399,12 +492,20 @@ static void sample_emit(struct sample_buf *b)
 {
 	qsort(b->entries, b->entry_count, sizeof *b->entries, entry_compare);
 	fprintf(prof.out, "S %llu\n", (unsigned long long)b->total);
+	if (prof.model)
+		fprintf(prof.out, "C %llu\n", (unsigned long long)b->cycles);
 	for (size_t i = 0; i < b->entry_count;) {
 		struct entry e = b->entries[i++];
 		while (i < b->entry_count && b->entries[i].vaddr == e.vaddr &&
-		       b->entries[i].space == e.space)
-			e.count += b->entries[i++].count;
-		if (e.count)
+		       b->entries[i].space == e.space) {
+			e.count += b->entries[i].count;
+			e.cycles256 += b->entries[i++].cycles256;
+		}
+		if (e.count && prof.model)
+			fprintf(prof.out, "A %llx %llu %u %llu\n", (unsigned long long)e.vaddr,
+				(unsigned long long)e.count, e.space,
+				(unsigned long long)(e.cycles256 >> 8));
+		else if (e.count)
 			fprintf(prof.out, "A %llx %llu %u\n", (unsigned long long)e.vaddr,
 				(unsigned long long)e.count, e.space);
 	}
@@ -438,6 +539,7 @@ static void sample_end(void)
 {
 	struct sample_buf *b = prof.cur;
 	b->total = prof.sample_total;
+	b->cycles = cm_cycles(&prof.cm) - prof.sample_cycles_start;
 	segment_flush(prof.segment_named ? segment_space(b) : SPACE_PENDING);
 	waiting_name(false); /* two in a row without a stack write: the older one goes */
 	if (prof.segment_named) {
@@ -534,6 +636,8 @@ static void on_marker(unsigned int vcpu, void *udata)
 	(void)vcpu;
 	if (!prof.out)
 		return;
+	if (prof.model)
+		model_settle();   /* the last instruction's cycles, while the sample still runs */
 	if (mark != PROFILE_MARK_DISCARD && mark != PROFILE_MARK_SAMPLE_BEGIN)
 		waiting_name(false); /* a measurement's end: the sample goes out first */
 	switch (mark) {
@@ -542,18 +646,26 @@ static void on_marker(unsigned int vcpu, void *udata)
 		prof.group_open = true;
 		prof.calibrating = true;
 		prof.calibration_least = UINT64_MAX;
+		prof.calibration_cycles_least = UINT64_MAX;
 		break;
 	case PROFILE_MARK_CAL_STOP:
 		fprintf(prof.out, "CALIBRATION %llu\n", (unsigned long long)prof.calibration_least);
+		if (prof.model)
+			fprintf(prof.out, "CALIBRATION_CYCLES %llu\n",
+				(unsigned long long)prof.calibration_cycles_least);
 		prof.calibrating = false;
 		break;
 	case PROFILE_MARK_SAMPLE_BEGIN:
 		prof.sample_total = 0;
+		prof.sample_cycles_start = cm_cycles(&prof.cm);
 		prof.pending_count = 0; /* a stop remembered earlier belongs to no sample of ours */
 		prof.in_sample = true;
 		break;
 	case PROFILE_MARK_SAMPLE_END:
 		prof.in_sample = false;
+		if (prof.calibrating && cm_cycles(&prof.cm) - prof.sample_cycles_start <
+					prof.calibration_cycles_least)
+			prof.calibration_cycles_least = cm_cycles(&prof.cm) - prof.sample_cycles_start;
 		if (prof.calibrating && prof.sample_total < prof.calibration_least)
 			prof.calibration_least = prof.sample_total;
 		else if (!prof.calibrating && prof.group_open)
@@ -565,6 +677,39 @@ static void on_marker(unsigned int vcpu, void *udata)
 		else
 			fputs("D\n", prof.out);
 		break;
+	}
+}
+
+/* What the cost model charges insn for (model on): its kind, and for a rep
+ * string instruction its element size (after prefixes: f3 or f2, 66, one
+ * REX; a4/a5 movs, aa/ab stos, ac/ad lods, a6/a7 cmps, ae/af scas). */
+static void model_classify(const struct qemu_plugin_insn *insn, struct counter *c)
+{
+	const unsigned char *b = qemu_plugin_insn_data(insn);
+	size_t n = qemu_plugin_insn_size(insn), i = 0;
+	bool rep = false, opsize16 = false, rexw = false;
+
+	c->haddr = (uint64_t)(uintptr_t)qemu_plugin_insn_haddr(insn);
+	c->kind = MODEL_PLAIN;
+	for (; i < n && (b[i] == 0xf3 || b[i] == 0xf2 || b[i] == 0x66); i++) {
+		rep = rep || b[i] != 0x66;
+		opsize16 = opsize16 || b[i] == 0x66;
+	}
+	if (i < n && (b[i] & 0xf0) == 0x40)
+		rexw = (b[i++] & 0x08) != 0;
+	if (i >= n)
+		return;
+	if (rep && b[i] >= 0xa4 && b[i] <= 0xaf && b[i] != 0xa8 && b[i] != 0xa9) {
+		c->kind = MODEL_REP;
+		c->rep_bytes = !(b[i] & 1) ? 1 : rexw ? 8 : opsize16 ? 2 : 4;
+	} else if (i + 1 < n && b[i] == 0x0f && b[i + 1] == 0x05) {
+		c->kind = MODEL_SYSCALL;
+	} else if (i + 1 < n && b[i] == 0x0f && b[i + 1] == 0x07) {
+		c->kind = MODEL_SYSRET;
+	} else if (b[i] == 0xcf) {
+		c->kind = MODEL_IRET;
+	} else if (is_cr3_write(insn)) {
+		c->kind = MODEL_CR3;            /* (flushes too: the TLBs go either way) */
 	}
 }
 
@@ -589,6 +734,12 @@ static void on_translate(qemu_plugin_id_t id, struct qemu_plugin_tb *tb)
 		if (is_fault_entry(vaddr))
 			qemu_plugin_register_vcpu_insn_exec_cb(insn, on_fault_entry,
 							       QEMU_PLUGIN_CB_NO_REGS, NULL);
+		if (prof.model) {
+			model_classify(insn, c);
+			c->exception_entry = is_fault_entry(vaddr);
+			qemu_plugin_register_vcpu_mem_cb(insn, on_model_access, QEMU_PLUGIN_CB_NO_REGS,
+							 QEMU_PLUGIN_MEM_RW, NULL);
+		}
 		qemu_plugin_register_vcpu_insn_exec_cb(insn, on_insn, QEMU_PLUGIN_CB_NO_REGS, c);
 		/* after on_insn: QEMU calls them in this order */
 		if (is_iretq(insn))
@@ -616,8 +767,31 @@ static void on_exit_cb(qemu_plugin_id_t id, void *udata)
 	prof.out = NULL;
 }
 
-/* Entry point: reads out=PATH, fault=HEX... and flush=HEX-HEX..., opens the output and
- * registers the callbacks. */
+/* cm.NAME=VALUE: a cost model parameter (a bad one fails the plugin's start). */
+static void model_param(const char *arg)
+{
+	char name[64];
+	const char *eq = strchr(arg, '=');
+	char *end;
+	unsigned long long value;
+
+	if (!prof.model_params_set) {
+		cm_params_default(&prof.model_params);
+		prof.model_params_set = true;
+	}
+	if (!eq || (size_t)(eq - arg) >= sizeof name) {
+		prof.model_bad = true;
+		return;
+	}
+	memcpy(name, arg, (size_t)(eq - arg));
+	name[eq - arg] = '\0';
+	value = strtoull(eq + 1, &end, 0);
+	if (*end || end == eq + 1 || !cm_params_set(&prof.model_params, name, value))
+		prof.model_bad = true;
+}
+
+/* Entry point: reads out=PATH, fault=HEX..., flush=HEX-HEX..., model and cm.NAME=VALUE...,
+ * opens the output and registers the callbacks. */
 QEMU_PLUGIN_EXPORT int qemu_plugin_install(qemu_plugin_id_t id, const qemu_info_t *info, int argc,
 					   char **argv)
 {
@@ -630,6 +804,10 @@ QEMU_PLUGIN_EXPORT int qemu_plugin_install(qemu_plugin_id_t id, const qemu_info_
 			 prof.fault_entry_count < FAULT_ENTRIES_MAX)
 			prof.fault_entries[prof.fault_entry_count++] =
 				strtoull(argv[i] + strlen(FAULT_ARG_PREFIX), NULL, 16);
+		else if (strcmp(argv[i], MODEL_ARG) == 0)
+			prof.model = true;
+		else if (strncmp(argv[i], MODEL_PARAM_PREFIX, strlen(MODEL_PARAM_PREFIX)) == 0)
+			model_param(argv[i] + strlen(MODEL_PARAM_PREFIX));
 		else if (strncmp(argv[i], FLUSH_ARG_PREFIX, strlen(FLUSH_ARG_PREFIX)) == 0 &&
 			 prof.flush_count < FLUSHES_MAX) {
 			char *end;
@@ -639,6 +817,17 @@ QEMU_PLUGIN_EXPORT int qemu_plugin_install(qemu_plugin_id_t id, const qemu_info_
 		}
 	if (!path) {
 		qemu_plugin_outs("machlab profile plugin: give out=PATH\n");
+		return -1;
+	}
+	if (prof.model_bad) {
+		qemu_plugin_outs("machlab profile plugin: a cm.NAME=VALUE names no parameter of "
+				 "the cost model or gives it a value it cannot take\n");
+		return -1;
+	}
+	if (!prof.model_params_set)
+		cm_params_default(&prof.model_params);
+	if (prof.model && !cm_init(&prof.cm, &prof.model_params)) {
+		qemu_plugin_outs("machlab profile plugin: the cost model: out of memory\n");
 		return -1;
 	}
 	if (!(prof.out = fopen(path, "w"))) {

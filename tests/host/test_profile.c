@@ -597,6 +597,40 @@ static void profile_read_refuses_cut_and_foreign_files(void)
 	profile_free(&d);
 }
 
+/* With the cost model on, the plugin adds modelled cycles: the calibration's,
+ * each sample's (C) and each address's (A's fourth field), carried into the
+ * rows; an address's cycles in a sample without its own C line is refused. */
+static void profile_read_takes_the_cost_models_cycles(void)
+{
+	struct profile_data d = { 0 };
+	struct elf_symtab none = { 0 };
+	struct profile_row *rows = NULL;
+	size_t count = 0;
+	char err[ERR_BYTES] = "";
+	file_write(tmp_path("model.out"),
+		   "PROFILE 1\nGROUP 0\nCALIBRATION 2\nCALIBRATION_CYCLES 5\nS 12\nC 40\n"
+		   "A 10 7 1 30\nA 20 3 1 8\nS 9\nC 33\nA 10 9 1 31\nEND\n", 0644);
+	EXPECT_INT(0, profile_read(tmp_path("model.out"), &d, err, sizeof err));
+	EXPECT_INT(5, d.count ? d.groups[0].calibration_cycles : 0);
+	EXPECT_INT(2, d.count ? d.groups[0].count : 0);
+	if (d.count && d.groups[0].count == 2) {
+		const struct profile_sample *x = &d.groups[0].samples[0];
+		EXPECT_TRUE(x->has_cycles);
+		EXPECT_INT(40, x->cycles);
+		EXPECT_INT(30, x->addr_count ? x->addrs[0].cycles : 0);
+		EXPECT_INT(0, profile_rows_build(&none, x, &rows, &count));
+		EXPECT_INT(1, count);   /* both addresses in no function: one "unknown" row */
+		EXPECT_INT(38, count ? rows[0].cycles : 0);
+		EXPECT_INT(10, count ? rows[0].count : 0);
+		free(rows);
+	}
+	profile_free(&d);
+	file_write(tmp_path("nocycles.out"), "PROFILE 1\nGROUP 0\nS 3\nA 10 3 1 9\nEND\n", 0644);
+	EXPECT_INT(-1, profile_read(tmp_path("nocycles.out"), &d, err, sizeof err));
+	expect_contains(__LINE__, "error", err, "an address's cycles with none for its sample");
+	profile_free(&d);
+}
+
 /* One kernel function run in two address spaces is two rows; the sums per
  * space add up, and only spaces that ran user code count as such. */
 static void profile_rows_keep_address_spaces_apart(void)
@@ -724,6 +758,7 @@ static const struct check_test tests[] = {
 	TEST(real_symbols_map_to_listed_components),
 	TEST(profile_check_ties_plugin_counts_to_guest_figures),
 	TEST(profile_read_refuses_cut_and_foreign_files),
+	TEST(profile_read_takes_the_cost_models_cycles),
 	TEST(profile_rows_keep_address_spaces_apart),
 	TEST(profile_median_sample_counts_unknown_addresses),
 	TEST(profile_missing_plugin_is_a_clear_error),

@@ -16,6 +16,7 @@
 #ifndef UNIX_SERVER_H
 #define UNIX_SERVER_H
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <mach/kern_return.h>
 
@@ -32,5 +33,15 @@ uint32_t unix_server_kind(void);
  * time).
  */
 kern_return_t supervisor_start(struct task *task, uint64_t arg);
+
+/* The colocated server's code (kernel.ld; empty in UNIX=server): a
+ * supervisor thread interrupted there holds no kernel lock (spin locks
+ * keep interrupts off) and may be preempted as user code is. */
+extern const char unix_text_start[], unix_text_end[];
+
+static inline bool supervisor_code_at(uint64_t rip)
+{
+	return rip >= (uint64_t)unix_text_start && rip < (uint64_t)unix_text_end;
+}
 
 #endif

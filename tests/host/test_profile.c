@@ -276,9 +276,19 @@ static void sources_name_each_symbols_file(void)
 	elf_symtab_free(&t);
 }
 
+/* The linker script's symbols in the kernel's text (kernel.ld), which no object defines. */
+static bool linker_script_symbol(const char *name)
+{
+	static const char *const names[] = { "kernel_image_start", "kernel_text_end",
+					     "unix_text_start", "unix_text_end" };
+	for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+		if (strcmp(name, names[i]) == 0)
+			return true;
+	return false;
+}
+
 /* Every symbol of the kernel and the program gets a source path but the
- * linker script's kernel_image_start and kernel_text_end, which no object
- * defines. */
+ * linker script's. */
 static void sources_cover_every_symbol(void)
 {
 	const char *const need[] = { KERNEL_ELF, BENCH_ELF, KERNEL_OBJ_DIR, USER_OBJ_DIR, NULL };
@@ -287,8 +297,7 @@ static void sources_cover_every_symbol(void)
 		return;
 	for (size_t i = 0; i < t.count; i++) {
 		const struct elf_sym *s = &t.syms[i];
-		if ((!s->source || !strchr(s->source, '/')) && strcmp(s->name, "kernel_image_start") != 0 &&
-		    strcmp(s->name, "kernel_text_end") != 0)
+		if ((!s->source || !strchr(s->source, '/')) && !linker_script_symbol(s->name))
 			expect_fail(__LINE__, s->name, "%s (image %u) has source %s", s->name, s->image,
 				    s->source ? s->source : "NULL");
 	}

@@ -24,7 +24,10 @@
  * before the first start, bss zeroed), once the previous server's thread
  * has gone. The server's task ends when its thread does: when its control
  * port goes, or when the task is terminated (the thread stops at its next
- * trap, as a user thread at its next return to user mode).
+ * trap, as a user thread at its next return to user mode). Its code is a
+ * section of its own (.unix_text, unix_server.h): an interrupt there may
+ * preempt it (trap.c), so a long stretch of server work without a trap does
+ * not hold the CPU.
  */
 #include "unix_server.h"
 #include "arch/x86.h"

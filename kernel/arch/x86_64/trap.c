@@ -7,7 +7,8 @@
  * address and the registers, and task_wait reports the same facts. A
  * supervisor thread (kernel code run for a task: the colocated Unix
  * server) is treated the same way: its page faults on the task's memory
- * are resolved, and an exception nothing resolves ends its task. Any other
+ * are resolved, an exception nothing resolves ends its task, and an
+ * interrupt in the server's own code may preempt it. Any other
  * kernel-mode exception is a kernel bug: it panics with the registers.
  */
 #include "arch/trap.h"
@@ -25,6 +26,7 @@
 #include "param.h"
 #include <mach/types.h>
 #include "vm/phys.h"
+#include "unix_server.h"
 
 struct idt_entry {
 	uint16_t off_lo, selector;
@@ -217,6 +219,6 @@ void trap_dispatch(struct trapframe *tf)
 			thread_exit_self();       /* a supervisor's exception ends its task */
 		break;
 	}
-	if (trapframe_from_user(tf))
-		return_to_user_check();
+	if (trapframe_from_user(tf) || (supervisor_code_at(tf->rip) && supervisor_running()))
+		return_to_user_check();       /* (a supervisor in its own code: as user code) */
 }

@@ -247,28 +247,28 @@ static void cm_line(struct cost_model *m, struct cm_assoc *l1, uint64_t *misses,
 
 /* The fetch of an instruction: its page and line (its first byte's: an
  * instruction across two lines is charged for one). */
-static void cm_fetch(struct cost_model *m, uint64_t va, uint64_t ha)
+static void cm_fetch(struct cost_model *m, uint64_t va, uint64_t pa)
 {
 	cm_translate(m, &m->itlb, &m->stats.itlb_misses, va);
-	cm_line(m, &m->l1i, &m->stats.l1i_misses, ha);
+	cm_line(m, &m->l1i, &m->stats.l1i_misses, pa);
 }
 
-void cm_insn(struct cost_model *m, uint64_t va, uint64_t ha)
+void cm_insn(struct cost_model *m, uint64_t va, uint64_t pa)
 {
 	m->rep_insn = 0;
 	m->stats.insns++;
 	cm_charge(m, m->p.insn_cycles);
-	cm_fetch(m, va, ha);
+	cm_fetch(m, va, pa);
 }
 
-void cm_rep_element(struct cost_model *m, uint64_t va, uint64_t ha, uint32_t elem_bytes)
+void cm_rep_element(struct cost_model *m, uint64_t va, uint64_t pa, uint32_t elem_bytes)
 {
 	m->stats.rep_elements++;
 	if (m->rep_insn != va + 1) {            /* the first element: fetch and start-up */
 		m->rep_insn = va + 1;
 		m->stats.insns++;
 		cm_charge(m, m->p.rep_startup_cycles);
-		cm_fetch(m, va, ha);
+		cm_fetch(m, va, pa);
 	}
 	m->cycles256 += ((uint64_t)elem_bytes << CM_FRACTION_BITS) / m->p.rep_bytes_per_cycle;
 }

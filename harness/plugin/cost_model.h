@@ -21,8 +21,8 @@
  * prefetch, no miss-level parallelism, so a modelled figure is an upper
  * bound of its kind, good for comparing where cycles go, not for
  * predicting a machine's. Caches are set-associative with LRU
- * replacement, indexed by physical address (instructions by their host
- * address, which is the guest RAM's physical layout shifted by a constant);
+ * replacement, indexed by physical address (for instructions, what the
+ * plugin derives from their virtual and host addresses: profile_plugin.c);
  * TLBs are set-associative with LRU, by virtual page (4 KiB pages only).
  *
  * Every size and penalty is in struct cm_params, whose defaults
@@ -109,11 +109,11 @@ bool cm_params_check(const struct cm_params *p, const char **why);
 bool cm_init(struct cost_model *m, const struct cm_params *p);
 void cm_free(struct cost_model *m);
 
-/* An instruction retired, fetched from virtual address va (host address ha
- * for the caches). A rep string instruction calls cm_rep_element instead,
- * once per element, as icount charges it. */
-void cm_insn(struct cost_model *m, uint64_t va, uint64_t ha);
-void cm_rep_element(struct cost_model *m, uint64_t va, uint64_t ha, uint32_t elem_bytes);
+/* An instruction retired, fetched from virtual address va, physical pa. A rep
+ * string instruction calls cm_rep_element instead, once per element, as
+ * icount charges it. */
+void cm_insn(struct cost_model *m, uint64_t va, uint64_t pa);
+void cm_rep_element(struct cost_model *m, uint64_t va, uint64_t pa, uint32_t elem_bytes);
 /* A data access of size bytes at virtual va, physical pa. */
 void cm_access(struct cost_model *m, uint64_t va, uint64_t pa, uint32_t size);
 void cm_event(struct cost_model *m, enum cm_event e);

@@ -105,6 +105,9 @@
 				 of two; kept at most half full) */
 #define PAGE_SHIFT 12
 #define USER_ADDR_LIMIT 0x0000800000000000ull /* user addresses are below */
+#define KERNEL_TEXT_MAP 0xffffffff80000000ull /* kernel text's virtual = physical + this */
+#define KERNEL_TEXT_SPAN 0x20000000ull         /* ... for its first 512 MiB (Linux's modules
+						  are above, mapped like any code) */
 
 QEMU_PLUGIN_EXPORT int qemu_plugin_version = 1;
 
@@ -125,7 +128,7 @@ struct counter {
 	struct counter *next_touched; /* in the sample's touched list */
 	bool touched;
 	/* the cost model's (model on) */
-	uint64_t haddr;       /* its host address: the caches' index for its fetch */
+	uint64_t fetch_pa;    /* its guest physical address: the caches' index for its fetch */
 	uint64_t cycles256;   /* modelled cycles in the current segment, 1/256ths */
 	uint8_t kind;         /* enum model_kind */
 	uint8_t rep_bytes;    /* a rep instruction's element size */
@@ -194,6 +197,8 @@ static struct {
 	 * sample's cycles are its difference, and each instruction's the
 	 * cycles charged from its start to the next one's */
 	bool model, model_params_set, model_bad;
+	bool host_offset_known;      /* host address of guest RAM - physical address */
+	uint64_t host_offset;
 	struct cm_params model_params;
 	struct cost_model cm;
 	struct counter *model_cur;   /* the instruction cycles are charged to now */
@@ -284,10 +289,10 @@ static void model_insn(struct counter *c)
 	if (c->exception_entry)
 		cm_event(&prof.cm, CM_EXCEPTION);
 	if (c->kind == MODEL_REP) {
-		cm_rep_element(&prof.cm, c->vaddr, c->haddr, c->rep_bytes);
+		cm_rep_element(&prof.cm, c->vaddr, c->fetch_pa, c->rep_bytes);
 		return;
 	}
-	cm_insn(&prof.cm, c->vaddr, c->haddr);
+	cm_insn(&prof.cm, c->vaddr, c->fetch_pa);
 	switch (c->kind) {
 	case MODEL_SYSCALL: cm_event(&prof.cm, CM_SYSCALL); break;
 	case MODEL_SYSRET:  cm_event(&prof.cm, CM_SYSRET); break;
@@ -680,6 +685,29 @@ static void on_marker(unsigned int vcpu, void *udata)
 	}
 }
 
+/*
+ * The guest physical address of an instruction at va whose host address is
+ * ha (the plugin API gives no physical address for code, and the host's
+ * address of guest RAM changes from run to run): kernel text is at
+ * va - KERNEL_TEXT_MAP in both kernels (machlab's kernel.ld, Linux's
+ * __START_KERNEL_map with its text loaded where linked: not its modules,
+ * above KERNEL_TEXT_SPAN); the first kernel
+ * instruction translated gives the host's offset of guest RAM (one block in
+ * this machine), which then maps any other code; before that (the BIOS, the
+ * boot stub, identity-mapped) va itself.
+ */
+static uint64_t model_fetch_pa(uint64_t va, uint64_t ha)
+{
+	if (va >= KERNEL_TEXT_MAP && va - KERNEL_TEXT_MAP < KERNEL_TEXT_SPAN) {
+		if (!prof.host_offset_known) {
+			prof.host_offset = ha - (va - KERNEL_TEXT_MAP);
+			prof.host_offset_known = true;
+		}
+		return va - KERNEL_TEXT_MAP;
+	}
+	return prof.host_offset_known ? ha - prof.host_offset : va;
+}
+
 /* What the cost model charges insn for (model on): its kind, and for a rep
  * string instruction its element size (after prefixes: f3 or f2, 66, one
  * REX; a4/a5 movs, aa/ab stos, ac/ad lods, a6/a7 cmps, ae/af scas). */
@@ -689,7 +717,7 @@ static void model_classify(const struct qemu_plugin_insn *insn, struct counter *
 	size_t n = qemu_plugin_insn_size(insn), i = 0;
 	bool rep = false, opsize16 = false, rexw = false;
 
-	c->haddr = (uint64_t)(uintptr_t)qemu_plugin_insn_haddr(insn);
+	c->fetch_pa = model_fetch_pa(c->vaddr, (uint64_t)(uintptr_t)qemu_plugin_insn_haddr(insn));
 	c->kind = MODEL_PLAIN;
 	for (; i < n && (b[i] == 0xf3 || b[i] == 0xf2 || b[i] == 0x66); i++) {
 		rep = rep || b[i] != 0x66;

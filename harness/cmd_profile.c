@@ -301,6 +301,18 @@ static bool profile_selected(const struct profile_options *opt, const struct pro
 	return false;
 }
 
+/* The modelled-cycles cell of a row or component (cyc: the sample has them;
+ * else empty): " cycles share%". */
+static const char *cycles_cell(char buf[40], bool cyc, uint64_t cycles,
+			       const struct profile_sample *median)
+{
+	buf[0] = '\0';
+	if (cyc)
+		snprintf(buf, 40, " %10" PRIu64 " %6.1f%%", cycles,
+			 100.0 * (double)cycles / (double)(median->cycles ? median->cycles : 1));
+	return buf;
+}
+
 /* Prints one measurement's table (top rows and components) of its median
  * sample, and its CSV rows. */
 static void profile_print(const struct profile_options *opt, const struct profile_measure *x,
@@ -322,15 +334,12 @@ static void profile_print(const struct profile_options *opt, const struct profil
 	for (size_t i = 0; i < count; i++) {
 		const struct profile_row *r = &rows[i];
 		double share = 100.0 * (double)r->count / (double)median->total;
-		char cycles[40] = "";
-		if (cyc)
-			snprintf(cycles, sizeof cycles, " %10" PRIu64 " %6.1f%%", r->cycles,
-				 100.0 * (double)r->cycles / (double)(median->cycles ? median->cycles : 1));
+		char cycles[40];
 		if (csv)
 			profile_row_csv(csv, opt->target, x, r);
 		if ((long)i < opt->top)
 			printf("  %10" PRIu64 " %6.1f%%%s  %-2u %-3s %-18s %s (%s)\n", r->count, share,
-			       cycles, r->space, r->kernel ? "K" : "U", r->component,
+			       cycles_cell(cycles, cyc, r->cycles, median), r->space, r->kernel ? "K" : "U", r->component,
 			       r->function ? r->function : "unknown", r->source ? r->source : "?");
 	}
 	if ((long)count > opt->top)
@@ -338,19 +347,16 @@ static void profile_print(const struct profile_options *opt, const struct profil
 	printf("  by component:\n");
 	for (size_t c = 0; c < profile_component_count; c++) {
 		uint64_t v = 0, vc = 0;
+		char cycles[40];
 		for (size_t i = 0; i < count; i++)
 			if (strcmp(rows[i].component, profile_component_names[c]) == 0) {
 				v += rows[i].count;
 				vc += rows[i].cycles;
 			}
-		if (v > 0 && cyc)
-			printf("  %10" PRIu64 " %6.1f%% %10" PRIu64 " %6.1f%%  %s\n", v,
-			       100.0 * (double)v / (double)median->total, vc,
-			       100.0 * (double)vc / (double)(median->cycles ? median->cycles : 1),
-			       profile_component_names[c]);
-		else if (v > 0)
-			printf("  %10" PRIu64 " %6.1f%%  %s\n", v, 100.0 * (double)v / (double)median->total,
-			       profile_component_names[c]);
+		if (v > 0)
+			printf("  %10" PRIu64 " %6.1f%%%s  %s\n", v,
+			       100.0 * (double)v / (double)median->total,
+			       cycles_cell(cycles, cyc, vc, median), profile_component_names[c]);
 	}
 	printf("  %10" PRIu64 "          %s\n", g->calibration, PROFILE_EMPTY_OP);
 	struct profile_space_sum spaces[PROFILE_SPACES_MAX];

@@ -376,6 +376,13 @@ PROFILE_SET ?= null_rpc_tasks null_rpc_short ool_transfer:4096 zero_fill_fault p
 PROFILE_UNIX_SET ?= null_call pipe_rtt anon_fault fork_exit_wait
 $(foreach t,$(TARGETS),$(if $(filter $(t),$(VARIANTS) linux),,\
   $(error machlab: TARGETS: no target '$(t)' (targets: $(VARIANTS) linux))))
+# MODEL=on (the default) runs the cost model (harness/plugin/cost_model.h) in
+# every benchmark boot: each insn row gains a cyc-model row of the same
+# samples. MODEL=off skips it (boots ~3x faster, no cyc-model rows);
+# MODEL_PARAMS="NAME=VALUE ..." overrides parameters of the model.
+MODEL ?= on
+MODEL_PARAMS ?=
+$(if $(filter-out on off,$(MODEL)),$(error machlab: MODEL=$(MODEL): give on or off))
 BENCH_TIMEOUT_S ?= 300
 # A benchmark boot that prints nothing for BENCH_HANG_S is a kernel hang: that
 # benchmark fails on that target.
@@ -394,6 +401,7 @@ bench: deps
 	  --jobs $(JOBS) --results-dir results --commit $(COMMIT) --report REPORT.md --plots-dir plots \
 	  --profile-plugin $(PROFILE_PLUGIN) --profile-set "$(PROFILE_SET)" \
 	  --profile-unix-set "$(PROFILE_UNIX_SET)" --profile-unix-bench $(UNIX_BUILD)/unix-bench.syms \
+	  $(if $(filter on,$(MODEL)),--model $(addprefix --model-param ,$(MODEL_PARAMS))) \
 	  $(if $(ONLY),--only $(ONLY)) $(if $(QUICK),--quick) $(addprefix $(BUILD)/,$(TARGETS))
 
 # Re-render the figures from the newest CSV in results/ without running anything.

@@ -88,6 +88,8 @@ static const char *samples_line_parse(char **words, size_t count, const char *ex
 	const char *why = record_key_parse(words, &out->key);
 	if (!why && expected && strcmp(out->key.benchmark, expected) != 0)
 		why = "samples for another benchmark than the one this boot runs";
+	if (!why && out->key.unit == BENCH_UNIT_CYC_MODEL)
+		why = "cyc-model figures come from the harness's cost model, not the guest";
 	for (size_t i = 0; !why && i < count - 3; i++) {
 		const char *w = words[3 + i];
 		out->flagged[i] = w[0] == '!';
@@ -119,23 +121,33 @@ static struct bench_group *records_group(struct bench_records *r, const struct b
 /* Adds a checked samples line to its group. Returns 0 or -ENOMEM. */
 static int records_add(struct bench_records *r, const struct samples_line *s)
 {
-	struct bench_group *g = records_group(r, &s->key);
+	uint64_t kept[BENCH_LINE_VALUES_MAX];
+	size_t count = 0;
+	for (size_t i = 0; i < s->count; i++)
+		if (!s->flagged[i])
+			kept[count++] = s->values[i];
+	return bench_records_add(r, &s->key, kept, count, s->count - count);
+}
+
+/* Adds count values and flagged flagged samples to key's group: the
+ * harness's own figures of the boot (the cost model's). Returns 0 or -ENOMEM. */
+int bench_records_add(struct bench_records *r, const struct bench_key *key,
+		      const uint64_t *values, size_t count, size_t flagged)
+{
+	struct bench_group *g = records_group(r, key);
 	if (!g)
 		return -ENOMEM;
-	if (g->count + s->count > g->cap) {
-		size_t cap = 2 * (g->count + s->count);
-		uint64_t *values = realloc(g->values, cap * sizeof *values);
-		if (!values)
+	if (g->count + count > g->cap) {
+		size_t cap = 2 * (g->count + count);
+		uint64_t *grown = realloc(g->values, cap * sizeof *grown);
+		if (!grown)
 			return -ENOMEM;
-		g->values = values;
+		g->values = grown;
 		g->cap = cap;
 	}
-	for (size_t i = 0; i < s->count; i++) {
-		if (s->flagged[i])
-			g->flagged++;
-		else
-			g->values[g->count++] = s->values[i];
-	}
+	memcpy(g->values + g->count, values, count * sizeof *values);
+	g->count += count;
+	g->flagged += flagged;
 	return 0;
 }
 

@@ -7,7 +7,9 @@
  * "-", <unit> one of insn, cyc-model, cyc, ns, msg, bytes, and each of the 1 to 64
  * values an unsigned 64-bit decimal; a '!' prefix flags a sample disturbed
  * by an interrupt or an idle period: it is counted, never used. Lines for
- * the same (benchmark, parameter, unit) add up. */
+ * the same (benchmark, parameter, unit) add up. The unit cyc-model is the
+ * harness's own (its cost model's figures of the boot, bench_records_add):
+ * a guest record in it is malformed. */
 #ifndef MACHLAB_BENCH_RECORDS_H
 #define MACHLAB_BENCH_RECORDS_H
 
@@ -59,6 +61,8 @@ const char *bench_unit_name(enum bench_unit unit);
 bool bench_key_equal(const struct bench_key *a, const struct bench_key *b);
 enum bench_line_kind bench_records_feed(struct bench_records *r, const char *line, char *why,
 					size_t why_bytes);
+int bench_records_add(struct bench_records *r, const struct bench_key *key,
+		      const uint64_t *values, size_t count, size_t flagged);
 void bench_records_free(struct bench_records *r);
 
 #endif

@@ -10,7 +10,10 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
+#include "bench_model.h"
+#include "errmsg.h"
 #include "linux_boot.h"
 #include "qemu.h"
 #include "report.h"
@@ -23,6 +26,8 @@ struct bench_boot {
 	struct bench_job *job;
 	FILE *log;
 	int64_t start_ms;
+	struct profile_measures measures; /* the guest's insn records, for the cost model's check */
+	bool measures_short;              /* memory ran out keeping them */
 };
 
 /* Logs one serial line and feeds it to the record parser. */
@@ -32,6 +37,8 @@ static void bench_on_line(void *ctx, const char *line)
 	struct bench_job *job = b->job;
 	char why[128];
 	fprintf(b->log, "%s/%s: %s\n", job->target, job->records.benchmark, line);
+	if (job->model_plugin && profile_measures_feed(&b->measures, line) < 0)
+		b->measures_short = true;
 	switch (bench_records_feed(&job->records, line, why, sizeof why)) {
 	case BENCH_LINE_MALFORMED:
 		report_line("warning: %s/%s: malformed record ignored (%s): %s", job->target,
@@ -90,11 +97,52 @@ static void bench_judge(struct bench_job *job, const struct proc_status *status,
 		job->ok = true;
 }
 
+/* After a good boot with the cost model on: its cyc-model figures join the
+ * records, or the job fails saying why. */
+static void bench_model_take(struct bench_job *job, const struct bench_boot *b, const char *out)
+{
+	char err[BENCH_REASON_MAX_BYTES - 16];
+	if (b->measures_short)
+		errmsg_fail(err, sizeof err, "out of memory keeping the guest's records");
+	else if (bench_model_records(out, &b->measures, &job->records, err, sizeof err) == 0)
+		return;
+	job->ok = false;
+	snprintf(job->reason, sizeof job->reason, "cost model: %s", err);
+}
+
+/* A scratch file for the plugin and the -plugin argument naming it, for a
+ * job with the cost model on (*arg stays NULL otherwise). Returns 0, or -1
+ * with job->reason set. */
+static int bench_model_open(struct bench_job *job, char out[], char **arg)
+{
+	*arg = NULL;
+	if (!job->model_plugin)
+		return 0;
+	int fd = mkstemp(out);
+	size_t bytes = strlen(job->model_plugin) + strlen(out) + sizeof ",out=";
+	if (fd < 0 || !(*arg = malloc(bytes))) {
+		snprintf(job->reason, sizeof job->reason, "cost model: %s: %s", out,
+			 fd < 0 ? strerror(errno) : "out of memory");
+		if (fd >= 0) {
+			close(fd);
+			unlink(out);
+		}
+		return -1;
+	}
+	close(fd);
+	snprintf(*arg, bytes, "%s,out=%s", job->model_plugin, out);
+	return 0;
+}
+
 /* Boots job's target running job's benchmark, and fills in the job. */
 void bench_job_run(struct bench_job *job, const struct bench_setup *setup)
 {
 	struct bench_boot b = { .job = job, .log = setup->log, .start_ms = proc_clock_ms() };
 	char args[BENCH_ARGS_MAX_BYTES], how[BENCH_HOW_MAX_BYTES];
+	char model_out[] = "/tmp/machlab-model-XXXXXX", *plugin = NULL;
+	job->ok = false;
+	if (bench_model_open(job, model_out, &plugin) < 0)
+		return;
 	snprintf(args, sizeof args, "%s%s%s", job->initrd_path ? "bench " : "",
 		 setup->quick ? "--quick " : "", job->records.benchmark);
 	char *cmdline = job->initrd_path ? linux_cmdline(args) : NULL;
@@ -106,7 +154,8 @@ void bench_job_run(struct bench_job *job, const struct bench_setup *setup)
 		.qemu_path = setup->qemu_path, .kernel_path = job->kernel_path,
 		.modules = job->initrd_path ? NULL : modules,
 		.module_count = job->initrd_path ? 0 : job->root ? 2 : 1,
-		.initrd_path = job->initrd_path, .append = cmdline, .timeout_ms = setup->timeout_ms,
+		.initrd_path = job->initrd_path, .append = cmdline, .plugin = plugin,
+		.timeout_ms = setup->timeout_ms,
 		.silence_timeout_ms = setup->hang_timeout_ms, .on_line = bench_on_line,
 		.on_tick = bench_on_tick, .tick_interval_ms = BENCH_TICK_INTERVAL_MS, .ctx = &b,
 	};
@@ -124,7 +173,13 @@ void bench_job_run(struct bench_job *job, const struct bench_setup *setup)
 		how);
 	fflush(setup->log);
 	bench_judge(job, rc == 0 ? &result.status : NULL, how);
+	if (job->ok && plugin)
+		bench_model_take(job, &b, model_out);
+	if (plugin)
+		unlink(model_out);
 	qemu_result_free(&result);
+	profile_measures_free(&b.measures);
+	free(plugin);
 	free(cmdline);
 	job->elapsed_s = (double)(proc_clock_ms() - b.start_ms) / 1000;
 }

@@ -3,7 +3,10 @@
  * microkernel boots the benchmark program as a module with the benchmark's
  * name as argument; Linux boots its root archive with "bench NAME" for /init. A crash
  * or hang (the boot's whole timeout, or no serial line for the hang timeout)
- * loses that one benchmark on that one target. */
+ * loses that one benchmark on that one target. With the cost model on
+ * (job.model_plugin) the boot runs the plugin too and the records gain the
+ * cyc-model figures of the same samples (bench_model.h); a plugin file that
+ * disagrees with the guest fails the job and adds none. */
 #ifndef MACHLAB_BENCH_RUN_H
 #define MACHLAB_BENCH_RUN_H
 
@@ -32,6 +35,8 @@ struct bench_job {
 	const char *program;     /* borrowed: the microkernel's boot program; NULL: setup->bench_path
 				  * (unix-run for the Unix suite under the emulation) */
 	const char *root;        /* borrowed: unix-run's root archive, its second module; or NULL */
+	const char *model_plugin; /* borrowed: the cost model's -plugin argument without out=
+				   * (bench_model.h), or NULL: no cyc-model figures */
 	size_t target_index, bench_index;
 	struct bench_records records; /* records.benchmark names the benchmark */
 	bool ok;

@@ -2,8 +2,10 @@
  * once per benchmark it runs (up to --jobs boots at once): a microkernel
  * target (a build directory with kernel.elf) runs bench/BENCHMARKS through
  * the native program, a Linux target (a directory with vmlinux, see
- * linux_boot.h) runs bench/unix/BENCHMARKS from its root archive. It turns
- * the records into statistics, writes <results-dir>/<run-id>.csv (and .log
+ * linux_boot.h) runs bench/unix/BENCHMARKS from its root archive; with
+ * --model each boot runs the profiling plugin's cost model too, and every
+ * insn measurement gains a cyc-model one of the same samples
+ * (bench_model.h). It turns the records into statistics, writes <results-dir>/<run-id>.csv (and .log
  * as the run goes), optionally profiles a set of benchmarks on every target
  * (bench_profile.h), updates REPORT.md's regions and renders the plots. A
  * failed boot loses one benchmark on one target, and a failed profile only
@@ -26,6 +28,8 @@
 #include "bench_list.h"
 #include "bench_profile.h"
 #include "bench_run.h"
+#include "bench_model.h"
+#include "cmd_profile.h"
 #include "cmd_test.h"
 #include "csv.h"
 #include "jobs.h"
@@ -60,6 +64,9 @@ struct bench_options {
 	const char *commit, *run_id, *report_path, *plots_dir;
 	const char *profile_plugin, *profile_set; /* profile the set with the plugin, or NULL */
 	const char *profile_unix_set, *profile_unix_bench; /* the same on Linux targets */
+	bool model;   /* the cost model in every boot (bench_model.h): cyc-model rows */
+	const char *model_params[PROFILE_MODEL_PARAMS_MAX]; /* its overrides, NAME=VALUE */
+	size_t model_param_count;
 	bool quick;
 	long timeout_s, hang_timeout_s, jobs;
 	char **target_dirs;
@@ -76,6 +83,7 @@ struct bench_cmd {
 	struct strlist targets, kernels; /* target names and their kernel paths */
 	struct strlist initrds;          /* a Linux target's root archive; "" for the microkernel */
 	struct strlist kernel_ids;       /* what each target's kernel is, for the CSV */
+	struct strlist model_args;       /* per target: the cost model's -plugin argument (--model) */
 	bool *target_linux;              /* per target: a Linux one (initrds item not "") */
 	struct bench_job *jobs;
 	size_t job_count;
@@ -96,6 +104,7 @@ static const char bench_usage[] =
 	"                     [--run-id STR] [--report PATH] [--plots-dir DIR] [--qemu PATH]\n"
 	"                     [--profile-plugin PATH --profile-set \"BENCH[:PARAM]...\"\n"
 	"                      [--profile-unix-set \"BENCH...\" --profile-unix-bench PATH]]\n"
+	"                     [--model [--model-param NAME=VALUE]...] (with --profile-plugin)\n"
 	"                     TARGET_DIR...\n";
 
 /* Applies one option to opt. Returns false when its value is bad. */
@@ -114,6 +123,13 @@ static bool bench_option_apply(struct bench_options *opt, int c, const char *arg
 	case 'B': opt->profile_unix_bench = arg; return true;
 	case 'o': opt->only = arg; return true;
 	case 'Q': opt->quick = true; return true;
+	case 'm': opt->model = true; return true;
+	case 'M':
+		if (opt->model_param_count == PROFILE_MODEL_PARAMS_MAX || !strchr(arg, '=') ||
+		    strchr(arg, ','))
+			return false;
+		opt->model_params[opt->model_param_count++] = arg;
+		return true;
 	case 'q': opt->qemu_path = arg; return true;
 	case 'd': opt->results_dir = arg; return true;
 	case 'c': opt->commit = arg; return true;
@@ -146,6 +162,7 @@ static int bench_options_parse(int argc, char **argv, struct bench_options *opt)
 		{ "profile-set", required_argument, NULL, 'S' },
 		{ "profile-unix-set", required_argument, NULL, 'U' },
 		{ "profile-unix-bench", required_argument, NULL, 'B' },
+		{ "model", no_argument, NULL, 'm' }, { "model-param", required_argument, NULL, 'M' },
 		{ "help", no_argument, NULL, 'h' }, { NULL, 0, NULL, 0 },
 	};
 	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
@@ -177,6 +194,11 @@ static int bench_options_parse(int argc, char **argv, struct bench_options *opt)
 	    (opt->profile_unix_set && !opt->profile_plugin)) {
 		fprintf(stderr, "machlab bench: --profile-plugin and --profile-set go together, and "
 			"--profile-unix-set and --profile-unix-bench with them\n");
+		return -EINVAL;
+	}
+	if ((opt->model && !opt->profile_plugin) || (opt->model_param_count && !opt->model)) {
+		fprintf(stderr, "machlab bench: --model needs --profile-plugin (the plugin runs the "
+			"model), and --model-param needs --model\n");
 		return -EINVAL;
 	}
 	if (!opt->emulated_list_path != !opt->unix_run_path ||
@@ -228,7 +250,7 @@ static int bench_target_files(const char *dir, char **kernel, char **initrd, cha
  * with err set. */
 static int bench_target_add(struct bench_cmd *cmd, const char *dir, char *err)
 {
-	char *name = target_name_from_dir(dir), *kernel = NULL, *initrd = NULL;
+	char *name = target_name_from_dir(dir), *kernel = NULL, *initrd = NULL, *model_arg = NULL;
 	char id[LINUX_PKG_NAME_MAX_BYTES + LINUX_PKG_VERSION_MAX_BYTES];
 	int rc = -EINVAL;
 	if (!name || !csv_field_valid(name)) {
@@ -238,7 +260,13 @@ static int bench_target_add(struct bench_cmd *cmd, const char *dir, char *err)
 		snprintf(err, BENCH_ERR_MAX_BYTES, "two targets are named %s", name);
 	} else if ((rc = bench_target_files(dir, &kernel, &initrd, id, sizeof id, err)) < 0) {
 		/* err says why */
-	} else if (strlist_push(&cmd->targets, name) < 0 || strlist_push(&cmd->kernels, kernel) < 0 ||
+	} else if (cmd->opt.model &&
+		   (rc = bench_model_plugin_arg(cmd->opt.profile_plugin, dir, cmd->opt.model_params,
+						cmd->opt.model_param_count, &model_arg, err,
+						BENCH_ERR_MAX_BYTES)) < 0) {
+		/* err says why */
+	} else if ((model_arg && strlist_push(&cmd->model_args, model_arg) < 0) ||
+		   strlist_push(&cmd->targets, name) < 0 || strlist_push(&cmd->kernels, kernel) < 0 ||
 		   strlist_push(&cmd->initrds, initrd) < 0 || strlist_push(&cmd->kernel_ids, id) < 0) {
 		rc = -ENOMEM;
 		snprintf(err, BENCH_ERR_MAX_BYTES, "out of memory");
@@ -246,6 +274,7 @@ static int bench_target_add(struct bench_cmd *cmd, const char *dir, char *err)
 	free(name);
 	free(kernel);
 	free(initrd);
+	free(model_arg);
 	return rc;
 }
 
@@ -426,6 +455,7 @@ static int bench_jobs_create(struct bench_cmd *cmd, char *err)
 									  : NULL,
 					.root = !bench_target_linux(cmd, k) &&
 						b >= cmd->native_count ? cmd->opt.unix_root_path : NULL,
+					.model_plugin = cmd->opt.model ? cmd->model_args.items[k] : NULL,
 					.records = { .benchmark = bench },
 				};
 	}
@@ -632,6 +662,7 @@ static void bench_cmd_free(struct bench_cmd *cmd)
 	strlist_free(&cmd->initrds);
 	strlist_free(&cmd->emulated);
 	strlist_free(&cmd->kernel_ids);
+	strlist_free(&cmd->model_args);
 	free(cmd->target_linux);
 	pthread_mutex_destroy(&cmd->lock);
 }
@@ -654,8 +685,9 @@ int cmd_bench_main(int argc, char **argv)
 	cmd.setup.quick = cmd.opt.quick;
 	cmd.setup.timeout_ms = (int)cmd.opt.timeout_s * 1000;
 	cmd.setup.hang_timeout_ms = (int)cmd.opt.hang_timeout_s * 1000;
-	report_line("machlab bench: run %s, %zu benchmarks on %zu targets: %zu boots, %ld at once",
-		    cmd.opt.run_id, cmd.selected.count, cmd.targets.count, cmd.job_count, cmd.opt.jobs);
+	report_line("machlab bench: run %s, %zu benchmarks on %zu targets: %zu boots, %ld at once%s",
+		    cmd.opt.run_id, cmd.selected.count, cmd.targets.count, cmd.job_count, cmd.opt.jobs,
+		    cmd.opt.model ? "; the cost model on in each (cyc-model rows)" : "");
 	jobs_run(cmd.job_count, (unsigned)cmd.opt.jobs, bench_job_thread, &cmd);
 	size_t rows;
 	bool outputs_ok = bench_outputs_write(&cmd, &rows);

@@ -50,13 +50,11 @@
 #define PROFILE_TIMEOUT_S 600
 #define PROFILE_ERR_MAX_BYTES 512
 #define PROFILE_ARGS_MAX_BYTES 1024
-#define PROFILE_PLUGIN_ARG_MAX_BYTES 4096
 #define PROFILE_EMPTY_OP "(the timing loop: the empty operation's count)"
 #define PROFILE_PLOT_SCRIPTS "plots"
 #define PROFILE_PLOT_SCRIPT "profile.gp"
 #define PROFILE_PLOT_CSV "profile.csv" /* the name profile.gp derives the next one from */
 #define PROFILE_PLOT_COMPONENTS "profile-components.csv"
-#define PROFILE_MODEL_PARAMS_MAX 32
 /* Linux maps its kernel with global pages (they survive CR3 writes); machlab does not. */
 #define PROFILE_LINUX_MODEL_PARAM "kernel_tlb_global=1"
 
@@ -160,79 +158,103 @@ static int profile_options_parse(int argc, char **argv, struct profile_options *
 	return 0;
 }
 
-/* Loads the symbols of the target's kernel (a microkernel's kernel64.elf
- * with sources from its objects, or a Linux kernel's kallsyms) and of the
- * benchmark program (sources from the objects beside it). Returns 0, or -1
- * with err set. */
+/* Loads the symbols of the kernel of target (a microkernel's kernel64.elf;
+ * a Linux kernel's kallsyms). Returns 0, or -1 with err set. */
+int profile_kernel_symbols_load(const char *target, bool linux_target, struct elf_symtab *syms,
+				char *err, size_t err_bytes)
+{
+	char *kernel = path_join(target, linux_target ? PROFILE_LINUX_SYMBOLS
+						       : PROFILE_KERNEL_SYMBOLS);
+	int rc = kernel ? 0 : errmsg_fail(err, err_bytes, "out of memory");
+	if (rc == 0 && linux_target && access(kernel, R_OK) < 0)
+		rc = errmsg_fail(err, err_bytes, "%s: %s (make linux-target makes it)", kernel,
+				 strerror(errno));
+	if (rc == 0)
+		rc = linux_target ? elf_symtab_load_map(syms, kernel, LINUX_SOURCE, err, err_bytes)
+				  : elf_symtab_load(syms, kernel, err, err_bytes);
+	free(kernel);
+	return rc < 0 ? -1 : 0;
+}
+
+/* Loads the symbols of the target's kernel (profile_kernel_symbols_load),
+ * with sources from a microkernel's objects, and of the benchmark program
+ * (sources from the objects beside it). Returns 0, or -1 with err set. */
 static int profile_symbols_load(const struct profile_options *opt, struct elf_symtab *syms,
 				char *err, size_t err_bytes)
 {
-	char *kernel = path_join(opt->target, opt->linux_target ? PROFILE_LINUX_SYMBOLS
-								 : PROFILE_KERNEL_SYMBOLS);
 	char *kernel_obj = path_join(opt->target, PROFILE_KERNEL_OBJ);
 	char *bench_dir = strdup(opt->bench), *slash = bench_dir ? strrchr(bench_dir, '/') : NULL;
 	if (slash)
 		*slash = '\0';
 	char *user_obj = bench_dir ? path_join(slash ? bench_dir : ".", PROFILE_USER_OBJ) : NULL;
-	int rc = kernel && kernel_obj && user_obj ? 0 : errmsg_fail(err, err_bytes, "out of memory");
-	if (rc == 0 && opt->linux_target && access(kernel, R_OK) < 0)
-		rc = errmsg_fail(err, err_bytes, "%s: %s (make linux-target makes it)", kernel,
-				 strerror(errno));
+	int rc = kernel_obj && user_obj ? 0 : errmsg_fail(err, err_bytes, "out of memory");
 	if (rc == 0)
-		rc = opt->linux_target ? elf_symtab_load_map(syms, kernel, LINUX_SOURCE, err, err_bytes)
-				       : elf_symtab_load(syms, kernel, err, err_bytes);
+		rc = profile_kernel_symbols_load(opt->target, opt->linux_target, syms, err,
+						 err_bytes);
 	if (rc == 0)
 		rc = elf_symtab_load(syms, opt->bench, err, err_bytes);
 	if (rc == 0 && !opt->linux_target)
 		rc = elf_symtab_sources(syms, kernel_obj, err, err_bytes);
 	if (rc == 0)
 		rc = elf_symtab_sources(syms, user_obj, err, err_bytes);
-	free(kernel);
 	free(kernel_obj);
 	free(bench_dir);
 	free(user_obj);
 	return rc < 0 ? -1 : 0;
 }
 
-/* Writes "path,out=OUT,fault=HEX...,flush=HEX-HEX..." for -plugin into buf.
- * Returns 0, or -1 with err set (a symbol the kernel does not have). */
-static int profile_plugin_arg(const struct profile_options *opt, const struct elf_symtab *syms,
-			      const char *out, char *buf, size_t buf_bytes, char *err,
-			      size_t err_bytes)
+/* Writes "path,out=OUT,fault=HEX...,flush=HEX-HEX...[,addrs=off][,model=on,cm...]"
+ * for -plugin into buf (out NULL: no out=, the caller adds it): the fault
+ * entries and TLB flushes from syms, the target's kernel symbols (see the
+ * plugin). Returns 0, or -1 with err set (a
+ * symbol the kernel does not have). */
+int profile_plugin_arg(const struct profile_plugin_spec *spec, const struct elf_symtab *syms,
+		       const char *out, char *buf, size_t buf_bytes, char *err, size_t err_bytes)
 {
-	const char *const *vectors = opt->linux_target ? profile_linux_fault_vectors
-						       : profile_fault_vectors;
-	size_t count = opt->linux_target
+	const char *const *vectors = spec->linux_target ? profile_linux_fault_vectors
+							: profile_fault_vectors;
+	size_t count = spec->linux_target
 		? sizeof profile_linux_fault_vectors / sizeof *profile_linux_fault_vectors
 		: sizeof profile_fault_vectors / sizeof *profile_fault_vectors;
-	size_t len = (size_t)snprintf(buf, buf_bytes, "%s,out=%s", opt->plugin, out);
+	size_t len = (size_t)snprintf(buf, buf_bytes, "%s%s%s%s", spec->plugin, out ? ",out=" : "",
+				      out ? out : "", spec->addrs_off ? ",addrs=off" : "");
 	for (size_t v = 0; v < count; v++) {
 		const struct elf_sym *s = elf_symtab_by_name(syms, vectors[v]);
 		if (!s)
 			return errmsg_fail(err, err_bytes, "%s's kernel symbols have no %s (the fault "
-					   "entry the plugin must know)", opt->target, vectors[v]);
+					   "entry the plugin must know)", spec->target, vectors[v]);
 		len += (size_t)snprintf(buf + len, len < buf_bytes ? buf_bytes - len : 0,
 					",fault=%" PRIx64, s->addr);
 	}
-	for (size_t f = 0; opt->linux_target && f < sizeof profile_linux_tlb_flushes /
-						    sizeof *profile_linux_tlb_flushes; f++) {
+	for (size_t f = 0; spec->linux_target && f < sizeof profile_linux_tlb_flushes /
+						     sizeof *profile_linux_tlb_flushes; f++) {
 		const struct elf_sym *s = elf_symtab_by_name(syms, profile_linux_tlb_flushes[f]);
 		if (!s)
 			return errmsg_fail(err, err_bytes, "%s's kernel symbols have no %s (the TLB "
-					   "flush the plugin must know)", opt->target,
+					   "flush the plugin must know)", spec->target,
 					   profile_linux_tlb_flushes[f]);
 		len += (size_t)snprintf(buf + len, len < buf_bytes ? buf_bytes - len : 0,
 					",flush=%" PRIx64 "-%" PRIx64, s->addr, s->addr + s->size);
 	}
-	if (opt->model) {
+	if (spec->model) {
 		len += (size_t)snprintf(buf + len, len < buf_bytes ? buf_bytes - len : 0,
-					",model=on%s%s", opt->linux_target ? ",cm." : "",
-					opt->linux_target ? PROFILE_LINUX_MODEL_PARAM : "");
-		for (size_t k = 0; k < opt->model_param_count; k++)   /* (later ones win) */
+					",model=on%s%s", spec->linux_target ? ",cm." : "",
+					spec->linux_target ? PROFILE_LINUX_MODEL_PARAM : "");
+		for (size_t k = 0; k < spec->model_param_count; k++)   /* (later ones win) */
 			len += (size_t)snprintf(buf + len, len < buf_bytes ? buf_bytes - len : 0,
-						",cm.%s", opt->model_params[k]);
+						",cm.%s", spec->model_params[k]);
 	}
 	return len < buf_bytes ? 0 : errmsg_fail(err, err_bytes, "the plugin's arguments are too long");
+}
+
+/* The plugin's view of opt. */
+static struct profile_plugin_spec profile_plugin_spec_of(const struct profile_options *opt)
+{
+	return (struct profile_plugin_spec){
+		.plugin = opt->plugin, .target = opt->target, .linux_target = opt->linux_target,
+		.model = opt->model, .model_params = opt->model_params,
+		.model_param_count = opt->model_param_count,
+	};
 }
 
 /* Serial line callback: keeps the measures, echoes failures. */
@@ -421,7 +443,8 @@ static int profile_collect(const struct profile_options *opt, const struct elf_s
 	if (fd < 0)
 		return errmsg_fail(err, err_bytes, "%s: %s", out, strerror(errno));
 	close(fd);
-	rc = profile_plugin_arg(opt, syms, out, plugin_arg, sizeof plugin_arg, err, err_bytes);
+	struct profile_plugin_spec spec = profile_plugin_spec_of(opt);
+	rc = profile_plugin_arg(&spec, syms, out, plugin_arg, sizeof plugin_arg, err, err_bytes);
 	if (rc == 0)
 		rc = profile_boot(opt, plugin_arg, m, err, err_bytes);
 	if (rc == 0)
@@ -567,12 +590,37 @@ int profile_bench_target(const char *target_dir, const char *target_name, const 
 	return rc;
 }
 
+/* Boots opt's target again and requires the cost model's cycles of every
+ * sample to be those of d: the model is deterministic run to run. Returns
+ * 0, or -1 with err set. */
+static int profile_model_repeat(const struct profile_options *opt, const struct elf_symtab *syms,
+				const struct profile_data *d, char *err, size_t err_bytes)
+{
+	struct profile_data again = { 0 };
+	struct profile_measures m = { 0 };
+	int rc = profile_collect(opt, syms, &again, &m, err, err_bytes);
+	for (size_t i = 0; rc == 0 && i < d->count && i < again.count; i++)
+		for (size_t k = 0; rc == 0 && k < d->groups[i].count; k++) {
+			const struct profile_sample *a = &d->groups[i].samples[k];
+			const struct profile_sample *b = &again.groups[i].samples[k];
+			if (a->cycles != b->cycles || !a->has_cycles)
+				rc = errmsg_fail(err, err_bytes, "%s %s sample %zu: the cost model gave "
+						 "%" PRIu64 " cycles, and %" PRIu64 " in a second boot "
+						 "(it must be deterministic)", m.items[i].benchmark,
+						 m.items[i].parameter, k + 1, a->cycles, b->cycles);
+		}
+	profile_free(&again);
+	profile_measures_free(&m);
+	return rc;
+}
+
 /* One boot of target with the benchmarks names[0..count) under the plugin
  * (bench: the benchmark program; plugin: the .so), checked sample by sample
  * against the guest's figures; nothing printed. user_spaces (NULL, or
  * count of them) gets, for each name, how many address spaces ran user
- * code in its first measurement's median sample. For machlab test.
- * Returns 0, or -1 with err set. */
+ * code in its first measurement's median sample. With model, the cost model
+ * runs, every sample must have cycles, and a second boot must give the
+ * same cycles. For machlab test. Returns 0, or -1 with err set. */
 int profile_verify(const char *target, const char *bench, const char *plugin,
 		   const char *qemu_path, char **names, int count, bool model, size_t *user_spaces,
 		   char *err, size_t err_bytes)
@@ -584,6 +632,8 @@ int profile_verify(const char *target, const char *bench, const char *plugin,
 	struct profile_data d = { 0 };
 	struct profile_measures m = { 0 };
 	int rc = profile_prepare_and_collect(&opt, &syms, &d, &m, err, err_bytes);
+	if (rc == 0 && model)
+		rc = profile_model_repeat(&opt, &syms, &d, err, err_bytes);
 	for (int n = 0; rc == 0 && user_spaces && n < count; n++) {
 		size_t i = 0, kept;
 		while (i < m.count && !profile_name_matches(names[n], m.items[i].benchmark,

@@ -2,6 +2,7 @@
 #ifndef MACHLAB_CMD_PROFILE_H
 #define MACHLAB_CMD_PROFILE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -10,6 +11,8 @@
 #include "profile.h"
 
 #define PROFILE_COMPONENTS_MAX 32
+#define PROFILE_PLUGIN_ARG_MAX_BYTES 4096
+#define PROFILE_MODEL_PARAMS_MAX 32  /* --model-param overrides at most */
 
 /* One measurement's median sample on one target, by component. */
 struct profile_sums {
@@ -28,7 +31,24 @@ struct profile_sums_list {
 	size_t count, cap;
 };
 
+/* What the profiling plugin is asked to do in one boot (profile_plugin_arg). */
+struct profile_plugin_spec {
+	const char *plugin;   /* the .so */
+	const char *target;   /* the target's directory (for errors) */
+	bool linux_target;
+	bool addrs_off;       /* samples' totals only, nothing per address */
+	bool model;           /* the cost model on */
+	const char *const *model_params; /* NAME=VALUE overrides, in order */
+	size_t model_param_count;
+};
+
+struct elf_symtab;
+
 int cmd_profile_main(int argc, char **argv);
+int profile_kernel_symbols_load(const char *target, bool linux_target, struct elf_symtab *syms,
+				char *err, size_t err_bytes);
+int profile_plugin_arg(const struct profile_plugin_spec *spec, const struct elf_symtab *syms,
+		       const char *out, char *buf, size_t buf_bytes, char *err, size_t err_bytes);
 int profile_bench_target(const char *target_dir, const char *target_name, const char *bench,
 			 const char *plugin, const char *qemu_path, char **names, int count,
 			 FILE *functions_csv, struct profile_sums_list *list, char *err,

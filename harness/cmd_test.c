@@ -397,7 +397,8 @@ static int profile_spaces_check(char **names, int count, const size_t *spaces, c
  * every sample must equal the guest's figure (see profile.h), and the
  * benchmarks of profile_spaces_expected must show their tasks' address
  * spaces apart. The second target runs with the cost model on (cyc-model):
- * its counts must be the same, and every sample must have its cycles. */
+ * its counts must be the same, every sample must have its cycles, and a
+ * second boot must give the same cycles. */
 static void test_run_profile(struct test_run *run)
 {
 	char *names = strdup(run->opt.profile_names), *argv[PROFILE_CHECK_NAMES_MAX];

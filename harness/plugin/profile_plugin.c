@@ -28,6 +28,9 @@
  *   CALIBRATION_CYCLES <least empty-sample cycles>   (after CALIBRATION)
  *   C <sample cycles>                                (after S)
  *   A <hex address> <instructions> <address space> <cycles>
+ * With addrs=off (machlab bench's boots: it wants each sample's figures,
+ * not where they went) no A lines are written and nothing is counted per
+ * address or address space: the file holds the S, C and D lines alone.
  * An instruction's cycles are those charged from its start to the next
  * instruction's (its fetch, base cost, accesses and events). Approximations
  * beyond the model's own: a faulting instruction's first attempt is charged
@@ -91,6 +94,7 @@
 #define OUT_ARG_PREFIX "out="
 #define MODEL_ARG "model=on"          /* the cost model on (cost_model.h) */
 #define MODEL_PARAM_PREFIX "cm."      /* cm.NAME=VALUE: one of its parameters */
+#define ADDRS_OFF_ARG "addrs=off"     /* samples' totals only, no A lines */
 #define FAULT_ARG_PREFIX "fault="
 #define FLUSH_ARG_PREFIX "flush="
 #define FLUSHES_MAX 8
@@ -168,6 +172,7 @@ static struct {
 	struct counter *touched;
 	size_t groups;
 	bool group_open, failed;
+	bool addrs_off;        /* totals only: nothing per address (addrs=off) */
 	struct counter *last;  /* the instruction counted last, while it may still fault */
 	bool last_counted;
 	uint64_t fault_entries[FAULT_ENTRIES_MAX];
@@ -331,7 +336,7 @@ static void on_insn(unsigned int vcpu, void *udata)
 	if (!prof.in_sample)
 		return;
 	prof.sample_total++;
-	if (prof.calibrating)
+	if (prof.calibrating || prof.addrs_off)
 		return;
 	if (!c->touched) {
 		c->touched = true;
@@ -547,7 +552,7 @@ static void sample_end(void)
 	b->cycles = cm_cycles(&prof.cm) - prof.sample_cycles_start;
 	segment_flush(prof.segment_named ? segment_space(b) : SPACE_PENDING);
 	waiting_name(false); /* two in a row without a stack write: the older one goes */
-	if (prof.segment_named) {
+	if (prof.segment_named || prof.addrs_off) {
 		sample_emit(b);
 		return;
 	}
@@ -773,6 +778,8 @@ static void on_translate(qemu_plugin_id_t id, struct qemu_plugin_tb *tb)
 		if (is_iretq(insn))
 			qemu_plugin_register_vcpu_insn_exec_cb(insn, on_iret, QEMU_PLUGIN_CB_NO_REGS,
 							       NULL);
+		else if (prof.addrs_off)
+			continue;     /* (address spaces name nothing then) */
 		else if (is_cr3_write(insn) && !is_tlb_flush(vaddr))
 			qemu_plugin_register_vcpu_insn_exec_cb(insn, on_cr3_write,
 							       QEMU_PLUGIN_CB_NO_REGS, NULL);
@@ -818,7 +825,8 @@ static void model_param(const char *arg)
 		prof.model_bad = true;
 }
 
-/* Entry point: reads out=PATH, fault=HEX..., flush=HEX-HEX..., model and cm.NAME=VALUE...,
+/* Entry point: reads out=PATH, fault=HEX..., flush=HEX-HEX..., model=on, addrs=off and
+ * cm.NAME=VALUE...,
  * opens the output and registers the callbacks. */
 QEMU_PLUGIN_EXPORT int qemu_plugin_install(qemu_plugin_id_t id, const qemu_info_t *info, int argc,
 					   char **argv)
@@ -834,6 +842,8 @@ QEMU_PLUGIN_EXPORT int qemu_plugin_install(qemu_plugin_id_t id, const qemu_info_
 				strtoull(argv[i] + strlen(FAULT_ARG_PREFIX), NULL, 16);
 		else if (strcmp(argv[i], MODEL_ARG) == 0)
 			prof.model = true;
+		else if (strcmp(argv[i], ADDRS_OFF_ARG) == 0)
+			prof.addrs_off = true;
 		else if (strncmp(argv[i], MODEL_PARAM_PREFIX, strlen(MODEL_PARAM_PREFIX)) == 0)
 			model_param(argv[i] + strlen(MODEL_PARAM_PREFIX));
 		else if (strncmp(argv[i], FLUSH_ARG_PREFIX, strlen(FLUSH_ARG_PREFIX)) == 0 &&

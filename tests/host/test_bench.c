@@ -54,7 +54,7 @@ static void records_concatenate_lines_of_one_measure(void)
 	static const char *const lines[] = {
 		"BENCH begin", "BENCH samples rpc_inline 64 insn 5 3", "hello from the kernel",
 		"BENCH samples rpc_inline 4096 insn 9", "BENCH  samples rpc_inline 64 insn 4 \r",
-		"BENCH samples rpc_inline - cyc-model 18446744073709551615",
+		"BENCH samples rpc_inline - cyc 18446744073709551615",
 		"BENCH samples rpc_inline 512 bytes 75944", "BENCH end", NULL,
 	};
 	struct bench_records r = { .benchmark = "rpc_inline" };
@@ -67,7 +67,7 @@ static void records_concatenate_lines_of_one_measure(void)
 		EXPECT_INT(4, r.groups[0].values[2]);
 		EXPECT_INT(4096, r.groups[1].key.parameter);
 		EXPECT_TRUE(!r.groups[2].key.has_parameter);
-		EXPECT_INT(BENCH_UNIT_CYC_MODEL, r.groups[2].key.unit);
+		EXPECT_INT(BENCH_UNIT_CYC, r.groups[2].key.unit);
 		EXPECT_TRUE(r.groups[2].values[0] == UINT64_MAX);
 		EXPECT_INT(BENCH_UNIT_BYTES, r.groups[3].key.unit);
 		EXPECT_INT(75944, r.groups[3].values[0]);
@@ -97,7 +97,7 @@ static void records_refuse_garbage_truncated_and_out_of_range_lines(void)
 		"BENCH samples", "BENCH samples b", "BENCH samples b 1", "BENCH samples b 1 insn",
 		"BENCH samples b 1 insn 12 !", "BENCH samples b 1 insn 12x", "BENCH samples b 1 insn -3",
 		"BENCH samples b 1 insn 18446744073709551616", "BENCH samples b 1 cycles 7",
-		"BENCH samples b 1 byte 7",
+		"BENCH samples b 1 byte 7", "BENCH samples b 1 cyc-model 7",
 		"BENCH samples b 1 INSN 7", "BENCH samples B 1 insn 7", "BENCH samples b -1 insn 7",
 		"BENCH samples b 99999999999999999999 insn 7", "BENCH samples b 1x insn 7",
 		"BENCH samples other 1 insn 7", "BENCH sample b 1 insn 7", "BENCH begin",

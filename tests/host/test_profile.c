@@ -18,6 +18,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "bench_model.h"
 #include "cmd_profile.h"
 #include "elf_syms.h"
 #include "harness_check.h"
@@ -640,6 +641,51 @@ static void profile_read_takes_the_cost_models_cycles(void)
 	profile_free(&d);
 }
 
+/* machlab bench --model: a boot's cyc-model group is its samples' cycles
+ * less the empty operation's, the flagged one counted and dropped; a file
+ * that disagrees with the guest, or has a sample without cycles, adds
+ * nothing. */
+static void bench_model_rows_are_cycles_less_the_empty_operation(void)
+{
+	static const char *const lines[] = {
+		"BENCH samples x 64 insn 10 !7 12", NULL,
+	};
+	struct profile_measures m = { 0 };
+	struct bench_records r = { .benchmark = "x" };
+	char err[ERR_BYTES] = "";
+	measures_feed(&m, lines);
+	file_write(tmp_path("bench-model.out"),
+		   "PROFILE 1\nGROUP 0\nCALIBRATION 2\nCALIBRATION_CYCLES 30\nS 12\nC 90\n"
+		   "S 9\nC 20\nD\nS 14\nC 29\nEND\n", 0644);
+	EXPECT_INT(0, bench_model_records(tmp_path("bench-model.out"), &m, &r, err, sizeof err));
+	EXPECT_INT(1, r.group_count);
+	if (r.group_count == 1) {
+		const struct bench_group *g = &r.groups[0];
+		EXPECT_INT(BENCH_UNIT_CYC_MODEL, g->key.unit);
+		EXPECT_TRUE(g->key.has_parameter && g->key.parameter == 64);
+		EXPECT_INT(2, g->count);
+		EXPECT_INT(1, g->flagged);
+		EXPECT_INT(60, g->count == 2 ? g->values[0] : 0);
+		EXPECT_INT(0, g->count == 2 ? g->values[1] : 1); /* below the empty operation */
+	}
+	bench_records_free(&r);
+	file_write(tmp_path("bench-model-off.out"),
+		   "PROFILE 1\nGROUP 0\nCALIBRATION 2\nCALIBRATION_CYCLES 30\nS 12\nC 90\n"
+		   "S 9\nC 20\nD\nS 15\nC 29\nEND\n", 0644);
+	EXPECT_INT(-1, bench_model_records(tmp_path("bench-model-off.out"), &m, &r, err, sizeof err));
+	expect_contains(__LINE__, "error", err, "the plugin counted 13, the guest printed 12");
+	EXPECT_INT(0, r.group_count);
+	file_write(tmp_path("bench-model-nocycles.out"),
+		   "PROFILE 1\nGROUP 0\nCALIBRATION 2\nS 12\nC 90\nS 9\nD\nS 14\nC 29\nEND\n",
+		   0644);
+	EXPECT_INT(-1, bench_model_records(tmp_path("bench-model-nocycles.out"), &m, &r, err,
+					   sizeof err));
+	expect_contains(__LINE__, "error", err, "x 64 sample 2: no modelled cycles");
+	EXPECT_INT(0, r.group_count);
+	bench_records_free(&r);
+	profile_measures_free(&m);
+}
+
 /* One kernel function run in two address spaces is two rows; the sums per
  * space add up, and only spaces that ran user code count as such. */
 static void profile_rows_keep_address_spaces_apart(void)
@@ -768,6 +814,7 @@ static const struct check_test tests[] = {
 	TEST(profile_check_ties_plugin_counts_to_guest_figures),
 	TEST(profile_read_refuses_cut_and_foreign_files),
 	TEST(profile_read_takes_the_cost_models_cycles),
+	TEST(bench_model_rows_are_cycles_less_the_empty_operation),
 	TEST(profile_rows_keep_address_spaces_apart),
 	TEST(profile_median_sample_counts_unknown_addresses),
 	TEST(profile_missing_plugin_is_a_clear_error),

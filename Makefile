@@ -224,7 +224,9 @@ $(UNIX_RUN_ELF): $(UNIX_RUN_OBJS) $(UBUILD)/libunix.a $(UBUILD)/libmk.a user/lib
 
 # ---- host tools and tests -----------------------------------------------
 HARNESS_CFLAGS := -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE $(WARN) -O2 -g -pthread
-HARNESS_LIB    := $(filter-out harness/main.c,$(wildcard harness/*.c))
+# (the plugin's cost model too: the harness predicts from its table, bench_model.h)
+HARNESS_LIB    := $(filter-out harness/main.c,$(wildcard harness/*.c)) harness/plugin/cost_model.c
+HARNESS_LIBS   := -lpfm   # libpfm4 (harness/pmu.h)
 
 # The TCG plugin of machlab profile, loaded by QEMU (-plugin): built against the
 # project's own declarations of QEMU's plugin API (Debian ships no qemu-plugin.h).
@@ -232,9 +234,9 @@ PROFILE_PLUGIN := $(HBUILD)/profile.so
 
 harness: $(HARNESS) $(PROFILE_PLUGIN)
 
-$(HARNESS): harness/main.c $(HARNESS_LIB) $(wildcard harness/*.h)
+$(HARNESS): harness/main.c $(HARNESS_LIB) $(wildcard harness/*.h harness/plugin/cost_model.h)
 	@mkdir -p $(@D)
-	$(HOSTCC) $(HARNESS_CFLAGS) -o $@ harness/main.c $(HARNESS_LIB)
+	$(HOSTCC) $(HARNESS_CFLAGS) -o $@ harness/main.c $(HARNESS_LIB) $(HARNESS_LIBS)
 
 $(PROFILE_PLUGIN): harness/plugin/profile_plugin.c harness/plugin/qemu_plugin_api.h bench/lib/profile_marker.h \
 		   harness/plugin/cost_model.c harness/plugin/cost_model.h
@@ -248,16 +250,10 @@ HARNESS_TESTS := $(HBUILD)/test_harness $(HBUILD)/test_bench $(HBUILD)/test_linu
 
 HARNESS_CHECK := tests/host/harness_check.c
 
-$(HBUILD)/test_%: tests/host/test_%.c $(HARNESS_CHECK) tests/host/harness_check.h $(HARNESS_LIB) $(wildcard harness/*.h)
+$(HBUILD)/test_%: tests/host/test_%.c $(HARNESS_CHECK) tests/host/harness_check.h $(HARNESS_LIB) \
+		  $(wildcard harness/*.h harness/plugin/cost_model.h)
 	@mkdir -p $(@D)
-	$(HOSTCC) $(HARNESS_CFLAGS) -Iharness -o $@ $< $(HARNESS_CHECK) $(HARNESS_LIB)
-
-# The plugin's cost model (harness/plugin/cost_model.c), tested on the host by itself.
-$(HBUILD)/test_cost_model: tests/host/test_cost_model.c $(HARNESS_CHECK) tests/host/harness_check.h \
-			   $(HARNESS_LIB) $(wildcard harness/*.h) harness/plugin/cost_model.c \
-			   harness/plugin/cost_model.h
-	@mkdir -p $(@D)
-	$(HOSTCC) $(HARNESS_CFLAGS) -Iharness -o $@ $< $(HARNESS_CHECK) $(HARNESS_LIB) harness/plugin/cost_model.c
+	$(HOSTCC) $(HARNESS_CFLAGS) -Iharness -o $@ $< $(HARNESS_CHECK) $(HARNESS_LIB) $(HARNESS_LIBS)
 
 # Kernel logic that runs anywhere, tested on the host (with the Unix server's
 # file system). tests/host/include shadows the few hardware headers
@@ -291,7 +287,8 @@ $(LINUX_DIR)/kallsyms: $(LINUX_DIR)/VERSION $(UNIX_BUILD)/kallsyms
 	$(HARNESS) run --target $(LINUX_DIR) -- $(UNIX_BUILD)/kallsyms > $@.tmp && mv $@.tmp $@
 
 # ---- running ------------------------------------------------------------
-DEBIAN_PACKAGES := gcc libc6-dev make binutils qemu-system-x86 gnuplot-nox musl-tools cpio xz-utils
+DEBIAN_PACKAGES := gcc libc6-dev make binutils qemu-system-x86 gnuplot-nox musl-tools cpio xz-utils \
+		   libpfm4-dev
 
 # Install missing Debian packages (only when something is missing).
 deps:

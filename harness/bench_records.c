@@ -123,10 +123,13 @@ static int records_add(struct bench_records *r, const struct samples_line *s)
 {
 	uint64_t kept[BENCH_LINE_VALUES_MAX];
 	size_t count = 0;
+	struct bench_key key = s->key;
+	if (r->insn_is_cyc && key.unit == BENCH_UNIT_INSN)
+		key.unit = BENCH_UNIT_CYC;
 	for (size_t i = 0; i < s->count; i++)
 		if (!s->flagged[i])
 			kept[count++] = s->values[i];
-	return bench_records_add(r, &s->key, kept, count, s->count - count);
+	return bench_records_add(r, &key, kept, count, s->count - count);
 }
 
 /* Adds count values and flagged flagged samples to key's group: the
@@ -201,5 +204,5 @@ void bench_records_free(struct bench_records *r)
 	for (size_t i = 0; i < r->group_count; i++)
 		free(r->groups[i].values);
 	free(r->groups);
-	*r = (struct bench_records){ .benchmark = r->benchmark };
+	*r = (struct bench_records){ .benchmark = r->benchmark, .insn_is_cyc = r->insn_is_cyc };
 }

@@ -43,6 +43,8 @@ struct bench_group {
 /* The records of one boot. */
 struct bench_records {
 	const char *benchmark; /* the one this boot runs: samples for others are refused */
+	bool insn_is_cyc;      /* a KVM boot: the guest's counter reads the TSC, so the
+				  figures it prints as insn are kept as cyc */
 	bool begun, ended;     /* BENCH begin / BENCH end seen */
 	struct bench_group *groups;
 	size_t group_count, group_cap;

@@ -141,6 +141,7 @@ void bench_job_run(struct bench_job *job, const struct bench_setup *setup)
 	char args[BENCH_ARGS_MAX_BYTES], how[BENCH_HOW_MAX_BYTES];
 	char model_out[] = "/tmp/machlab-model-XXXXXX", *plugin = NULL;
 	job->ok = false;
+	job->records.insn_is_cyc = job->kvm;
 	if (bench_model_open(job, model_out, &plugin) < 0)
 		return;
 	snprintf(args, sizeof args, "%s%s%s", job->initrd_path ? "bench " : "",
@@ -154,9 +155,10 @@ void bench_job_run(struct bench_job *job, const struct bench_setup *setup)
 		.qemu_path = setup->qemu_path, .kernel_path = job->kernel_path,
 		.modules = job->initrd_path ? NULL : modules,
 		.module_count = job->initrd_path ? 0 : job->root ? 2 : 1,
-		.initrd_path = job->initrd_path, .append = cmdline, .plugin = plugin,
-		.timeout_ms = setup->timeout_ms,
-		.silence_timeout_ms = setup->hang_timeout_ms, .on_line = bench_on_line,
+		.initrd_path = job->initrd_path, .append = cmdline, .plugin = plugin, .kvm = job->kvm,
+		.timeout_ms = setup->timeout_ms * (plugin ? BENCH_MODEL_SLOWDOWN : 1),
+		.silence_timeout_ms = setup->hang_timeout_ms * (plugin ? BENCH_MODEL_SLOWDOWN : 1),
+		.on_line = bench_on_line,
 		.on_tick = bench_on_tick, .tick_interval_ms = BENCH_TICK_INTERVAL_MS, .ctx = &b,
 	};
 	struct qemu_result result = { 0 };

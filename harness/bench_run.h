@@ -17,6 +17,8 @@
 
 #define BENCH_REASON_MAX_BYTES 256
 #define BENCH_TICK_INTERVAL_MS 30000 /* "still running" line while a boot runs */
+#define BENCH_MODEL_SLOWDOWN 4       /* a boot with the cost model runs up to this many
+					times slower: its timeouts are this much longer */
 
 /* What every job shares. */
 struct bench_setup {
@@ -35,6 +37,8 @@ struct bench_job {
 	const char *program;     /* borrowed: the microkernel's boot program; NULL: setup->bench_path
 				  * (unix-run for the Unix suite under the emulation) */
 	const char *root;        /* borrowed: unix-run's root archive, its second module; or NULL */
+	bool kvm;                /* boot under KVM (kvm_probe.h): figures in TSC cycles
+				  * (records.insn_is_cyc), no plugin */
 	const char *model_plugin; /* borrowed: the cost model's -plugin argument without out=
 				   * (bench_model.h), or NULL: no cyc-model figures */
 	size_t target_index, bench_index;

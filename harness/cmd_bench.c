@@ -33,12 +33,14 @@
 #include "cmd_test.h"
 #include "csv.h"
 #include "jobs.h"
+#include "kvm_probe.h"
 #include "linux_boot.h"
 #include "linux_pkg.h"
 #include "plots.h"
 #include "qemu.h"
 #include "report.h"
 #include "report_md.h"
+#include "report_model.h"
 #include "report_tables.h"
 #include "target.h"
 
@@ -49,7 +51,7 @@
 #define BENCH_COMMIT_DEFAULT "unknown"
 #define BENCH_RUN_ID_FORMAT "%Y%m%dT%H%M%SZ" /* UTC: run ids sort by time */
 #define BENCH_TIMEOUT_DEFAULT_S 300
-#define BENCH_TIMEOUT_MAX_S (INT_MAX / 1000)
+#define BENCH_TIMEOUT_MAX_S (INT_MAX / 1000 / BENCH_MODEL_SLOWDOWN) /* (model boots: x4) */
 #define BENCH_HANG_TIMEOUT_DEFAULT_S 60 /* a measurement prints within this; see README */
 #define BENCH_JOBS_MAX 1024
 #define BENCH_ERR_MAX_BYTES 512
@@ -65,6 +67,7 @@ struct bench_options {
 	const char *profile_plugin, *profile_set; /* profile the set with the plugin, or NULL */
 	const char *profile_unix_set, *profile_unix_bench; /* the same on Linux targets */
 	bool model;   /* the cost model in every boot (bench_model.h): cyc-model rows */
+	bool kvm_off; /* --kvm off: no KVM probe, no KVM twins */
 	const char *model_params[PROFILE_MODEL_PARAMS_MAX]; /* its overrides, NAME=VALUE */
 	size_t model_param_count;
 	bool quick;
@@ -84,6 +87,8 @@ struct bench_cmd {
 	struct strlist initrds;          /* a Linux target's root archive; "" for the microkernel */
 	struct strlist kernel_ids;       /* what each target's kernel is, for the CSV */
 	struct strlist model_args;       /* per target: the cost model's -plugin argument (--model) */
+	size_t tcg_count;                /* targets from the command line; those after them are
+					    their KVM twins (kvm_probe.h), when KVM works */
 	bool *target_linux;              /* per target: a Linux one (initrds item not "") */
 	struct bench_job *jobs;
 	size_t job_count;
@@ -105,6 +110,7 @@ static const char bench_usage[] =
 	"                     [--profile-plugin PATH --profile-set \"BENCH[:PARAM]...\"\n"
 	"                      [--profile-unix-set \"BENCH...\" --profile-unix-bench PATH]]\n"
 	"                     [--model [--model-param NAME=VALUE]...] (with --profile-plugin)\n"
+	"                     [--kvm auto|off]\n"
 	"                     TARGET_DIR...\n";
 
 /* Applies one option to opt. Returns false when its value is bad. */
@@ -124,6 +130,9 @@ static bool bench_option_apply(struct bench_options *opt, int c, const char *arg
 	case 'o': opt->only = arg; return true;
 	case 'Q': opt->quick = true; return true;
 	case 'm': opt->model = true; return true;
+	case 'K':
+		opt->kvm_off = strcmp(arg, "off") == 0;
+		return opt->kvm_off || strcmp(arg, "auto") == 0;
 	case 'M':
 		if (opt->model_param_count == PROFILE_MODEL_PARAMS_MAX || !strchr(arg, '=') ||
 		    strchr(arg, ','))
@@ -163,6 +172,7 @@ static int bench_options_parse(int argc, char **argv, struct bench_options *opt)
 		{ "profile-unix-set", required_argument, NULL, 'U' },
 		{ "profile-unix-bench", required_argument, NULL, 'B' },
 		{ "model", no_argument, NULL, 'm' }, { "model-param", required_argument, NULL, 'M' },
+		{ "kvm", required_argument, NULL, 'K' },
 		{ "help", no_argument, NULL, 'h' }, { NULL, 0, NULL, 0 },
 	};
 	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
@@ -284,9 +294,53 @@ static bool bench_target_linux(const struct bench_cmd *cmd, size_t k)
 	return cmd->target_linux[k];
 }
 
+/* True when target index k is the KVM twin of a command-line target. */
+static bool bench_target_kvm(const struct bench_cmd *cmd, size_t k)
+{
+	return k >= cmd->tcg_count;
+}
+
+/* When KVM works here (kvm_probe.h, with the first microkernel target),
+ * adds a KVM twin of every target, "<name>-kvm", booted under KVM: its
+ * figures are TSC cycles. Otherwise says in one line why not. Returns 0,
+ * or -errno with err set. */
+static int bench_kvm_twins(struct bench_cmd *cmd, char *err)
+{
+	char why[BENCH_ERR_MAX_BYTES];
+	size_t k0 = 0;
+	if (cmd->opt.kvm_off)
+		return 0;
+	while (k0 < cmd->tcg_count && cmd->initrds.items[k0][0])
+		k0++;
+	if (k0 == cmd->tcg_count) {
+		report_line("kvm: not probed (no microkernel target to probe with)");
+		return 0;
+	}
+	if (!kvm_probe(cmd->opt.qemu_path, cmd->kernels.items[k0], cmd->opt.bench_path, why,
+		       sizeof why)) {
+		report_line("kvm: not used, no cyc figures: %s", why);
+		return 0;
+	}
+	report_line("kvm: works: every target also runs under KVM as <name>%s (unit cyc)",
+		    KVM_TARGET_SUFFIX);
+	for (size_t k = 0; k < cmd->tcg_count; k++) {
+		char name[BENCH_NAME_MAX_BYTES + sizeof KVM_TARGET_SUFFIX];
+		snprintf(name, sizeof name, "%s%s", cmd->targets.items[k], KVM_TARGET_SUFFIX);
+		if (strlist_push(&cmd->targets, name) < 0 ||
+		    strlist_push(&cmd->kernels, cmd->kernels.items[k]) < 0 ||
+		    strlist_push(&cmd->initrds, cmd->initrds.items[k]) < 0 ||
+		    strlist_push(&cmd->kernel_ids, cmd->kernel_ids.items[k]) < 0) {
+			snprintf(err, BENCH_ERR_MAX_BYTES, "out of memory");
+			return -ENOMEM;
+		}
+	}
+	return 0;
+}
+
 /* Fills cmd->target_linux from cmd->initrds. Returns 0 or -ENOMEM. */
 static int bench_target_kinds(struct bench_cmd *cmd)
 {
+	free(cmd->target_linux);
 	cmd->target_linux = calloc(cmd->targets.count + 1, sizeof *cmd->target_linux);
 	if (!cmd->target_linux)
 		return -ENOMEM;
@@ -416,16 +470,20 @@ static int bench_prepare(struct bench_cmd *cmd, char *err)
 	int rc = bench_list_read(opt->list_path, &cmd->all, err, BENCH_ERR_MAX_BYTES);
 	for (size_t i = 0; rc == 0 && i < opt->target_count; i++)
 		rc = bench_target_add(cmd, opt->target_dirs[i], err);
+	if (rc == 0 && (rc = proc_path_resolve(opt->qemu_path, qemu, sizeof qemu)) < 0)
+		snprintf(err, BENCH_ERR_MAX_BYTES, "%s: %s", opt->qemu_path, strerror(-rc));
+	if (rc == 0)
+		rc = bench_names_check(opt, err);
+	cmd->tcg_count = cmd->targets.count;
 	if (rc == 0 && (rc = bench_target_kinds(cmd)) < 0)
 		snprintf(err, BENCH_ERR_MAX_BYTES, "out of memory");
 	if (rc == 0)
 		rc = bench_unix_list_add(cmd, err);
 	if (rc == 0)
 		rc = bench_list_select(&cmd->all, opt->only, &cmd->selected, err, BENCH_ERR_MAX_BYTES);
-	if (rc == 0)
-		rc = bench_names_check(opt, err);
-	if (rc == 0 && (rc = proc_path_resolve(opt->qemu_path, qemu, sizeof qemu)) < 0)
-		snprintf(err, BENCH_ERR_MAX_BYTES, "%s: %s", opt->qemu_path, strerror(-rc));
+	if (rc == 0 && (rc = bench_kvm_twins(cmd, err)) == 0 && cmd->targets.count > cmd->tcg_count &&
+	    (rc = bench_target_kinds(cmd)) < 0)
+		snprintf(err, BENCH_ERR_MAX_BYTES, "out of memory");
 	return rc == 0 ? bench_outputs_open(cmd, err) : rc;
 }
 
@@ -455,7 +513,9 @@ static int bench_jobs_create(struct bench_cmd *cmd, char *err)
 									  : NULL,
 					.root = !bench_target_linux(cmd, k) &&
 						b >= cmd->native_count ? cmd->opt.unix_root_path : NULL,
-					.model_plugin = cmd->opt.model ? cmd->model_args.items[k] : NULL,
+					.kvm = bench_target_kvm(cmd, k),
+					.model_plugin = cmd->opt.model && !bench_target_kvm(cmd, k)
+							? cmd->model_args.items[k] : NULL,
 					.records = { .benchmark = bench },
 				};
 	}
@@ -518,7 +578,8 @@ static int bench_table_build(const struct bench_cmd *cmd, struct bench_table *t)
  * targets (results, ratios), the Unix suite on every target (unix: Linux,
  * and the microkernel's under the Unix emulation where it runs them;
  * unix-ratios: each target's median over Linux's), the
- * headline from all, and the profile when there is one. Returns true on
+ * headline from all, the cost model's validation (report_model.h) and the
+ * profile when there is one. Returns true on
  * success. */
 static bool bench_report_update(const struct bench_cmd *cmd, const struct bench_table *t,
 				const char *profile)
@@ -537,6 +598,8 @@ static bool bench_report_update(const struct bench_cmd *cmd, const struct bench_
 		{ "headline", report_tables_headline(t) },
 		{ "unix", rc ? NULL : report_tables_results(&unix_suite, cmd->csv_path) },
 		{ "unix-ratios", rc ? NULL : report_tables_ratios(&over_linux) },
+		{ "units", report_model_units(t) },
+		{ "model-validation", report_model_validation(t) },
 		{ "profile", profile ? strdup(profile) : NULL },
 	};
 	size_t count = sizeof regions / sizeof regions[0] - !profile;
@@ -574,7 +637,7 @@ static bool bench_profile(const struct bench_cmd *cmd, char **region)
 		.unix_set = cmd->opt.profile_unix_set, .unix_bench_path = cmd->opt.profile_unix_bench,
 		.results_dir = cmd->opt.results_dir, .run_id = cmd->opt.run_id,
 		.target_dirs = cmd->opt.target_dirs, .target_names = cmd->targets.items,
-		.target_linux = cmd->target_linux, .target_count = cmd->targets.count,
+		.target_linux = cmd->target_linux, .target_count = cmd->tcg_count,
 	};
 	if (bench_profile_run(&spec, region, err, sizeof err) == 0)
 		return true;
@@ -603,7 +666,12 @@ static bool bench_outputs_write(const struct bench_cmd *cmd, size_t *rows)
 				 .accelerator = QEMU_ACCELERATOR_NAME, .targets = cmd->targets.items,
 				 .target_kernels = cmd->kernel_ids.items, .target_linux = cmd->target_linux,
 				 .target_count = cmd->targets.count };
-	int rc = bench_table_build(cmd, &t);
+	const char **accelerators = calloc(cmd->targets.count + 1, sizeof *accelerators);
+	for (size_t k = 0; accelerators && k < cmd->targets.count; k++)
+		accelerators[k] = bench_target_kvm(cmd, k) ? QEMU_KVM_ACCELERATOR_NAME
+							   : QEMU_ACCELERATOR_NAME;
+	t.target_accelerators = accelerators;
+	int rc = accelerators ? bench_table_build(cmd, &t) : -ENOMEM;
 	const char *why = rc < 0 ? "out of memory" : t.count == 0 ? "no samples arrived" : NULL;
 	if (!why && (rc = csv_write(cmd->csv_path, &t)) < 0)
 		why = strerror(-rc);
@@ -613,7 +681,7 @@ static bool bench_outputs_write(const struct bench_cmd *cmd, size_t *rows)
 	bool ok = !why;
 	char *profile = NULL;
 	bool any_profiled = false;
-	for (size_t k = 0; k < cmd->targets.count; k++)
+	for (size_t k = 0; k < cmd->tcg_count; k++)
 		any_profiled = any_profiled || !cmd->target_linux[k] || cmd->opt.profile_unix_set;
 	if (!why && cmd->opt.profile_plugin && any_profiled)
 		ok = bench_profile(cmd, &profile) && ok;
@@ -623,6 +691,7 @@ static bool bench_outputs_write(const struct bench_cmd *cmd, size_t *rows)
 	if (!why && cmd->opt.plots_dir)
 		ok = bench_plots_render(cmd) && ok;
 	free(t.rows);
+	free(accelerators);
 	return ok;
 }
 

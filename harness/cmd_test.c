@@ -17,6 +17,8 @@
 #include "jobs.h"
 #include "linux_boot.h"
 #include "bench_list.h"
+#include "bench_model.h"
+#include "bench_run.h"
 #include "cmd_profile.h"
 #include "manifest.h"
 #include "profile.h"
@@ -29,6 +31,7 @@
 
 #define PROFILE_CHECK_NAME "profile_counts_equal_the_insn_figures"
 #define PROFILE_SPACES_NAME "profile_separates_address_spaces"
+#define MODEL_CHECK_NAME "cost_model_matches_its_table"
 #define PROFILE_CHECK_TARGETS 2   /* the first targets given */
 #define PROFILE_CHECK_NAMES_MAX 16
 
@@ -85,6 +88,8 @@ struct test_run {
 	char spaces_reasons[PROFILE_CHECK_TARGETS][TEST_ERR_MAX_BYTES];  /* the same boot's
 									  address spaces */
 	size_t profile_checked;                      /* targets the profile check ran on */
+	bool model_checked;                          /* the cost model's check ran */
+	char model_reason[TEST_ERR_MAX_BYTES];       /* "" when it passed */
 };
 
 static const char test_usage[] =
@@ -431,6 +436,34 @@ static void test_run_profile(struct test_run *run)
 	free(names);
 }
 
+/* The cost model in a real guest (bench_model_validate): the first target
+ * boots the validation micro-programs with the plugin, and their cyc-model
+ * figures must be what the model's table predicts. */
+static void test_run_model_check(struct test_run *run)
+{
+	char kernel[PATH_MAX];
+	struct bench_setup setup = {
+		.qemu_path = run->opt.qemu_path, .bench_path = run->opt.repeat_bench, .quick = true,
+		.timeout_ms = (int)run->opt.timeout_s * 1000,
+		.hang_timeout_ms = (int)run->opt.hang_timeout_s * 1000, .log = tmpfile(),
+	};
+	snprintf(kernel, sizeof kernel, "%s/kernel.elf", run->opt.target_dirs[0]);
+	run->model_checked = true;
+	if (!setup.log)
+		snprintf(run->model_reason, sizeof run->model_reason, "no scratch file for the log");
+	else if (bench_model_validate(&setup, run->opt.target_dirs[0], kernel,
+				      run->opt.profile_plugin, run->model_reason,
+				      sizeof run->model_reason) == 0)
+		run->model_reason[0] = '\0';
+	if (setup.log)
+		fclose(setup.log);
+	if (run->model_reason[0])
+		report_line("FAIL %s/%s: %s", run->targets[0].name, MODEL_CHECK_NAME,
+			    run->model_reason);
+	else
+		report_line("ok   %s/%s", run->targets[0].name, MODEL_CHECK_NAME);
+}
+
 /* Boots every target once with little RAM and the tests that need it. */
 static void test_run_little_ram(struct test_run *run)
 {
@@ -463,6 +496,9 @@ static void test_print_failures(const struct test_run *run)
 		report_line("  FAIL %s: %s", MARKER_CHECK_NAME, run->marker_reason);
 	if (run->opt.linux_dir && run->linux_reason[0])
 		report_line("  FAIL %s: %s", LINUX_SMOKE_NAME, run->linux_reason);
+	if (run->model_checked && run->model_reason[0])
+		report_line("  FAIL %s/%s: %s", run->targets[0].name, MODEL_CHECK_NAME,
+			    run->model_reason);
 	for (size_t i = 0; i < run->profile_checked; i++) {
 		if (run->profile_reasons[i][0])
 			report_line("  FAIL %s/%s: %s", run->targets[i].name, PROFILE_CHECK_NAME,
@@ -526,6 +562,12 @@ static int test_run_summarize(const struct test_run *run)
 			    spaces_ok ? "ok" : "FAILED");
 		passed += ok + spaces_ok;
 		failed += !ok + !spaces_ok;
+	}
+	if (run->model_checked) {
+		bool ok = !run->model_reason[0];
+		report_line("  %s/%s: %s", run->targets[0].name, MODEL_CHECK_NAME, ok ? "ok" : "FAILED");
+		passed += ok;
+		failed += !ok;
 	}
 	if (run->opt.linux_dir) {
 		bool ok = !run->linux_reason[0];
@@ -614,8 +656,10 @@ int cmd_test_main(int argc, char **argv)
 		test_run_little_ram(&run);
 	if (run.opt.linux_dir)
 		test_run_linux(&run);
-	if (run.opt.profile_plugin && run.opt.target_count > 0)
+	if (run.opt.profile_plugin && run.opt.target_count > 0) {
 		test_run_profile(&run);
+		test_run_model_check(&run);
+	}
 	int status = test_run_summarize(&run);
 	test_run_free(&run);
 	return status;

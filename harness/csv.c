@@ -52,7 +52,8 @@ void csv_rows_sort(struct bench_row *rows, size_t count)
 static void csv_row_print(FILE *out, const struct bench_table *t, const struct bench_row *r)
 {
 	const struct bench_stats *s = &r->stats;
-	fprintf(out, "%s,%s,%s,%s,%s,", t->run_id, t->commit, t->accelerator,
+	fprintf(out, "%s,%s,%s,%s,%s,", t->run_id, t->commit,
+		t->target_accelerators ? t->target_accelerators[r->target_index] : t->accelerator,
 		t->targets[r->target_index], r->key.benchmark);
 	if (r->key.has_parameter)
 		fprintf(out, "%" PRIu64, r->key.parameter);

@@ -26,6 +26,8 @@ struct bench_table {
 	char *const *targets; /* names, in command-line order */
 	char *const *target_kernels; /* per target: "machlab" or "<Linux package>=<version>"; may be NULL */
 	const bool *target_linux;    /* per target: a Linux target; may be NULL (none is) */
+	const char *const *target_accelerators; /* per target, when they differ (KVM twins);
+						   NULL: accelerator for every target */
 	char **owned_kernels;        /* a view's copy of target_kernels (report_view_make) */
 	size_t target_count;
 	struct bench_row *rows;

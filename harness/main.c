@@ -10,6 +10,7 @@
 #include "cmd_rootfs.h"
 #include "cmd_run.h"
 #include "cmd_test.h"
+#include "pmu.h"
 
 /* Runs "machlab SUBCOMMAND ...". */
 int main(int argc, char **argv)
@@ -28,6 +29,8 @@ int main(int argc, char **argv)
 		return cmd_boot_main(argc - 1, argv + 1);
 	if (argc >= 2 && strcmp(argv[1], "rootfs") == 0)
 		return cmd_rootfs_main(argc - 1, argv + 1);
+	if (argc >= 2 && strcmp(argv[1], "pmu-encode") == 0)
+		return cmd_pmu_encode_main(argc - 1, argv + 1);
 	if (argc >= 2 && strcmp(argv[1], "linux-fetch") == 0)
 		return cmd_linux_fetch_main(argc - 1, argv + 1);
 	fprintf(stderr, "usage: machlab test [options] TARGET_DIR...  (machlab test --help)\n"
@@ -37,6 +40,7 @@ int main(int argc, char **argv)
 			"       machlab run [options] -- PROGRAM [ARG...]  (machlab run --help)\n"
 			"       machlab profile [options] BENCH[:PARAM]...  (machlab profile --help)\n"
 			"       machlab rootfs --spec FILE [--base DIR] --out FILE\n"
-			"       machlab linux-fetch [--cache DIR] --out DIR\n");
+			"       machlab linux-fetch [--cache DIR] --out DIR\n"
+			"       machlab pmu-encode EVENT...\n");
 	return CMD_EXIT_USAGE;
 }

@@ -1,6 +1,8 @@
 /* qemu.c: owns the QEMU command line. Every boot of every target goes
  * through qemu_argv_build, so all targets run in exactly the same machine;
- * only the test boot with little RAM asks for a different memory size.
+ * only the test boot with little RAM asks for a different memory size, and
+ * a KVM boot (kvm_probe.h) swaps TCG icount and qemu64 for KVM and the
+ * host's CPU.
  * Targets differ in what follows the machine: the microkernel gets multiboot
  * modules, Linux an initramfs and a command line. */
 #include "qemu.h"
@@ -84,9 +86,18 @@ int qemu_argv_build(const struct qemu_boot *boot, struct strlist *argv)
 	char memory[32];
 	snprintf(memory, sizeof memory, "%dM", boot->memory_mib);
 	rc = strlist_push(argv, boot->qemu_path);
-	for (size_t i = 0; i < fixed_count && rc == 0; i++)
-		rc = strlist_push(argv, boot->memory_mib > 0 && i > 0 &&
-				  strcmp(qemu_fixed_args[i - 1], "-m") == 0 ? memory : qemu_fixed_args[i]);
+	for (size_t i = 0; i < fixed_count && rc == 0; i++) {
+		const char *arg = qemu_fixed_args[i], *before = i > 0 ? qemu_fixed_args[i - 1] : "";
+		if (boot->kvm && (strcmp(arg, "-icount") == 0 || strcmp(before, "-icount") == 0))
+			continue;
+		if (boot->memory_mib > 0 && strcmp(before, "-m") == 0)
+			arg = memory;
+		else if (boot->kvm && strcmp(before, "-cpu") == 0)
+			arg = QEMU_KVM_CPU_MODEL;
+		else if (boot->kvm && strcmp(before, "-accel") == 0)
+			arg = "kvm";
+		rc = strlist_push(argv, arg);
+	}
 	if (rc == 0 && boot->plugin && (rc = strlist_push(argv, "-plugin")) == 0)
 		rc = strlist_push(argv, boot->plugin);
 	if (rc == 0)

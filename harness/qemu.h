@@ -5,6 +5,8 @@
 #ifndef MACHLAB_QEMU_H
 #define MACHLAB_QEMU_H
 
+#include <stdbool.h>
+
 #include "proc.h"
 #include "strlist.h"
 
@@ -15,6 +17,8 @@
 #define QEMU_DEBUG_EXIT_IOBASE "0xf4"        /* isa-debug-exit: exit code is (v << 1) | 1 */
 #define QEMU_EXIT_CLEAN 1                    /* the kernel wrote 0 to the debug-exit port */
 #define QEMU_ACCELERATOR_NAME "tcg-icount"   /* what results say they were measured under */
+#define QEMU_KVM_ACCELERATOR_NAME "kvm"      /* ... on a KVM boot (the guest's TSC: unit cyc) */
+#define QEMU_KVM_CPU_MODEL "host"            /* a KVM boot's CPU: the host's, PMU included */
 
 /* One multiboot module: "path args" on the kernel's module command line. */
 struct qemu_module {
@@ -30,6 +34,7 @@ struct qemu_boot {
 	const char *initrd_path; /* a Linux initramfs given whole to -initrd (no modules then) */
 	const char *append;      /* kernel command line (-append), or NULL */
 	const char *plugin;      /* a TCG plugin and its arguments (-plugin), or NULL */
+	bool kvm;                /* -accel kvm -cpu host instead of TCG icount (qemu64) */
 	int timeout_ms;
 	int silence_timeout_ms; /* no serial line for this long: a kernel hang; 0: none */
 	int memory_mib;       /* 0: QEMU_MEMORY_MIB (only the little-RAM boot differs) */

@@ -13,7 +13,7 @@
 
 
 /* Returns t's row for key on target, or NULL when that target has none. */
-static const struct bench_row *table_find(const struct bench_table *t, const struct bench_key *key,
+const struct bench_row *report_table_find(const struct bench_table *t, const struct bench_key *key,
 					  size_t target)
 {
 	for (size_t i = 0; i < t->count; i++)
@@ -48,7 +48,7 @@ const char *number_format(uint64_t v, char buf[NUMBER_MAX_BYTES])
 
 /* Closes the memory stream out and returns its text, or NULL (text freed)
  * when it ran out of memory. */
-static char *text_finish(FILE *out, char **text)
+char *report_text_finish(FILE *out, char **text)
 {
 	if (fclose(out) == 0)
 		return *text; /* the stream updates *text only when it closes */
@@ -107,9 +107,9 @@ char *report_tables_results(const struct bench_table *t, const char *csv_path)
 			continue;
 		measure_print(out, &t->rows[i].key);
 		for (size_t k = 0; k < t->target_count; k++)
-			results_cell_print(out, table_find(t, &t->rows[i].key, k));
+			results_cell_print(out, report_table_find(t, &t->rows[i].key, k));
 		for (size_t k = 0; k < t->target_count; k++) {
-			const struct bench_row *r = table_find(t, &t->rows[i].key, k);
+			const struct bench_row *r = report_table_find(t, &t->rows[i].key, k);
 			fputs(k ? " / " : " ", out);
 			if (r)
 				fprintf(out, "%zu", r->stats.flagged);
@@ -126,7 +126,7 @@ char *report_tables_results(const struct bench_table *t, const char *csv_path)
 		if (strcmp(t->target_kernels[k], CSV_KERNEL_MACHLAB) != 0)
 			fprintf(out, "Target `%s` runs the kernel package `%s`.\n", t->targets[k],
 				t->target_kernels[k]);
-	return text_finish(out, &text);
+	return report_text_finish(out, &text);
 }
 
 /* True when r holds a median that can divide. */
@@ -140,15 +140,15 @@ static bool ratio_usable(const struct bench_row *r)
 static bool ratios_line_print(FILE *out, const struct bench_table *t, size_t i)
 {
 	const struct bench_key *key = &t->rows[i].key;
-	const struct bench_row *base = table_find(t, key, 0);
+	const struct bench_row *base = report_table_find(t, key, 0);
 	bool other = false;
 	for (size_t k = 1; k < t->target_count; k++)
-		other = other || ratio_usable(table_find(t, key, k));
+		other = other || ratio_usable(report_table_find(t, key, k));
 	if (!ratio_usable(base) || !other)
 		return false;
 	measure_print(out, key);
 	for (size_t k = 1; k < t->target_count; k++) {
-		const struct bench_row *r = table_find(t, key, k);
+		const struct bench_row *r = report_table_find(t, key, k);
 		if (ratio_usable(r))
 			fprintf(out, " %.2f× |", (double)r->stats.median / (double)base->stats.median);
 		else
@@ -170,7 +170,7 @@ char *report_tables_ratios(const struct bench_table *t)
 	if (t->target_count < 2) {
 		fprintf(out, "Ratios need two targets; run `%s` measured only `%s`.\n", t->run_id,
 			t->target_count ? t->targets[0] : "none");
-		return text_finish(out, &text);
+		return report_text_finish(out, &text);
 	}
 	char suffix[BENCH_NAME_MAX_BYTES + 8];
 	snprintf(suffix, sizeof suffix, " / %s", t->targets[0]);
@@ -184,7 +184,7 @@ char *report_tables_ratios(const struct bench_table *t)
 	else
 		fprintf(out, "\nEach figure is a target's median divided by `%s`'s median, both "
 			"from run `%s`.\n", t->targets[0], t->run_id);
-	return text_finish(out, &text);
+	return report_text_finish(out, &text);
 }
 
 /* Fills key with the measure (benchmark, parameter) in unit. */
@@ -214,7 +214,7 @@ static void headline_cell_print(FILE *out, const struct bench_table *t, const st
 				size_t k)
 {
 	char num[NUMBER_MAX_BYTES];
-	const struct bench_row *r = table_find(t, key, k);
+	const struct bench_row *r = report_table_find(t, key, k);
 	fprintf(out, " %s |", r && r->stats.n ? number_format(r->stats.median, num) : "not measured");
 }
 
@@ -275,7 +275,7 @@ char *report_tables_headline(const struct bench_table *t)
 		"GNU Mach and the Linux anchor figures were measured in the same QEMU setup "
 		"(DESIGN.md section 6; the anchors by hand, in the issue that added the Linux "
 		"target).\n", t->run_id);
-	return text_finish(out, &text);
+	return report_text_finish(out, &text);
 }
 
 /* Whether target k of t is one of targets (REPORT_VIEW_*). */

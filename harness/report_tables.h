@@ -9,7 +9,12 @@
 
 #define NUMBER_MAX_BYTES 32 /* 2^64-1 with thousands separators, and more */
 
+#include <stdio.h>
+
 const char *number_format(uint64_t v, char buf[NUMBER_MAX_BYTES]);
+const struct bench_row *report_table_find(const struct bench_table *t, const struct bench_key *key,
+					  size_t target);
+char *report_text_finish(FILE *out, char **text);
 char *report_tables_results(const struct bench_table *t, const char *csv_path);
 char *report_tables_ratios(const struct bench_table *t);
 char *report_tables_headline(const struct bench_table *t);

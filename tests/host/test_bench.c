@@ -27,6 +27,8 @@
 #include "report.h"
 #include "report_md.h"
 #include "report_tables.h"
+#include "kvm_probe.h"
+#include "pmu.h"
 #include "stats.h"
 
 /* Checks the file at path holds exactly expected. */
@@ -378,15 +380,17 @@ static void report_tables_show_medians_ratios_and_headline(void)
 /* ---- whole runs against fake QEMUs ---- */
 
 /* A fake QEMU: runs the benchmark named on its -initrd line. Benchmark
- * "hang" prints a record and hangs; msg-copy kernels are 50% slower. */
+ * "hang" prints a record and hangs; msg-copy kernels are 50% slower, and
+ * figures under -accel kvm ten times bigger. */
 static const char fake_qemu_text[] =
 	"#!/bin/sh\n"
 	"while [ $# -gt 0 ]; do\n"
-	"  [ \"$1\" = -initrd ] && initrd=$2; [ \"$1\" = -kernel ] && kernel=$2; shift\n"
+	"  [ \"$1\" = -initrd ] && initrd=$2; [ \"$1\" = -kernel ] && kernel=$2\n"
+	"  [ \"$1\" = -accel ] && accel=$2; shift\n"
 	"done\n"
 	"echo \"$initrd\" >> \"$0.initrd\"\n"
 	"set -- $initrd; shift; [ \"$1\" = --quick ] && shift\n"
-	"k=2; case $kernel in *msg-copy*) k=3;; esac\n"
+	"k=2; case $kernel in *msg-copy*) k=3;; esac; [ \"$accel\" = kvm ] && k=$((k * 10))\n"
 	"echo \"BENCH samples $1 - insn 1\"; echo 'BENCH begin'\n"
 	"case $1 in\n"
 	"hang) echo 'BENCH samples hang - insn 7'; sleep 30;;\n"
@@ -406,6 +410,7 @@ static int cmd_bench_capture(char **args, char **out)
 /* Sets up targets default/ and msg-copy/, the list and the fake QEMU. */
 static void bench_fixture(void)
 {
+	setenv(KVM_DEVICE_ENV, tmp_path("no-kvm"), 1);  /* KVM's probe fails: no twins */
 	mkdir(tmp_path("default"), 0755);
 	mkdir(tmp_path("msg-copy"), 0755);
 	file_write(tmp_path("default/kernel.elf"), "", 0644);
@@ -455,6 +460,55 @@ static void cmd_bench_writes_sorted_csv_log_and_progress(void)
 	char *initrds = file_read(tmp_path("fake-qemu.initrd"));
 	EXPECT_TRUE(strstr(initrds, "bench-mk.elf --quick null_rpc_tasks\n"));
 	free(initrds);
+}
+
+/* Where KVM works (here: a device that opens, and the fake QEMU's figures
+ * under -accel kvm), every target gains a twin <name>-kvm booted under KVM
+ * whose figures are cyc, not insn; where it does not, one line says why and
+ * the run goes on without twins. */
+static void cmd_bench_adds_kvm_twins_where_kvm_works(void)
+{
+	bench_fixture();
+	file_write(tmp_path("kvm"), "", 0644);
+	setenv(KVM_DEVICE_ENV, tmp_path("kvm"), 1);
+	char *args[] = { "bench", "--bench", (char *)tmp_path("bench-mk.elf"), "--list",
+			 (char *)tmp_path("BENCHMARKS"), "--qemu", (char *)tmp_path("fake-qemu"),
+			 "--only", "null_rpc_tasks", "--commit", "abc", "--run-id", "K1",
+			 "--results-dir", (char *)tmp_path("res"), (char *)tmp_path("default"), NULL };
+	static const char *const said[] = { "kvm: works", "default-kvm/null_rpc_tasks: done",
+					    "summary: 2 units ok, 0 failed; 2 rows written", NULL };
+	expect_bench_run(__LINE__, args, CMD_EXIT_OK, said, "res/K1.csv",
+			 "K1,abc,tcg-icount,default,null_rpc_tasks,-,insn,3,380,400,420,420,420,1,machlab\n"
+			 "K1,abc,kvm,default-kvm,null_rpc_tasks,-,cyc,3,3800,4000,4200,4200,4200,1,machlab\n");
+	setenv(KVM_DEVICE_ENV, tmp_path("no-kvm"), 1);
+	char *args_no[] = { "bench", "--bench", (char *)tmp_path("bench-mk.elf"), "--list",
+			    (char *)tmp_path("BENCHMARKS"), "--qemu", (char *)tmp_path("fake-qemu"),
+			    "--only", "null_rpc_tasks", "--commit", "abc", "--run-id", "K2",
+			    "--results-dir", (char *)tmp_path("res"), (char *)tmp_path("default"),
+			    NULL };
+	static const char *const said_no[] = { "kvm: not used, no cyc figures: ",
+					       "no-kvm: No such file or directory", NULL };
+	expect_bench_run(__LINE__, args_no, CMD_EXIT_OK, said_no, "res/K2.csv",
+			 "K2,abc,tcg-icount,default,null_rpc_tasks,-,insn,3,380,400,420,420,420,1,machlab\n");
+}
+
+/* libpfm4 encodes event names for a PMU model forced by LIBPFM_FORCE_PMU
+ * (this host has none): Skylake's INST_RETIRED.ANY_P is event 0xc0 umask
+ * 0x00 and DTLB_LOAD_MISSES.MISS_CAUSES_A_WALK event 0x08 umask 0x01 (Intel
+ * SDM vol. 3B, Skylake events), each with USR, OS, INT and EN set (bits 16,
+ * 17, 20, 22: 0x53 in bits 16-23); an unknown name is refused in libpfm4's
+ * words. */
+static void pmu_encodes_event_names_for_a_forced_pmu(void)
+{
+	uint64_t raw = 0;
+	char err[256] = "";
+	setenv("LIBPFM_FORCE_PMU", "skl", 1);
+	EXPECT_INT(0, pmu_encode("INST_RETIRED:ANY_P", &raw, err, sizeof err));
+	EXPECT_TRUE(raw == (0x53ull << 16 | 0x00 << 8 | 0xc0));
+	EXPECT_INT(0, pmu_encode("DTLB_LOAD_MISSES:MISS_CAUSES_A_WALK", &raw, err, sizeof err));
+	EXPECT_TRUE(raw == (0x53ull << 16 | 0x01 << 8 | 0x08));
+	EXPECT_INT(-1, pmu_encode("NO_SUCH_EVENT", &raw, err, sizeof err));
+	expect_int(__LINE__, err, 1, strstr(err, "NO_SUCH_EVENT: event not found") != NULL);
 }
 
 /* The emulated part of the Unix suite runs on a microkernel target too, its
@@ -595,7 +649,7 @@ static void plots_render_figures_without_warnings(void)
 				   .timeout_ms = PLOTS_TIMEOUT_MS };
 	struct plots_result result;
 	EXPECT_INT(0, plots_render(&spec, &result));
-	EXPECT_INT(8, result.rendered);
+	EXPECT_INT(9, result.rendered);
 	EXPECT_INT(0, result.failed);
 	EXPECT_INT(0, result.warnings);
 	struct stat st;
@@ -604,10 +658,11 @@ static void plots_render_figures_without_warnings(void)
 	EXPECT_TRUE(stat(tmp_path("figs/overview.svg"), &st) == 0 && st.st_size > 0);
 	EXPECT_TRUE(stat(tmp_path("figs/overview.png"), &st) == 0 && st.st_size > 0);
 	EXPECT_TRUE(stat(tmp_path("figs/unix.png"), &st) == 0 && st.st_size > 0);
+	EXPECT_TRUE(stat(tmp_path("figs/units.png"), &st) == 0 && st.st_size > 0);
 	EXPECT_TRUE(stat(tmp_path("figs/profile.svg"), &st) == 0 && st.st_size > 0);
 	spec.gnuplot_path = tmp_path("no-gnuplot");
 	EXPECT_INT(0, plots_render(&spec, &result));
-	EXPECT_INT(8, result.failed);
+	EXPECT_INT(9, result.failed);
 	free(newest);
 }
 
@@ -617,6 +672,8 @@ static const struct check_test tests[] = {
 	TEST(records_concatenate_lines_of_one_measure),
 	TEST(records_count_flagged_values_apart),
 	TEST(records_refuse_garbage_truncated_and_out_of_range_lines),
+	TEST(cmd_bench_adds_kvm_twins_where_kvm_works),
+	TEST(pmu_encodes_event_names_for_a_forced_pmu),
 	TEST(records_take_64_values_and_refuse_65),
 	TEST(records_ignore_lines_outside_the_markers),
 	TEST(records_without_end_marker_keep_complete_lines),

@@ -46,6 +46,8 @@ static const struct cm_params cm_defaults = {
 	.cr3_cycles = 130,                /* [EST] mov to CR3 without PCID */
 	.rep_startup_cycles = 35,         /* [IOM] fast-string start-up overhead */
 	.rep_bytes_per_cycle = 32,        /* [IOM] fast strings, a 32-byte store a cycle */
+	.rep_miss_overlap = 10,           /* [IOM] Skylake's 10 L1d fill buffers: a string
+					     instruction's line misses stream, ten in flight */
 };
 
 void cm_params_default(struct cm_params *p)
@@ -65,7 +67,7 @@ static const struct {
 	CM_P(dtlb_entries), CM_P(dtlb_ways), CM_P(stlb_entries), CM_P(stlb_ways),
 	CM_P(stlb_cycles), CM_P(walk_cycles), CM_P(kernel_tlb_global), CM_P(syscall_cycles),
 	CM_P(sysret_cycles), CM_P(exception_cycles), CM_P(iret_cycles), CM_P(cr3_cycles),
-	CM_P(rep_startup_cycles), CM_P(rep_bytes_per_cycle),
+	CM_P(rep_startup_cycles), CM_P(rep_bytes_per_cycle), CM_P(rep_miss_overlap),
 #undef CM_P
 };
 
@@ -114,6 +116,8 @@ bool cm_params_check(const struct cm_params *p, const char **why)
 		*why = "each TLB's entries / ways must be a power of two";
 	else if (!p->rep_bytes_per_cycle)
 		*why = "rep_bytes_per_cycle must be at least 1";
+	else if (!p->rep_miss_overlap)
+		*why = "rep_miss_overlap must be at least 1";
 	else if (p->kernel_tlb_global > 1)
 		*why = "kernel_tlb_global is 0 or 1";
 	return *why == NULL;
@@ -206,22 +210,34 @@ static void cm_charge(struct cost_model *m, uint64_t cycles)
 	m->cycles256 += cycles << CM_FRACTION_BITS;
 }
 
+/* A cache miss's latency: in full, or, for a data access of a rep string
+ * instruction under way, a rep_miss_overlap-th of it (misses stream). */
+static void cm_charge_miss(struct cost_model *m, uint64_t cycles, bool data)
+{
+	if (data && m->rep_insn)
+		m->cycles256 += (cycles << CM_FRACTION_BITS) / m->p.rep_miss_overlap;
+	else
+		cm_charge(m, cycles);
+}
+
 /* addr through a hierarchy of n levels (a first-level TLB and the STLB, or
  * an L1, L2 and the LLC), each filled on its miss: a hit at level k > 0
- * costs cost[k - 1], a miss everywhere cost[n - 1]; missed[k] counts level
- * k's misses. */
+ * costs cost[k - 1], a miss everywhere cost[n - 1] (data_line: a data
+ * line's misses, which overlap inside a rep string: cm_charge_miss);
+ * missed[k] counts level k's misses. */
 static void cm_hierarchy(struct cost_model *m, struct cm_assoc *const level[],
-			 uint64_t *const missed[], const uint32_t cost[], size_t n, uint64_t addr)
+			 uint64_t *const missed[], const uint32_t cost[], size_t n, uint64_t addr,
+			 bool data_line)
 {
 	for (size_t k = 0; k < n; k++) {
 		if (cm_assoc_touch(level[k], addr)) {
 			if (k)
-				cm_charge(m, cost[k - 1]);
+				cm_charge_miss(m, cost[k - 1], data_line);
 			return;
 		}
 		(*missed[k])++;
 	}
-	cm_charge(m, cost[n - 1]);
+	cm_charge_miss(m, cost[n - 1], data_line);
 }
 
 /* A translation through a first-level TLB, backed by the STLB and a walk. */
@@ -232,17 +248,18 @@ static void cm_translate(struct cost_model *m, struct cm_assoc *l1tlb, uint64_t 
 	uint64_t *const missed[] = { misses, &m->stats.stlb_misses };
 	const uint32_t cost[] = { m->p.stlb_cycles, m->p.stlb_cycles + m->p.walk_cycles };
 
-	cm_hierarchy(m, level, missed, cost, 2, va);
+	cm_hierarchy(m, level, missed, cost, 2, va, false);
 }
 
 /* A line through an L1, then L2, the LLC and memory. */
 static void cm_line(struct cost_model *m, struct cm_assoc *l1, uint64_t *misses, uint64_t addr)
 {
+	bool data = l1 == &m->l1d;
 	struct cm_assoc *const level[] = { l1, &m->l2, &m->llc };
 	uint64_t *const missed[] = { misses, &m->stats.l2_misses, &m->stats.llc_misses };
 	const uint32_t cost[] = { m->p.l2_cycles, m->p.llc_cycles, m->p.mem_cycles };
 
-	cm_hierarchy(m, level, missed, cost, 3, addr);
+	cm_hierarchy(m, level, missed, cost, 3, addr, data);
 }
 
 /* The fetch of an instruction: its page and line (its first byte's: an

@@ -17,9 +17,10 @@
  * Linux does and machlab does not). A rep-prefixed string instruction,
  * which icount charges once per element, costs rep_startup_cycles plus its
  * bytes at rep_bytes_per_cycle (the fast-string microcode), not one
- * instruction per element. Nothing overlaps: no out-of-order execution, no
- * prefetch, no miss-level parallelism, so a modelled figure is an upper
- * bound of its kind, good for comparing where cycles go, not for
+ * instruction per element; its cache misses overlap rep_miss_overlap at a
+ * time (the fill buffers a streaming copy or clear keeps busy). Nothing
+ * else overlaps: no out-of-order execution, no prefetch, no miss-level
+ * parallelism elsewhere, so a modelled figure is an upper bound of its kind, good for comparing where cycles go, not for
  * predicting a machine's. Caches are set-associative with LRU
  * replacement, indexed by physical address (for instructions, what the
  * plugin derives from their virtual and host addresses: profile_plugin.c);
@@ -60,6 +61,9 @@ struct cm_params {
 	uint32_t cr3_cycles;            /* a mov to CR3 (the flush's refills are counted apart) */
 	uint32_t rep_startup_cycles;    /* a rep string instruction's start */
 	uint32_t rep_bytes_per_cycle;   /* its throughput after that */
+	uint32_t rep_miss_overlap;      /* a rep string's cache misses in flight at once: each
+					   costs its latency / this (the rest of the model
+					   charges every miss in full, one after another) */
 };
 
 /* The events the plugin recognises (cm_event). */

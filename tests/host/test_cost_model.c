@@ -173,6 +173,36 @@ static void rep_string_costs_start_up_and_throughput(void)
 	cm_free(&m);
 }
 
+/* The same clear of a cold page (another page, never touched): each of its
+ * 64 lines misses every level, and the misses stream rep_miss_overlap at a
+ * time; its one dTLB and STLB miss walks; an ordinary load that misses
+ * after it pays the whole latency. */
+static void rep_string_misses_overlap(void)
+{
+	struct cm_params p = params();
+	struct cost_model m;
+	uint64_t before, misses, dest = USER_BASE + 8 * PAGE;
+
+	model(&m, &p);
+	cm_insn(&m, USER_BASE, USER_BASE);
+	before = cm_cycles(&m);
+	misses = m.stats.llc_misses;
+	for (uint64_t b = 0; b < PAGE; b++) {
+		cm_rep_element(&m, USER_BASE + 2, USER_BASE + 2, 1);
+		cm_access(&m, dest + b, dest + b, 1);
+	}
+	EXPECT_INT(p.rep_startup_cycles + PAGE / p.rep_bytes_per_cycle +
+		   p.stlb_cycles + p.walk_cycles +
+		   PAGE / p.line_bytes * p.mem_cycles / p.rep_miss_overlap, cm_cycles(&m) - before);
+	EXPECT_INT(PAGE / p.line_bytes, m.stats.llc_misses - misses);
+	before = cm_cycles(&m);
+	cm_insn(&m, USER_BASE + 4, USER_BASE + 4);
+	cm_access(&m, dest + 2 * PAGE, dest + 2 * PAGE, 8);
+	EXPECT_INT(p.insn_cycles + p.stlb_cycles + p.walk_cycles + p.mem_cycles,
+		   cm_cycles(&m) - before);
+	cm_free(&m);
+}
+
 static void parameters_are_checked_and_set_by_name(void)
 {
 	struct cm_params p = params();
@@ -201,6 +231,7 @@ static const struct check_test tests[] = {
 	TEST(cr3_write_flushes_the_tlbs),
 	TEST(syscall_loop_costs_its_penalties),
 	TEST(rep_string_costs_start_up_and_throughput),
+	TEST(rep_string_misses_overlap),
 	TEST(parameters_are_checked_and_set_by_name),
 };
 

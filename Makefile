@@ -380,6 +380,13 @@ $(foreach t,$(TARGETS),$(if $(filter $(t),$(VARIANTS) linux),,\
 MODEL ?= on
 MODEL_PARAMS ?=
 $(if $(filter-out on off,$(MODEL)),$(error machlab: MODEL=$(MODEL): give on or off))
+# KVM=auto probes KVM once (harness/kvm_probe.h) and, where it works, adds a
+# <target>-kvm twin of every target (unit cyc: TSC cycles); KVM=off skips it.
+KVM ?= auto
+$(if $(filter-out auto off,$(KVM)),$(error machlab: KVM=$(KVM): give auto or off))
+# PMU=EVENT,EVENT (libpfm4 names, e.g. INST_RETIRED:ANY_P): the KVM twins'
+# native benchmarks also read these hardware counters (units pmc0, pmc1...).
+PMU ?=
 BENCH_TIMEOUT_S ?= 300
 # A benchmark boot that prints nothing for BENCH_HANG_S is a kernel hang: that
 # benchmark fails on that target.
@@ -398,7 +405,7 @@ bench: deps
 	  --jobs $(JOBS) --results-dir results --commit $(COMMIT) --report REPORT.md --plots-dir plots \
 	  --profile-plugin $(PROFILE_PLUGIN) --profile-set "$(PROFILE_SET)" \
 	  --profile-unix-set "$(PROFILE_UNIX_SET)" --profile-unix-bench $(UNIX_BUILD)/unix-bench.syms \
-	  $(if $(filter on,$(MODEL)),--model $(addprefix --model-param ,$(MODEL_PARAMS))) \
+	  $(if $(filter on,$(MODEL)),--model $(addprefix --model-param ,$(MODEL_PARAMS))) --kvm $(KVM) $(if $(PMU),--pmu $(PMU)) \
 	  $(if $(ONLY),--only $(ONLY)) $(if $(QUICK),--quick) $(addprefix $(BUILD)/,$(TARGETS))
 
 # Re-render the figures from the newest CSV in results/ without running anything.

@@ -79,15 +79,17 @@ static int model_cycles_check(const struct profile_data *d, const struct profile
 }
 
 /* Reads the plugin's file at path, checks it against the guest's insn
- * measures m and adds each measure's cyc-model group to r. Returns 0, or
- * -1 with err set (nothing added then, unless memory ran out). */
+ * measures m (within BENCH_MODEL_SLACK_PPM: *off_max gets the largest
+ * difference let through) and adds each measure's cyc-model group to r.
+ * Returns 0, or -1 with err set (nothing added then, unless memory ran
+ * out). */
 int bench_model_records(const char *path, const struct profile_measures *m,
-			struct bench_records *r, char *err, size_t err_bytes)
+			struct bench_records *r, uint64_t *off_max, char *err, size_t err_bytes)
 {
 	struct profile_data d = { 0 };
 	int rc = profile_read(path, &d, err, err_bytes);
 	if (rc == 0)
-		rc = profile_check(&d, m, err, err_bytes);
+		rc = profile_check(&d, m, BENCH_MODEL_SLACK_PPM, off_max, err, err_bytes);
 	if (rc == 0)
 		rc = model_cycles_check(&d, m, err, err_bytes);
 	for (size_t i = 0; rc == 0 && i < m->count; i++)

@@ -16,7 +16,9 @@
 static const char *const bench_unit_names[] = {
 	[BENCH_UNIT_INSN] = "insn", [BENCH_UNIT_CYC_MODEL] = "cyc-model",
 	[BENCH_UNIT_CYC] = "cyc", [BENCH_UNIT_NS] = "ns", [BENCH_UNIT_MSG] = "msg",
-	[BENCH_UNIT_BYTES] = "bytes",
+	[BENCH_UNIT_BYTES] = "bytes", [BENCH_UNIT_PMC0] = "pmc0", [BENCH_UNIT_PMC1] = "pmc1",
+	[BENCH_UNIT_PMC2] = "pmc2", [BENCH_UNIT_PMC3] = "pmc3", [BENCH_UNIT_PMC4] = "pmc4",
+	[BENCH_UNIT_PMC5] = "pmc5", [BENCH_UNIT_PMC6] = "pmc6", [BENCH_UNIT_PMC7] = "pmc7",
 };
 
 /* One samples line, checked but not yet kept. */

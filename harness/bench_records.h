@@ -4,7 +4,7 @@
  *   BENCH samples <benchmark> <parameter> <unit> <v> !<v> ...
  *   BENCH end
  * Only lines between the markers count. <parameter> is a decimal number or
- * "-", <unit> one of insn, cyc-model, cyc, ns, msg, bytes, and each of the 1 to 64
+ * "-", <unit> one of insn, cyc-model, cyc, ns, msg, bytes, pmc0..pmc7, and each of the 1 to 64
  * values an unsigned 64-bit decimal; a '!' prefix flags a sample disturbed
  * by an interrupt or an idle period: it is counted, never used. Lines for
  * the same (benchmark, parameter, unit) add up. The unit cyc-model is the
@@ -22,8 +22,12 @@
 #define BENCH_LINE_VALUES_MAX 64 /* samples on one line */
 
 /* msg: messages the kernel counted to and from pagers for one operation. */
+/* pmc0..pmc7: what performance counter i counted in a sample (a KVM boot with
+ * --pmu: the event is the i-th one named, see the run's log). */
 enum bench_unit { BENCH_UNIT_INSN, BENCH_UNIT_CYC_MODEL, BENCH_UNIT_CYC, BENCH_UNIT_NS,
-		  BENCH_UNIT_MSG, BENCH_UNIT_BYTES };
+		  BENCH_UNIT_MSG, BENCH_UNIT_BYTES, BENCH_UNIT_PMC0, BENCH_UNIT_PMC1,
+		  BENCH_UNIT_PMC2, BENCH_UNIT_PMC3, BENCH_UNIT_PMC4, BENCH_UNIT_PMC5,
+		  BENCH_UNIT_PMC6, BENCH_UNIT_PMC7 };
 
 /* What one group of samples measured. */
 struct bench_key {

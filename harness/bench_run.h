@@ -28,6 +28,8 @@ struct bench_setup {
 	int timeout_ms;         /* per boot */
 	int hang_timeout_ms;    /* no serial line for this long: a kernel hang; 0: none */
 	FILE *log;              /* every boot's output, each line "target/benchmark: ..." */
+	const char *perf_path;  /* perf, to run KVM boots under perf stat (the whole QEMU
+				   process's cycles and instructions, into the log); or NULL */
 };
 
 struct bench_job {
@@ -39,6 +41,8 @@ struct bench_job {
 	const char *root;        /* borrowed: unix-run's root archive, its second module; or NULL */
 	bool kvm;                /* boot under KVM (kvm_probe.h): figures in TSC cycles
 				  * (records.insn_is_cyc), no plugin */
+	const char *pmc_args;    /* borrowed: "--pmc SELECT,..." for the benchmark program (a KVM
+				  * boot of the native suite with --pmu), or NULL */
 	const char *model_plugin; /* borrowed: the cost model's -plugin argument without out=
 				   * (bench_model.h), or NULL: no cyc-model figures */
 	size_t target_index, bench_index;

@@ -5,7 +5,11 @@
  * linux_boot.h) runs bench/unix/BENCHMARKS from its root archive; with
  * --model each boot runs the profiling plugin's cost model too, and every
  * insn measurement gains a cyc-model one of the same samples
- * (bench_model.h). It turns the records into statistics, writes <results-dir>/<run-id>.csv (and .log
+ * (bench_model.h). Where KVM works (kvm_probe.h) every target also gets a
+ * twin "<name>-kvm" booted under KVM, whose figures are TSC cycles (unit
+ * cyc), whose native benchmarks read the hardware counters --pmu names
+ * (units pmc<i>), and which runs under perf stat as a cross-check. It turns
+ * the records into statistics, writes <results-dir>/<run-id>.csv (and .log
  * as the run goes), optionally profiles a set of benchmarks on every target
  * (bench_profile.h), updates REPORT.md's regions and renders the plots. A
  * failed boot loses one benchmark on one target, and a failed profile only
@@ -15,6 +19,7 @@
 
 #include <errno.h>
 #include <getopt.h>
+#include <inttypes.h>
 #include <limits.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -37,6 +42,7 @@
 #include "linux_boot.h"
 #include "linux_pkg.h"
 #include "plots.h"
+#include "pmu.h"
 #include "qemu.h"
 #include "report.h"
 #include "report_md.h"
@@ -58,6 +64,8 @@
 #define BENCH_RUN_ID_MAX_BYTES 64
 #define BENCH_RUN_ID_CHARS "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._-"
 #define BENCH_RESULTS_DIR_MODE 0755
+#define BENCH_PMC_EVENTS_MAX 8     /* --pmu events (the kernel's MK_PMC_MAX counters) */
+#define BENCH_PERF "perf"          /* the KVM boots' whole-run cross-check, when on PATH */
 
 struct bench_options {
 	const char *bench_path, *list_path, *unix_list_path, *only, *qemu_path, *results_dir;
@@ -68,6 +76,7 @@ struct bench_options {
 	const char *profile_unix_set, *profile_unix_bench; /* the same on Linux targets */
 	bool model;   /* the cost model in every boot (bench_model.h): cyc-model rows */
 	bool kvm_off; /* --kvm off: no KVM probe, no KVM twins */
+	const char *pmu;  /* --pmu EVENT,...: counters the KVM twins read (pmu.h), or NULL */
 	const char *model_params[PROFILE_MODEL_PARAMS_MAX]; /* its overrides, NAME=VALUE */
 	size_t model_param_count;
 	bool quick;
@@ -89,6 +98,8 @@ struct bench_cmd {
 	struct strlist model_args;       /* per target: the cost model's -plugin argument (--model) */
 	size_t tcg_count;                /* targets from the command line; those after them are
 					    their KVM twins (kvm_probe.h), when KVM works */
+	char *pmc_args;                  /* "--pmc SELECT,...": --pmu's encodings, or NULL */
+	char perf_path[PATH_MAX];        /* perf for the KVM twins' cross-check, or "" */
 	bool *target_linux;              /* per target: a Linux one (initrds item not "") */
 	struct bench_job *jobs;
 	size_t job_count;
@@ -110,7 +121,7 @@ static const char bench_usage[] =
 	"                     [--profile-plugin PATH --profile-set \"BENCH[:PARAM]...\"\n"
 	"                      [--profile-unix-set \"BENCH...\" --profile-unix-bench PATH]]\n"
 	"                     [--model [--model-param NAME=VALUE]...] (with --profile-plugin)\n"
-	"                     [--kvm auto|off]\n"
+	"                     [--kvm auto|off] [--pmu EVENT[,EVENT...]]\n"
 	"                     TARGET_DIR...\n";
 
 /* Applies one option to opt. Returns false when its value is bad. */
@@ -130,6 +141,7 @@ static bool bench_option_apply(struct bench_options *opt, int c, const char *arg
 	case 'o': opt->only = arg; return true;
 	case 'Q': opt->quick = true; return true;
 	case 'm': opt->model = true; return true;
+	case 'E': opt->pmu = arg; return true;
 	case 'K':
 		opt->kvm_off = strcmp(arg, "off") == 0;
 		return opt->kvm_off || strcmp(arg, "auto") == 0;
@@ -172,7 +184,7 @@ static int bench_options_parse(int argc, char **argv, struct bench_options *opt)
 		{ "profile-unix-set", required_argument, NULL, 'U' },
 		{ "profile-unix-bench", required_argument, NULL, 'B' },
 		{ "model", no_argument, NULL, 'm' }, { "model-param", required_argument, NULL, 'M' },
-		{ "kvm", required_argument, NULL, 'K' },
+		{ "kvm", required_argument, NULL, 'K' }, { "pmu", required_argument, NULL, 'E' },
 		{ "help", no_argument, NULL, 'h' }, { NULL, 0, NULL, 0 },
 	};
 	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
@@ -337,6 +349,49 @@ static int bench_kvm_twins(struct bench_cmd *cmd, char *err)
 	return 0;
 }
 
+/* --pmu EVENT,...: each name's counter encoding (pmu.h), without the
+ * interrupt-on-overflow bit the kernel refuses (kern/pmc.h), into
+ * cmd->pmc_args for the KVM twins' benchmark program; says which counter
+ * is which. Returns 0, or -EINVAL with err set (a name libpfm4 does not
+ * know, or too many). */
+static int bench_pmu_encode(struct bench_cmd *cmd, char *err)
+{
+	char *names = strdup(cmd->opt.pmu), *save = NULL;
+	size_t len = 0, cap = sizeof "--pmc " + BENCH_PMC_EVENTS_MAX * 20;
+	int count = 0, rc = 0;
+	cmd->pmc_args = malloc(cap);
+	if (!names || !cmd->pmc_args) {
+		free(names);
+		snprintf(err, BENCH_ERR_MAX_BYTES, "out of memory");
+		return -ENOMEM;
+	}
+	len = (size_t)snprintf(cmd->pmc_args, cap, "--pmc ");
+	for (char *e = strtok_r(names, ",", &save); e && rc == 0; e = strtok_r(NULL, ",", &save)) {
+		uint64_t raw;
+		char why[BENCH_ERR_MAX_BYTES - 32];
+		if (count == BENCH_PMC_EVENTS_MAX) {
+			snprintf(err, BENCH_ERR_MAX_BYTES, "--pmu: at most %d events",
+				 BENCH_PMC_EVENTS_MAX);
+			rc = -EINVAL;
+		} else if (pmu_encode(e, &raw, why, sizeof why) < 0) {
+			snprintf(err, BENCH_ERR_MAX_BYTES, "--pmu: %s", why);
+			rc = -EINVAL;
+		} else {
+			raw &= ~PMU_SELECT_INT;
+			len += (size_t)snprintf(cmd->pmc_args + len, cap - len, "%s0x%" PRIx64,
+						count ? "," : "", raw);
+			report_line("pmu: unit pmc%d is %s (select 0x%" PRIx64 ")", count, e, raw);
+			count++;
+		}
+	}
+	free(names);
+	if (rc == 0 && count == 0) {
+		snprintf(err, BENCH_ERR_MAX_BYTES, "--pmu: name at least one event");
+		rc = -EINVAL;
+	}
+	return rc;
+}
+
 /* Fills cmd->target_linux from cmd->initrds. Returns 0 or -ENOMEM. */
 static int bench_target_kinds(struct bench_cmd *cmd)
 {
@@ -481,9 +536,19 @@ static int bench_prepare(struct bench_cmd *cmd, char *err)
 		rc = bench_unix_list_add(cmd, err);
 	if (rc == 0)
 		rc = bench_list_select(&cmd->all, opt->only, &cmd->selected, err, BENCH_ERR_MAX_BYTES);
+	if (rc == 0 && opt->pmu)
+		rc = bench_pmu_encode(cmd, err);
 	if (rc == 0 && (rc = bench_kvm_twins(cmd, err)) == 0 && cmd->targets.count > cmd->tcg_count &&
 	    (rc = bench_target_kinds(cmd)) < 0)
 		snprintf(err, BENCH_ERR_MAX_BYTES, "out of memory");
+	if (rc == 0 && opt->pmu && cmd->targets.count == cmd->tcg_count)
+		report_line("pmu: no KVM target: the counters are read on none");
+	if (rc == 0 && cmd->targets.count > cmd->tcg_count &&
+	    proc_path_resolve(BENCH_PERF, cmd->perf_path, sizeof cmd->perf_path) < 0) {
+		report_line("kvm: no %s on PATH: no perf stat cross-check of the KVM boots",
+			    BENCH_PERF);
+		cmd->perf_path[0] = '\0';
+	}
 	return rc == 0 ? bench_outputs_open(cmd, err) : rc;
 }
 
@@ -514,6 +579,8 @@ static int bench_jobs_create(struct bench_cmd *cmd, char *err)
 					.root = !bench_target_linux(cmd, k) &&
 						b >= cmd->native_count ? cmd->opt.unix_root_path : NULL,
 					.kvm = bench_target_kvm(cmd, k),
+					.pmc_args = bench_target_kvm(cmd, k) && b < cmd->native_count
+						    ? cmd->pmc_args : NULL,
 					.model_plugin = cmd->opt.model && !bench_target_kvm(cmd, k)
 							? cmd->model_args.items[k] : NULL,
 					.records = { .benchmark = bench },
@@ -732,6 +799,7 @@ static void bench_cmd_free(struct bench_cmd *cmd)
 	strlist_free(&cmd->emulated);
 	strlist_free(&cmd->kernel_ids);
 	strlist_free(&cmd->model_args);
+	free(cmd->pmc_args);
 	free(cmd->target_linux);
 	pthread_mutex_destroy(&cmd->lock);
 }
@@ -752,6 +820,7 @@ int cmd_bench_main(int argc, char **argv)
 	cmd.setup.qemu_path = cmd.opt.qemu_path;
 	cmd.setup.bench_path = cmd.opt.bench_path;
 	cmd.setup.quick = cmd.opt.quick;
+	cmd.setup.perf_path = cmd.perf_path[0] ? cmd.perf_path : NULL;
 	cmd.setup.timeout_ms = (int)cmd.opt.timeout_s * 1000;
 	cmd.setup.hang_timeout_ms = (int)cmd.opt.hang_timeout_s * 1000;
 	report_line("machlab bench: run %s, %zu benchmarks on %zu targets: %zu boots, %ld at once%s",

@@ -450,7 +450,7 @@ static int profile_collect(const struct profile_options *opt, const struct elf_s
 	if (rc == 0)
 		rc = profile_read(out, d, err, err_bytes);
 	if (rc == 0)
-		rc = profile_check(d, m, err, err_bytes);
+		rc = profile_check(d, m, 0, NULL, err, err_bytes);
 	unlink(out);
 	return rc;
 }

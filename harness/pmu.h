@@ -13,6 +13,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#define PMU_SELECT_INT (1ULL << 20) /* interrupt on overflow: libpfm4 sets it, a guest clears it */
+
 int pmu_encode(const char *event, uint64_t *raw, char *err, size_t err_bytes);
 int cmd_pmu_encode_main(int argc, char **argv);
 

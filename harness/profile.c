@@ -228,10 +228,15 @@ const struct profile_sample *profile_median_sample(const struct profile_group *g
 }
 
 /* Checks that d and m describe the same samples and the same figures (see
- * profile.h). Returns 0, or -1 with err saying the first difference. */
-int profile_check(const struct profile_data *d, const struct profile_measures *m, char *err,
-		  size_t err_bytes)
+ * profile.h), each count within slack_ppm millionths of the guest's figure
+ * (0: exactly; what is below a million instructions is always exact);
+ * *off_max (may be NULL) gets the largest difference let through. Returns
+ * 0, or -1 with err saying the first difference beyond that. */
+int profile_check(const struct profile_data *d, const struct profile_measures *m,
+		  uint64_t slack_ppm, uint64_t *off_max, char *err, size_t err_bytes)
 {
+	if (off_max)
+		*off_max = 0;
 	if (d->count != m->count)
 		return errmsg_fail(err, err_bytes, "the plugin saw %zu measurements, the guest printed "
 				   "%zu", d->count, m->count);
@@ -246,6 +251,12 @@ int profile_check(const struct profile_data *d, const struct profile_measures *m
 			const struct profile_sample *y = &g->samples[k];
 			const struct profile_value *v = &x->values[k];
 			uint64_t plugin = y->total - g->calibration;
+			uint64_t off = plugin > v->value ? plugin - v->value : v->value - plugin;
+			if (off && off <= v->value / 1000000 * slack_ppm && y->discarded == v->flagged) {
+				if (off_max && off > *off_max)
+					*off_max = off;
+				continue;
+			}
 			if (plugin != v->value || y->discarded != v->flagged)
 				return errmsg_fail(err, err_bytes, "%s %s sample %zu: the plugin counted "
 						   "%" PRIu64 "%s, the guest printed %s%" PRIu64,

@@ -102,8 +102,8 @@ int profile_measures_feed(struct profile_measures *m, const char *line);
 bool profile_name_matches(const char *name, const char *benchmark, const char *parameter);
 int profile_names_split(char *text, char **names, int max);
 void profile_measures_free(struct profile_measures *m);
-int profile_check(const struct profile_data *d, const struct profile_measures *m, char *err,
-		  size_t err_bytes);
+int profile_check(const struct profile_data *d, const struct profile_measures *m,
+		  uint64_t slack_ppm, uint64_t *off_max, char *err, size_t err_bytes);
 const struct profile_sample *profile_median_sample(const struct profile_group *g, size_t *kept);
 size_t profile_spaces_sum(const struct profile_row *rows, size_t count,
 			  struct profile_space_sum sums[PROFILE_SPACES_MAX]);

@@ -85,7 +85,10 @@ int qemu_argv_build(const struct qemu_boot *boot, struct strlist *argv)
 	size_t fixed_count = sizeof qemu_fixed_args / sizeof qemu_fixed_args[0];
 	char memory[32];
 	snprintf(memory, sizeof memory, "%dM", boot->memory_mib);
-	rc = strlist_push(argv, boot->qemu_path);
+	for (size_t i = 0; boot->wrapper && boot->wrapper[i] && rc == 0; i++)
+		rc = strlist_push(argv, boot->wrapper[i]);
+	if (rc == 0)
+		rc = strlist_push(argv, boot->qemu_path);
 	for (size_t i = 0; i < fixed_count && rc == 0; i++) {
 		const char *arg = qemu_fixed_args[i], *before = i > 0 ? qemu_fixed_args[i - 1] : "";
 		if (boot->kvm && (strcmp(arg, "-icount") == 0 || strcmp(before, "-icount") == 0))

@@ -35,6 +35,8 @@ struct qemu_boot {
 	const char *append;      /* kernel command line (-append), or NULL */
 	const char *plugin;      /* a TCG plugin and its arguments (-plugin), or NULL */
 	bool kvm;                /* -accel kvm -cpu host instead of TCG icount (qemu64) */
+	const char *const *wrapper; /* NULL-terminated words run before QEMU's (e.g. perf
+				     * stat ... --), or NULL */
 	int timeout_ms;
 	int silence_timeout_ms; /* no serial line for this long: a kernel hang; 0: none */
 	int memory_mib;       /* 0: QEMU_MEMORY_MIB (only the little-RAM boot differs) */

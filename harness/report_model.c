@@ -87,6 +87,7 @@ static size_t model_programs_print(FILE *out, const struct bench_table *t, size_
 		const struct bench_row *r = &t->rows[i];
 		uint64_t predicted, modelled;
 		char what[64], a[NUMBER_MAX_BYTES], b[NUMBER_MAX_BYTES], c[NUMBER_MAX_BYTES];
+		char d[NUMBER_MAX_BYTES];
 		if (r->target_index != k || r->key.unit != BENCH_UNIT_INSN || !r->stats.n ||
 		    !bench_model_predict(r->key.benchmark, r->key.has_parameter, r->key.parameter,
 					 r->stats.median, &p, &predicted, what, sizeof what))
@@ -100,7 +101,7 @@ static size_t model_programs_print(FILE *out, const struct bench_table *t, size_
 		fprintf(out, "| %s | %s | %s | %s | %s | %s | %+.2f%% |\n", r->key.benchmark,
 			r->key.has_parameter ? number_format(r->key.parameter, a) : "-", what,
 			number_format(r->stats.median, b), number_format(predicted, c),
-			modelled ? number_format(modelled, a) : "not measured",
+			modelled ? number_format(modelled, d) : "not measured",
 			modelled ? 100.0 * ((double)modelled - (double)predicted) / (double)predicted
 				 : 0.0);
 	}
@@ -120,12 +121,18 @@ static void model_pair_print(FILE *out, const struct bench_table *t, const struc
 	fprintf(out, "| %s | `%s` %s / `%s` %s |", x->label, k < t->target_count ? t->targets[k]
 		: "—", x->benchmark, base < t->target_count ? t->targets[base] : "—",
 		x->base_benchmark);
-	if (v[0] && w[0] && v[1] && w[1]) {
-		double insn = (double)v[0] / (double)w[0], cyc = (double)v[1] / (double)w[1];
-		fprintf(out, " ×%.2f | ×%.2f | %.2f |", insn, cyc, cyc / insn);
-	} else {
-		fputs(" not measured | not measured | — |", out);
+	double ratio[2] = { 0, 0 };
+	for (int u = 0; u < 2; u++) {
+		ratio[u] = v[u] && w[u] ? (double)v[u] / (double)w[u] : 0;
+		if (ratio[u])
+			fprintf(out, " ×%.2f |", ratio[u]);
+		else
+			fputs(" not measured |", out);
 	}
+	if (ratio[0] && ratio[1])
+		fprintf(out, " %.2f |", ratio[1] / ratio[0]);
+	else
+		fputs(" — |", out);
 	fprintf(out, " %s %s |\n", x->published, x->source);
 }
 

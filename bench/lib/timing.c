@@ -5,6 +5,7 @@
  *   BENCH begin
  *   BENCH samples <benchmark> <parameter|-> insn <v> [!<v> flagged] ...
  *   BENCH samples <benchmark> <parameter|-> msg <count> ...   (bench_count)
+ *   BENCH samples <benchmark> <parameter|-> pmc<i> <v> ...    (bench_pmc_set)
  *   BENCH end
  *
  * Everything platform-specific (cycle counter, disturbance count, printing,
@@ -24,6 +25,21 @@
 static uint64_t samples[BENCH_SAMPLES_MAX];
 static bool flagged[BENCH_SAMPLES_MAX];
 static bool quick_mode;
+static int pmc_count;                     /* counters read around each sample */
+static uint64_t pmc_samples[BENCH_PMC_MAX][BENCH_SAMPLES_MAX];
+
+void bench_pmc_set(int count)
+{
+	pmc_count = count < 0 ? 0 : count > BENCH_PMC_MAX ? BENCH_PMC_MAX : count;
+}
+
+static uint64_t bench_rdpmc(int index)
+{
+	uint32_t lo, hi;
+
+	__asm__ volatile("rdpmc" : "=a"(lo), "=d"(hi) : "c"(index));
+	return ((uint64_t)hi << 32) | lo;
+}
 
 /* The entry of table (count entries) called name, or NULL. */
 const struct bench_entry *bench_entry_find(const struct bench_entry *table, size_t count,
@@ -72,7 +88,8 @@ static void bench_nothing(void *ctx)
 
 /*
  * One timed run of op: its cycles (timer overhead included) and whether it
- * was disturbed. The two profiling markers inside the timed region (see
+ * was disturbed (the counters, when programmed, are read around it by
+ * bench_pmc_read, outside the timed region). The two profiling markers inside the timed region (see
  * profile_marker.h) are in the samples and in the overhead runs alike, so
  * they cancel out of every figure.
  */
@@ -87,18 +104,38 @@ static uint64_t bench_time_once(bench_op op, void *ctx, bool *disturbed)
 	return t1 - t0;
 }
 
-/* The timer's own cost: the least an empty operation measures. */
-static uint64_t bench_overhead(void)
+/* The counters now (into pmc), or (since) what they counted since pmc was
+ * read. Out of line and outside bench_time_once, so that the timed code is
+ * the same with or without counters. */
+static __attribute__((noinline)) void bench_pmc_read(uint64_t *pmc, bool since)
 {
-	uint64_t best = ~0UL;
+	for (int i = 0; i < pmc_count; i++)
+		pmc[i] = bench_rdpmc(i) - (since ? pmc[i] : 0);
+}
+
+/* The timer's own cost: the least an empty operation measures; pmc gets
+ * each counter's least. */
+static uint64_t bench_overhead(uint64_t *pmc)
+{
+	uint64_t best = ~0UL, counted[BENCH_PMC_MAX];
 	bool disturbed;
 
+	for (int k = 0; k < pmc_count; k++)
+		pmc[k] = ~0UL;
 	PROFILE_MARK(PROFILE_MARK_CAL_START);
 	for (int i = 0; i < OVERHEAD_RUNS; i++) {
-		uint64_t t = bench_time_once(bench_nothing, NULL, &disturbed);
+		uint64_t t;
 
+		if (pmc_count)
+			bench_pmc_read(counted, false);
+		t = bench_time_once(bench_nothing, NULL, &disturbed);
+		if (pmc_count)
+			bench_pmc_read(counted, true);
 		if (!disturbed && t < best)
 			best = t;
+		for (int k = 0; k < pmc_count; k++)
+			if (!disturbed && counted[k] < pmc[k])
+				pmc[k] = counted[k];
 	}
 	PROFILE_MARK(PROFILE_MARK_CAL_STOP);
 	return best;
@@ -143,19 +180,33 @@ static void bench_print(const char *name, long param, const char *unit,
 
 void bench_measure(const char *name, long param, struct bench_plan plan, bench_op op, void *ctx)
 {
-	uint64_t overhead = bench_overhead();
+	uint64_t pmc_overhead[BENCH_PMC_MAX], counted[BENCH_PMC_MAX];
+	uint64_t overhead = bench_overhead(pmc_overhead);
 	int n = plan.samples > BENCH_SAMPLES_MAX ? BENCH_SAMPLES_MAX : plan.samples;
 
 	for (int i = 0; i < plan.warmup; i++)
 		op(ctx);
 	for (int i = 0; i < n; i++) {
-		uint64_t t = bench_time_once(op, ctx, &flagged[i]);
+		uint64_t t;
 
+		if (pmc_count)
+			bench_pmc_read(counted, false);
+		t = bench_time_once(op, ctx, &flagged[i]);
+		if (pmc_count)
+			bench_pmc_read(counted, true);
 		samples[i] = t > overhead ? t - overhead : 0;
+		for (int k = 0; k < pmc_count; k++)
+			pmc_samples[k][i] = counted[k] > pmc_overhead[k] ? counted[k] - pmc_overhead[k] : 0;
 		if (flagged[i] && !plan.keep_disturbed)
 			PROFILE_MARK(PROFILE_MARK_DISCARD);
 	}
 	bench_print(name, param, "insn", samples, plan.keep_disturbed ? NULL : flagged, n);
+	for (int k = 0; k < pmc_count; k++) {
+		char unit[16];
+
+		snprintf(unit, sizeof(unit), "pmc%d", k);
+		bench_print(name, param, unit, pmc_samples[k], plan.keep_disturbed ? NULL : flagged, n);
+	}
 }
 
 void bench_count(const char *name, long param, const uint64_t *counts, int n)

@@ -18,6 +18,7 @@
 #include <stdint.h>
 
 #define BENCH_SAMPLES_MAX 1000
+#define BENCH_PMC_MAX     8     /* performance counters read around each sample (MK_PMC_MAX) */
 #define BENCH_NO_PARAM    (-1L)
 
 typedef void (*bench_op)(void *ctx);
@@ -49,5 +50,10 @@ void bench_report(const char *name, long param, const char *unit, const uint64_t
 const struct bench_entry *bench_entry_find(const struct bench_entry *table, size_t count,
 					   const char *name);
 void bench_fail(const char *name, const char *what, int code) __attribute__((noreturn));
+/* Counters 0 .. count-1 are programmed (the microkernel's MK_TRAP_PMC_PROGRAM):
+ * every measurement also reads them with rdpmc around each sample, outside
+ * the timed region, and prints each as unit pmc<i> (its empty operation's
+ * least count subtracted, as for insn). */
+void bench_pmc_set(int count);
 
 #endif

@@ -73,7 +73,13 @@
 					 * task of the caller's with no threads yet, on arg (the address
 					 * in task of its struct unix_server_config); KERN_NOT_SUPPORTED
 					 * in a kernel without one (KSTAT_UNIX_SERVER; privileged) */
-#define MK_TRAP_COUNT             50    /* traps are -1 .. -MK_TRAP_COUNT */
+#define MK_TRAP_PMC_PROGRAM       (-51) /* (host, index, select): program general-purpose
+					 * performance counter index with a raw event select
+					 * (0: off), zero it, let user code read it with rdpmc;
+					 * KERN_NOT_SUPPORTED without architectural performance
+					 * monitoring (qemu64 under TCG; see kern/pmc.h; privileged) */
+#define MK_PMC_MAX                8     /* counter indexes MK_TRAP_PMC_PROGRAM takes: 0 .. 7 */
+#define MK_TRAP_COUNT             51    /* traps are -1 .. -MK_TRAP_COUNT */
 
 /*
  * Privileged traps take a send right to the host privilege port as their

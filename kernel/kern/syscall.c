@@ -22,6 +22,7 @@
 #include "kern/kobject.h"
 #include "kern/ledger.h"
 #include "kern/mach_msg.h"
+#include "kern/pmc.h"
 #include "kern/msg.h"
 #include "kern/port_traps.h"
 #include "kern/kprintf.h"
@@ -827,6 +828,14 @@ static kern_return_t sys_supervisor_start(const struct trap_args *a)
 	return kr;
 }
 
+/* Program a performance counter (kern/pmc.h; privileged: the counters are the machine's). */
+static kern_return_t sys_pmc_program(const struct trap_args *a)
+{
+	kern_return_t kr = self_host_priv_check(a->a[0]);
+
+	return kr == KERN_SUCCESS ? pmc_program(a->a[1], a->a[2]) : kr;
+}
+
 /*
  * A supervisor thread's trap (user/libmk/mk.h under MK_SUPERVISOR): the
  * handler syscall_entry would call, on behalf of the thread's task, with
@@ -1027,6 +1036,7 @@ const trap_fn mk_trap_table[MK_TRAP_COUNT + 1] = {
 	[-MK_TRAP_VM_READ]            = sys_vm_read,
 	[-MK_TRAP_MACH_MSG_SHORT]     = mach_msg_short_trap, /* fastpath.c */
 	[-MK_TRAP_SUPERVISOR_START]   = sys_supervisor_start,
+	[-MK_TRAP_PMC_PROGRAM]        = sys_pmc_program,
 };
 
 /* A system call of a foreign ABI from a task with no emulation vector (cold:

@@ -64,7 +64,8 @@ static uint64_t fuzz_arg(struct fuzz_child *c)
 static bool fuzz_trap_privileged(long nr)
 {
 	return nr == MK_TRAP_VM_SET_RESIDENT_LIMIT || nr == MK_TRAP_SET_DEFAULT_PAGER ||
-	       nr == MK_TRAP_KERNEL_CHECK || nr == MK_TRAP_SUPERVISOR_START;
+	       nr == MK_TRAP_KERNEL_CHECK || nr == MK_TRAP_SUPERVISOR_START ||
+	       nr == MK_TRAP_PMC_PROGRAM;
 }
 
 /* Traps that destroy or stop what their name arguments denote. */

@@ -282,6 +282,65 @@ void test_global_traps_need_the_host_privilege_port(void)
 	mk_port_destroy(SELF, port);
 }
 
+/* ---- performance counters ---- */
+
+#define PMC_INSN_RETIRED 0x4300C0ULL   /* event C0H umask 0 (architectural), USR, OS, EN */
+#define PMC_LOOP 1000
+
+static void guest_cpuid(uint32_t leaf, uint32_t *a, uint32_t *b, uint32_t *c, uint32_t *d)
+{
+	__asm__ volatile("cpuid" : "=a"(*a), "=b"(*b), "=c"(*c), "=d"(*d) : "a"(leaf), "c"(0));
+}
+
+static uint64_t guest_rdpmc(uint32_t index)
+{
+	uint32_t lo, hi;
+
+	__asm__ volatile("rdpmc" : "=a"(lo), "=d"(hi) : "c"(index));
+	return ((uint64_t)hi << 32) | lo;
+}
+
+/*
+ * The performance counters (kern/pmc.h): only with the host right; an
+ * index of MK_PMC_MAX or more, or select bits the kernel does not take (PC,
+ * INT, ANY, anything above bit 31), are refused first; then a CPU without
+ * architectural performance monitoring (qemu64 under TCG) refuses with
+ * KERN_NOT_SUPPORTED, and one with it (KVM with the host's CPU) counts: a
+ * counter of retired instructions, read with rdpmc, advances over a loop
+ * of PMC_LOOP iterations by at least that much.
+ */
+void test_pmc_program_refuses_bad_input_and_a_cpu_without_counters(void)
+{
+	uint32_t a, b, c, d, version = 0;
+
+	guest_cpuid(0, &a, &b, &c, &d);
+	if (a >= 0x0A) {
+		guest_cpuid(0x0A, &a, &b, &c, &d);
+		version = a & 0xFF;
+	}
+	EXPECT_KR(KERN_NO_ACCESS, mk_pmc_program(SELF, 0, PMC_INSN_RETIRED));
+	EXPECT_KR(KERN_INVALID_ARGUMENT, mk_pmc_program(MACH_PORT_HOST_PRIV, MK_PMC_MAX,
+							 PMC_INSN_RETIRED));
+	EXPECT_KR(KERN_INVALID_ARGUMENT, mk_pmc_program(MACH_PORT_HOST_PRIV, 0,
+							 PMC_INSN_RETIRED | 1UL << 20));
+	EXPECT_KR(KERN_INVALID_ARGUMENT, mk_pmc_program(MACH_PORT_HOST_PRIV, 0,
+							 PMC_INSN_RETIRED | 1UL << 21));
+	EXPECT_KR(KERN_INVALID_ARGUMENT, mk_pmc_program(MACH_PORT_HOST_PRIV, 0,
+							 PMC_INSN_RETIRED | 1ULL << 32));
+	if (version == 0) {
+		EXPECT_KR(KERN_NOT_SUPPORTED, mk_pmc_program(MACH_PORT_HOST_PRIV, 0,
+							      PMC_INSN_RETIRED));
+		EXPECT_KR(KERN_NOT_SUPPORTED, mk_pmc_program(MACH_PORT_HOST_PRIV, 0, 0));
+		return;
+	}
+	EXPECT_KR(KERN_SUCCESS, mk_pmc_program(MACH_PORT_HOST_PRIV, 0, PMC_INSN_RETIRED));
+	uint64_t before = guest_rdpmc(0);
+	for (volatile int i = 0; i < PMC_LOOP; i++)
+		;
+	EXPECT(guest_rdpmc(0) - before >= PMC_LOOP);
+	EXPECT_KR(KERN_SUCCESS, mk_pmc_program(MACH_PORT_HOST_PRIV, 0, 0));
+}
+
 /* ---- ledgers ---- */
 
 /* Hog exit codes: which step did not end the way a bounded kernel must. */

@@ -381,7 +381,7 @@ static void report_tables_show_medians_ratios_and_headline(void)
 
 /* A fake QEMU: runs the benchmark named on its -initrd line. Benchmark
  * "hang" prints a record and hangs; msg-copy kernels are 50% slower, and
- * figures under -accel kvm ten times bigger. */
+ * figures under -accel kvm ten times bigger; --pmc adds a pmc0 record. */
 static const char fake_qemu_text[] =
 	"#!/bin/sh\n"
 	"while [ $# -gt 0 ]; do\n"
@@ -390,12 +390,14 @@ static const char fake_qemu_text[] =
 	"done\n"
 	"echo \"$initrd\" >> \"$0.initrd\"\n"
 	"set -- $initrd; shift; [ \"$1\" = --quick ] && shift\n"
+	"pmc=; [ \"$1\" = --pmc ] && pmc=$2 && shift 2\n"
 	"k=2; case $kernel in *msg-copy*) k=3;; esac; [ \"$accel\" = kvm ] && k=$((k * 10))\n"
 	"echo \"BENCH samples $1 - insn 1\"; echo 'BENCH begin'\n"
 	"case $1 in\n"
 	"hang) echo 'BENCH samples hang - insn 7'; sleep 30;;\n"
 	"sizes) for s in 64 8; do echo \"BENCH samples sizes $s insn $((s * k)) !1\"; done;;\n"
 	"*) echo \"BENCH samples $1 - insn $((200 * k)) $((210 * k)) !9 $((190 * k))\";\n"
+	"   [ -n \"$pmc\" ] && echo \"BENCH samples $1 - pmc0 7 8 !9 6\";\n"
 	"   echo \"BENCH samples $1 - insn 12 oops\";;\n"
 	"esac\n"
 	"echo 'BENCH end'; exit 1\n";
@@ -471,15 +473,31 @@ static void cmd_bench_adds_kvm_twins_where_kvm_works(void)
 	bench_fixture();
 	file_write(tmp_path("kvm"), "", 0644);
 	setenv(KVM_DEVICE_ENV, tmp_path("kvm"), 1);
+	char perf[PATH_MAX];
+	bool have_perf = proc_path_resolve("perf", perf, sizeof perf) == 0;
+	setenv("LIBPFM_FORCE_PMU", "skl", 1);
 	char *args[] = { "bench", "--bench", (char *)tmp_path("bench-mk.elf"), "--list",
 			 (char *)tmp_path("BENCHMARKS"), "--qemu", (char *)tmp_path("fake-qemu"),
 			 "--only", "null_rpc_tasks", "--commit", "abc", "--run-id", "K1",
+			 "--pmu", "INST_RETIRED:ANY_P",
 			 "--results-dir", (char *)tmp_path("res"), (char *)tmp_path("default"), NULL };
 	static const char *const said[] = { "kvm: works", "default-kvm/null_rpc_tasks: done",
-					    "summary: 2 units ok, 0 failed; 2 rows written", NULL };
+					    "pmu: unit pmc0 is INST_RETIRED:ANY_P (select 0x4300c0)",
+					    "summary: 2 units ok, 0 failed; 3 rows written", NULL };
 	expect_bench_run(__LINE__, args, CMD_EXIT_OK, said, "res/K1.csv",
 			 "K1,abc,tcg-icount,default,null_rpc_tasks,-,insn,3,380,400,420,420,420,1,machlab\n"
-			 "K1,abc,kvm,default-kvm,null_rpc_tasks,-,cyc,3,3800,4000,4200,4200,4200,1,machlab\n");
+			 "K1,abc,kvm,default-kvm,null_rpc_tasks,-,cyc,3,3800,4000,4200,4200,4200,1,machlab\n"
+			 "K1,abc,kvm,default-kvm,null_rpc_tasks,-,pmc0,3,6,7,8,8,8,1,machlab\n");
+	char *initrds = file_read(tmp_path("fake-qemu.initrd"));
+	EXPECT_TRUE(initrds && strstr(initrds, "bench-mk.elf --pmc 0x4300c0 null_rpc_tasks\n"));
+	EXPECT_TRUE(initrds && strstr(initrds, "bench-mk.elf null_rpc_tasks\n")); /* the TCG one */
+	free(initrds);
+	char *log = file_read(tmp_path("res/K1.log"));
+	EXPECT_TRUE(log && (have_perf ? strstr(log, "default-kvm/null_rpc_tasks: perf stat (the whole "
+						   "QEMU process, host side): cycles ") != NULL
+				      : strstr(log, "perf stat") == NULL));
+	EXPECT_TRUE(log && !strstr(log, "default/null_rpc_tasks: perf stat"));
+	free(log);
 	setenv(KVM_DEVICE_ENV, tmp_path("no-kvm"), 1);
 	char *args_no[] = { "bench", "--bench", (char *)tmp_path("bench-mk.elf"), "--list",
 			    (char *)tmp_path("BENCHMARKS"), "--qemu", (char *)tmp_path("fake-qemu"),
@@ -624,6 +642,14 @@ static void cmd_bench_refuses_bad_input_before_booting(void)
 	args[2] = (char *)tmp_path("no-such.elf");
 	EXPECT_INT(CMD_EXIT_USAGE, cmd_bench_capture(args, &out));
 	EXPECT_TRUE(strstr(out, "no-such.elf: No such file or directory"));
+	free(out);
+	char *pmu[] = { "bench", "--bench", (char *)tmp_path("bench-mk.elf"), "--list",
+			(char *)tmp_path("BENCHMARKS"), "--qemu", (char *)tmp_path("fake-qemu"),
+			"--pmu", "NO_SUCH_EVENT", "--results-dir", (char *)tmp_path("res"),
+			(char *)tmp_path("default"), NULL };
+	setenv("LIBPFM_FORCE_PMU", "skl", 1);
+	EXPECT_INT(CMD_EXIT_USAGE, cmd_bench_capture(pmu, &out));
+	EXPECT_TRUE(strstr(out, "--pmu: NO_SUCH_EVENT: event not found"));
 	free(out);
 }
 

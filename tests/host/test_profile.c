@@ -572,15 +572,45 @@ static void profile_check_ties_plugin_counts_to_guest_figures(void)
 	measures_feed(&good, good_lines);
 	measures_feed(&off, off_lines);
 	measures_feed(&short_m, short_lines);
-	EXPECT_INT(0, profile_check(&d, &good, err, sizeof err));
-	EXPECT_INT(-1, profile_check(&d, &off, err, sizeof err));
+	EXPECT_INT(0, profile_check(&d, &good, 0, NULL, err, sizeof err));
+	EXPECT_INT(-1, profile_check(&d, &off, 0, NULL, err, sizeof err));
 	expect_contains(__LINE__, "error", err, "sample 3: the plugin counted 12, the guest printed 13");
-	EXPECT_INT(-1, profile_check(&d, &short_m, err, sizeof err));
+	EXPECT_INT(-1, profile_check(&d, &short_m, 0, NULL, err, sizeof err));
 	expect_contains(__LINE__, "error", err, "the plugin saw 3 samples, the guest printed 2");
 	profile_free(&d);
 	profile_measures_free(&good);
 	profile_measures_free(&off);
 	profile_measures_free(&short_m);
+}
+
+/* A slack of 1 ppm lets a count of millions through when it is off by no
+ * more than one in a million of the guest's figure, never a smaller one. */
+static void profile_check_slack_is_parts_per_million_of_big_figures(void)
+{
+	struct profile_data d = { 0 };
+	struct profile_measures m = { 0 }, small = { 0 };
+	uint64_t off = 0;
+	char err[ERR_BYTES] = "";
+	static const char *const lines[] = { "BENCH samples w - insn 2999998 3000003", NULL };
+	static const char *const small_lines[] = { "BENCH samples w - insn 999998 999999", NULL };
+	file_write(tmp_path("slack.out"), "PROFILE 1\nGROUP 0\nCALIBRATION 2\nS 3000002\n"
+		   "S 3000002\nEND\n", 0644);
+	EXPECT_INT(0, profile_read(tmp_path("slack.out"), &d, err, sizeof err));
+	measures_feed(&m, lines);
+	EXPECT_INT(-1, profile_check(&d, &m, 0, NULL, err, sizeof err));
+	EXPECT_INT(0, profile_check(&d, &m, 1, &off, err, sizeof err));
+	EXPECT_INT(3, off);
+	profile_free(&d);
+	file_write(tmp_path("slack-small.out"), "PROFILE 1\nGROUP 0\nCALIBRATION 2\nS 1000001\n"
+		   "S 1000000\nEND\n", 0644);
+	EXPECT_INT(0, profile_read(tmp_path("slack-small.out"), &d, err, sizeof err));
+	measures_feed(&small, small_lines);
+	EXPECT_INT(-1, profile_check(&d, &small, 1, NULL, err, sizeof err));
+	expect_contains(__LINE__, "error", err, "sample 1: the plugin counted 999999, the guest "
+			"printed 999998");
+	profile_free(&d);
+	profile_measures_free(&m);
+	profile_measures_free(&small);
 }
 
 static void profile_read_refuses_cut_and_foreign_files(void)
@@ -657,7 +687,7 @@ static void bench_model_rows_are_cycles_less_the_empty_operation(void)
 	file_write(tmp_path("bench-model.out"),
 		   "PROFILE 1\nGROUP 0\nCALIBRATION 2\nCALIBRATION_CYCLES 30\nS 12\nC 90\n"
 		   "S 9\nC 20\nD\nS 14\nC 29\nEND\n", 0644);
-	EXPECT_INT(0, bench_model_records(tmp_path("bench-model.out"), &m, &r, err, sizeof err));
+	EXPECT_INT(0, bench_model_records(tmp_path("bench-model.out"), &m, &r, NULL, err, sizeof err));
 	EXPECT_INT(1, r.group_count);
 	if (r.group_count == 1) {
 		const struct bench_group *g = &r.groups[0];
@@ -672,13 +702,13 @@ static void bench_model_rows_are_cycles_less_the_empty_operation(void)
 	file_write(tmp_path("bench-model-off.out"),
 		   "PROFILE 1\nGROUP 0\nCALIBRATION 2\nCALIBRATION_CYCLES 30\nS 12\nC 90\n"
 		   "S 9\nC 20\nD\nS 15\nC 29\nEND\n", 0644);
-	EXPECT_INT(-1, bench_model_records(tmp_path("bench-model-off.out"), &m, &r, err, sizeof err));
+	EXPECT_INT(-1, bench_model_records(tmp_path("bench-model-off.out"), &m, &r, NULL, err, sizeof err));
 	expect_contains(__LINE__, "error", err, "the plugin counted 13, the guest printed 12");
 	EXPECT_INT(0, r.group_count);
 	file_write(tmp_path("bench-model-nocycles.out"),
 		   "PROFILE 1\nGROUP 0\nCALIBRATION 2\nS 12\nC 90\nS 9\nD\nS 14\nC 29\nEND\n",
 		   0644);
-	EXPECT_INT(-1, bench_model_records(tmp_path("bench-model-nocycles.out"), &m, &r, err,
+	EXPECT_INT(-1, bench_model_records(tmp_path("bench-model-nocycles.out"), &m, &r, NULL, err,
 					   sizeof err));
 	expect_contains(__LINE__, "error", err, "x 64 sample 2: no modelled cycles");
 	EXPECT_INT(0, r.group_count);
@@ -815,6 +845,7 @@ static const struct check_test tests[] = {
 	TEST(profile_read_refuses_cut_and_foreign_files),
 	TEST(profile_read_takes_the_cost_models_cycles),
 	TEST(bench_model_rows_are_cycles_less_the_empty_operation),
+	TEST(profile_check_slack_is_parts_per_million_of_big_figures),
 	TEST(profile_rows_keep_address_spaces_apart),
 	TEST(profile_median_sample_counts_unknown_addresses),
 	TEST(profile_missing_plugin_is_a_clear_error),

@@ -100,6 +100,7 @@ kern_return_t mk_task_wire(mach_port_name_t host, mach_port_name_t task);
  * (include/mach/emulation.h; user/emul/ has the code for a vector). */
 kern_return_t mk_task_set_emulation(mach_port_name_t task, vm_address_t vector);
 kern_return_t mk_supervisor_start(mach_port_name_t host, mach_port_name_t task, vm_address_t arg);
+kern_return_t mk_pmc_program(mach_port_name_t host, uint64_t index, uint64_t select);
 /* The thread's FS base (%fs: addresses its thread-local storage); 0 for a new thread. */
 kern_return_t mk_thread_set_tls(mach_port_name_t thread, vm_address_t base);
 /* Copy between the caller's memory and another task's (at most MK_VM_RW_MAX_BYTES; the

@@ -222,6 +222,11 @@ kern_return_t mk_vm_set_resident_limit(mach_port_name_t host, uint64_t pages)
 	return (kern_return_t)mk_trap(MK_TRAP_VM_SET_RESIDENT_LIMIT, host, pages);
 }
 
+kern_return_t mk_pmc_program(mach_port_name_t host, uint64_t index, uint64_t select)
+{
+	return (kern_return_t)mk_trap(MK_TRAP_PMC_PROGRAM, host, index, select);
+}
+
 kern_return_t mk_pmap_footprint(mach_port_name_t task, struct pmap_footprint_info *info)
 {
 	return (kern_return_t)mk_trap(MK_TRAP_PMAP_FOOTPRINT, task, info);

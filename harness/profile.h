@@ -1,9 +1,11 @@
 /* profile.h: what the profiling plugin (harness/plugin/profile_plugin.c)
  * wrote for one boot, the guest's sample records of the same boot, and the
  * check that ties them: measurement i of the guest (its i-th insn record,
- * in order) is the plugin's group i, sample for sample, and every sample's
- * plugin count minus the group's empty-operation count equals the figure
- * the guest printed. */
+ * in order) is the plugin's group i, sample for sample, the same samples
+ * are flagged, and every unflagged sample's plugin count minus the group's
+ * empty-operation count equals the figure the guest printed (a flagged
+ * one's need not: its interrupt may fall between a counter read and its
+ * marker, where the guest counts it and the plugin does not). */
 #ifndef MACHLAB_PROFILE_H
 #define MACHLAB_PROFILE_H
 

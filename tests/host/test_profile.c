@@ -577,10 +577,23 @@ static void profile_check_ties_plugin_counts_to_guest_figures(void)
 	expect_contains(__LINE__, "error", err, "sample 3: the plugin counted 12, the guest printed 13");
 	EXPECT_INT(-1, profile_check(&d, &short_m, 0, NULL, err, sizeof err));
 	expect_contains(__LINE__, "error", err, "the plugin saw 3 samples, the guest printed 2");
+	/* a flagged sample's figure may differ (an interrupt before its marker);
+	 * its flag may not */
+	struct profile_measures interrupted = { 0 }, unflagged = { 0 };
+	static const char *const interrupted_lines[] = { "BENCH samples op - insn 10 !158 12", NULL };
+	static const char *const unflagged_lines[] = { "BENCH samples op - insn 10 38 12", NULL };
+	measures_feed(&interrupted, interrupted_lines);
+	measures_feed(&unflagged, unflagged_lines);
+	EXPECT_INT(0, profile_check(&d, &interrupted, 0, NULL, err, sizeof err));
+	EXPECT_INT(-1, profile_check(&d, &unflagged, 0, NULL, err, sizeof err));
+	expect_contains(__LINE__, "error", err, "sample 2: the plugin counted 38 (flagged), the guest "
+			"printed 38");
 	profile_free(&d);
 	profile_measures_free(&good);
 	profile_measures_free(&off);
 	profile_measures_free(&short_m);
+	profile_measures_free(&interrupted);
+	profile_measures_free(&unflagged);
 }
 
 /* A slack of 1 ppm lets a count of millions through when it is off by no

@@ -145,12 +145,7 @@ static bool bench_option_apply(struct bench_options *opt, int c, const char *arg
 	case 'K':
 		opt->kvm_off = strcmp(arg, "off") == 0;
 		return opt->kvm_off || strcmp(arg, "auto") == 0;
-	case 'M':
-		if (opt->model_param_count == PROFILE_MODEL_PARAMS_MAX || !strchr(arg, '=') ||
-		    strchr(arg, ','))
-			return false;
-		opt->model_params[opt->model_param_count++] = arg;
-		return true;
+	case 'M': return profile_model_param_add(opt->model_params, &opt->model_param_count, arg);
 	case 'q': opt->qemu_path = arg; return true;
 	case 'd': opt->results_dir = arg; return true;
 	case 'c': opt->commit = arg; return true;
@@ -322,7 +317,7 @@ static int bench_kvm_twins(struct bench_cmd *cmd, char *err)
 	size_t k0 = 0;
 	if (cmd->opt.kvm_off)
 		return 0;
-	while (k0 < cmd->tcg_count && cmd->initrds.items[k0][0])
+	while (k0 < cmd->tcg_count && bench_target_linux(cmd, k0))
 		k0++;
 	if (k0 == cmd->tcg_count) {
 		report_line("kvm: not probed (no microkernel target to probe with)");

@@ -99,6 +99,18 @@ static const char profile_usage[] =
 	"  each row's modelled cycles (cyc-model); --model-param overrides one of its\n"
 	"  parameters (a field of struct cm_params)\n";
 
+/* Appends a --model-param NAME=VALUE to params (*count of them, at most
+ * PROFILE_MODEL_PARAMS_MAX). False when it is full, or arg is not NAME=VALUE
+ * or holds a comma (it goes into the plugin's comma-separated arguments). */
+bool profile_model_param_add(const char *params[PROFILE_MODEL_PARAMS_MAX], size_t *count,
+			     const char *arg)
+{
+	if (*count == PROFILE_MODEL_PARAMS_MAX || !strchr(arg, '=') || strchr(arg, ','))
+		return false;
+	params[(*count)++] = arg;
+	return true;
+}
+
 /* Fills opt from the command line. Returns 0, or -EINVAL after printing why. */
 static int profile_options_parse(int argc, char **argv, struct profile_options *opt)
 {
@@ -130,10 +142,7 @@ static int profile_options_parse(int argc, char **argv, struct profile_options *
 		case 'n': ok = cmd_number_parse(optarg, PROFILE_TOP_MAX, &opt->top); break;
 		case 'm': opt->model = true; break;
 		case 'M':
-			ok = opt->model_param_count < PROFILE_MODEL_PARAMS_MAX && strchr(optarg, '=') &&
-			     !strchr(optarg, ',');
-			if (ok)
-				opt->model_params[opt->model_param_count++] = optarg;
+			ok = profile_model_param_add(opt->model_params, &opt->model_param_count, optarg);
 			break;
 		default: ok = false; break;
 		}

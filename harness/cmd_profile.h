@@ -45,6 +45,8 @@ struct profile_plugin_spec {
 struct elf_symtab;
 
 int cmd_profile_main(int argc, char **argv);
+bool profile_model_param_add(const char *params[PROFILE_MODEL_PARAMS_MAX], size_t *count,
+			     const char *arg);
 int profile_kernel_symbols_load(const char *target, bool linux_target, struct elf_symtab *syms,
 				char *err, size_t err_bytes);
 int profile_plugin_arg(const struct profile_plugin_spec *spec, const struct elf_symtab *syms,
